@@ -1,0 +1,193 @@
+// The snapshot model: what the runbook watches, at one instant.
+// Every source (the simulation, Redis, RabbitMQ, PostgreSQL, HTTP) produces a part of a
+// Snapshot; triggers, escalation and the panels read nothing else. Pure data, no I/O.
+
+/** Epoch milliseconds. All times in the core are UTC epoch ms. */
+export type EpochMs = number;
+
+export const FAILURE_CLASSES = ['transient', 'validation', 'provider', 'parser', 'unclassified'] as const;
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+/**
+ * How a queue's lag was obtained (contract section 2).
+ * - `stamped`: now - lsos_sent_at of the oldest ready message (exact).
+ * - `first-seen`: the head message carried no stamp; lag since the cockpit first saw it (a lower bound).
+ * - `drain-rate`: backlog divided by the observed drain rate (an estimate).
+ * - `empty`: no ready message, lag is 0.
+ * - `unknown`: nothing to go on.
+ */
+export type LagMethod = 'stamped' | 'first-seen' | 'drain-rate' | 'empty' | 'unknown';
+
+export interface TaskFailureCount {
+  task: string;
+  count: number;
+  failureClass: FailureClass;
+}
+
+export interface QueueSnapshot {
+  name: string;
+  /** Ready messages (all priority sub-queues summed). */
+  depth: number;
+  /** Messages reserved by workers but not acknowledged. */
+  reserved: number;
+  /** Consumers attached, where the broker says (null: unknown). */
+  consumers: number | null;
+  /** Queue lag in seconds; null when it could not be determined. */
+  lagSeconds: number | null;
+  lagMethod: LagMethod;
+  /** Messages in the dead-letter queue `Q.dead`. */
+  deadLetters: number;
+  /** Dead-letter growth per hour, over the recent window. */
+  deadLetterGrowthPerHour: number;
+  /** Baseline dead-letter growth per hour (contract section 3), null until known. */
+  deadLetterBaselinePerHour: number | null;
+  /** Where the baseline came from: trailing 7 days, or the cockpit's own observation window. */
+  deadLetterBaselineSource: '7d' | 'observed' | 'configured' | null;
+  /** Failures per class over the recent window (1 h). */
+  failuresByClass: Record<FailureClass, number>;
+  /** Top failing task names in this queue, most failures first. */
+  topFailingTasks: TaskFailureCount[];
+  /** Messages completed per minute (drain rate). */
+  drainPerMinute: number;
+  /** Messages that could not be read (malformed, wrong encoding, too large). */
+  unreadable: number;
+  /** Recent queue lag values, oldest first, for a trend sparkline. */
+  lagTrend: number[];
+}
+
+export interface WorkerSnapshot {
+  hostname: string;
+  queues: string[];
+  concurrency: number;
+  /** Tasks executing right now. */
+  active: number;
+  lastHeartbeatAt: EpochMs | null;
+  online: boolean;
+  /** When the worker went offline (Celery's expiry rule), null while online. */
+  offlineSince: EpochMs | null;
+}
+
+export interface BlockingQuery {
+  blockedPid: number;
+  blockingPid: number;
+  /** How long the blocked query has waited, seconds. */
+  waitingSeconds: number;
+  /** The blocked query, truncated and sanitised. */
+  query: string;
+}
+
+export interface ReplicaSnapshot {
+  name: string;
+  /** Replay lag in seconds; null when unknown. */
+  lagSeconds: number | null;
+  replayPaused: boolean;
+  /** Which side the lag was read from. */
+  seenFrom: 'primary' | 'replica' | 'both' | 'simulated';
+  reachable: boolean;
+}
+
+export interface DatabaseSnapshot {
+  primaryReachable: boolean;
+  connections: number;
+  maxConnections: number;
+  blocking: BlockingQuery[];
+  /** Migrations that failed (from the deploy pipeline / schema table). */
+  failedMigrations: number;
+  /** Primary degradation: a reason when the primary is degraded, else null. */
+  primaryDegraded: string | null;
+  replicas: ReplicaSnapshot[];
+  /** Last successful backup, null if unknown. */
+  lastBackupAt: EpochMs | null;
+}
+
+export interface ReportingSnapshot {
+  /** Monthly report runs that finished (success or failure) in the sliding window. */
+  runs: number;
+  failures: number;
+  windowMinutes: number;
+  /** Failed campaigns in the window (for blast radius). */
+  failedCampaigns: string[];
+}
+
+export interface ProviderSnapshot {
+  name: string;
+  state: 'healthy' | 'quarantined';
+  active: boolean;
+  requests: number;
+  failures: number;
+  /** Campaigns with at least one SERP failure on this provider in the window. */
+  campaignsAffected: number;
+  /** Campaigns served by this provider in the window. */
+  campaignsTotal: number;
+}
+
+export interface ApiHealth {
+  healthy: boolean;
+  latencyMs: number | null;
+  detail: string;
+  checkedAt: EpochMs | null;
+}
+
+export type SourceState = 'ok' | 'stale' | 'unreachable' | 'simulated' | 'connecting';
+
+export interface SourceStatus {
+  name: string;
+  state: SourceState;
+  /** When the last good data arrived. */
+  lastGoodAt: EpochMs | null;
+  /** Since when the source has been unreachable, null while reachable. */
+  unreachableSince: EpochMs | null;
+  error: string | null;
+}
+
+export interface Snapshot {
+  /** When this snapshot was taken. */
+  at: EpochMs;
+  /** True when the data comes from the embedded simulation. */
+  simulated: boolean;
+  scenario: string | null;
+  queues: QueueSnapshot[];
+  workers: WorkerSnapshot[];
+  database: DatabaseSnapshot;
+  reporting: ReportingSnapshot;
+  providers: ProviderSnapshot[];
+  api: ApiHealth;
+  /** Signals a human or a security tool raised: cross-tenant risk is SEV-1 by the matrix. */
+  crossTenantRisk: boolean;
+  sources: SourceStatus[];
+}
+
+export function emptyFailures(): Record<FailureClass, number> {
+  return { transient: 0, validation: 0, provider: 0, parser: 0, unclassified: 0 };
+}
+
+export function emptySnapshot(at: EpochMs = 0): Snapshot {
+  return {
+    at,
+    simulated: false,
+    scenario: null,
+    queues: [],
+    workers: [],
+    database: {
+      primaryReachable: true,
+      connections: 0,
+      maxConnections: 100,
+      blocking: [],
+      failedMigrations: 0,
+      primaryDegraded: null,
+      replicas: [],
+      lastBackupAt: null,
+    },
+    reporting: { runs: 0, failures: 0, windowMinutes: 60, failedCampaigns: [] },
+    providers: [],
+    api: { healthy: true, latencyMs: null, detail: 'not checked', checkedAt: null },
+    crossTenantRisk: false,
+    sources: [],
+  };
+}
+
+export function totalFailures(q: QueueSnapshot): number {
+  let n = 0;
+  for (const c of FAILURE_CLASSES) n += q.failuresByClass[c];
+  return n;
+}
