@@ -3,9 +3,9 @@
 import type { Snapshot } from './snapshot.js';
 import type { TriggerState } from './triggers.js';
 import { moduleOfQueue } from './triggers.js';
+import { SEVERITIES, type Severity } from './incident.js';
 
-export type Severity = 'SEV-1' | 'SEV-2' | 'SEV-3';
-export const SEVERITIES: readonly Severity[] = ['SEV-1', 'SEV-2', 'SEV-3'];
+export { SEVERITIES, type Severity };
 
 /** SEV-1 is the highest. Negative when a is more severe than b. */
 export function compareSeverity(a: Severity, b: Severity): number {
