@@ -1,0 +1,188 @@
+// The incident itself, in the runbook's words: severities from the escalation matrix (section 7),
+// the open → mitigated → resolved lifecycle, milestones, incident ids and the post-incident review
+// fields of section 9. Pure: no I/O.
+import { DateTime } from 'luxon';
+import type { EpochMs } from './snapshot.js';
+
+// ---- Severity (runbook section 7) -------------------------------------------------------------
+
+/** Most severe first: SEV-1 is a full outage or cross-tenant risk. */
+export const SEVERITIES = ['SEV-1', 'SEV-2', 'SEV-3'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function isSeverity(v: unknown): v is Severity {
+  return typeof v === 'string' && (SEVERITIES as readonly string[]).includes(v);
+}
+
+/** 1 for SEV-1 (most severe) … 3 for SEV-3. */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s) + 1;
+}
+
+/** The more severe of two severities (null means "none yet"). */
+export function moreSevere(a: Severity | null, b: Severity | null): Severity | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return severityRank(a) <= severityRank(b) ? a : b;
+}
+
+// ---- Lifecycle --------------------------------------------------------------------------------
+
+export const INCIDENT_STATES = ['open', 'mitigated', 'resolved'] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+
+export function isIncidentState(v: unknown): v is IncidentState {
+  return typeof v === 'string' && (INCIDENT_STATES as readonly string[]).includes(v);
+}
+
+// A mitigation can fail to hold (mitigated → open); a resolved incident stays resolved: a relapse
+// after resolution is a new incident with its own timeline.
+const TRANSITIONS: Record<IncidentState, readonly IncidentState[]> = {
+  open: ['mitigated', 'resolved'],
+  mitigated: ['resolved', 'open'],
+  resolved: [],
+};
+
+export function canTransition(from: IncidentState, to: IncidentState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+// ---- Milestones -------------------------------------------------------------------------------
+
+export const MILESTONES = ['started', 'detected', 'acknowledged', 'mitigated', 'resolved'] as const;
+export type MilestoneName = (typeof MILESTONES)[number];
+
+export function isMilestoneName(v: unknown): v is MilestoneName {
+  return typeof v === 'string' && (MILESTONES as readonly string[]).includes(v);
+}
+
+// ---- Incident ids -----------------------------------------------------------------------------
+
+/** `INC-YYYYMMDD-HHMM` in UTC, with `-N` (N ≥ 2) when that minute is already taken. */
+export const INCIDENT_ID_PATTERN = /^INC-\d{8}-\d{4}(?:-[1-9]\d{0,3})?$/;
+
+/** Also guards file names: an id that passes can never escape the state directory. */
+export function isIncidentId(v: unknown): v is string {
+  return typeof v === 'string' && INCIDENT_ID_PATTERN.test(v);
+}
+
+export function incidentIdBase(at: EpochMs): string {
+  return `INC-${DateTime.fromMillis(at, { zone: 'utc' }).toFormat('yyyyMMdd-HHmm')}`;
+}
+
+/** A fresh id for an incident opened at `at`, disambiguated against the ids that exist. */
+export function newIncidentId(at: EpochMs, existing: Iterable<string>): string {
+  const taken = new Set(existing);
+  const base = incidentIdBase(at);
+  if (!taken.has(base)) return base;
+  for (let n = 2; n < 10000; n++) {
+    const candidate = `${base}-${n}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+  throw new Error(`no free incident id for ${base}`);
+}
+
+// ---- Post-incident review fields (runbook section 9) -----------------------------------------
+
+/** Free-text PIR fields, edited in the cockpit. */
+export const PIR_TEXT_FIELDS = [
+  'summary',
+  'impact',
+  'rootCause',
+  'contributingFactors',
+  'wentWell',
+  'wentBadly',
+  'monitoringGaps',
+  'runbookImprovements',
+] as const;
+export type PirTextField = (typeof PIR_TEXT_FIELDS)[number];
+
+export const PIR_FIELD_LABELS: Record<PirField, string> = {
+  summary: 'summary',
+  impact: 'impact',
+  rootCause: 'root cause',
+  contributingFactors: 'contributing factors',
+  wentWell: 'what went well',
+  wentBadly: 'what went badly',
+  monitoringGaps: 'monitoring gap updates',
+  runbookImprovements: 'runbook improvements',
+  blastRadius: 'blast radius',
+  correctiveActions: 'corrective actions',
+};
+
+/** What the incident touched. Prefilled from the triggers' details, editable by the operator. */
+export type BlastRadius = {
+  modules: string[];
+  queues: string[];
+  campaigns: string[];
+  replicas: string[];
+  notes: string;
+};
+
+/** One row of the corrective actions table: due is a real calendar date, `YYYY-MM-DD`. */
+export type CorrectiveAction = {
+  action: string;
+  owner: string;
+  due: string;
+};
+
+export type PirFieldValues = { [K in PirTextField]: string } & {
+  blastRadius: BlastRadius;
+  correctiveActions: CorrectiveAction[];
+};
+export type PirField = keyof PirFieldValues;
+
+export function isPirField(v: unknown): v is PirField {
+  return typeof v === 'string' && (isPirTextField(v) || v === 'blastRadius' || v === 'correctiveActions');
+}
+
+export function isPirTextField(v: unknown): v is PirTextField {
+  return typeof v === 'string' && (PIR_TEXT_FIELDS as readonly string[]).includes(v);
+}
+
+export function emptyBlastRadius(): BlastRadius {
+  return { modules: [], queues: [], campaigns: [], replicas: [], notes: '' };
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+export function isBlastRadius(v: unknown): v is BlastRadius {
+  if (typeof v !== 'object' || v === null) return false;
+  const b = v as Record<string, unknown>;
+  return (
+    isStringArray(b.modules) &&
+    isStringArray(b.queues) &&
+    isStringArray(b.campaigns) &&
+    isStringArray(b.replicas) &&
+    typeof b.notes === 'string'
+  );
+}
+
+export type DueDateResult = { ok: true; date: string } | { ok: false; error: string };
+
+/** A due date must be a real calendar date written `YYYY-MM-DD` (2026-02-30 is rejected). */
+export function parseDueDate(input: string): DueDateResult {
+  const s = input.trim();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return { ok: false, error: `due date "${s}" is not YYYY-MM-DD` };
+  const d = DateTime.fromISO(s, { zone: 'utc' });
+  if (!d.isValid) return { ok: false, error: `due date "${s}" is not a real date` };
+  return { ok: true, date: d.toISODate() ?? s };
+}
+
+export type CorrectiveActionResult = { ok: true; value: CorrectiveAction } | { ok: false; errors: string[] };
+
+/** Validates one corrective action row as the PIR editor submits it. */
+export function validateCorrectiveAction(input: { action?: unknown; owner?: unknown; due?: unknown }): CorrectiveActionResult {
+  const errors: string[] = [];
+  const action = typeof input.action === 'string' ? input.action.trim() : '';
+  const owner = typeof input.owner === 'string' ? input.owner.trim() : '';
+  const dueRaw = typeof input.due === 'string' ? input.due : '';
+  if (action === '') errors.push('action is empty');
+  if (owner === '') errors.push('owner is empty');
+  const due = parseDueDate(dueRaw);
+  if (!due.ok) errors.push(due.error);
+  if (errors.length > 0 || !due.ok) return { ok: false, errors };
+  return { ok: true, value: { action, owner, due: due.date } };
+}

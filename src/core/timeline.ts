@@ -1,0 +1,439 @@
+// The incident timeline: entry kinds and their details, the hash chain that makes the journal
+// tamper-evident, UTC timestamps, and a plain-text description of each entry for the timeline
+// panel and the PIR. Pure: hashing, no file I/O.
+import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { EpochMs } from './snapshot.js';
+import type { IncidentState, MilestoneName, PirField, Severity } from './incident.js';
+import { PIR_FIELD_LABELS, isPirField } from './incident.js';
+
+// ---- Entry kinds and details ------------------------------------------------------------------
+
+/** What a runbook trigger saw when it fired or cleared (the figure that crossed the line). */
+export type TriggerDetails = {
+  triggerKey: string;
+  title: string;
+  /** Runbook section, e.g. "3". */
+  section: string;
+  /** What it fired on: a queue, a replica, a provider pool, "reporting". */
+  target: string;
+  value: number | null;
+  threshold: number | null;
+  unit: string;
+  module?: string;
+  queues?: string[];
+  /** Campaign ids or names, when the trigger knows them. */
+  campaigns?: string[];
+  /** How many campaigns were affected, when only the count is known. */
+  campaignsAffected?: number;
+  replicas?: string[];
+  providers?: string[];
+  /** The trigger's own one-line account of what crossed the line. */
+  detail?: string;
+};
+
+/** A mitigation action taken (later issues fill this in; extra keys are allowed). */
+export type ActionDetails = {
+  action: string;
+  target?: string;
+  reason?: string;
+  outcome?: string;
+  section?: string;
+  [key: string]: unknown;
+};
+
+/** A page sent per the escalation matrix (later issues fill this in; extra keys are allowed). */
+export type PageDetails = {
+  target: string;
+  role?: string;
+  severity?: Severity;
+  channel?: string;
+  reason?: string;
+  [key: string]: unknown;
+};
+
+/**
+ * Details per entry kind. Later issues add kinds here; an entry read from disk with a kind this
+ * build does not know stays readable and is shown generically.
+ */
+export type EntryDetailsByKind = {
+  'incident-opened': { reason: string; openedBy: 'operator' | 'trigger'; triggerKey?: string };
+  'responder-joined': { role: string };
+  resumed: { entriesRead: number; tornTail: boolean; brokenAtSeq: number | null; problems: string[] };
+  'trigger-fired': TriggerDetails;
+  'trigger-cleared': TriggerDetails;
+  'severity-suggested': { severity: Severity; reason: string; basis?: string };
+  'severity-decided': { severity: Severity; previous: Severity | null; reason: string };
+  'source-lost': { source: string; error: string | null };
+  'source-restored': { source: string; downForMs: number | null };
+  'state-changed': { from: IncidentState; to: IncidentState; reason: string };
+  milestone: { name: MilestoneName; at: string };
+  'milestone-corrected': {
+    name: MilestoneName;
+    at: string;
+    previousAt: string | null;
+    reason: string;
+    supersedesSeq: number | null;
+  };
+  note: { text: string };
+  'procedure-step': { section: string; step: string; text: string; done: boolean };
+  'pir-field': { field: PirField; value: unknown };
+  action: ActionDetails;
+  page: PageDetails;
+};
+
+export type EntryKind = keyof EntryDetailsByKind;
+export type EntryDetails<K extends EntryKind> = EntryDetailsByKind[K];
+
+export const ENTRY_KINDS: readonly EntryKind[] = [
+  'incident-opened',
+  'responder-joined',
+  'resumed',
+  'trigger-fired',
+  'trigger-cleared',
+  'severity-suggested',
+  'severity-decided',
+  'source-lost',
+  'source-restored',
+  'state-changed',
+  'milestone',
+  'milestone-corrected',
+  'note',
+  'procedure-step',
+  'pir-field',
+  'action',
+  'page',
+];
+
+export function isKnownKind(v: unknown): v is EntryKind {
+  return typeof v === 'string' && (ENTRY_KINDS as readonly string[]).includes(v);
+}
+
+export interface TimelineEntry {
+  /** 1, 2, 3… without gaps. */
+  seq: number;
+  /** When it was recorded: ISO 8601 UTC with milliseconds and `Z`. */
+  at: string;
+  /** The OS user running the cockpit. */
+  operator: string;
+  kind: EntryKind;
+  incidentId: string;
+  details: Record<string, unknown>;
+  /** Hash of the previous entry; GENESIS_HASH for seq 1. */
+  prevHash: string;
+  /** sha256 over the canonical JSON of every other field. */
+  hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+// ---- Time -------------------------------------------------------------------------------------
+
+/** ISO 8601, UTC, milliseconds, `Z`: the one timestamp format of the timeline. */
+export function formatUtc(ms: EpochMs): string {
+  const iso = DateTime.fromMillis(ms, { zone: 'utc' }).toISO({ suppressMilliseconds: false, includeOffset: true });
+  if (iso === null) throw new RangeError(`not a time: ${ms}`);
+  return iso;
+}
+
+const UTC_MS_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
+
+/** True for exactly the format formatUtc writes, with a real date and time. */
+export function isUtcTimestamp(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  const m = UTC_MS_PATTERN.exec(v);
+  if (!m) return false;
+  // Checked by round trip rather than luxon: this runs once per journal line on every read.
+  const [y, mo, d, h, mi, s, ms] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+  return (
+    t.getUTCFullYear() === y &&
+    t.getUTCMonth() === mo - 1 &&
+    t.getUTCDate() === d &&
+    t.getUTCHours() === h &&
+    t.getUTCMinutes() === mi &&
+    t.getUTCSeconds() === s
+  );
+}
+
+/** Epoch ms of a timeline timestamp, null when it is not one. */
+export function parseUtc(iso: string): EpochMs | null {
+  const d = DateTime.fromISO(iso, { zone: 'utc' });
+  return d.isValid ? d.toMillis() : null;
+}
+
+/**
+ * A time the operator typed (e.g. the real start learned later). ISO 8601; without an offset it
+ * is read as UTC, because every time in the cockpit is UTC. Returns the canonical form or null.
+ */
+export function parseOperatorTime(input: string): string | null {
+  const d = DateTime.fromISO(input.trim(), { zone: 'utc' });
+  return d.isValid ? formatUtc(d.toMillis()) : null;
+}
+
+/** `1h 02m 03s`, `4m 05s`, `12s`, `850ms`; negative durations keep their sign. */
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(Math.round(ms));
+  if (rest < 1000) return `${sign}${rest}ms`;
+  rest = Math.floor(rest / 1000);
+  const d = Math.floor(rest / 86400);
+  const h = Math.floor((rest % 86400) / 3600);
+  const m = Math.floor((rest % 3600) / 60);
+  const s = rest % 60;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  if (d > 0) return `${sign}${d}d ${pad(h)}h ${pad(m)}m ${pad(s)}s`;
+  if (h > 0) return `${sign}${h}h ${pad(m)}m ${pad(s)}s`;
+  if (m > 0) return `${sign}${m}m ${pad(s)}s`;
+  return `${sign}${s}s`;
+}
+
+// ---- The hash chain ---------------------------------------------------------------------------
+
+/** JSON with object keys sorted at every level, so the hash does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    const s = JSON.stringify(value);
+    return s === undefined ? 'null' : s;
+  }
+  if (Array.isArray(value)) {
+    return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined && typeof obj[k] !== 'function')
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+export type UnsealedEntry = Omit<TimelineEntry, 'hash'>;
+
+export function entryHash(entry: UnsealedEntry | TimelineEntry): string {
+  const { seq, at, operator, kind, incidentId, details, prevHash } = entry;
+  return createHash('sha256')
+    .update(canonicalJson({ seq, at, operator, kind, incidentId, details, prevHash }))
+    .digest('hex');
+}
+
+/**
+ * The next entry after `prev` (null: the first). Details go through a JSON round trip so the
+ * entry in memory is exactly what a reader will parse back (no undefined, no Date objects).
+ */
+export function sealEntry(
+  prev: Pick<TimelineEntry, 'seq' | 'hash'> | null,
+  fields: { at: string; operator: string; kind: EntryKind; incidentId: string; details: Record<string, unknown> },
+): TimelineEntry {
+  const details = JSON.parse(JSON.stringify(fields.details)) as Record<string, unknown>;
+  const unsealed: UnsealedEntry = {
+    seq: prev === null ? 1 : prev.seq + 1,
+    at: fields.at,
+    operator: fields.operator,
+    kind: fields.kind,
+    incidentId: fields.incidentId,
+    details,
+    prevHash: prev === null ? GENESIS_HASH : prev.hash,
+  };
+  return { ...unsealed, hash: entryHash(unsealed) };
+}
+
+export interface ChainCheck {
+  /** The first sequence number at which the chain can no longer be trusted; null when intact. */
+  brokenAtSeq: number | null;
+  problems: string[];
+}
+
+/**
+ * Checks seq continuity, each entry's own hash and each link. Every problem is listed; the first
+ * one fixes brokenAtSeq. Removing entries at the very end cannot be seen from the file alone:
+ * compare the final hash with the one printed in the PIR footer.
+ */
+export function verifyChain(entries: readonly TimelineEntry[], incidentId?: string): ChainCheck {
+  const problems: string[] = [];
+  let brokenAtSeq: number | null = null;
+  const mark = (seq: number, problem: string): void => {
+    problems.push(problem);
+    if (brokenAtSeq === null) brokenAtSeq = seq;
+  };
+  let prev: TimelineEntry | null = null;
+  for (const e of entries) {
+    const expectedSeq = prev === null ? 1 : prev.seq + 1;
+    const expectedPrev = prev === null ? GENESIS_HASH : prev.hash;
+    if (entryHash(e) !== e.hash) mark(e.seq, `seq ${e.seq}: content does not match its hash (entry altered)`);
+    if (e.seq > expectedSeq) {
+      const range = e.seq - 1 > expectedSeq ? `${expectedSeq}–${e.seq - 1}` : `${expectedSeq}`;
+      mark(expectedSeq, `seq ${range}: missing (entry removed)`);
+    } else if (e.seq < expectedSeq) {
+      mark(e.seq, `seq ${e.seq}: out of order or duplicated (expected seq ${expectedSeq})`);
+    } else if (e.prevHash !== expectedPrev) {
+      mark(
+        e.seq,
+        prev === null
+          ? `seq ${e.seq}: does not start from the genesis hash`
+          : `seq ${e.seq}: does not chain to seq ${prev.seq} (one of them was altered)`,
+      );
+    }
+    if (incidentId !== undefined && e.incidentId !== incidentId) {
+      mark(e.seq, `seq ${e.seq}: belongs to ${e.incidentId}, not ${incidentId}`);
+    }
+    prev = e;
+  }
+  return { brokenAtSeq, problems };
+}
+
+/** Shape check for an entry read from disk; returns the reason it is not one, or null. */
+export function entryShapeProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
+  const e = v as Record<string, unknown>;
+  if (typeof e.seq !== 'number' || !Number.isSafeInteger(e.seq) || e.seq < 1) return 'seq is not a positive integer';
+  if (!isUtcTimestamp(e.at)) return 'at is not an ISO UTC timestamp with milliseconds';
+  if (typeof e.operator !== 'string') return 'operator is not a string';
+  if (typeof e.kind !== 'string' || e.kind === '') return 'kind is missing';
+  if (typeof e.incidentId !== 'string') return 'incidentId is not a string';
+  if (typeof e.details !== 'object' || e.details === null || Array.isArray(e.details)) return 'details is not an object';
+  if (typeof e.prevHash !== 'string' || !HASH_PATTERN.test(e.prevHash)) return 'prevHash is not a sha256 hex digest';
+  if (typeof e.hash !== 'string' || !HASH_PATTERN.test(e.hash)) return 'hash is not a sha256 hex digest';
+  return null;
+}
+
+// ---- Text -------------------------------------------------------------------------------------
+
+// ANSI CSI and OSC sequences, other two-byte escapes, then any remaining control character.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]?/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * Text as it may be shown on a terminal or in a document: ANSI escape sequences, control
+ * characters and bidi overrides removed, tabs to spaces, every line break normalised to `\n`.
+ */
+export function sanitizeText(s: string): string {
+  return s
+    .replace(/\r\n?|\u2028|\u2029|\u0085/g, '\n')
+    .replace(ANSI, '')
+    .replace(/\t/g, ' ')
+    .replace(CONTROL, '');
+}
+
+function str(v: unknown, fallback = ''): string {
+  return typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : fallback;
+}
+
+/**
+ * A trigger figure with its unit: `1260 s (21m 00s)`, `7.5%` for ratios, `3.2x`, plain counts.
+ */
+export function formatFigure(value: unknown, unit: unknown): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'unknown';
+  const n = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(2).replace(/\.?0+$/, ''));
+  const u = str(unit);
+  switch (u) {
+    case '':
+    case 'count':
+      return n(value);
+    case 'ratio':
+      return `${n(value * 100)}%`;
+    case 'x':
+      return `${n(value)}x`;
+    case 'flag':
+      return value !== 0 ? 'yes' : 'no';
+    case 's':
+      return Math.abs(value) >= 60 ? `${n(value)} s (${formatDuration(value * 1000)})` : `${n(value)} s`;
+    default:
+      return `${n(value)} ${u}`;
+  }
+}
+
+function preview(v: unknown, max = 120): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * One line (notes may keep their line breaks) describing an entry, already sanitised for a
+ * terminal. Markdown escaping is the PIR's job.
+ */
+export function describeEntry(entry: TimelineEntry): string {
+  const d = entry.details;
+  const reason = (v: unknown): string => (str(v) === '' ? '' : `: ${str(v)}`);
+  let text: string;
+  switch (entry.kind) {
+    case 'incident-opened':
+      text =
+        d.openedBy === 'trigger'
+          ? `Incident opened by trigger ${str(d.triggerKey, '?')}${reason(d.reason)}`
+          : `Incident opened by the operator${reason(d.reason)}`;
+      break;
+    case 'responder-joined':
+      text = `${entry.operator} joined as ${str(d.role, 'responder')}`;
+      break;
+    case 'resumed': {
+      const chain = typeof d.brokenAtSeq === 'number' ? `chain broken at seq ${d.brokenAtSeq}` : 'chain intact';
+      const torn = d.tornTail === true ? ', torn last line ignored' : '';
+      text = `Cockpit restarted and resumed the incident (${str(d.entriesRead, '?')} entries read, ${chain}${torn})`;
+      break;
+    }
+    case 'trigger-fired':
+    case 'trigger-cleared': {
+      const verb = entry.kind === 'trigger-fired' ? 'fired' : 'cleared';
+      const section = str(d.section) === '' ? '' : ` (runbook §${str(d.section)})`;
+      const detail = str(d.detail) === '' ? '' : ` — ${str(d.detail)}`;
+      text = `${str(d.title, str(d.triggerKey, 'trigger'))} ${verb} on ${str(d.target, '?')}: ${formatFigure(d.value, d.unit)}, threshold ${formatFigure(d.threshold, d.unit)}${section}${detail}`;
+      break;
+    }
+    case 'severity-suggested':
+      text = `Severity ${str(d.severity, '?')} suggested${reason(d.reason)}`;
+      break;
+    case 'severity-decided':
+      text = `Severity ${str(d.previous, 'none')} → ${str(d.severity, '?')}${reason(d.reason)}`;
+      break;
+    case 'source-lost':
+      text = `Data source ${str(d.source, '?')} lost${reason(d.error)}`;
+      break;
+    case 'source-restored':
+      text =
+        typeof d.downForMs === 'number'
+          ? `Data source ${str(d.source, '?')} restored after ${formatDuration(d.downForMs)}`
+          : `Data source ${str(d.source, '?')} restored`;
+      break;
+    case 'state-changed':
+      text = `State ${str(d.from, '?')} → ${str(d.to, '?')}${reason(d.reason)}`;
+      break;
+    case 'milestone':
+      text = `Milestone ${str(d.name, '?')} at ${str(d.at, '?')}`;
+      break;
+    case 'milestone-corrected':
+      text = `Milestone ${str(d.name, '?')} corrected to ${str(d.at, '?')} (was ${str(d.previousAt, 'unset')})${reason(d.reason)}`;
+      break;
+    case 'note':
+      text = `Note: ${str(d.text)}`;
+      break;
+    case 'procedure-step':
+      text = `Runbook §${str(d.section, '?')} step ${str(d.step, '?')} ${d.done === false ? 'un-ticked' : 'done'}${reason(d.text)}`;
+      break;
+    case 'pir-field': {
+      const label = isPirField(d.field) ? PIR_FIELD_LABELS[d.field] : str(d.field, '?');
+      text =
+        d.field === 'correctiveActions' && Array.isArray(d.value)
+          ? `PIR ${label} updated (${d.value.length} ${d.value.length === 1 ? 'row' : 'rows'})`
+          : `PIR ${label} updated: ${preview(d.value)}`;
+      break;
+    }
+    case 'action': {
+      const target = str(d.target) === '' ? '' : ` on ${str(d.target)}`;
+      const outcome = str(d.outcome) === '' ? '' : ` (${str(d.outcome)})`;
+      text = `Action ${str(d.action, '?')}${target}${outcome}${reason(d.reason)}`;
+      break;
+    }
+    case 'page': {
+      const role = str(d.role) === '' ? '' : ` (${str(d.role)})`;
+      const via = str(d.channel) === '' ? '' : ` via ${str(d.channel)}`;
+      text = `Paged ${str(d.target, '?')}${role}${via}${reason(d.reason)}`;
+      break;
+    }
+    default:
+      text = `${String(entry.kind)}: ${preview(d)}`;
+  }
+  return sanitizeText(text);
+}

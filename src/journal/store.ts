@@ -1,0 +1,126 @@
+// Where incident journals live and which incidents exist: one `<incident-id>.jsonl` per incident
+// under the XDG state directory.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EpochMs } from '../core/snapshot.js';
+import type { IncidentState, Severity } from '../core/incident.js';
+import { isIncidentId, newIncidentId as pickIncidentId } from '../core/incident.js';
+import type { IncidentView } from '../core/incidentView.js';
+import { foldIncident } from '../core/incidentView.js';
+import type { JournalReport } from './journal.js';
+import { journalFileName, readJournalFile } from './journal.js';
+
+const APP_DIR = 'lsos-cockpit';
+
+/**
+ * `override` (config key or --state-dir) wins; else `$XDG_STATE_HOME/lsos-cockpit`; else
+ * `~/.local/state/lsos-cockpit`. The XDG spec says a relative XDG_STATE_HOME is to be ignored.
+ */
+export function stateDir(env: NodeJS.ProcessEnv | Record<string, string | undefined>, override?: string | null): string {
+  if (override !== undefined && override !== null && override.trim() !== '') return path.resolve(override);
+  const xdg = env.XDG_STATE_HOME;
+  if (xdg !== undefined && xdg !== '' && path.isAbsolute(xdg)) return path.join(xdg, APP_DIR);
+  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
+  return path.join(home, '.local', 'state', APP_DIR);
+}
+
+export function journalPath(dir: string, incidentId: string): string {
+  return path.join(dir, journalFileName(incidentId));
+}
+
+export interface IncidentSummary {
+  id: string;
+  state: IncidentState;
+  /** Highest severity reached (decided, else suggested). */
+  severity: Severity | null;
+  /** Effective start (after corrections), else when it was opened. */
+  start: string | null;
+  /** When the cockpit opened it; orders the list and picks `latest`. */
+  openedAt: string | null;
+  entries: number;
+  /** Journal read back cleanly (chain intact, nothing torn or unreadable). */
+  verified: boolean;
+  brokenAtSeq: number | null;
+  path: string;
+}
+
+export interface LoadedIncident {
+  view: IncidentView;
+  report: JournalReport;
+  path: string;
+}
+
+/** Reads one incident from its journal; null when there is no such journal. */
+export function loadIncident(dir: string, incidentId: string): LoadedIncident | null {
+  const file = journalPath(dir, incidentId);
+  let report: JournalReport;
+  try {
+    report = readJournalFile(file, incidentId);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  return { view: foldIncident(report.entries, incidentId), report, path: file };
+}
+
+/** Ids of every journal in the directory (files that are not `<incident-id>.jsonl` are ignored). */
+export function incidentIds(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names
+    .filter((n) => n.endsWith('.jsonl'))
+    .map((n) => n.slice(0, -'.jsonl'.length))
+    .filter(isIncidentId);
+}
+
+function summarise(loaded: LoadedIncident): IncidentSummary {
+  const { view, report } = loaded;
+  return {
+    id: view.id,
+    state: view.state,
+    severity: view.highestSeverity,
+    start: view.milestones.started?.at ?? view.openedAt,
+    openedAt: view.openedAt ?? view.entries[0]?.at ?? null,
+    entries: view.entries.length,
+    verified: report.ok,
+    brokenAtSeq: report.brokenAtSeq,
+    path: loaded.path,
+  };
+}
+
+/** Every incident in the directory, in the order they were opened (id breaks ties). */
+export function listIncidents(dir: string): IncidentSummary[] {
+  const out: IncidentSummary[] = [];
+  for (const id of incidentIds(dir)) {
+    const loaded = loadIncident(dir, id);
+    if (loaded) out.push(summarise(loaded));
+  }
+  return out.sort((a, b) => (a.openedAt ?? '').localeCompare(b.openedAt ?? '') || a.id.localeCompare(b.id));
+}
+
+/** `latest` means the incident opened last; anything else must be an existing id. */
+export function resolveIncidentRef(dir: string, ref: string): string | null {
+  if (ref === 'latest') {
+    const all = listIncidents(dir);
+    return all[all.length - 1]?.id ?? null;
+  }
+  if (!isIncidentId(ref)) return null;
+  return fs.existsSync(journalPath(dir, ref)) ? ref : null;
+}
+
+/** The incident to resume after a restart: the most recent one not yet resolved. */
+export function findOpenIncident(dir: string): IncidentSummary | null {
+  const open = listIncidents(dir).filter((i) => i.state !== 'resolved');
+  return open[open.length - 1] ?? null;
+}
+
+/** An id for an incident opened at `at` that no journal in `dir` uses yet. */
+export function newIncidentId(at: EpochMs, existing: Iterable<string>): string {
+  return pickIncidentId(at, existing);
+}

@@ -1,0 +1,292 @@
+import * as path from 'node:path';
+import { marked } from 'marked';
+import type { Token, Tokens } from 'marked';
+import { afterAll, describe, expect, it } from 'vitest';
+import { foldIncident } from '../../src/core/incidentView.js';
+import { PIR_SECTIONS, renderPir, strictProblems } from '../../src/core/pir.js';
+import { mdCell, mdInline, mdParagraphs } from '../../src/core/pirMarkdown.js';
+import { formatUtc, sanitizeText, sealEntry } from '../../src/core/timeline.js';
+import type { TimelineEntry } from '../../src/core/timeline.js';
+import { readJournalFile } from '../../src/journal/journal.js';
+import { IncidentRecorder } from '../../src/journal/recorder.js';
+import { ManualClock, T0, queueLagTrigger, replicaLagTrigger, tempDir, removeTempDirs } from './helpers.js';
+
+afterAll(removeTempDirs);
+
+const HOSTILE = [
+  'pipe | in the middle || and \\| escaped',
+  'backticks ` and ``` fences ```',
+  'line one\nline two\r\n## Injected heading\n# Another',
+  '<script>alert(1)</script> <img src=x onerror=alert(1)> <!-- comment',
+  '\u001b[31mred\u001b[0m and \u001b]8;;http://evil\u0007link\u001b]8;;\u0007 and bell\u0007',
+  '---\n===\n> quote\n- list\n1. ordered\n    indented code',
+  '[link](http://evil) ![img](http://evil) [^1] **bold** _em_ ~~strike~~ $x$',
+  '| a | b |\n| --- | --- |\n| fake | row |',
+  'trailing backslash \\',
+].join('\n');
+
+/** A complete incident: triggers, decisions, notes, steps, corrections, PIR fields. */
+function fullIncident(noteText = 'rank workers look stuck'): { rec: IncidentRecorder; clock: ManualClock } {
+  const clock = new ManualClock(T0);
+  const rec = new IncidentRecorder({ stateDir: tempDir(), clock, operator: 'alice' });
+  rec.onTriggerFired(queueLagTrigger());
+  clock.advance(1234);
+  rec.suggestSeverity('SEV-2', 'major module unavailable');
+  clock.advance(60_000);
+  rec.decideSeverity('SEV-2', 'rank module unavailable');
+  rec.onSourceLost('rabbitmq', 'ECONNRESET');
+  clock.advance(5_000);
+  rec.onSourceRestored('rabbitmq');
+  rec.note(noteText);
+  rec.tickStep('3', '1', 'Identify queue and top failing task names');
+  rec.record('action', { action: 'increase replicas', target: 'rank', outcome: 'ok', reason: 'backlog-only' });
+  rec.record('page', { target: 'dana', role: 'module owner', severity: 'SEV-2', channel: 'pager', reason: 'SEV-2 pages the module owner' });
+  rec.onTriggerFired(replicaLagTrigger());
+  clock.advance(10 * 60_000);
+  rec.setState('mitigated', 'replicas increased');
+  rec.onTriggerCleared(queueLagTrigger({ value: 120 }));
+  clock.advance(20 * 60_000);
+  rec.setState('resolved', 'backlog drained');
+  rec.correctMilestone('started', '2026-11-28T03:57:00.000Z', 'deploy at 03:57');
+  rec.setPirField('impact', 'Rank freshness stale for 42 campaigns.');
+  rec.setPirField('rootCause', 'A deploy halved rank worker concurrency.');
+  rec.setPirField('contributingFactors', 'No alert on concurrency changes.');
+  rec.setPirField('wentWell', 'Trigger fired within a minute.');
+  rec.setPirField('wentBadly', 'Start time was unknown for a while.');
+  rec.addCorrectiveAction({ action: 'Alert on worker concurrency drop', owner: 'bob', due: '2026-12-15' });
+  rec.addCorrectiveAction({ action: 'Pin concurrency in deploy config', owner: 'carol', due: '2027-01-10' });
+  rec.setPirField('monitoringGaps', 'Add a concurrency panel.');
+  rec.setPirField('runbookImprovements', 'Section 3: check recent deploys first.');
+  return { rec, clock };
+}
+
+function lex(md: string): Token[] {
+  return marked.lexer(md);
+}
+
+function headings(tokens: Token[]): { depth: number; text: string }[] {
+  return tokens.filter((t): t is Tokens.Heading => t.type === 'heading').map((t) => ({ depth: t.depth, text: t.text }));
+}
+
+/** Tokens between `## name` and the next heading. */
+function section(tokens: Token[], name: string): Token[] {
+  const start = tokens.findIndex((t) => t.type === 'heading' && (t as Tokens.Heading).text === name);
+  expect(start, `section ${name}`).toBeGreaterThanOrEqual(0);
+  const out: Token[] = [];
+  for (const t of tokens.slice(start + 1)) {
+    if (t.type === 'heading') break;
+    out.push(t);
+  }
+  return out;
+}
+
+function tables(tokens: Token[]): Tokens.Table[] {
+  return tokens.filter((t): t is Tokens.Table => t.type === 'table');
+}
+
+function exportOf(rec: IncidentRecorder): { md: string; entries: TimelineEntry[] } {
+  const v = rec.view();
+  if (!v) throw new Error('no incident');
+  const report = readJournalFile(path.join(rec.stateDir, `${v.id}.jsonl`), v.id);
+  const view = foldIncident(report.entries, v.id);
+  return { md: renderPir(view, report), entries: report.entries };
+}
+
+/** GFM autolinks a bare URL; that is fine as long as no link hides its target behind other text. */
+function expectOnlyLiteralLinks(html: string): void {
+  for (const m of html.matchAll(/<a [^>]*href="([^"]*)"[^>]*>(.*?)<\/a>/g)) expect(m[2]).toBe(m[1]);
+  expect(html.match(/<a /g)?.length ?? 0).toBe([...html.matchAll(/<a [^>]*href="([^"]*)"[^>]*>(.*?)<\/a>/g)].length);
+}
+
+const EXPECTED_HEADINGS = [
+  { depth: 1, text: 'Post-incident review: INC-20261128-0412' },
+  ...PIR_SECTIONS.map((text) => ({ depth: 2, text })),
+];
+
+describe('renderPir', () => {
+  it('has the title and every section, in order, and nothing else as a heading', () => {
+    const { md } = exportOf(fullIncident().rec);
+    expect(headings(lex(md))).toEqual(EXPECTED_HEADINGS);
+  });
+
+  it('puts one timeline row per journal entry with its exact UTC timestamp', () => {
+    const { md, entries } = exportOf(fullIncident().rec);
+    const [table] = tables(section(lex(md), 'Timeline'));
+    expect(table?.header.map((h) => h.text)).toEqual(['Seq', 'Time (UTC)', 'Operator', 'Kind', 'Details']);
+    expect(table?.rows).toHaveLength(entries.length);
+    table?.rows.forEach((row, i) => {
+      expect(row[0]?.text).toBe(String(entries[i]?.seq));
+      expect(row[1]?.text).toBe(entries[i]?.at);
+      expect(row[1]?.text).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(row[2]?.text).toBe('alice');
+      expect(row[3]?.text).toBe(entries[i]?.kind);
+    });
+    // The figure that crossed the line is in the trigger row.
+    const fired = table?.rows.find((r) => r[3]?.text === 'trigger-fired');
+    expect(fired?.[4]?.text).toContain('1260 s (21m 00s), threshold 900 s (15m 00s) (runbook §3)');
+  });
+
+  it('summarises milestones (corrected start) and durations computed from the timeline', () => {
+    const { md } = exportOf(fullIncident().rec);
+    const [table] = tables(section(lex(md), 'Summary'));
+    const rows = Object.fromEntries((table?.rows ?? []).map((r) => [r[0]?.text, r[1]?.text]));
+    expect(rows['Incident']).toBe('INC-20261128-0412');
+    expect(rows['Highest severity']).toBe('SEV-2');
+    expect(rows['Started']).toBe('2026-11-28T03:57:00.000Z (corrected)');
+    expect(rows['Detected']).toBe('2026-11-28T04:12:00.000Z');
+    expect(rows['Mitigated']).toBe('2026-11-28T04:23:06.234Z');
+    expect(rows['Resolved']).toBe('2026-11-28T04:43:06.234Z');
+    expect(rows['Time to detect']).toBe('15m 00s (start to detection)');
+    expect(rows['Time to mitigate']).toBe('26m 06s (start to mitigation)');
+    expect(rows['Time to resolve']).toBe('46m 06s (start to resolution)');
+  });
+
+  it('renders the corrective actions table with owner and due date', () => {
+    const { md } = exportOf(fullIncident().rec);
+    const [table] = tables(section(lex(md), 'Corrective actions'));
+    expect(table?.header.map((h) => h.text)).toEqual(['#', 'Action', 'Owner', 'Due']);
+    expect(table?.rows.map((r) => r.map((c) => c.text))).toEqual([
+      ['1', 'Alert on worker concurrency drop', 'bob', '2026-12-15'],
+      ['2', 'Pin concurrency in deploy config', 'carol', '2027-01-10'],
+    ]);
+  });
+
+  it('lists responders, blast radius, actions, escalations and the journal footer', () => {
+    const { md, entries } = exportOf(fullIncident().rec);
+    const tokens = lex(md);
+    expect(tables(section(tokens, 'Responders'))[0]?.rows.map((r) => [r[0]?.text, r[1]?.text])).toEqual([['alice', 'on-call engineer']]);
+    const blast = Object.fromEntries((tables(section(tokens, 'Blast radius'))[0]?.rows ?? []).map((r) => [r[0]?.text, r[1]?.text]));
+    expect(blast).toEqual({ Modules: 'rank freshness', Queues: 'rank', Campaigns: 'c-17, c-42', Replicas: 'replica-2' });
+    const actions = tables(section(tokens, 'Actions taken'))[0]?.rows.map((r) => r[2]?.text);
+    expect(actions).toEqual(['Runbook §3 step 1: Identify queue and top failing task names', 'increase replicas']);
+    const escalations = tables(section(tokens, 'Escalations'))[0]?.rows.map((r) => r[2]?.text);
+    expect(escalations).toEqual(['Severity none → SEV-2', 'Paged dana (module owner) for SEV-2']);
+    const impact = tables(section(tokens, 'Impact'))[0]?.rows.map((r) => [r[0]?.text, r[3]?.text, r[6]?.text]);
+    expect(impact).toEqual([
+      ['Queue lag > 15 min', '1260 s (21m 00s)', '2026-11-28T04:23:06.234Z'],
+      ['Replica lag breach', '45.5 s', 'still firing'],
+    ]);
+    const footer = section(tokens, 'Runbook improvements').find((t) => t.type === 'paragraph' && t.raw.includes('final hash'));
+    expect(footer?.raw).toContain(`final hash \`${entries[entries.length - 1]?.hash}\``);
+    expect(footer?.raw).toContain('chain verified: yes');
+  });
+
+  it('keeps hostile note text inside its table cell: no new rows, columns or sections', () => {
+    const { md, entries } = exportOf(fullIncident(HOSTILE).rec);
+    const tokens = lex(md);
+    expect(headings(tokens)).toEqual(EXPECTED_HEADINGS);
+    const [table] = tables(section(tokens, 'Timeline'));
+    expect(table?.rows).toHaveLength(entries.length);
+    for (const row of table?.rows ?? []) expect(row).toHaveLength(5);
+    const noteRow = table?.rows.find((r) => r[3]?.text === 'note');
+    const cell = noteRow?.[4];
+    // Rendered to HTML, the cell shows the literal text: no live tags, no escape sequences.
+    const html = marked.parser([{ type: 'paragraph', raw: cell?.text ?? '', text: cell?.text ?? '', tokens: cell?.tokens ?? [] }]);
+    expect(html).not.toMatch(/<script|<img|<code|<strong|<em|<del|<h\d/);
+    expectOnlyLiteralLinks(html);
+    expect(html).not.toContain('\u001b');
+    expect(html).not.toContain('\u0007');
+    expect(html).toContain('pipe | in the middle || and \\| escaped');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('## Injected heading');
+    expect(html).toContain('red and link and bell');
+    expect(html).toContain('[link](<a href="http://evil">http://evil</a>) ![img](');
+    expect(html).toContain('backticks ` and ``` fences ```');
+    // Every line of the note became part of the one cell.
+    expect(html.split('<br>')).toHaveLength(HOSTILE.split(/\r?\n/).length);
+  });
+
+  it('keeps hostile free text inside its section', () => {
+    const { rec } = fullIncident();
+    rec.setPirField('rootCause', HOSTILE);
+    rec.setPirField('runbookImprovements', HOSTILE);
+    rec.addCorrectiveAction({ action: HOSTILE, owner: 'x | y\n## z', due: '2027-02-01' });
+    const { md } = exportOf(rec);
+    const tokens = lex(md);
+    expect(headings(tokens)).toEqual(EXPECTED_HEADINGS);
+    const root = section(tokens, 'Root cause and contributing factors');
+    expect(root.every((t) => ['paragraph', 'space'].includes(t.type))).toBe(true);
+    const html = marked.parser(root);
+    expect(html).not.toMatch(/<script|<img|<code|<blockquote|<ul|<ol|<hr|<table|<pre|<h\d/);
+    expectOnlyLiteralLinks(html);
+    const [actions] = tables(section(tokens, 'Corrective actions'));
+    expect(actions?.rows).toHaveLength(3);
+    expect(actions?.rows[2]?.map((c) => c.text).slice(2)).toEqual(['x | y<br>## z', '2027-02-01']);
+  });
+
+  it('escapes single values for cells and paragraphs', () => {
+    expect(mdCell('a|b\nc')).toBe('a\\|b<br>c');
+    expect(mdCell('AT&T &lt;b&gt; <i>')).toBe('AT&T &amp;lt;b&amp;gt; &lt;i>');
+    expect(mdParagraphs('> quoted')).toBe('\\> quoted');
+    expect(mdInline('# x\n- y')).toBe('\\# x - y');
+    expect(mdParagraphs('# h\n- l\n1. o')).toBe('\\# h<br>\n\\- l<br>\n1\\. o');
+    expect(sanitizeText('\u001b[1mbold\u001b[22m\u202e')).toBe('bold');
+  });
+
+  it('says when the chain did not verify', () => {
+    const { rec } = fullIncident();
+    const v = rec.view();
+    if (!v) throw new Error('no view');
+    const md = renderPir(v, { ok: false, brokenAtSeq: 7, tornTail: false, problems: ['seq 7: content does not match its hash (entry altered)'] });
+    expect(md).toContain('chain verified: NO (broken at seq 7)');
+    expect(headings(lex(md))).toEqual(EXPECTED_HEADINGS);
+  });
+
+  it('renders a 10,000-entry timeline as a 10,000-row table', () => {
+    const id = 'INC-20261128-0412';
+    const entries: TimelineEntry[] = [];
+    let prev: TimelineEntry | null = null;
+    for (let i = 0; i < 10_000; i++) {
+      prev = sealEntry(prev, { at: formatUtc(T0 + i), operator: 'o', kind: 'note', incidentId: id, details: { text: `n${i} | x` } });
+      entries.push(prev);
+    }
+    const md = renderPir(foldIncident(entries, id));
+    const [table] = tables(section(lex(md), 'Timeline'));
+    expect(table?.rows).toHaveLength(10_000);
+    expect(table?.rows[9_999]?.[1]?.text).toBe(formatUtc(T0 + 9_999));
+  });
+});
+
+describe('strictProblems', () => {
+  it('is empty for a complete review', () => {
+    const { rec } = fullIncident();
+    const v = rec.view();
+    if (!v) throw new Error('no view');
+    expect(strictProblems(v)).toEqual([]);
+  });
+
+  it('lists every required section still empty', () => {
+    const clock = new ManualClock(T0);
+    const rec = new IncidentRecorder({ stateDir: tempDir(), clock, operator: 'alice' });
+    rec.openIncident('by hand');
+    rec.setPirField('rootCause', '\u001b[31m   \u001b[0m'); // only escapes: still empty
+    const v = rec.view();
+    if (!v) throw new Error('no view');
+    expect(strictProblems(v)).toEqual([
+      'Summary: mitigated time missing',
+      'Summary: resolved time missing',
+      'Root cause and contributing factors: root cause is empty',
+      'Blast radius: empty',
+      'Corrective actions: none recorded',
+      'Monitoring gap updates: empty',
+      'Runbook improvements: empty',
+    ]);
+    expect(strictProblems(v, { ok: false, brokenAtSeq: 3, tornTail: false, problems: [] })).toContain('Journal: hash chain broken at seq 3');
+  });
+
+  it('flags corrective action rows read from a journal with a bad due date', () => {
+    const id = 'INC-20261128-0412';
+    const e = sealEntry(null, {
+      at: formatUtc(T0),
+      operator: 'o',
+      kind: 'pir-field',
+      incidentId: id,
+      details: { field: 'correctiveActions', value: [{ action: 'a', owner: '', due: '2026-02-30' }] },
+    });
+    const v = foldIncident([e], id);
+    expect(strictProblems(v)).toEqual(
+      expect.arrayContaining(['Corrective actions: row 1: owner is empty', 'Corrective actions: row 1: due date "2026-02-30" is not a real date']),
+    );
+    expect(v.problems.join()).toMatch(/corrective action 1/);
+  });
+});
