@@ -1,0 +1,134 @@
+// Wires the pieces together without owning any of them: store changes (triggers firing and
+// clearing, the severity suggestion, sources lost and restored) go to the incident recorder,
+// and every durable timeline entry comes back into the store for the timeline panel.
+// It also implements CockpitCommands, what actions ask of the running cockpit.
+import type { Severity } from '../core/escalation.js';
+import type { IncidentView } from '../core/incidentView.js';
+import { describeEntry } from '../core/timeline.js';
+import { exportPirToFile } from '../commands/pir.js';
+import { IncidentError, IncidentRecorder, triggerDetailsOf } from '../journal/recorder.js';
+import type { CockpitCommands } from './commands.js';
+import type { CockpitState, CockpitStore, IncidentSummary } from './store.js';
+
+export interface RuntimeHooks {
+  quit(): void;
+  repaint(): void;
+}
+
+/** The store's picture of an incident: what the timeline and escalation panels draw. */
+export function incidentSummary(view: IncidentView | null, journalProblems: string[] = []): IncidentSummary | null {
+  if (!view) return null;
+  return {
+    id: view.id,
+    state: view.state,
+    severity: view.severity,
+    startedAt: view.milestones.started?.at ?? view.openedAt ?? '',
+    entries: view.entries.map((e) => ({ seq: e.seq, at: e.at, operator: e.operator, kind: e.kind, text: describeEntry(e) })),
+    stepsDone: view.procedureSteps.filter((s) => s.done).map((s) => `${s.section}.${s.step}`),
+    journalProblems,
+  };
+}
+
+export class CockpitRuntime implements CockpitCommands {
+  private readonly unsubscribe: Array<() => void> = [];
+  private lastSuggested: Severity | null = null;
+
+  constructor(
+    readonly store: CockpitStore,
+    readonly recorder: IncidentRecorder,
+    private readonly hooks: RuntimeHooks,
+  ) {
+    const problems = recorder.resumeReport()?.problems ?? [];
+    store.getState().setIncident(incidentSummary(recorder.view(), problems));
+    this.lastSuggested = recorder.view()?.severity ?? null;
+    this.unsubscribe.push(recorder.subscribe((view) => store.getState().setIncident(incidentSummary(view, problems))));
+    this.unsubscribe.push(store.subscribe((s, prev) => this.onStoreChange(s, prev)));
+  }
+
+  dispose(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /** Records what the latest ingest changed. Runs synchronously inside the store update. */
+  private onStoreChange(s: CockpitState, prev: CockpitState): void {
+    if (s.lastChanges !== prev.lastChanges) {
+      for (const c of s.lastChanges) {
+        const details = triggerDetailsOf(c.trigger);
+        if (c.fired) this.recorder.onTriggerFired(details);
+        else this.recorder.onTriggerCleared(details);
+      }
+    }
+    if (s.suggestion !== prev.suggestion && this.recorder.isActive()) {
+      const sev = s.suggestion.severity;
+      if (sev !== null && sev !== this.lastSuggested) {
+        this.lastSuggested = sev;
+        this.recorder.suggestSeverity(sev, s.suggestion.reason, s.suggestion.page.join(', ') || 'ticket');
+      }
+    }
+    if (s.snapshot.sources !== prev.snapshot.sources) {
+      for (const src of s.snapshot.sources) {
+        const before = prev.snapshot.sources.find((x) => x.name === src.name);
+        if (src.state === 'unreachable' && before?.state !== 'unreachable') this.recorder.onSourceLost(src.name, src.error);
+        if (before?.state === 'unreachable' && src.state !== 'unreachable') this.recorder.onSourceRestored(src.name);
+      }
+    }
+  }
+
+  // ---- CockpitCommands ---------------------------------------------------------------------------
+
+  quit(): void {
+    this.hooks.quit();
+  }
+
+  repaint(): void {
+    this.hooks.repaint();
+  }
+
+  async openIncident(reason: string): Promise<void> {
+    this.guard(() => this.recorder.openIncident(reason));
+  }
+
+  async addNote(text: string): Promise<void> {
+    this.guard(() => this.recorder.note(text));
+  }
+
+  async decideSeverity(severity: Severity, reason: string): Promise<void> {
+    this.guard(() => {
+      if (!this.recorder.isActive()) this.recorder.openIncident(`severity ${severity} set by the operator: ${reason}`);
+      this.recorder.decideSeverity(severity, reason);
+      this.store.getState().decideSeverity(severity, reason, Date.now());
+    });
+  }
+
+  async tickStep(section: number, step: number): Promise<void> {
+    this.guard(() => {
+      const done = this.store.getState().incident?.stepsDone.includes(`${section}.${step}`) ?? false;
+      this.recorder.tickStep(section, step, '', !done);
+    });
+  }
+
+  async setIncidentState(state: 'mitigated' | 'resolved'): Promise<void> {
+    this.guard(() => this.recorder.setState(state, `marked ${state} by the operator`));
+  }
+
+  async exportPir(): Promise<string> {
+    const view = this.recorder.view();
+    if (!view) throw new IncidentError('no incident to export');
+    const out = exportPirToFile(this.recorder.stateDir, view.id);
+    if (!out) throw new IncidentError(`incident ${view.id} not found in ${this.recorder.stateDir}`);
+    return out.path;
+  }
+
+  /** Refused requests (bad input, wrong state) become a message on screen, never a crash. */
+  private guard(fn: () => unknown): void {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof IncidentError) {
+        this.store.getState().flash(err.message, 'warn');
+        throw err;
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// lsos-cockpit: the entry point. Subcommands for scripts, else the interactive cockpit.
+import { readFileSync } from 'node:fs';
+import { parseCockpitFlags, USAGE, UsageError } from './cliArgs.js';
+import { runIncidents } from './commands/incidents.js';
+import { runPirExport } from './commands/pir.js';
+import { listScenarios } from './sim/index.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  const [cmd, ...rest] = argv;
+  if (cmd === 'pir') return runPirExport(rest, io);
+  if (cmd === 'incidents') return runIncidents(rest, io);
+  let flags;
+  try {
+    flags = parseCockpitFlags(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`lsos-cockpit: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (flags.version) {
+    process.stdout.write(`lsos-cockpit ${version()}\n`);
+    return 0;
+  }
+  if (flags.listScenarios) {
+    for (const s of listScenarios()) process.stdout.write(`${s.name.padEnd(24)} ${s.title}\n`);
+    return 0;
+  }
+  const { runCockpit } = await import('./main.js');
+  return runCockpit(flags, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Sockets or timers left by a failed source must not keep a finished cockpit alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`lsos-cockpit: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
