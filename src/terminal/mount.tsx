@@ -20,6 +20,8 @@ export interface MountOptions {
   actions?: readonly Action[];
   onAttempt?: AttemptHook;
   maxFps?: number;
+  /** Called after each frame with Ink's render time (the render bench). */
+  onRender?: (metrics: { renderTime: number }) => void;
 }
 
 export interface MountedCockpit {
@@ -54,6 +56,7 @@ export function mountCockpit(o: MountOptions): MountedCockpit {
       patchConsole: false,
       incrementalRendering: true,
       maxFps: o.maxFps ?? 12,
+      onRender: o.onRender,
     },
   );
   return {

@@ -1,0 +1,38 @@
+// `npm run bench`: prints the figures the issues ask for. Not a test: this machine is shared and
+// noisy, so figures are read by people, not asserted.
+delete process.env.CI; // Ink writes nothing until exit under CI: the render bench needs real writes.
+
+type Figures = Record<string, number | string>;
+
+async function section(title: string, run: () => Promise<Figures>): Promise<void> {
+  process.stdout.write(`\n## ${title}\n`);
+  try {
+    const figures = await run();
+    for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(44)} ${v}\n`);
+  } catch (err) {
+    process.stdout.write(`  could not run: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`lsos-cockpit bench  node ${process.version}  ${new Date().toISOString()}\n`);
+  const only = process.argv[2];
+  const want = (name: string) => !only || only === name;
+  if (want('render')) {
+    const { benchRender } = await import('./render.js');
+    await section('Rendering (120x40, incremental, frame = rows - 1)', () => benchRender());
+    await section('Rendering (80x24)', () => benchRender(80, 24));
+  }
+  if (want('timeline')) {
+    const { benchTimeline } = await import('./timeline.js');
+    await section('Timeline journal and PIR export', () => benchTimeline());
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
