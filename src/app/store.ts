@@ -23,14 +23,21 @@ export type ThemeName = 'dark' | 'light' | 'mono';
 
 /** Overlays take every key while open (the input router sends keys to them first). */
 export type Overlay =
-  | { kind: 'help' }
+  | { kind: 'help'; /** First help line shown (the help is windowed). */ scroll?: number }
   | { kind: 'quit-confirm' }
   | { kind: 'command'; text: string }
   | { kind: 'filter'; panel: PanelId; text: string }
   | { kind: 'severity'; step: 'pick' | 'reason'; severity: Severity | null; reason: string }
   | { kind: 'note'; text: string }
-  | { kind: 'actions'; panel: PanelId }
-  | { kind: 'message'; title: string; body: string };
+  | { kind: 'actions'; panel: PanelId; /** Highlighted entry. */ index?: number }
+  | { kind: 'message'; title: string; body: string }
+  /** A dangerous action waiting for y/n; `args` are passed to it when confirmed. */
+  | { kind: 'confirm'; actionId: string; prompt: string; args?: Record<string, string> }
+  /** A one-line text prompt whose Enter runs `actionId` with `{ text }`. */
+  | { kind: 'prompt'; actionId: string; label: string; text: string };
+
+/** `ui.selected.timeline` at this value follows the newest entry. */
+export const FOLLOW_NEWEST = Number.MAX_SAFE_INTEGER;
 
 export interface UiState {
   focus: PanelId;
@@ -41,6 +48,11 @@ export interface UiState {
   theme: ThemeName;
   /** A short line in the status bar: what just happened, or why a key did nothing. */
   flash: { text: string; level: 'info' | 'warn' | 'error'; at: EpochMs } | null;
+  /**
+   * The trigger whose runbook section the runbook pane shows (set by moving through the
+   * escalation panel's triggers or a queue whose trigger fires); null: the top firing trigger.
+   */
+  runbookTrigger?: string | null;
 }
 
 export interface SessionConfig {
@@ -106,12 +118,14 @@ function zeroByPanel<T>(v: T): Record<PanelId, T> {
 export function initialUi(theme: ThemeName = 'dark'): UiState {
   return {
     focus: 'queues',
-    selected: zeroByPanel(0),
+    // The timeline starts at its newest entry and follows it.
+    selected: { ...zeroByPanel(0), timeline: FOLLOW_NEWEST },
     filters: zeroByPanel(''),
     overlay: null,
     presentation: false,
     theme,
     flash: null,
+    runbookTrigger: null,
   };
 }
 

@@ -1,0 +1,55 @@
+// One shared ticking clock for every age on screen ("12s ago"). Ages subscribe with a selector
+// that returns their formatted text, so a tick re-renders only the ages whose text changed,
+// never a panel.
+import React, { createContext, useContext, useEffect, useMemo, type ReactNode } from 'react';
+import { Text } from 'ink';
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { systemClock, type Clock } from '../src/core/source.js';
+import { formatDuration } from './format.js';
+import type { ToneStyle } from '../src/app/theme.js';
+
+interface ClockState {
+  /** The cockpit's clock (the simulation's in simulation mode). */
+  now: number;
+  /** Wall-clock time, for UI-only timers such as the flash message. */
+  wall: number;
+}
+
+const ClockContext = createContext<StoreApi<ClockState> | null>(null);
+const idleClock = createStore<ClockState>()(() => ({ now: Date.now(), wall: Date.now() }));
+
+export function ClockProvider({ clock = systemClock, intervalMs = 1000, children }: { clock?: Clock; intervalMs?: number; children: ReactNode }) {
+  const store = useMemo(() => createStore<ClockState>()(() => ({ now: clock.now(), wall: Date.now() })), [clock]);
+  useEffect(() => {
+    const timer = setInterval(() => store.setState({ now: clock.now(), wall: Date.now() }), intervalMs);
+    timer.unref?.();
+    return () => clearInterval(timer);
+  }, [store, clock, intervalMs]);
+  return <ClockContext.Provider value={store}>{children}</ClockContext.Provider>;
+}
+
+function useClockStore(): StoreApi<ClockState> {
+  return useContext(ClockContext) ?? idleClock;
+}
+
+/** "12s" since `at` by the cockpit clock; `none` when there is no time. */
+export function useAgo(at: number | null, none = '—'): string {
+  return useStore(useClockStore(), (s) => (at === null ? none : formatDuration((s.now - at) / 1000)));
+}
+
+/** True while less than `ms` of wall time has passed since `at`. */
+export function useWallWithin(at: number | null, ms: number): boolean {
+  return useStore(useClockStore(), (s) => at !== null && s.wall - at < ms);
+}
+
+/** A leaf that re-renders on its own as time passes. */
+export function Age({ at, suffix = ' ago', none, style }: { at: number | null; suffix?: string; none?: string; style?: ToneStyle }) {
+  const text = useAgo(at, none);
+  return (
+    <Text {...style}>
+      {text}
+      {at === null ? '' : suffix}
+    </Text>
+  );
+}

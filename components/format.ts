@@ -1,0 +1,72 @@
+// Number and time formats shared by the panels: dense, fixed-ish width, UTC.
+import { DateTime } from 'luxon';
+import stringWidth from 'string-width';
+import type { LagMethod } from '../src/core/snapshot.js';
+
+/** 45s, 3m10s, 23m, 2h05m, 3d04h: short enough for a dense column. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '∞';
+  const v = Math.max(0, Math.round(seconds));
+  if (v < 60) return `${v}s`;
+  if (v < 600) return `${Math.floor(v / 60)}m${String(v % 60).padStart(2, '0')}s`;
+  if (v < 3600) return `${Math.floor(v / 60)}m`;
+  if (v < 86400) return `${Math.floor(v / 3600)}h${String(Math.floor((v % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(v / 86400)}d${String(Math.floor((v % 86400) / 3600)).padStart(2, '0')}h`;
+}
+
+/** Marks how a lag was obtained (legend in the help): `>` first-seen lower bound, `~` estimate. */
+export const LAG_MARK: Record<LagMethod, string> = {
+  stamped: '',
+  'first-seen': '>',
+  'drain-rate': '~',
+  empty: '',
+  unknown: '?',
+};
+
+export function formatLag(seconds: number | null, method: LagMethod): string {
+  if (method === 'empty') return '-';
+  if (seconds === null || method === 'unknown') return '?';
+  return `${LAG_MARK[method]}${formatDuration(seconds)}`;
+}
+
+/** 980, 12.3k, 4.1M. */
+export function formatCount(n: number): string {
+  const a = Math.abs(n);
+  if (a < 10_000) return String(Math.round(n));
+  if (a < 1_000_000) return `${(n / 1000).toFixed(1)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+export function formatRate(perHour: number): string {
+  if (perHour === 0) return '0/h';
+  return `+${perHour >= 10 ? Math.round(perHour) : perHour.toFixed(1)}/h`;
+}
+
+/** HH:MM:SS in UTC, from epoch ms or an ISO string. */
+export function utcClock(at: number | string): string {
+  const dt = typeof at === 'number' ? DateTime.fromMillis(at, { zone: 'utc' }) : DateTime.fromISO(at, { zone: 'utc' });
+  return dt.isValid ? dt.toFormat('HH:mm:ss') : '--:--:--';
+}
+
+/** Cuts a string to a display width (wide characters count 2), with an ellipsis when cut. */
+export function fitWidth(text: string, width: number, ellipsis = '…'): string {
+  if (width <= 0) return '';
+  if (stringWidth(text) <= width) return text;
+  let out = '';
+  let w = 0;
+  const room = width - stringWidth(ellipsis);
+  for (const ch of text) {
+    const cw = stringWidth(ch);
+    if (w + cw > room) break;
+    out += ch;
+    w += cw;
+  }
+  return out + ellipsis;
+}
+
+/** Pads to a display width (left or right aligned); longer text is left for <Text> to truncate. */
+export function padTo(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  const gap = width - stringWidth(text);
+  if (gap <= 0) return text;
+  return align === 'right' ? ' '.repeat(gap) + text : text + ' '.repeat(gap);
+}

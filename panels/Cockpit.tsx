@@ -1,0 +1,111 @@
+// The root: sizes the frame, lays out the panels, owns the one useInput, and hosts overlays.
+//
+//   render(<Cockpit store={store} commands={commands} onAttempt={audit} />, { exitOnCtrlC: false, ... })
+//
+// The frame is rows - 1 tall: a frame as tall as the terminal makes Ink 6 clear the screen on
+// every commit.
+import React, { memo, useCallback, useMemo, useRef } from 'react';
+import { Box, Text, useInput } from 'ink';
+import { useStore } from 'zustand';
+import { ClockProvider } from '../components/clock.js';
+import { useTerminalSize } from '../components/useTerminalSize.js';
+import type { Clock } from '../src/core/source.js';
+import { ACTIONS, createDispatcher, type Action, type AttemptHook } from '../src/app/actions.js';
+import type { CockpitCommands } from '../src/app/commands.js';
+import { handleKey } from '../src/app/input.js';
+import type { CockpitStore, PanelId } from '../src/app/store.js';
+import { resolveTheme } from '../src/app/theme.js';
+import type { PanelProps } from './common.js';
+import { EscalationPanel } from './EscalationPanel.js';
+import { FailuresPanel } from './FailuresPanel.js';
+import { computeLayout, MIN_SIZE, pageRowsOf, type Layout, type Size } from './layout.js';
+import { OverlayHost } from './OverlayHost.js';
+import { Presentation } from './Presentation.js';
+import { QueuesPanel } from './QueuesPanel.js';
+import { ReplicasPanel } from './ReplicasPanel.js';
+import { RunbookPanel } from './RunbookPanel.js';
+import { StatusLine } from './StatusLine.js';
+import { TimelinePanel } from './TimelinePanel.js';
+
+export interface CockpitProps {
+  store: CockpitStore;
+  commands: CockpitCommands;
+  /** The registry; defaults to ACTIONS. Pass `[...ACTIONS, ...more]` to add actions. */
+  actions?: readonly Action[];
+  /** Audit hook: every action attempt, refused, disabled and cancelled ones included. */
+  onAttempt?: AttemptHook;
+  /** Overrides the measured terminal size (tests, fixed-size screen shares). */
+  size?: Size;
+  /** The clock ages are measured with (the simulation's in simulation mode). */
+  clock?: Clock;
+}
+
+const PANEL_VIEWS: Record<PanelId, React.ComponentType<PanelProps>> = {
+  queues: QueuesPanel,
+  failures: FailuresPanel,
+  replicas: ReplicasPanel,
+  escalation: EscalationPanel,
+  runbook: RunbookPanel,
+  timeline: TimelinePanel,
+};
+
+export const TooSmall = memo(function TooSmall({ size }: { size: Size }) {
+  return (
+    <Box flexDirection="column" width={size.columns} height={Math.max(1, size.rows - 1)}>
+      <Text wrap="wrap">{`Terminal too small: ${size.columns}x${size.rows}. lsos-cockpit needs at least ${MIN_SIZE.columns}x${MIN_SIZE.rows}.`}</Text>
+      <Text wrap="wrap">Enlarge the window (or lower the font size); q quits.</Text>
+    </Box>
+  );
+});
+
+export function Cockpit({ store, commands, actions = ACTIONS, onAttempt, size: sizeOverride, clock }: CockpitProps) {
+  const measured = useTerminalSize();
+  const size = sizeOverride ?? measured;
+  const focus = useStore(store, (s) => s.ui.focus);
+  const presentation = useStore(store, (s) => s.ui.presentation);
+  const themeName = useStore(store, (s) => s.ui.theme);
+  const colour = useStore(store, (s) => s.session.color);
+  const ascii = useStore(store, (s) => s.session.ascii);
+  const theme = resolveTheme(themeName, colour);
+  const layout = computeLayout(size, focus);
+
+  // The hook and the layout are read through refs so the dispatcher is made once per store.
+  const layoutRef = useRef<Layout>(layout);
+  layoutRef.current = layout;
+  const hookRef = useRef(onAttempt);
+  hookRef.current = onAttempt;
+  const dispatcher = useMemo(
+    () =>
+      createDispatcher({
+        store,
+        commands,
+        actions,
+        onAttempt: (a, o, info) => hookRef.current?.(a, o, info),
+        pageRows: (panel) => pageRowsOf(layoutRef.current, panel),
+      }),
+    [store, commands, actions],
+  );
+  useInput(useCallback((input, key) => handleKey(dispatcher, input, key), [dispatcher]));
+
+  if (layout.kind === 'too-small') return <TooSmall size={size} />;
+  return (
+    <ClockProvider {...(clock ? { clock } : {})}>
+      <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
+        {presentation ? (
+          <Presentation store={store} theme={theme} ascii={ascii} width={layout.width} height={layout.height - 2} />
+        ) : (
+          layout.grid.map((row, r) => (
+            <Box key={r} flexDirection="row" width={layout.width} height={row[0]?.height ?? 0} flexShrink={0}>
+              {row.map((box) => {
+                const View = PANEL_VIEWS[box.panel];
+                return <View key={box.panel} store={store} theme={theme} ascii={ascii} width={box.width} height={box.height} focused={focus === box.panel} />;
+              })}
+            </Box>
+          ))
+        )}
+        <StatusLine store={store} theme={theme} width={layout.width} actions={actions} />
+        <OverlayHost store={store} theme={theme} ascii={ascii} size={size} actions={actions} />
+      </Box>
+    </ClockProvider>
+  );
+}

@@ -1,0 +1,166 @@
+// Presentation mode, themes, ASCII borders, the small-terminal message, and outside text that
+// tries to drive the terminal.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import chalk from 'chalk';
+import { incidentSnapshot, queue, cleanupAll, fixtureStore, openIncident, renderCockpit } from './fixtures.js';
+
+afterEach(() => cleanupAll());
+
+// Under vitest stdout is not a TTY and chalk draws no colour at all; force it on so the theme
+// tests see what a terminal would get.
+let level: typeof chalk.level;
+beforeAll(() => {
+  level = chalk.level;
+  chalk.level = 3;
+});
+afterAll(() => {
+  chalk.level = level;
+});
+
+// SGR foreground/background colours: 30-37, 38;…, 39, 40-47, 48;…, 49, 90-97, 100-107.
+const COLOUR = /\x1b\[(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/;
+const YELLOW_OR_WHITE_TEXT = /\x1b\[(?:33|37|93|97)m|\x1b\[38;5;(?:3|7|11|15)m/;
+
+describe('presentation mode', () => {
+  it('shows a tall severity band with the top trigger and only the key figures', async () => {
+    const store = fixtureStore({ incident: openIncident() });
+    store.setState({ decision: { severity: 'SEV-1', reason: 'crawl down', by: 'alice', at: Date.UTC(2024, 5, 1, 13, 59, 0) } });
+    const r = renderCockpit({ store, size: { columns: 80, rows: 24 } });
+    await r.press('p');
+    const f = r.frame();
+    expect(f).toContain('DECIDED SEV-1 by alice at 13:59:00Z');
+    expect(f).toContain('Dead-letter spike > 3x baseline: crawl');
+    expect(f).toContain('█████'); // block letters
+    expect(f).toContain('FIRING TRIGGERS (3)');
+    expect(f).toMatch(/WORST QUEUE LAG/);
+    expect(f).toMatch(/crawl\s+23m\s+depth 4210/);
+    expect(f).toMatch(/replica-b\s+1m35s\s+paused/);
+    // The panels are gone, the status bar stays.
+    expect(f).not.toContain('Failure classes');
+    expect(f).toContain('SIMULATION');
+    // The band is high contrast: inverse, full width.
+    const bandLines = f.split('\n').filter((l) => l.includes('\x1b[7m'));
+    expect(bandLines.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('says so when nothing fires', async () => {
+    const snapshot = incidentSnapshot({ queues: [queue('crawl')], database: { ...incidentSnapshot().database, replicas: [], blocking: [] } });
+    const r = renderCockpit({ store: fixtureStore({ snapshot }) });
+    await r.press('p');
+    expect(r.frame()).toContain('NO RUNBOOK TRIGGER FIRING');
+    expect(r.frame()).toContain('FIRING TRIGGERS (0)');
+  });
+});
+
+describe('themes', () => {
+  it('dark uses colour', () => {
+    const { frame } = renderCockpit();
+    expect(frame()).toMatch(COLOUR);
+  });
+
+  it('mono (session.color false, i.e. NO_COLOR) draws no colour at all, only weight and inverse', async () => {
+    const r = renderCockpit({ store: fixtureStore({ incident: openIncident(), session: { color: false } }) });
+    expect(r.frame()).not.toMatch(COLOUR);
+    expect(r.frame()).toContain('\x1b[7m'); // the focused title / selection bar
+    await r.press('p');
+    expect(r.frame()).not.toMatch(COLOUR);
+    await r.press('p', 't'); // t cannot bring colour back
+    expect(r.frame()).not.toMatch(COLOUR);
+    expect(r.frame()).toContain('mono only');
+  });
+
+  it('light draws no yellow or white text', async () => {
+    const store = fixtureStore({ incident: openIncident(), session: { readonly: true, readonlyReason: 'observer' } });
+    store.getState().setUi({ theme: 'light' });
+    const r = renderCockpit({ store, size: { columns: 120, rows: 40 } });
+    expect(r.frame()).toMatch(COLOUR);
+    expect(r.frame()).not.toMatch(YELLOW_OR_WHITE_TEXT);
+    await r.press('p');
+    expect(r.frame()).not.toMatch(YELLOW_OR_WHITE_TEXT);
+  });
+});
+
+describe('ASCII borders', () => {
+  it('session.ascii draws + - | only', () => {
+    const { frame } = renderCockpit({ store: fixtureStore({ session: { ascii: true, color: false } }), size: { columns: 120, rows: 40 } });
+    const f = frame().replace(/\x1b\[[0-9;]*m/g, '');
+    expect(f).toMatch(/^\+= 1 Queue lag =+/);
+    expect(f).toContain('+- 2 Failure classes');
+    expect(f).not.toMatch(/[╭╮╰╯│─╔╗╚╝║═]/);
+    expect(f).not.toMatch(/[▁▂▃▄▅▆▇█]/); // the sparkline falls back too
+    expect(f).toMatch(/[_.\-~^]{5,}/);
+  });
+});
+
+describe('small terminals', () => {
+  it('below 80x24 says how large the terminal must be', () => {
+    const { frame } = renderCockpit({ size: { columns: 79, rows: 30 } });
+    expect(frame()).toContain('Terminal too small: 79x30');
+    expect(frame()).toContain('at least 80x24');
+    expect(frame()).not.toContain('Queue lag');
+  });
+
+  it('too few rows too', () => {
+    const { frame } = renderCockpit({ size: { columns: 120, rows: 23 } });
+    expect(frame()).toContain('Terminal too small: 120x23');
+  });
+
+  it('uses 100x30 when stdout has no size', () => {
+    // ink-testing-library: 100 columns, no rows.
+    const { frame } = renderCockpit();
+    expect(frame().split('\n').length).toBe(29);
+  });
+});
+
+describe('outside text', () => {
+  it('cannot retitle the window, move the cursor or clear the screen', async () => {
+    const evil = 'crawl.fetch\x1b]0;pwned\x07\x1b[2J\x1b[H\x1b[31m_page\x9b2J';
+    const snapshot = incidentSnapshot({
+      queues: [
+        queue('crawl\x1b[1A\x1b[2K', {
+          depth: 10,
+          failuresByClass: { transient: 5, validation: 0, provider: 0, parser: 0, unclassified: 0 },
+          topFailingTasks: [{ task: evil, count: 5, failureClass: 'transient' }],
+        }),
+      ],
+      database: {
+        ...incidentSnapshot().database,
+        blocking: [{ blockedPid: 1, blockingPid: 2, waitingSeconds: 3, query: 'SELECT 1;\x1b]8;;http://evil\x07click\x1b]8;;\x07' }],
+      },
+    });
+    const incident = openIncident({ entries: [{ seq: 1, at: '2024-06-01T13:58:00.000Z', operator: 'mallory\x1b[6n', kind: 'note', text: 'hi\x1b[?1049l\x1bcthere' }] });
+    const r = renderCockpit({ store: fixtureStore({ snapshot, incident, session: { color: false } }), size: { columns: 160, rows: 40 } });
+    const f = r.frame();
+    expect(f).toContain('crawl.fetch_page');
+    expect(f).toContain('hithere');
+    expect(f).toContain('SELECT 1;click');
+    expect(f).not.toContain('\x1b]');
+    expect(f).not.toContain('\x9b');
+    expect(f).not.toContain('pwned');
+    // Only SGR (styling) sequences may remain: no cursor moves, clears, queries or screen switches.
+    const nonSgr = f.match(/\x1b(?!\[[0-9;]*m)/g) ?? [];
+    expect(nonSgr).toEqual([]);
+    // Typed text is cleaned too.
+    await r.press('n');
+    r.stdin.write('ok\x1b[2Jfine');
+    await new Promise((res) => setTimeout(res, 10));
+    expect(r.frame()).not.toMatch(/\x1b(?!\[[0-9;]*m)/);
+  });
+});
+
+describe('rendering economy', () => {
+  it('a store change nothing displays draws no frame; one that shows draws one', async () => {
+    const r = renderCockpit({ store: fixtureStore({ incident: openIncident() }) });
+    await r.press();
+    const before = r.frames.length;
+    // Nothing on screen reads these: no React commit, so Ink does not draw.
+    r.store.setState({ lastChanges: [] });
+    r.store.getState().setUi((ui) => ({ selected: { ...ui.selected, timeline: 0 } })); // timeline not on screen at 100x30
+    r.store.getState().setUi({ runbookTrigger: 'queue-lag:crawl' }); // the runbook pane is not on screen either
+    await new Promise((res) => setTimeout(res, 20));
+    expect(r.frames.length).toBe(before);
+    r.store.getState().flash('hello');
+    await new Promise((res) => setTimeout(res, 20));
+    expect(r.frames.length).toBe(before + 1);
+  });
+});
