@@ -25,7 +25,12 @@ export class TmuxSession {
   readonly dir = mkdtempSync(join(tmpdir(), 'lsos-e2e-'));
   /** Written by the wrapper shell after the cockpit exits: `stty -a` of the terminal it left. */
   readonly sttyAfter = join(this.dir, 'stty-after.txt');
-  readonly stateDir = join(this.dir, 'state');
+  readonly stateDir: string;
+
+  /** `stateDir`: reuse another session's incident journals (a restart). */
+  constructor(opts: { stateDir?: string } = {}) {
+    this.stateDir = opts.stateDir ?? join(this.dir, 'state');
+  }
 
   private tmux(...args: string[]): string {
     return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
