@@ -53,6 +53,11 @@ export interface QueueSnapshot {
   unreadable: number;
   /** Recent queue lag values, oldest first, for a trend sparkline. */
   lagTrend: number[];
+  /**
+   * Optional (added for the daily checklist): the previous 24 hours, when a source keeps that much
+   * history. Without it the checklist judges the failure ratio on the 1-hour window and says so.
+   */
+  last24h?: { failures: number; succeeded: number; deadLettered: number } | null;
 }
 
 export interface WorkerSnapshot {
@@ -74,6 +79,10 @@ export interface BlockingQuery {
   waitingSeconds: number;
   /** The blocked query, truncated and sanitised. */
   query: string;
+  /** Optional: what the blocking session is running (or last ran), truncated and sanitised. */
+  blockingQuery?: string;
+  /** Optional: the blocking session's state (`idle in transaction` is the usual culprit). */
+  blockingState?: string | null;
 }
 
 export interface ReplicaSnapshot {
@@ -84,6 +93,72 @@ export interface ReplicaSnapshot {
   /** Which side the lag was read from. */
   seenFrom: 'primary' | 'replica' | 'both' | 'simulated';
   reachable: boolean;
+  /** Optional: why the cockpit could not read the replica itself (its own connection failed). */
+  error?: string | null;
+  /** Optional: the standby as the primary's pg_stat_replication sees it (null: not streaming). */
+  fromPrimary?: StandbyFromPrimary | null;
+  /** Optional: the lag as the replica itself reports it (null: replica not read). */
+  fromReplicaSeconds?: number | null;
+}
+
+/** One row of the primary's pg_stat_replication. */
+export interface StandbyFromPrimary {
+  applicationName: string;
+  clientAddr: string | null;
+  /** `streaming`, `catchup`, `startup`, `backup`, `stopping`. */
+  state: string;
+  syncState: string | null;
+  /** PostgreSQL's measured lags in seconds; null once the standby has caught up and WAL is idle. */
+  writeLagSeconds: number | null;
+  flushLagSeconds: number | null;
+  replayLagSeconds: number | null;
+  /** WAL the primary has written that the standby has not replayed yet, bytes. */
+  replayLagBytes: number | null;
+}
+
+/** Optional database figures read by the PostgreSQL source (added for the checklist and panels). */
+export interface ArchiverSnapshot {
+  /** `archive_mode`: `on`, `off` or `always`. */
+  mode: string;
+  archivedCount: number;
+  lastArchivedWal: string | null;
+  lastArchivedAt: EpochMs | null;
+  failedCount: number;
+  lastFailedWal: string | null;
+  lastFailedAt: EpochMs | null;
+}
+
+export interface BackupSnapshot {
+  /** Newest `ops_backups.finished_at` with a completed status. */
+  lastOkAt: EpochMs | null;
+  /** Newest `finished_at` of any status, and that row's status. */
+  lastFinishedAt: EpochMs | null;
+  lastStatus: string | null;
+  /** Newest `finished_at` with a status that is not a completed one. */
+  lastFailedAt: EpochMs | null;
+}
+
+export type FreshnessKind = 'crawl' | 'rank' | 'reviews';
+
+export interface StaleCampaign {
+  id: string;
+  name: string;
+  /** Seconds since its last crawl/rank/review; null when it never had one. */
+  ageSeconds: number | null;
+}
+
+export interface FreshnessSnapshot {
+  kind: FreshnessKind;
+  thresholdSeconds: number;
+  activeCampaigns: number;
+  /** Active campaigns older than the threshold, or never run. */
+  staleCampaigns: number;
+  /** Active campaigns that never had one. */
+  neverRun: number;
+  /** Oldest age among active campaigns that had one; null when none had. */
+  oldestAgeSeconds: number | null;
+  /** The stalest campaigns, worst first (a few). */
+  worst: StaleCampaign[];
 }
 
 export interface DatabaseSnapshot {
@@ -98,6 +173,18 @@ export interface DatabaseSnapshot {
   replicas: ReplicaSnapshot[];
   /** Last successful backup, null if unknown. */
   lastBackupAt: EpochMs | null;
+  /** Optional: why the primary could not be read (masked), null when it was. */
+  primaryError?: string | null;
+  /** Optional: when the primary's figures were last read; older than `at` when it is unreachable. */
+  primaryCheckedAt?: EpochMs | null;
+  /** Optional: pg_stat_archiver (WAL archiving); undefined when no source reads it. */
+  archiver?: ArchiverSnapshot | null;
+  /** Optional: `ops_backups`; null when the table does not exist. */
+  backup?: BackupSnapshot | null;
+  /** Optional: `campaigns` freshness per kind; null when the table does not exist. */
+  freshness?: FreshnessSnapshot[] | null;
+  /** Optional: parts of the primary that could not be read, e.g. `{ freshness: 'statement timeout' }`. */
+  partErrors?: Partial<Record<'replication' | 'blocking' | 'archiver' | 'backup' | 'freshness', string>>;
 }
 
 export interface ReportingSnapshot {

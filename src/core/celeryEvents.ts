@@ -1,0 +1,1021 @@
+// Celery events (`-E`) turned into what the runbook watches: worker liveness, failures per queue
+// and failure class, top failing tasks, drain rate, the monthly report failure ratio and SERP
+// provider health. Pure: no I/O, the caller passes the receive time. Transports (Redis pub/sub,
+// AMQP `celeryev`) decode their envelope and hand the body to parseEventPayload.
+//
+// Facts this relies on (celery-wire/celery-5.2-wire.md section 3, verified on a real worker):
+// - worker-side task events arrive batched as `task.multi`: a JSON array; worker events and
+//   `task-sent` arrive as single objects;
+// - only task-sent and task-received carry the task `name` (and `kwargs` as a Python repr);
+//   started/succeeded/failed/retried/rejected/revoked carry only `uuid`;
+// - task-failed/task-retried carry `exception` as a repr, e.g. "ValueError('disk full')".
+//
+// Memory bounds (however long it runs, however many events arrive), with the defaults:
+// - tasks seen (uuid -> name, queue, campaign, provider): LRU of `maxTasks` (20 000) entries,
+//   and an entry is dropped as soon as its task finishes;
+// - workers: at most `maxWorkers` (1 000); an offline worker is kept `workerRetentionMs` (1 h);
+// - per queue (at most `maxQueues`, 500, least recently active evicted): windowed counters made
+//   of `windowMs / bucketMs` buckets (60 x 1 min) with at most `maxTaskKeysPerQueue` (100)
+//   distinct (task, failure class) keys, extra keys folded into `(other)`, plus 24 hour buckets
+//   of two counters for the previous 24 h;
+// - providers: at most `maxProviders` (64), each with at most `maxCampaignsPerProvider` (10 000)
+//   campaigns remembered; failed reporting campaigns: at most `maxFailedCampaigns` (5 000).
+// Roughly: 20 000 x ~200 B of task info + 500 x 60 x 100 counters at worst, a few tens of MB
+// in the very worst case; typically well under 10 MB.
+
+import type { EpochMs, FailureClass, ProviderSnapshot, QueueSnapshot, ReportingSnapshot, TaskFailureCount, WorkerSnapshot } from './snapshot.js';
+import { FAILURE_CLASSES, emptyFailures } from './snapshot.js';
+import { createClassifier } from './failureClass.js';
+
+// ---------------------------------------------------------------------------------------------
+// Events and their validation
+
+export interface CeleryEvent {
+  /** `worker-online`, `worker-heartbeat`, `worker-offline`, `task-sent`, `task-received`, ... */
+  type: string;
+  /** Worker node name (`w1@host`), or `gen<pid>@host` for task-sent (a client). */
+  hostname: string;
+  /** Epoch seconds on the sender's clock. */
+  timestamp: number;
+  /** Hours, positive west of UTC (Python's time.timezone convention); 0 when absent. */
+  utcoffset: number;
+  pid?: number;
+  clock?: number;
+  /** Worker events: heartbeat frequency in seconds. */
+  freq?: number;
+  /** Worker events: tasks executing now / processed so far. */
+  active?: number;
+  processed?: number;
+  uuid?: string;
+  name?: string;
+  args?: string;
+  /** Python repr of the kwargs, e.g. "{'campaign_id': 12, 'provider': 'brightpool'}". */
+  kwargs?: string;
+  retries?: number;
+  queue?: string;
+  routing_key?: string;
+  exchange?: string;
+  /** Exception repr (task-failed, task-retried). */
+  exception?: string;
+  /** task-rejected: whether the message went back to the queue. */
+  requeue?: boolean;
+  /** task-revoked: expired rather than revoked by hand. */
+  expired?: boolean;
+  runtime?: number;
+}
+
+const MAX_STRING = { name: 256, hostname: 256, uuid: 128, kwargs: 4096, args: 1024, exception: 1024, queue: 256 } as const;
+
+function str(v: unknown, max: number): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  return v.length > max ? v.slice(0, max) : v;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** One event object, or null when it lacks what Celery itself requires (type, hostname, timestamp; uuid for tasks). */
+export function parseEvent(raw: unknown): CeleryEvent | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const r = raw as Record<string, unknown>;
+  const type = r['type'];
+  if (typeof type !== 'string' || !/^(worker|task)-[a-z-]{2,32}$/.test(type)) return null;
+  const hostname = str(r['hostname'], MAX_STRING.hostname);
+  const timestamp = num(r['timestamp']);
+  if (!hostname || timestamp === undefined) return null;
+  const ev: CeleryEvent = { type, hostname, timestamp, utcoffset: num(r['utcoffset']) ?? 0 };
+  const uuid = str(r['uuid'], MAX_STRING.uuid);
+  if (type.startsWith('task-')) {
+    if (!uuid) return null;
+    ev.uuid = uuid;
+  }
+  const set = <K extends keyof CeleryEvent>(k: K, v: CeleryEvent[K] | undefined) => {
+    if (v !== undefined) ev[k] = v;
+  };
+  set('pid', num(r['pid']));
+  set('clock', num(r['clock']));
+  set('freq', num(r['freq']));
+  set('active', num(r['active']));
+  set('processed', num(r['processed']));
+  set('name', str(r['name'], MAX_STRING.name));
+  set('args', str(r['args'], MAX_STRING.args));
+  set('kwargs', str(r['kwargs'], MAX_STRING.kwargs));
+  set('retries', num(r['retries']));
+  set('queue', str(r['queue'], MAX_STRING.queue));
+  set('routing_key', str(r['routing_key'], MAX_STRING.queue));
+  set('exchange', str(r['exchange'], MAX_STRING.queue));
+  set('exception', str(r['exception'], MAX_STRING.exception));
+  set('runtime', num(r['runtime']));
+  if (typeof r['requeue'] === 'boolean') ev.requeue = r['requeue'];
+  if (typeof r['expired'] === 'boolean') ev.expired = r['expired'];
+  return ev;
+}
+
+/**
+ * The events in one event message body (already JSON-decoded): a `task.multi` array or a single
+ * object. Invalid entries of an array are skipped (and counted through `onInvalid`); null when
+ * the body is not an event payload at all.
+ */
+export function parseEventPayload(body: unknown, onInvalid?: (count: number) => void): CeleryEvent[] | null {
+  if (Array.isArray(body)) {
+    const out: CeleryEvent[] = [];
+    let bad = 0;
+    for (const item of body) {
+      const ev = parseEvent(item);
+      if (ev) out.push(ev);
+      else bad += 1;
+    }
+    if (bad > 0) onInvalid?.(bad);
+    return out;
+  }
+  const ev = parseEvent(body);
+  if (!ev) {
+    onInvalid?.(1);
+    return null;
+  }
+  return [ev];
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * The JSON body of a kombu envelope as kombu's Redis transport publishes it (events on
+ * `/<db>.celeryev/*`): `{"body": <base64>, "content-type": "application/json", "properties":
+ * {"body_encoding": "base64", ...}}`. Null for anything else (not JSON, wrong encoding, too big).
+ */
+export function decodeKombuJsonBody(raw: string | Buffer, maxBytes = 1_048_576): unknown | null {
+  if (raw.length > maxBytes) return null;
+  let env: unknown;
+  try {
+    env = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) return null;
+  const e = env as Record<string, unknown>;
+  if (e['content-type'] !== 'application/json') return null;
+  const body = e['body'];
+  const props = e['properties'];
+  const encoding = typeof props === 'object' && props !== null ? (props as Record<string, unknown>)['body_encoding'] : undefined;
+  if (typeof body !== 'string') return null;
+  let text = body;
+  if (encoding === 'base64') {
+    if (body.length % 4 !== 0 || !BASE64.test(body)) return null;
+    const buf = Buffer.from(body, 'base64');
+    text = buf.toString('utf8');
+    // Wrong encoding: bytes that are not UTF-8 turn into U+FFFD.
+    if (text.includes('\uFFFD')) return null;
+  } else if (encoding !== undefined && encoding !== null) {
+    return null;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python literal reprs (the `kwargs` of task-received / task-sent)
+
+export type PyValue = string | number | boolean | null | PyValue[] | { [k: string]: PyValue };
+
+class PyReprParser {
+  i = 0;
+  constructor(readonly s: string, readonly maxDepth = 8) {}
+
+  ws(): void {
+    while (this.i < this.s.length && /\s/.test(this.s[this.i] ?? '')) this.i += 1;
+  }
+
+  value(depth: number): PyValue {
+    if (depth > this.maxDepth) throw new Error('too deep');
+    this.ws();
+    const c = this.s[this.i];
+    if (c === undefined) throw new Error('eof');
+    if (c === '{') return this.dict(depth);
+    if (c === '[') return this.seq(']', depth);
+    if (c === '(') return this.seq(')', depth);
+    if (c === "'" || c === '"') return this.string();
+    if (/[bru]/i.test(c) && /['"]/.test(this.s[this.i + 1] ?? '')) {
+      const raw = c.toLowerCase() === 'r';
+      this.i += 1;
+      return this.string(raw);
+    }
+    for (const [word, v] of [['True', true], ['False', false], ['None', null]] as const) {
+      if (this.s.startsWith(word, this.i) && !/\w/.test(this.s[this.i + word.length] ?? '')) {
+        this.i += word.length;
+        return v;
+      }
+    }
+    const m = /^[+-]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?/.exec(this.s.slice(this.i, this.i + 64));
+    if (m) {
+      this.i += m[0].length;
+      const n = Number(m[0].replace(/_/g, ''));
+      if (!Number.isFinite(n)) throw new Error('bad number');
+      return n;
+    }
+    throw new Error(`unexpected ${c}`);
+  }
+
+  string(raw = false): string {
+    const q = this.s[this.i];
+    this.i += 1;
+    let out = '';
+    while (this.i < this.s.length) {
+      const c = this.s[this.i] as string;
+      if (c === q) {
+        this.i += 1;
+        return out;
+      }
+      if (c === '\\' && !raw) {
+        const n = this.s[this.i + 1];
+        this.i += 2;
+        switch (n) {
+          case 'n': out += '\n'; break;
+          case 'r': out += '\r'; break;
+          case 't': out += '\t'; break;
+          case '0': out += '\0'; break;
+          case 'x': out += this.hex(2); break;
+          case 'u': out += this.hex(4); break;
+          case 'U': out += this.hex(8); break;
+          case undefined: throw new Error('eof in escape');
+          default: out += n;
+        }
+        continue;
+      }
+      out += c;
+      this.i += 1;
+    }
+    throw new Error('unterminated string');
+  }
+
+  hex(n: number): string {
+    const h = this.s.slice(this.i, this.i + n);
+    if (!/^[0-9a-fA-F]+$/.test(h) || h.length !== n) throw new Error('bad escape');
+    this.i += n;
+    const cp = parseInt(h, 16);
+    if (cp > 0x10ffff) throw new Error('bad code point');
+    return String.fromCodePoint(cp);
+  }
+
+  seq(close: string, depth: number): PyValue[] {
+    this.i += 1;
+    const out: PyValue[] = [];
+    for (;;) {
+      this.ws();
+      if (this.s[this.i] === close) {
+        this.i += 1;
+        return out;
+      }
+      out.push(this.value(depth + 1));
+      this.ws();
+      if (this.s[this.i] === ',') this.i += 1;
+      else if (this.s[this.i] !== close) throw new Error('expected , or close');
+    }
+  }
+
+  /** Fills `into` as it goes, so a truncated repr still yields its leading keys. */
+  dict(depth: number, into: { [k: string]: PyValue } = {}): { [k: string]: PyValue } {
+    this.i += 1;
+    for (;;) {
+      this.ws();
+      if (this.s[this.i] === '}') {
+        this.i += 1;
+        return into;
+      }
+      const k = this.value(depth + 1);
+      this.ws();
+      if (this.s[this.i] !== ':') throw new Error('expected :');
+      this.i += 1;
+      const v = this.value(depth + 1);
+      into[typeof k === 'string' ? k : JSON.stringify(k)] = v;
+      this.ws();
+      if (this.s[this.i] === ',') this.i += 1;
+      else if (this.s[this.i] !== '}') throw new Error('expected , or }');
+    }
+  }
+}
+
+/** Parses a Python literal repr (strings, numbers, True/False/None, lists, tuples, dicts); undefined if it is not one. */
+export function parsePyLiteral(repr: string, maxLength = 4096): PyValue | undefined {
+  if (repr.length > maxLength) return undefined;
+  const p = new PyReprParser(repr);
+  try {
+    const v = p.value(0);
+    p.ws();
+    return p.i === repr.length ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The simple top-level entries of a kwargs repr. Lenient on purpose: Celery truncates long reprs
+ * (`saferepr`) and values may be non-literals (`datetime.date(...)`); the entries before the first
+ * unparseable one are returned.
+ */
+export function parseKwargsRepr(repr: string | undefined, maxLength = 4096): Record<string, PyValue> {
+  if (!repr) return {};
+  const s = repr.length > maxLength ? repr.slice(0, maxLength) : repr;
+  const p = new PyReprParser(s);
+  const out: { [k: string]: PyValue } = {};
+  p.ws();
+  if (s[p.i] !== '{') return out;
+  try {
+    p.dict(0, out);
+  } catch {
+    // keep what was parsed
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker liveness, exactly as celery.events.state decides it
+
+/** celery/events/state.py HEARTBEAT_EXPIRE_WINDOW. */
+export const HEARTBEAT_EXPIRE_WINDOW = 200;
+/** celery/events/state.py Worker.heartbeat_max: heartbeats kept per worker. */
+const HEARTBEAT_MAX = 4;
+/** celery/events/state.py Worker.__init__: freq defaults to 60 until a worker event says otherwise. */
+const DEFAULT_FREQ = 60;
+
+/**
+ * When a heartbeat expires, in epoch seconds: celery.events.state.heartbeat_expires
+ * (`timestamp + freq * (expire_window / 1e2)`). A worker is alive while `now < expires`
+ * (Worker.alive) and only while it has heartbeats (an offline event clears them).
+ */
+export function heartbeatExpires(timestamp: number, freq = DEFAULT_FREQ, expireWindow = HEARTBEAT_EXPIRE_WINDOW): number {
+  return timestamp + freq * (expireWindow / 1e2);
+}
+
+/** Python's celery.utils.time.utcoffset(): hours west of UTC, floor-divided. */
+export function localUtcOffsetHours(date = new Date()): number {
+  return Math.floor(date.getTimezoneOffset() / 60);
+}
+
+interface WorkerState {
+  hostname: string;
+  freq: number;
+  /** Celery's `heartbeats` list in epoch seconds, sorted, at most HEARTBEAT_MAX. */
+  heartbeats: number[];
+  lastHeartbeatAt: EpochMs | null;
+  /** When an offline event arrived (heartbeats cleared), else null. */
+  offlineEventAt: EpochMs | null;
+  active: number;
+  processed: number;
+  lastEventAt: EpochMs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Windowed counters
+
+const OTHER = '(other)';
+
+/**
+ * Counts per key over a sliding window made of fixed buckets. Running totals are kept, so adding
+ * is O(1) and reading a total is O(1); expired buckets are subtracted as time moves on.
+ * Memory: at most `maxKeys` keys per bucket (extra keys fold into `(other)`).
+ */
+export class WindowedCounter {
+  private readonly buckets: { index: number; counts: Map<string, number> }[] = [];
+  private readonly totals = new Map<string, number>();
+
+  constructor(
+    readonly bucketMs: number,
+    readonly bucketsInWindow: number,
+    readonly maxKeys = 100,
+  ) {}
+
+  add(key: string, at: EpochMs, n = 1): void {
+    this.advance(at);
+    const index = Math.floor(at / this.bucketMs);
+    let b = this.buckets[this.buckets.length - 1];
+    // A clock step backwards lands in the newest bucket rather than reopening an old one.
+    if (!b || b.index < index) {
+      b = { index, counts: new Map() };
+      this.buckets.push(b);
+    }
+    const k = this.totals.has(key) || this.totals.size < this.maxKeys ? key : OTHER;
+    b.counts.set(k, (b.counts.get(k) ?? 0) + n);
+    this.totals.set(k, (this.totals.get(k) ?? 0) + n);
+  }
+
+  /** Drops buckets that fell out of the window ending at `now`. */
+  advance(now: EpochMs): void {
+    const minIndex = Math.floor(now / this.bucketMs) - this.bucketsInWindow + 1;
+    while (this.buckets.length > 0 && (this.buckets[0] as { index: number }).index < minIndex) {
+      const old = this.buckets.shift() as { counts: Map<string, number> };
+      for (const [k, n] of old.counts) {
+        const left = (this.totals.get(k) ?? 0) - n;
+        if (left > 0) this.totals.set(k, left);
+        else this.totals.delete(k);
+      }
+    }
+  }
+
+  get(key: string): number {
+    return this.totals.get(key) ?? 0;
+  }
+
+  sum(): number {
+    let n = 0;
+    for (const v of this.totals.values()) n += v;
+    return n;
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.totals.entries();
+  }
+
+  get size(): number {
+    return this.totals.size;
+  }
+
+  get bucketCount(): number {
+    return this.buckets.length;
+  }
+}
+
+/** A map of id -> last time seen, oldest first, bounded; entries older than the window are pruned. */
+class RecentSet {
+  private readonly m = new Map<string, EpochMs>();
+  constructor(readonly max: number) {}
+
+  touch(id: string, at: EpochMs): void {
+    this.m.delete(id);
+    this.m.set(id, at);
+    if (this.m.size > this.max) {
+      const first = this.m.keys().next();
+      if (!first.done) this.m.delete(first.value);
+    }
+  }
+
+  prune(before: EpochMs): void {
+    for (const [id, at] of this.m) {
+      if (at >= before) break;
+      this.m.delete(id);
+    }
+  }
+
+  get size(): number {
+    return this.m.size;
+  }
+
+  keys(): string[] {
+    return [...this.m.keys()];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The aggregator
+
+export interface EventAggregatorOptions {
+  /** Window of failures per class, report ratio and SERP rates (default 1 h, the runbook's). */
+  windowMs?: number;
+  /** Bucket size of those windows (default 1 min). */
+  bucketMs?: number;
+  /** Window of the drain rate (default 5 min, 10 s buckets). */
+  drainWindowMs?: number;
+  maxTasks?: number;
+  maxWorkers?: number;
+  workerRetentionMs?: number;
+  maxQueues?: number;
+  maxTaskKeysPerQueue?: number;
+  maxProviders?: number;
+  maxCampaignsPerProvider?: number;
+  maxFailedCampaigns?: number;
+  /** How many top failing tasks per queue (default 5). */
+  topFailingTasks?: number;
+  /** Exception -> failure class (default: contract section 4 rules). */
+  classify?: (exception: unknown) => FailureClass;
+  /** Exact task name -> queue, for tasks whose queue no task-sent event told us. */
+  taskRoutes?: Record<string, string>;
+  /** LSOS queue-name prefix (test isolation): `t1_` makes crawl.* go to `t1_crawl`. */
+  queuePrefix?: string;
+  /** Task names starting with this are monthly report work (default `reporting.`). */
+  reportingTaskPrefix?: string;
+  /** The SERP task (default `rank.check_serp`), its kwargs carrying campaign_id and provider. */
+  serpTask?: string;
+  /** This host's utcoffset in Celery's convention (default from the system). */
+  localUtcOffsetHours?: number;
+  /**
+   * How long a task-rejected (requeue=false) waits for the task-failed that usually follows it
+   * (default 5 s). With acks_late and acks_on_failure_or_timeout=False, Celery rejects the message
+   * first and then sends task-failed with the exception (celery/worker/request.py on_failure);
+   * a task that raised Reject sends task-rejected only.
+   */
+  rejectGraceMs?: number;
+}
+
+/** The queues LSOS routes by task-name prefix (contract section 1); anything else goes to `celery`. */
+export const LSOS_TASK_QUEUES = ['crawl', 'rank', 'reviews', 'reporting', 'email'] as const;
+
+interface TaskInfo {
+  name: string;
+  queue: string;
+  campaignId: string | null;
+  provider: string | null;
+  /** The exception of the last retried attempt (a later Reject carries none). */
+  lastException: string | null;
+}
+
+/** What the events say about one queue. */
+export interface QueueEventStats {
+  name: string;
+  failuresByClass: Record<FailureClass, number>;
+  topFailingTasks: TaskFailureCount[];
+  /** Tasks finished (succeeded, failed, rejected for good) per minute over the drain window. */
+  drainPerMinute: number;
+  /** Retried attempts in the window (each raised an exception but is not a final failure). */
+  retried: number;
+  /** Tasks finished in the window. */
+  finished: number;
+  /** The previous 24 hours, once the aggregator has observed that long (else null). */
+  last24h: { failures: number; succeeded: number } | null;
+}
+
+export interface EventPatch {
+  workers: WorkerSnapshot[];
+  queues: QueueEventStats[];
+  reporting: ReportingSnapshot;
+  providers: ProviderSnapshot[];
+}
+
+export interface ProviderFlags {
+  /** `lsos:provider:active` */
+  active: string | null;
+  /** `lsos:provider:<pool>:state` per pool. */
+  states: Record<string, 'healthy' | 'quarantined'>;
+}
+
+interface QueueStats {
+  /** Hour buckets over 24 h: `failures`, `succeeded`. */
+  day: WindowedCounter;
+  failures: WindowedCounter;
+  failingTasks: WindowedCounter;
+  retried: WindowedCounter;
+  finished: WindowedCounter;
+  drain: WindowedCounter;
+}
+
+interface ProviderStats {
+  requests: WindowedCounter;
+  campaigns: RecentSet;
+  failedCampaigns: RecentSet;
+}
+
+const SEP = '\u0000';
+
+export interface AggregatorStats {
+  events: number;
+  invalid: number;
+  tasksRemembered: number;
+  workers: number;
+  queues: number;
+  providers: number;
+  /** Terminal events whose task was never seen received/sent (cockpit started late, or evicted). */
+  unattributed: number;
+}
+
+export class EventAggregator {
+  private readonly o: Required<Omit<EventAggregatorOptions, 'taskRoutes' | 'classify'>> & {
+    taskRoutes: Record<string, string>;
+    classify: (e: unknown) => FailureClass;
+  };
+  private readonly tasks = new Map<string, TaskInfo>();
+  private readonly workers = new Map<string, WorkerState>();
+  private readonly queues = new Map<string, QueueStats>();
+  private readonly providers = new Map<string, ProviderStats>();
+  private readonly reportRuns: WindowedCounter;
+  private readonly reportFailedCampaigns: RecentSet;
+  private readonly names = new Map<string, string>();
+  /** uuid -> when its task-rejected(requeue=false) arrived, waiting for a task-failed. */
+  private readonly pendingRejects = new Map<string, EpochMs>();
+  private counts = { events: 0, invalid: 0, unattributed: 0 };
+  /** First event's arrival: rates are over the time actually observed until a window is full. */
+  private startedAt: EpochMs | null = null;
+
+  constructor(opts: EventAggregatorOptions = {}) {
+    const windowMs = opts.windowMs ?? 3_600_000;
+    const bucketMs = opts.bucketMs ?? 60_000;
+    this.o = {
+      windowMs,
+      bucketMs,
+      drainWindowMs: opts.drainWindowMs ?? 300_000,
+      maxTasks: opts.maxTasks ?? 20_000,
+      maxWorkers: opts.maxWorkers ?? 1_000,
+      workerRetentionMs: opts.workerRetentionMs ?? 3_600_000,
+      maxQueues: opts.maxQueues ?? 500,
+      maxTaskKeysPerQueue: opts.maxTaskKeysPerQueue ?? 100,
+      maxProviders: opts.maxProviders ?? 64,
+      maxCampaignsPerProvider: opts.maxCampaignsPerProvider ?? 10_000,
+      maxFailedCampaigns: opts.maxFailedCampaigns ?? 5_000,
+      topFailingTasks: opts.topFailingTasks ?? 5,
+      classify: opts.classify ?? createClassifier(),
+      taskRoutes: opts.taskRoutes ?? {},
+      queuePrefix: opts.queuePrefix ?? '',
+      reportingTaskPrefix: opts.reportingTaskPrefix ?? 'reporting.',
+      serpTask: opts.serpTask ?? 'rank.check_serp',
+      localUtcOffsetHours: opts.localUtcOffsetHours ?? localUtcOffsetHours(),
+      rejectGraceMs: opts.rejectGraceMs ?? 5000,
+    };
+    this.reportRuns = new WindowedCounter(bucketMs, Math.ceil(windowMs / bucketMs), 4);
+    this.reportFailedCampaigns = new RecentSet(this.o.maxFailedCampaigns);
+  }
+
+  /** The queue a task goes to when no task-sent event said: routes, then the name's prefix. */
+  queueForTask(name: string): string {
+    const routed = this.o.taskRoutes[name];
+    if (routed) return routed;
+    const head = name.split('.')[0] ?? '';
+    const q = (LSOS_TASK_QUEUES as readonly string[]).includes(head) ? head : 'celery';
+    return this.o.queuePrefix + q;
+  }
+
+  /** Counts a payload the transport could not decode, for the diagnostics. */
+  noteInvalid(n = 1): void {
+    this.counts.invalid += n;
+  }
+
+  /** Feeds one event; `receivedAt` is the cockpit's clock when it arrived (Celery's local_received). */
+  ingest(ev: CeleryEvent, receivedAt: EpochMs): void {
+    this.counts.events += 1;
+    if (this.startedAt === null) this.startedAt = receivedAt;
+    this.flushRejects(receivedAt);
+    // celery.events.receiver.event_from_message: timestamps are shifted by the sender's utcoffset.
+    const ts = ev.timestamp - (ev.utcoffset - this.o.localUtcOffsetHours) * 3600;
+    if (ev.type.startsWith('worker-')) {
+      this.workerEvent(ev, ts, receivedAt);
+      return;
+    }
+    if (ev.type !== 'task-sent') this.taskEventHeartbeat(ev.hostname, ts, receivedAt);
+    this.taskEvent(ev, receivedAt);
+  }
+
+  private intern(s: string): string {
+    const hit = this.names.get(s);
+    if (hit !== undefined) return hit;
+    if (this.names.size < 10_000) this.names.set(s, s);
+    return s;
+  }
+
+  private worker(hostname: string, at: EpochMs): WorkerState {
+    let w = this.workers.get(hostname);
+    if (!w) {
+      w = { hostname, freq: DEFAULT_FREQ, heartbeats: [], lastHeartbeatAt: null, offlineEventAt: null, active: 0, processed: 0, lastEventAt: at };
+      this.workers.set(hostname, w);
+      if (this.workers.size > this.o.maxWorkers) this.evictWorker();
+    }
+    w.lastEventAt = at;
+    return w;
+  }
+
+  private evictWorker(): void {
+    // Drop the worker silent the longest.
+    let oldest: WorkerState | null = null;
+    for (const w of this.workers.values()) if (!oldest || w.lastEventAt < oldest.lastEventAt) oldest = w;
+    if (oldest) this.workers.delete(oldest.hostname);
+  }
+
+  /** Worker.event in celery/events/state.py: keeps the last 4 heartbeats, sorted (bisect.insort). */
+  private addHeartbeat(w: WorkerState, seconds: number): void {
+    const hb = w.heartbeats;
+    if (hb.length > HEARTBEAT_MAX - 1) hb.shift();
+    if (hb.length > 0 && seconds > (hb[hb.length - 1] as number)) hb.push(seconds);
+    else {
+      let i = hb.length;
+      while (i > 0 && (hb[i - 1] as number) > seconds) i -= 1;
+      hb.splice(i, 0, seconds);
+    }
+    w.lastHeartbeatAt = Math.round((hb[hb.length - 1] as number) * 1000);
+  }
+
+  private workerEvent(ev: CeleryEvent, ts: number, receivedAt: EpochMs): void {
+    const w = this.worker(ev.hostname, receivedAt);
+    if (ev.freq !== undefined && ev.freq > 0) w.freq = ev.freq;
+    if (ev.active !== undefined) w.active = ev.active;
+    if (ev.processed !== undefined) w.processed = ev.processed;
+    if (ev.type === 'worker-offline') {
+      // State: `if type_ == 'offline': heartbeats[:] = []`.
+      w.heartbeats = [];
+      w.offlineEventAt = receivedAt;
+      w.active = 0;
+      return;
+    }
+    // Worker events record local_received, the receiver's clock (State._create_dispatcher).
+    if (!ts) return;
+    w.offlineEventAt = null;
+    this.addHeartbeat(w, receivedAt / 1000);
+  }
+
+  /**
+   * State._create_dispatcher, task branch: a task event from a worker also counts as a heartbeat,
+   * via `worker.event(None, local_received, timestamp)`. The arguments land positionally as
+   * (timestamp=local_received, local_received=timestamp), so what Celery stores is the event's own
+   * (utcoffset-adjusted) timestamp. Reproduced as is.
+   */
+  private taskEventHeartbeat(hostname: string, ts: number, receivedAt: EpochMs): void {
+    const w = this.worker(hostname, receivedAt);
+    if (!ts) return;
+    this.addHeartbeat(w, ts);
+  }
+
+  private queueStats(queue: string): QueueStats {
+    let q = this.queues.get(queue);
+    if (q) {
+      // Keep insertion order = recency for eviction.
+      this.queues.delete(queue);
+      this.queues.set(queue, q);
+      return q;
+    }
+    const n = Math.ceil(this.o.windowMs / this.o.bucketMs);
+    const drainBucket = 10_000;
+    q = {
+      day: new WindowedCounter(3_600_000, 24, 2),
+      failures: new WindowedCounter(this.o.bucketMs, n, FAILURE_CLASSES.length),
+      failingTasks: new WindowedCounter(this.o.bucketMs, n, this.o.maxTaskKeysPerQueue),
+      retried: new WindowedCounter(this.o.bucketMs, n, 1),
+      finished: new WindowedCounter(this.o.bucketMs, n, 1),
+      drain: new WindowedCounter(drainBucket, Math.ceil(this.o.drainWindowMs / drainBucket), 1),
+    };
+    this.queues.set(queue, q);
+    if (this.queues.size > this.o.maxQueues) {
+      const first = this.queues.keys().next();
+      if (!first.done) this.queues.delete(first.value);
+    }
+    return q;
+  }
+
+  private provider(name: string): ProviderStats {
+    let p = this.providers.get(name);
+    if (p) {
+      this.providers.delete(name);
+      this.providers.set(name, p);
+      return p;
+    }
+    const n = Math.ceil(this.o.windowMs / this.o.bucketMs);
+    p = {
+      requests: new WindowedCounter(this.o.bucketMs, n, 2),
+      campaigns: new RecentSet(this.o.maxCampaignsPerProvider),
+      failedCampaigns: new RecentSet(this.o.maxCampaignsPerProvider),
+    };
+    this.providers.set(name, p);
+    if (this.providers.size > this.o.maxProviders) {
+      const first = this.providers.keys().next();
+      if (!first.done) this.providers.delete(first.value);
+    }
+    return p;
+  }
+
+  private remember(ev: CeleryEvent): void {
+    const uuid = ev.uuid as string;
+    const prev = this.tasks.get(uuid);
+    const name = ev.name ? this.intern(ev.name) : prev?.name;
+    if (!name) return;
+    const sentQueue = ev.queue || ev.routing_key;
+    const queue = sentQueue ? this.intern(sentQueue) : (prev?.queue ?? this.intern(this.queueForTask(name)));
+    let campaignId = prev?.campaignId ?? null;
+    let provider = prev?.provider ?? null;
+    if (ev.kwargs !== undefined) {
+      const kw = parseKwargsRepr(ev.kwargs);
+      const c = kw['campaign_id'];
+      if (typeof c === 'string' || typeof c === 'number') campaignId = String(c);
+      const p = kw['provider'];
+      if (typeof p === 'string' && p.length > 0 && p.length <= 128) provider = this.intern(p);
+    }
+    this.tasks.delete(uuid);
+    this.tasks.set(uuid, { name, queue, campaignId, provider, lastException: prev?.lastException ?? null });
+    if (this.tasks.size > this.o.maxTasks) {
+      const first = this.tasks.keys().next();
+      if (!first.done) this.tasks.delete(first.value);
+    }
+  }
+
+  private taskEvent(ev: CeleryEvent, at: EpochMs): void {
+    const uuid = ev.uuid as string;
+    switch (ev.type) {
+      case 'task-sent':
+      case 'task-received':
+        this.remember(ev);
+        return;
+      case 'task-succeeded':
+        this.finish(uuid, at, null);
+        return;
+      case 'task-failed':
+        this.pendingRejects.delete(uuid);
+        this.finish(uuid, at, ev.exception ?? '');
+        return;
+      case 'task-rejected':
+        // requeue=true puts it back: not an outcome. requeue=false: wait briefly for task-failed.
+        if (ev.requeue === false) {
+          if (!this.tasks.has(uuid)) this.finish(uuid, at, 'Reject');
+          else if (!this.pendingRejects.has(uuid)) {
+            this.pendingRejects.set(uuid, at);
+            if (this.pendingRejects.size > this.o.maxTasks) this.flushRejects(Number.POSITIVE_INFINITY, 1);
+          }
+        }
+        return;
+      case 'task-revoked':
+        this.tasks.delete(uuid);
+        return;
+      case 'task-retried':
+        this.retried(uuid, at, ev.exception ?? '');
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Rejected tasks no task-failed followed: they raised Reject, so the exception is the one of
+   * their last retried attempt, if any. `limit` bounds how many are settled in one call.
+   */
+  private flushRejects(now: EpochMs, limit = Number.POSITIVE_INFINITY): void {
+    let n = 0;
+    for (const [uuid, at] of this.pendingRejects) {
+      if (n >= limit || now - at < this.o.rejectGraceMs) break;
+      this.pendingRejects.delete(uuid);
+      this.finish(uuid, at, this.tasks.get(uuid)?.lastException ?? 'Reject');
+      n += 1;
+    }
+  }
+
+  private retried(uuid: string, at: EpochMs, exception: string): void {
+    const t = this.tasks.get(uuid);
+    if (!t) {
+      this.counts.unattributed += 1;
+      return;
+    }
+    t.lastException = exception;
+    this.queueStats(t.queue).retried.add('n', at);
+    // Every attempt of a SERP check is a request to the provider: a retried one failed.
+    if (t.name === this.o.serpTask) this.serpOutcome(t, at, true);
+  }
+
+  /** A task reached its outcome: succeeded (exception null) or failed for good. */
+  private finish(uuid: string, at: EpochMs, exception: string | null): void {
+    const t = this.tasks.get(uuid);
+    this.tasks.delete(uuid);
+    if (!t) {
+      this.counts.unattributed += 1;
+      if (exception === null) return;
+      // Still a failure the operator must see, attributed to no known queue.
+      const q = this.queueStats('(unknown)');
+      const cls = this.o.classify(exception);
+      q.failures.add(cls, at);
+      q.failingTasks.add(`(unknown)${SEP}${cls}`, at);
+      return;
+    }
+    const q = this.queueStats(t.queue);
+    q.finished.add('n', at);
+    q.drain.add('n', at);
+    const failed = exception !== null;
+    q.day.add(failed ? 'failures' : 'succeeded', at);
+    if (failed) {
+      const cls = this.o.classify(exception);
+      q.failures.add(cls, at);
+      q.failingTasks.add(`${t.name}${SEP}${cls}`, at);
+    }
+    if (t.name.startsWith(this.o.reportingTaskPrefix)) {
+      this.reportRuns.add('runs', at);
+      if (failed) {
+        this.reportRuns.add('failures', at);
+        if (t.campaignId !== null) this.reportFailedCampaigns.touch(t.campaignId, at);
+      }
+    }
+    if (t.name === this.o.serpTask) this.serpOutcome(t, at, failed);
+  }
+
+  private serpOutcome(t: TaskInfo, at: EpochMs, failed: boolean): void {
+    if (!t.provider) return;
+    const p = this.provider(t.provider);
+    p.requests.add('requests', at);
+    if (failed) p.requests.add('failures', at);
+    if (t.campaignId !== null) {
+      p.campaigns.touch(t.campaignId, at);
+      if (failed) p.failedCampaigns.touch(t.campaignId, at);
+    }
+  }
+
+  /** Worker liveness by Celery's rule at `now`. */
+  private workerSnapshot(w: WorkerState, now: EpochMs): WorkerSnapshot {
+    const last = w.heartbeats[w.heartbeats.length - 1];
+    // Worker.alive: `bool(self.heartbeats and nowfun() < self.heartbeat_expires)`.
+    const expiresAt = last === undefined ? null : heartbeatExpires(last, w.freq) * 1000;
+    const online = expiresAt !== null && now < expiresAt;
+    let offlineSince: EpochMs | null = null;
+    if (!online) offlineSince = w.offlineEventAt ?? (expiresAt !== null ? Math.round(expiresAt) : w.lastEventAt);
+    return {
+      hostname: w.hostname,
+      queues: [],
+      concurrency: 0,
+      active: online ? w.active : 0,
+      lastHeartbeatAt: w.lastHeartbeatAt,
+      online,
+      offlineSince,
+    };
+  }
+
+  /** Everything the events say at `now`. Also drops what fell out of the windows. */
+  patch(now: EpochMs, flags?: ProviderFlags): EventPatch {
+    this.flushRejects(now);
+    const workers: WorkerSnapshot[] = [];
+    for (const w of [...this.workers.values()]) {
+      const s = this.workerSnapshot(w, now);
+      if (!s.online && s.offlineSince !== null && now - s.offlineSince > this.o.workerRetentionMs) {
+        this.workers.delete(w.hostname);
+        continue;
+      }
+      workers.push(s);
+    }
+    workers.sort((a, b) => a.hostname.localeCompare(b.hostname));
+
+    const queues: QueueEventStats[] = [];
+    // Until the drain window is full, a rate over the time observed (at least 10 s).
+    const drainSpanMs = Math.min(this.o.drainWindowMs, Math.max(10_000, now - (this.startedAt ?? now)));
+    for (const [name, q] of [...this.queues]) {
+      for (const c of [q.day, q.failures, q.failingTasks, q.retried, q.finished, q.drain]) c.advance(now);
+      if (q.day.bucketCount + q.failures.bucketCount + q.finished.bucketCount + q.retried.bucketCount + q.drain.bucketCount === 0) {
+        this.queues.delete(name);
+        continue;
+      }
+      const failuresByClass = emptyFailures();
+      for (const c of FAILURE_CLASSES) failuresByClass[c] = q.failures.get(c);
+      const top: TaskFailureCount[] = [];
+      for (const [key, count] of q.failingTasks.entries()) {
+        const [task, cls] = key === OTHER ? [OTHER, 'unclassified'] : key.split(SEP);
+        top.push({ task: task ?? key, count, failureClass: (cls as FailureClass) ?? 'unclassified' });
+      }
+      top.sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));
+      queues.push({
+        name,
+        failuresByClass,
+        topFailingTasks: top.slice(0, this.o.topFailingTasks),
+        drainPerMinute: q.drain.sum() / (drainSpanMs / 60_000),
+        retried: q.retried.sum(),
+        finished: q.finished.sum(),
+        last24h: this.observedMs(now) >= 24 * 3_600_000 ? { failures: q.day.get('failures'), succeeded: q.day.get('succeeded') } : null,
+      });
+    }
+
+    this.reportRuns.advance(now);
+    this.reportFailedCampaigns.prune(now - this.o.windowMs);
+    const reporting: ReportingSnapshot = {
+      runs: this.reportRuns.get('runs'),
+      failures: this.reportRuns.get('failures'),
+      windowMinutes: Math.round(this.o.windowMs / 60_000),
+      failedCampaigns: this.reportFailedCampaigns.keys(),
+    };
+
+    const providers: ProviderSnapshot[] = [];
+    const names = new Set([...this.providers.keys(), ...Object.keys(flags?.states ?? {})]);
+    if (flags?.active) names.add(flags.active);
+    for (const name of names) {
+      const p = this.providers.get(name);
+      if (p) {
+        p.requests.advance(now);
+        p.campaigns.prune(now - this.o.windowMs);
+        p.failedCampaigns.prune(now - this.o.windowMs);
+      }
+      providers.push({
+        name,
+        state: flags?.states[name] ?? 'healthy',
+        active: flags?.active === name,
+        requests: p?.requests.get('requests') ?? 0,
+        failures: p?.requests.get('failures') ?? 0,
+        campaignsAffected: p?.failedCampaigns.size ?? 0,
+        campaignsTotal: p?.campaigns.size ?? 0,
+      });
+    }
+    providers.sort((a, b) => a.name.localeCompare(b.name));
+    return { workers, queues, reporting, providers };
+  }
+
+  /** How long events have been observed (since the first one arrived). */
+  observedMs(now: EpochMs): number {
+    return this.startedAt === null ? 0 : now - this.startedAt;
+  }
+
+  /** Provider pools seen in SERP events (most recently active last). */
+  providerNames(): string[] {
+    return [...this.providers.keys()];
+  }
+
+  stats(): AggregatorStats {
+    return {
+      ...this.counts,
+      tasksRemembered: this.tasks.size,
+      workers: this.workers.size,
+      queues: this.queues.size,
+      providers: this.providers.size,
+    };
+  }
+}
+
+/** Folds what the events say about a queue into the broker's view of it. */
+export function applyQueueEventStats(q: QueueSnapshot, s: QueueEventStats | undefined): QueueSnapshot {
+  if (!s) return q;
+  return { ...q, failuresByClass: s.failuresByClass, topFailingTasks: s.topFailingTasks, drainPerMinute: s.drainPerMinute };
+}

@@ -1,0 +1,171 @@
+// Support for the RabbitMQ integration suites: a private vhost per test file (created and
+// deleted with rabbitmqctl, which works as root here), the broker's own view of its queues as
+// the truth to compare against, and a small TCP proxy that can be cut to play "RabbitMQ down"
+// without ever touching the shared node.
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const RABBIT_HOST = '127.0.0.1';
+export const RABBIT_PORT = 5672;
+
+/** amqp URL of a vhost on the shared node (or on another port, e.g. a proxy). */
+export function amqpUrl(vhost: string, port = RABBIT_PORT): string {
+  return `amqp://guest:guest@${RABBIT_HOST}:${port}/${encodeURIComponent(vhost)}`;
+}
+
+function canConnect(port: number, host = RABBIT_HOST, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+/**
+ * Whether the suite can run: RabbitMQ listening and rabbitmqctl usable. Under CI=true a missing
+ * server fails the suite; elsewhere it is skipped, loudly.
+ */
+export async function rabbitReady(suite: string): Promise<boolean> {
+  let reason: string | null = null;
+  if (!(await canConnect(RABBIT_PORT))) reason = `RabbitMQ not listening on ${RABBIT_HOST}:${RABBIT_PORT}`;
+  else {
+    try {
+      await run('rabbitmqctl', ['-q', 'list_vhosts'], { timeout: 15_000 });
+    } catch (err) {
+      reason = `rabbitmqctl unusable (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+    }
+  }
+  if (reason === null) return true;
+  if (process.env.CI === 'true') throw new Error(`${suite}: ${reason} (CI=true: integration suites must run)`);
+  console.warn(`\n*** SKIPPING ${suite}: ${reason} ***\n`);
+  return false;
+}
+
+export async function rabbitmqctl(...args: string[]): Promise<string> {
+  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+export async function createVhost(vhost: string): Promise<void> {
+  await rabbitmqctl('add_vhost', vhost).catch(async (err: unknown) => {
+    // A vhost left behind by an interrupted run: start clean.
+    if (String(err).includes('already exists')) {
+      await rabbitmqctl('delete_vhost', vhost);
+      await rabbitmqctl('add_vhost', vhost);
+    } else throw err;
+  });
+  await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
+}
+
+export async function deleteVhost(vhost: string): Promise<void> {
+  await rabbitmqctl('delete_vhost', vhost).catch(() => undefined);
+}
+
+export interface QueueTruth {
+  name: string;
+  ready: number;
+  unacked: number;
+  consumers: number;
+}
+
+/** The broker's own figures (rabbitmqctl, not AMQP): the truth the source is compared against. */
+export async function queueTruth(vhost: string): Promise<Map<string, QueueTruth>> {
+  const out = await rabbitmqctl('list_queues', '-p', vhost, 'name', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json');
+  const rows = JSON.parse(out) as { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[];
+  return new Map(rows.map((r) => [r.name, { name: r.name, ready: r.messages_ready, unacked: r.messages_unacknowledged, consumers: r.consumers }]));
+}
+
+/** Number of AMQP connections open on a vhost (to show a 404 did not close ours). */
+export async function connectionCount(vhost: string): Promise<number> {
+  const out = await rabbitmqctl('list_connections', 'vhost', '--formatter', 'json');
+  return (JSON.parse(out) as { vhost: string }[]).filter((c) => c.vhost === vhost).length;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== null && v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * A TCP proxy in front of the shared RabbitMQ. `cut()` destroys every relayed socket and stops
+ * listening (a dead broker as the client sees it); `restore()` listens again on the same port.
+ */
+export class TcpProxy {
+  private server: net.Server | null = null;
+  private sockets = new Set<net.Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetPort = RABBIT_PORT,
+    private readonly targetHost = RABBIT_HOST,
+    /** Delay added to every chunk in each direction (a slow network), ms. */
+    private readonly delayMs = 0,
+  ) {}
+
+  async start(port = 0): Promise<number> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect({ port: this.targetPort, host: this.targetHost });
+      this.sockets.add(client);
+      this.sockets.add(upstream);
+      const drop = () => {
+        client.destroy();
+        upstream.destroy();
+        this.sockets.delete(client);
+        this.sockets.delete(upstream);
+      };
+      client.on('error', drop);
+      upstream.on('error', drop);
+      client.on('close', drop);
+      upstream.on('close', drop);
+      if (this.delayMs > 0) {
+        client.on('data', (c: Buffer) => setTimeout(() => upstream.writable && upstream.write(c), this.delayMs));
+        upstream.on('data', (c: Buffer) => setTimeout(() => client.writable && client.write(c), this.delayMs));
+      } else {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, RABBIT_HOST, () => resolve());
+    });
+    this.server = server;
+    const addr = server.address();
+    this.port = typeof addr === 'object' && addr ? addr.port : port;
+    return this.port;
+  }
+
+  get connections(): number {
+    return this.sockets.size / 2;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async restore(): Promise<void> {
+    await this.start(this.port);
+  }
+}
