@@ -1,0 +1,78 @@
+// One small pool per PostgreSQL server. Every session the cockpit opens is read-only and has a
+// statement timeout, set in the startup packet (libpq `options`), so no query of ours can write,
+// and none can hang on a lock for longer than the timeout.
+import pg from 'pg';
+import { maskUrl, redactSecrets } from '../../config/maskUrl.js';
+
+export const APPLICATION_NAME = 'lsos-cockpit';
+
+export interface ReadOnlyPoolOptions {
+  statementTimeoutMs: number;
+  /** Giving up on a connection attempt; default max(2 s, the statement timeout). */
+  connectTimeoutMs?: number;
+  /** Connections per server; the cockpit needs at most two. */
+  max?: number;
+}
+
+/**
+ * The connection URL with the cockpit's session settings forced in: `application_name` and the
+ * `options` GUCs. The connection string wins over node-postgres's explicit config, so they are
+ * written into the URL itself (after any options the operator gave).
+ */
+export function sessionUrl(url: string, statementTimeoutMs: number): string {
+  const u = new URL(url);
+  const own = `-c default_transaction_read_only=on -c statement_timeout=${Math.round(statementTimeoutMs)}`;
+  const given = u.searchParams.get('options');
+  u.searchParams.set('options', given ? `${given} ${own}` : own);
+  u.searchParams.set('application_name', APPLICATION_NAME);
+  return u.toString();
+}
+
+/** `host:port` of a server, for labels and messages (never the credentials). */
+export function serverLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    return `${host}:${u.port || u.searchParams.get('port') || '5432'}`;
+  } catch {
+    return maskUrl(url);
+  }
+}
+
+export function createReadOnlyPool(url: string, opts: ReadOnlyPoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: sessionUrl(url, opts.statementTimeoutMs),
+    max: opts.max ?? 2,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? Math.max(2000, opts.statementTimeoutMs),
+    // Client-side guard for a server that stopped answering (statement_timeout cannot fire then).
+    query_timeout: opts.statementTimeoutMs + 1000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    allowExitOnIdle: true,
+  });
+  // An idle connection dropped by the server (restart, failover) must not crash the cockpit; the
+  // pool discards it and the next read reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** A driver error as one line, with any URL or password masked. Node's AggregateError (IPv4 and IPv6 both refused) has an empty message. */
+export function describePgError(err: unknown, url: string): string {
+  let text: string;
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    text = [...new Set(err.errors.map((e) => describeOne(e)))].join('; ');
+  } else text = describeOne(err);
+  return redactSecrets(text, [url]);
+}
+
+function describeOne(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { code?: string };
+  if (e.message) return e.message.split('\n')[0] as string;
+  return e.code ?? e.name;
+}
+
+/** A server-side SQL error: the session is still usable afterwards. Anything else (I/O, timeout) is not. */
+export function isSqlError(err: unknown): boolean {
+  return err instanceof pg.DatabaseError && !/^(57P0[1-3]|08)/.test(err.code ?? '');
+}
