@@ -43,6 +43,9 @@ const noCommands: CockpitCommands = {
   async exportPir() {
     return '';
   },
+  async setPirField() {},
+  async addCorrectiveAction() {},
+  async removeCorrectiveAction() {},
 };
 
 export async function benchRender(columns = 120, rows = 40, ticks = 20): Promise<Record<string, number | string>> {

@@ -21,6 +21,7 @@ import {
 import { PANEL_TITLES, type CockpitState, type CockpitStore, type Overlay } from '../src/app/store.js';
 import { glyphs, type Theme } from '../src/app/theme.js';
 import { severityTone } from './EscalationPanel.js';
+import { PirEditor } from './PirEditor.js';
 import type { Size } from './layout.js';
 
 interface HostProps {
@@ -201,17 +202,44 @@ function SeverityOverlay({ overlay, theme, ascii, size, state }: Omit<HostProps,
   );
 }
 
-function TextOverlay({ title, label, value, footer, theme, ascii, size }: { title: string; label: string; value: string; footer: string; theme: Theme; ascii: boolean; size: Size }) {
-  const box = place(size, 96, 5, 3);
+function TextOverlay({
+  title,
+  label,
+  value,
+  footer,
+  theme,
+  ascii,
+  size,
+  error,
+  low = false,
+}: {
+  title: string;
+  label: string;
+  value: string;
+  footer: string;
+  theme: Theme;
+  ascii: boolean;
+  size: Size;
+  error?: string | undefined;
+  /** Near the bottom (over the PIR editor's problem list), so the row being edited stays in view. */
+  low?: boolean;
+}) {
+  const height = error ? 6 : 5;
+  const box = place(size, 96, height, low ? Math.max(3, size.rows - 1 - height - 3) : 3);
   return (
     <Modal title={title} footer={footer} theme={theme} ascii={ascii} {...box}>
       <TextInput label={label} value={value} width={modalInnerWidth(box.width)} theme={theme} />
+      {error ? (
+        <Text wrap="truncate-end" {...theme.tones.breach}>
+          {`refused: ${sanitize(error, 300)}`}
+        </Text>
+      ) : null}
     </Modal>
   );
 }
 
 function ConfirmOverlay({ title, prompt, theme, ascii, size, danger }: { title: string; prompt: string; theme: Theme; ascii: boolean; size: Size; danger: boolean }) {
-  const box = place(size, 72, 5, 4);
+  const box = place(size, Math.min(100, Math.max(72, prompt.length + 6)), 5, 4);
   return (
     <Modal title={title} footer="y confirms, n or Esc cancels" theme={theme} ascii={ascii} {...box}>
       <Text wrap="truncate-end" {...(danger ? theme.tones.breach : theme.tones.warn)}>
@@ -226,8 +254,23 @@ export const OverlayHost = memo(function OverlayHost({ store, theme, ascii, size
   // The overlays that show availability read the whole state, but only while they are open.
   const state = useStore(store, (s) => (overlay && (overlay.kind === 'actions' || overlay.kind === 'command' || overlay.kind === 'severity') ? s : null));
   const incident = useStore(store, (s) => s.incident);
+  const readonly = useStore(store, (s) => s.session.readonly);
   if (!overlay) return null;
   const common = { theme, ascii, size };
+  // A prompt or confirm asked from the PIR editor is drawn over it, so the review stays in view.
+  const back = overlay.kind === 'prompt' || overlay.kind === 'confirm' ? overlay.back : undefined;
+  const editor = (o: Extract<Overlay, { kind: 'pir' }>) => (
+    <PirEditor overlay={o} incident={incident} readonly={readonly} box={place(size, 120, size.rows, 1)} theme={theme} ascii={ascii} />
+  );
+  const over = (el: React.ReactElement) =>
+    back?.kind === 'pir' ? (
+      <>
+        {editor(back)}
+        {el}
+      </>
+    ) : (
+      el
+    );
   switch (overlay.kind) {
     case 'help':
       return <HelpOverlay overlay={overlay} actions={actions} {...common} />;
@@ -240,9 +283,19 @@ export const OverlayHost = memo(function OverlayHost({ store, theme, ascii, size
     case 'note':
       return <TextOverlay title="Add a note to the timeline" label="note: " value={overlay.text} footer="Enter adds, Esc cancels" {...common} />;
     case 'prompt':
-      return <TextOverlay title={overlay.label} label="> " value={overlay.text} footer="Enter confirms, Esc cancels" {...common} />;
+      return over(
+        <TextOverlay
+          title={overlay.label}
+          label="> "
+          value={overlay.text}
+          error={overlay.error}
+          low={overlay.back?.kind === 'pir'}
+          footer={`Enter ${overlay.allowEmpty ? 'saves (empty clears)' : 'confirms'}, Esc cancels, C-u clears`}
+          {...common}
+        />,
+      );
     case 'confirm':
-      return <ConfirmOverlay title="Confirm" prompt={sanitize(overlay.prompt, 300)} danger {...common} />;
+      return over(<ConfirmOverlay title="Confirm" prompt={sanitize(overlay.prompt, 300)} danger {...common} />);
     case 'quit-confirm':
       return (
         <ConfirmOverlay
@@ -258,6 +311,8 @@ export const OverlayHost = memo(function OverlayHost({ store, theme, ascii, size
           <Text>{sanitize(overlay.body, 1000)}</Text>
         </Modal>
       );
+    case 'pir':
+      return editor(overlay);
     case 'filter':
       // Drawn in the panel's frame, next to its title.
       return null;

@@ -6,6 +6,15 @@ import type { Severity } from '../core/escalation.js';
 import { sanitize } from '../core/sanitize.js';
 import type { CockpitCommands } from './commands.js';
 import {
+  ADD_ACTION_ROW,
+  blastRadiusWith,
+  clampPirIndex,
+  findPirRow,
+  parseCorrectiveActionLine,
+  pirRows,
+  type PirRow,
+} from './pirEditor.js';
+import {
   clampIndex,
   incidentActive,
   queueRows,
@@ -19,10 +28,15 @@ import {
   topFiringTrigger,
   triggerRows,
 } from './selectors.js';
-import { FOLLOW_NEWEST, PANELS, PANEL_TITLES, type CockpitState, type CockpitStore, type PanelId, type UiState } from './store.js';
+import { FOLLOW_NEWEST, PANELS, PANEL_TITLES, type CockpitState, type CockpitStore, type Overlay, type PanelId, type UiState } from './store.js';
 import { nextTheme } from './theme.js';
 
-export type ActionGroup = 'navigate' | 'view' | 'incident' | 'runbook' | 'mitigation' | 'session';
+export type ActionGroup = 'navigate' | 'view' | 'incident' | 'review' | 'runbook' | 'mitigation' | 'session';
+
+/** Overlays that bind keys of their own to registry actions (while open, and only then). */
+export type ActionOverlay = 'pir';
+
+export const OVERLAY_TITLES: Record<ActionOverlay, string> = { pir: 'PIR editor' };
 export type ActionArgs = Record<string, string>;
 
 export interface ActionContext {
@@ -48,6 +62,11 @@ export interface Action {
   description: string;
   /** Panels the action applies to; 'global' or absent: everywhere. */
   panels?: PanelId[] | 'global';
+  /**
+   * Its keys work only inside this overlay (the router sends them there); by `:` name it runs
+   * from anywhere. Not in the footer or the actions menu.
+   */
+  overlay?: ActionOverlay;
   /** null: enabled; otherwise why it is disabled (shown to the operator). */
   when?(state: CockpitState): string | null;
   /** Changes the system or the incident record: refused in a read-only session. */
@@ -59,8 +78,8 @@ export interface Action {
   aliases?: string[];
   /** Short label for the status bar's key hints; absent: not in the footer. */
   hint?: string;
-  /** The confirm question for a dangerous action. */
-  confirmPrompt?(state: CockpitState): string;
+  /** The confirm question for a dangerous action (`args`: what it will run with). */
+  confirmPrompt?(state: CockpitState, args?: ActionArgs): string;
   run(ctx: ActionContext): ActionResult | Promise<ActionResult>;
 }
 
@@ -124,6 +143,111 @@ function needsActiveIncident(s: CockpitState): string | null {
   if (s.incident === null) return 'no incident open (I opens one)';
   if (s.incident.state === 'resolved') return `incident ${sanitize(s.incident.id, 60)} is resolved`;
   return null;
+}
+
+// ---- the PIR editor ------------------------------------------------------------------------------
+
+function needsPir(s: CockpitState): string | null {
+  return needsIncident(s);
+}
+
+/** The editor overlay as it is now, or a fresh one highlighting `row`. */
+function pirOverlayAt(s: CockpitState, rowKey?: string): Extract<Overlay, { kind: 'pir' }> {
+  const rows = pirRows(s.incident);
+  const at = rowKey === undefined ? -1 : rows.findIndex((r) => r.key === rowKey);
+  if (at >= 0) return { kind: 'pir', index: at };
+  if (s.ui.overlay?.kind === 'pir') return s.ui.overlay;
+  return { kind: 'pir', index: 0 };
+}
+
+/** The row an editor action is about: its `row` argument, else the highlighted one. */
+function pirTarget(s: CockpitState, args?: ActionArgs): PirRow | undefined {
+  if (args?.row !== undefined) return findPirRow(s.incident, args.row);
+  if (s.ui.overlay?.kind !== 'pir') return undefined;
+  const rows = pirRows(s.incident);
+  return rows[clampPirIndex(s.ui.overlay.index, rows)];
+}
+
+/** What to show after a prompt is answered: the editor, on the row just edited. */
+function pirPrompt(
+  store: CockpitStore,
+  opts: { actionId: string; label: string; text: string; args?: ActionArgs; allowEmpty?: boolean; backRow?: string; error?: string },
+): void {
+  const s = store.getState();
+  const back = pirOverlayAt(s, opts.backRow);
+  setUi(store, {
+    overlay: {
+      kind: 'prompt',
+      actionId: opts.actionId,
+      label: opts.label,
+      text: opts.text,
+      back,
+      ...(opts.args ? { args: opts.args } : {}),
+      ...(opts.allowEmpty ? { allowEmpty: true } : {}),
+      ...(opts.error ? { error: sanitize(opts.error, 300) } : {}),
+    },
+  });
+}
+
+const CORRECTIVE_ACTION_FORMAT = 'action | owner | YYYY-MM-DD';
+
+/**
+ * Runs a PIR write; when the recorder refuses it (a bad due date), the prompt comes back with
+ * what was typed so it can be fixed, and the refusal goes on to the dispatcher, which shows it.
+ */
+async function pirWrite(write: () => Promise<void>, reopen: (error: string) => void): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    reopen(e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+}
+
+function selectPirRow(store: CockpitStore, key: string): void {
+  const s = store.getState();
+  if (s.ui.overlay?.kind !== 'pir') return;
+  const at = pirRows(s.incident).findIndex((r) => r.key === key);
+  if (at >= 0) setUi(store, { overlay: { kind: 'pir', index: at } });
+}
+
+async function addCorrectiveAction({ store, commands, args }: ActionContext): Promise<ActionResult> {
+  const text = args?.text?.trim() ?? '';
+  const ask = (value: string, error?: string) =>
+    pirPrompt(store, {
+      actionId: 'pir-action',
+      label: `Add corrective action: ${CORRECTIVE_ACTION_FORMAT}`,
+      text: value,
+      backRow: ADD_ACTION_ROW,
+      ...(error ? { error } : {}),
+    });
+  if (text === '') {
+    ask('');
+    return { prompted: true };
+  }
+  await pirWrite(() => commands.addCorrectiveAction(parseCorrectiveActionLine(text)), (error) => ask(text, error));
+  const n = store.getState().incident?.pir?.values.correctiveActions.length ?? 0;
+  selectPirRow(store, ADD_ACTION_ROW);
+  flash(store, `corrective action ${n} added`);
+}
+
+/** Which corrective action `pir-delete` means: `row` (from the editor), `:pir-delete 2`, or the highlighted row. */
+function correctiveActionIndex(s: CockpitState, args?: ActionArgs): number | null {
+  const count = s.incident?.pir?.values.correctiveActions.length ?? 0;
+  let i: number | null = null;
+  if (args?.text !== undefined && /^\d+$/.test(args.text.trim())) i = Number(args.text.trim()) - 1;
+  else {
+    const row = pirTarget(s, args);
+    if (row?.kind === 'action') i = row.index;
+  }
+  return i !== null && i >= 0 && i < count ? i : null;
+}
+
+/** `:pir-edit rootCause the deploy` -> { row: 'rootCause', text: 'the deploy' }. */
+function splitRowArg(text: string): { row: string; text: string } {
+  const t = text.trim();
+  const i = t.search(/\s/);
+  return i < 0 ? { row: t, text: '' } : { row: t.slice(0, i), text: t.slice(i + 1).trim() };
 }
 
 /** Accepts `SEV-2`, `sev2`, `2`. */
@@ -508,6 +632,24 @@ export const ACTIONS: readonly Action[] = [
     },
   },
   {
+    id: 'pir-editor',
+    keys: ['P'],
+    title: 'PIR editor',
+    description:
+      'Write the post-incident review: root cause, blast radius (prefilled from the triggers), corrective actions, monitoring gaps, runbook improvements and the rest; ! marks what --strict still needs.',
+    aliases: ['review', 'postmortem'],
+    // Opening it only reads; each edit is a recording action of its own.
+    mutates: false,
+    dangerous: false,
+    group: 'incident',
+    hint: 'PIR',
+    when: needsPir,
+    run: ({ store }) => {
+      setUi(store, { overlay: pirOverlayAt(store.getState()) });
+      return { prompted: true };
+    },
+  },
+  {
     id: 'pir',
     keys: ['E'],
     title: 'Export PIR',
@@ -520,7 +662,120 @@ export const ACTIONS: readonly Action[] = [
     when: (s) => (s.incident === null ? 'no incident to export' : null),
     run: async ({ store, commands }) => {
       const path = await commands.exportPir();
-      flash(store, `PIR written to ${sanitize(path, 200)}`);
+      const problems = store.getState().incident?.pir?.strictProblems ?? [];
+      const strict =
+        problems.length === 0
+          ? 'complete: passes --strict'
+          : `--strict: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'} (${sanitize(problems[0] ?? '', 80)}${problems.length > 1 ? ', …' : ''})`;
+      flash(store, `PIR written to ${sanitize(path, 200)}; ${strict}`, problems.length === 0 ? 'info' : 'warn');
+    },
+  },
+  // review: keys inside the PIR editor (P)
+  {
+    id: 'pir-edit',
+    keys: ['enter'],
+    overlay: 'pir',
+    title: 'Edit PIR field',
+    description: `Edit the highlighted field in a prompt prefilled with its value (lists: comma-separated; a corrective action: ${CORRECTIVE_ACTION_FORMAT}). :pir-edit <row> <text> sets one by name.`,
+    aliases: ['pir-set'],
+    mutates: true,
+    dangerous: false,
+    group: 'review',
+    when: needsPir,
+    run: async (ctx) => {
+      const { store, commands } = ctx;
+      const s = store.getState();
+      let args = ctx.args;
+      // From the command line: `:pir-edit <row> [text]`.
+      if (args?.row === undefined && args?.text !== undefined) {
+        const split = splitRowArg(args.text);
+        args = split.text === '' ? { row: split.row } : split;
+      }
+      const row = pirTarget(s, args);
+      if (!row) {
+        if (args?.row !== undefined) throw new Error(`no PIR field "${sanitize(args.row, 40)}" (P lists them)`);
+        setUi(store, { overlay: pirOverlayAt(s) });
+        return { prompted: true };
+      }
+      if (row.kind === 'add-action') return addCorrectiveAction(ctx);
+      const text = args?.text;
+      const hint = row.kind === 'action' ? ` (${CORRECTIVE_ACTION_FORMAT})` : row.kind === 'blast' && row.part !== 'notes' ? ' (comma-separated)' : '';
+      const ask = (value: string, error?: string) =>
+        pirPrompt(store, {
+          actionId: 'pir-edit',
+          label: `PIR ${row.label}${hint}`,
+          text: value,
+          args: { row: row.key },
+          allowEmpty: row.kind !== 'action',
+          backRow: row.key,
+          ...(error ? { error } : {}),
+        });
+      if (text === undefined) {
+        ask(row.value);
+        return { prompted: true };
+      }
+      const pir = s.incident?.pir;
+      if (!pir) throw new Error('no review to edit');
+      await pirWrite(
+        async () => {
+          switch (row.kind) {
+            case 'text':
+              return commands.setPirField(row.field, text.trim());
+            case 'blast':
+              return commands.setPirField('blastRadius', blastRadiusWith(pir.values.blastRadius, row.part, text));
+            case 'action': {
+              const rows = pir.values.correctiveActions.map((a, i) => (i === row.index ? parseCorrectiveActionLine(text) : a));
+              return commands.setPirField('correctiveActions', rows);
+            }
+          }
+        },
+        (error) => ask(text, error),
+      );
+      flash(store, `PIR ${row.label} saved`);
+    },
+  },
+  {
+    id: 'pir-action',
+    keys: ['a'],
+    overlay: 'pir',
+    title: 'Add corrective action',
+    description: `Add a corrective action row: ${CORRECTIVE_ACTION_FORMAT} (the due date must be a real date).`,
+    aliases: ['corrective-action'],
+    mutates: true,
+    dangerous: false,
+    group: 'review',
+    when: needsPir,
+    run: (ctx) => addCorrectiveAction(ctx),
+  },
+  {
+    id: 'pir-delete',
+    keys: ['d'],
+    overlay: 'pir',
+    title: 'Delete corrective action',
+    description: 'Delete the highlighted corrective action row (asks to confirm). :pir-delete <n> deletes row n.',
+    mutates: true,
+    dangerous: true,
+    group: 'review',
+    when: (s) => {
+      const why = needsPir(s);
+      if (why) return why;
+      if ((s.incident?.pir?.values.correctiveActions.length ?? 0) === 0) return 'no corrective action recorded';
+      // In the editor, d is about the highlighted row.
+      if (s.ui.overlay?.kind === 'pir' && pirTarget(s)?.kind !== 'action') return 'highlight a corrective action row first';
+      return null;
+    },
+    confirmPrompt: (s, args) => {
+      const i = correctiveActionIndex(s, args);
+      const row = i === null ? undefined : s.incident?.pir?.values.correctiveActions[i];
+      return row && i !== null
+        ? `Delete corrective action ${i + 1} (${sanitize(row.action, 60)}, ${sanitize(row.owner, 30)}, ${sanitize(row.due, 12)})?`
+        : 'Delete the corrective action?';
+    },
+    run: async ({ store, commands, args }) => {
+      const i = correctiveActionIndex(store.getState(), args);
+      if (i === null) throw new Error('select a corrective action row first (j/k in the PIR editor)');
+      await commands.removeCorrectiveAction(i);
+      flash(store, `corrective action ${i + 1} deleted`);
     },
   },
   // session
@@ -564,8 +819,8 @@ export function disabledReason(action: Action, s: CockpitState): string | null {
 
 /** Actions for the Enter menu: the focused panel's own and the global incident ones. */
 export function menuActions(actions: readonly Action[], panel: PanelId): Action[] {
-  const own = actions.filter((a) => Array.isArray(a.panels) && a.panels.includes(panel) && a.group !== 'navigate');
-  const global = actions.filter((a) => !Array.isArray(a.panels) && (a.group === 'incident' || a.group === 'mitigation'));
+  const own = actions.filter((a) => !a.overlay && Array.isArray(a.panels) && a.panels.includes(panel) && a.group !== 'navigate');
+  const global = actions.filter((a) => !a.overlay && !Array.isArray(a.panels) && (a.group === 'incident' || a.group === 'mitigation'));
   return [...own, ...global];
 }
 
@@ -587,7 +842,7 @@ export function validateRegistry(actions: readonly Action[]): void {
   }
   const bound = new Map<string, string>();
   for (const a of actions) {
-    const scopes = Array.isArray(a.panels) ? a.panels : ['global'];
+    const scopes = a.overlay ? [`overlay:${a.overlay}`] : Array.isArray(a.panels) ? a.panels : ['global'];
     for (const k of a.keys) {
       for (const scope of scopes) {
         const slot = `${scope}:${k}`;
@@ -634,10 +889,11 @@ const GROUP_TITLES: Record<ActionGroup, string> = {
   view: 'View',
   runbook: 'Runbook',
   incident: 'Incident',
+  review: 'Post-incident review (in the PIR editor, P)',
   mitigation: 'Mitigation',
   session: 'Session',
 };
-const GROUP_ORDER: readonly ActionGroup[] = ['navigate', 'view', 'runbook', 'incident', 'mitigation', 'session'];
+const GROUP_ORDER: readonly ActionGroup[] = ['navigate', 'view', 'runbook', 'incident', 'review', 'mitigation', 'session'];
 
 export interface HelpEntry {
   keys: string;
@@ -659,7 +915,11 @@ export function helpSections(actions: readonly Action[]): Array<{ title: string;
         name: `:${a.id}`,
         title: a.title,
         description: a.description,
-        scope: Array.isArray(a.panels) ? a.panels.map((p) => PANEL_TITLES[p].toLowerCase()).join('/') : '',
+        scope: a.overlay
+          ? `the ${OVERLAY_TITLES[a.overlay]}`
+          : Array.isArray(a.panels)
+            ? a.panels.map((p) => PANEL_TITLES[p].toLowerCase()).join('/')
+            : '',
         flags: [a.mutates ? 'records' : '', a.dangerous ? 'confirms' : ''].filter(Boolean).join(', '),
       })),
   })).filter((s) => s.entries.length > 0);
@@ -696,8 +956,8 @@ export function helpLines(actions: readonly Action[]): HelpLine[] {
 
 /** The status bar's key hints: the focused panel's own actions first, enabled ones only. */
 export function footerHints(actions: readonly Action[], s: CockpitState): string {
-  const own = actions.filter((a) => a.hint && Array.isArray(a.panels) && a.panels.includes(s.ui.focus));
-  const global = actions.filter((a) => a.hint && !Array.isArray(a.panels));
+  const own = actions.filter((a) => a.hint && !a.overlay && Array.isArray(a.panels) && a.panels.includes(s.ui.focus));
+  const global = actions.filter((a) => a.hint && !a.overlay && !Array.isArray(a.panels));
   return [...own, ...global]
     .filter((a) => disabledReason(a, s) === null)
     .map((a) => `${displayKey(a.keys[0] ?? '')} ${a.hint}`)
@@ -799,8 +1059,12 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         return outcome;
       }
       if (action.dangerous && !o.confirmed) {
-        const prompt = action.confirmPrompt?.(state) ?? `${action.title}?`;
-        setUi(store, { overlay: { kind: 'confirm', actionId: action.id, prompt, ...(o.args ? { args: o.args } : {}) } });
+        const prompt = action.confirmPrompt?.(state, o.args) ?? `${action.title}?`;
+        // Asked from an overlay (the PIR editor): it comes back once answered.
+        const back = state.ui.overlay;
+        setUi(store, {
+          overlay: { kind: 'confirm', actionId: action.id, prompt, ...(o.args ? { args: o.args } : {}), ...(back ? { back } : {}) },
+        });
         const outcome: AttemptOutcome = { status: 'confirm-requested' };
         report(action, outcome, o.args);
         return outcome;

@@ -2,6 +2,14 @@
 // sources and the process; tests implement it with a recorder. Actions (src/app/actions.ts) are
 // data that call these; views never call them directly.
 import type { Severity } from '../core/escalation.js';
+import type { PirField, PirFieldValues } from '../core/incident.js';
+
+/** A corrective action row as typed; the recorder validates it (due: a real YYYY-MM-DD date). */
+export interface CorrectiveActionInput {
+  action: string;
+  owner: string;
+  due: string;
+}
 
 export interface CockpitCommands {
   quit(): void;
@@ -15,4 +23,13 @@ export interface CockpitCommands {
   setIncidentState(state: 'mitigated' | 'resolved'): Promise<void>;
   /** Writes the PIR markdown; resolves to the file written. */
   exportPir(): Promise<string>;
+  /**
+   * Records one PIR field: a text field, the blast radius, or the whole corrective actions table.
+   * Rejects (IncidentError) what the recorder refuses, e.g. a due date that is not a real date.
+   */
+  setPirField<F extends PirField>(field: F, value: PirFieldValues[F]): Promise<void>;
+  /** Appends a corrective action row (validated by the recorder). */
+  addCorrectiveAction(row: CorrectiveActionInput): Promise<void>;
+  /** Removes corrective action row `index` (0-based). */
+  removeCorrectiveAction(index: number): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { Key } from 'ink';
 import { SEVERITIES } from '../core/escalation.js';
 import { sanitize } from '../core/sanitize.js';
 import { completeCommand, helpLines, menuActions, parseCommand, type Action, type ActionArgs, type Dispatcher } from './actions.js';
+import { clampPirIndex, pirRows } from './pirEditor.js';
 import type { CockpitState, Overlay, PanelId, UiState } from './store.js';
 
 /** The parts of Ink's Key the router reads; tests may pass only what they need. */
@@ -15,8 +16,8 @@ export type KeyLike = Partial<
 export type Route =
   /** Run an action through the dispatcher, after applying `ui` (e.g. closing the overlay). */
   | { kind: 'action'; id: string; args?: ActionArgs; confirmed?: boolean; ui?: Partial<UiState> }
-  /** A confirm step was declined. */
-  | { kind: 'cancel'; id: string }
+  /** A confirm step was declined; `back` is shown again (the overlay it was asked from). */
+  | { kind: 'cancel'; id: string; back?: Overlay }
   | { kind: 'ui'; ui: Partial<UiState>; flash?: { text: string; level: 'info' | 'warn' | 'error' } }
   | { kind: 'none' };
 
@@ -95,9 +96,15 @@ function routeOverlay(s: CockpitState, overlay: Overlay, input: string, key: Key
       return NONE;
     case 'confirm':
       if (name === 'y' || name === 'Y') {
-        return { kind: 'action', id: overlay.actionId, confirmed: true, ui: close(), ...(overlay.args ? { args: overlay.args } : {}) };
+        return {
+          kind: 'action',
+          id: overlay.actionId,
+          confirmed: true,
+          ui: { overlay: overlay.back ?? null },
+          ...(overlay.args ? { args: overlay.args } : {}),
+        };
       }
-      if (name === 'n' || name === 'N' || name === 'esc') return { kind: 'cancel', id: overlay.actionId };
+      if (name === 'n' || name === 'N' || name === 'esc') return { kind: 'cancel', id: overlay.actionId, ...(overlay.back ? { back: overlay.back } : {}) };
       return NONE;
     case 'message':
       if (name === 'esc' || name === 'enter' || name === 'q') return { kind: 'ui', ui: close() };
@@ -148,15 +155,35 @@ function routeOverlay(s: CockpitState, overlay: Overlay, input: string, key: Key
     }
     case 'note':
     case 'prompt': {
-      if (name === 'esc') return { kind: 'ui', ui: close() };
+      const back: Partial<UiState> = { overlay: overlay.kind === 'prompt' ? (overlay.back ?? null) : null };
+      if (name === 'esc') return { kind: 'ui', ui: back };
       const id = overlay.kind === 'note' ? 'note' : overlay.actionId;
       if (name === 'enter') {
         const text = overlay.text.trim();
-        if (text === '') return { kind: 'ui', ui: {}, flash: { text: 'type something first (Esc cancels)', level: 'warn' } };
-        return { kind: 'action', id, args: { text }, ui: close() };
+        const allowEmpty = overlay.kind === 'prompt' && overlay.allowEmpty === true;
+        if (text === '' && !allowEmpty) return { kind: 'ui', ui: {}, flash: { text: 'type something first (Esc cancels)', level: 'warn' } };
+        const args = overlay.kind === 'prompt' && overlay.args ? { ...overlay.args, text } : { text };
+        return { kind: 'action', id, args, ui: back };
       }
       const text = editText(overlay.text, input, key);
       return text === null ? NONE : { kind: 'ui', ui: { overlay: { ...overlay, text } } };
+    }
+    case 'pir': {
+      const rows = pirRows(s.incident);
+      const index = clampPirIndex(overlay.index, rows);
+      const move = (i: number): Route => ({ kind: 'ui', ui: { overlay: { kind: 'pir', index: clampPirIndex(i, rows) } } });
+      if (name === 'esc' || name === 'q') return { kind: 'ui', ui: close() };
+      if (name === 'down' || name === 'j') return move(index + 1);
+      if (name === 'up' || name === 'k') return move(index - 1);
+      if (name === 'pgdn') return move(index + 10);
+      if (name === 'pgup') return move(index - 10);
+      if (name === 'g' || name === 'home') return move(0);
+      if (name === 'G' || name === 'end') return move(rows.length - 1);
+      // The editor's own actions (edit, add, delete) are registry entries scoped to it.
+      const action = name === null ? undefined : actions.find((a) => a.overlay === 'pir' && a.keys.includes(name));
+      const row = rows[index];
+      if (!action || !row) return NONE;
+      return { kind: 'action', id: action.id, args: { row: row.key } };
     }
     case 'actions': {
       const items = menuActions(actions, overlay.panel);
@@ -182,8 +209,9 @@ export function routeKey(s: CockpitState, input: string, key: KeyLike, actions: 
   const name = keyName(input, key);
   if (name === null) return NONE;
   const focus = s.ui.focus;
-  const own = actions.find((a) => Array.isArray(a.panels) && a.panels.includes(focus) && a.keys.includes(name));
-  const global = own ?? actions.find((a) => !Array.isArray(a.panels) && a.keys.includes(name));
+  // Keys of overlay-scoped actions (the PIR editor's) work only inside their overlay.
+  const own = actions.find((a) => !a.overlay && Array.isArray(a.panels) && a.panels.includes(focus) && a.keys.includes(name));
+  const global = own ?? actions.find((a) => !a.overlay && !Array.isArray(a.panels) && a.keys.includes(name));
   return global ? { kind: 'action', id: global.id } : NONE;
 }
 
@@ -197,6 +225,7 @@ export function applyRoute(d: Dispatcher, route: Route): void {
       return;
     case 'cancel':
       d.cancel(route.id);
+      if (route.back) d.store.getState().setUi({ overlay: route.back });
       return;
     case 'action':
       if (route.ui) d.store.getState().setUi(route.ui);

@@ -3,20 +3,57 @@
 // and every durable timeline entry comes back into the store for the timeline panel.
 // It also implements CockpitCommands, what actions ask of the running cockpit.
 import type { Severity } from '../core/escalation.js';
+import { isPirField, type PirField, type PirFieldValues } from '../core/incident.js';
 import type { IncidentView } from '../core/incidentView.js';
+import { PIR_SECTIONS, strictProblems, type ChainVerification, type PirSection } from '../core/pir.js';
 import { describeEntry } from '../core/timeline.js';
 import { exportPirToFile } from '../commands/pir.js';
 import { IncidentError, IncidentRecorder, triggerDetailsOf } from '../journal/recorder.js';
-import type { CockpitCommands } from './commands.js';
-import type { CockpitState, CockpitStore, IncidentSummary } from './store.js';
+import type { CockpitCommands, CorrectiveActionInput } from './commands.js';
+import type { CockpitState, CockpitStore, IncidentSummary, PirSummary } from './store.js';
 
 export interface RuntimeHooks {
   quit(): void;
   repaint(): void;
 }
 
-/** The store's picture of an incident: what the timeline and escalation panels draw. */
-export function incidentSummary(view: IncidentView | null, journalProblems: string[] = []): IncidentSummary | null {
+/**
+ * The PIR section a strictProblems line is about (lines read `<section>: <what>`) and the field
+ * the editor marks for it. Sections with no editable field (Summary milestones, Timeline,
+ * Journal) are only listed.
+ */
+const FIELD_OF_SECTION: Partial<Record<PirSection, PirField>> = {
+  'Root cause and contributing factors': 'rootCause',
+  'Blast radius': 'blastRadius',
+  'Corrective actions': 'correctiveActions',
+  'Monitoring gap updates': 'monitoringGaps',
+  'Runbook improvements': 'runbookImprovements',
+};
+
+/** The PIR editor's picture of the review: values, what was edited, the prefill, what is missing. */
+export function pirSummary(view: IncidentView, verification?: ChainVerification): PirSummary {
+  const problems = strictProblems(view, verification);
+  const missing: PirField[] = [];
+  for (const p of problems) {
+    const section = PIR_SECTIONS.find((s) => p.startsWith(`${s}:`));
+    const field = section ? FIELD_OF_SECTION[section] : undefined;
+    if (field && !missing.includes(field)) missing.push(field);
+  }
+  return {
+    values: view.pir,
+    edited: view.pirEdited.filter(isPirField),
+    blastRadiusPrefill: view.blastRadiusPrefill,
+    strictProblems: problems,
+    missing,
+  };
+}
+
+/** The store's picture of an incident: what the timeline and escalation panels and the PIR editor draw. */
+export function incidentSummary(
+  view: IncidentView | null,
+  journalProblems: string[] = [],
+  verification?: ChainVerification,
+): IncidentSummary | null {
   if (!view) return null;
   return {
     id: view.id,
@@ -26,6 +63,7 @@ export function incidentSummary(view: IncidentView | null, journalProblems: stri
     entries: view.entries.map((e) => ({ seq: e.seq, at: e.at, operator: e.operator, kind: e.kind, text: describeEntry(e) })),
     stepsDone: view.procedureSteps.filter((s) => s.done).map((s) => `${s.section}.${s.step}`),
     journalProblems,
+    pir: pirSummary(view, verification),
   };
 }
 
@@ -39,9 +77,11 @@ export class CockpitRuntime implements CockpitCommands {
     private readonly hooks: RuntimeHooks,
   ) {
     const problems = recorder.resumeReport()?.problems ?? [];
-    store.getState().setIncident(incidentSummary(recorder.view(), problems));
+    // The resume report (chain broken?) counts for --strict too, as it does on export.
+    const summarise = (view: IncidentView | null) => incidentSummary(view, problems, recorder.resumeReport() ?? undefined);
+    store.getState().setIncident(summarise(recorder.view()));
     this.lastSuggested = recorder.view()?.severity ?? null;
-    this.unsubscribe.push(recorder.subscribe((view) => store.getState().setIncident(incidentSummary(view, problems))));
+    this.unsubscribe.push(recorder.subscribe((view) => store.getState().setIncident(summarise(view))));
     this.unsubscribe.push(store.subscribe((s, prev) => this.onStoreChange(s, prev)));
   }
 
@@ -117,6 +157,18 @@ export class CockpitRuntime implements CockpitCommands {
     const out = exportPirToFile(this.recorder.stateDir, view.id);
     if (!out) throw new IncidentError(`incident ${view.id} not found in ${this.recorder.stateDir}`);
     return out.path;
+  }
+
+  async setPirField<F extends PirField>(field: F, value: PirFieldValues[F]): Promise<void> {
+    this.guard(() => this.recorder.setPirField(field, value));
+  }
+
+  async addCorrectiveAction(row: CorrectiveActionInput): Promise<void> {
+    this.guard(() => this.recorder.addCorrectiveAction(row));
+  }
+
+  async removeCorrectiveAction(index: number): Promise<void> {
+    this.guard(() => this.recorder.removeCorrectiveAction(index));
   }
 
   /** Refused requests (bad input, wrong state) become a message on screen, never a crash. */

@@ -3,6 +3,7 @@
 // small slices through selectors. No I/O here.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { suggestSeverity, type Severity, type SeverityDecision, type SeveritySuggestion } from '../core/escalation.js';
+import type { BlastRadius, PirField, PirFieldValues } from '../core/incident.js';
 import { emptySnapshot, type EpochMs, type Snapshot, type SourceStatus } from '../core/snapshot.js';
 import type { SnapshotPatch } from '../core/source.js';
 import { DEFAULT_THRESHOLDS, evaluateTriggers, type TriggerChange, type TriggerState, type TriggerThresholds } from '../core/triggers.js';
@@ -31,10 +32,29 @@ export type Overlay =
   | { kind: 'note'; text: string }
   | { kind: 'actions'; panel: PanelId; /** Highlighted entry. */ index?: number }
   | { kind: 'message'; title: string; body: string }
-  /** A dangerous action waiting for y/n; `args` are passed to it when confirmed. */
-  | { kind: 'confirm'; actionId: string; prompt: string; args?: Record<string, string> }
-  /** A one-line text prompt whose Enter runs `actionId` with `{ text }`. */
-  | { kind: 'prompt'; actionId: string; label: string; text: string };
+  /**
+   * A dangerous action waiting for y/n; `args` are passed to it when confirmed. `back`: the
+   * overlay it was asked from (e.g. the PIR editor), shown again once answered.
+   */
+  | { kind: 'confirm'; actionId: string; prompt: string; args?: Record<string, string>; back?: Overlay }
+  /**
+   * A one-line text prompt whose Enter runs `actionId` with `{ ...args, text }`. `back`: the
+   * overlay to return to on Enter or Esc (null: close). `allowEmpty`: Enter on an empty line is
+   * an answer (clearing a PIR field), not a mistake.
+   */
+  | {
+      kind: 'prompt';
+      actionId: string;
+      label: string;
+      text: string;
+      args?: Record<string, string>;
+      back?: Overlay;
+      allowEmpty?: boolean;
+      /** Why the last answer was refused (e.g. not a real due date): shown under the input. */
+      error?: string;
+    }
+  /** The post-incident review editor; `index` is the highlighted row (see src/app/pirEditor.ts). */
+  | { kind: 'pir'; index: number };
 
 /** `ui.selected.timeline` at this value follows the newest entry. */
 export const FOLLOW_NEWEST = Number.MAX_SAFE_INTEGER;
@@ -97,6 +117,20 @@ export interface TimelineLine {
   text: string;
 }
 
+/** The post-incident review as the PIR editor shows it. */
+export interface PirSummary {
+  /** The latest value of each field; the blast radius is the prefill until the operator edits it. */
+  values: PirFieldValues;
+  /** Fields the operator has set. */
+  edited: PirField[];
+  /** What the runbook triggers saw: modules, queues, campaigns, replicas. */
+  blastRadiusPrefill: BlastRadius;
+  /** What `pir export --strict` still reports (core/pir.ts strictProblems), one line each. */
+  strictProblems: string[];
+  /** The fields those problems name: required and still empty (or invalid). */
+  missing: PirField[];
+}
+
 export interface IncidentSummary {
   id: string;
   state: 'open' | 'mitigated' | 'resolved';
@@ -107,6 +141,8 @@ export interface IncidentSummary {
   stepsDone: string[];
   /** Journal problems found on start (torn tail, broken chain), shown to the operator. */
   journalProblems: string[];
+  /** The review being written: what the PIR editor shows. */
+  pir: PirSummary;
 }
 
 export type CockpitStore = StoreApi<CockpitState>;

@@ -9,6 +9,8 @@ import type { Clock } from '../../src/core/source.js';
 import { evaluateTriggers } from '../../src/core/triggers.js';
 import type { AttemptHook } from '../../src/app/actions.js';
 import type { CockpitCommands } from '../../src/app/commands.js';
+import { foldIncident } from '../../src/core/incidentView.js';
+import { pirSummary } from '../../src/app/runtime.js';
 import { createCockpitStore, type CockpitStore, type IncidentSummary, type SessionConfig } from '../../src/app/store.js';
 import { Cockpit } from '../../panels/Cockpit.js';
 import type { Size } from '../../panels/layout.js';
@@ -110,6 +112,8 @@ export function openIncident(partial: Partial<IncidentSummary> = {}): IncidentSu
     ],
     stepsDone: ['3.1'],
     journalProblems: [],
+    // An empty review: every required field still missing.
+    pir: pirSummary(foldIncident([], 'INC-20240601-01')),
     ...partial,
   };
 }
@@ -141,6 +145,9 @@ export function fakeCommands(): CockpitCommands & { calls: Call[] } {
       calls.push(['exportPir']);
       return '/var/lib/lsos-cockpit/pir/INC-20240601-01.md';
     },
+    setPirField: async (field, value) => void calls.push(['setPirField', field, value]),
+    addCorrectiveAction: async (row) => void calls.push(['addCorrectiveAction', row]),
+    removeCorrectiveAction: async (index) => void calls.push(['removeCorrectiveAction', index]),
   };
 }
 
@@ -219,14 +226,17 @@ export function cleanupAll(): void {
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
 const immediate = () => new Promise<void>((r) => setImmediate(r));
 
-export function renderCockpit(opts: { store?: CockpitStore; commands?: ReturnType<typeof fakeCommands>; size?: Size; onAttempt?: AttemptHook } = {}) {
+/** Renders the Cockpit; `commands` defaults to fakeCommands() (a real CockpitRuntime works too). */
+export function renderCockpit<C extends CockpitCommands = ReturnType<typeof fakeCommands>>(
+  opts: { store?: CockpitStore; commands?: C; size?: Size; onAttempt?: AttemptHook; clock?: Clock } = {},
+) {
   const store = opts.store ?? fixtureStore();
-  const commands = opts.commands ?? fakeCommands();
+  const commands = (opts.commands ?? fakeCommands()) as C;
   // createElement: this helper file is .ts (no JSX).
   const tree = React.createElement(Cockpit, {
     store,
     commands,
-    clock: fixedClock,
+    clock: opts.clock ?? fixedClock,
     ...(opts.size ? { size: opts.size } : {}),
     ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
   });
