@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseCockpitFlags, USAGE, UsageError } from './cliArgs.js';
 import { runIncidents } from './commands/incidents.js';
 import { runPirExport } from './commands/pir.js';
+import { CONFIG_FLAGS_USAGE, ConfigError, ConfigFlagError, loadConfig, parseConfigFlags, redactSecrets } from './config/index.js';
 import { listScenarios } from './sim/index.js';
 
 function version(): string {
@@ -16,18 +17,26 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === 'pir') return runPirExport(rest, io);
   if (cmd === 'incidents') return runIncidents(rest, io);
+  if (cmd === 'check') {
+    const { runCheck } = await import('./commands/check.js');
+    const { brokerFactories } = await import('./adapters/liveSources.js');
+    return runCheck(rest, { ...io, cwd: process.cwd() }, { factories: brokerFactories() });
+  }
   let flags;
+  let configFlags;
   try {
-    flags = parseCockpitFlags(argv);
+    const split = parseConfigFlags(argv);
+    configFlags = split.flags;
+    flags = parseCockpitFlags(split.rest);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`lsos-cockpit: ${err.message}\n`);
+    if (err instanceof UsageError || err instanceof ConfigFlagError) {
+      process.stderr.write(`lsos-cockpit: ${redactSecrets(err.message, [])}\n`);
       return 2;
     }
     throw err;
   }
   if (flags.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(`${USAGE}\n${CONFIG_FLAGS_USAGE}`);
     return 0;
   }
   if (flags.version) {
@@ -38,8 +47,18 @@ async function main(argv: string[]): Promise<number> {
     for (const s of listScenarios()) process.stdout.write(`${s.name.padEnd(24)} ${s.title}\n`);
     return 0;
   }
+  let loaded;
+  try {
+    loaded = loadConfig({ flags: { ...configFlags, stateDir: flags.stateDir ?? undefined }, env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`lsos-cockpit: configuration refused:\n${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   const { runCockpit } = await import('./main.js');
-  return runCockpit(flags, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+  return runCockpit(flags, loaded, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
 }
 
 main(process.argv.slice(2)).then(

@@ -20,7 +20,8 @@ export class UsageError extends Error {}
 export const USAGE = `lsos-cockpit: terminal incident cockpit for LSOS (Celery on Redis/RabbitMQ, PostgreSQL).
 
 Usage:
-  lsos-cockpit [options]                 open the cockpit (the embedded simulation when no live source is configured)
+  lsos-cockpit [options]                 open the cockpit on the live sources configured, else the embedded simulation
+  lsos-cockpit check [--json]            the runbook's daily checklist (exit 0 ok, 1 warn, 2 breach, 3 could not run)
   lsos-cockpit incidents [--json]        list recorded incidents
   lsos-cockpit pir export <id|latest> [-o FILE] [--strict]
                                          write the post-incident review as markdown

@@ -2,12 +2,14 @@
 // schedulers, the incident recorder and the runtime, then mounts the screen. Everything it
 // starts, it stops on every exit path, leaving the terminal as it found it.
 import { userInfo } from 'node:os';
+import { openLiveSources } from './adapters/liveSources.js';
 import { CockpitRuntime } from './app/runtime.js';
 import { SourceScheduler } from './app/scheduler.js';
 import { createCockpitStore } from './app/store.js';
 import { colorAllowed, localeIsUtf8, type CockpitFlags } from './cliArgs.js';
+import { hasLiveSource, triggerThresholds, type LoadedConfig } from './config/index.js';
+import { systemClock, type Clock, type Source } from './core/source.js';
 import { IncidentRecorder } from './journal/recorder.js';
-import { stateDir as resolveStateDir } from './journal/store.js';
 import { LsosSimulation, loadScenario, ScenarioError, SimulationSource } from './sim/index.js';
 import { EscapeJoiningStdin } from './terminal/escapeJoiner.js';
 import { mountCockpit } from './terminal/mount.js';
@@ -20,10 +22,29 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-export async function runCockpit(flags: CockpitFlags, io: Io): Promise<number> {
-  let scenario;
+interface Feed {
+  source: Source;
+  intervalMs: number;
+}
+
+/** The live sources configured, else the embedded simulation (which brings its own clock). */
+function openFeeds(flags: CockpitFlags, loaded: LoadedConfig): { feeds: Feed[]; clock: Clock } {
+  if (hasLiveSource(loaded.config)) {
+    return { feeds: openLiveSources(loaded.config).map((l) => ({ source: l.source, intervalMs: l.pollIntervalMs })), clock: systemClock };
+  }
+  const sim = new LsosSimulation(loadScenario(flags.scenario), { seed: flags.seed, startAt: Date.now() });
+  const source = new SimulationSource(sim, { speed: flags.speed });
+  return { feeds: [{ source, intervalMs: 1000 }], clock: source.clock };
+}
+
+export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: Io): Promise<number> {
+  if (!io.stdout.isTTY || !io.stdin.isTTY) {
+    io.stderr.write('lsos-cockpit: the cockpit needs an interactive terminal (for scripts: lsos-cockpit check, incidents, pir export)\n');
+    return 2;
+  }
+  let opened: { feeds: Feed[]; clock: Clock };
   try {
-    scenario = loadScenario(flags.scenario);
+    opened = openFeeds(flags, loaded);
   } catch (err) {
     if (err instanceof ScenarioError) {
       io.stderr.write(`lsos-cockpit: scenario refused: ${err.message}\n`);
@@ -31,14 +52,7 @@ export async function runCockpit(flags: CockpitFlags, io: Io): Promise<number> {
     }
     throw err;
   }
-  if (!io.stdout.isTTY || !io.stdin.isTTY) {
-    io.stderr.write('lsos-cockpit: the cockpit needs an interactive terminal (for scripts: lsos-cockpit incidents, pir export)\n');
-    return 2;
-  }
-
-  const sim = new LsosSimulation(scenario, { seed: flags.seed, startAt: Date.now() });
-  const source = new SimulationSource(sim, { speed: flags.speed });
-  const clock = source.clock;
+  const { feeds, clock } = opened;
   const operator = safeUser();
   const color = colorAllowed(io.env);
   const store = createCockpitStore({
@@ -48,15 +62,17 @@ export async function runCockpit(flags: CockpitFlags, io: Io): Promise<number> {
       ascii: flags.ascii ?? !localeIsUtf8(io.env),
       color,
       operator,
+      thresholds: triggerThresholds(loaded.config.thresholds),
     },
     theme: flags.theme ?? (color ? 'dark' : 'mono'),
   });
   if (flags.presentation) store.getState().setUi({ presentation: true });
 
-  const recorder = new IncidentRecorder({ stateDir: resolveStateDir(io.env, flags.stateDir ?? undefined), clock, operator });
+  const recorder = new IncidentRecorder({ stateDir: loaded.config.stateDir, clock, operator });
   const guard = new TerminalGuard(io.stdout, io.stdin);
   const stdin = new EscapeJoiningStdin(io.stdin);
-  const scheduler = new SourceScheduler(source, store, { intervalMs: 1000, timeoutMs: 5000, clock });
+  // One scheduler per source: a slow or dead server never holds up the others.
+  const schedulers = feeds.map((f) => new SourceScheduler(f.source, store, { intervalMs: f.intervalMs, timeoutMs: 5000, clock }));
 
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => {
@@ -72,8 +88,8 @@ export async function runCockpit(flags: CockpitFlags, io: Io): Promise<number> {
     } catch {
       /* the screen may be gone */
     }
-    void scheduler.stop();
-    void source.close();
+    for (const s of schedulers) void s.stop();
+    for (const f of feeds) void f.source.close().catch(() => undefined);
     stdin.detach();
     recorder.close();
     guard.restore();
@@ -99,7 +115,7 @@ export async function runCockpit(flags: CockpitFlags, io: Io): Promise<number> {
     stderr: io.stderr,
     clock,
   });
-  scheduler.start();
+  for (const s of schedulers) s.start();
   const code = await done;
   process.removeListener('SIGCONT', onCont);
   runtime.dispose();

@@ -65,6 +65,9 @@ export function checklistThresholds(config: CockpitConfig): ChecklistThresholds 
   };
 }
 
+/** Worker heartbeats arrive every 2 s: one-shot readers of event-fed sources wait this long. */
+export const BROKER_WARMUP_MS = 5_000;
+
 /** A configured source whose implementation is not wired in: every read says so. */
 class UnwiredSource implements Source {
   constructor(readonly name: string, private readonly why: string) {}
@@ -81,11 +84,11 @@ export function buildLiveSources(config: CockpitConfig, factories: BrokerFactori
   const out: LiveSource[] = [];
   if (s.redis) {
     const source = factories.redis ? factories.redis(s.redis, config) : new UnwiredSource('redis', 'the Redis source is not wired into this build');
-    out.push({ source, area: 'broker', pollIntervalMs: poll('redis') });
+    out.push({ source, area: 'broker', pollIntervalMs: poll('redis'), warmupMs: BROKER_WARMUP_MS });
   }
   if (s.amqp) {
     const source = factories.amqp ? factories.amqp(s.amqp, config) : new UnwiredSource('amqp', 'the RabbitMQ source is not wired into this build');
-    out.push({ source, area: 'broker', pollIntervalMs: poll('amqp') });
+    out.push({ source, area: 'broker', pollIntervalMs: poll('amqp'), warmupMs: BROKER_WARMUP_MS });
   }
   if (s.database) {
     out.push({

@@ -377,65 +377,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/**
- * A TCP proxy that adds `delayMs` to every chunk in each direction (so a round trip costs 2x
- * delayMs and round trips can be counted from the clock), and can cut all connections.
- */
-export class TcpProxy {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-  /** Bytes sent to the target / received from it, over all connections. */
-  bytesUp = 0;
-  bytesDown = 0;
-
-  constructor(
-    readonly targetPort: number,
-    readonly delayMs = 0,
-    readonly targetHost = '127.0.0.1',
-  ) {}
-
-  async start(): Promise<void> {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      this.sockets.add(client);
-      this.sockets.add(upstream);
-      const pipe = (from: net.Socket, to: net.Socket) => {
-        from.on('data', (chunk: Buffer) => {
-          if (from === client) this.bytesUp += chunk.length;
-          else this.bytesDown += chunk.length;
-          if (this.delayMs > 0) setTimeout(() => to.writable && to.write(chunk), this.delayMs);
-          else if (to.writable) to.write(chunk);
-        });
-      };
-      pipe(client, upstream);
-      pipe(upstream, client);
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('close', close);
-      upstream.on('close', close);
-      client.on('error', close);
-      upstream.on('error', close);
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  /** Drops every open connection (new ones are still accepted). */
-  cut(): void {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
+export { TcpProxy } from '../support/tcpProxy.js';
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers

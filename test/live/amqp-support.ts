@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
+import { TcpProxy as SharedTcpProxy } from '../support/tcpProxy.js';
 
 const run = promisify(execFile);
 
@@ -104,68 +105,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
   }
 }
 
-/**
- * A TCP proxy in front of the shared RabbitMQ. `cut()` destroys every relayed socket and stops
- * listening (a dead broker as the client sees it); `restore()` listens again on the same port.
- */
-export class TcpProxy {
-  private server: net.Server | null = null;
-  private sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(
-    private readonly targetPort = RABBIT_PORT,
-    private readonly targetHost = RABBIT_HOST,
-    /** Delay added to every chunk in each direction (a slow network), ms. */
-    private readonly delayMs = 0,
-  ) {}
-
-  async start(port = 0): Promise<number> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect({ port: this.targetPort, host: this.targetHost });
-      this.sockets.add(client);
-      this.sockets.add(upstream);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', drop);
-      upstream.on('error', drop);
-      client.on('close', drop);
-      upstream.on('close', drop);
-      if (this.delayMs > 0) {
-        client.on('data', (c: Buffer) => setTimeout(() => upstream.writable && upstream.write(c), this.delayMs));
-        upstream.on('data', (c: Buffer) => setTimeout(() => client.writable && client.write(c), this.delayMs));
-      } else {
-        client.pipe(upstream);
-        upstream.pipe(client);
-      }
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, RABBIT_HOST, () => resolve());
-    });
-    this.server = server;
-    const addr = server.address();
-    this.port = typeof addr === 'object' && addr ? addr.port : port;
-    return this.port;
-  }
-
-  get connections(): number {
-    return this.sockets.size / 2;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  async restore(): Promise<void> {
-    await this.start(this.port);
+/** A TCP proxy in front of the shared RabbitMQ (cut() = a dead broker, restore() = back). */
+export class TcpProxy extends SharedTcpProxy {
+  constructor(targetPort = RABBIT_PORT, targetHost = RABBIT_HOST, delayMs = 0) {
+    super(targetPort, delayMs, targetHost);
   }
 }
