@@ -23,6 +23,14 @@ async function main(): Promise<void> {
     await section('Rendering (120x40, incremental, frame = rows - 1)', () => benchRender());
     await section('Rendering (80x24)', () => benchRender(80, 24));
   }
+  if (want('redis')) {
+    const { benchRedis } = await import('./live-redis.js');
+    await section('Redis source (200 queues) and event ingestion', () => benchRedis());
+  }
+  if (want('amqp')) {
+    const { benchAmqp } = await import('./live-amqp.js');
+    await section('RabbitMQ source (200 queues)', () => benchAmqp());
+  }
   if (want('timeline')) {
     const { benchTimeline } = await import('./timeline.js');
     await section('Timeline journal and PIR export', () => benchTimeline());

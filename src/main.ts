@@ -22,6 +22,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
+class BrokerChoiceError extends Error {}
+
 interface Feed {
   source: Source;
   intervalMs: number;
@@ -30,6 +32,10 @@ interface Feed {
 /** The live sources configured, else the embedded simulation (which brings its own clock). */
 function openFeeds(flags: CockpitFlags, loaded: LoadedConfig): { feeds: Feed[]; clock: Clock } {
   if (hasLiveSource(loaded.config)) {
+    // LSOS runs on one broker: two would each claim the same queue names in one snapshot.
+    if (loaded.config.sources.redis && loaded.config.sources.amqp) {
+      throw new BrokerChoiceError('both a Redis and a RabbitMQ broker are configured; LSOS runs on one: keep REDIS_URL or AMQP_URL (or the config file key), not both');
+    }
     return { feeds: openLiveSources(loaded.config).map((l) => ({ source: l.source, intervalMs: l.pollIntervalMs })), clock: systemClock };
   }
   const sim = new LsosSimulation(loadScenario(flags.scenario), { seed: flags.seed, startAt: Date.now() });
@@ -48,6 +54,10 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   } catch (err) {
     if (err instanceof ScenarioError) {
       io.stderr.write(`lsos-cockpit: scenario refused: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof BrokerChoiceError) {
+      io.stderr.write(`lsos-cockpit: ${err.message}\n`);
       return 2;
     }
     throw err;

@@ -87,9 +87,10 @@ export class SourceScheduler {
     let ok = false;
     try {
       const patch = await raceAbort(this.source.read(controller.signal), controller.signal);
-      this.failures = 0;
-      this.store.getState().ingest(this.source.name, patch, this.opts.clock.now());
-      ok = true;
+      const problem = this.source.unreachableIn?.(patch) ?? null;
+      this.failures = problem === null ? 0 : this.failures + 1;
+      this.store.getState().ingest(this.source.name, patch, this.opts.clock.now(), problem === null ? null : sanitize(problem, 200));
+      ok = problem === null;
     } catch (err) {
       this.failures += 1;
       const message = err instanceof Error ? err.message : String(err);

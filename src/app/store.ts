@@ -97,8 +97,11 @@ export interface CockpitState {
   /** The open (or last) incident as the timeline panel shows it; null when there is none. */
   incident: IncidentSummary | null;
 
-  /** One batched update per source tick. */
-  ingest(source: string, patch: SnapshotPatch, at: EpochMs): void;
+  /**
+   * One batched update per source tick. `problem`: the reading arrived but says the source's own
+   * server is unreachable (its figures are still merged; the source shows as unreachable).
+   */
+  ingest(source: string, patch: SnapshotPatch, at: EpochMs, problem?: string | null): void;
   /** A source failed to answer: keep its last data, mark it. */
   sourceFailed(source: string, error: string, at: EpochMs): void;
   decideSeverity(severity: Severity, reason: string, at: EpochMs): void;
@@ -197,15 +200,19 @@ export function createCockpitStore(opts: { session?: Partial<SessionConfig>; sna
     lastChanges: [],
     incident: null,
 
-    ingest(source, patch, at) {
+    ingest(source, patch, at, problem = null) {
       const s = get();
-      const status: SourceStatus = {
-        name: source,
-        state: patch.simulated ? 'simulated' : 'ok',
-        lastGoodAt: at,
-        unreachableSince: null,
-        error: null,
-      };
+      const prev = s.snapshot.sources.find((x) => x.name === source);
+      const status: SourceStatus =
+        problem === null
+          ? { name: source, state: patch.simulated ? 'simulated' : 'ok', lastGoodAt: at, unreachableSince: null, error: null }
+          : {
+              name: source,
+              state: 'unreachable',
+              lastGoodAt: prev?.lastGoodAt ?? null,
+              unreachableSince: prev?.unreachableSince ?? at,
+              error: problem,
+            };
       const merged: Snapshot = {
         ...s.snapshot,
         ...patch,

@@ -19,5 +19,11 @@ export type SnapshotPatch = Partial<Omit<Snapshot, 'sources' | 'at'>>;
 export interface Source {
   readonly name: string;
   read(signal: AbortSignal): Promise<SnapshotPatch>;
+  /**
+   * A reading can arrive and still say the source's own server is gone (the PostgreSQL primary is
+   * down while its replicas answer): then the reason, and the source shows as unreachable while
+   * the figures it did get are still used. Absent or null: reachable.
+   */
+  unreachableIn?(patch: SnapshotPatch): string | null;
   close(): Promise<void>;
 }

@@ -95,3 +95,33 @@ describe('source scheduler', () => {
     expect(store.getState().snapshot.sources[0]?.state).toBe('ok');
   });
 });
+
+describe('a reading that says its own server is down', () => {
+  it('merges the figures it got, shows the source unreachable since the first such reading, and backs off', async () => {
+    const answers: SnapshotPatch[] = [
+      { database: { primaryReachable: true, connections: 5, maxConnections: 100, blocking: [], failedMigrations: 0, primaryDegraded: null, replicas: [], lastBackupAt: null } },
+      { database: { primaryReachable: false, primaryError: 'connect ECONNREFUSED', connections: 5, maxConnections: 100, blocking: [], failedMigrations: 0, primaryDegraded: 'primary unreachable', replicas: [{ name: 'r1', lagSeconds: 3, replayPaused: false, seenFrom: 'replica', reachable: true }], lastBackupAt: null } },
+      { database: { primaryReachable: true, connections: 6, maxConnections: 100, blocking: [], failedMigrations: 0, primaryDegraded: null, replicas: [], lastBackupAt: null } },
+    ];
+    const src: Source = {
+      name: 'postgres',
+      read: async () => answers.shift() as SnapshotPatch,
+      unreachableIn: (p) => (p.database && !p.database.primaryReachable ? (p.database.primaryError ?? 'down') : null),
+      close: async () => {},
+    };
+    const store = createCockpitStore();
+    const s = new SourceScheduler(src, store, { intervalMs: 1000, backoffMs: 500, clock });
+    clock.t = 10_000;
+    await s.tick();
+    clock.t = 11_000;
+    await s.tick();
+    const st = store.getState();
+    expect(st.snapshot.sources[0]).toMatchObject({ state: 'unreachable', lastGoodAt: 10_000, unreachableSince: 11_000, error: 'connect ECONNREFUSED' });
+    expect(st.snapshot.database.replicas[0]?.name).toBe('r1'); // the replica's figures still arrive
+    expect(st.triggers.some((t) => t.key === 'primary-degradation:primary' && t.firing)).toBe(true);
+    expect(s.nextDelay()).toBe(500);
+    clock.t = 12_000;
+    await s.tick();
+    expect(store.getState().snapshot.sources[0]).toMatchObject({ state: 'ok', lastGoodAt: 12_000, unreachableSince: null });
+  });
+});

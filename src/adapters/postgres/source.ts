@@ -92,6 +92,13 @@ export class PostgresSource implements Source {
     return { database };
   }
 
+  /** The primary down is this source unreachable, even though its replicas may still answer. */
+  unreachableIn(patch: SnapshotPatch): string | null {
+    const db = patch.database;
+    if (!db || db.primaryReachable) return null;
+    return db.primaryError ?? 'primary unreachable';
+  }
+
   private async readPrimary(): Promise<{ ok: true; reading: PrimaryReading } | { ok: false; error: string }> {
     let client: pg.PoolClient;
     try {
