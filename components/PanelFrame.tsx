@@ -22,6 +22,8 @@ export interface PanelFrameProps {
   editingFilter?: boolean;
   /** Right side of the title line, e.g. `3/12`. */
   info?: string;
+  /** Drawn over the bottom border (e.g. a lost data source's notice); positions itself. */
+  footer?: ReactNode;
   children?: ReactNode;
 }
 
@@ -40,7 +42,7 @@ export function titleParts(width: number, label: string, filter: string, info: s
   return { lead, label: lbl, filter: flt, fill, info: inf, tail };
 }
 
-function PanelFrameImpl({ title, number, width, height, focused, theme, ascii, filter = '', editingFilter = false, info = '', children }: PanelFrameProps) {
+function PanelFrameImpl({ title, number, width, height, focused, theme, ascii, filter = '', editingFilter = false, info = '', footer, children }: PanelFrameProps) {
   const chars = borderChars(ascii, focused);
   const borderColor = focused ? theme.borderFocused : theme.border;
   const label = ` ${number !== undefined ? `${number} ` : ''}${title} `;
@@ -65,6 +67,7 @@ function PanelFrameImpl({ title, number, width, height, focused, theme, ascii, f
           <Text color={borderColor}>{parts.tail}</Text>
         </Text>
       </Box>
+      {footer}
     </Box>
   );
 }

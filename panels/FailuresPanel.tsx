@@ -5,6 +5,7 @@ import { Box } from 'ink';
 import { useStore } from 'zustand';
 import { DenseTable, type Column } from '../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../components/PanelFrame.js';
+import { SourceNotice } from '../components/SourceNotice.js';
 import { formatCount } from '../components/format.js';
 import { sanitize } from '../src/core/sanitize.js';
 import { FAILURE_CLASSES, type FailureClass } from '../src/core/snapshot.js';
@@ -64,7 +65,7 @@ export const FailuresPanel = memo(function FailuresPanel({ store, theme, ascii, 
   const taskHeight = sideBySide ? inner.height : Math.max(0, inner.height - classHeight);
 
   return (
-    <PanelFrame title={PANEL_TITLES.failures} number={2} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={ui.info}>
+    <PanelFrame title={PANEL_TITLES.failures} number={2} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={ui.info} footer={<SourceNotice store={store} panel="failures" width={width} height={height} theme={theme} />}>
       <Box flexDirection={sideBySide ? 'row' : 'column'} width={inner.width} height={inner.height}>
         <DenseTable columns={cols} rows={classRows} rowKey={(r) => r.cls} width={classWidth} height={classHeight} selected={-1} focused={false} theme={theme} />
         {sideBySide ? <Box width={1} /> : null}

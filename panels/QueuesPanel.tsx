@@ -3,6 +3,7 @@ import React, { memo, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { DenseTable, type Column } from '../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../components/PanelFrame.js';
+import { SourceNotice } from '../components/SourceNotice.js';
 import { formatCount, formatLag, formatRate } from '../components/format.js';
 import { sparkline } from '../components/Sparkline.js';
 import { sanitize } from '../src/core/sanitize.js';
@@ -64,7 +65,7 @@ export const QueuesPanel = memo(function QueuesPanel({ store, theme, ascii, widt
   const columns = useMemo(() => queueColumns(thresholds, firing, ascii), [thresholds, firing, ascii]);
   const inner = frameInner(width, height);
   return (
-    <PanelFrame title={PANEL_TITLES.queues} number={1} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={ui.info}>
+    <PanelFrame title={PANEL_TITLES.queues} number={1} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={ui.info} footer={<SourceNotice store={store} panel="queues" width={width} height={height} theme={theme} />}>
       <DenseTable
         columns={columns}
         rows={rows}

@@ -5,6 +5,7 @@ import { Box, Text } from 'ink';
 import { useStore } from 'zustand';
 import { DenseTable, type Column } from '../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../components/PanelFrame.js';
+import { SourceNotice } from '../components/SourceNotice.js';
 import { formatDuration } from '../components/format.js';
 import { sanitize } from '../src/core/sanitize.js';
 import type { BlockingQuery, ReplicaSnapshot } from '../src/core/snapshot.js';
@@ -59,7 +60,7 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
   const blockingHeight = Math.max(0, inner.height - replicaHeight - 1);
 
   return (
-    <PanelFrame title={PANEL_TITLES.replicas} number={3} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={ui.info}>
+    <PanelFrame title={PANEL_TITLES.replicas} number={3} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={ui.info} footer={<SourceNotice store={store} panel="replicas" width={width} height={height} theme={theme} />}>
       <Box flexDirection="column" width={inner.width} height={inner.height}>
         <DenseTable columns={cols} rows={rows} rowKey={(r) => r.name} width={inner.width} height={replicaHeight} selected={ui.selected} focused={focused} theme={theme} emptyText={ui.filter ? 'no replica matches the filter' : 'no replica data'} />
         <Text wrap="truncate-end">

@@ -2,7 +2,7 @@
 // panel shows (after its filter), the clamped selection, the runbook section in view.
 // Memoised on their inputs so a selector returns the same array until its inputs change:
 // zustand's shallow compare then skips the render.
-import type { FailureClass, QueueSnapshot, ReplicaSnapshot, BlockingQuery } from '../core/snapshot.js';
+import type { FailureClass, QueueSnapshot, ReplicaSnapshot, BlockingQuery, SourceStatus } from '../core/snapshot.js';
 import { FAILURE_CLASSES } from '../core/snapshot.js';
 import { RUNBOOK, runbookSection, type RunbookSection, type RunbookSectionId } from '../core/runbook.js';
 import { sanitize } from '../core/sanitize.js';
@@ -220,3 +220,18 @@ export const firingQueues = memoLast((triggers: TriggerState[]) => {
   }
   return { lag, deadLetters };
 });
+
+/** Which data source feeds a panel, so the panel itself can say when that source is lost. */
+const PANEL_SOURCES: Partial<Record<PanelId, readonly string[]>> = {
+  queues: ['redis', 'rabbitmq'],
+  failures: ['redis', 'rabbitmq'],
+  replicas: ['postgres'],
+  escalation: ['api'],
+};
+
+/** The first unreachable source feeding `panel`, or null while they all answer. */
+export function panelSourceProblem(s: CockpitState, panel: PanelId): SourceStatus | null {
+  const names = PANEL_SOURCES[panel];
+  if (!names) return null;
+  return s.snapshot.sources.find((x) => names.includes(x.name) && x.state === 'unreachable') ?? null;
+}
