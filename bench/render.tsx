@@ -40,6 +40,7 @@ const noCommands: CockpitCommands = {
   async decideSeverity() {},
   async tickStep() {},
   async setIncidentState() {},
+  async correctMilestone() {},
   async exportPir() {
     return '';
   },

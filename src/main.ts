@@ -3,7 +3,9 @@
 // starts, it stops on every exit path, leaving the terminal as it found it.
 import { userInfo } from 'node:os';
 import { openLiveSources } from './adapters/liveSources.js';
+import { ACTIONS, validateRegistry } from './app/actions.js';
 import { CockpitRuntime } from './app/runtime.js';
+import { TIMELINE_ACTIONS } from './app/timelineActions.js';
 import { SourceScheduler } from './app/scheduler.js';
 import { createCockpitStore } from './app/store.js';
 import { colorAllowed, localeIsUtf8, type CockpitFlags } from './cliArgs.js';
@@ -116,8 +118,13 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   const onCont = () => mounted?.repaint();
   process.on('SIGCONT', onCont);
 
+  // One registry: the cockpit's own actions plus each area's; a key bound twice fails here, at start.
+  const actions = [...ACTIONS, ...TIMELINE_ACTIONS];
+  validateRegistry(actions);
+
   guard.enter();
   mounted = mountCockpit({
+    actions,
     store,
     commands: runtime,
     stdin: stdin as unknown as NodeJS.ReadStream,

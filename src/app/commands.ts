@@ -21,6 +21,11 @@ export interface CockpitCommands {
   /** Tick (or untick) a runbook procedure step as done. */
   tickStep(section: number, step: number): Promise<void>;
   setIncidentState(state: 'mitigated' | 'resolved'): Promise<void>;
+  /**
+   * A milestone's real time, learned later (the incident started before it was detected): a new
+   * entry that supersedes the old time; history is never edited. `at` is ISO 8601 (UTC if no offset).
+   */
+  correctMilestone(milestone: string, at: string, reason: string): Promise<void>;
   /** Writes the PIR markdown; resolves to the file written. */
   exportPir(): Promise<string>;
   /**

@@ -3,6 +3,7 @@
 // and every durable timeline entry comes back into the store for the timeline panel.
 // It also implements CockpitCommands, what actions ask of the running cockpit.
 import type { Severity } from '../core/escalation.js';
+import { isMilestoneName, MILESTONES } from '../core/incident.js';
 import { isPirField, type PirField, type PirFieldValues } from '../core/incident.js';
 import type { IncidentView } from '../core/incidentView.js';
 import { PIR_SECTIONS, strictProblems, type ChainVerification, type PirSection } from '../core/pir.js';
@@ -149,6 +150,11 @@ export class CockpitRuntime implements CockpitCommands {
 
   async setIncidentState(state: 'mitigated' | 'resolved'): Promise<void> {
     this.guard(() => this.recorder.setState(state, `marked ${state} by the operator`));
+  }
+
+  async correctMilestone(milestone: string, at: string, reason: string): Promise<void> {
+    if (!isMilestoneName(milestone)) throw new IncidentError(`not a milestone: ${milestone} (one of ${MILESTONES.join(', ')})`);
+    this.guard(() => this.recorder.correctMilestone(milestone, at, reason));
   }
 
   async exportPir(): Promise<string> {

@@ -7,7 +7,7 @@ import { suggestSeverity } from '../../src/core/escalation.js';
 import { emptyFailures, emptySnapshot, type QueueSnapshot, type Snapshot } from '../../src/core/snapshot.js';
 import type { Clock } from '../../src/core/source.js';
 import { evaluateTriggers } from '../../src/core/triggers.js';
-import type { AttemptHook } from '../../src/app/actions.js';
+import type { Action, AttemptHook } from '../../src/app/actions.js';
 import type { CockpitCommands } from '../../src/app/commands.js';
 import { foldIncident } from '../../src/core/incidentView.js';
 import { pirSummary } from '../../src/app/runtime.js';
@@ -141,6 +141,7 @@ export function fakeCommands(): CockpitCommands & { calls: Call[] } {
     decideSeverity: async (sev, reason) => void calls.push(['decideSeverity', sev, reason]),
     tickStep: async (section, step) => void calls.push(['tickStep', section, step]),
     setIncidentState: async (state) => void calls.push(['setIncidentState', state]),
+    correctMilestone: async (milestone, at, reason) => void calls.push(['correctMilestone', milestone, at, reason]),
     exportPir: async () => {
       calls.push(['exportPir']);
       return '/var/lib/lsos-cockpit/pir/INC-20240601-01.md';
@@ -228,7 +229,7 @@ const immediate = () => new Promise<void>((r) => setImmediate(r));
 
 /** Renders the Cockpit; `commands` defaults to fakeCommands() (a real CockpitRuntime works too). */
 export function renderCockpit<C extends CockpitCommands = ReturnType<typeof fakeCommands>>(
-  opts: { store?: CockpitStore; commands?: C; size?: Size; onAttempt?: AttemptHook; clock?: Clock } = {},
+  opts: { store?: CockpitStore; commands?: C; size?: Size; onAttempt?: AttemptHook; clock?: Clock; actions?: readonly Action[] } = {},
 ) {
   const store = opts.store ?? fixtureStore();
   const commands = (opts.commands ?? fakeCommands()) as C;
@@ -239,6 +240,7 @@ export function renderCockpit<C extends CockpitCommands = ReturnType<typeof fake
     clock: opts.clock ?? fixedClock,
     ...(opts.size ? { size: opts.size } : {}),
     ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
+    ...(opts.actions ? { actions: opts.actions } : {}),
   });
   const r = opts.size && opts.size.columns > 100 ? renderWide(tree, opts.size.columns) : render(tree);
   /** Writes keys one by one, waiting for Ink after each (a lone Escape needs a setImmediate). */
