@@ -104,6 +104,8 @@ export interface ReplayResult extends ReplayProgress {
   error: string | null;
   /** Task ids replayed in this run. */
   ids: string[];
+  /** Of `skipped`: dead letters that could not be read or would not make a valid task message (they stay dead). */
+  unreadable?: number;
 }
 
 /** Dead-letter replay with no loss and no duplicates, also across a crash or a dropped connection. */
