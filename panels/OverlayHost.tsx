@@ -22,6 +22,7 @@ import { PANEL_TITLES, type CockpitState, type CockpitStore, type Overlay } from
 import { glyphs, type Theme } from '../src/app/theme.js';
 import { severityTone } from './EscalationPanel.js';
 import { PirEditor } from './PirEditor.js';
+import { MitigationOverlayView } from './MitigationOverlay.js';
 import type { Size } from './layout.js';
 
 interface HostProps {
@@ -313,6 +314,8 @@ export const OverlayHost = memo(function OverlayHost({ store, theme, ascii, size
       );
     case 'pir':
       return editor(overlay);
+    case 'mitigation':
+      return <MitigationOverlayView overlay={overlay} {...common} />;
     case 'filter':
       // Drawn in the panel's frame, next to its title.
       return null;

@@ -6,6 +6,7 @@ import { SEVERITIES } from '../core/escalation.js';
 import { sanitize } from '../core/sanitize.js';
 import { completeCommand, helpLines, menuActions, parseCommand, type Action, type ActionArgs, type Dispatcher } from './actions.js';
 import { clampPirIndex, pirRows } from './pirEditor.js';
+import { routeMitigation } from './mitigationRoute.js';
 import type { CockpitState, Overlay, PanelId, UiState } from './store.js';
 
 /** The parts of Ink's Key the router reads; tests may pass only what they need. */
@@ -185,6 +186,10 @@ function routeOverlay(s: CockpitState, overlay: Overlay, input: string, key: Key
       if (!action || !row) return NONE;
       return { kind: 'action', id: action.id, args: { row: row.key } };
     }
+    case 'mitigation': {
+      const typing = overlay.step === 'params' || overlay.step === 'reason' || (overlay.step === 'confirm' && !!overlay.preview?.overrideTask);
+      return routeMitigation(overlay, name, typing ? editText(overlay.text, input, key) : null);
+    }
     case 'actions': {
       const items = menuActions(actions, overlay.panel);
       const index = Math.max(0, Math.min(overlay.index ?? 0, items.length - 1));
@@ -252,6 +257,7 @@ function controlKey(ch: string): [string, KeyLike] {
 
 function typingText(s: CockpitState): boolean {
   const o = s.ui.overlay;
+  if (o?.kind === 'mitigation') return o.step === 'params' || o.step === 'reason' || (o.step === 'confirm' && !!o.preview?.overrideTask);
   return o !== null && TEXT_OVERLAYS.has(o.kind) && !(o.kind === 'severity' && o.step === 'pick');
 }
 

@@ -4,6 +4,9 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { suggestSeverity, type Severity, type SeverityDecision, type SeveritySuggestion } from '../core/escalation.js';
 import type { BlastRadius, PirField, PirFieldValues } from '../core/incident.js';
+import type { PagingView } from '../core/paging.js';
+import type { MitigationOverlay } from '../actions/overlay.js';
+import type { MitigationsState } from '../actions/inForce.js';
 import { emptySnapshot, type EpochMs, type Snapshot, type SourceStatus } from '../core/snapshot.js';
 import type { SnapshotPatch } from '../core/source.js';
 import { DEFAULT_THRESHOLDS, evaluateTriggers, type TriggerChange, type TriggerState, type TriggerThresholds } from '../core/triggers.js';
@@ -54,7 +57,9 @@ export type Overlay =
       error?: string;
     }
   /** The post-incident review editor; `index` is the highlighted row (see src/app/pirEditor.ts). */
-  | { kind: 'pir'; index: number };
+  | { kind: 'pir'; index: number }
+  /** A mitigation being prepared, run or reported (src/actions/overlay.ts). */
+  | MitigationOverlay;
 
 /** `ui.selected.timeline` at this value follows the newest entry. */
 export const FOLLOW_NEWEST = Number.MAX_SAFE_INTEGER;
@@ -96,6 +101,12 @@ export interface CockpitState {
   lastChanges: TriggerChange[];
   /** The open (or last) incident as the timeline panel shows it; null when there is none. */
   incident: IncidentSummary | null;
+  /** Pages sent by the escalation matrix (src/paging/controller.ts); absent or null: paging not running. */
+  paging?: PagingView | null;
+  /** Mitigations: backend, role, what is in force and its drift (set by the MitigationController). */
+  mitigations?: MitigationsState;
+  /** Database tools on demand (src/app/reportingActions.ts): completeness and integrity checks; absent or null: none. */
+  reportingTools?: { server: string; integrityChecks: number } | null;
 
   /**
    * One batched update per source tick. `problem`: the reading arrived but says the source's own
@@ -107,6 +118,7 @@ export interface CockpitState {
   decideSeverity(severity: Severity, reason: string, at: EpochMs): void;
   setUi(patch: Partial<UiState> | ((ui: UiState) => Partial<UiState>)): void;
   setIncident(incident: IncidentSummary | null): void;
+  setPaging(paging: PagingView | null): void;
   flash(text: string, level?: 'info' | 'warn' | 'error'): void;
 }
 
@@ -253,6 +265,10 @@ export function createCockpitStore(opts: { session?: Partial<SessionConfig>; sna
 
     setIncident(incident) {
       set({ incident });
+    },
+
+    setPaging(paging) {
+      set({ paging });
     },
 
     flash(text, level = 'info') {

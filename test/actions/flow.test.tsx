@@ -1,0 +1,160 @@
+// The mitigation flow in the cockpit (ink-testing-library) on the simulation backend:
+// Enter -> pick -> parameters -> preview -> reason -> confirm -> result, marked SIMULATED, with
+// the model changed and the attempt and outcome in the timeline.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MitigationController } from '../../src/actions/controller.js';
+import { SimulationBackend } from '../../src/actions/simBackend.js';
+import { ACTIONS, menuActions, validateRegistry } from '../../src/app/actions.js';
+import { attachMitigations, MITIGATION_ACTIONS } from '../../src/app/mitigationActions.js';
+import { createCockpitStore } from '../../src/app/store.js';
+import { IncidentRecorder } from '../../src/journal/recorder.js';
+import { LsosSimulation, loadScenario } from '../../src/sim/index.js';
+import { cleanupAll, KEYS, renderCockpit } from '../ui/fixtures.js';
+import { until } from '../celery/harness.js';
+
+const dirs: string[] = [];
+afterEach(() => cleanupAll());
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const ALL = [...ACTIONS, ...MITIGATION_ACTIONS];
+
+function setup(role: 'operator' | 'privileged' | 'viewer' = 'operator') {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-flow-'));
+  dirs.push(stateDir);
+  const sim = new LsosSimulation(loadScenario('default'), { seed: 7 });
+  sim.step(30_000);
+  const store = createCockpitStore({ snapshot: sim.snapshot(), session: { ascii: true } });
+  const recorder = new IncidentRecorder({ stateDir, operator: 'alice' });
+  const controller = new MitigationController({
+    recorder,
+    backend: new SimulationBackend(sim),
+    actor: { operator: 'alice', role, roleSource: 'fixtures/roles.demo.yaml', readonly: false, readonlyReason: null },
+    isIdempotent: () => false,
+  });
+  attachMitigations(store, controller);
+  return { sim, store, recorder, controller };
+}
+
+describe('mitigation actions in the registry', () => {
+  it('merge into the registry without clashing, and show in the Enter menu of the panel they apply to', () => {
+    expect(() => validateRegistry(ALL)).not.toThrow();
+    const queueMenu = menuActions(ALL, 'queues').map((a) => a.id);
+    expect(queueMenu).toEqual(expect.arrayContaining(['reduce-concurrency', 'stop-consuming', 'scale-replicas', 'replay-dead-letters', 'pause-task']));
+    expect(menuActions(ALL, 'replicas').map((a) => a.id)).toEqual(expect.arrayContaining(['freeze-writes', 'unfreeze-writes']));
+    expect(menuActions(ALL, 'failures').map((a) => a.id)).toEqual(expect.arrayContaining(['quarantine-provider', 'shift-provider', 'rerun-kpis', 'backfill-rank']));
+    expect(menuActions(ALL, 'replicas').map((a) => a.id)).not.toContain('reduce-concurrency');
+  });
+});
+
+describe('the flow, on the simulation', () => {
+  it('Enter -> reduce concurrency -> parameters -> preview -> reason -> confirm -> SIMULATED result', async () => {
+    const { sim, store, recorder } = setup();
+    const r = renderCockpit({ store, actions: ALL, size: { columns: 100, rows: 36 } });
+    // Select the rank queue (the rows come from the model).
+    const rankRow = store.getState().snapshot.queues.findIndex((q) => q.name === 'rank');
+    for (let i = 0; i < rankRow; i++) await r.press('j');
+    await r.press(KEYS.enter);
+    const menu = menuActions(ALL, 'queues');
+    const at = menu.findIndex((a) => a.id === 'reduce-concurrency');
+    for (let i = 0; i < at; i++) await r.press('j');
+    await r.press(KEYS.enter);
+    const workers = sim.snapshot().workers.filter((w) => w.online && w.queues.includes('rank'));
+    const half = Math.max(1, Math.floor(Math.min(...workers.map((w) => w.concurrency)) / 2));
+    expect(store.getState().ui.overlay).toMatchObject({ kind: 'mitigation', step: 'params', text: `queue=rank concurrency=${half}` });
+    expect(r.frame()).toContain(`> queue=rank concurrency=${half}`);
+
+    await r.press(KEYS.enter);
+    await until(() => store.getState().ui.overlay?.kind === 'mitigation' && (store.getState().ui.overlay as { step: string }).step === 'preview', 3000, 10);
+    await r.press();
+    const first = workers[0];
+    expect(r.frame()).toContain('SIMULATED Reduce concurrency: preview');
+    expect(r.frame()).toContain(`${first?.hostname}: pool_shrink n=${(first?.concurrency ?? 0) - half}`);
+
+    await r.press(KEYS.enter);
+    expect(store.getState().ui.overlay).toMatchObject({ step: 'reason' });
+    await r.press(KEYS.enter); // empty reason: refused, stays
+    expect(store.getState().ui.overlay).toMatchObject({ step: 'reason' });
+    await r.type('proxy blocks');
+    await r.press(KEYS.enter);
+    expect(store.getState().ui.overlay).toMatchObject({ step: 'confirm', reason: 'proxy blocks' });
+    expect(r.frame()).toContain('for: proxy blocks? y/n');
+    await r.press('y');
+    await until(() => (store.getState().ui.overlay as { step?: string } | null)?.step === 'result', 3000, 10);
+    await r.press();
+    expect(r.frame()).toContain('SIMULATED DONE');
+    expect(r.frame()).toContain(`${first?.hostname} acknowledged pool ${half}`);
+    // The model changed, and the timeline has the attempt and the outcome.
+    expect(sim.snapshot().workers.filter((w) => w.online && w.queues.includes('rank')).every((w) => w.concurrency === half)).toBe(true);
+    const actions = recorder.view()?.entries.filter((e) => e.kind === 'action').map((e) => (e.details.audit as { result: string }).result);
+    expect(actions).toEqual(['attempted', 'done']);
+    expect(store.getState().mitigations?.inForce.map((m) => [m.kind, m.target])).toEqual([['shrunk-pool', 'rank']]);
+    await r.press(KEYS.esc);
+    expect(store.getState().ui.overlay).toBeNull();
+  });
+
+  it("an operator's replay shows the refusal in the preview and Enter records it as refused", async () => {
+    const { store, recorder } = setup('operator');
+    const r = renderCockpit({ store, actions: ALL, size: { columns: 100, rows: 36 } });
+    await r.press(':');
+    await r.type('replay-dead-letters queue=crawl reasonCode=fix-deployed');
+    await r.press(KEYS.enter);
+    expect(store.getState().ui.overlay).toMatchObject({ kind: 'mitigation', step: 'params', text: 'queue=crawl reasonCode=fix-deployed' });
+    await r.press(KEYS.enter);
+    await until(() => (store.getState().ui.overlay as { step?: string } | null)?.step === 'preview', 3000, 10);
+    await r.press();
+    expect(r.frame()).toContain('will be REFUSED: Replay dead letters needs role privileged; alice is operator');
+    await r.press(KEYS.enter);
+    await until(() => (store.getState().ui.overlay as { step?: string } | null)?.step === 'result', 3000, 10);
+    const last = recorder.view()?.entries.filter((e) => e.kind === 'action').at(-1);
+    expect(last?.details).toMatchObject({ action: 'replay-dead-letters', outcome: 'refused, SIMULATED' });
+  });
+
+  it('a replay override is confirmed only by typing the task name', async () => {
+    const { sim, store } = setup('privileged');
+    const before = sim.snapshot().queues.find((q) => q.name === 'reviews')?.deadLetters ?? 0;
+    const r = renderCockpit({ store, actions: ALL, size: { columns: 100, rows: 36 } });
+    await r.press(':');
+    await r.type('replay-dead-letters queue=reviews reasonCode=fix-deployed overrideTask=reviews.sync_reviews');
+    await r.press(KEYS.enter, KEYS.enter);
+    await until(() => (store.getState().ui.overlay as { step?: string } | null)?.step === 'preview', 3000, 10);
+    await r.press(KEYS.enter);
+    await r.type('parser fixed');
+    await r.press(KEYS.enter);
+    await r.press('y'); // not enough: the task name must be typed
+    await r.press(KEYS.enter);
+    expect(store.getState().ui.overlay).toMatchObject({ step: 'confirm', error: 'type reviews.sync_reviews exactly to override (Esc cancels)' });
+    expect(sim.snapshot().queues.find((q) => q.name === 'reviews')?.deadLetters).toBe(before);
+    await r.type('reviews.sync_reviews');
+    await r.press(KEYS.enter);
+    await until(() => (store.getState().ui.overlay as { step?: string } | null)?.step === 'result', 5000, 10);
+    expect(sim.snapshot().queues.find((q) => q.name === 'reviews')?.deadLetters).toBeLessThan(before);
+  });
+});
+
+describe('the Mitigations in force panel', () => {
+  it('lists what is in force, who set it, when it expires, and flags drift', async () => {
+    const { sim, store, controller } = setup('operator');
+    await controller.execute({ mitigationId: 'pause-task', params: { task: 'crawl.fetch_page', until: Date.now() + 45 * 60_000 }, reason: 'failure loop' });
+    await controller.execute({ mitigationId: 'pacing-conservative', params: {}, reason: 'provider blocks' });
+    sim.setPacing('normal');
+    await controller.checker.check();
+    const { render } = await import('ink-testing-library');
+    const React = await import('react');
+    const { MitigationsPanel } = await import('../../panels/MitigationsPanel.js');
+    const { resolveTheme } = await import('../../src/app/theme.js');
+    const view = render(React.createElement(MitigationsPanel, { store, theme: resolveTheme('mono', false), ascii: true, width: 130, height: 8, focused: false }));
+    const frame = view.lastFrame() ?? '';
+    expect(frame).toContain('Mitigations in force');
+    expect(frame).toContain('1 drift');
+    expect(frame).toMatch(/paused +crawl\.fetch_page +alice +4[45]m/);
+    expect(frame).toMatch(/! pacing +conservative +alice +until undone +DRIFT: lsos:pacing:profile is normal, not conservative/);
+    expect(frame).toContain('SIMULATED simulation (default); role operator');
+    view.unmount();
+  });
+});
+
