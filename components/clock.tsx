@@ -53,3 +53,19 @@ export function Age({ at, suffix = ' ago', none, style }: { at: number | null; s
     </Text>
   );
 }
+
+/** "4m10s" until `at` by the cockpit clock (0s once passed); `none` when there is no time. */
+export function useUntil(at: number | null, none = '—'): string {
+  return useStore(useClockStore(), (s) => (at === null ? none : formatDuration((at - s.now) / 1000)));
+}
+
+/** A leaf counting down to `at`, re-rendering on its own. */
+export function Until({ at, prefix = '', none, style }: { at: number | null; prefix?: string; none?: string; style?: ToneStyle }) {
+  const text = useUntil(at, none);
+  return (
+    <Text {...style}>
+      {at === null ? '' : prefix}
+      {text}
+    </Text>
+  );
+}
