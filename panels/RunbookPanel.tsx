@@ -5,11 +5,18 @@ import { Text } from 'ink';
 import { useStore } from 'zustand';
 import { DenseTable, type Column } from '../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../components/PanelFrame.js';
+import { manualPart } from '../src/core/procedureMap.js';
 import { sanitize } from '../src/core/sanitize.js';
 import { runbookFocus, runbookRows, stepsDone, type RunbookRow } from '../src/app/selectors.js';
 import { PANEL_TITLES } from '../src/app/store.js';
 import { glyphs } from '../src/app/theme.js';
 import { usePanelUi, type PanelProps } from './common.js';
+
+/** A step only a person can do (src/core/procedureMap.ts) is marked manual: the operator ticks it. */
+function stepText(r: RunbookRow): string {
+  const manual = r.option === null ? manualPart(r.section, r.step) : null;
+  return manual === null ? r.text : `${r.text}  [manual: ${manual}]`;
+}
 
 function stepColumns(done: ReadonlySet<string>, ascii: boolean): Column<RunbookRow>[] {
   const isDone = (r: RunbookRow) => done.has(`${r.section}.${r.step}`);
@@ -18,7 +25,7 @@ function stepColumns(done: ReadonlySet<string>, ascii: boolean): Column<RunbookR
     // Option rows belong to their step: they show its tick only on the step line.
     { key: 'tick', header: '', width: 3, text: (r) => (r.option !== null ? '' : isDone(r) ? `[${g.tick}]` : '[ ]'), tone: (r) => (isDone(r) ? 'ok' : undefined) },
     { key: 'n', header: '', width: 4, text: (r) => (r.option === null ? `${r.section}.${r.step}` : '  -') },
-    { key: 'text', header: '', grow: 1, minWidth: 10, text: (r) => r.text, tone: (r) => (isDone(r) && r.option === null ? 'muted' : undefined) },
+    { key: 'text', header: '', grow: 1, minWidth: 10, text: stepText, tone: (r) => (isDone(r) && r.option === null ? 'muted' : undefined) },
   ];
 }
 

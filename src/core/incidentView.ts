@@ -101,6 +101,19 @@ export interface ActionView {
   details: Record<string, unknown>;
 }
 
+/** One integrity check result (runbook 6 step 4) as the PIR lists it. */
+export interface IntegrityCheckView {
+  seq: number;
+  at: string;
+  operator: string;
+  check: string;
+  status: string;
+  expect: string;
+  figures: Record<string, unknown>;
+  detail: string;
+  server: string;
+}
+
 export interface EscalationView {
   seq: number;
   at: string;
@@ -157,6 +170,8 @@ export interface IncidentView {
   responders: ResponderView[];
   actions: ActionView[];
   escalations: EscalationView[];
+  /** Optional (added for integrity checks): every integrity check result, oldest first. */
+  integrityChecks?: IntegrityCheckView[];
   entries: TimelineEntry[];
   lastSeq: number;
   lastHash: string;
@@ -214,6 +229,7 @@ export class IncidentFolder {
   private responders = new Map<string, ResponderView>();
   private actions: ActionView[] = [];
   private escalations: EscalationView[] = [];
+  private integrityChecks: IntegrityCheckView[] = [];
   private entries: TimelineEntry[] = [];
   private problems: string[] = [];
 
@@ -323,6 +339,19 @@ export class IncidentFolder {
         break;
       case 'action':
         this.actions.push({ seq: e.seq, at: e.at, operator: e.operator, kind: 'action', action: str(d.action), details: d });
+        break;
+      case 'integrity-check':
+        this.integrityChecks.push({
+          seq: e.seq,
+          at: e.at,
+          operator: e.operator,
+          check: str(d.check),
+          status: str(d.status),
+          expect: str(d.expect),
+          figures: typeof d.figures === 'object' && d.figures !== null && !Array.isArray(d.figures) ? (d.figures as Record<string, unknown>) : {},
+          detail: str(d.detail),
+          server: str(d.server),
+        });
         break;
       case 'page':
         this.escalations.push({
@@ -507,6 +536,7 @@ export class IncidentFolder {
       responders: [...this.responders.values()].map((r) => ({ ...r, roles: [...r.roles] })),
       actions: [...this.actions],
       escalations: [...this.escalations],
+      integrityChecks: [...this.integrityChecks],
       entries: [...this.entries],
       lastSeq: last ? last.seq : 0,
       lastHash: last ? last.hash : GENESIS_HASH,

@@ -153,7 +153,39 @@ function blastRadius(view: IncidentView): string {
   return parts.join('\n\n');
 }
 
+/** Runbook 6 step 4: each integrity check's verdict with the figures it was judged on. */
+function integrityChecks(view: IncidentView): string | null {
+  const checks = view.integrityChecks ?? [];
+  if (checks.length === 0) return null;
+  const figures = (f: Record<string, unknown>): string =>
+    Object.entries(f)
+      .filter(([k]) => k !== 'sample' && k !== 'failures')
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ');
+  const rows = checks.map((c) => [
+    mdCell(c.at),
+    mdCell(c.check),
+    mdCell(c.status.toUpperCase()),
+    mdCell(c.expect),
+    mdCell(figures(c.figures) || '—'),
+    mdCell(c.detail),
+    mdCell(c.server),
+  ]);
+  const failed = checks.filter((c) => c.status === 'fail' || c.status === 'error').length;
+  return [
+    '### Integrity checks',
+    `${checks.length} result${checks.length === 1 ? '' : 's'}, ${failed} failed or errored.`,
+    mdTable(['Time (UTC)', 'Check', 'Result', 'Expected', 'Figures', 'Details', 'Server'], rows),
+  ].join('\n\n');
+}
+
 function actionsTaken(view: IncidentView): string {
+  const integrity = integrityChecks(view);
+  if (integrity === null) return actionsTable(view);
+  return [view.actions.length === 0 ? NONE : actionsTable(view), integrity].join('\n\n');
+}
+
+function actionsTable(view: IncidentView): string {
   if (view.actions.length === 0) return NONE;
   const rows = view.actions.map((a) => {
     const d = a.details;

@@ -52,6 +52,22 @@ export type PageDetails = {
   [key: string]: unknown;
 };
 
+/** One integrity check's result (runbook 6 step 4): pass/fail with the figures it was judged on. */
+export type IntegrityCheckDetails = {
+  check: string;
+  status: 'pass' | 'fail' | 'skipped' | 'error';
+  /** The expectation in words, e.g. `= 0`. */
+  expect: string;
+  figures: Record<string, unknown>;
+  detail: string;
+  /** `host:port/db` it ran on. */
+  server: string;
+  /** Groups the results of one run. */
+  runId?: string;
+  durationMs?: number;
+  [key: string]: unknown;
+};
+
 /**
  * Details per entry kind. Later issues add kinds here; an entry read from disk with a kind this
  * build does not know stays readable and is shown generically.
@@ -80,6 +96,7 @@ export type EntryDetailsByKind = {
   'pir-field': { field: PirField; value: unknown };
   action: ActionDetails;
   page: PageDetails;
+  'integrity-check': IntegrityCheckDetails;
 };
 
 export type EntryKind = keyof EntryDetailsByKind;
@@ -103,6 +120,7 @@ export const ENTRY_KINDS: readonly EntryKind[] = [
   'pir-field',
   'action',
   'page',
+  'integrity-check',
 ];
 
 export function isKnownKind(v: unknown): v is EntryKind {
@@ -430,6 +448,11 @@ export function describeEntry(entry: TimelineEntry): string {
       const role = str(d.role) === '' ? '' : ` (${str(d.role)})`;
       const via = str(d.channel) === '' ? '' : ` via ${str(d.channel)}`;
       text = `Paged ${str(d.target, '?')}${role}${via}${reason(d.reason)}`;
+      break;
+    }
+    case 'integrity-check': {
+      const server = str(d.server) === '' ? '' : ` on ${str(d.server)}`;
+      text = `Integrity check ${str(d.check, '?')}${server}: ${str(d.status, '?').toUpperCase()} (expected ${str(d.expect, '?')}) — ${str(d.detail)}`;
       break;
     }
     default:
