@@ -25,6 +25,7 @@ import { QueuesPanel } from './QueuesPanel.js';
 import { ReplicasPanel } from './ReplicasPanel.js';
 import { RunbookPanel } from './RunbookPanel.js';
 import { StatusLine } from './StatusLine.js';
+import { MitigationsPanel } from './MitigationsPanel.js';
 import { TimelinePanel } from './TimelinePanel.js';
 
 export interface CockpitProps {
@@ -47,6 +48,7 @@ const PANEL_VIEWS: Record<PanelId, React.ComponentType<PanelProps>> = {
   escalation: EscalationPanel,
   runbook: RunbookPanel,
   timeline: TimelinePanel,
+  mitigations: MitigationsPanel,
 };
 
 export const TooSmall = memo(function TooSmall({ size }: { size: Size }) {

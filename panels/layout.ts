@@ -9,6 +9,8 @@ export interface Size {
 export const MIN_SIZE: Size = { columns: 80, rows: 24 };
 /** From this size up the runbook and timeline panes are always on screen. */
 export const LARGE_SIZE: Size = { columns: 100, rows: 36 };
+/** From this width up the mitigations in force sit beside replica lag and escalation. */
+export const WIDE_COLUMNS = 220;
 export const STATUS_HEIGHT = 2;
 
 export interface PanelBox {
@@ -29,6 +31,35 @@ export interface Layout {
 function split(total: number, ratio: number): [number, number] {
   const a = Math.round(total * ratio);
   return [a, total - a];
+}
+
+/** The large layout's middle row: replica lag and escalation, plus the mitigations in force where they fit. */
+function middleRow(width: number, height: number): PanelBox[] {
+  if (width >= WIDE_COLUMNS) {
+    // Escalation carries the longest lines (why, who decided): it gets the widest share.
+    const replicas = Math.round(width * 0.3);
+    const escalation = Math.round(width * 0.4);
+    return [
+      { panel: 'replicas', width: replicas, height },
+      { panel: 'escalation', width: escalation, height },
+      { panel: 'mitigations', width: width - replicas - escalation, height },
+    ];
+  }
+  const [left, right] = split(width, 0.5);
+  return [
+    { panel: 'replicas', width: left, height },
+    { panel: 'escalation', width: right, height },
+  ];
+}
+
+/** The large layout's bottom row: the runbook, and the timeline (or the mitigations in force when focused and not shown above). */
+function bottomRow(width: number, height: number, focus: PanelId): PanelBox[] {
+  const [left, right] = split(width, 0.5);
+  const swap = focus === 'mitigations' && width < WIDE_COLUMNS;
+  return [
+    { panel: 'runbook', width: left, height },
+    { panel: swap ? 'mitigations' : 'timeline', width: right, height },
+  ];
 }
 
 export function computeLayout(size: Size, focus: PanelId): Layout {
@@ -52,25 +83,19 @@ export function computeLayout(size: Size, focus: PanelId): Layout {
           { panel: 'queues', width: wide, height: h1 },
           { panel: 'failures', width: narrow, height: h1 },
         ],
-        [
-          { panel: 'replicas', width: left, height: h2 },
-          { panel: 'escalation', width: right, height: h2 },
-        ],
-        [
-          { panel: 'runbook', width: left, height: h3 },
-          { panel: 'timeline', width: right, height: h3 },
-        ],
+        middleRow(width, h2),
+        bottomRow(width, h3, focus),
       ],
     };
   }
-  // Compact (80x24 and up): the four live panels; focusing the runbook or the timeline brings
-  // both into the lower half in place of replica lag and escalation.
+  // Compact (80x24 and up): the four live panels; focusing the runbook, the timeline or the
+  // mitigations in force brings that pane into the lower half in place of replica lag and escalation.
   const h1 = Math.floor(gridHeight / 2);
   const h2 = gridHeight - h1;
   const lower: PanelBox[] =
-    focus === 'runbook' || focus === 'timeline'
+    focus === 'runbook' || focus === 'timeline' || focus === 'mitigations'
       ? [
-          { panel: 'runbook', width: left, height: h2 },
+          { panel: focus === 'mitigations' ? 'mitigations' : 'runbook', width: left, height: h2 },
           { panel: 'timeline', width: right, height: h2 },
         ]
       : [

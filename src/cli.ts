@@ -5,6 +5,7 @@ import { parseCockpitFlags, USAGE, UsageError } from './cliArgs.js';
 import { runIncidents } from './commands/incidents.js';
 import { runPirExport } from './commands/pir.js';
 import { CONFIG_FLAGS_USAGE, ConfigError, ConfigFlagError, loadConfig, parseConfigFlags, redactSecrets } from './config/index.js';
+import { parsePagingFlags } from './paging/config.js';
 import { listScenarios } from './sim/index.js';
 
 function version(): string {
@@ -17,6 +18,14 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === 'pir') return runPirExport(rest, io);
   if (cmd === 'incidents') return runIncidents(rest, io);
+  if (cmd === 'act') {
+    const { runAct } = await import('./commands/act.js');
+    return runAct(rest, io);
+  }
+  if (cmd === 'audit') {
+    const { runAudit } = await import('./commands/audit.js');
+    return runAudit(rest, io);
+  }
   if (cmd === 'check') {
     const { runCheck } = await import('./commands/check.js');
     const { brokerFactories } = await import('./adapters/liveSources.js');
@@ -24,8 +33,12 @@ async function main(argv: string[]): Promise<number> {
   }
   let flags;
   let configFlags;
+  let pagingFlags;
   try {
-    const split = parseConfigFlags(argv);
+    const paging = parsePagingFlags(argv);
+    if (paging.problems.length > 0) throw new UsageError(paging.problems.map((p) => p.message).join('; '));
+    pagingFlags = paging.flags;
+    const split = parseConfigFlags(paging.rest);
     configFlags = split.flags;
     flags = parseCockpitFlags(split.rest);
   } catch (err) {
@@ -58,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const { runCockpit } = await import('./main.js');
-  return runCockpit(flags, loaded, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+  return runCockpit(flags, loaded, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }, pagingFlags);
 }
 
 main(process.argv.slice(2)).then(

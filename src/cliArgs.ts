@@ -22,6 +22,9 @@ export const USAGE = `lsos-cockpit: terminal incident cockpit for LSOS (Celery o
 Usage:
   lsos-cockpit [options]                 open the cockpit on the live sources configured, else the embedded simulation
   lsos-cockpit check [--json]            the runbook's daily checklist (exit 0 ok, 1 warn, 2 breach, 3 could not run)
+  lsos-cockpit act <action> [options] --reason TEXT [--dry-run]
+                                         run a runbook mitigation without the screen (act --list)
+  lsos-cockpit audit verify|flush        check the ops_audit_log hash chain; flush waiting rows
   lsos-cockpit incidents [--json]        list recorded incidents
   lsos-cockpit pir export <id|latest> [-o FILE] [--strict]
                                          write the post-incident review as markdown
@@ -35,6 +38,10 @@ Options:
   --theme dark|light|mono  colour theme (mono when NO_COLOR is set)
   --presentation         start in presentation mode (war-room screen share)
   --state-dir DIR        where incident journals live (default $XDG_STATE_HOME/lsos-cockpit)
+  --roster FILE          the paging roster (default $XDG_CONFIG_HOME/lsos-cockpit/roster.yaml)
+  --paging-dry-run       record pages without sending them (the default on the simulation)
+  --paging-live          send pages on the simulation too
+  --paging-callback-port N  listen on 127.0.0.1:N for page acknowledgements
   -h, --help             this help
   -V, --version          the version
 `;

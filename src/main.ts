@@ -2,10 +2,19 @@
 // schedulers, the incident recorder and the runtime, then mounts the screen. Everything it
 // starts, it stops on every exit path, leaving the terminal as it found it.
 import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { openMitigationSession, type MitigationSession } from './actions/session.js';
+import { attachStepServices, redisReadTarget, simulationReadTarget } from './actions/stepServices.js';
 import { openLiveSources } from './adapters/liveSources.js';
 import { ACTIONS, validateRegistry } from './app/actions.js';
+import { attachMitigations, MITIGATION_ACTIONS } from './app/mitigationActions.js';
+import { bindPagingCommands, PAGING_ACTIONS } from './app/pagingActions.js';
+import { attachReporting, createReportingServices, REPORTING_ACTIONS } from './app/reportingActions.js';
 import { CockpitRuntime } from './app/runtime.js';
 import { TIMELINE_ACTIONS } from './app/timelineActions.js';
+import { exampleIntegrityChecks } from './integrity/config.js';
+import { PagingController } from './paging/controller.js';
+import { loadPagingConfig, loadRoster, type PagingFlags } from './paging/config.js';
 import { SourceScheduler } from './app/scheduler.js';
 import { createCockpitStore } from './app/store.js';
 import { colorAllowed, localeIsUtf8, type CockpitFlags } from './cliArgs.js';
@@ -31,26 +40,35 @@ interface Feed {
   intervalMs: number;
 }
 
+interface Feeds {
+  feeds: Feed[];
+  clock: Clock;
+  /** The embedded model in simulation mode (actions change it), else null. */
+  sim: LsosSimulation | null;
+}
+
 /** The live sources configured, else the embedded simulation (which brings its own clock). */
-function openFeeds(flags: CockpitFlags, loaded: LoadedConfig): { feeds: Feed[]; clock: Clock } {
+function openFeeds(flags: CockpitFlags, loaded: LoadedConfig): Feeds {
   if (hasLiveSource(loaded.config)) {
     // LSOS runs on one broker: two would each claim the same queue names in one snapshot.
     if (loaded.config.sources.redis && loaded.config.sources.amqp) {
       throw new BrokerChoiceError('both a Redis and a RabbitMQ broker are configured; LSOS runs on one: keep REDIS_URL or AMQP_URL (or the config file key), not both');
     }
-    return { feeds: openLiveSources(loaded.config).map((l) => ({ source: l.source, intervalMs: l.pollIntervalMs })), clock: systemClock };
+    return { feeds: openLiveSources(loaded.config).map((l) => ({ source: l.source, intervalMs: l.pollIntervalMs })), clock: systemClock, sim: null };
   }
   const sim = new LsosSimulation(loadScenario(flags.scenario), { seed: flags.seed, startAt: Date.now() });
   const source = new SimulationSource(sim, { speed: flags.speed });
-  return { feeds: [{ source, intervalMs: 1000 }], clock: source.clock };
+  return { feeds: [{ source, intervalMs: 1000 }], clock: source.clock, sim };
 }
 
-export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: Io): Promise<number> {
+const DEMO_ROSTER = () => fileURLToPath(new URL('../../fixtures/roster.demo.yaml', import.meta.url));
+
+export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: Io, pagingFlags: PagingFlags = {}): Promise<number> {
   if (!io.stdout.isTTY || !io.stdin.isTTY) {
     io.stderr.write('lsos-cockpit: the cockpit needs an interactive terminal (for scripts: lsos-cockpit check, incidents, pir export)\n');
     return 2;
   }
-  let opened: { feeds: Feed[]; clock: Clock };
+  let opened: Feeds;
   try {
     opened = openFeeds(flags, loaded);
   } catch (err) {
@@ -64,7 +82,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     }
     throw err;
   }
-  const { feeds, clock } = opened;
+  const { feeds, clock, sim } = opened;
   const operator = safeUser();
   const color = colorAllowed(io.env);
   const store = createCockpitStore({
@@ -81,6 +99,49 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   if (flags.presentation) store.getState().setUi({ presentation: true });
 
   const recorder = new IncidentRecorder({ stateDir: loaded.config.stateDir, clock, operator });
+
+  // Mitigations: the role comes from the roles file (the demo file on the simulation); live mode
+  // with no roles file, or a refused one, is read-only and says why. A flag only ever lowers.
+  let mitigation: MitigationSession | null = null;
+  try {
+    mitigation = openMitigationSession({ config: loaded.config, recorder, simulation: sim, readonlyFlag: flags.readonly });
+  } catch (err) {
+    store.getState().flash(`mitigations unavailable: ${err instanceof Error ? err.message : String(err)}`, 'warn');
+  }
+  if (mitigation?.actor.readonly && !flags.readonly) {
+    const why = mitigation.actor.readonlyReason;
+    store.setState((s) => ({ session: { ...s.session, readonly: true, readonlyReason: why } }));
+  }
+  // Reporting and database steps (completeness, integrity checks) read the live primary.
+  const reporting = loaded.config.sources.database
+    ? createReportingServices({ databaseUrl: loaded.config.sources.database.url, statementTimeoutMs: loaded.config.statementTimeoutMs, checks: exampleIntegrityChecks(), recorder })
+    : null;
+  if (reporting) attachReporting(store, reporting);
+  if (mitigation) {
+    attachStepServices(mitigation.backend, {
+      journal: () => recorder.view()?.entries ?? [],
+      replicas: () => {
+        const s = store.getState();
+        return { replicas: s.snapshot.database.replicas, primaryReachable: s.snapshot.database.primaryReachable, thresholdSeconds: s.session.thresholds.replicaLagSeconds, at: s.snapshot.at };
+      },
+      ...(sim ? { readTarget: simulationReadTarget(sim) } : mitigation.flags ? { readTarget: redisReadTarget(mitigation.flags) } : {}),
+      ...(reporting ? { completeness: reporting.completeness } : {}),
+    });
+    attachMitigations(store, mitigation.controller);
+    mitigation.controller.start();
+  }
+
+  // Paging by the escalation matrix: record-only with the demo roster on the simulation.
+  let paging: PagingController | null = null;
+  try {
+    const pagingConfig = loadPagingConfig({ configFile: loaded.file, flags: pagingFlags, env: io.env, cwd: process.cwd(), simulation: sim !== null, demoRoster: DEMO_ROSTER() });
+    paging = new PagingController(recorder, store, loadRoster(pagingConfig), pagingConfig, clock);
+    await paging.start();
+    bindPagingCommands(paging);
+  } catch (err) {
+    paging = null;
+    store.getState().flash(`paging off: ${err instanceof Error ? err.message : String(err)}`, 'error');
+  }
   const guard = new TerminalGuard(io.stdout, io.stdin);
   const stdin = new EscapeJoiningStdin(io.stdin);
   // One scheduler per source: a slow or dead server never holds up the others.
@@ -103,6 +164,9 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     for (const s of schedulers) void s.stop();
     for (const f of feeds) void f.source.close().catch(() => undefined);
     stdin.detach();
+    void paging?.stop();
+    void mitigation?.close();
+    void reporting?.close();
     recorder.close();
     guard.restore();
     guard.uninstall();
@@ -119,7 +183,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   process.on('SIGCONT', onCont);
 
   // One registry: the cockpit's own actions plus each area's; a key bound twice fails here, at start.
-  const actions = [...ACTIONS, ...TIMELINE_ACTIONS];
+  const actions = [...ACTIONS, ...TIMELINE_ACTIONS, ...MITIGATION_ACTIONS, ...PAGING_ACTIONS, ...REPORTING_ACTIONS];
   validateRegistry(actions);
 
   guard.enter();

@@ -44,6 +44,10 @@ export interface SessionOptions {
 
 export interface MitigationSession {
   controller: MitigationController;
+  /** What the actions run against (live or simulated), for services attached per session. */
+  backend: MitigationBackend;
+  /** The control flags' Redis client (db 0), null in simulation or without a Redis. */
+  flags: Redis | null;
   roles: RoleResolution;
   actor: Actor;
   /** null in simulation mode: simulated actions stay in the journal, never in ops_audit_log. */
@@ -73,6 +77,7 @@ export function openMitigationSession(o: SessionOptions): MitigationSession {
   };
   const closers: Array<() => Promise<unknown>> = [];
   let backend: MitigationBackend;
+  let flagsRedis: Redis | null = null;
   if (sim) backend = new SimulationBackend(sim);
   else {
     const redisUrl = o.config.sources.redis?.url ?? null;
@@ -81,6 +86,7 @@ export function openMitigationSession(o: SessionOptions): MitigationSession {
     // The control flags live on Redis db 0 (contract section 6). An LSOS on RabbitMQ with no Redis
     // configured: flag actions fail saying so; remote control, publishing and replay still work.
     const flags = redisUrl ? flagsClient(redisUrl) : null;
+    flagsRedis = flags;
     if (flags) closers.push(() => flags.quit().catch(() => flags.disconnect()));
     // The broker: RabbitMQ when configured, else the Redis broker (its own db, from the URL).
     const publisher =
@@ -118,6 +124,8 @@ export function openMitigationSession(o: SessionOptions): MitigationSession {
   });
   return {
     controller,
+    backend,
+    flags: flagsRedis,
     roles,
     actor,
     outbox,

@@ -185,6 +185,8 @@ export function rowCount(s: CockpitState, panel: PanelId): number {
       return runbookRows(s).length;
     case 'timeline':
       return timelineRows(s).length;
+    case 'mitigations':
+      return s.mitigations?.inForce.length ?? 0;
   }
 }
 

@@ -11,7 +11,7 @@ import { emptySnapshot, type EpochMs, type Snapshot, type SourceStatus } from '.
 import type { SnapshotPatch } from '../core/source.js';
 import { DEFAULT_THRESHOLDS, evaluateTriggers, type TriggerChange, type TriggerState, type TriggerThresholds } from '../core/triggers.js';
 
-export const PANELS = ['queues', 'failures', 'replicas', 'escalation', 'runbook', 'timeline'] as const;
+export const PANELS = ['queues', 'failures', 'replicas', 'escalation', 'runbook', 'timeline', 'mitigations'] as const;
 export type PanelId = (typeof PANELS)[number];
 
 export const PANEL_TITLES: Record<PanelId, string> = {
@@ -21,6 +21,7 @@ export const PANEL_TITLES: Record<PanelId, string> = {
   escalation: 'Escalation',
   runbook: 'Runbook',
   timeline: 'Timeline',
+  mitigations: 'Mitigations in force',
 };
 
 export type ThemeName = 'dark' | 'light' | 'mono';

@@ -70,7 +70,8 @@ export const THRESHOLD_SPECS: Record<string, ThresholdSpec> = {
   backupMaxAge: { kind: 'duration', min: 0, exclusiveMin: true },
 };
 
-const TOP_KEYS = ['sources', 'queues', 'thresholds', 'failureClasses', 'tasks', 'stateDir', 'pollIntervalMs', 'statementTimeoutMs'] as const;
+// `paging` is read by src/paging/config.ts (its own section, same file).
+const TOP_KEYS = ['sources', 'queues', 'thresholds', 'failureClasses', 'tasks', 'stateDir', 'pollIntervalMs', 'statementTimeoutMs', 'paging'] as const;
 const SOURCE_KEYS = ['redis', 'amqp', 'database', 'replicas', 'api'] as const;
 const THRESHOLD_KEYS = [...Object.keys(THRESHOLD_SPECS).filter((k) => !k.startsWith('freshness.')), 'freshness'];
 

@@ -16,6 +16,8 @@ describe('moving between panels', () => {
     expect(r.frame()).toContain('+= 2 Failure classes');
     expect(r.frame()).toContain('+- 1 Queue lag');
     await r.press(KEYS.shiftTab, KEYS.shiftTab);
+    expect(r.store.getState().ui.focus).toBe('mitigations'); // Shift-Tab wraps to the last panel
+    await r.press(KEYS.shiftTab);
     expect(r.store.getState().ui.focus).toBe('timeline');
     await r.press('4');
     expect(r.store.getState().ui.focus).toBe('escalation');
