@@ -1,7 +1,7 @@
 // "Mitigations in force" (issue 5): every mitigation still in effect (paused tasks, quarantined
-// pools, pacing, frozen writes, shrunk pools, cancelled consumers, a provider shift), who set it,
-// why, when it expires, and drift: the system no longer matches (a worker restarted with its old
-// concurrency, a flag deleted by hand). Also the session's backend, role, and audit backlog.
+// pools, pacing, frozen writes, shrunk pools, cancelled consumers, a provider shift, a read
+// failover), who set it, why, when it expires, and drift: the system no longer matches (a worker
+// restarted with its old concurrency, a flag deleted by hand). Also the session's backend, role, and audit backlog.
 import React, { memo, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { useStore } from 'zustand';
@@ -21,6 +21,7 @@ const KIND_LABEL: Record<InForce['kind'], string> = {
   'shrunk-pool': 'pool shrunk',
   'cancelled-consumer': 'not consumed',
   'provider-shift': 'traffic shifted',
+  'read-target': 'reads moved',
 };
 
 const NONE: InForce[] = [];
@@ -39,7 +40,7 @@ function columns(): Column<InForce>[] {
   return [
     { key: 'mark', header: ' ', width: 1, text: (m) => (m.drift ? '!' : ' '), tone: (m) => (m.drift ? 'breach' : undefined) },
     { key: 'what', header: 'in force', width: 15, text: (m) => KIND_LABEL[m.kind] },
-    { key: 'target', header: 'on', grow: 1, minWidth: 8, text: (m) => (m.kind === 'pacing' ? 'conservative' : m.kind === 'frozen-writes' ? 'non-critical' : sanitize(m.target, 80)) },
+    { key: 'target', header: 'on', grow: 1, minWidth: 8, text: (m) => (m.kind === 'pacing' ? 'conservative' : m.kind === 'frozen-writes' ? 'non-critical' : m.kind === 'read-target' ? sanitize(`reads -> ${String(m.expect.target ?? 'unset')}`, 80) : sanitize(m.target, 80)) },
     { key: 'by', header: 'by', width: 10, hideBelow: 50, text: (m) => sanitize(m.by, 40), tone: () => 'muted' },
     { key: 'until', header: 'expires', width: 12, text: until },
     { key: 'why', header: 'why / drift', grow: 3, minWidth: 10, hideBelow: 60, text: (m) => sanitize(m.drift ? `DRIFT: ${m.drift}` : m.reason, 200), tone: (m) => (m.drift ? 'breach' : 'muted') },

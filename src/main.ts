@@ -4,7 +4,7 @@
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openMitigationSession, type MitigationSession } from './actions/session.js';
-import { attachStepServices, redisReadTarget, simulationReadTarget } from './actions/stepServices.js';
+import { attachSessionServices } from './actions/stepServices.js';
 import { openLiveSources } from './adapters/liveSources.js';
 import { ACTIONS, validateRegistry } from './app/actions.js';
 import { attachMitigations, MITIGATION_ACTIONS } from './app/mitigationActions.js';
@@ -118,13 +118,13 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     : null;
   if (reporting) attachReporting(store, reporting);
   if (mitigation) {
-    attachStepServices(mitigation.backend, {
+    attachSessionServices(mitigation, {
+      simulation: sim,
       journal: () => recorder.view()?.entries ?? [],
       replicas: () => {
         const s = store.getState();
         return { replicas: s.snapshot.database.replicas, primaryReachable: s.snapshot.database.primaryReachable, thresholdSeconds: s.session.thresholds.replicaLagSeconds, at: s.snapshot.at };
       },
-      ...(sim ? { readTarget: simulationReadTarget(sim) } : mitigation.flags ? { readTarget: redisReadTarget(mitigation.flags) } : {}),
       ...(reporting ? { completeness: reporting.completeness } : {}),
     });
     attachMitigations(store, mitigation.controller);

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { ControlReply, TaskSpec } from '../celery/types.js';
 import type { StepResult } from './backend.js';
 import { flagKeys, iso, type FrozenValue, type PauseValue } from './flags.js';
+import { OWNER_NOTICE_MITIGATIONS } from './ownerNotices.js';
+import { READ_FAILOVER_MITIGATIONS } from './readFailover.js';
 import type { Failure, Mitigation, MitigationContext, Outcome, Preview, PreviewLine } from './types.js';
 
 export const DEFAULT_PAUSE_MS = 30 * 60_000;
@@ -604,6 +606,8 @@ export const MITIGATIONS: readonly Mitigation[] = [
   backfillRank,
   freezeMitigation(true),
   freezeMitigation(false),
+  ...OWNER_NOTICE_MITIGATIONS,
+  ...READ_FAILOVER_MITIGATIONS,
 ];
 
 export function findMitigation(id: string): Mitigation | undefined {

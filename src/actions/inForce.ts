@@ -5,11 +5,13 @@
 import type { TimelineEntry } from '../core/timeline.js';
 import type { IncidentRecorder } from '../journal/recorder.js';
 import type { FlagState, MitigationBackend } from './backend.js';
+import { flagKeys } from './flags.js';
+import { stepServices } from './stepServices.js';
 import type { InForceKind } from './types.js';
 
 export interface InForce {
   kind: InForceKind;
-  /** What it holds: a task, a pool, a queue, `lsos:pacing:profile`, `lsos:writes:frozen`. */
+  /** What it holds: a task, a pool, a queue, `lsos:pacing:profile`, `lsos:writes:frozen`, `lsos:db:read_target`. */
   target: string;
   by: string;
   reason: string;
@@ -43,8 +45,8 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const obj = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 function keyOf(kind: InForceKind, target: string): string {
-  // One pacing, one freeze, one provider shift at a time.
-  if (kind === 'pacing' || kind === 'frozen-writes' || kind === 'provider-shift') return kind;
+  // One pacing, one freeze, one provider shift, one read target at a time.
+  if (kind === 'pacing' || kind === 'frozen-writes' || kind === 'provider-shift' || kind === 'read-target') return kind;
   return `${kind}:${target}`;
 }
 
@@ -100,6 +102,8 @@ function targetFor(kind: InForceKind, p: Record<string, unknown>, r: Record<stri
       return 'lsos:pacing:profile';
     case 'frozen-writes':
       return 'lsos:writes:frozen';
+    case 'read-target':
+      return flagKeys.readTarget;
     case 'shrunk-pool':
     case 'cancelled-consumer':
       return str(p.queue) || str(r.queue);
@@ -114,6 +118,8 @@ function expectFor(kind: InForceKind, p: Record<string, unknown>, r: Record<stri
       return { workers: r.workers ?? p.workers ?? [] };
     case 'provider-shift':
       return { active: p.provider, concurrency: p.concurrency, previous: r.previous ?? null };
+    case 'read-target':
+      return { target: r.target ?? null, previous: r.previous ?? null };
     default:
       return {};
   }
@@ -147,6 +153,14 @@ export async function driftOf(m: InForce, flags: FlagState, backend: MitigationB
       const workers = await backend.queueWorkers(m.target);
       const wide = workers.filter((w) => typeof want === 'number' && w.concurrency !== null && w.concurrency > want);
       return wide.length ? `${wide.map((w) => `${w.worker} runs ${w.concurrency} processes`).join(', ')} (shrunk to ${String(want)}: restarted?)` : null;
+    }
+    case 'read-target': {
+      // Not in FlagState: read through the session's step services, like the failover itself.
+      const control = stepServices(backend).readTarget;
+      if (!control) throw new Error(`no read-target control in this session (${m.target})`);
+      const want = typeof m.expect.target === 'string' ? m.expect.target : null;
+      const got = await control.get();
+      return got === want ? null : `${m.target} is ${got ?? 'unset'}, not ${want ?? 'unset'}`;
     }
     case 'cancelled-consumer': {
       const expected = (m.expect.workers as string[]) ?? [];

@@ -31,6 +31,7 @@ export function setParam(p: MitigationParams, key: string, value: string, now: E
     case 'provider':
     case 'month':
     case 'scope':
+    case 'replica':
     case 'overrideTask':
     case 'override-task':
     case 'reasonCode':
@@ -54,6 +55,10 @@ export function setParam(p: MitigationParams, key: string, value: string, now: E
       return;
     case 'count':
       p.count = int(key, v, 1);
+      return;
+    case 'renotify':
+      if (v !== 'true' && v !== 'false') throw new ParamError(`renotify must be true or false, got "${v.slice(0, 20)}"`);
+      p.renotify = v === 'true';
       return;
     case 'campaigns':
     case 'days':

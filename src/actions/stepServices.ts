@@ -83,3 +83,26 @@ export function simulationReadTarget(sim: LsosSimulation): ReadTargetControl {
     },
   };
 }
+
+/**
+ * The step services a session needs, the same for the cockpit and `lsos-cockpit act`: the
+ * incident's journal, the replicas as last seen, `lsos:db:read_target` (the model's in the
+ * simulation, Redis db 0 live) and the completeness query when PostgreSQL is configured.
+ */
+export function attachSessionServices(
+  session: { backend: MitigationBackend; flags: Redis | null },
+  o: {
+    simulation: LsosSimulation | null;
+    journal: () => readonly TimelineEntry[];
+    replicas: () => ReplicaChoiceInput;
+    completeness?: StepServices['completeness'];
+  },
+): void {
+  const readTarget = o.simulation ? simulationReadTarget(o.simulation) : session.flags ? redisReadTarget(session.flags) : null;
+  attachStepServices(session.backend, {
+    journal: o.journal,
+    replicas: o.replicas,
+    ...(readTarget ? { readTarget } : {}),
+    ...(o.completeness ? { completeness: o.completeness } : {}),
+  });
+}

@@ -35,6 +35,10 @@ export interface MitigationParams {
   workers?: string[];
   /** Restore concurrency: the pool size to grow back to (from the shrink's record). */
   restoreTo?: Record<string, number>;
+  /** Read failover: the read target, a replica's name or `primary` (default: the healthiest replica). */
+  replica?: string;
+  /** Owner notices: explicit confirmation to notify again owners already told in this incident. */
+  renotify?: boolean;
 }
 
 export type ParamName = keyof MitigationParams;
@@ -91,7 +95,7 @@ export interface MitigationContext {
 }
 
 /** What stays in force after a mitigation ran, for the "Mitigations in force" panel and drift. */
-export type InForceKind = 'paused-task' | 'quarantined-pool' | 'pacing' | 'frozen-writes' | 'shrunk-pool' | 'cancelled-consumer' | 'provider-shift';
+export type InForceKind = 'paused-task' | 'quarantined-pool' | 'pacing' | 'frozen-writes' | 'shrunk-pool' | 'cancelled-consumer' | 'provider-shift' | 'read-target';
 
 export interface Mitigation {
   id: string;

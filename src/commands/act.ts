@@ -13,6 +13,10 @@ import { REPLAY_REASON_CODES } from '../celery/types.js';
 import { loadConfig, ConfigError, type CockpitConfig } from '../config/index.js';
 import { IncidentRecorder } from '../journal/recorder.js';
 import { LsosSimulation, loadScenario } from '../sim/index.js';
+import { attachSessionServices } from '../actions/stepServices.js';
+import { PostgresSource } from '../adapters/postgres/source.js';
+import { createReportingServices } from '../app/reportingActions.js';
+import type { DatabaseSnapshot } from '../core/snapshot.js';
 import type { CommandIo } from './io.js';
 import { UsageError, parseArgs } from './io.js';
 import { CONFIG_FLAGS_USAGE, ConfigFlagError, parseConfigFlags, type ConfigFlags } from '../config/flags.js';
@@ -36,6 +40,8 @@ const PARAM_OPTIONS: Record<string, string> = {
   '--restore-to': 'restoreTo',
   '--reason-code': 'reasonCode',
   '--override-task': 'overrideTask',
+  '--replica': 'replica',
+  '--renotify': 'renotify',
 };
 
 export const ACT_USAGE = `usage: lsos-cockpit act <action> [options] --reason TEXT [--dry-run] [--json]
@@ -45,6 +51,7 @@ Options (what the action needs; --list shows which):
   --queue Q  --task T  --provider P  --until 30m|ISO  --count N  --concurrency N  --replicas N
   --campaigns a,b  --month YYYY-MM  --days YYYY-MM-DD,...  --keywords k1,k2  --scope S
   --workers w1@h,w2@h  --restore-to w1@h=4,w2@h=4
+  --replica NAME|primary (read failover)  --renotify true (a second owner notice, confirmed)
   --reason TEXT          required: why (recorded in the incident journal and ops_audit_log)
   --reason-code CODE     replay: one of ${REPLAY_REASON_CODES.join(', ')}
   --override-task NAME   replay a task not declared idempotent: type its name (recorded as an override)
@@ -92,6 +99,20 @@ function textOf(r: ExecuteResult, simulated: boolean): string {
     for (const f of r.outcome.failures) out.push(`  FAILED  ${f.target}: ${f.error}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** One read of the configured PostgreSQL (primary and replicas), for the replicas a failover may choose. */
+async function readDatabaseOnce(config: CockpitConfig): Promise<DatabaseSnapshot | null> {
+  const db = config.sources.database;
+  if (!db) return null;
+  const src = new PostgresSource({ primaryUrl: db.url, replicas: config.sources.replicas, statementTimeoutMs: config.statementTimeoutMs });
+  try {
+    return (await src.read(AbortSignal.timeout(10_000))).database ?? null;
+  } catch {
+    return null;
+  } finally {
+    await src.close().catch(() => undefined);
+  }
 }
 
 export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}): Promise<number> {
@@ -163,6 +184,23 @@ export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}):
     io.stderr.write(`lsos-cockpit act: ${e instanceof Error ? e.message : String(e)}\n`);
     return ACT_EXIT.failed;
   }
+  // What owner notices and read failover need: the replicas as last read (the model's, or one
+  // read of the configured PostgreSQL), the journal, the read target, the completeness query.
+  const snapshotDb = simulation ? simulation.snapshot().database : config.sources.database ? await readDatabaseOnce(config) : null;
+  const reporting = !simulation && config.sources.database
+    ? createReportingServices({ databaseUrl: config.sources.database.url, statementTimeoutMs: config.statementTimeoutMs, checks: [], recorder })
+    : null;
+  attachSessionServices(session, {
+    simulation,
+    journal: () => recorder.view()?.entries ?? [],
+    replicas: () => ({
+      replicas: snapshotDb?.replicas ?? [],
+      primaryReachable: snapshotDb?.primaryReachable ?? false,
+      thresholdSeconds: config.thresholds.replicaLagSeconds,
+      at: Date.now(),
+    }),
+    ...(reporting ? { completeness: reporting.completeness } : {}),
+  });
   try {
     const controller = new AbortController();
     const onSignal = () => controller.abort();
@@ -194,6 +232,7 @@ export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}):
     return exitOf(result);
   } finally {
     await session.close();
+    await reporting?.close().catch(() => undefined);
     recorder.close();
   }
 }

@@ -9,6 +9,9 @@ import { MitigationController } from '../../src/actions/controller.js';
 import { SimulationBackend } from '../../src/actions/simBackend.js';
 import { ACTIONS, menuActions, validateRegistry } from '../../src/app/actions.js';
 import { attachMitigations, MITIGATION_ACTIONS } from '../../src/app/mitigationActions.js';
+import { PAGING_ACTIONS } from '../../src/app/pagingActions.js';
+import { REPORTING_ACTIONS } from '../../src/app/reportingActions.js';
+import { TIMELINE_ACTIONS } from '../../src/app/timelineActions.js';
 import { createCockpitStore } from '../../src/app/store.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { LsosSimulation, loadScenario } from '../../src/sim/index.js';
@@ -48,6 +51,14 @@ describe('mitigation actions in the registry', () => {
     expect(menuActions(ALL, 'replicas').map((a) => a.id)).toEqual(expect.arrayContaining(['freeze-writes', 'unfreeze-writes']));
     expect(menuActions(ALL, 'failures').map((a) => a.id)).toEqual(expect.arrayContaining(['quarantine-provider', 'shift-provider', 'rerun-kpis', 'backfill-rank']));
     expect(menuActions(ALL, 'replicas').map((a) => a.id)).not.toContain('reduce-concurrency');
+  });
+
+  it('the whole merged registry validates, with the owner-notice and read-failover mitigations registered', () => {
+    const merged = [...ACTIONS, ...TIMELINE_ACTIONS, ...MITIGATION_ACTIONS, ...PAGING_ACTIONS, ...REPORTING_ACTIONS];
+    expect(() => validateRegistry(merged)).not.toThrow();
+    expect(MITIGATION_ACTIONS.map((a) => a.id)).toEqual(expect.arrayContaining(['notify-owners', 'fail-over-reads', 'restore-read-target']));
+    expect(menuActions(merged, 'replicas').map((a) => a.id)).toEqual(expect.arrayContaining(['fail-over-reads', 'restore-read-target']));
+    expect(menuActions(merged, 'failures').map((a) => a.id)).toContain('notify-owners');
   });
 });
 

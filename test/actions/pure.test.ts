@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { auditHash, GENESIS_HASH, verifyAuditChain, type AuditRecord, type AuditRow } from '../../src/audit/chain.js';
 import { findMitigation, MITIGATIONS } from '../../src/actions/catalog.js';
+import type { FlagState, MitigationBackend } from '../../src/actions/backend.js';
 import { fillArgv } from '../../src/actions/commandRunner.js';
+import { driftOf, foldInForce } from '../../src/actions/inForce.js';
+import { attachStepServices } from '../../src/actions/stepServices.js';
+import type { TimelineEntry } from '../../src/core/timeline.js';
 import { idempotencyCheck, preflight, type Actor } from '../../src/actions/execute.js';
 import { formatParamLine, parseParamLine, ParamError } from '../../src/actions/params.js';
 import { SimulationBackend } from '../../src/actions/simBackend.js';
@@ -26,6 +30,45 @@ describe('parameters', () => {
     expect(() => parseParamLine('queue=crawl;rm', NOW)).toThrow(/not a valid name/);
     expect(() => parseParamLine('until=soon', NOW)).toThrow(/neither a duration/);
     expect(() => parseParamLine('crawl', NOW)).toThrow(/is not key=value/);
+  });
+
+  it('replica (a name) and renotify (true or false), validated and round-tripped', () => {
+    const p = parseParamLine('month=2026-10 replica=replica-1 renotify=true', NOW);
+    expect(p).toEqual({ month: '2026-10', replica: 'replica-1', renotify: true });
+    expect(formatParamLine(p, NOW)).toBe('month=2026-10 replica=replica-1 renotify=true');
+    expect(parseParamLine('renotify=false', NOW).renotify).toBe(false);
+    expect(() => parseParamLine('renotify=yes', NOW)).toThrow(new ParamError('renotify must be true or false, got "yes"'));
+    expect(() => parseParamLine('replica=r1;rm', NOW)).toThrow(/replica: .* is not a valid name/);
+  });
+});
+
+describe('a read failover in force', () => {
+  const entry = (seq: number, mitigation: string, result: string, record: Record<string, unknown>, removes = false): TimelineEntry =>
+    ({
+      seq,
+      at: new Date(NOW + seq * 1000).toISOString(),
+      kind: 'action',
+      operator: 'bob',
+      details: { mitigation, action: mitigation, reason: 'lag', params: {}, inForce: { kind: 'read-target', ...(removes ? { removes: true } : {}) }, audit: { result }, record, undo: removes ? 'fail-over-reads' : 'restore-read-target' },
+    }) as unknown as TimelineEntry;
+
+  it('one at a time on lsos:db:read_target, until undone; drift compares the flag with the target it set', async () => {
+    const entries = [entry(1, 'fail-over-reads', 'done', { target: 'replica-1', previous: 'primary' }), entry(2, 'fail-over-reads', 'done', { target: 'replica-2', previous: 'replica-1' })];
+    const [m, ...rest] = foldInForce(entries);
+    expect(rest).toEqual([]);
+    expect(m).toMatchObject({ kind: 'read-target', target: 'lsos:db:read_target', action: 'fail-over-reads', undo: 'restore-read-target', expect: { target: 'replica-2' } });
+    expect(foldInForce([...entries, entry(3, 'restore-read-target', 'done', { target: 'primary' }, true)])).toEqual([]);
+
+    let live: string | null = 'replica-2';
+    const backend = {} as MitigationBackend;
+    const noFlags = {} as FlagState;
+    await expect(driftOf(m!, noFlags, backend)).rejects.toThrow(/no read-target control/);
+    attachStepServices(backend, { readTarget: { get: async () => live, set: async () => ({ ok: true, target: 'lsos:db:read_target', detail: '' }) } });
+    expect(await driftOf(m!, noFlags, backend)).toBeNull();
+    live = 'primary';
+    expect(await driftOf(m!, noFlags, backend)).toBe('lsos:db:read_target is primary, not replica-2');
+    live = null;
+    expect(await driftOf(m!, noFlags, backend)).toBe('lsos:db:read_target is unset, not replica-2');
   });
 });
 

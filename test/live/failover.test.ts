@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeMitigation, type Actor } from '../../src/actions/execute.js';
 import { foldInForce } from '../../src/actions/inForce.js';
 import { LiveBackend } from '../../src/actions/liveBackend.js';
@@ -18,13 +18,6 @@ import type { ReplicaSnapshot } from '../../src/core/snapshot.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { freePort, PrivateRedis } from '../celery/harness.js';
 import { requirePg, startReplicaPair, type PgReplicaPair } from '../support/pgReplica.js';
-
-// Until the lead registers READ_FAILOVER_MITIGATIONS in the catalogue, the executor finds them here.
-vi.mock('../../src/actions/catalog.js', async (importOriginal) => {
-  const orig = await importOriginal<typeof import('../../src/actions/catalog.js')>();
-  const { READ_FAILOVER_MITIGATIONS } = await import('../../src/actions/readFailover.js');
-  return { ...orig, findMitigation: (id: string) => orig.findMitigation(id) ?? READ_FAILOVER_MITIGATIONS.find((m) => m.id === id) };
-});
 
 const ok = requirePg('read failover (PostgreSQL primary + replica, private Redis)');
 const KEY = 'lsos:db:read_target';

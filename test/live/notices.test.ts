@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeMitigation, type Actor } from '../../src/actions/execute.js';
 import { LiveBackend } from '../../src/actions/liveBackend.js';
 import { NOTIFY_OWNERS_ID } from '../../src/actions/ownerNotices.js';
@@ -21,13 +21,6 @@ import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { celeryAvailable, CeleryWorker, freePort, PrivateRedis, requireServer, runId, sleep, until } from '../celery/harness.js';
 import { requirePg, startReplicaPair, type PgReplicaPair } from '../support/pgReplica.js';
 import { createLsosTables, DB, fillMonth, truthMissing } from '../runbook/lsosTables.js';
-
-// Until the lead registers OWNER_NOTICE_MITIGATIONS in the catalogue, the executor finds them here.
-vi.mock('../../src/actions/catalog.js', async (importOriginal) => {
-  const orig = await importOriginal<typeof import('../../src/actions/catalog.js')>();
-  const { OWNER_NOTICE_MITIGATIONS } = await import('../../src/actions/ownerNotices.js');
-  return { ...orig, findMitigation: (id: string) => orig.findMitigation(id) ?? OWNER_NOTICE_MITIGATIONS.find((m) => m.id === id) };
-});
 
 const MONTH = '2026-10';
 const NOW = Date.parse('2026-11-20T12:00:00Z');
