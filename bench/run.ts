@@ -31,6 +31,10 @@ async function main(): Promise<void> {
     const { benchAmqp } = await import('./live-amqp.js');
     await section('RabbitMQ source (200 queues)', () => benchAmqp());
   }
+  if (want('replay')) {
+    const { benchReplay } = await import('./replay.js');
+    await section('Dead-letter replay throughput (2,000 dead letters, rate limit off)', () => benchReplay());
+  }
   if (want('timeline')) {
     const { benchTimeline } = await import('./timeline.js');
     await section('Timeline journal and PIR export', () => benchTimeline());
