@@ -354,7 +354,7 @@ describe('validation names the origin of every problem', () => {
       `${where(file, text, 'cosmic')}: failureClasses[0].class: must be one of transient, validation, provider, parser (a name no rule matches is unclassified), got "cosmic"`,
       `${where(file, text, '"yes"')}: tasks.crawl.fetch_page.idempotent: expected true or false, got string "yes"`,
       `${where(file, text, '10', 'redis: 10')}: pollIntervalMs.redis: must be at least 100, got 10`,
-      `${where(file, text, 'statementTimeout:')}: statementTimeout: unknown key "statementTimeout" (expected one of: sources, queues, thresholds, failureClasses, tasks, stateDir, pollIntervalMs, statementTimeoutMs)`,
+      `${where(file, text, 'statementTimeout:')}: statementTimeout: unknown key "statementTimeout" (expected one of: sources, queues, thresholds, failureClasses, tasks, stateDir, pollIntervalMs, statementTimeoutMs, paging)`,
       `${where(file, text, 'redis://h/notanumber')}: sources.redis.url: the path of a Redis URL is the database number, got "redis://h/notanumber"`,
       `${where(file, text, 'mysql://')}: sources.database.url: expected a postgres:// or postgresql:// URL, got "mysql://root:***@db/lsos"`,
       `${where(file, text, 'ftp://api')}: sources.api.url: expected a http:// or https:// URL, got "ftp://api"`,
