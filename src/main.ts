@@ -189,6 +189,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   guard.enter();
   mounted = mountCockpit({
     actions,
+    onAttempt: (action, outcome) => runtime.recordAttempt(action, outcome),
     store,
     commands: runtime,
     stdin: stdin as unknown as NodeJS.ReadStream,

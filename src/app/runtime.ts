@@ -115,6 +115,26 @@ export class CockpitRuntime implements CockpitCommands {
     }
   }
 
+  /**
+   * The registry's audit point: a mutating action that was refused on screen (read-only session,
+   * disabled) or failed is recorded while an incident is open. Mitigations record their own
+   * attempts, done ones included, through their executor; navigation is not recorded.
+   */
+  recordAttempt(action: { id: string; mutates: boolean; group?: string }, outcome: { status: string; reason?: string; error?: string }): void {
+    if (!action.mutates || !this.recorder.isActive()) return;
+    if (outcome.status !== 'disabled' && outcome.status !== 'failed') return;
+    if (outcome.status === 'failed' && action.group === 'mitigation') return; // its executor recorded it
+    try {
+      this.recorder.record('action', {
+        action: action.id,
+        outcome: outcome.status === 'disabled' ? 'refused' : 'failed',
+        reason: outcome.reason ?? outcome.error ?? '',
+      });
+    } catch {
+      /* recording is best effort here: the refusal is already on screen */
+    }
+  }
+
   // ---- CockpitCommands ---------------------------------------------------------------------------
 
   quit(): void {

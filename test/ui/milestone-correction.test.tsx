@@ -69,3 +69,26 @@ describe('correcting a milestone time', () => {
     expect(journal()?.entries.length).toBe(n);
   });
 });
+
+describe('the registry audit point', () => {
+  it('a mutating action refused in a read-only session is recorded while an incident is open', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-audit-point-'));
+    const store = createCockpitStore({ session: { operator: 'alice', readonly: true, readonlyReason: '--readonly' } });
+    const recorder = new IncidentRecorder({ stateDir: dir, clock: fixedClock, operator: 'alice' });
+    const runtime = new CockpitRuntime(store, recorder, { quit() {}, repaint() {} });
+    recorder.openIncident('crawl backlog');
+    const id = recorder.view()?.id as string;
+    cleanups.push(() => {
+      runtime.dispose();
+      recorder.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const r = renderCockpit({ store, commands: runtime, actions: [...ACTIONS, ...TIMELINE_ACTIONS], onAttempt: (a, o) => runtime.recordAttempt(a, o) });
+    await r.press('n'); // add a note: refused, the session is read-only
+    await r.press('j'); // navigation: never recorded
+    const actions = loadIncident(dir, id)?.view.entries.filter((e) => e.kind === 'action') ?? [];
+    expect(actions).toHaveLength(1);
+    expect(actions[0]?.details).toMatchObject({ action: 'note', outcome: 'refused' });
+    expect(String(actions[0]?.details.reason)).toContain('read-only');
+  });
+});
