@@ -85,7 +85,9 @@ export function openMitigationSession(o: SessionOptions): MitigationSession {
     if (!redisUrl && !amqpUrl) throw new Error('mitigations need a broker: configure sources.redis or sources.amqp');
     // The control flags live on Redis db 0 (contract section 6). An LSOS on RabbitMQ with no Redis
     // configured: flag actions fail saying so; remote control, publishing and replay still work.
-    const flags = redisUrl ? flagsClient(redisUrl) : null;
+    // sources.controlFlags when set (an LSOS on RabbitMQ keeps its flags on a Redis of its own).
+    const flagsUrl = o.config.sources.controlFlags?.url ?? redisUrl;
+    const flags = flagsUrl ? flagsClient(flagsUrl) : null;
     flagsRedis = flags;
     if (flags) closers.push(() => flags.quit().catch(() => flags.disconnect()));
     // The broker: RabbitMQ when configured, else the Redis broker (its own db, from the URL).

@@ -28,6 +28,7 @@ export interface FileLayer {
   database: { url?: V<string>; backupOkStatuses?: V<string[]> } | null;
   replicas?: V<FileReplica[]>;
   api: { url?: V<string> } | null;
+  controlFlags: { url?: V<string> } | null;
   queues?: V<string[]>;
   thresholds: ThresholdValues;
   failureClasses?: V<FailureClassRule[]>;
@@ -38,7 +39,7 @@ export interface FileLayer {
 }
 
 export function emptyLayer(): FileLayer {
-  return { redis: null, amqp: null, database: null, api: null, thresholds: {}, tasks: {}, pollIntervalMs: {} };
+  return { redis: null, amqp: null, database: null, api: null, controlFlags: null, thresholds: {}, tasks: {}, pollIntervalMs: {} };
 }
 
 /** How a numeric threshold is written and checked. */
@@ -72,7 +73,7 @@ export const THRESHOLD_SPECS: Record<string, ThresholdSpec> = {
 
 // `paging` is read by src/paging/config.ts (its own section, same file).
 const TOP_KEYS = ['sources', 'queues', 'thresholds', 'failureClasses', 'tasks', 'stateDir', 'pollIntervalMs', 'statementTimeoutMs', 'paging'] as const;
-const SOURCE_KEYS = ['redis', 'amqp', 'database', 'replicas', 'api'] as const;
+const SOURCE_KEYS = ['redis', 'amqp', 'database', 'replicas', 'api', 'controlFlags'] as const;
 const THRESHOLD_KEYS = [...Object.keys(THRESHOLD_SPECS).filter((k) => !k.startsWith('freshness.')), 'freshness'];
 
 /** Walks the syntax tree, collecting problems instead of stopping at the first. */
@@ -238,6 +239,11 @@ function readSources(w: Walker, node: Node | null, keyNode: Node, layer: FileLay
       case 'api': {
         const s = sourceUrl(w, e.value, path, e.keyNode);
         layer.api = s.url ? { url: s.url } : {};
+        break;
+      }
+      case 'controlFlags': {
+        const s = sourceUrl(w, e.value, path, e.keyNode);
+        layer.controlFlags = s.url ? { url: s.url } : {};
         break;
       }
       case 'database': {

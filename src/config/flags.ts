@@ -9,6 +9,8 @@ export interface ConfigFlags {
   /** Repeatable: `--replica-url NAME=URL` (or a bare URL). */
   replicaUrls?: string[];
   apiUrl?: string;
+  /** The Redis of LSOS's control flags (an LSOS on RabbitMQ keeps them on a Redis of its own). */
+  flagsRedisUrl?: string;
   /** The cockpit's own `--state-dir` (parsed by src/cliArgs.ts), passed in for precedence. */
   stateDir?: string;
 }
@@ -23,6 +25,7 @@ const SINGLE: Record<string, Exclude<keyof ConfigFlags, 'replicaUrls' | 'stateDi
   '--amqp-url': 'amqpUrl',
   '--database-url': 'databaseUrl',
   '--api-url': 'apiUrl',
+  '--flags-redis-url': 'flagsRedisUrl',
 };
 
 export const CONFIG_FLAGS_USAGE = `Configuration (a flag beats the environment, which beats the config file):
@@ -32,6 +35,8 @@ export const CONFIG_FLAGS_USAGE = `Configuration (a flag beats the environment, 
   --database-url URL     PostgreSQL primary (env DATABASE_URL)
   --replica-url NAME=URL a PostgreSQL replica, repeatable (env LSOS_REPLICA_URLS, comma-separated)
   --api-url URL          LSOS API base URL; checked at {URL}/health (env LSOS_API_URL)
+  --flags-redis-url URL  the Redis of LSOS's control flags, db 0 (env LSOS_FLAGS_REDIS_URL;
+                         default: the Redis broker's server)
 `;
 
 /** Splits the configuration flags out of argv. Everything else is returned untouched in `rest`. */

@@ -46,6 +46,7 @@ export const ENV = {
   database: 'DATABASE_URL',
   replicas: 'LSOS_REPLICA_URLS',
   api: 'LSOS_API_URL',
+  controlFlags: 'LSOS_FLAGS_REDIS_URL',
 } as const;
 
 const DEFAULT: Origin = { kind: 'default' };
@@ -124,6 +125,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   const amqpUrl = checkUrl('amqp', 'sources.amqp.url', pick('sources.amqp.url', flagValue(flags.amqpUrl, '--amqp-url'), envValue(env, ENV.amqp), layer.amqp?.url));
   const dbUrl = checkUrl('postgres', 'sources.database.url', pick('sources.database.url', flagValue(flags.databaseUrl, '--database-url'), envValue(env, ENV.database), layer.database?.url));
   const apiUrl = checkUrl('http', 'sources.api.url', pick('sources.api.url', flagValue(flags.apiUrl, '--api-url'), envValue(env, ENV.api), layer.api?.url));
+  const flagsUrl = checkUrl('redis', 'sources.controlFlags.url', pick('sources.controlFlags.url', flagValue(flags.flagsRedisUrl, '--flags-redis-url'), envValue(env, ENV.controlFlags), layer.controlFlags?.url));
 
   let redisDb = 0;
   provenance['sources.redis.db'] = DEFAULT;
@@ -201,6 +203,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
       database: dbUrl !== null ? { url: dbUrl, backupOkStatuses: backupOk?.value ?? [...DEFAULT_BACKUP_OK_STATUSES] } : null,
       replicas,
       api: apiUrl !== null ? { url: apiUrl } : null,
+      controlFlags: flagsUrl !== null ? { url: flagsUrl } : null,
     },
     queues: queues.value,
     thresholds,

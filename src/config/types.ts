@@ -14,6 +14,11 @@ export interface AmqpSourceConfig {
   url: string;
 }
 
+/** The Redis holding LSOS's control flags (contract section 6, db 0); by default the Redis broker's server. */
+export interface ControlFlagsConfig {
+  url: string;
+}
+
 export interface DatabaseSourceConfig {
   /** The primary. */
   url: string;
@@ -38,6 +43,8 @@ export interface SourcesConfig {
   database: DatabaseSourceConfig | null;
   replicas: ReplicaConfig[];
   api: ApiSourceConfig | null;
+  /** Where mitigations write LSOS's control flags; null: the Redis broker's server (db 0), if any. */
+  controlFlags: ControlFlagsConfig | null;
 }
 
 export const FRESHNESS_KINDS = ['crawl', 'rank', 'reviews'] as const;

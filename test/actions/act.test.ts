@@ -117,6 +117,17 @@ describe.runIf(ok)('lsos-cockpit act', () => {
     ]);
   });
 
+  it('an LSOS on RabbitMQ keeps its control flags on a Redis of its own (LSOS_FLAGS_REDIS_URL)', async () => {
+    const amqpEnv = { ...env, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', LSOS_FLAGS_REDIS_URL: `redis://127.0.0.1:${redis.port}/0` };
+    delete (amqpEnv as Record<string, string | undefined>).REDIS_URL;
+    let out = '';
+    const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, env: amqpEnv, cwd: dir };
+    const code = await runAct(['pacing-conservative', '--reason', 'provider blocks', '--state-dir', path.join(dir, 'state')], io, { session: { identity: BOB, rolesFile } });
+    expect(code, out).toBe(0);
+    expect(await flags.get('lsos:pacing:profile')).toBe('conservative');
+    await flags.del('lsos:pacing:profile');
+  });
+
   it("refuses a viewer's and an operator's replay (exit 4) and records both", async () => {
     for (const who of [ALICE, BOB]) {
       const r = await act(who, ['replay-dead-letters', '--queue', 'crawl', '--reason-code', 'fix-deployed', '--reason', 'fix out']);

@@ -343,7 +343,7 @@ describe('validation names the origin of every problem', () => {
     const err = problems(() => load({ argv: ['--config', file] }));
     const lines = err.message.split('\n');
     const expected = [
-      `${where(file, text, 'kafka')}: sources.kafka: unknown key "kafka" in sources (expected one of: redis, amqp, database, replicas, api)`,
+      `${where(file, text, 'kafka')}: sources.kafka: unknown key "kafka" in sources (expected one of: redis, amqp, database, replicas, api, controlFlags)`,
       `${where(file, text, 'crawl', 'queues: crawl')}: queues: expected a list of strings, got string "crawl"`,
       `${where(file, text, 'soon')}: thresholds.queueLag: bad duration "soon" (a number, or with units: ms, s, m, h, d, such as "15m" or "1h30m")`,
       `${where(file, text, 'true')}: thresholds.replicaLag: expected a duration such as "15m" or a number, got boolean true`,
@@ -487,5 +487,24 @@ describe('live sources from the configuration', () => {
     expect(made).toEqual(['redis redis://r db 0']);
     await expect(sources[1]?.source.read(new AbortController().signal)).rejects.toThrow('the RabbitMQ source is not wired into this build');
     for (const s of sources) await s.source.close();
+  });
+});
+
+describe("the Redis of LSOS's control flags", () => {
+  it('file < LSOS_FLAGS_REDIS_URL < --flags-redis-url; a bad one is named with its origin', () => {
+    const text = 'sources:\n  amqp: { url: "amqp://mq/" }\n  controlFlags: { url: "redis://flags-file:6379/0" }\n';
+    const file = writeConfig(text);
+    expect(load({ argv: ['--config', file] }).config.sources.controlFlags?.url).toBe('redis://flags-file:6379/0');
+    const env = { LSOS_FLAGS_REDIS_URL: 'redis://flags-env:6379/0' };
+    expect(load({ argv: ['--config', file], env }).config.sources.controlFlags?.url).toBe('redis://flags-env:6379/0');
+    const flagged = load({ argv: ['--config', file, '--flags-redis-url', 'redis://flags-flag/0'], env });
+    expect(flagged.config.sources.controlFlags?.url).toBe('redis://flags-flag/0');
+    expect(flagged.provenance['sources.controlFlags.url']).toEqual({ kind: 'flag', flag: '--flags-redis-url' });
+    const err = problems(() => load({ env: { LSOS_FLAGS_REDIS_URL: 'http://secret:pw@x/' } }));
+    expect(err.message).toContain('environment variable LSOS_FLAGS_REDIS_URL');
+    expect(err.message).not.toContain('pw@');
+  });
+  it('unset: none (mitigations then use the Redis broker, db 0)', () => {
+    expect(load({}).config.sources.controlFlags).toBeNull();
   });
 });
