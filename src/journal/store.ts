@@ -124,3 +124,25 @@ export function findOpenIncident(dir: string): IncidentSummary | null {
 export function newIncidentId(at: EpochMs, existing: Iterable<string>): string {
   return pickIncidentId(at, existing);
 }
+
+/**
+ * Ids of the journals written to most recently: modified at or after `sinceMs` (wall-clock
+ * epoch ms, compared with the file's mtime, i.e. its last append), newest first, at most
+ * `limit`. Reads no journal: a cheap, bounded pre-selection (the paging controller uses it to
+ * find recently resolved incidents whose pages are not yet delivered).
+ */
+export function recentIncidentIds(dir: string, sinceMs: EpochMs, limit: number): string[] {
+  const out: { id: string; mtime: number }[] = [];
+  for (const id of incidentIds(dir)) {
+    try {
+      const mtime = fs.statSync(journalPath(dir, id)).mtimeMs;
+      if (mtime >= sinceMs) out.push({ id, mtime });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out
+    .sort((a, b) => b.mtime - a.mtime || b.id.localeCompare(a.id))
+    .slice(0, Math.max(0, limit))
+    .map((x) => x.id);
+}

@@ -16,6 +16,13 @@
 // endpoint that honours `dedup_key`) folds a repeated trigger into the same alert, so the
 // person is not paged twice. The generic payload also carries a `message_id` (and the
 // `x-lsos-message-id` header) for receivers that want to drop exact repeats themselves.
+//
+// Other incidents: the recorder resumes only an open incident, and moves to a new incident
+// when one opens. What an incident that is not the current one still owes (resolves not yet
+// delivered when the cockpit exited, sends unfinished when the recorder moved on) is delivered
+// by a side sender (side.ts) per such incident, with the same attempts, backoff and dedup keys,
+// recorded into that incident's own journal. On start the controller looks for them among the
+// journals written in the last 7 days (the 20 most recent).
 import type { Clock } from '../core/source.js';
 import { systemClock } from '../core/source.js';
 import type { Severity } from '../core/incident.js';
@@ -54,6 +61,8 @@ import type { CockpitStore } from '../app/store.js';
 import { AckListener, type AckRequest } from './callback.js';
 import type { PagingConfig } from './config.js';
 import { backoffMs, deliver, type FetchLike } from './http.js';
+import { SideSender, hasUnfinishedPaging, type Outbox } from './side.js';
+import { recentIncidentIds } from '../journal/store.js';
 
 export interface PagingTimers {
   setInterval(fn: () => void, ms: number): unknown;
@@ -66,7 +75,12 @@ export interface PagingDeps {
   fetch?: FetchLike;
   /** For the backoff jitter. */
   random?: () => number;
+  /** Which other incidents' journals are looked at on start for unfinished paging. */
+  resumeScan?: { windowMs: number; limit: number };
 }
+
+/** Journals written in the last 7 days, the 20 most recent. */
+export const DEFAULT_RESUME_SCAN = { windowMs: 7 * 24 * 60 * 60_000, limit: 20 };
 
 export type { PagingCommands };
 
@@ -81,7 +95,10 @@ const globalTimers: PagingTimers = {
 
 export class PagingController implements PagingCommands {
   private folder: PagingFolder | null = null;
+  /** Message ids on the wire (unique across incidents: they carry the incident id). */
   private readonly inflight = new Set<string>();
+  /** Incidents other than the current one whose journals show paging unfinished. */
+  private readonly sides = new Map<string, SideSender>();
   private readonly work = new Set<Promise<void>>();
   private abort = new AbortController();
   private sweepHandle: unknown = null;
@@ -128,6 +145,7 @@ export class PagingController implements PagingCommands {
     }
     this.rebuild();
     this.unsubscribe = this.recorder.subscribe((view, entry) => this.onEntry(view?.id ?? null, entry));
+    this.scanOtherIncidents();
     this.reconcile();
     this.sweepHandle = this.timers.setInterval(() => this.sweep(), this.config.sweepMs);
     this.sweep();
@@ -143,6 +161,7 @@ export class PagingController implements PagingCommands {
     this.sweepHandle = null;
     this.abort.abort();
     await Promise.allSettled([...this.work]);
+    for (const id of [...this.sides.keys()]) this.dropSide(id);
     await this.listener?.stop();
     this.listener = null;
   }
@@ -162,6 +181,11 @@ export class PagingController implements PagingCommands {
 
   state(): PagingState | null {
     return this.folder?.state ?? null;
+  }
+
+  /** Incidents (not the current one) whose unfinished paging is being delivered in the background. */
+  backgroundIncidents(): string[] {
+    return [...this.sides.keys()];
   }
 
   view(): PagingView | null {
@@ -228,32 +252,82 @@ export class PagingController implements PagingCommands {
 
   // ---- Reacting to the journal --------------------------------------------------------------------
 
+  /**
+   * Folds the current incident from the recorder. Attempts on the wire are not abandoned: each
+   * records its result into whichever outbox holds its incident when it ends.
+   */
   private rebuild(): void {
     const v = this.recorder.view();
-    this.abort.abort();
-    this.abort = new AbortController();
-    this.inflight.clear();
+    // The recorder writes this incident's journal now: one writer per file.
+    if (v) this.dropSide(v.id);
     this.folder = v ? new PagingFolder(v.id).addAll(v.entries) : null;
   }
 
   private onEntry(incidentId: string | null, entry: TimelineEntry | null): void {
     if (!this.running) return;
+    const previous = this.folder?.state.incidentId ?? null;
     if (incidentId === null) {
       this.folder = null;
-      this.push();
-      return;
-    }
-    if (!this.folder || this.folder.state.incidentId !== incidentId || entry === null) {
+    } else if (!this.folder || previous !== incidentId || entry === null) {
       this.rebuild();
       this.reconcileSoon();
     } else {
       this.folder.add(entry);
       // Reactions run after the recorder has told every listener about this entry: they append
       // entries of their own, and nested appends would reach other listeners out of order.
-      if (entry.kind === 'severity-decided') queueMicrotask(() => this.onDecision(entry.seq));
-      else if (entry.kind === 'state-changed' && entry.details.to === 'resolved') queueMicrotask(() => this.resolveAll());
+      // They are for this incident only: the recorder may have moved on by then.
+      if (entry.kind === 'severity-decided') queueMicrotask(() => this.onDecision(incidentId, entry.seq));
+      else if (entry.kind === 'state-changed' && entry.details.to === 'resolved') {
+        queueMicrotask(() => {
+          const main = this.main();
+          if (main && main.incidentId === incidentId) this.resolveAll(main);
+        });
+      }
     }
+    // The recorder moved to another incident: what the previous one still owes is not dropped.
+    if (previous !== null && previous !== incidentId) this.adopt(previous);
     this.push();
+  }
+
+  /** On start: other incidents (recently written journals) whose paging is unfinished. */
+  private scanOtherIncidents(): void {
+    if (!this.roster) return;
+    const scan = this.deps.resumeScan ?? DEFAULT_RESUME_SCAN;
+    let ids: string[];
+    try {
+      ids = recentIncidentIds(this.recorder.stateDir, Date.now() - scan.windowMs, scan.limit);
+    } catch (err) {
+      this.store?.getState().flash(`paging: cannot list journals (${sanitize((err as Error).message, 120)})`, 'error');
+      return;
+    }
+    for (const id of ids) this.adopt(id);
+  }
+
+  /**
+   * Gives an incident that is not the current one a side sender when its journal shows paging
+   * unfinished: pending or retrying messages are delivered; a resolution whose resolves were
+   * never decided gets them now (as resolveAll does for the current incident).
+   */
+  private adopt(incidentId: string): void {
+    if (!this.running || !this.roster || this.sides.has(incidentId) || this.folder?.state.incidentId === incidentId) return;
+    let side: SideSender | null;
+    try {
+      side = SideSender.open(this.recorder.stateDir, incidentId, { clock: this.clock, operator: this.recorder.operator });
+    } catch (err) {
+      this.store?.getState().flash(`paging: cannot read ${incidentId} (${sanitize((err as Error).message, 120)}): its undelivered pages are not sent`, 'error');
+      return;
+    }
+    if (!side) return;
+    this.sides.set(incidentId, side);
+    if (side.state.incidentState === 'resolved') this.resolveAll(side);
+    this.sweepSides();
+  }
+
+  private dropSide(incidentId: string): void {
+    const side = this.sides.get(incidentId);
+    if (!side) return;
+    this.sides.delete(incidentId);
+    side.close();
   }
 
   private reconcileSoon(): void {
@@ -269,18 +343,19 @@ export class PagingController implements PagingCommands {
     const st = this.folder?.state;
     if (!st || !this.running) return;
     if (st.incidentState === 'resolved') {
-      this.resolveAll();
+      const main = this.main();
+      if (main) this.resolveAll(main);
       return;
     }
     const latest = st.decisions[st.decisions.length - 1];
     for (const seq of st.decisions) {
-      if (!st.handledDecisions.has(seq) || seq === latest) this.onDecision(seq);
+      if (!st.handledDecisions.has(seq) || seq === latest) this.onDecision(st.incidentId, seq);
     }
   }
 
-  private onDecision(seq: number): void {
+  private onDecision(incidentId: string, seq: number): void {
     const st = this.folder?.state;
-    if (!st || !this.running || st.incidentState === 'resolved') return;
+    if (!st || !this.running || st.incidentId !== incidentId || st.incidentState === 'resolved') return;
     const entry = this.recorder.view()?.entries.find((e) => e.seq === seq && e.kind === 'severity-decided');
     if (!entry) return;
     const severity = entry.details.severity as Severity;
@@ -318,21 +393,25 @@ export class PagingController implements PagingCommands {
     this.sweep();
   }
 
-  /** The incident is resolved: pending triggers are dropped, every target gets a resolve. */
-  private resolveAll(): void {
-    const st = this.folder?.state;
-    if (!st || !this.running) return;
+  /**
+   * The incident is resolved: pending triggers are dropped, every target gets a resolve. For the
+   * current incident (the main outbox) or another one (a side sender).
+   */
+  private resolveAll(ob: Outbox): void {
+    const st = ob.state;
+    if (!this.running) return;
     for (const t of st.targets.values()) {
       if (t.resolvedAt !== null) continue;
       for (const id of t.messages) {
         const m = st.messages.get(id);
         if (m && (m.state === 'pending' || m.state === 'retrying')) {
-          this.record({ event: 'cancelled', target: t.target, role: t.role, channel: t.channel, severity: m.message.severity, messageId: id, dedupKey: m.message.dedupKey, reason: `${m.message.action} not yet delivered when the incident was resolved` });
+          this.put(ob, { event: 'cancelled', target: t.target, role: t.role, channel: t.channel, severity: m.message.severity, messageId: id, dedupKey: m.message.dedupKey, reason: `${m.message.action} not yet delivered when the incident was resolved` });
         }
       }
-      this.intent('resolve', this.targetOf(t), t.severity, 'incident resolved', {});
+      this.intent('resolve', this.targetOf(t), t.severity, 'incident resolved', {}, ob);
     }
-    this.sweep();
+    if (ob instanceof SideSender) this.sweepSides();
+    else this.sweep();
   }
 
   private onCallback(req: AckRequest): { ok: true; acknowledged: string[] } | { ok: false; status: number; error: string } {
@@ -377,8 +456,10 @@ export class PagingController implements PagingCommands {
   }
 
   /** Writes a message to the journal (pending, or recorded in record-only mode); the sweep sends it. */
-  private intent(action: EventAction, t: PageTarget, severity: Severity, reason: string, extra: { decisionSeq?: number; repage?: boolean }): MessageState | null {
-    const st = this.mustState();
+  private intent(action: EventAction, t: PageTarget, severity: Severity, reason: string, extra: { decisionSeq?: number; repage?: boolean }, outbox?: Outbox): MessageState | null {
+    const ob = outbox ?? this.main();
+    if (!ob) throw new Error('no incident: nobody to page');
+    const st = ob.state;
     const dk = dedupKey(st.incidentId, t.id);
     const n = [...st.messages.values()].filter((m) => m.message.dedupKey === dk).length + 1;
     const modules = affectedModules(st);
@@ -399,7 +480,7 @@ export class PagingController implements PagingCommands {
     };
     const endpoint = this.roster ? endpointOf(this.roster, this.config.ticket, t.id) : null;
     const recordOnly = this.config.mode === 'record-only';
-    this.record({
+    this.put(ob, {
       event: 'intent',
       target: t.id,
       role: t.role,
@@ -416,13 +497,19 @@ export class PagingController implements PagingCommands {
     });
     if (!recordOnly && !endpoint) {
       const error = t.id === 'ticket' ? 'no ticket webhook configured (paging.ticket.webhook): open the ticket by hand' : `no endpoint for ${t.id} in the roster`;
-      this.record({ event: 'failed', target: t.id, role: t.role, channel: t.channel, severity, messageId: message.messageId, dedupKey: dk, attempt: 0, httpStatus: null, error, reason: error });
+      this.put(ob, { event: 'failed', target: t.id, role: t.role, channel: t.channel, severity, messageId: message.messageId, dedupKey: dk, attempt: 0, httpStatus: null, error, reason: error });
     }
     return st.messages.get(message.messageId) ?? null;
   }
 
   /** Sends what is due, re-pages who is due. Runs on the sweep interval and after every change. */
   sweep(): void {
+    if (!this.running || !this.roster) return;
+    this.sweepMain();
+    this.sweepSides();
+  }
+
+  private sweepMain(): void {
     const st = this.folder?.state;
     if (!st || !this.running || !this.roster) return;
     const now = this.clock.now();
@@ -434,10 +521,51 @@ export class PagingController implements PagingCommands {
       this.intent('trigger', this.targetOf(t), sev, `re-page: not acknowledged ${Math.round((now - t.lastPagedAt) / 60_000)} min after the page (${sev} re-pages every ${Math.round(this.config.repageMs[sev === 'SEV-1' ? 'SEV-1' : 'SEV-2'] / 60_000)} min)`, { repage: true });
     }
     if (this.config.mode === 'record-only') return;
-    for (const m of sendable(st, now, this.inflight)) {
-      // Only the incident's own, still current messages: the fold may have moved on.
-      const p = this.attempt(st.incidentId, m).finally(() => this.work.delete(p));
-      this.work.add(p);
+    for (const m of sendable(st, now, this.inflight)) this.launch(st.incidentId, m);
+  }
+
+  /** Other incidents: only what their journals show unfinished is sent (no re-pages); done ones are let go. */
+  private sweepSides(): void {
+    if (!this.running || !this.roster || this.sides.size === 0) return;
+    const now = this.clock.now();
+    for (const side of [...this.sides.values()]) {
+      const st = side.state;
+      if (!hasUnfinishedPaging(st)) {
+        if (![...st.messages.keys()].some((id) => this.inflight.has(id))) this.dropSide(side.incidentId);
+        continue;
+      }
+      if (this.config.mode === 'record-only') continue;
+      for (const m of sendable(st, now, this.inflight)) this.launch(side.incidentId, m);
+    }
+  }
+
+  private launch(incidentId: string, m: MessageState): void {
+    const p = this.attempt(incidentId, m).finally(() => this.work.delete(p));
+    this.work.add(p);
+  }
+
+  /** The current incident's outbox (its entries go through the recorder). */
+  private main(): Outbox | null {
+    const f = this.folder;
+    if (!f) return null;
+    return { incidentId: f.state.incidentId, state: f.state, record: (d) => this.record(d) };
+  }
+
+  /** Whichever outbox holds an incident now: the current one, a side sender, or none. */
+  private outbox(incidentId: string): Outbox | null {
+    if (this.folder?.state.incidentId === incidentId) return this.main();
+    return this.sides.get(incidentId) ?? null;
+  }
+
+  /** Records a page entry into an outbox; a side sender that cannot write is let go (its messages stay pending on disk). */
+  private put(ob: Outbox, details: PageEntryDetails): void {
+    if (!(ob instanceof SideSender)) return ob.record(details);
+    if (ob.closed) return;
+    try {
+      ob.record(details);
+    } catch (err) {
+      this.dropSide(ob.incidentId);
+      this.store?.getState().flash(`paging: could not record into ${ob.incidentId} (${sanitize((err as Error).message, 120)})`, 'error');
     }
   }
 
@@ -457,21 +585,24 @@ export class PagingController implements PagingCommands {
       ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}),
     });
     this.inflight.delete(id);
-    // Stopped (or the incident changed) mid-attempt: nothing is recorded, the message stays
-    // pending in the journal and is sent again by the next start.
-    if (signal.aborted || !this.running || this.folder?.state.incidentId !== incidentId) return;
-    const cur = this.folder.state.messages.get(id);
+    // Stopped mid-attempt: nothing is recorded, the message stays pending in the journal and is
+    // sent again by the next start. If the recorder moved to another incident meanwhile, the
+    // result goes to the side sender that now holds this one.
+    if (signal.aborted || !this.running) return;
+    const ob = this.outbox(incidentId);
+    if (!ob) return this.push();
+    const cur = ob.state.messages.get(id);
     if (!cur || (cur.state !== 'pending' && cur.state !== 'retrying')) return this.push();
     const attempt = cur.attempts + 1;
     const common = { target: cur.message.target, role: cur.message.role, channel: cur.message.channel, severity: cur.message.severity, messageId: id, dedupKey: cur.message.dedupKey, attempt, endpoint: displayWebhook(endpoint.webhook) };
     if (res.kind === 'accepted') {
-      this.record({ ...common, event: 'delivered', state: 'delivered', httpStatus: res.status, reason: `${cur.message.action} delivered: HTTP ${res.status} (attempt ${attempt})` });
+      this.put(ob, { ...common, event: 'delivered', state: 'delivered', httpStatus: res.status, reason: `${cur.message.action} delivered: HTTP ${res.status} (attempt ${attempt})` });
     } else if (res.kind === 'permanent') {
-      this.record({ ...common, event: 'failed', state: 'failed', httpStatus: res.status, error: sanitize(res.error, 200), reason: `${cur.message.action} refused for good: ${sanitize(res.error, 200)} — check the roster's webhook and routing key` });
+      this.put(ob, { ...common, event: 'failed', state: 'failed', httpStatus: res.status, error: sanitize(res.error, 200), reason: `${cur.message.action} refused for good: ${sanitize(res.error, 200)} — check the roster's webhook and routing key` });
     } else {
       const wait = backoffMs(attempt, this.config.retry, this.deps.random);
       const next = isoUtc(this.clock.now() + wait);
-      this.record({ ...common, event: 'attempt-failed', state: 'retrying', httpStatus: res.status, error: sanitize(res.error, 200), nextAttemptAt: next, reason: `${cur.message.action} attempt ${attempt} failed: ${sanitize(res.error, 200)}; retrying at ${next}` });
+      this.put(ob, { ...common, event: 'attempt-failed', state: 'retrying', httpStatus: res.status, error: sanitize(res.error, 200), nextAttemptAt: next, reason: `${cur.message.action} attempt ${attempt} failed: ${sanitize(res.error, 200)}; retrying at ${next}` });
     }
     this.sweep();
   }
