@@ -12,7 +12,7 @@ import { bindPagingCommands, PAGING_ACTIONS } from './app/pagingActions.js';
 import { attachReporting, createReportingServices, REPORTING_ACTIONS } from './app/reportingActions.js';
 import { CockpitRuntime } from './app/runtime.js';
 import { TIMELINE_ACTIONS } from './app/timelineActions.js';
-import { exampleIntegrityChecks } from './integrity/config.js';
+import { IntegrityConfigError, loadIntegrityChecks, type IntegrityCheck } from './integrity/config.js';
 import { PagingController } from './paging/controller.js';
 import { loadPagingConfig, loadRoster, type PagingFlags } from './paging/config.js';
 import { SourceScheduler } from './app/scheduler.js';
@@ -83,6 +83,16 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     throw err;
   }
   const { feeds, clock, sim } = opened;
+  let integrityChecks: IntegrityCheck[];
+  try {
+    integrityChecks = loadIntegrityChecks(loaded.config.integrityChecksFile);
+  } catch (err) {
+    if (err instanceof IntegrityConfigError) {
+      io.stderr.write(`lsos-cockpit: integrity checks refused: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   const operator = safeUser();
   const color = colorAllowed(io.env);
   const store = createCockpitStore({
@@ -114,7 +124,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   }
   // Reporting and database steps (completeness, integrity checks) read the live primary.
   const reporting = loaded.config.sources.database
-    ? createReportingServices({ databaseUrl: loaded.config.sources.database.url, statementTimeoutMs: loaded.config.statementTimeoutMs, checks: exampleIntegrityChecks(), recorder })
+    ? createReportingServices({ databaseUrl: loaded.config.sources.database.url, statementTimeoutMs: loaded.config.statementTimeoutMs, checks: integrityChecks, recorder })
     : null;
   if (reporting) attachReporting(store, reporting);
   if (mitigation) {

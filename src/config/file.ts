@@ -34,6 +34,7 @@ export interface FileLayer {
   failureClasses?: V<FailureClassRule[]>;
   tasks: Record<string, V<TaskConfig>>;
   stateDir?: V<string>;
+  integrityChecks?: V<string>;
   pollIntervalMs: Partial<Record<SourceName, V<number>>>;
   statementTimeoutMs?: V<number>;
 }
@@ -72,7 +73,7 @@ export const THRESHOLD_SPECS: Record<string, ThresholdSpec> = {
 };
 
 // `paging` is read by src/paging/config.ts (its own section, same file).
-const TOP_KEYS = ['sources', 'queues', 'thresholds', 'failureClasses', 'tasks', 'stateDir', 'pollIntervalMs', 'statementTimeoutMs', 'paging'] as const;
+const TOP_KEYS = ['sources', 'queues', 'thresholds', 'failureClasses', 'tasks', 'stateDir', 'pollIntervalMs', 'statementTimeoutMs', 'paging', 'integrityChecks'] as const;
 const SOURCE_KEYS = ['redis', 'amqp', 'database', 'replicas', 'api', 'controlFlags'] as const;
 const THRESHOLD_KEYS = [...Object.keys(THRESHOLD_SPECS).filter((k) => !k.startsWith('freshness.')), 'freshness'];
 
@@ -376,6 +377,12 @@ export function readConfigText(text: string, file: string): { layer: FileLayer; 
       case 'thresholds': readThresholds(w, e.value, e.keyNode, layer); break;
       case 'failureClasses': readFailureClasses(w, e.value, e.keyNode, layer); break;
       case 'tasks': readTasks(w, e.value, e.keyNode, layer); break;
+      case 'integrityChecks': {
+        // A YAML file of read-only checks (src/integrity/config.ts), relative to this file.
+        const v = w.string(e.value, 'integrityChecks', e.keyNode);
+        if (v) layer.integrityChecks = v;
+        break;
+      }
       case 'stateDir': {
         const v = w.string(e.value, 'stateDir', e.keyNode);
         if (v) layer.stateDir = v;

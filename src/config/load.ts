@@ -182,6 +182,12 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     provenance.stateDir = DEFAULT;
   }
 
+  let integrityChecksFile: string | null = null;
+  if (layer.integrityChecks) {
+    integrityChecksFile = resolve(dirname(file), layer.integrityChecks.value);
+    provenance.integrityChecks = layer.integrityChecks.origin;
+  }
+
   const pollIntervalMs = { ...DEFAULT_POLL_INTERVAL_MS };
   for (const s of SOURCE_NAMES) {
     const v = layer.pollIntervalMs[s];
@@ -210,6 +216,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     failureClasses: failureClasses.value,
     tasks,
     stateDir,
+    integrityChecksFile,
     pollIntervalMs,
     statementTimeoutMs,
   };

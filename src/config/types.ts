@@ -89,6 +89,8 @@ export interface CockpitConfig {
   tasks: Record<string, TaskConfig>;
   /** Where incident journals live. */
   stateDir: string;
+  /** The integrity checks file (runbook 6.4), null: the built-in examples. */
+  integrityChecksFile: string | null;
   pollIntervalMs: Record<SourceName, number>;
   /** PostgreSQL statement timeout of every cockpit session. */
   statementTimeoutMs: number;

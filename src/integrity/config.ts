@@ -19,6 +19,7 @@
 //
 // A check runs as one statement on a read-only session with a statement timeout; `min`/`max`
 // may be combined (a range); `equals` takes a number or a string.
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
 export type Expectation =
@@ -262,4 +263,19 @@ export function describeExpectation(c: IntegrityCheck): string {
     case 'columnsEqual':
       return `${e.columns.join(' = ')} in every row`;
   }
+}
+
+/**
+ * The configured checks (`integrityChecks:` in the config file), else the built-in examples.
+ * A file that is missing or invalid is refused with every problem: the operator asked for it.
+ */
+export function loadIntegrityChecks(file: string | null): IntegrityCheck[] {
+  if (file === null) return exampleIntegrityChecks();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new IntegrityConfigError([`cannot read it: ${e instanceof Error ? e.message : String(e)}`], file);
+  }
+  return parseIntegrityChecks(text, file);
 }

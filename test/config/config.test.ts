@@ -354,7 +354,7 @@ describe('validation names the origin of every problem', () => {
       `${where(file, text, 'cosmic')}: failureClasses[0].class: must be one of transient, validation, provider, parser (a name no rule matches is unclassified), got "cosmic"`,
       `${where(file, text, '"yes"')}: tasks.crawl.fetch_page.idempotent: expected true or false, got string "yes"`,
       `${where(file, text, '10', 'redis: 10')}: pollIntervalMs.redis: must be at least 100, got 10`,
-      `${where(file, text, 'statementTimeout:')}: statementTimeout: unknown key "statementTimeout" (expected one of: sources, queues, thresholds, failureClasses, tasks, stateDir, pollIntervalMs, statementTimeoutMs, paging)`,
+      `${where(file, text, 'statementTimeout:')}: statementTimeout: unknown key "statementTimeout" (expected one of: sources, queues, thresholds, failureClasses, tasks, stateDir, pollIntervalMs, statementTimeoutMs, paging, integrityChecks)`,
       `${where(file, text, 'redis://h/notanumber')}: sources.redis.url: the path of a Redis URL is the database number, got "redis://h/notanumber"`,
       `${where(file, text, 'mysql://')}: sources.database.url: expected a postgres:// or postgresql:// URL, got "mysql://root:***@db/lsos"`,
       `${where(file, text, 'ftp://api')}: sources.api.url: expected a http:// or https:// URL, got "ftp://api"`,
@@ -506,5 +506,22 @@ describe("the Redis of LSOS's control flags", () => {
   });
   it('unset: none (mitigations then use the Redis broker, db 0)', () => {
     expect(load({}).config.sources.controlFlags).toBeNull();
+  });
+});
+
+describe('the integrity checks file (runbook 6.4)', () => {
+  it('integrityChecks: a file relative to the config file; unset: the built-in examples', async () => {
+    const { loadIntegrityChecks, exampleIntegrityChecks, IntegrityConfigError } = await import('../../src/integrity/config.js');
+    const file = writeConfig('integrityChecks: checks.yaml\n');
+    const checksFile = join(file, '..', 'checks.yaml');
+    writeFileSync(checksFile, '- name: orphan-rank-results\n  description: rank results of a campaign that does not exist\n  sql: SELECT count(*) FROM rank_results r LEFT JOIN campaigns c ON c.id = r.campaign_id WHERE c.id IS NULL\n  expect: { equals: 0 }\n');
+    const loaded = load({ argv: ['--config', file] });
+    expect(loaded.config.integrityChecksFile).toBe(checksFile);
+    const checks = loadIntegrityChecks(loaded.config.integrityChecksFile);
+    expect(checks.map((c) => c.name)).toEqual(['orphan-rank-results']);
+    expect(loadIntegrityChecks(load({}).config.integrityChecksFile).map((c) => c.name)).toEqual(exampleIntegrityChecks().map((c) => c.name));
+    writeFileSync(checksFile, '- name: broken\n  expect: { equals: 0 }\n');
+    expect(() => loadIntegrityChecks(checksFile)).toThrow(IntegrityConfigError);
+    expect(() => loadIntegrityChecks(join(root, 'missing.yaml'))).toThrow(/cannot read it/);
   });
 });
