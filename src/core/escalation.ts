@@ -83,13 +83,21 @@ function suggestion(severity: Severity, reason: string, modules: string[]): Seve
   return { severity, reason, page: whoToPage(severity, uniq), ticket: ESCALATION_MATRIX[severity].ticket, modules: uniq };
 }
 
-/** Modules whose queues hold work that no online worker consumes. */
+/**
+ * Modules whose queues hold work that no online worker consumes. The broker's consumer count
+ * decides where it is known (RabbitMQ); else the workers' queue lists, but only workers whose
+ * queues are known count (Celery events do not say which queues a worker consumes: an empty
+ * list means unknown, not "none").
+ */
 export function unavailableModules(snap: Snapshot): string[] {
   const out: string[] = [];
+  const knownWorkers = snap.workers.filter((w) => w.queues.length > 0);
   for (const q of snap.queues) {
-    const consumers = snap.workers.filter((w) => w.online && w.queues.includes(q.name)).length;
-    const knownDead = q.consumers === 0 || (snap.workers.length > 0 && consumers === 0);
-    if (knownDead && q.depth > 0) out.push(moduleOfQueue(q.name));
+    if (q.depth <= 0) continue;
+    let dead: boolean;
+    if (q.consumers !== null) dead = q.consumers === 0;
+    else dead = knownWorkers.length > 0 && !knownWorkers.some((w) => w.online && w.queues.includes(q.name));
+    if (dead) out.push(moduleOfQueue(q.name));
   }
   return [...new Set(out)];
 }

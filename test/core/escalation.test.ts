@@ -28,7 +28,7 @@ describe('escalation matrix suggestion', () => {
   });
   it('SEV-2 for a major module unavailable: pages primary on-call and the module owner', () => {
     const s = snap({
-      queues: [queue('reviews', { depth: 40 })],
+      queues: [queue('reviews', { depth: 40, consumers: null })],
       workers: [
         { hostname: 'w1', queues: ['crawl'], concurrency: 4, active: 0, lastHeartbeatAt: 1, online: true, offlineSince: null },
         { hostname: 'w2', queues: ['reviews'], concurrency: 4, active: 0, lastHeartbeatAt: 1, online: false, offlineSince: 1 },
@@ -57,5 +57,21 @@ describe('escalation matrix suggestion', () => {
   it('orders severities and resolves module owners', () => {
     expect(compareSeverity('SEV-1', 'SEV-3')).toBeLessThan(0);
     expect(whoToPage('SEV-2', ['rank', 'database'])).toEqual(['primary on-call', 'rank owner', 'database owner']);
+  });
+});
+
+describe('a module is unavailable only when that is known', () => {
+  const worker = (queues: string[], online = true) => ({ hostname: `w-${queues.join('-') || 'unknown'}`, queues, concurrency: 4, active: 0, lastHeartbeatAt: 1, online, offlineSince: online ? null : 1 });
+  it('workers seen only through events (queues unknown) do not make every busy queue "unavailable"', () => {
+    const s = snap({ queues: [queue('crawl', { depth: 500, consumers: null })], workers: [worker([])] });
+    expect(suggest(s).severity).toBeNull();
+  });
+  it("the broker's consumer count decides where it is known", () => {
+    expect(suggest(snap({ queues: [queue('crawl', { depth: 500, consumers: 0 })], workers: [worker([])] })).severity).toBe('SEV-2');
+    expect(suggest(snap({ queues: [queue('crawl', { depth: 500, consumers: 3 })], workers: [worker(['reviews'])] })).severity).toBeNull();
+  });
+  it('else the known workers: none online for the queue is unavailable', () => {
+    const s = snap({ queues: [queue('crawl', { depth: 500, consumers: null })], workers: [worker(['crawl'], false), worker(['rank'])] });
+    expect(suggest(s).reason).toContain('crawl unavailable');
   });
 });
