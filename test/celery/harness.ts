@@ -5,7 +5,7 @@
 // Broker-neutral parts (workers, publishing, requireServer, TcpProxy) serve the RabbitMQ suites
 // too: pass `brokerUrl: 'amqp://guest:guest@127.0.0.1:5672//'` and a unique `queuePrefix`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -420,4 +420,41 @@ export async function run(
     });
     child.stdin.end(o.input ?? '');
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the worker says about itself (test/celery/lsos_probe.py, `celery inspect stats`)
+
+/** One task run as lsos_probe.py records it (LSOS_PROBE_FILE): its id, lineage and lsos_* headers. */
+export interface ProbeRecord {
+  id: string;
+  task: string;
+  root_id: string | null;
+  parent_id: string | null;
+  retries: number;
+  queue: string;
+  hostname: string;
+  headers: Record<string, unknown>;
+}
+
+/** Every task run recorded in the probe file so far (none while it does not exist). */
+export function readProbe(file: string): ProbeRecord[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as ProbeRecord);
+}
+
+export interface PoolStats {
+  pool: { processes: number[]; 'max-concurrency': number };
+}
+
+/** Celery's own `celery inspect stats` for one worker: the truth for its pool size. */
+export async function celeryInspectStats(env: CeleryEnvOptions, hostname: string): Promise<PoolStats> {
+  const out = await run(PYTHON, ['-m', 'celery', '-A', 'lsos_app', 'inspect', 'stats', '-d', hostname, '-j', '-t', '3'], { cwd: CELERY_DIR, env: celeryEnv(env), timeoutMs: 30_000 });
+  const parsed = JSON.parse(out.stdout.slice(out.stdout.indexOf('{'))) as Record<string, PoolStats>;
+  const stats = parsed[hostname];
+  if (!stats) throw new Error(`celery inspect stats: no reply from ${hostname}`);
+  return stats;
 }

@@ -2,11 +2,11 @@
 // remote control changes what the worker really does (Celery's own `inspect stats`, the list
 // depths), our publisher's tasks run, and a replayed dead letter runs with its original id and
 // lineage plus the replay headers. The worker loads lsos_probe.py, which records every task run.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CELERY_DIR, CeleryWorker, celeryAvailable, celeryEnv, PYTHON, publishTasks, requireServer, run, runId, sleep, until } from '../celery/harness.js';
+import { CeleryWorker, celeryAvailable, celeryInspectStats, publishTasks, readProbe, requireServer, run, runId, sleep, until, type ProbeRecord } from '../celery/harness.js';
 import { AmqpRemoteControl } from '../../src/celery/amqpControl.js';
 import { AmqpTaskPublisher, QueueNotFoundError } from '../../src/celery/amqpPublisher.js';
 import { AmqpDeadLetterReplayer } from '../../src/celery/amqpReplay.js';
@@ -23,16 +23,6 @@ async function ready(queue: string): Promise<number> {
   return (await queueTruth(VHOST)).get(queue)?.ready ?? -1;
 }
 
-interface ProbeRecord {
-  id: string;
-  task: string;
-  root_id: string | null;
-  parent_id: string | null;
-  retries: number;
-  queue: string;
-  hostname: string;
-  headers: Record<string, unknown>;
-}
 
 describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lsos-celery-amqp-'));
@@ -43,21 +33,9 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
   let control: AmqpRemoteControl;
   let publisher: AmqpTaskPublisher;
 
-  const probe = (): ProbeRecord[] =>
-    existsSync(probeFile)
-      ? readFileSync(probeFile, 'utf8')
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .map((l) => JSON.parse(l) as ProbeRecord)
-      : [];
+  const probe = () => readProbe(probeFile);
 
-  /** Celery's own `celery inspect stats` for this worker (the truth for the pool size). */
-  async function celeryInspectStats(): Promise<{ pool: { processes: number[]; 'max-concurrency': number } }> {
-    const out = await run(PYTHON, ['-m', 'celery', '-A', 'lsos_app', 'inspect', 'stats', '-d', worker.hostname, '-j', '-t', '3'], { cwd: CELERY_DIR, env: celeryEnv(env), timeoutMs: 30_000 });
-    const start = out.stdout.indexOf('{');
-    const parsed = JSON.parse(out.stdout.slice(start)) as Record<string, { pool: { processes: number[]; 'max-concurrency': number } }>;
-    return parsed[worker.hostname] as { pool: { processes: number[]; 'max-concurrency': number } };
-  }
+  const inspectStats = () => celeryInspectStats(env, worker.hostname);
 
   beforeAll(async () => {
     await createVhost(VHOST);
@@ -87,12 +65,12 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
   });
 
   it('pool_shrink / pool_grow change the real pool, as Celery inspect stats reports', async () => {
-    const before = await celeryInspectStats();
+    const before = await inspectStats();
     expect(before.pool.processes.length).toBe(2);
     const shrink = await control.call('pool_shrink', { n: 1 }, { destination: [worker.hostname], timeoutMs: 3000 });
     expect(shrink.map((r) => [r.worker, r.ok, r.detail])).toEqual([[worker.hostname, true, 'pool will shrink']]);
     const after = await until(async () => {
-      const s = await celeryInspectStats();
+      const s = await inspectStats();
       return s.pool.processes.length === 1 ? s : null;
     }, 15_000, 500);
     expect(after?.pool.processes.length).toBe(1);
@@ -101,7 +79,7 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
     expect(((ours[0]?.raw as { pool: { processes: number[] } }).pool.processes)).toEqual(after?.pool.processes);
     const grow = await control.call('pool_grow', { n: 1 }, { destination: [worker.hostname], timeoutMs: 3000 });
     expect(grow.map((r) => [r.worker, r.ok, r.detail])).toEqual([[worker.hostname, true, 'pool will grow']]);
-    const grown = await until(async () => ((await celeryInspectStats()).pool.processes.length === 2 ? true : null), 15_000, 500);
+    const grown = await until(async () => ((await inspectStats()).pool.processes.length === 2 ? true : null), 15_000, 500);
     expect(grown).toBe(true);
   }, 90_000);
 
