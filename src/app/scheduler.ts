@@ -19,7 +19,6 @@ export interface SchedulerOptions {
 
 export class SourceScheduler {
   private timer: NodeJS.Timeout | null = null;
-  private running = false;
   private stopped = true;
   private failures = 0;
   private inFlight: Promise<void> | null = null;
@@ -76,9 +75,8 @@ export class SourceScheduler {
     this.timer.unref?.();
   }
 
+  /** Only called through tick(), which never lets two run at once. */
   private async readOnce(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
     const controller = new AbortController();
     this.controller = controller;
     const timeout = this.opts.timeoutMs
@@ -97,7 +95,6 @@ export class SourceScheduler {
       this.store.getState().sourceFailed(this.source.name, sanitize(message, 200), this.opts.clock.now());
     } finally {
       if (timeout) clearTimeout(timeout);
-      this.running = false;
       this.controller = null;
       this.opts.onSettled?.(ok);
     }
