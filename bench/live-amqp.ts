@@ -8,7 +8,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import { RabbitMqSource, type RabbitMqSourceOptions } from '../src/adapters/amqp/index.js';
+import { RabbitMqSource, type RabbitMqSourceOptions } from '../src/sources/amqp/index.js';
 
 const run = promisify(execFile);
 const HOST = process.env.LSOS_BENCH_AMQP_HOST ?? '127.0.0.1';

@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { RedisCelerySource } from '../src/adapters/redis/index.js';
+import { RedisCelerySource } from '../src/sources/redis/index.js';
 import { EventAggregator, type CeleryEvent } from '../src/core/celeryEvents.js';
 
 const QUEUES = 200;

@@ -2,10 +2,10 @@
 // of a full redraw, and render time per frame, on a 120x40 terminal. Ink must be imported after
 // CI is unset (it writes nothing until exit under CI), so bench/run.ts loads this file lazily.
 import { PassThrough, Writable } from 'node:stream';
-import { createCockpitStore } from '../src/app/store.js';
-import type { CockpitCommands } from '../src/app/commands.js';
-import { LsosSimulation, loadScenario } from '../src/sim/index.js';
-import { mountCockpit } from '../src/terminal/mount.js';
+import { createCockpitStore } from '../src/ui/state/store.js';
+import type { CockpitCommands } from '../src/ui/registry/commands.js';
+import { LsosSimulation, loadScenario } from '../src/sources/sim/index.js';
+import { mountCockpit } from '../src/ui/terminal/mount.js';
 
 class CountingTty extends Writable {
   bytes = 0;

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
-import { buildTask, toAmqpMessage, toRedisEnvelope } from '../src/celery/message.js';
-import { AmqpDeadLetterReplayer } from '../src/celery/amqpReplay.js';
-import { RedisDeadLetterReplayer } from '../src/celery/redisReplay.js';
-import type { DeadLetterReplayer, ReplayRequest } from '../src/celery/types.js';
+import { buildTask, toAmqpMessage, toRedisEnvelope } from '../src/control/celery/message.js';
+import { AmqpDeadLetterReplayer } from '../src/control/celery/amqpReplay.js';
+import { RedisDeadLetterReplayer } from '../src/control/celery/redisReplay.js';
+import type { DeadLetterReplayer, ReplayRequest } from '../src/control/celery/types.js';
 
 const N = 2000;
 const PACED = 400;

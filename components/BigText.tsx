@@ -1,7 +1,7 @@
 // Block letters for the war-room banner: "SEV-1" readable from the back of the room.
 import React, { memo } from 'react';
 import { Box, Text } from 'ink';
-import type { ToneStyle } from '../src/app/theme.js';
+import type { ToneStyle } from '../src/ui/state/theme.js';
 
 // 5 rows, 5 columns per glyph; '#' is a filled cell.
 const FONT: Record<string, readonly string[]> = {

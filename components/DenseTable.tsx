@@ -3,7 +3,7 @@
 // rows rendered (the window follows the selection).
 import React, { memo, useRef, type ReactNode } from 'react';
 import { Box, Text } from 'ink';
-import type { Theme, Tone, ToneStyle } from '../src/app/theme.js';
+import type { Theme, Tone, ToneStyle } from '../src/ui/state/theme.js';
 import { padTo } from './format.js';
 
 export interface Column<R> {

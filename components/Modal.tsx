@@ -2,7 +2,7 @@
 // panels underneath do not show through.
 import React, { type ReactNode } from 'react';
 import { Box, Text } from 'ink';
-import { borderChars, type Theme } from '../src/app/theme.js';
+import { borderChars, type Theme } from '../src/ui/state/theme.js';
 
 export interface ModalProps {
   title: string;

@@ -4,7 +4,7 @@
 import React, { memo, type ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import stringWidth from 'string-width';
-import { borderChars, type Theme } from '../src/app/theme.js';
+import { borderChars, type Theme } from '../src/ui/state/theme.js';
 import { fitWidth } from './format.js';
 
 export interface PanelFrameProps {

@@ -3,9 +3,9 @@
 import React, { memo } from 'react';
 import { Box, Text } from 'ink';
 import { useStore } from 'zustand';
-import { panelSourceProblem } from '../src/app/selectors.js';
-import type { CockpitStore, PanelId } from '../src/app/store.js';
-import type { Theme } from '../src/app/theme.js';
+import { panelSourceProblem } from '../src/ui/state/selectors.js';
+import type { CockpitStore, PanelId } from '../src/ui/state/store.js';
+import type { Theme } from '../src/ui/state/theme.js';
 import { sanitize } from '../src/core/sanitize.js';
 import { Age } from './clock.js';
 import { utcClock } from './format.js';

@@ -1,7 +1,7 @@
 // A trend in one line of text. Unicode eighth-blocks, or `_.-~^` on ASCII-only terminals.
 import React, { memo } from 'react';
 import { Text } from 'ink';
-import type { ToneStyle } from '../src/app/theme.js';
+import type { ToneStyle } from '../src/ui/state/theme.js';
 
 const UNICODE = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 const ASCII = ['_', '.', '-', '~', '^'];

@@ -3,7 +3,7 @@ import React, { memo } from 'react';
 import { Text } from 'ink';
 import type { SourceStatus } from '../src/core/snapshot.js';
 import { sanitize } from '../src/core/sanitize.js';
-import type { Theme, Tone } from '../src/app/theme.js';
+import type { Theme, Tone } from '../src/ui/state/theme.js';
 import { Age } from './clock.js';
 import { utcClock } from './format.js';
 

@@ -3,7 +3,7 @@
 import React from 'react';
 import { Text } from 'ink';
 import stringWidth from 'string-width';
-import type { Theme } from '../src/app/theme.js';
+import type { Theme } from '../src/ui/state/theme.js';
 
 /** The end of `value` that fits `room` cells (where the typing is), and whether it was cut. */
 export function tailToFit(value: string, room: number): { text: string; cut: boolean } {

@@ -7,7 +7,7 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { systemClock, type Clock } from '../src/core/source.js';
 import { formatDuration } from './format.js';
-import type { ToneStyle } from '../src/app/theme.js';
+import type { ToneStyle } from '../src/ui/state/theme.js';
 
 interface ClockState {
   /** The cockpit's clock (the simulation's in simulation mode). */

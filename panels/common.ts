@@ -1,8 +1,8 @@
 // What every panel gets from the Cockpit, and the per-panel UI slices they all read.
 import { useStore } from 'zustand';
-import { selectedIndex, rowCount } from '../src/app/selectors.js';
-import type { CockpitStore, PanelId } from '../src/app/store.js';
-import type { Theme } from '../src/app/theme.js';
+import { selectedIndex, rowCount } from '../src/ui/state/selectors.js';
+import type { CockpitStore, PanelId } from '../src/ui/state/store.js';
+import type { Theme } from '../src/ui/state/theme.js';
 
 export interface PanelProps {
   store: CockpitStore;

@@ -1,5 +1,5 @@
 // Where the panels go for a terminal size. Pure, so tests and the page keys can use it.
-import type { PanelId } from '../src/app/store.js';
+import type { PanelId } from '../src/ui/state/store.js';
 
 export interface Size {
   columns: number;

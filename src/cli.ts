@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // lsos-cockpit: the entry point. Subcommands for scripts, else the interactive cockpit.
 import { readFileSync } from 'node:fs';
-import { parseCockpitFlags, USAGE, UsageError } from './cliArgs.js';
-import { runIncidents } from './commands/incidents.js';
-import { runPirExport } from './commands/pir.js';
+import { parseCockpitFlags, USAGE, UsageError } from './cli/args.js';
+import { runIncidents } from './cli/incidents.js';
+import { runPirExport } from './cli/pir.js';
 import { CONFIG_FLAGS_USAGE, ConfigError, ConfigFlagError, loadConfig, parseConfigFlags, redactSecrets } from './config/index.js';
-import { parsePagingFlags } from './paging/config.js';
-import { listScenarios } from './sim/index.js';
+import { parsePagingFlags } from './control/paging/config.js';
+import { listScenarios } from './sources/sim/index.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,16 +19,16 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'pir') return runPirExport(rest, io);
   if (cmd === 'incidents') return runIncidents(rest, io);
   if (cmd === 'act') {
-    const { runAct } = await import('./commands/act.js');
+    const { runAct } = await import('./cli/act.js');
     return runAct(rest, io);
   }
   if (cmd === 'audit') {
-    const { runAudit } = await import('./commands/audit.js');
+    const { runAudit } = await import('./cli/audit.js');
     return runAudit(rest, io);
   }
   if (cmd === 'check') {
-    const { runCheck } = await import('./commands/check.js');
-    const { brokerFactories } = await import('./adapters/liveSources.js');
+    const { runCheck } = await import('./cli/check.js');
+    const { brokerFactories } = await import('./sources/liveSources.js');
     return runCheck(rest, { ...io, cwd: process.cwd() }, { factories: brokerFactories() });
   }
   let flags;
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const { runCockpit } = await import('./main.js');
+  const { runCockpit } = await import('./runtime/main.js');
   return runCockpit(flags, loaded, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }, pagingFlags);
 }
 

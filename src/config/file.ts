@@ -72,7 +72,7 @@ export const THRESHOLD_SPECS: Record<string, ThresholdSpec> = {
   backupMaxAge: { kind: 'duration', min: 0, exclusiveMin: true },
 };
 
-// `paging` is read by src/paging/config.ts (its own section, same file).
+// `paging` is read by src/control/paging/config.ts (its own section, same file).
 const TOP_KEYS = ['sources', 'queues', 'thresholds', 'failureClasses', 'tasks', 'stateDir', 'pollIntervalMs', 'statementTimeoutMs', 'paging', 'integrityChecks'] as const;
 const SOURCE_KEYS = ['redis', 'amqp', 'database', 'replicas', 'api', 'controlFlags'] as const;
 const THRESHOLD_KEYS = [...Object.keys(THRESHOLD_SPECS).filter((k) => !k.startsWith('freshness.')), 'freshness'];
@@ -378,7 +378,7 @@ export function readConfigText(text: string, file: string): { layer: FileLayer; 
       case 'failureClasses': readFailureClasses(w, e.value, e.keyNode, layer); break;
       case 'tasks': readTasks(w, e.value, e.keyNode, layer); break;
       case 'integrityChecks': {
-        // A YAML file of read-only checks (src/integrity/config.ts), relative to this file.
+        // A YAML file of read-only checks (src/control/integrity/config.ts), relative to this file.
         const v = w.string(e.value, 'integrityChecks', e.keyNode);
         if (v) layer.integrityChecks = v;
         break;

@@ -11,7 +11,7 @@ export interface ConfigFlags {
   apiUrl?: string;
   /** The Redis of LSOS's control flags (an LSOS on RabbitMQ keeps them on a Redis of its own). */
   flagsRedisUrl?: string;
-  /** The cockpit's own `--state-dir` (parsed by src/cliArgs.ts), passed in for precedence. */
+  /** The cockpit's own `--state-dir` (parsed by src/cli/args.ts), passed in for precedence. */
   stateDir?: string;
 }
 

@@ -1,7 +1,7 @@
 // From a configuration to the live sources: which are configured, how they are described (with
 // passwords masked), and the Source objects themselves.
-import { ApiHealthSource, API_TIMEOUT_MS } from '../adapters/http/apiHealth.js';
-import { PostgresSource } from '../adapters/postgres/source.js';
+import { ApiHealthSource, API_TIMEOUT_MS } from '../sources/http/apiHealth.js';
+import { PostgresSource } from '../sources/postgres/source.js';
 import type { CheckArea, ChecklistThresholds } from '../core/checklist.js';
 import type { Source, SnapshotPatch } from '../core/source.js';
 import { maskUrl } from './maskUrl.js';

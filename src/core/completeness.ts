@@ -1,7 +1,7 @@
 // Data completeness of a report month (runbook 4 step 1; contract section 7): a campaign's month
 // is complete when every day of it has rank results and crawled pages. A gap older than the
 // providers' history window (30 days) cannot be backfilled: it is irrecoverable, and its owner is
-// told (runbook 4 step 5). Pure: the figures come from src/adapters/postgres/completeness.ts.
+// told (runbook 4 step 5). Pure: the figures come from src/sources/postgres/completeness.ts.
 import type { EpochMs } from './snapshot.js';
 
 export const DEFAULT_HISTORY_DAYS = 30;

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAct } from '../../src/commands/act.js';
+import { runAct } from '../../src/cli/act.js';
 import { readJournalFile } from '../../src/journal/journal.js';
 import { incidentIds, journalPath } from '../../src/journal/store.js';
-import type { Identity } from '../../src/roles/roles.js';
+import type { Identity } from '../../src/control/roles/roles.js';
 import { PrivateRedis, freePort, publishTasks, requireServer, run, celeryAvailable } from '../celery/harness.js';
 
 const ADMIN = 'postgres://postgres@127.0.0.1:5432/test';

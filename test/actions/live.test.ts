@@ -7,11 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MitigationController } from '../../src/actions/controller.js';
-import type { Actor } from '../../src/actions/execute.js';
-import { LiveBackend } from '../../src/actions/liveBackend.js';
-import { RedisRemoteControl } from '../../src/celery/redisControl.js';
-import { RedisTaskPublisher } from '../../src/celery/redisPublisher.js';
+import { MitigationController } from '../../src/control/mitigations/controller.js';
+import type { Actor } from '../../src/control/mitigations/execute.js';
+import { LiveBackend } from '../../src/control/mitigations/liveBackend.js';
+import { RedisRemoteControl } from '../../src/control/celery/redisControl.js';
+import { RedisTaskPublisher } from '../../src/control/celery/redisPublisher.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { CELERY_DIR, CeleryWorker, PYTHON, PrivateRedis, celeryAvailable, celeryEnv, freePort, requireServer, run, runId, until } from '../celery/harness.js';
 

@@ -1,17 +1,17 @@
 // Pure parts: parameter parsing at the edge, placeholder filling for the replicas command, the
 // preflight order, the audit chain, and previews of the publishing actions (on the simulation).
 import { describe, expect, it } from 'vitest';
-import { auditHash, GENESIS_HASH, verifyAuditChain, type AuditRecord, type AuditRow } from '../../src/audit/chain.js';
-import { findMitigation, MITIGATIONS } from '../../src/actions/catalog.js';
-import type { FlagState, MitigationBackend } from '../../src/actions/backend.js';
-import { fillArgv } from '../../src/actions/commandRunner.js';
-import { driftOf, foldInForce } from '../../src/actions/inForce.js';
-import { attachStepServices } from '../../src/actions/stepServices.js';
+import { auditHash, GENESIS_HASH, verifyAuditChain, type AuditRecord, type AuditRow } from '../../src/control/audit/chain.js';
+import { findMitigation, MITIGATIONS } from '../../src/control/mitigations/catalog.js';
+import type { FlagState, MitigationBackend } from '../../src/control/mitigations/backend.js';
+import { fillArgv } from '../../src/control/mitigations/commandRunner.js';
+import { driftOf, foldInForce } from '../../src/control/mitigations/inForce.js';
+import { attachStepServices } from '../../src/control/mitigations/stepServices.js';
 import type { TimelineEntry } from '../../src/core/timeline.js';
-import { idempotencyCheck, preflight, type Actor } from '../../src/actions/execute.js';
-import { formatParamLine, parseParamLine, ParamError } from '../../src/actions/params.js';
-import { SimulationBackend } from '../../src/actions/simBackend.js';
-import { LsosSimulation, loadScenario } from '../../src/sim/index.js';
+import { idempotencyCheck, preflight, type Actor } from '../../src/control/mitigations/execute.js';
+import { formatParamLine, parseParamLine, ParamError } from '../../src/control/mitigations/params.js';
+import { SimulationBackend } from '../../src/control/mitigations/simBackend.js';
+import { LsosSimulation, loadScenario } from '../../src/sources/sim/index.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const op: Actor = { operator: 'bob', role: 'operator', roleSource: 'test', readonly: false, readonlyReason: null };

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { permissionProblems, resolveRole, type Identity } from '../../src/roles/roles.js';
+import { permissionProblems, resolveRole, type Identity } from '../../src/control/roles/roles.js';
 
 const ALICE: Identity = { username: 'alice', uid: 42_001, gid: 42_001, groups: [42_001, 42_100] };
 const isRoot = process.getuid?.() === 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SourceScheduler } from '../../src/app/scheduler.js';
-import { createCockpitStore } from '../../src/app/store.js';
+import { SourceScheduler } from '../../src/runtime/scheduler.js';
+import { createCockpitStore } from '../../src/ui/state/store.js';
 import type { Source, SnapshotPatch } from '../../src/core/source.js';
 
 /** An in-memory source whose answers the test controls (a unit test of the scheduler's logic). */

@@ -511,7 +511,7 @@ describe("the Redis of LSOS's control flags", () => {
 
 describe('the integrity checks file (runbook 6.4)', () => {
   it('integrityChecks: a file relative to the config file; unset: the built-in examples', async () => {
-    const { loadIntegrityChecks, exampleIntegrityChecks, IntegrityConfigError } = await import('../../src/integrity/config.js');
+    const { loadIntegrityChecks, exampleIntegrityChecks, IntegrityConfigError } = await import('../../src/control/integrity/config.js');
     const file = writeConfig('integrityChecks: checks.yaml\n');
     const checksFile = join(file, '..', 'checks.yaml');
     writeFileSync(checksFile, '- name: orphan-rank-results\n  description: rank results of a campaign that does not exist\n  sql: SELECT count(*) FROM rank_results r LEFT JOIN campaigns c ON c.id = r.campaign_id WHERE c.id IS NULL\n  expect: { equals: 0 }\n');

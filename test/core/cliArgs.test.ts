@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorAllowed, localeIsUtf8, parseCockpitFlags, UsageError } from '../../src/cliArgs.js';
+import { colorAllowed, localeIsUtf8, parseCockpitFlags, UsageError } from '../../src/cli/args.js';
 
 describe('command-line flags', () => {
   it('defaults to the default scenario at real speed', () => {

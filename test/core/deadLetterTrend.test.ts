@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeadLetterTrend } from '../../src/adapters/redis/deadLetterTrend.js';
+import { DeadLetterTrend } from '../../src/sources/redis/deadLetterTrend.js';
 
 const H = 3_600_000;
 const M = 60_000;

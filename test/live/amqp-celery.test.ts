@@ -5,7 +5,7 @@
 // published through real Celery.
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RabbitMqSource, type RabbitQueueSnapshot } from '../../src/adapters/amqp/index.js';
+import { RabbitMqSource, type RabbitQueueSnapshot } from '../../src/sources/amqp/index.js';
 import type { SnapshotPatch } from '../../src/core/source.js';
 import { CeleryWorker, celeryAvailable, publishTasks, requireServer, runId, type CeleryEnvOptions } from '../celery/harness.js';
 import { amqpUrl, createVhost, deleteVhost, queueTruth, rabbitReady, waitFor } from './amqp-support.js';

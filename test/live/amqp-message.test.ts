@@ -1,9 +1,9 @@
 // Pure logic of the RabbitMQ source (no broker): reading task messages, x-death, lag arithmetic,
 // dead-letter rates. The broker-facing behaviour is in amqp-source / amqp-celery.
 import { describe, expect, it } from 'vitest';
-import { DeadLetterRate, RecentDeadLetters, deadLetterDetail } from '../../src/adapters/amqp/deadLetters.js';
-import { LagBook } from '../../src/adapters/amqp/lag.js';
-import { parseSentAt, readTaskMessage, readXDeath, type RawAmqpMessage } from '../../src/adapters/amqp/taskMessage.js';
+import { DeadLetterRate, RecentDeadLetters, deadLetterDetail } from '../../src/sources/amqp/deadLetters.js';
+import { LagBook } from '../../src/sources/amqp/lag.js';
+import { parseSentAt, readTaskMessage, readXDeath, type RawAmqpMessage } from '../../src/sources/amqp/taskMessage.js';
 
 const NOW = 1_795_900_000_000;
 

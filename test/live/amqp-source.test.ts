@@ -4,9 +4,9 @@
 // a proxy that is cut. Celery-driven behaviour (real events, real Reject) is in amqp-celery.
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RabbitMqSource, RabbitMqUnreachableError, type RabbitQueueSnapshot } from '../../src/adapters/amqp/index.js';
-import { SourceScheduler } from '../../src/app/scheduler.js';
-import { createCockpitStore } from '../../src/app/store.js';
+import { RabbitMqSource, RabbitMqUnreachableError, type RabbitQueueSnapshot } from '../../src/sources/amqp/index.js';
+import { SourceScheduler } from '../../src/runtime/scheduler.js';
+import { createCockpitStore } from '../../src/ui/state/store.js';
 import { systemClock } from '../../src/core/source.js';
 import { TcpProxy, amqpUrl, connectionCount, createVhost, deleteVhost, queueTruth, rabbitReady, waitFor } from './amqp-support.js';
 

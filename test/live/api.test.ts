@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiHealthSource, checkApiHealth, healthUrl } from '../../src/adapters/http/index.js';
-import { runCheck, type CheckReport } from '../../src/commands/check.js';
+import { ApiHealthSource, checkApiHealth, healthUrl } from '../../src/sources/http/index.js';
+import { runCheck, type CheckReport } from '../../src/cli/check.js';
 import { loadConfig } from '../../src/config/index.js';
 
 interface Seen {

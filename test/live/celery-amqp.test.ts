@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeleryWorker, celeryAvailable, celeryInspectStats, publishTasks, readProbe, requireServer, run, runId, sleep, until, type ProbeRecord } from '../celery/harness.js';
-import { AmqpRemoteControl } from '../../src/celery/amqpControl.js';
-import { AmqpTaskPublisher, QueueNotFoundError } from '../../src/celery/amqpPublisher.js';
-import { AmqpDeadLetterReplayer } from '../../src/celery/amqpReplay.js';
+import { AmqpRemoteControl } from '../../src/control/celery/amqpControl.js';
+import { AmqpTaskPublisher, QueueNotFoundError } from '../../src/control/celery/amqpPublisher.js';
+import { AmqpDeadLetterReplayer } from '../../src/control/celery/amqpReplay.js';
 import { amqpUrl, connectionCount, createVhost, deleteVhost, queueTruth, rabbitReady } from './amqp-support.js';
 
 const VHOST = `lsos_cw_${runId()}`;

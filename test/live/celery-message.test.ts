@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTask, celeryIso, redisPriorityKey, toAmqpMessage, toRedisEnvelope, validateTaskMessage, InvalidTaskMessageError } from '../../src/celery/message.js';
-import { pyRepr, pyReprArgs } from '../../src/celery/pyrepr.js';
-import { validatePidboxEnvelope } from '../../src/celery/redisControl.js';
-import { buildPidboxRequest, readReplyBody, validateControlArgs } from '../../src/celery/control.js';
-import { deadLetterIdentity, replayHeaders } from '../../src/celery/replay.js';
+import { buildTask, celeryIso, redisPriorityKey, toAmqpMessage, toRedisEnvelope, validateTaskMessage, InvalidTaskMessageError } from '../../src/control/celery/message.js';
+import { pyRepr, pyReprArgs } from '../../src/control/celery/pyrepr.js';
+import { validatePidboxEnvelope } from '../../src/control/celery/redisControl.js';
+import { buildPidboxRequest, readReplyBody, validateControlArgs } from '../../src/control/celery/control.js';
+import { deadLetterIdentity, replayHeaders } from '../../src/control/celery/replay.js';
 
 const CAP = '/work/shared/docs/celery-wire/captures';
 const load = (rel: string): any => JSON.parse(readFileSync(path.join(CAP, rel), 'utf8'));

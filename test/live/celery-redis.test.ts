@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeleryWorker, celeryAvailable, celeryInspectStats, publishTasks, readProbe, redisAvailable, RedisTruth, requireServer, runId, sleep, until, type ProbeRecord } from '../celery/harness.js';
-import { RedisRemoteControl } from '../../src/celery/redisControl.js';
-import { RedisTaskPublisher } from '../../src/celery/redisPublisher.js';
-import { RedisDeadLetterReplayer } from '../../src/celery/redisReplay.js';
+import { RedisRemoteControl } from '../../src/control/celery/redisControl.js';
+import { RedisTaskPublisher } from '../../src/control/celery/redisPublisher.js';
+import { RedisDeadLetterReplayer } from '../../src/control/celery/redisReplay.js';
 
 const URL = 'redis://127.0.0.1:6379/9';
 const prefix = `cw${runId()}_`;

@@ -11,10 +11,10 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, requireServer, runId, TcpProxy } from '../celery/harness.js';
-import { buildTask, toAmqpMessage, toRedisEnvelope } from '../../src/celery/message.js';
-import { AmqpDeadLetterReplayer } from '../../src/celery/amqpReplay.js';
-import { RedisDeadLetterReplayer } from '../../src/celery/redisReplay.js';
-import type { DeadLetterReplayer, ReplayResult } from '../../src/celery/types.js';
+import { buildTask, toAmqpMessage, toRedisEnvelope } from '../../src/control/celery/message.js';
+import { AmqpDeadLetterReplayer } from '../../src/control/celery/amqpReplay.js';
+import { RedisDeadLetterReplayer } from '../../src/control/celery/redisReplay.js';
+import type { DeadLetterReplayer, ReplayResult } from '../../src/control/celery/types.js';
 import { amqpUrl, createVhost, deleteVhost, rabbitReady, RABBIT_PORT } from './amqp-support.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

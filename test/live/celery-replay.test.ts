@@ -8,9 +8,9 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, requireServer, runId } from '../celery/harness.js';
-import { buildTask, toAmqpMessage, toRedisEnvelope } from '../../src/celery/message.js';
-import { AmqpDeadLetterReplayer } from '../../src/celery/amqpReplay.js';
-import { RedisDeadLetterReplayer } from '../../src/celery/redisReplay.js';
+import { buildTask, toAmqpMessage, toRedisEnvelope } from '../../src/control/celery/message.js';
+import { AmqpDeadLetterReplayer } from '../../src/control/celery/amqpReplay.js';
+import { RedisDeadLetterReplayer } from '../../src/control/celery/redisReplay.js';
 import { amqpUrl, createVhost, deleteVhost, rabbitReady } from './amqp-support.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/8';

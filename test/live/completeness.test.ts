@@ -3,13 +3,13 @@
 // marked irrecoverable, thousands of campaigns in one query, and the statement timeout holding.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPLETENESS_SQL, readCompleteness } from '../../src/adapters/postgres/completeness.js';
-import { createReadOnlyPool } from '../../src/adapters/postgres/pool.js';
+import { COMPLETENESS_SQL, readCompleteness } from '../../src/sources/postgres/completeness.js';
+import { createReadOnlyPool } from '../../src/sources/postgres/pool.js';
 import { monthWindow } from '../../src/core/completeness.js';
-import { createDispatcher } from '../../src/app/actions.js';
-import type { CockpitCommands } from '../../src/app/commands.js';
-import { attachReporting, createReportingServices, REPORTING_ACTIONS } from '../../src/app/reportingActions.js';
-import { createCockpitStore } from '../../src/app/store.js';
+import { createDispatcher } from '../../src/ui/registry/registry.js';
+import type { CockpitCommands } from '../../src/ui/registry/commands.js';
+import { attachReporting, createReportingServices, REPORTING_ACTIONS } from '../../src/ui/controllers/reporting.js';
+import { createCockpitStore } from '../../src/ui/state/store.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

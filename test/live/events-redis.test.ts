@@ -3,7 +3,7 @@
 // dead-letter counts, report failure ratio, SERP provider figures, and worker liveness by
 // Celery's own expiry rule after kill -9 and after a warm stop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisCelerySource, type RedisQueueSnapshot } from '../../src/adapters/redis/index.js';
+import { RedisCelerySource, type RedisQueueSnapshot } from '../../src/sources/redis/index.js';
 import { parsePyLiteral } from '../../src/core/celeryEvents.js';
 import { classifyException } from '../../src/core/failureClass.js';
 import { emptyFailures, type WorkerSnapshot } from '../../src/core/snapshot.js';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck, type CheckReport } from '../../src/commands/check.js';
+import { runCheck, type CheckReport } from '../../src/cli/check.js';
 import { CHECK_IDS } from '../../src/core/checklist.js';
 import { requirePg, startReplicaPair, type PgReplicaPair } from '../support/pgReplica.js';
 

@@ -2,7 +2,7 @@
 // never the shared server). Every figure is compared with what the servers themselves say.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReadOnlyPool, PostgresSource } from '../../src/adapters/postgres/index.js';
+import { createReadOnlyPool, PostgresSource } from '../../src/sources/postgres/index.js';
 import type { DatabaseSnapshot } from '../../src/core/snapshot.js';
 import { freePort, requirePg, startReplicaPair, type PgReplicaPair } from '../support/pgReplica.js';
 

@@ -3,9 +3,9 @@
 // scheduler must mark the source unreachable, and both must recover when Redis is back,
 // events included (a real worker's worker-online over the re-established subscription).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisCelerySource } from '../../src/adapters/redis/index.js';
-import { SourceScheduler } from '../../src/app/scheduler.js';
-import { createCockpitStore } from '../../src/app/store.js';
+import { RedisCelerySource } from '../../src/sources/redis/index.js';
+import { SourceScheduler } from '../../src/runtime/scheduler.js';
+import { createCockpitStore } from '../../src/ui/state/store.js';
 import { systemClock } from '../../src/core/source.js';
 import { CeleryWorker, PrivateRedis, RedisTruth, celeryAvailable, freePort, publishTasks, requireServer, sleep, until } from '../celery/harness.js';
 

@@ -2,7 +2,7 @@
 // prefix per run): depth, reserved, queue lag (stamped, priority lists, first-seen),
 // unreadable messages and queue discovery, each compared with the truth read from the broker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisCelerySource, type RedisQueueSnapshot } from '../../src/adapters/redis/index.js';
+import { RedisCelerySource, type RedisQueueSnapshot } from '../../src/sources/redis/index.js';
 import type { SnapshotPatch } from '../../src/core/source.js';
 import {
   CeleryWorker,

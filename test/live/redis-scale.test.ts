@@ -2,7 +2,7 @@
 // prefix) read through a TCP proxy that adds latency, so round trips show on the clock as well
 // as in the source's own count. Also the bounded reading of a large `unacked` hash.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisCelerySource } from '../../src/adapters/redis/index.js';
+import { RedisCelerySource } from '../../src/sources/redis/index.js';
 import { RedisTruth, TcpProxy, celeryAvailable, publishTasks, redisAvailable, requireServer, runId, until, type CeleryEnvOptions } from '../celery/harness.js';
 
 const DB = 13;

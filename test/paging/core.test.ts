@@ -10,9 +10,9 @@ import {
   parseRoster,
   type PageMessage,
 } from '../../src/core/paging.js';
-import { backoffMs } from '../../src/paging/http.js';
-import { parseAckBody } from '../../src/paging/callback.js';
-import { loadPagingConfig, parsePagingFlags, readPagingSection } from '../../src/paging/config.js';
+import { backoffMs } from '../../src/control/paging/http.js';
+import { parseAckBody } from '../../src/control/paging/callback.js';
+import { loadPagingConfig, parsePagingFlags, readPagingSection } from '../../src/control/paging/config.js';
 import { rosterFor } from './helpers.js';
 
 const roster = rosterFor('http://127.0.0.1:1');

@@ -5,13 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createCockpitStore, type CockpitStore } from '../../src/app/store.js';
+import { createCockpitStore, type CockpitStore } from '../../src/ui/state/store.js';
 import type { Contact, LsosModule, Roster } from '../../src/core/paging.js';
 import { LSOS_MODULES } from '../../src/core/paging.js';
 import type { Clock } from '../../src/core/source.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
-import { defaultPagingConfig, type PagingConfig } from '../../src/paging/config.js';
-import { PagingController } from '../../src/paging/controller.js';
+import { defaultPagingConfig, type PagingConfig } from '../../src/control/paging/config.js';
+import { PagingController } from '../../src/control/paging/controller.js';
 
 export type ReceiverMode = 'ok' | 'error' | 'hang' | 'bad-request' | 'too-many';
 

@@ -1,8 +1,8 @@
 // Paging through real local HTTP receivers: each matrix row's pages and payloads, dedup keys,
 // acknowledgement by key and by callback, re-paging, resolution, and SEV changes.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../../src/app/actions.js';
-import { PAGING_ACTIONS, bindPagingCommands } from '../../src/app/pagingActions.js';
+import { createDispatcher } from '../../src/ui/registry/registry.js';
+import { PAGING_ACTIONS, bindPagingCommands } from '../../src/ui/controllers/paging.js';
 import { describeEntry } from '../../src/core/timeline.js';
 import { foldIncident } from '../../src/core/incidentView.js';
 import { renderPir } from '../../src/core/pir.js';

@@ -2,8 +2,8 @@
 // when, delivery (delivered / retrying n / failed permanently), acknowledgement and by whom,
 // and the time to the next re-page. And the `a` key on the panel reaching the controller.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTIONS, validateRegistry } from '../../src/app/actions.js';
-import { PAGING_ACTIONS, bindPagingCommands, type PagingCommands } from '../../src/app/pagingActions.js';
+import { ACTIONS, validateRegistry } from '../../src/ui/registry/registry.js';
+import { PAGING_ACTIONS, bindPagingCommands, type PagingCommands } from '../../src/ui/controllers/paging.js';
 import type { PagingTargetView, PagingView } from '../../src/core/paging.js';
 import { T0, cleanupAll, fixtureStore, openIncident, renderCockpit } from '../ui/fixtures.js';
 

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { IncidentJournal } from '../../src/journal/journal.js';
 import { loadIncident } from '../../src/journal/store.js';
-import type { PagingConfig } from '../../src/paging/config.js';
+import type { PagingConfig } from '../../src/control/paging/config.js';
 import { Cockpit, Receiver, freePort, openWithTrigger, removeTempDirs, rosterFor, sleep, tempDir, testConfig, waitFor } from './helpers.js';
 
 let rx: Receiver | null = null;
@@ -146,7 +146,7 @@ describe('resolves not delivered when the cockpit exits', () => {
     await ck.stop();
     rx.mode = 'ok';
     const requests = rx.requests.length;
-    const { PagingController } = await import('../../src/paging/controller.js');
+    const { PagingController } = await import('../../src/control/paging/controller.js');
     const { IncidentRecorder } = await import('../../src/journal/recorder.js');
     const recorder = new IncidentRecorder({ stateDir: dir, operator: 'alice' });
     const paging = new PagingController(recorder, null, ck.roster, ck.config, undefined, { resumeScan: { windowMs: 60_000, limit: 0 } });

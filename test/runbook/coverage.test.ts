@@ -2,14 +2,14 @@
 // does or records, or is a manual step the runbook pane names; every ref must really exist (a
 // panel, a daily-checklist check id, an action in the merged registry, a timeline entry kind).
 import { describe, expect, it } from 'vitest';
-import { OWNER_NOTICE_MITIGATIONS } from '../../src/actions/ownerNotices.js';
-import { READ_FAILOVER_MITIGATIONS } from '../../src/actions/readFailover.js';
-import { ACTIONS, findAction, type Action } from '../../src/app/actions.js';
-import { MITIGATION_ACTIONS } from '../../src/app/mitigationActions.js';
-import { PAGING_ACTIONS } from '../../src/app/pagingActions.js';
-import { REPORTING_ACTIONS } from '../../src/app/reportingActions.js';
-import { TIMELINE_ACTIONS } from '../../src/app/timelineActions.js';
-import { PANELS } from '../../src/app/store.js';
+import { OWNER_NOTICE_MITIGATIONS } from '../../src/control/mitigations/ownerNotices.js';
+import { READ_FAILOVER_MITIGATIONS } from '../../src/control/mitigations/readFailover.js';
+import { ACTIONS, findAction, type Action } from '../../src/ui/registry/registry.js';
+import { MITIGATION_ACTIONS } from '../../src/ui/controllers/mitigation.js';
+import { PAGING_ACTIONS } from '../../src/ui/controllers/paging.js';
+import { REPORTING_ACTIONS } from '../../src/ui/controllers/reporting.js';
+import { TIMELINE_ACTIONS } from '../../src/ui/controllers/timeline.js';
+import { PANELS } from '../../src/ui/state/store.js';
 import { CHECK_IDS } from '../../src/core/checklist.js';
 import { COVERED_SECTIONS, manualPart, PROCEDURE_MAP, procedureRefs, type ProcedureRef } from '../../src/core/procedureMap.js';
 import { RUNBOOK } from '../../src/core/runbook.js';

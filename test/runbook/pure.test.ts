@@ -1,8 +1,8 @@
 // Pure parts of issue 7: the month window and history cutoff, day ranges, the read-target choice,
 // and prior owner notices read back from the journal.
 import { describe, expect, it } from 'vitest';
-import { chooseReadTarget, lastReadFailover } from '../../src/actions/readFailover.js';
-import { alreadySent, sentNotices } from '../../src/actions/ownerNotices.js';
+import { chooseReadTarget, lastReadFailover } from '../../src/control/mitigations/readFailover.js';
+import { alreadySent, sentNotices } from '../../src/control/mitigations/ownerNotices.js';
 import { assessCompleteness, formatDays, monthWindow, previousMonth } from '../../src/core/completeness.js';
 import type { ReplicaSnapshot } from '../../src/core/snapshot.js';
 import type { TimelineEntry } from '../../src/core/timeline.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../src/sim/scenario.js';
-import { LsosSimulation } from '../../src/sim/simulation.js';
+import { parseScenario } from '../../src/sources/sim/scenario.js';
+import { LsosSimulation } from '../../src/sources/sim/simulation.js';
 import { START, at, failureRate, provider, queue, sim } from './helpers.js';
 
 describe('pauseTask / resumeTask', () => {

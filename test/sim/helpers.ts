@@ -1,7 +1,7 @@
 // Shared helpers for the simulation tests.
 import type { QueueSnapshot, Snapshot, ProviderSnapshot } from '../../src/core/snapshot.js';
-import { LsosSimulation } from '../../src/sim/simulation.js';
-import { loadScenario } from '../../src/sim/scenario.js';
+import { LsosSimulation } from '../../src/sources/sim/simulation.js';
+import { loadScenario } from '../../src/sources/sim/scenario.js';
 
 /** A fixed start (Monday 2025-01-06 09:00 UTC) so runs never depend on the wall clock. */
 export const START = Date.UTC(2025, 0, 6, 9, 0, 0);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../src/core/snapshot.js';
-import { defaultTasks } from '../../src/sim/catalog.js';
-import { CohortQueue } from '../../src/sim/cohort-queue.js';
-import { formatDuration, parseDuration } from '../../src/sim/duration.js';
-import { DEFAULT_EXCEPTIONS, classifyException } from '../../src/sim/failure-classes.js';
-import { HEARTBEAT_FREQ_S, heartbeatExpiresAt, isOnline } from '../../src/sim/heartbeat.js';
-import { Prng, allocate } from '../../src/sim/prng.js';
-import { RollingCounter } from '../../src/sim/rolling-counter.js';
+import { defaultTasks } from '../../src/sources/sim/catalog.js';
+import { CohortQueue } from '../../src/sources/sim/cohort-queue.js';
+import { formatDuration, parseDuration } from '../../src/sources/sim/duration.js';
+import { DEFAULT_EXCEPTIONS, classifyException } from '../../src/sources/sim/failure-classes.js';
+import { HEARTBEAT_FREQ_S, heartbeatExpiresAt, isOnline } from '../../src/sources/sim/heartbeat.js';
+import { Prng, allocate } from '../../src/sources/sim/prng.js';
+import { RollingCounter } from '../../src/sources/sim/rolling-counter.js';
 
 describe('Prng', () => {
   it('gives the same sequence for the same seed and a different one for another seed', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { QUEUE_NAMES } from '../../src/sim/catalog.js';
-import { ScenarioError, listScenarios, loadScenario, parseScenario } from '../../src/sim/scenario.js';
+import { QUEUE_NAMES } from '../../src/sources/sim/catalog.js';
+import { ScenarioError, listScenarios, loadScenario, parseScenario } from '../../src/sources/sim/scenario.js';
 
 const fixture = (f: string): string => fileURLToPath(new URL(`./fixtures/${f}`, import.meta.url));
 

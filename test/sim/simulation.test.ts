@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/core/snapshot.js';
 import { totalFailures } from '../../src/core/snapshot.js';
-import { parseScenario } from '../../src/sim/scenario.js';
-import { LsosSimulation } from '../../src/sim/simulation.js';
+import { parseScenario } from '../../src/sources/sim/scenario.js';
+import { LsosSimulation } from '../../src/sources/sim/simulation.js';
 import { START, at, failureRate, provider, queue, sim } from './helpers.js';
 
 const breachedLag = (s: Snapshot) => s.queues.filter((q) => (q.lagSeconds ?? 0) > 900);

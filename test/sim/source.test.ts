@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimulationSource } from '../../src/sim/source.js';
+import { SimulationSource } from '../../src/sources/sim/source.js';
 import { START, queue, sim } from './helpers.js';
 
 /** A hand-driven real clock. */

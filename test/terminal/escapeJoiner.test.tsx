@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import React, { useState } from 'react';
 import { Text, render, useInput } from 'ink';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EscapeJoiningStdin, splitIncompleteEscape } from '../../src/terminal/escapeJoiner.js';
+import { EscapeJoiningStdin, splitIncompleteEscape } from '../../src/ui/terminal/escapeJoiner.js';
 
 describe('splitIncompleteEscape', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR, TerminalGuard } from '../../src/terminal/screen.js';
+import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR, TerminalGuard } from '../../src/ui/terminal/screen.js';
 
 /** A terminal and a process as plain event emitters: what the guard writes is what a tty would get. */
 function setup() {

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { marked } from 'marked';
 import type { Tokens } from 'marked';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runIncidents } from '../../src/commands/incidents.js';
-import { exportPirToFile, runPirExport } from '../../src/commands/pir.js';
-import type { CommandIo } from '../../src/commands/io.js';
+import { runIncidents } from '../../src/cli/incidents.js';
+import { exportPirToFile, runPirExport } from '../../src/cli/pir.js';
+import type { CommandIo } from '../../src/cli/io.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { ManualClock, T0, fileLines, queueLagTrigger, tempDir, removeTempDirs } from './helpers.js';
 

@@ -7,11 +7,11 @@ import { suggestSeverity } from '../../src/core/escalation.js';
 import { emptyFailures, emptySnapshot, type QueueSnapshot, type Snapshot } from '../../src/core/snapshot.js';
 import type { Clock } from '../../src/core/source.js';
 import { evaluateTriggers } from '../../src/core/triggers.js';
-import type { Action, AttemptHook } from '../../src/app/actions.js';
-import type { CockpitCommands } from '../../src/app/commands.js';
+import type { Action, AttemptHook } from '../../src/ui/registry/registry.js';
+import type { CockpitCommands } from '../../src/ui/registry/commands.js';
 import { foldIncident } from '../../src/core/incidentView.js';
-import { pirSummary } from '../../src/app/runtime.js';
-import { createCockpitStore, type CockpitStore, type IncidentSummary, type SessionConfig } from '../../src/app/store.js';
+import { pirSummary } from '../../src/runtime/runtime.js';
+import { createCockpitStore, type CockpitStore, type IncidentSummary, type SessionConfig } from '../../src/ui/state/store.js';
 import { Cockpit } from '../../panels/Cockpit.js';
 import type { Size } from '../../panels/layout.js';
 

@@ -1,6 +1,6 @@
 // Key handling through the one router, end to end: keys in, frames and command calls out.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTIONS, displayKeys, type Action, type AttemptOutcome } from '../../src/app/actions.js';
+import { ACTIONS, displayKeys, type Action, type AttemptOutcome } from '../../src/ui/registry/registry.js';
 import { cleanupAll, fixtureStore, KEYS, openIncident, renderCockpit } from './fixtures.js';
 
 afterEach(() => cleanupAll());

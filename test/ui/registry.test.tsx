@@ -15,13 +15,13 @@ import {
   validateRegistry,
   type Action,
   type AttemptOutcome,
-} from '../../src/app/actions.js';
-import { handleKey, keyName, routeKey, editText } from '../../src/app/input.js';
+} from '../../src/ui/registry/registry.js';
+import { handleKey, keyName, routeKey, editText } from '../../src/ui/input/router.js';
 import { DenseTable, layoutColumns, type Column } from '../../components/DenseTable.js';
 import { sparkline } from '../../components/Sparkline.js';
 import { bigText } from '../../components/BigText.js';
 import { formatDuration, formatLag } from '../../components/format.js';
-import { THEMES, nextTheme, resolveTheme, colourAllowed } from '../../src/app/theme.js';
+import { THEMES, nextTheme, resolveTheme, colourAllowed } from '../../src/ui/state/theme.js';
 import { computeLayout } from '../../panels/layout.js';
 import { cleanupAll, fakeCommands, fixtureStore, openIncident } from './fixtures.js';
 

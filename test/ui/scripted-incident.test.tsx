@@ -12,15 +12,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { clampPirIndex, pirRows } from '../../src/app/pirEditor.js';
-import { CockpitRuntime } from '../../src/app/runtime.js';
-import { SourceScheduler } from '../../src/app/scheduler.js';
-import { runbookRows } from '../../src/app/selectors.js';
-import { createCockpitStore, type CockpitState } from '../../src/app/store.js';
-import { runPirExport } from '../../src/commands/pir.js';
+import { clampPirIndex, pirRows } from '../../src/ui/controllers/pirEditor.js';
+import { CockpitRuntime } from '../../src/runtime/runtime.js';
+import { SourceScheduler } from '../../src/runtime/scheduler.js';
+import { runbookRows } from '../../src/ui/state/selectors.js';
+import { createCockpitStore, type CockpitState } from '../../src/ui/state/store.js';
+import { runPirExport } from '../../src/cli/pir.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { loadIncident } from '../../src/journal/store.js';
-import { LsosSimulation, loadScenario, SimulationSource } from '../../src/sim/index.js';
+import { LsosSimulation, loadScenario, SimulationSource } from '../../src/sources/sim/index.js';
 import { cleanupAll, KEYS, renderCockpit } from './fixtures.js';
 
 /** 2026-01-15T09:00:00Z */
@@ -64,7 +64,7 @@ describe('a scripted incident, keys only', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-scripted-incident-'));
     dirs.push(dir);
 
-    // ---- composition, as src/main.ts does it ---------------------------------------------------
+    // ---- composition, as src/runtime/main.ts does it ---------------------------------------------------
     const sim = new LsosSimulation(loadScenario('default'), { seed: SEED, startAt: START });
     let realCalls = 0;
     const source = new SimulationSource(sim, { speed: 60, realNow: () => Math.min(realCalls++, READS) * 1000 });

@@ -1,10 +1,10 @@
 import React from 'react';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { createCockpitStore } from '../../src/app/store.js';
-import { resolveTheme } from '../../src/app/theme.js';
-import { QueuesPanel } from '../../panels/QueuesPanel.js';
-import { ReplicasPanel } from '../../panels/ReplicasPanel.js';
+import { createCockpitStore } from '../../src/ui/state/store.js';
+import { resolveTheme } from '../../src/ui/state/theme.js';
+import { QueuesPanel } from '../../panels/queues/QueuesPanel.js';
+import { ReplicasPanel } from '../../panels/replicas/ReplicasPanel.js';
 import { ClockProvider } from '../../components/clock.js';
 
 const AT = Date.UTC(2026, 10, 28, 4, 12, 0);

@@ -1,0 +1,239 @@
+// Derived views of the store that both the panels and the input router need: the rows each
+// panel shows (after its filter), the clamped selection, the runbook section in view.
+// Memoised on their inputs so a selector returns the same array until its inputs change:
+// zustand's shallow compare then skips the render.
+import type { FailureClass, QueueSnapshot, ReplicaSnapshot, BlockingQuery, SourceStatus } from '../../core/snapshot.js';
+import { FAILURE_CLASSES } from '../../core/snapshot.js';
+import { RUNBOOK, runbookSection, type RunbookSection, type RunbookSectionId } from '../../core/runbook.js';
+import { sanitize } from '../../core/sanitize.js';
+import type { TriggerState } from '../../core/triggers.js';
+import type { CockpitState, PanelId, TimelineLine } from './store.js';
+
+/** Remembers the last call: same arguments (by identity), same result object. */
+function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  let lastArgs: A | null = null;
+  let last: R;
+  return (...args: A): R => {
+    const prev = lastArgs;
+    if (prev && prev.length === args.length && args.every((a, i) => Object.is(a, prev[i]))) return last;
+    lastArgs = args;
+    last = fn(...args);
+    return last;
+  };
+}
+
+/** Case-insensitive substring match over the row's visible text. */
+export function matchesFilter(filter: string, ...fields: Array<string | number | null | undefined>): boolean {
+  if (filter === '') return true;
+  const needle = filter.toLowerCase();
+  return fields.some((f) => f !== null && f !== undefined && sanitize(String(f)).toLowerCase().includes(needle));
+}
+
+// ---- queues ----------------------------------------------------------------------------------
+
+const filterQueues = memoLast((queues: QueueSnapshot[], filter: string) =>
+  filter === '' ? queues : queues.filter((q) => matchesFilter(filter, q.name, q.lagMethod)),
+);
+export const queueRows = (s: CockpitState): QueueSnapshot[] => filterQueues(s.snapshot.queues, s.ui.filters.queues);
+
+export function selectedQueue(s: CockpitState): QueueSnapshot | null {
+  const rows = queueRows(s);
+  return rows[clampIndex(s.ui.selected.queues, rows.length)] ?? null;
+}
+
+// ---- failure classes ---------------------------------------------------------------------------
+
+export interface FailureTaskRow {
+  key: string;
+  queue: string;
+  task: string;
+  failureClass: FailureClass;
+  count: number;
+}
+
+const allFailureTasks = memoLast((queues: QueueSnapshot[]): FailureTaskRow[] => {
+  const rows: FailureTaskRow[] = [];
+  for (const q of queues) {
+    for (const t of q.topFailingTasks) {
+      rows.push({ key: `${q.name}\u0000${t.task}\u0000${t.failureClass}`, queue: q.name, task: t.task, failureClass: t.failureClass, count: t.count });
+    }
+  }
+  // Most failures first; ties by name so the order does not shuffle between ticks.
+  rows.sort((a, b) => b.count - a.count || a.queue.localeCompare(b.queue) || a.task.localeCompare(b.task));
+  return rows;
+});
+const filterFailureTasks = memoLast((rows: FailureTaskRow[], filter: string) =>
+  filter === '' ? rows : rows.filter((r) => matchesFilter(filter, r.queue, r.task, r.failureClass)),
+);
+export const failureTaskRows = (s: CockpitState): FailureTaskRow[] =>
+  filterFailureTasks(allFailureTasks(s.snapshot.queues), s.ui.filters.failures);
+
+/** Failures per class summed over every queue. */
+export const failureTotals = memoLast((queues: QueueSnapshot[]): Record<FailureClass, number> => {
+  const out = Object.fromEntries(FAILURE_CLASSES.map((c) => [c, 0])) as Record<FailureClass, number>;
+  for (const q of queues) for (const c of FAILURE_CLASSES) out[c] += q.failuresByClass[c];
+  return out;
+});
+
+// ---- replicas ----------------------------------------------------------------------------------
+
+const filterReplicas = memoLast((replicas: ReplicaSnapshot[], filter: string) =>
+  filter === '' ? replicas : replicas.filter((r) => matchesFilter(filter, r.name, r.replayPaused ? 'paused' : '', r.seenFrom)),
+);
+export const replicaRows = (s: CockpitState): ReplicaSnapshot[] =>
+  filterReplicas(s.snapshot.database.replicas, s.ui.filters.replicas);
+
+const filterBlocking = memoLast((blocking: BlockingQuery[], filter: string) => {
+  const rows = filter === '' ? blocking.slice() : blocking.filter((b) => matchesFilter(filter, b.query, b.blockedPid, b.blockingPid));
+  return rows.sort((a, b) => b.waitingSeconds - a.waitingSeconds);
+});
+/** Blocking queries, longest wait first (the panel's filter applies to them too). */
+export const blockingRows = (s: CockpitState): BlockingQuery[] =>
+  filterBlocking(s.snapshot.database.blocking, s.ui.filters.replicas);
+
+// ---- escalation --------------------------------------------------------------------------------
+
+const filterTriggers = memoLast((triggers: TriggerState[], filter: string) =>
+  filter === '' ? triggers : triggers.filter((t) => matchesFilter(filter, t.title, t.target, t.module, t.detail, t.firing ? 'firing' : 'cleared')),
+);
+export const triggerRows = (s: CockpitState): TriggerState[] => filterTriggers(s.triggers, s.ui.filters.escalation);
+
+export function selectedTrigger(s: CockpitState): TriggerState | null {
+  const rows = triggerRows(s);
+  return rows[clampIndex(s.ui.selected.escalation, rows.length)] ?? null;
+}
+
+/** The firing trigger of a queue (lag first, then dead-letter spike), if any. */
+export function queueTrigger(s: CockpitState, queue: string): TriggerState | null {
+  return (
+    s.triggers.find((t) => t.firing && t.key === `queue-lag:${queue}`) ??
+    s.triggers.find((t) => t.firing && t.key === `dead-letter-spike:${queue}`) ??
+    null
+  );
+}
+
+// ---- runbook -----------------------------------------------------------------------------------
+
+export interface RunbookRow {
+  key: string;
+  section: RunbookSectionId;
+  /** The step this row belongs to (an option row ticks its step). */
+  step: number;
+  /** Set on a step's sub-options (the runbook's indented bullets). */
+  option: number | null;
+  text: string;
+}
+
+const rowsBySection = new Map<RunbookSectionId, RunbookRow[]>(
+  RUNBOOK.map((sec) => [
+    sec.id,
+    sec.steps.flatMap((st): RunbookRow[] => [
+      { key: `${sec.id}.${st.n}`, section: sec.id, step: st.n, option: null, text: st.text },
+      ...(st.options ?? []).map((o, i) => ({ key: `${sec.id}.${st.n}.${i + 1}`, section: sec.id, step: st.n, option: i + 1, text: o })),
+    ]),
+  ]),
+);
+
+export interface RunbookFocus {
+  /** The trigger the section is shown for; null when nothing fires (the daily checklist). */
+  trigger: TriggerState | null;
+  section: RunbookSection;
+}
+
+const runbookFocusOf = memoLast((triggers: TriggerState[], key: string | null | undefined): RunbookFocus => {
+  const trigger = (key ? triggers.find((t) => t.key === key) : undefined) ?? triggers.find((t) => t.firing) ?? null;
+  return { trigger, section: runbookSection(trigger ? trigger.section : 2) };
+});
+export const runbookFocus = (s: CockpitState): RunbookFocus => runbookFocusOf(s.triggers, s.ui.runbookTrigger);
+
+const filterRunbook = memoLast((rows: RunbookRow[], filter: string) =>
+  filter === '' ? rows : rows.filter((r) => matchesFilter(filter, r.text, r.key)),
+);
+export const runbookRows = (s: CockpitState): RunbookRow[] =>
+  filterRunbook(rowsBySection.get(runbookFocus(s).section.id) ?? [], s.ui.filters.runbook);
+
+const NO_STEPS: string[] = [];
+export const stepsDone = (s: CockpitState): string[] => s.incident?.stepsDone ?? NO_STEPS;
+
+// ---- timeline ----------------------------------------------------------------------------------
+
+const NO_ENTRIES: TimelineLine[] = [];
+const filterTimeline = memoLast((entries: TimelineLine[], filter: string) =>
+  filter === '' ? entries : entries.filter((e) => matchesFilter(filter, e.kind, e.operator, e.text, e.at)),
+);
+export const timelineRows = (s: CockpitState): TimelineLine[] =>
+  filterTimeline(s.incident?.entries ?? NO_ENTRIES, s.ui.filters.timeline);
+
+// ---- selection ---------------------------------------------------------------------------------
+
+export function clampIndex(i: number, length: number): number {
+  if (length <= 0) return 0;
+  return Math.max(0, Math.min(i, length - 1));
+}
+
+export function rowCount(s: CockpitState, panel: PanelId): number {
+  switch (panel) {
+    case 'queues':
+      return queueRows(s).length;
+    case 'failures':
+      return failureTaskRows(s).length;
+    case 'replicas':
+      return replicaRows(s).length;
+    case 'escalation':
+      return triggerRows(s).length;
+    case 'runbook':
+      return runbookRows(s).length;
+    case 'timeline':
+      return timelineRows(s).length;
+    case 'mitigations':
+      return s.mitigations?.inForce.length ?? 0;
+  }
+}
+
+/** The selected row of a panel, clamped to its rows; -1 when it has none. */
+export function selectedIndex(s: CockpitState, panel: PanelId): number {
+  const n = rowCount(s, panel);
+  return n === 0 ? -1 : clampIndex(s.ui.selected[panel], n);
+}
+
+export function selectedRunbookRow(s: CockpitState): RunbookRow | null {
+  const rows = runbookRows(s);
+  return rows[clampIndex(s.ui.selected.runbook, rows.length)] ?? null;
+}
+
+/** An incident that is still being worked (the journal takes notes and ticks). */
+export function incidentActive(s: CockpitState): boolean {
+  return s.incident !== null && s.incident.state !== 'resolved';
+}
+
+/** The trigger to headline: the decided or suggested severity's top firing trigger. */
+export function topFiringTrigger(s: CockpitState): TriggerState | null {
+  return s.triggers.find((t) => t.firing) ?? null;
+}
+
+/** Queues with a firing lag / dead-letter trigger (same object until the triggers change). */
+export const firingQueues = memoLast((triggers: TriggerState[]) => {
+  const lag = new Set<string>();
+  const deadLetters = new Set<string>();
+  for (const t of triggers) {
+    if (!t.firing) continue;
+    if (t.kind === 'queue-lag') lag.add(t.target);
+    if (t.kind === 'dead-letter-spike') deadLetters.add(t.target);
+  }
+  return { lag, deadLetters };
+});
+
+/** Which data source feeds a panel, so the panel itself can say when that source is lost. */
+const PANEL_SOURCES: Partial<Record<PanelId, readonly string[]>> = {
+  queues: ['redis', 'rabbitmq'],
+  failures: ['redis', 'rabbitmq'],
+  replicas: ['postgres'],
+  escalation: ['api'],
+};
+
+/** The first unreachable source feeding `panel`, or null while they all answer. */
+export function panelSourceProblem(s: CockpitState, panel: PanelId): SourceStatus | null {
+  const names = PANEL_SOURCES[panel];
+  if (!names) return null;
+  return s.snapshot.sources.find((x) => names.includes(x.name) && x.state === 'unreachable') ?? null;
+}
