@@ -30,8 +30,7 @@ async function delayProxy(delayMs: number): Promise<{ port: number; close: () =>
   const server = net.createServer((client) => {
     const up = net.connect(PORT, HOST);
     sockets.add(client).add(up);
-    const relay = (from: net.Socket, to: net.Socket) =>
-      from.on('data', (c) => setTimeout(() => to.writable && to.write(c), delayMs));
+    const relay = (from: net.Socket, to: net.Socket) => from.on('data', (c) => setTimeout(() => to.writable && to.write(c), delayMs));
     relay(client, up);
     relay(up, client);
     const drop = () => {
@@ -95,7 +94,10 @@ export async function benchAmqp(): Promise<Record<string, number | string>> {
     await ch.assertExchange(`${prefix}lsos.dlx`, 'direct', { durable: false, autoDelete: false });
     await ch.assertExchange(`${prefix}celeryev`, 'topic', { durable: false });
     for (const [i, q] of names.entries()) {
-      await ch.assertQueue(q, { durable: false, arguments: { 'x-dead-letter-exchange': `${prefix}lsos.dlx`, 'x-dead-letter-routing-key': q } });
+      await ch.assertQueue(q, {
+        durable: false,
+        arguments: { 'x-dead-letter-exchange': `${prefix}lsos.dlx`, 'x-dead-letter-routing-key': q },
+      });
       await ch.assertQueue(`${q}.dead`, { durable: false });
       await ch.bindQueue(`${q}.dead`, `${prefix}lsos.dlx`, q);
       // Half the queues have a backlog (so their head is peeked), every 10th has dead letters.
@@ -107,7 +109,8 @@ export async function benchAmqp(): Promise<Record<string, number | string>> {
           });
         }
       }
-      if (i % 10 === 0) ch.sendToQueue(`${q}.dead`, Buffer.from('[[],{},{}]'), { contentType: 'application/json', headers: { task: 't', id: `${q}-d` } });
+      if (i % 10 === 0)
+        ch.sendToQueue(`${q}.dead`, Buffer.from('[[],{},{}]'), { contentType: 'application/json', headers: { task: 't', id: `${q}-d` } });
     }
     await ch.checkQueue(names[0] as string);
 

@@ -36,7 +36,9 @@ async function startPrivateRedis(): Promise<{ url: string; stop: () => Promise<v
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lsos-bench-redis-'));
   let child: ChildProcess;
   try {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      stdio: 'ignore',
+    });
   } catch {
     return null;
   }
@@ -67,19 +69,40 @@ async function startPrivateRedis(): Promise<{ url: string; stop: () => Promise<v
 
 function envelope(queue: string, i: number, sentAt: number): string {
   const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-  const body = Buffer.from(JSON.stringify([[], { url: `https://example.com/${i}` }, { callbacks: null, errbacks: null, chain: null, chord: null }])).toString('base64');
+  const body = Buffer.from(
+    JSON.stringify([[], { url: `https://example.com/${i}` }, { callbacks: null, errbacks: null, chain: null, chord: null }]),
+  ).toString('base64');
   return JSON.stringify({
     body,
     'content-encoding': 'utf-8',
     'content-type': 'application/json',
     headers: {
-      lang: 'py', task: 'crawl.fetch_page', id, shadow: null, eta: null, expires: null, group: null, group_index: null, retries: 0,
-      timelimit: [null, null], root_id: id, parent_id: null, argsrepr: '()', kwargsrepr: `{'url': 'https://example.com/${i}'}`,
-      origin: 'gen1@bench', ignore_result: true, lsos_sent_at: sentAt,
+      lang: 'py',
+      task: 'crawl.fetch_page',
+      id,
+      shadow: null,
+      eta: null,
+      expires: null,
+      group: null,
+      group_index: null,
+      retries: 0,
+      timelimit: [null, null],
+      root_id: id,
+      parent_id: null,
+      argsrepr: '()',
+      kwargsrepr: `{'url': 'https://example.com/${i}'}`,
+      origin: 'gen1@bench',
+      ignore_result: true,
+      lsos_sent_at: sentAt,
     },
     properties: {
-      correlation_id: id, reply_to: 'bench', delivery_mode: 2, delivery_info: { exchange: '', routing_key: queue }, priority: 0,
-      body_encoding: 'base64', delivery_tag: `tag-${queue}-${i}`,
+      correlation_id: id,
+      reply_to: 'bench',
+      delivery_mode: 2,
+      delivery_info: { exchange: '', routing_key: queue },
+      priority: 0,
+      body_encoding: 'base64',
+      delivery_tag: `tag-${queue}-${i}`,
     },
   });
 }
@@ -96,7 +119,8 @@ async function benchTick(): Promise<Record<string, number | string>> {
     names.forEach((q, qi) => {
       for (let i = 0; i < PER_QUEUE; i++) pipe.lpush(q, envelope(q, qi * 1000 + i, now - 60 + i));
       pipe.sadd(`_kombu.binding.${q}`, `${q}\x06\x16\x06\x16${q}`);
-      for (let i = 0; i < 5; i++) pipe.lpush(`${q}.dead`, JSON.stringify({ headers: { lsos_exc_type: i % 2 ? 'ProxyBlocked' : 'TimeoutError' } }));
+      for (let i = 0; i < 5; i++)
+        pipe.lpush(`${q}.dead`, JSON.stringify({ headers: { lsos_exc_type: i % 2 ? 'ProxyBlocked' : 'TimeoutError' } }));
       if (qi < 100) {
         const tag = `u-${q}`;
         pipe.hset('unacked', tag, JSON.stringify([JSON.parse(envelope(q, qi, now)), '', q]));
@@ -139,7 +163,10 @@ async function benchTick(): Promise<Record<string, number | string>> {
         'redis.tick.ms.median': Number(median(ms).toFixed(2)),
         'redis.tick.ms.max': Number(Math.max(...ms).toFixed(2)),
         // Time Redis itself spent in the inspection script per tick (exact on the private server).
-        'redis.tick.serverMs.mean': priv && after.calls > before.calls ? Number(((after.usec - before.usec) / (after.calls - before.calls) / 1000).toFixed(2)) : 'n/a (shared server)',
+        'redis.tick.serverMs.mean':
+          priv && after.calls > before.calls
+            ? Number(((after.usec - before.usec) / (after.calls - before.calls) / 1000).toFixed(2))
+            : 'n/a (shared server)',
         'redis.discovery.ticksFor200Queues': discoveryTicks,
       };
     } finally {
@@ -170,7 +197,10 @@ function* syntheticEvents(total: number, t0: number): Generator<[CeleryEvent, nu
     const host = `w${i % 20}@bench`;
     const uuid = `task-${i}`;
     const name = tasks[i % tasks.length] as string;
-    const kwargs = name === 'rank.check_serp' ? `{'campaign_id': ${i % 5000}, 'provider': 'pool${i % 4}', 'keyword': 'k${i}'}` : `{'campaign_id': ${i % 5000}, 'month': '2024-05'}`;
+    const kwargs =
+      name === 'rank.check_serp'
+        ? `{'campaign_id': ${i % 5000}, 'provider': 'pool${i % 4}', 'keyword': 'k${i}'}`
+        : `{'campaign_id': ${i % 5000}, 'month': '2024-05'}`;
     const base = { hostname: host, timestamp: at / 1000, utcoffset: 0 };
     yield [{ ...base, type: 'task-received', uuid, name, kwargs }, at];
     yield [{ ...base, type: 'task-started', uuid }, at];

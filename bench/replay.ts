@@ -40,7 +40,12 @@ async function benchRedisReplay(out: Record<string, number | string>): Promise<v
     const pipe = redis.pipeline();
     for (let i = 0; i < n; i++) {
       const env = toRedisEnvelope(buildTask({ task: 'crawl.fetch_page', queue, kwargs: { url: `https://example.com/${i}` } }));
-      Object.assign(env.headers, { lsos_exc_type: 'TimeoutError', lsos_exc_message: 'timed out', lsos_failed_at: Date.now() / 1000, lsos_dead_reason: 'max_retries' });
+      Object.assign(env.headers, {
+        lsos_exc_type: 'TimeoutError',
+        lsos_exc_message: 'timed out',
+        lsos_failed_at: Date.now() / 1000,
+        lsos_dead_reason: 'max_retries',
+      });
       pipe.lpush(`${queue}.dead`, JSON.stringify(env));
     }
     await pipe.exec();

@@ -30,7 +30,16 @@ function syntheticTimeline(id: string, n: number, start: number): TimelineEntry[
       details = { reason: 'queue lag', openedBy: 'trigger', triggerKey: 'queue-lag' };
     } else if (i % 10 === 1) {
       kind = 'trigger-fired';
-      details = { triggerKey: 'queue-lag', title: 'Queue lag > 15 min', section: '3', target: `q${i % 7}`, value: 1000 + i, threshold: 900, unit: 's', queues: [`q${i % 7}`] };
+      details = {
+        triggerKey: 'queue-lag',
+        title: 'Queue lag > 15 min',
+        section: '3',
+        target: `q${i % 7}`,
+        value: 1000 + i,
+        threshold: 900,
+        unit: 's',
+        queues: [`q${i % 7}`],
+      };
     } else if (i % 10 === 2) {
       kind = 'procedure-step';
       details = { section: '3', step: String(1 + (i % 5)), text: 'done', done: true };
@@ -66,7 +75,12 @@ export async function benchTimeline(): Promise<Record<string, string | number>> 
     const n = 10_000;
     const id = 'INC-20260101-0001';
     const file = path.join(dir, journalFileName(id));
-    fs.writeFileSync(file, syntheticTimeline(id, n, Date.UTC(2026, 0, 1)).map((e) => JSON.stringify(e)).join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      syntheticTimeline(id, n, Date.UTC(2026, 0, 1))
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
     const t0 = performance.now();
     const report = readJournalFile(file, id);
     const t1 = performance.now();

@@ -33,8 +33,7 @@ export interface LaidOutColumn<R> {
 /** Fits the columns into `width`: hides optional ones, shares the rest among grow columns. */
 export function layoutColumns<R>(columns: readonly Column<R>[], width: number): LaidOutColumn<R>[] {
   let visible = columns.filter((c) => c.hideBelow === undefined || width >= c.hideBelow);
-  const need = (cols: readonly Column<R>[]) =>
-    cols.reduce((n, c) => n + (c.width ?? c.minWidth ?? 1), 0) + Math.max(0, cols.length - 1);
+  const need = (cols: readonly Column<R>[]) => cols.reduce((n, c) => n + (c.width ?? c.minWidth ?? 1), 0) + Math.max(0, cols.length - 1);
   // Still too wide: drop from the right, keeping the first column.
   while (visible.length > 1 && need(visible) > width) visible = visible.slice(0, -1);
   const fixed = visible.reduce((n, c) => n + (c.grow ? 0 : (c.width ?? 1)), 0);
@@ -98,7 +97,19 @@ function Cell<R>({ col, width, row, style, gap }: { col: Column<R>; width: numbe
   );
 }
 
-function Row<R>({ cols, row, selected, theme, width }: { cols: LaidOutColumn<R>[]; row: R; selected: boolean; theme: Theme; width: number }) {
+function Row<R>({
+  cols,
+  row,
+  selected,
+  theme,
+  width,
+}: {
+  cols: LaidOutColumn<R>[];
+  row: R;
+  selected: boolean;
+  theme: Theme;
+  width: number;
+}) {
   const used = cols.reduce((n, c) => n + c.width, 0) + Math.max(0, cols.length - 1);
   return (
     <Box height={1} width={width} flexShrink={0}>

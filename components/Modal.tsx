@@ -26,7 +26,15 @@ export function Modal({ title, width, height, top, left, theme, ascii, footer, c
           <Text key={i}>{blank}</Text>
         ))}
       </Box>
-      <Box borderStyle={borderChars(ascii, true)} borderColor={theme.borderFocused} width={width} height={height} flexDirection="column" paddingX={1} overflow="hidden">
+      <Box
+        borderStyle={borderChars(ascii, true)}
+        borderColor={theme.borderFocused}
+        width={width}
+        height={height}
+        flexDirection="column"
+        paddingX={1}
+        overflow="hidden"
+      >
         <Text wrap="truncate-end" {...theme.tones.accent}>
           {title}
         </Text>

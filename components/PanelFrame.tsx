@@ -42,7 +42,20 @@ export function titleParts(width: number, label: string, filter: string, info: s
   return { lead, label: lbl, filter: flt, fill, info: inf, tail };
 }
 
-function PanelFrameImpl({ title, number, width, height, focused, theme, ascii, filter = '', editingFilter = false, info = '', footer, children }: PanelFrameProps) {
+function PanelFrameImpl({
+  title,
+  number,
+  width,
+  height,
+  focused,
+  theme,
+  ascii,
+  filter = '',
+  editingFilter = false,
+  info = '',
+  footer,
+  children,
+}: PanelFrameProps) {
   const chars = borderChars(ascii, focused);
   const borderColor = focused ? theme.borderFocused : theme.border;
   const label = ` ${number !== undefined ? `${number} ` : ''}${title} `;

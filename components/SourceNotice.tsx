@@ -10,7 +10,19 @@ import { sanitize } from '../src/core/sanitize.js';
 import { Age } from './clock.js';
 import { utcClock } from './format.js';
 
-function SourceNoticeImpl({ store, panel, width, height, theme }: { store: CockpitStore; panel: PanelId; width: number; height: number; theme: Theme }) {
+function SourceNoticeImpl({
+  store,
+  panel,
+  width,
+  height,
+  theme,
+}: {
+  store: CockpitStore;
+  panel: PanelId;
+  width: number;
+  height: number;
+  theme: Theme;
+}) {
   const problem = useStore(store, (s) => panelSourceProblem(s, panel));
   if (!problem || width < 12) return null;
   return (
@@ -19,8 +31,7 @@ function SourceNoticeImpl({ store, panel, width, height, theme }: { store: Cockp
         {` x ${sanitize(problem.name, 20)} unreachable`}
         {problem.unreachableSince !== null ? ` since ${utcClock(problem.unreachableSince)}Z` : ''}
         {', data '}
-        <Age at={problem.lastGoodAt} suffix=" old" none="never read" />
-        {' '}
+        <Age at={problem.lastGoodAt} suffix=" old" none="never read" />{' '}
       </Text>
     </Box>
   );

@@ -21,6 +21,16 @@ export function sparkline(values: readonly number[], width: number, ascii = fals
   return ' '.repeat(width - chars.length) + chars.join('');
 }
 
-export const Sparkline = memo(function Sparkline({ values, width, ascii, style }: { values: readonly number[]; width: number; ascii: boolean; style?: ToneStyle }) {
+export const Sparkline = memo(function Sparkline({
+  values,
+  width,
+  ascii,
+  style,
+}: {
+  values: readonly number[];
+  width: number;
+  ascii: boolean;
+  style?: ToneStyle;
+}) {
   return <Text {...style}>{sparkline(values, width, ascii)}</Text>;
 });

@@ -14,7 +14,19 @@ export function tailToFit(value: string, room: number): { text: string; cut: boo
   return { text: chars.slice(i).join(''), cut: true };
 }
 
-export function TextInput({ label, value, width, theme, placeholder = '' }: { label: string; value: string; width: number; theme: Theme; placeholder?: string }) {
+export function TextInput({
+  label,
+  value,
+  width,
+  theme,
+  placeholder = '',
+}: {
+  label: string;
+  value: string;
+  width: number;
+  theme: Theme;
+  placeholder?: string;
+}) {
   const room = Math.max(1, width - stringWidth(label) - 1);
   const { text, cut } = tailToFit(value, room);
   return (

@@ -19,7 +19,15 @@ interface ClockState {
 const ClockContext = createContext<StoreApi<ClockState> | null>(null);
 const idleClock = createStore<ClockState>()(() => ({ now: Date.now(), wall: Date.now() }));
 
-export function ClockProvider({ clock = systemClock, intervalMs = 1000, children }: { clock?: Clock; intervalMs?: number; children: ReactNode }) {
+export function ClockProvider({
+  clock = systemClock,
+  intervalMs = 1000,
+  children,
+}: {
+  clock?: Clock;
+  intervalMs?: number;
+  children: ReactNode;
+}) {
   const store = useMemo(() => createStore<ClockState>()(() => ({ now: clock.now(), wall: Date.now() })), [clock]);
   useEffect(() => {
     const timer = setInterval(() => store.setState({ now: clock.now(), wall: Date.now() }), intervalMs);

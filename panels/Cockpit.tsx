@@ -100,7 +100,17 @@ export function Cockpit({ store, commands, actions = ACTIONS, onAttempt, size: s
             <Box key={r} flexDirection="row" width={layout.width} height={row[0]?.height ?? 0} flexShrink={0}>
               {row.map((box) => {
                 const View = PANEL_VIEWS[box.panel];
-                return <View key={box.panel} store={store} theme={theme} ascii={ascii} width={box.width} height={box.height} focused={focus === box.panel} />;
+                return (
+                  <View
+                    key={box.panel}
+                    store={store}
+                    theme={theme}
+                    ascii={ascii}
+                    width={box.width}
+                    height={box.height}
+                    focused={focus === box.panel}
+                  />
+                );
               })}
             </Box>
           ))

@@ -34,8 +34,22 @@ const SHORT: Record<TriggerState['kind'], string> = {
 
 const TRIGGER_COLUMNS: Column<TriggerState>[] = [
   { key: 'mark', header: ' ', width: 1, text: (t) => (t.firing ? '!' : ' '), tone: (t) => (t.firing ? 'breach' : 'muted') },
-  { key: 'trigger', header: 'trigger', grow: 1, minWidth: 8, text: (t) => `${sanitize(t.target, 60)} ${SHORT[t.kind]}`, tone: (t) => (t.firing ? undefined : 'muted') },
-  { key: 'detail', header: 'detail', grow: 2, minWidth: 8, text: (t) => sanitize(t.firing ? t.detail : `cleared: ${t.detail}`, 200), tone: (t) => (t.firing ? undefined : 'muted') },
+  {
+    key: 'trigger',
+    header: 'trigger',
+    grow: 1,
+    minWidth: 8,
+    text: (t) => `${sanitize(t.target, 60)} ${SHORT[t.kind]}`,
+    tone: (t) => (t.firing ? undefined : 'muted'),
+  },
+  {
+    key: 'detail',
+    header: 'detail',
+    grow: 2,
+    minWidth: 8,
+    text: (t) => sanitize(t.firing ? t.detail : `cleared: ${t.detail}`, 200),
+    tone: (t) => (t.firing ? undefined : 'muted'),
+  },
   {
     key: 'since',
     header: 'since',
@@ -54,7 +68,12 @@ function SuggestionLines({ store, theme, width }: { store: PanelProps['store']; 
   const fromJournal = useStore(store, (s) => s.paging?.decided ?? null);
   const decision = stored ?? fromJournal;
   const sevText = suggestion.severity ?? 'none';
-  const page = suggestion.page.length > 0 ? `page ${suggestion.page.join(', ')}` : suggestion.ticket ? 'ticket, same-day remediation' : 'nobody to page';
+  const page =
+    suggestion.page.length > 0
+      ? `page ${suggestion.page.join(', ')}`
+      : suggestion.ticket
+        ? 'ticket, same-day remediation'
+        : 'nobody to page';
   return (
     <Box flexDirection="column" width={width} flexShrink={0}>
       <Text wrap="truncate-end">
@@ -105,7 +124,8 @@ export function deliveryText(t: PagingTargetView): { text: string; tone: Tone } 
 
 function ackText(t: PagingTargetView): { text: string; tone: Tone } {
   if (t.channel === 'ticket') return { text: t.resolvedAt !== null ? 'ticket closed' : 'ticket', tone: 'muted' };
-  if (t.ack) return { text: `ack ${sanitize(t.ack.by, 30)} (${t.ack.via === 'callback' ? 'callback' : 'key'}) ${utcClock(t.ack.at)}Z`, tone: 'ok' };
+  if (t.ack)
+    return { text: `ack ${sanitize(t.ack.by, 30)} (${t.ack.via === 'callback' ? 'callback' : 'key'}) ${utcClock(t.ack.at)}Z`, tone: 'ok' };
   if (t.resolvedAt !== null) return { text: 'resolved, never acked', tone: 'muted' };
   return { text: 'NOT ACKED', tone: 'warn' };
 }
@@ -169,7 +189,18 @@ export const EscalationPanel = memo(function EscalationPanel({ store, theme, asc
   // The paging block takes what it needs, leaving the trigger table a header and two rows.
   const pagingLines = Math.min(pagingLineCount(paging), Math.max(paging ? 1 : 0, inner.height - 3 - 3));
   return (
-    <PanelFrame title={PANEL_TITLES.escalation} number={4} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={`${firingCount} firing  ${ui.info}`}>
+    <PanelFrame
+      title={PANEL_TITLES.escalation}
+      number={4}
+      width={width}
+      height={height}
+      focused={focused}
+      theme={theme}
+      ascii={ascii}
+      filter={ui.filter}
+      editingFilter={ui.editing}
+      info={`${firingCount} firing  ${ui.info}`}
+    >
       <SuggestionLines store={store} theme={theme} width={inner.width} />
       {paging ? <PagingLines paging={paging} theme={theme} width={inner.width} lines={pagingLines} /> : null}
       <DenseTable

@@ -21,7 +21,13 @@ interface ClassRow {
 
 const TASK_COLUMNS: Column<FailureTaskRow>[] = [
   { key: 'task', header: 'top failing task', grow: 3, minWidth: 8, text: (r) => sanitize(r.task, 120) },
-  { key: 'class', header: 'class', width: 10, text: (r) => r.failureClass, tone: (r) => (r.failureClass === 'unclassified' ? 'muted' : undefined) },
+  {
+    key: 'class',
+    header: 'class',
+    width: 10,
+    text: (r) => r.failureClass,
+    tone: (r) => (r.failureClass === 'unclassified' ? 'muted' : undefined),
+  },
   { key: 'queue', header: 'queue', grow: 1, minWidth: 5, hideBelow: 44, text: (r) => sanitize(r.queue, 60) },
   { key: 'count', header: 'fails', width: 5, align: 'right', text: (r) => formatCount(r.count) },
 ];
@@ -29,7 +35,14 @@ const TASK_COLUMNS: Column<FailureTaskRow>[] = [
 function classColumns(queueName: string | null): Column<ClassRow>[] {
   return [
     { key: 'cls', header: 'class (1h)', grow: 1, minWidth: 8, text: (r) => r.cls },
-    { key: 'all', header: 'all', width: 6, align: 'right', text: (r) => formatCount(r.all), tone: (r) => (r.all === 0 ? 'muted' : undefined) },
+    {
+      key: 'all',
+      header: 'all',
+      width: 6,
+      align: 'right',
+      text: (r) => formatCount(r.all),
+      tone: (r) => (r.all === 0 ? 'muted' : undefined),
+    },
     {
       key: 'queue',
       header: queueName === null ? '-' : sanitize(queueName, 40),
@@ -65,9 +78,30 @@ export const FailuresPanel = memo(function FailuresPanel({ store, theme, ascii, 
   const taskHeight = sideBySide ? inner.height : Math.max(0, inner.height - classHeight);
 
   return (
-    <PanelFrame title={PANEL_TITLES.failures} number={2} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={ui.info} footer={<SourceNotice store={store} panel="failures" width={width} height={height} theme={theme} />}>
+    <PanelFrame
+      title={PANEL_TITLES.failures}
+      number={2}
+      width={width}
+      height={height}
+      focused={focused}
+      theme={theme}
+      ascii={ascii}
+      filter={ui.filter}
+      editingFilter={ui.editing}
+      info={ui.info}
+      footer={<SourceNotice store={store} panel="failures" width={width} height={height} theme={theme} />}
+    >
       <Box flexDirection={sideBySide ? 'row' : 'column'} width={inner.width} height={inner.height}>
-        <DenseTable columns={cols} rows={classRows} rowKey={(r) => r.cls} width={classWidth} height={classHeight} selected={-1} focused={false} theme={theme} />
+        <DenseTable
+          columns={cols}
+          rows={classRows}
+          rowKey={(r) => r.cls}
+          width={classWidth}
+          height={classHeight}
+          selected={-1}
+          focused={false}
+          theme={theme}
+        />
         {sideBySide ? <Box width={1} /> : null}
         {taskHeight > 0 ? (
           <DenseTable

@@ -40,10 +40,31 @@ function columns(): Column<InForce>[] {
   return [
     { key: 'mark', header: ' ', width: 1, text: (m) => (m.drift ? '!' : ' '), tone: (m) => (m.drift ? 'breach' : undefined) },
     { key: 'what', header: 'in force', width: 15, text: (m) => KIND_LABEL[m.kind] },
-    { key: 'target', header: 'on', grow: 1, minWidth: 8, text: (m) => (m.kind === 'pacing' ? 'conservative' : m.kind === 'frozen-writes' ? 'non-critical' : m.kind === 'read-target' ? sanitize(`reads -> ${String(m.expect.target ?? 'unset')}`, 80) : sanitize(m.target, 80)) },
+    {
+      key: 'target',
+      header: 'on',
+      grow: 1,
+      minWidth: 8,
+      text: (m) =>
+        m.kind === 'pacing'
+          ? 'conservative'
+          : m.kind === 'frozen-writes'
+            ? 'non-critical'
+            : m.kind === 'read-target'
+              ? sanitize(`reads -> ${String(m.expect.target ?? 'unset')}`, 80)
+              : sanitize(m.target, 80),
+    },
     { key: 'by', header: 'by', width: 10, hideBelow: 50, text: (m) => sanitize(m.by, 40), tone: () => 'muted' },
     { key: 'until', header: 'expires', width: 12, text: until },
-    { key: 'why', header: 'why / drift', grow: 3, minWidth: 10, hideBelow: 60, text: (m) => sanitize(m.drift ? `DRIFT: ${m.drift}` : m.reason, 200), tone: (m) => (m.drift ? 'breach' : 'muted') },
+    {
+      key: 'why',
+      header: 'why / drift',
+      grow: 3,
+      minWidth: 10,
+      hideBelow: 60,
+      text: (m) => sanitize(m.drift ? `DRIFT: ${m.drift}` : m.reason, 200),
+      tone: (m) => (m.drift ? 'breach' : 'muted'),
+    },
   ];
 }
 
@@ -57,12 +78,30 @@ export const MitigationsPanel = memo(function MitigationsPanel({ store, theme, a
     ? `${info.simulated ? 'SIMULATED ' : ''}${info.backend}; role ${info.role} (${info.roleSource})${info.audit ? `; audit ${info.audit.error ? `waiting (${info.audit.pending} in journal: ${info.audit.error})` : 'up to date'}` : ''}`
     : 'no mitigation backend in this session';
   return (
-    <PanelFrame title="Mitigations in force" width={width} height={height} focused={focused} theme={theme} ascii={ascii} info={drifting ? `${drifting} drift` : String(rows.length)}>
+    <PanelFrame
+      title="Mitigations in force"
+      width={width}
+      height={height}
+      focused={focused}
+      theme={theme}
+      ascii={ascii}
+      info={drifting ? `${drifting} drift` : String(rows.length)}
+    >
       <Box flexDirection="column" width={inner.width} height={inner.height}>
         <Text wrap="truncate-end" {...(info?.simulated ? theme.tones.warn : theme.tones.muted)}>
           {fitWidth(sanitize(head, 400), inner.width)}
         </Text>
-        <DenseTable columns={cols} rows={rows} rowKey={(m) => `${m.kind}:${m.target}`} width={inner.width} height={Math.max(1, inner.height - 1)} selected={-1} focused={focused} theme={theme} emptyText="no mitigation in force" />
+        <DenseTable
+          columns={cols}
+          rows={rows}
+          rowKey={(m) => `${m.kind}:${m.target}`}
+          width={inner.width}
+          height={Math.max(1, inner.height - 1)}
+          selected={-1}
+          focused={focused}
+          theme={theme}
+          emptyText="no mitigation in force"
+        />
       </Box>
     </PanelFrame>
   );

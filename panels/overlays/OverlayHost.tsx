@@ -93,14 +93,27 @@ function HelpOverlay({ overlay, theme, ascii, size, actions }: Omit<HostProps, '
   );
 }
 
-function CommandOverlay({ overlay, theme, ascii, size, actions, state }: Omit<HostProps, 'store'> & { overlay: Extract<Overlay, { kind: 'command' }>; state: CockpitState }) {
+function CommandOverlay({
+  overlay,
+  theme,
+  ascii,
+  size,
+  actions,
+  state,
+}: Omit<HostProps, 'store'> & { overlay: Extract<Overlay, { kind: 'command' }>; state: CockpitState }) {
   const { matches } = completeCommand(actions, overlay.text);
   const box = place(size, 84, 4 + Math.min(6, Math.max(1, matches.length)), 1);
   const inner = modalInnerWidth(box.width);
   const typed = parseCommand(overlay.text).name;
   return (
     <Modal title="Command" footer="Tab completes, Enter runs, Esc closes" theme={theme} ascii={ascii} {...box}>
-      <TextInput label=":" value={overlay.text} width={inner} theme={theme} placeholder="queues, note <text>, severity SEV-2 <reason>, help…" />
+      <TextInput
+        label=":"
+        value={overlay.text}
+        width={inner}
+        theme={theme}
+        placeholder="queues, note <text>, severity SEV-2 <reason>, help…"
+      />
       {matches.length === 0 ? (
         <Text wrap="truncate-end" {...theme.tones.warn}>
           {typed ? `no command "${sanitize(typed, 40)}"` : ''}
@@ -120,7 +133,14 @@ function CommandOverlay({ overlay, theme, ascii, size, actions, state }: Omit<Ho
   );
 }
 
-function ActionsOverlay({ overlay, theme, ascii, size, actions, state }: Omit<HostProps, 'store'> & { overlay: Extract<Overlay, { kind: 'actions' }>; state: CockpitState }) {
+function ActionsOverlay({
+  overlay,
+  theme,
+  ascii,
+  size,
+  actions,
+  state,
+}: Omit<HostProps, 'store'> & { overlay: Extract<Overlay, { kind: 'actions' }>; state: CockpitState }) {
   const items = menuActions(actions, overlay.panel);
   const reasons = items.map((a) => disabledReason(a, state));
   const box = place(size, 90, items.length + 4, 2);
@@ -155,17 +175,37 @@ function ActionsOverlay({ overlay, theme, ascii, size, actions, state }: Omit<Ho
     [theme, ascii],
   );
   return (
-    <Modal title={`Actions: ${PANEL_TITLES[overlay.panel]}`} footer="j/k move, Enter runs, 1-9 pick, Esc closes" theme={theme} ascii={ascii} {...box}>
+    <Modal
+      title={`Actions: ${PANEL_TITLES[overlay.panel]}`}
+      footer="j/k move, Enter runs, 1-9 pick, Esc closes"
+      theme={theme}
+      ascii={ascii}
+      {...box}
+    >
       {items.length === 0 ? (
         <Text {...theme.tones.muted}>no action applies here</Text>
       ) : (
-        <SelectInput key={index} items={selectItems} isFocused={false} initialIndex={index} limit={limit} itemComponent={Item} indicatorComponent={Indicator} />
+        <SelectInput
+          key={index}
+          items={selectItems}
+          isFocused={false}
+          initialIndex={index}
+          limit={limit}
+          itemComponent={Item}
+          indicatorComponent={Indicator}
+        />
       )}
     </Modal>
   );
 }
 
-function SeverityOverlay({ overlay, theme, ascii, size, state }: Omit<HostProps, 'store' | 'actions'> & { overlay: Extract<Overlay, { kind: 'severity' }>; state: CockpitState }) {
+function SeverityOverlay({
+  overlay,
+  theme,
+  ascii,
+  size,
+  state,
+}: Omit<HostProps, 'store' | 'actions'> & { overlay: Extract<Overlay, { kind: 'severity' }>; state: CockpitState }) {
   const box = place(size, 96, 10, 2);
   const inner = modalInnerWidth(box.width);
   const sug = state.suggestion;
@@ -194,7 +234,13 @@ function SeverityOverlay({ overlay, theme, ascii, size, state }: Omit<HostProps,
     );
   }
   return (
-    <Modal title={`Set severity ${overlay.severity ?? ''}: reason (required)`} footer="Enter decides, Esc cancels" theme={theme} ascii={ascii} {...box}>
+    <Modal
+      title={`Set severity ${overlay.severity ?? ''}: reason (required)`}
+      footer="Enter decides, Esc cancels"
+      theme={theme}
+      ascii={ascii}
+      {...box}
+    >
       <Text wrap="truncate-end" {...theme.tones.muted}>
         {overlay.severity ? `${ESCALATION_MATRIX[overlay.severity].meaning}. ${ESCALATION_MATRIX[overlay.severity].response}` : ''}
       </Text>
@@ -239,7 +285,21 @@ function TextOverlay({
   );
 }
 
-function ConfirmOverlay({ title, prompt, theme, ascii, size, danger }: { title: string; prompt: string; theme: Theme; ascii: boolean; size: Size; danger: boolean }) {
+function ConfirmOverlay({
+  title,
+  prompt,
+  theme,
+  ascii,
+  size,
+  danger,
+}: {
+  title: string;
+  prompt: string;
+  theme: Theme;
+  ascii: boolean;
+  size: Size;
+  danger: boolean;
+}) {
   const box = place(size, Math.min(100, Math.max(72, prompt.length + 6)), 5, 4);
   return (
     <Modal title={title} footer="y confirms, n or Esc cancels" theme={theme} ascii={ascii} {...box}>
@@ -253,7 +313,9 @@ function ConfirmOverlay({ title, prompt, theme, ascii, size, danger }: { title: 
 export const OverlayHost = memo(function OverlayHost({ store, theme, ascii, size, actions }: HostProps) {
   const overlay = useStore(store, (s) => s.ui.overlay);
   // The overlays that show availability read the whole state, but only while they are open.
-  const state = useStore(store, (s) => (overlay && (overlay.kind === 'actions' || overlay.kind === 'command' || overlay.kind === 'severity') ? s : null));
+  const state = useStore(store, (s) =>
+    overlay && (overlay.kind === 'actions' || overlay.kind === 'command' || overlay.kind === 'severity') ? s : null,
+  );
   const incident = useStore(store, (s) => s.incident);
   const readonly = useStore(store, (s) => s.session.readonly);
   if (!overlay) return null;
@@ -282,7 +344,9 @@ export const OverlayHost = memo(function OverlayHost({ store, theme, ascii, size
     case 'severity':
       return state ? <SeverityOverlay overlay={overlay} state={state} {...common} /> : null;
     case 'note':
-      return <TextOverlay title="Add a note to the timeline" label="note: " value={overlay.text} footer="Enter adds, Esc cancels" {...common} />;
+      return (
+        <TextOverlay title="Add a note to the timeline" label="note: " value={overlay.text} footer="Enter adds, Esc cancels" {...common} />
+      );
     case 'prompt':
       return over(
         <TextOverlay
@@ -321,4 +385,3 @@ export const OverlayHost = memo(function OverlayHost({ store, theme, ascii, size
       return null;
   }
 });
-

@@ -36,11 +36,7 @@ function Banner({ store, theme, ascii, width }: { store: CockpitStore; theme: Th
     incident ? `incident ${sanitize(incident, 80)}` : 'no incident open',
   ];
   // Every line padded to the full width so the band is solid, in colour or in mono (inverse).
-  const lines = [
-    '',
-    ...big.map((row, i) => `  ${padTo(row, bigWidth)}    ${fitWidth(right[i] ?? '', rightWidth)}`),
-    '',
-  ];
+  const lines = ['', ...big.map((row, i) => `  ${padTo(row, bigWidth)}    ${fitWidth(right[i] ?? '', rightWidth)}`), ''];
   return (
     <Box flexDirection="column" width={width} height={BANNER_HEIGHT} flexShrink={0}>
       {lines.map((l, i) => (
@@ -52,7 +48,19 @@ function Banner({ store, theme, ascii, width }: { store: CockpitStore; theme: Th
   );
 }
 
-function Column({ title, lines, width, height, theme }: { title: string; lines: Array<{ text: string; breach: boolean }>; width: number; height: number; theme: Theme }) {
+function Column({
+  title,
+  lines,
+  width,
+  height,
+  theme,
+}: {
+  title: string;
+  lines: Array<{ text: string; breach: boolean }>;
+  width: number;
+  height: number;
+  theme: Theme;
+}) {
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0} paddingRight={1}>
       <Text wrap="truncate-end" {...theme.tones.accent} underline>
@@ -71,19 +79,32 @@ function Column({ title, lines, width, height, theme }: { title: string; lines: 
   );
 }
 
-export const Presentation = memo(function Presentation({ store, theme, ascii, width, height }: { store: CockpitStore; theme: Theme; ascii: boolean; width: number; height: number }) {
+export const Presentation = memo(function Presentation({
+  store,
+  theme,
+  ascii,
+  width,
+  height,
+}: {
+  store: CockpitStore;
+  theme: Theme;
+  ascii: boolean;
+  width: number;
+  height: number;
+}) {
   const triggers = useStore(store, (s) => s.triggers);
   const queues = useStore(store, (s) => s.snapshot.queues);
   const replicas = useStore(store, (s) => s.snapshot.database.replicas);
   const limits = useStore(store, (s) => s.session.thresholds);
-  const firing = triggers
-    .filter((t) => t.firing)
-    .map((t) => ({ text: `! ${sanitize(t.detail, 200)}`, breach: true }));
+  const firing = triggers.filter((t) => t.firing).map((t) => ({ text: `! ${sanitize(t.detail, 200)}`, breach: true }));
   const worst = [...queues]
     .filter((q) => q.lagSeconds !== null)
     .sort((a, b) => (b.lagSeconds ?? 0) - (a.lagSeconds ?? 0))
     .slice(0, 8)
-    .map((q) => ({ text: `${sanitize(q.name, 30)}  ${formatLag(q.lagSeconds, q.lagMethod)}  depth ${q.depth}`, breach: (q.lagSeconds ?? 0) > limits.queueLagSeconds }));
+    .map((q) => ({
+      text: `${sanitize(q.name, 30)}  ${formatLag(q.lagSeconds, q.lagMethod)}  depth ${q.depth}`,
+      breach: (q.lagSeconds ?? 0) > limits.queueLagSeconds,
+    }));
   const reps = replicas.map((r) => ({
     text: `${sanitize(r.name, 30)}  ${!r.reachable ? 'unreachable' : r.lagSeconds === null ? '?' : formatDuration(r.lagSeconds)}${r.replayPaused ? '  paused' : ''}`,
     breach: !r.reachable || (r.lagSeconds ?? 0) > limits.replicaLagSeconds,
@@ -102,4 +123,3 @@ export const Presentation = memo(function Presentation({ store, theme, ascii, wi
     </Box>
   );
 });
-

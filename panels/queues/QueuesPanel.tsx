@@ -65,7 +65,19 @@ export const QueuesPanel = memo(function QueuesPanel({ store, theme, ascii, widt
   const columns = useMemo(() => queueColumns(thresholds, firing, ascii), [thresholds, firing, ascii]);
   const inner = frameInner(width, height);
   return (
-    <PanelFrame title={PANEL_TITLES.queues} number={1} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={ui.info} footer={<SourceNotice store={store} panel="queues" width={width} height={height} theme={theme} />}>
+    <PanelFrame
+      title={PANEL_TITLES.queues}
+      number={1}
+      width={width}
+      height={height}
+      focused={focused}
+      theme={theme}
+      ascii={ascii}
+      filter={ui.filter}
+      editingFilter={ui.editing}
+      info={ui.info}
+      footer={<SourceNotice store={store} panel="queues" width={width} height={height} theme={theme} />}
+    >
       <DenseTable
         columns={columns}
         rows={rows}

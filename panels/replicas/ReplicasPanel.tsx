@@ -23,9 +23,22 @@ function replicaColumns(limit: number): Column<ReplicaSnapshot>[] {
   };
   return [
     // x unreachable, ! over the line, P replay paused.
-    { key: 'mark', header: ' ', width: 1, text: (r) => (!r.reachable ? 'x' : r.lagSeconds !== null && r.lagSeconds > limit ? '!' : r.replayPaused ? 'P' : ' '), tone },
+    {
+      key: 'mark',
+      header: ' ',
+      width: 1,
+      text: (r) => (!r.reachable ? 'x' : r.lagSeconds !== null && r.lagSeconds > limit ? '!' : r.replayPaused ? 'P' : ' '),
+      tone,
+    },
     { key: 'name', header: 'replica', grow: 1, minWidth: 6, text: (r) => sanitize(r.name, 80) },
-    { key: 'lag', header: 'lag', width: 6, align: 'right', text: (r) => (!r.reachable ? '-' : r.lagSeconds === null ? '?' : formatDuration(r.lagSeconds)), tone },
+    {
+      key: 'lag',
+      header: 'lag',
+      width: 6,
+      align: 'right',
+      text: (r) => (!r.reachable ? '-' : r.lagSeconds === null ? '?' : formatDuration(r.lagSeconds)),
+      tone,
+    },
     { key: 'state', header: 'replay', width: 7, text: (r) => (!r.reachable ? 'down' : r.replayPaused ? 'paused' : 'running'), tone },
     { key: 'seen', header: 'from', width: 9, hideBelow: 44, text: (r) => r.seenFrom, tone: () => 'muted' },
   ];
@@ -35,10 +48,25 @@ function blockingColumns(ascii: boolean): Column<BlockingQuery>[] {
   const arrow = glyphs(ascii).arrow;
   return [
     { key: 'who', header: `blocker${arrow}blocked`, width: 15, text: (b) => `${b.blockingPid}${arrow}${b.blockedPid}` },
-    { key: 'wait', header: 'waited', width: 6, align: 'right', text: (b) => formatDuration(b.waitingSeconds), tone: (b) => (b.waitingSeconds >= 60 ? 'breach' : b.waitingSeconds >= 10 ? 'warn' : undefined) },
+    {
+      key: 'wait',
+      header: 'waited',
+      width: 6,
+      align: 'right',
+      text: (b) => formatDuration(b.waitingSeconds),
+      tone: (b) => (b.waitingSeconds >= 60 ? 'breach' : b.waitingSeconds >= 10 ? 'warn' : undefined),
+    },
     { key: 'query', header: 'blocked query', grow: 2, minWidth: 8, text: (b) => sanitize(b.query, 200) },
     // What the blocker is doing, when the source knows (`idle in transaction` is the usual culprit).
-    { key: 'blocker', header: 'blocker is', grow: 1, minWidth: 8, hideBelow: 60, text: (b) => sanitize([b.blockingState, b.blockingQuery].filter(Boolean).join(': ') || '?', 200), tone: (b) => (b.blockingState === 'idle in transaction' ? 'warn' : 'muted') },
+    {
+      key: 'blocker',
+      header: 'blocker is',
+      grow: 1,
+      minWidth: 8,
+      hideBelow: 60,
+      text: (b) => sanitize([b.blockingState, b.blockingQuery].filter(Boolean).join(': ') || '?', 200),
+      tone: (b) => (b.blockingState === 'idle in transaction' ? 'warn' : 'muted'),
+    },
   ];
 }
 
@@ -60,9 +88,31 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
   const blockingHeight = Math.max(0, inner.height - replicaHeight - 1);
 
   return (
-    <PanelFrame title={PANEL_TITLES.replicas} number={3} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={ui.info} footer={<SourceNotice store={store} panel="replicas" width={width} height={height} theme={theme} />}>
+    <PanelFrame
+      title={PANEL_TITLES.replicas}
+      number={3}
+      width={width}
+      height={height}
+      focused={focused}
+      theme={theme}
+      ascii={ascii}
+      filter={ui.filter}
+      editingFilter={ui.editing}
+      info={ui.info}
+      footer={<SourceNotice store={store} panel="replicas" width={width} height={height} theme={theme} />}
+    >
       <Box flexDirection="column" width={inner.width} height={inner.height}>
-        <DenseTable columns={cols} rows={rows} rowKey={(r) => r.name} width={inner.width} height={replicaHeight} selected={ui.selected} focused={focused} theme={theme} emptyText={ui.filter ? 'no replica matches the filter' : 'no replica data'} />
+        <DenseTable
+          columns={cols}
+          rows={rows}
+          rowKey={(r) => r.name}
+          width={inner.width}
+          height={replicaHeight}
+          selected={ui.selected}
+          focused={focused}
+          theme={theme}
+          emptyText={ui.filter ? 'no replica matches the filter' : 'no replica data'}
+        />
         <Text wrap="truncate-end">
           <Text {...theme.tones.muted}>connections </Text>
           <Text {...(poolTone ? theme.tones[poolTone] : {})}>
@@ -74,7 +124,16 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
           blocking.length === 0 ? (
             <Text {...theme.tones.muted}>no blocking queries</Text>
           ) : (
-            <DenseTable columns={bcols} rows={blocking} rowKey={(b) => `${b.blockingPid}:${b.blockedPid}`} width={inner.width} height={blockingHeight} selected={-1} focused={false} theme={theme} />
+            <DenseTable
+              columns={bcols}
+              rows={blocking}
+              rowKey={(b) => `${b.blockingPid}:${b.blockedPid}`}
+              width={inner.width}
+              height={blockingHeight}
+              selected={-1}
+              focused={false}
+              theme={theme}
+            />
           )
         ) : null}
       </Box>

@@ -23,7 +23,13 @@ function stepColumns(done: ReadonlySet<string>, ascii: boolean): Column<RunbookR
   const g = glyphs(ascii);
   return [
     // Option rows belong to their step: they show its tick only on the step line.
-    { key: 'tick', header: '', width: 3, text: (r) => (r.option !== null ? '' : isDone(r) ? `[${g.tick}]` : '[ ]'), tone: (r) => (isDone(r) ? 'ok' : undefined) },
+    {
+      key: 'tick',
+      header: '',
+      width: 3,
+      text: (r) => (r.option !== null ? '' : isDone(r) ? `[${g.tick}]` : '[ ]'),
+      tone: (r) => (isDone(r) ? 'ok' : undefined),
+    },
     { key: 'n', header: '', width: 4, text: (r) => (r.option === null ? `${r.section}.${r.step}` : '  -') },
     { key: 'text', header: '', grow: 1, minWidth: 10, text: stepText, tone: (r) => (isDone(r) && r.option === null ? 'muted' : undefined) },
   ];

@@ -24,13 +24,26 @@ function Flash({ flash, theme }: { flash: NonNullable<UiState['flash']>; theme: 
   return <Text {...tone}>{`${flash.level === 'info' ? '' : `${flash.level}: `}${sanitize(flash.text, 300)}  `}</Text>;
 }
 
-export const StatusLine = memo(function StatusLine({ store, theme, width, actions }: { store: CockpitStore; theme: Theme; width: number; actions: readonly Action[] }) {
+export const StatusLine = memo(function StatusLine({
+  store,
+  theme,
+  width,
+  actions,
+}: {
+  store: CockpitStore;
+  theme: Theme;
+  width: number;
+  actions: readonly Action[];
+}) {
   const simulated = useStore(store, (s) => s.snapshot.simulated);
   const scenario = useStore(store, (s) => s.snapshot.scenario);
   const readonly = useStore(store, (s) => s.session.readonly);
   const readonlyReason = useStore(store, (s) => s.session.readonlyReason);
   const sources = useStore(store, (s) => s.snapshot.sources);
-  const incident = useStore(store, useShallow((s) => (s.incident ? { id: s.incident.id, state: s.incident.state, severity: s.incident.severity } : null)));
+  const incident = useStore(
+    store,
+    useShallow((s) => (s.incident ? { id: s.incident.id, state: s.incident.state, severity: s.incident.severity } : null)),
+  );
   const hints = useStore(store, (s) => footerHints(actions, s));
   const flash = useStore(store, (s) => s.ui.flash);
   const sorted = [...sources].sort((a, b) => SOURCE_ORDER[a.state] - SOURCE_ORDER[b.state]);
@@ -46,7 +59,7 @@ export const StatusLine = memo(function StatusLine({ store, theme, width, action
             {`${sanitize(incident.id, 40)} ${incident.state}${incident.severity ? ` ${incident.severity}` : ''}  `}
           </Text>
         ) : (
-          <Text {...theme.tones.muted}>no incident  </Text>
+          <Text {...theme.tones.muted}>no incident </Text>
         )}
         {sorted.length === 0 ? <Text {...theme.tones.muted}>no data source yet</Text> : null}
         {sorted.map((src, i) => (

@@ -14,7 +14,13 @@ import { usePanelUi, type PanelProps } from '../common.js';
 const COLUMNS: Column<TimelineLine>[] = [
   { key: 'at', header: 'UTC', width: 8, text: (e) => utcClock(e.at) },
   { key: 'who', header: 'who', width: 10, hideBelow: 48, text: (e) => sanitize(e.operator, 40), tone: () => 'muted' },
-  { key: 'kind', header: 'kind', width: 10, text: (e) => sanitize(e.kind, 40), tone: (e) => (e.kind.includes('trigger') || e.kind.includes('fired') ? 'warn' : 'accent') },
+  {
+    key: 'kind',
+    header: 'kind',
+    width: 10,
+    text: (e) => sanitize(e.kind, 40),
+    tone: (e) => (e.kind.includes('trigger') || e.kind.includes('fired') ? 'warn' : 'accent'),
+  },
   { key: 'text', header: 'entry', grow: 1, minWidth: 10, text: (e) => sanitize(e.text, 400) },
 ];
 
@@ -23,7 +29,13 @@ export const TimelinePanel = memo(function TimelinePanel({ store, theme, ascii, 
     store,
     useShallow((s) =>
       s.incident
-        ? { id: s.incident.id, state: s.incident.state, severity: s.incident.severity, startedAt: s.incident.startedAt, problems: s.incident.journalProblems }
+        ? {
+            id: s.incident.id,
+            state: s.incident.state,
+            severity: s.incident.severity,
+            startedAt: s.incident.startedAt,
+            problems: s.incident.journalProblems,
+          }
         : null,
     ),
   );
@@ -33,7 +45,18 @@ export const TimelinePanel = memo(function TimelinePanel({ store, theme, ascii, 
   const problems = head?.problems ?? [];
   const problemLines = Math.min(problems.length, 2);
   return (
-    <PanelFrame title={PANEL_TITLES.timeline} number={6} width={width} height={height} focused={focused} theme={theme} ascii={ascii} filter={ui.filter} editingFilter={ui.editing} info={head ? ui.info : ''}>
+    <PanelFrame
+      title={PANEL_TITLES.timeline}
+      number={6}
+      width={width}
+      height={height}
+      focused={focused}
+      theme={theme}
+      ascii={ascii}
+      filter={ui.filter}
+      editingFilter={ui.editing}
+      info={head ? ui.info : ''}
+    >
       {head === null ? (
         <Text wrap="truncate-end" {...theme.tones.muted}>
           no incident open (I opens one)
@@ -42,7 +65,9 @@ export const TimelinePanel = memo(function TimelinePanel({ store, theme, ascii, 
         <>
           <Text wrap="truncate-end">
             <Text {...theme.tones.accent}>{sanitize(head.id, 60)}</Text>
-            <Text {...(head.state === 'open' ? theme.tones.breach : head.state === 'mitigated' ? theme.tones.warn : theme.tones.ok)}>{` ${head.state}`}</Text>
+            <Text
+              {...(head.state === 'open' ? theme.tones.breach : head.state === 'mitigated' ? theme.tones.warn : theme.tones.ok)}
+            >{` ${head.state}`}</Text>
             <Text>{` ${head.severity ?? 'severity not decided'}  since ${utcClock(head.startedAt)}Z`}</Text>
           </Text>
           {problems.slice(0, problemLines).map((p, i) => (

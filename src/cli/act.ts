@@ -73,7 +73,10 @@ export interface ActDeps {
 
 function listText(): string {
   return (
-    MITIGATIONS.map((m) => `${m.id.padEnd(24)} runbook ${m.runbook.padEnd(4)} ${m.role.padEnd(10)} needs ${m.required.join(', ') || '-'}${m.optional?.length ? ` [${m.optional.join(', ')}]` : ''}${m.undo ? `; undo ${m.undo}` : ''}`).join('\n') + '\n'
+    MITIGATIONS.map(
+      (m) =>
+        `${m.id.padEnd(24)} runbook ${m.runbook.padEnd(4)} ${m.role.padEnd(10)} needs ${m.required.join(', ') || '-'}${m.optional?.length ? ` [${m.optional.join(', ')}]` : ''}${m.undo ? `; undo ${m.undo}` : ''}`,
+    ).join('\n') + '\n'
   );
 }
 
@@ -91,7 +94,8 @@ function textOf(r: ExecuteResult, simulated: boolean): string {
     out.push(`${tag}${preview.title}`);
     for (const l of preview.lines) out.push(`  ${l.kind.padEnd(7)} ${l.text}`);
   }
-  if (r.status === 'dry-run') out.push(r.wouldRefuse ? `dry run: would be REFUSED: ${r.wouldRefuse}` : 'dry run: nothing was done or recorded');
+  if (r.status === 'dry-run')
+    out.push(r.wouldRefuse ? `dry run: would be REFUSED: ${r.wouldRefuse}` : 'dry run: nothing was done or recorded');
   else if (r.status === 'refused') out.push(`REFUSED: ${r.refusal} (recorded)`);
   else {
     out.push(`${tag}${r.status.toUpperCase()}`);
@@ -165,7 +169,11 @@ export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}):
   let config = deps.config;
   if (!config) {
     try {
-      config = loadConfig({ flags: { ...configFlags, stateDir: options.get('stateDir') }, env: io.env, cwd: io.cwd ?? process.cwd() }).config;
+      config = loadConfig({
+        flags: { ...configFlags, stateDir: options.get('stateDir') },
+        env: io.env,
+        cwd: io.cwd ?? process.cwd(),
+      }).config;
     } catch (e) {
       if (e instanceof ConfigError) {
         io.stderr.write(`lsos-cockpit act: configuration refused:\n${e.message}\n`);
@@ -174,7 +182,9 @@ export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}):
       throw e;
     }
   }
-  const simulation = flags.has('--simulation') ? new LsosSimulation(loadScenario(options.get('scenario') ?? 'default'), { startAt: now }) : null;
+  const simulation = flags.has('--simulation')
+    ? new LsosSimulation(loadScenario(options.get('scenario') ?? 'default'), { startAt: now })
+    : null;
   const recorder = new IncidentRecorder({ stateDir: config.stateDir });
   let session: MitigationSession;
   try {
@@ -187,9 +197,15 @@ export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}):
   // What owner notices and read failover need: the replicas as last read (the model's, or one
   // read of the configured PostgreSQL), the journal, the read target, the completeness query.
   const snapshotDb = simulation ? simulation.snapshot().database : config.sources.database ? await readDatabaseOnce(config) : null;
-  const reporting = !simulation && config.sources.database
-    ? createReportingServices({ databaseUrl: config.sources.database.url, statementTimeoutMs: config.statementTimeoutMs, checks: [], recorder })
-    : null;
+  const reporting =
+    !simulation && config.sources.database
+      ? createReportingServices({
+          databaseUrl: config.sources.database.url,
+          statementTimeoutMs: config.statementTimeoutMs,
+          checks: [],
+          recorder,
+        })
+      : null;
   attachSessionServices(session, {
     simulation,
     journal: () => recorder.view()?.entries ?? [],
@@ -224,10 +240,15 @@ export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}):
     const flushed = session.outbox ? await session.outbox.flush() : null;
     const simulated = session.controller.backend.simulated;
     if (flags.has('--json')) {
-      io.stdout.write(`${JSON.stringify({ action: m.id, simulated, operator: session.actor.operator, role: session.actor.role, ...result, audit: flushed }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ action: m.id, simulated, operator: session.actor.operator, role: session.actor.role, ...result, audit: flushed }, null, 2)}\n`,
+      );
     } else {
       io.stdout.write(textOf(result, simulated));
-      if (flushed?.error && result.status !== 'dry-run') io.stderr.write(`audit: ops_audit_log not reachable (${flushed.error}); ${flushed.pending} rows wait in the journal and are written when it returns\n`);
+      if (flushed?.error && result.status !== 'dry-run')
+        io.stderr.write(
+          `audit: ops_audit_log not reachable (${flushed.error}); ${flushed.pending} rows wait in the journal and are written when it returns\n`,
+        );
     }
     return exitOf(result);
   } finally {

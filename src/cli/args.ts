@@ -76,7 +76,8 @@ export function parseCockpitFlags(argv: string[]): CockpitFlags {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = (): string => {
       if (inline !== undefined) return inline;
       const v = takeValue(argv, i, flag);
@@ -84,23 +85,47 @@ export function parseCockpitFlags(argv: string[]): CockpitFlags {
       return v;
     };
     switch (flag) {
-      case '--scenario': f.scenario = value(); break;
-      case '--speed': f.speed = positiveNumber(value(), '--speed'); break;
-      case '--seed': f.seed = positiveNumber(value(), '--seed', true); break;
-      case '--readonly': f.readonly = true; break;
-      case '--ascii': f.ascii = true; break;
+      case '--scenario':
+        f.scenario = value();
+        break;
+      case '--speed':
+        f.speed = positiveNumber(value(), '--speed');
+        break;
+      case '--seed':
+        f.seed = positiveNumber(value(), '--seed', true);
+        break;
+      case '--readonly':
+        f.readonly = true;
+        break;
+      case '--ascii':
+        f.ascii = true;
+        break;
       case '--theme': {
         const t = value();
-        if (t !== 'dark' && t !== 'light' && t !== 'mono') throw new UsageError(`--theme must be dark, light or mono, got ${JSON.stringify(t)}`);
+        if (t !== 'dark' && t !== 'light' && t !== 'mono')
+          throw new UsageError(`--theme must be dark, light or mono, got ${JSON.stringify(t)}`);
         f.theme = t;
         break;
       }
-      case '--presentation': f.presentation = true; break;
-      case '--state-dir': f.stateDir = value(); break;
-      case '--list-scenarios': f.listScenarios = true; break;
-      case '-h': case '--help': f.help = true; break;
-      case '-V': case '--version': f.version = true; break;
-      default: throw new UsageError(`unknown option ${JSON.stringify(a)} (see --help)`);
+      case '--presentation':
+        f.presentation = true;
+        break;
+      case '--state-dir':
+        f.stateDir = value();
+        break;
+      case '--list-scenarios':
+        f.listScenarios = true;
+        break;
+      case '-h':
+      case '--help':
+        f.help = true;
+        break;
+      case '-V':
+      case '--version':
+        f.version = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${JSON.stringify(a)} (see --help)`);
     }
   }
   return f;

@@ -51,7 +51,11 @@ export async function runAudit(args: string[], io: CommandIo, deps: AuditDeps = 
   let stateDir = deps.stateDir;
   if (!url || !stateDir) {
     try {
-      const c = loadConfig({ flags: { ...configFlags, stateDir: options.get('stateDir') }, env: io.env, cwd: io.cwd ?? process.cwd() }).config;
+      const c = loadConfig({
+        flags: { ...configFlags, stateDir: options.get('stateDir') },
+        env: io.env,
+        cwd: io.cwd ?? process.cwd(),
+      }).config;
       url ??= c.sources.database?.url;
       stateDir ??= c.stateDir;
     } catch (e) {

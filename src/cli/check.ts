@@ -7,7 +7,15 @@ import { loadConfig } from '../config/load.js';
 import { redactSecrets } from '../config/maskUrl.js';
 import { buildLiveSources, checklistThresholds, type BrokerFactories, type LiveSource } from '../config/sources.js';
 import type { LoadedConfig } from '../config/types.js';
-import { CHECK_IDS, runChecklist, type AreaState, type CheckArea, type CheckId, type CheckResult, type ChecklistResult } from '../core/checklist.js';
+import {
+  CHECK_IDS,
+  runChecklist,
+  type AreaState,
+  type CheckArea,
+  type CheckId,
+  type CheckResult,
+  type ChecklistResult,
+} from '../core/checklist.js';
 import { sanitize } from '../core/sanitize.js';
 import { emptySnapshot, type Snapshot } from '../core/snapshot.js';
 import type { SnapshotPatch } from '../core/source.js';
@@ -74,11 +82,20 @@ function parseCheckArgs(rest: readonly string[]): ParsedArgs {
       return v;
     };
     switch (name) {
-      case '--json': out.json = true; break;
-      case '-h': case '--help': out.help = true; break;
+      case '--json':
+        out.json = true;
+        break;
+      case '-h':
+      case '--help':
+        out.help = true;
+        break;
       case '--only': {
-        for (const id of value().split(',').map((s) => s.trim()).filter(Boolean)) {
-          if (!(CHECK_IDS as readonly string[]).includes(id)) throw new ConfigFlagError(`--only: unknown check ${JSON.stringify(id)} (one of: ${CHECK_IDS.join(', ')})`);
+        for (const id of value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)) {
+          if (!(CHECK_IDS as readonly string[]).includes(id))
+            throw new ConfigFlagError(`--only: unknown check ${JSON.stringify(id)} (one of: ${CHECK_IDS.join(', ')})`);
           out.only.push(id as CheckId);
         }
         break;
@@ -86,11 +103,13 @@ function parseCheckArgs(rest: readonly string[]): ParsedArgs {
       case '--timeout': {
         const v = value();
         const n = Number(v);
-        if (!Number.isInteger(n) || n < 100) throw new ConfigFlagError(`--timeout must be a whole number of milliseconds (at least 100), got ${JSON.stringify(v)}`);
+        if (!Number.isInteger(n) || n < 100)
+          throw new ConfigFlagError(`--timeout must be a whole number of milliseconds (at least 100), got ${JSON.stringify(v)}`);
         out.timeoutMs = n;
         break;
       }
-      default: throw new ConfigFlagError(`unknown option ${JSON.stringify(arg)}`);
+      default:
+        throw new ConfigFlagError(`unknown option ${JSON.stringify(arg)}`);
     }
   }
   return out;
@@ -169,11 +188,13 @@ function formatText(report: CheckReport): string {
   const idW = Math.max(...report.checks.map((c) => c.id.length), 2);
   const targetW = Math.min(28, Math.max(...report.checks.map((c) => sanitize(c.target, 28).length), 6));
   const lines = report.checks.map(
-    (c) => `${c.item} ${LABEL[c.status].padEnd(7)} ${c.id.padEnd(idW)} ${sanitize(c.target, 28).padEnd(targetW)} ${sanitize(c.detail, 300)}`,
+    (c) =>
+      `${c.item} ${LABEL[c.status].padEnd(7)} ${c.id.padEnd(idW)} ${sanitize(c.target, 28).padEnd(targetW)} ${sanitize(c.detail, 300)}`,
   );
-  const src = report.sources.length === 0
-    ? 'sources: none configured'
-    : `sources: ${report.sources.map((x) => `${x.name} ${x.state}${x.error ? ` (${sanitize(x.error, 200)})` : ''}`).join('; ')}`;
+  const src =
+    report.sources.length === 0
+      ? 'sources: none configured'
+      : `sources: ${report.sources.map((x) => `${x.name} ${x.state}${x.error ? ` (${sanitize(x.error, 200)})` : ''}`).join('; ')}`;
   return [head, ...lines, src].join('\n') + '\n';
 }
 
@@ -206,7 +227,10 @@ export async function runCheck(args: readonly string[], io: CommandIo, deps: Che
   const owned = deps.sources === undefined;
   const sources = deps.sources ?? buildLiveSources(config, deps.factories);
   const secrets = [
-    config.sources.redis?.url, config.sources.amqp?.url, config.sources.database?.url, config.sources.api?.url,
+    config.sources.redis?.url,
+    config.sources.amqp?.url,
+    config.sources.database?.url,
+    config.sources.api?.url,
     ...config.sources.replicas.map((r) => r.url),
   ].filter((u): u is string => typeof u === 'string');
   let gathered: Gathered;

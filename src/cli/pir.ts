@@ -98,7 +98,9 @@ export async function runPirExport(args: string[], io: CommandIo): Promise<numbe
     return EXIT.failed;
   }
   if (!pir.journal.ok) {
-    io.stderr.write(`lsos-cockpit pir: journal of ${pir.incidentId} has problems:\n${pir.journal.problems.map((p) => `  ${p}\n`).join('')}`);
+    io.stderr.write(
+      `lsos-cockpit pir: journal of ${pir.incidentId} has problems:\n${pir.journal.problems.map((p) => `  ${p}\n`).join('')}`,
+    );
   }
   const output = parsed.options.get('output');
   if (output === undefined || output === '-') {

@@ -1,12 +1,32 @@
 // Reads and validates the YAML config file with the `yaml` package's syntax tree, so every
 // problem points at its file:line:col. The result is a layer of values, each with its origin;
 // load.ts lays the environment and the flags over it.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import { FAILURE_CLASSES } from '../core/snapshot.js';
 import { parseDurationMs } from './duration.js';
 import type { ConfigProblem } from './errors.js';
 import { maskUrl } from './maskUrl.js';
-import { FRESHNESS_KINDS, SOURCE_NAMES, formatOrigin, type FailureClassRule, type Origin, type SourceName, type TaskConfig } from './types.js';
+import {
+  FRESHNESS_KINDS,
+  SOURCE_NAMES,
+  formatOrigin,
+  type FailureClassRule,
+  type Origin,
+  type SourceName,
+  type TaskConfig,
+} from './types.js';
 import { REPLICA_NAME } from './urls.js';
 
 export interface V<T> {
@@ -73,7 +93,18 @@ export const THRESHOLD_SPECS: Record<string, ThresholdSpec> = {
 };
 
 // `paging` is read by src/control/paging/config.ts (its own section, same file).
-const TOP_KEYS = ['sources', 'queues', 'thresholds', 'failureClasses', 'tasks', 'stateDir', 'pollIntervalMs', 'statementTimeoutMs', 'paging', 'integrityChecks'] as const;
+const TOP_KEYS = [
+  'sources',
+  'queues',
+  'thresholds',
+  'failureClasses',
+  'tasks',
+  'stateDir',
+  'pollIntervalMs',
+  'statementTimeoutMs',
+  'paging',
+  'integrityChecks',
+] as const;
 const SOURCE_KEYS = ['redis', 'amqp', 'database', 'replicas', 'api', 'controlFlags'] as const;
 const THRESHOLD_KEYS = [...Object.keys(THRESHOLD_SPECS).filter((k) => !k.startsWith('freshness.')), 'freshness'];
 
@@ -117,7 +148,12 @@ class Walker {
   }
 
   /** Entries of a mapping; unknown keys are problems (named with the keys that are allowed). */
-  entries(node: Node | null, path: string, allowed: readonly string[] | null, keyNode?: Node | null): { key: string; keyNode: Scalar; value: Node | null }[] {
+  entries(
+    node: Node | null,
+    path: string,
+    allowed: readonly string[] | null,
+    keyNode?: Node | null,
+  ): { key: string; keyNode: Scalar; value: Node | null }[] {
     if (!isMap(node)) {
       this.problem(node, path, `expected a mapping, got ${this.describe(node)}`, keyNode);
       return [];
@@ -181,13 +217,18 @@ class Walker {
     else if (spec.kind === 'duration' && isScalar(node) && typeof node.value === 'string') {
       const ms = parseDurationMs(node.value);
       if (ms === null) {
-        this.problem(node, path, `bad duration ${JSON.stringify(node.value)} (a number, or with units: ms, s, m, h, d, such as "15m" or "1h30m")`);
+        this.problem(
+          node,
+          path,
+          `bad duration ${JSON.stringify(node.value)} (a number, or with units: ms, s, m, h, d, such as "15m" or "1h30m")`,
+        );
         return undefined;
       }
       v = ms / (spec.unitMs ?? 1000);
     }
     if (v === null) {
-      const what = spec.kind === 'duration' ? 'a duration such as "15m" or a number' : spec.kind === 'count' ? 'a whole number' : 'a number';
+      const what =
+        spec.kind === 'duration' ? 'a duration such as "15m" or a number' : spec.kind === 'count' ? 'a whole number' : 'a number';
       this.problem(node, path, `expected ${what}, got ${this.describe(node)}`, keyNode);
       return undefined;
     }
@@ -205,7 +246,13 @@ class Walker {
   }
 }
 
-function sourceUrl(w: Walker, value: Node | null, path: string, keyNode: Node, extra: readonly string[] = []): { url?: V<string>; rest: { key: string; keyNode: Scalar; value: Node | null }[] } {
+function sourceUrl(
+  w: Walker,
+  value: Node | null,
+  path: string,
+  keyNode: Node,
+  extra: readonly string[] = [],
+): { url?: V<string>; rest: { key: string; keyNode: Scalar; value: Node | null }[] } {
   const es = w.entries(value, path, ['url', ...extra], keyNode);
   const out: { url?: V<string>; rest: typeof es } = { rest: es.filter((e) => e.key !== 'url') };
   const u = es.find((e) => e.key === 'url');
@@ -275,7 +322,11 @@ function readSources(w: Walker, node: Node | null, keyNode: Node, layer: FileLay
           const name = w.string(nameE.value, `${ip}.name`, nameE.keyNode);
           const url = w.string(urlE.value, `${ip}.url`, urlE.keyNode);
           if (name && !REPLICA_NAME.test(name.value)) {
-            w.problem(nameE.value, `${ip}.name`, `must be 1-63 letters, digits, "_", ".", ":" or "-" (it is matched against the standby's application_name), got ${JSON.stringify(name.value)}`);
+            w.problem(
+              nameE.value,
+              `${ip}.name`,
+              `must be 1-63 letters, digits, "_", ".", ":" or "-" (it is matched against the standby's application_name), got ${JSON.stringify(name.value)}`,
+            );
             return;
           }
           if (name && url) items.push({ name, url });
@@ -322,7 +373,12 @@ function readFailureClasses(w: Walker, node: Node | null, keyNode: Node, layer: 
         if (c && (classes as readonly string[]).includes(c.value)) {
           rule.failureClass = c.value as FailureClassRule['failureClass'];
           hasClass = true;
-        } else if (c) w.problem(e.value, `${path}.class`, `must be one of ${classes.join(', ')} (a name no rule matches is unclassified), got ${JSON.stringify(c.value)}`);
+        } else if (c)
+          w.problem(
+            e.value,
+            `${path}.class`,
+            `must be one of ${classes.join(', ')} (a name no rule matches is unclassified), got ${JSON.stringify(c.value)}`,
+          );
       } else {
         const list = w.strings(e.value, `${path}.${e.key}`, e.keyNode);
         if (list) rule[e.key as 'names' | 'prefixes' | 'suffixes'] = list.value;
@@ -364,7 +420,9 @@ export function readConfigText(text: string, file: string): { layer: FileLayer; 
   if (root === null || (isScalar(root) && root.value === null)) return { layer, problems: [] };
   for (const e of w.entries(root, '', TOP_KEYS)) {
     switch (e.key) {
-      case 'sources': readSources(w, e.value, e.keyNode, layer); break;
+      case 'sources':
+        readSources(w, e.value, e.keyNode, layer);
+        break;
       case 'queues': {
         const q = w.strings(e.value, 'queues', e.keyNode);
         if (!q) break;
@@ -374,9 +432,15 @@ export function readConfigText(text: string, file: string): { layer: FileLayer; 
         else layer.queues = q;
         break;
       }
-      case 'thresholds': readThresholds(w, e.value, e.keyNode, layer); break;
-      case 'failureClasses': readFailureClasses(w, e.value, e.keyNode, layer); break;
-      case 'tasks': readTasks(w, e.value, e.keyNode, layer); break;
+      case 'thresholds':
+        readThresholds(w, e.value, e.keyNode, layer);
+        break;
+      case 'failureClasses':
+        readFailureClasses(w, e.value, e.keyNode, layer);
+        break;
+      case 'tasks':
+        readTasks(w, e.value, e.keyNode, layer);
+        break;
       case 'integrityChecks': {
         // A YAML file of read-only checks (src/control/integrity/config.ts), relative to this file.
         const v = w.string(e.value, 'integrityChecks', e.keyNode);

@@ -89,7 +89,14 @@ function readFile(path: string, explicit: boolean, origin: string, problems: Con
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !explicit) return null;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : (err as Error).message;
     problems.push({ origin, path: 'config', message: `cannot read config file ${path}: ${why}` });
     return null;
   }
@@ -121,11 +128,36 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   };
 
   // Sources: a flag beats the environment, which beats the file.
-  const redisUrl = checkUrl('redis', 'sources.redis.url', pick('sources.redis.url', flagValue(flags.redisUrl, '--redis-url'), envValue(env, ENV.redis), layer.redis?.url));
-  const amqpUrl = checkUrl('amqp', 'sources.amqp.url', pick('sources.amqp.url', flagValue(flags.amqpUrl, '--amqp-url'), envValue(env, ENV.amqp), layer.amqp?.url));
-  const dbUrl = checkUrl('postgres', 'sources.database.url', pick('sources.database.url', flagValue(flags.databaseUrl, '--database-url'), envValue(env, ENV.database), layer.database?.url));
-  const apiUrl = checkUrl('http', 'sources.api.url', pick('sources.api.url', flagValue(flags.apiUrl, '--api-url'), envValue(env, ENV.api), layer.api?.url));
-  const flagsUrl = checkUrl('redis', 'sources.controlFlags.url', pick('sources.controlFlags.url', flagValue(flags.flagsRedisUrl, '--flags-redis-url'), envValue(env, ENV.controlFlags), layer.controlFlags?.url));
+  const redisUrl = checkUrl(
+    'redis',
+    'sources.redis.url',
+    pick('sources.redis.url', flagValue(flags.redisUrl, '--redis-url'), envValue(env, ENV.redis), layer.redis?.url),
+  );
+  const amqpUrl = checkUrl(
+    'amqp',
+    'sources.amqp.url',
+    pick('sources.amqp.url', flagValue(flags.amqpUrl, '--amqp-url'), envValue(env, ENV.amqp), layer.amqp?.url),
+  );
+  const dbUrl = checkUrl(
+    'postgres',
+    'sources.database.url',
+    pick('sources.database.url', flagValue(flags.databaseUrl, '--database-url'), envValue(env, ENV.database), layer.database?.url),
+  );
+  const apiUrl = checkUrl(
+    'http',
+    'sources.api.url',
+    pick('sources.api.url', flagValue(flags.apiUrl, '--api-url'), envValue(env, ENV.api), layer.api?.url),
+  );
+  const flagsUrl = checkUrl(
+    'redis',
+    'sources.controlFlags.url',
+    pick(
+      'sources.controlFlags.url',
+      flagValue(flags.flagsRedisUrl, '--flags-redis-url'),
+      envValue(env, ENV.controlFlags),
+      layer.controlFlags?.url,
+    ),
+  );
 
   let redisDb = 0;
   provenance['sources.redis.db'] = DEFAULT;
@@ -138,7 +170,11 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
       provenance['sources.redis.db'] = urlOrigin;
       // Both in the file and disagreeing: which one was meant is a guess, so refuse.
       if (key && urlOrigin.kind === 'file' && key.value !== fromUrl) {
-        problems.push({ origin: formatOrigin(key.origin), path: 'sources.redis.db', message: `sources.redis.db: ${key.value} disagrees with database ${fromUrl} in sources.redis.url ${maskUrl(redisUrl)}` });
+        problems.push({
+          origin: formatOrigin(key.origin),
+          path: 'sources.redis.db',
+          message: `sources.redis.db: ${key.value} disagrees with database ${fromUrl} in sources.redis.url ${maskUrl(redisUrl)}`,
+        });
       }
     } else if (key) {
       redisDb = key.value;
@@ -160,7 +196,10 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
 
   const thresholds = mergeThresholds(layer, provenance);
 
-  const failureClasses = layer.failureClasses ?? { value: DEFAULT_FAILURE_CLASS_RULES.map((r) => ({ ...r, names: [...r.names], prefixes: [...r.prefixes], suffixes: [...r.suffixes] })), origin: DEFAULT };
+  const failureClasses = layer.failureClasses ?? {
+    value: DEFAULT_FAILURE_CLASS_RULES.map((r) => ({ ...r, names: [...r.names], prefixes: [...r.prefixes], suffixes: [...r.suffixes] })),
+    origin: DEFAULT,
+  };
   provenance.failureClasses = failureClasses.origin;
 
   const tasks: CockpitConfig['tasks'] = {};
@@ -235,7 +274,12 @@ function mergeReplicas(flags: ConfigFlags, env: Env, layer: FileLayer, provenanc
   } else if (layer.replicas) {
     for (const r of layer.replicas.value) {
       const p = urlProblem('postgres', r.url.value);
-      if (p) problems.push({ origin: formatOrigin(r.url.origin), path: `sources.replicas.${r.name.value}.url`, message: `sources.replicas (${r.name.value}).url: ${p}` });
+      if (p)
+        problems.push({
+          origin: formatOrigin(r.url.origin),
+          path: `sources.replicas.${r.name.value}.url`,
+          message: `sources.replicas (${r.name.value}).url: ${p}`,
+        });
       else items.push({ name: r.name.value, url: r.url.value, origin: r.name.origin });
     }
     provenance['sources.replicas'] = layer.replicas.origin;
@@ -246,7 +290,11 @@ function mergeReplicas(flags: ConfigFlags, env: Env, layer: FileLayer, provenanc
   const out: ReplicaConfig[] = [];
   for (const it of items) {
     if (seen.has(it.name)) {
-      problems.push({ origin: formatOrigin(it.origin), path: 'sources.replicas', message: `sources.replicas: replica name ${JSON.stringify(it.name)} used twice (name them NAME=URL)` });
+      problems.push({
+        origin: formatOrigin(it.origin),
+        path: 'sources.replicas',
+        message: `sources.replicas: replica name ${JSON.stringify(it.name)} used twice (name them NAME=URL)`,
+      });
       continue;
     }
     seen.add(it.name);
@@ -261,7 +309,11 @@ function parseList(raw: readonly string[], origin: Origin, problems: ConfigProbl
   raw.forEach((item, i) => {
     const r = parseReplicaItem(item);
     if ('problem' in r) {
-      problems.push({ origin: formatOrigin(origin), path: 'sources.replicas', message: `sources.replicas item ${i + 1}: ${r.problem} (expected NAME=URL or a postgres:// URL)` });
+      problems.push({
+        origin: formatOrigin(origin),
+        path: 'sources.replicas',
+        message: `sources.replicas item ${i + 1}: ${r.problem} (expected NAME=URL or a postgres:// URL)`,
+      });
     } else out.push({ ...r, origin });
   });
   return out;
@@ -277,8 +329,19 @@ const THRESHOLD_FIELDS: Record<string, keyof ThresholdsConfig> = {
 function mergeThresholds(layer: FileLayer, provenance: Provenance): ThresholdsConfig {
   const t: ThresholdsConfig = { ...DEFAULT_THRESHOLDS_CONFIG, freshnessSeconds: { ...DEFAULT_THRESHOLDS_CONFIG.freshnessSeconds } };
   const keys = [
-    'queueLag', 'deadLetterSpikeFactor', 'deadLetterBaselineFloorPerHour', 'reportFailureRatio', 'reportMinRuns', 'serpFailureRate',
-    'serpMinCampaigns', 'replicaLag', 'clearRatio', 'failureRatio24h', 'failureRatioMinRuns', 'warnRatio', 'backupMaxAge',
+    'queueLag',
+    'deadLetterSpikeFactor',
+    'deadLetterBaselineFloorPerHour',
+    'reportFailureRatio',
+    'reportMinRuns',
+    'serpFailureRate',
+    'serpMinCampaigns',
+    'replicaLag',
+    'clearRatio',
+    'failureRatio24h',
+    'failureRatioMinRuns',
+    'warnRatio',
+    'backupMaxAge',
   ];
   for (const key of keys) {
     const v = layer.thresholds[key];

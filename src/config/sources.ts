@@ -5,7 +5,14 @@ import { PostgresSource } from '../sources/postgres/source.js';
 import type { CheckArea, ChecklistThresholds } from '../core/checklist.js';
 import type { Source, SnapshotPatch } from '../core/source.js';
 import { maskUrl } from './maskUrl.js';
-import { formatOrigin, type AmqpSourceConfig, type CockpitConfig, type Provenance, type RedisSourceConfig, type SourceName } from './types.js';
+import {
+  formatOrigin,
+  type AmqpSourceConfig,
+  type CockpitConfig,
+  type Provenance,
+  type RedisSourceConfig,
+  type SourceName,
+} from './types.js';
 
 /** A live source and the part of the checklist it answers for. */
 export interface LiveSource {
@@ -70,7 +77,10 @@ export const BROKER_WARMUP_MS = 5_000;
 
 /** A configured source whose implementation is not wired in: every read says so. */
 class UnwiredSource implements Source {
-  constructor(readonly name: string, private readonly why: string) {}
+  constructor(
+    readonly name: string,
+    private readonly why: string,
+  ) {}
   async read(): Promise<SnapshotPatch> {
     throw new Error(this.why);
   }
@@ -83,11 +93,15 @@ export function buildLiveSources(config: CockpitConfig, factories: BrokerFactori
   const poll = (n: SourceName): number => config.pollIntervalMs[n];
   const out: LiveSource[] = [];
   if (s.redis) {
-    const source = factories.redis ? factories.redis(s.redis, config) : new UnwiredSource('redis', 'the Redis source is not wired into this build');
+    const source = factories.redis
+      ? factories.redis(s.redis, config)
+      : new UnwiredSource('redis', 'the Redis source is not wired into this build');
     out.push({ source, area: 'broker', pollIntervalMs: poll('redis'), warmupMs: BROKER_WARMUP_MS });
   }
   if (s.amqp) {
-    const source = factories.amqp ? factories.amqp(s.amqp, config) : new UnwiredSource('amqp', 'the RabbitMQ source is not wired into this build');
+    const source = factories.amqp
+      ? factories.amqp(s.amqp, config)
+      : new UnwiredSource('amqp', 'the RabbitMQ source is not wired into this build');
     out.push({ source, area: 'broker', pollIntervalMs: poll('amqp'), warmupMs: BROKER_WARMUP_MS });
   }
   if (s.database) {

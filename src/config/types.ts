@@ -115,10 +115,14 @@ export interface LoadedConfig {
 
 export function formatOrigin(o: Origin): string {
   switch (o.kind) {
-    case 'default': return 'default';
-    case 'file': return `${o.file}:${o.line}:${o.col}`;
-    case 'env': return `environment variable ${o.name}`;
-    case 'flag': return `flag ${o.flag}`;
+    case 'default':
+      return 'default';
+    case 'file':
+      return `${o.file}:${o.line}:${o.col}`;
+    case 'env':
+      return `environment variable ${o.name}`;
+    case 'flag':
+      return `flag ${o.flag}`;
   }
 }
 
@@ -147,8 +151,18 @@ export const DEFAULT_FAILURE_CLASS_RULES: readonly FailureClassRule[] = [
     suffixes: ['Timeout'],
   },
   { failureClass: 'validation', names: ['ValidationError', 'ValueError', 'IntegrityError'], prefixes: ['Invalid'], suffixes: [] },
-  { failureClass: 'provider', names: ['ProviderError', 'ProxyBlocked', 'CaptchaDetected', 'RateLimited'], prefixes: ['Provider'], suffixes: [] },
-  { failureClass: 'parser', names: ['ParserError', 'JSONDecodeError', 'XMLSyntaxError', 'UnicodeDecodeError'], prefixes: [], suffixes: ['ParseError'] },
+  {
+    failureClass: 'provider',
+    names: ['ProviderError', 'ProxyBlocked', 'CaptchaDetected', 'RateLimited'],
+    prefixes: ['Provider'],
+    suffixes: [],
+  },
+  {
+    failureClass: 'parser',
+    names: ['ParserError', 'JSONDecodeError', 'XMLSyntaxError', 'UnicodeDecodeError'],
+    prefixes: [],
+    suffixes: ['ParseError'],
+  },
 ];
 
 export const DEFAULT_POLL_INTERVAL_MS: Record<SourceName, number> = { redis: 1000, amqp: 2000, postgres: 5000, api: 5000 };

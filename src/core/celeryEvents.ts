@@ -23,7 +23,15 @@
 // Roughly: 20 000 x ~200 B of task info + 500 x 60 x 100 counters at worst, a few tens of MB
 // in the very worst case; typically well under 10 MB.
 
-import type { EpochMs, FailureClass, ProviderSnapshot, QueueSnapshot, ReportingSnapshot, TaskFailureCount, WorkerSnapshot } from './snapshot.js';
+import type {
+  EpochMs,
+  FailureClass,
+  ProviderSnapshot,
+  QueueSnapshot,
+  ReportingSnapshot,
+  TaskFailureCount,
+  WorkerSnapshot,
+} from './snapshot.js';
 import { FAILURE_CLASSES, emptyFailures } from './snapshot.js';
 import { createClassifier } from './failureClass.js';
 
@@ -183,7 +191,10 @@ export type PyValue = string | number | boolean | null | PyValue[] | { [k: strin
 
 class PyReprParser {
   i = 0;
-  constructor(readonly s: string, readonly maxDepth = 8) {}
+  constructor(
+    readonly s: string,
+    readonly maxDepth = 8,
+  ) {}
 
   ws(): void {
     while (this.i < this.s.length && /\s/.test(this.s[this.i] ?? '')) this.i += 1;
@@ -203,7 +214,11 @@ class PyReprParser {
       this.i += 1;
       return this.string(raw);
     }
-    for (const [word, v] of [['True', true], ['False', false], ['None', null]] as const) {
+    for (const [word, v] of [
+      ['True', true],
+      ['False', false],
+      ['None', null],
+    ] as const) {
       if (this.s.startsWith(word, this.i) && !/\w/.test(this.s[this.i + word.length] ?? '')) {
         this.i += word.length;
         return v;
@@ -233,15 +248,31 @@ class PyReprParser {
         const n = this.s[this.i + 1];
         this.i += 2;
         switch (n) {
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case '0': out += '\0'; break;
-          case 'x': out += this.hex(2); break;
-          case 'u': out += this.hex(4); break;
-          case 'U': out += this.hex(8); break;
-          case undefined: throw new Error('eof in escape');
-          default: out += n;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case '0':
+            out += '\0';
+            break;
+          case 'x':
+            out += this.hex(2);
+            break;
+          case 'u':
+            out += this.hex(4);
+            break;
+          case 'U':
+            out += this.hex(8);
+            break;
+          case undefined:
+            throw new Error('eof in escape');
+          default:
+            out += n;
         }
         continue;
       }
@@ -664,7 +695,16 @@ export class EventAggregator {
   private worker(hostname: string, at: EpochMs): WorkerState {
     let w = this.workers.get(hostname);
     if (!w) {
-      w = { hostname, freq: DEFAULT_FREQ, heartbeats: [], lastHeartbeatAt: null, offlineEventAt: null, active: 0, processed: 0, lastEventAt: at };
+      w = {
+        hostname,
+        freq: DEFAULT_FREQ,
+        heartbeats: [],
+        lastHeartbeatAt: null,
+        offlineEventAt: null,
+        active: 0,
+        processed: 0,
+        lastEventAt: at,
+      };
       this.workers.set(hostname, w);
       if (this.workers.size > this.o.maxWorkers) this.evictWorker();
     }

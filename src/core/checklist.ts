@@ -85,10 +85,7 @@ export interface ChecklistThresholds {
 }
 
 /** Whether the source for an area answered. */
-export type AreaState =
-  | { state: 'ok' }
-  | { state: 'unreachable'; error: string }
-  | { state: 'not-configured'; hint: string };
+export type AreaState = { state: 'ok' } | { state: 'unreachable'; error: string } | { state: 'not-configured'; hint: string };
 
 export interface ChecklistInput {
   snapshot: Snapshot;
@@ -158,11 +155,33 @@ function apiChecks(input: ChecklistInput): Draft[] {
   if (api.checkedAt === null) return [couldNotRun('api-health', 'api', 'ms', t.apiTimeoutMs, 'not checked yet')];
   const warnAt = t.apiTimeoutMs * t.warnRatio;
   if (!api.healthy) {
-    return [{ id: 'api-health', target: 'api', status: 'breach', value: api.latencyMs, unit: 'ms', threshold: t.apiTimeoutMs, warnAt, detail: `unhealthy: ${api.detail}` }];
+    return [
+      {
+        id: 'api-health',
+        target: 'api',
+        status: 'breach',
+        value: api.latencyMs,
+        unit: 'ms',
+        threshold: t.apiTimeoutMs,
+        warnAt,
+        detail: `unhealthy: ${api.detail}`,
+      },
+    ];
   }
   const latency = api.latencyMs ?? 0;
   const status = grade(latency, t.apiTimeoutMs, t.warnRatio);
-  return [{ id: 'api-health', target: 'api', status, value: api.latencyMs, unit: 'ms', threshold: t.apiTimeoutMs, warnAt, detail: `healthy in ${Math.round(latency)} ms${status === 'warn' ? ' (slow)' : ''}` }];
+  return [
+    {
+      id: 'api-health',
+      target: 'api',
+      status,
+      value: api.latencyMs,
+      unit: 'ms',
+      threshold: t.apiTimeoutMs,
+      warnAt,
+      detail: `healthy in ${Math.round(latency)} ms${status === 'warn' ? ' (slow)' : ''}`,
+    },
+  ];
 }
 
 function workerChecks(input: ChecklistInput): Draft[] {
@@ -170,13 +189,34 @@ function workerChecks(input: ChecklistInput): Draft[] {
   if (problem) return [couldNotRun('worker-heartbeat', 'workers', 's', null, problem)];
   const s = input.snapshot;
   if (s.workers.length === 0) {
-    return [{ id: 'worker-heartbeat', target: 'workers', status: 'breach', value: 0, unit: 'count', threshold: null, warnAt: null, detail: 'no worker heartbeat seen' }];
+    return [
+      {
+        id: 'worker-heartbeat',
+        target: 'workers',
+        status: 'breach',
+        value: 0,
+        unit: 'count',
+        threshold: null,
+        warnAt: null,
+        detail: 'no worker heartbeat seen',
+      },
+    ];
   }
   const anyOnline = s.workers.some((w) => w.online);
   return s.workers.map((w): Draft => {
     const age = w.lastHeartbeatAt === null ? null : Math.max(0, (s.at - w.lastHeartbeatAt) / 1000);
     const seen = age === null ? 'no heartbeat yet' : `last heartbeat ${formatSeconds(age)} ago`;
-    if (w.online) return { id: 'worker-heartbeat', target: w.hostname, status: 'ok', value: age, unit: 's', threshold: null, warnAt: null, detail: `online, ${seen}` };
+    if (w.online)
+      return {
+        id: 'worker-heartbeat',
+        target: w.hostname,
+        status: 'ok',
+        value: age,
+        unit: 's',
+        threshold: null,
+        warnAt: null,
+        detail: `online, ${seen}`,
+      };
     // One worker gone while others serve is a warning; every worker gone is an outage.
     return {
       id: 'worker-heartbeat',
@@ -232,7 +272,8 @@ function queueChecks(input: ChecklistInput): Draft[] {
 
 function queueLag(q: QueueSnapshot, t: ChecklistThresholds): Draft {
   const warnAt = t.queueLagSeconds * t.warnRatio;
-  if (q.lagSeconds === null) return couldNotRun('queue-lag', q.name, 's', t.queueLagSeconds, `lag could not be determined (depth ${q.depth})`);
+  if (q.lagSeconds === null)
+    return couldNotRun('queue-lag', q.name, 's', t.queueLagSeconds, `lag could not be determined (depth ${q.depth})`);
   const status = grade(q.lagSeconds, t.queueLagSeconds, t.warnRatio);
   return {
     id: 'queue-lag',
@@ -282,7 +323,7 @@ function deadLetterGrowth(q: QueueSnapshot, t: ChecklistThresholds): Draft {
   const baseline = Math.max(q.deadLetterBaselinePerHour ?? 0, t.deadLetterBaselineFloorPerHour);
   const growth = q.last24h ? q.last24h.deadLettered / 24 : q.deadLetterGrowthPerHour;
   const factor = baseline > 0 ? growth / baseline : 0;
-  const source = q.deadLetterBaselinePerHour === null ? 'floor' : q.deadLetterBaselineSource ?? 'floor';
+  const source = q.deadLetterBaselinePerHour === null ? 'floor' : (q.deadLetterBaselineSource ?? 'floor');
   return {
     id: 'dead-letter-growth',
     target: q.name,
@@ -327,14 +368,26 @@ function freshnessChecks(input: ChecklistInput): Draft[] {
     else if (k.staleCampaigns > 0) {
       status = 'breach';
       const worst = k.worst[0];
-      const worstText = worst ? `; stalest ${worst.name || worst.id} (${worst.ageSeconds === null ? 'never' : formatSeconds(worst.ageSeconds)})` : '';
+      const worstText = worst
+        ? `; stalest ${worst.name || worst.id} (${worst.ageSeconds === null ? 'never' : formatSeconds(worst.ageSeconds)})`
+        : '';
       detail = `${k.staleCampaigns} of ${k.activeCampaigns} active campaigns older than ${limit}${k.neverRun > 0 ? ` (${k.neverRun} never)` : ''}${worstText}`;
     } else {
       const oldest = k.oldestAgeSeconds ?? 0;
       if (oldest > k.thresholdSeconds * input.thresholds.warnRatio) status = 'warn';
       detail = `all ${k.activeCampaigns} active campaigns within ${limit}; oldest ${formatSeconds(oldest)}${status === 'warn' ? ' (near the limit)' : ''}`;
     }
-    out.push({ id: 'freshness', target: kind, status, value: k.staleCampaigns, unit: 'count', threshold: 0, warnAt: null, detail, campaigns: k.worst });
+    out.push({
+      id: 'freshness',
+      target: kind,
+      status,
+      value: k.staleCampaigns,
+      unit: 'count',
+      threshold: 0,
+      warnAt: null,
+      detail,
+      campaigns: k.worst,
+    });
   }
   return out;
 }
@@ -347,22 +400,35 @@ function backupCheck(input: ChecklistInput): Draft[] {
   if (why !== null || !b) return [couldNotRun('backup', 'primary', 's', t.backupMaxAgeSeconds, why ?? 'no data')];
   const warnAt = t.backupMaxAgeSeconds * t.warnRatio;
   if (b.lastOkAt === null) {
-    return [{ id: 'backup', target: 'primary', status: 'breach', value: null, unit: 's', threshold: t.backupMaxAgeSeconds, warnAt, detail: `no completed backup in ops_backups${b.lastStatus ? ` (last run: ${b.lastStatus})` : ''}` }];
+    return [
+      {
+        id: 'backup',
+        target: 'primary',
+        status: 'breach',
+        value: null,
+        unit: 's',
+        threshold: t.backupMaxAgeSeconds,
+        warnAt,
+        detail: `no completed backup in ops_backups${b.lastStatus ? ` (last run: ${b.lastStatus})` : ''}`,
+      },
+    ];
   }
   const age = Math.max(0, (input.snapshot.at - b.lastOkAt) / 1000);
   let status = grade(age, t.backupMaxAgeSeconds, t.warnRatio);
   const failedSince = b.lastFailedAt !== null && b.lastFailedAt > b.lastOkAt;
   if (failedSince && status === 'ok') status = 'warn';
-  return [{
-    id: 'backup',
-    target: 'primary',
-    status,
-    value: age,
-    unit: 's',
-    threshold: t.backupMaxAgeSeconds,
-    warnAt,
-    detail: `last completed backup ${formatSeconds(age)} ago (${iso(b.lastOkAt)}), limit ${formatSeconds(t.backupMaxAgeSeconds)}${failedSince ? `; a later run failed at ${iso(b.lastFailedAt as number)} (${b.lastStatus ?? 'status unknown'})` : ''}`,
-  }];
+  return [
+    {
+      id: 'backup',
+      target: 'primary',
+      status,
+      value: age,
+      unit: 's',
+      threshold: t.backupMaxAgeSeconds,
+      warnAt,
+      detail: `last completed backup ${formatSeconds(age)} ago (${iso(b.lastOkAt)}), limit ${formatSeconds(t.backupMaxAgeSeconds)}${failedSince ? `; a later run failed at ${iso(b.lastFailedAt as number)} (${b.lastStatus ?? 'status unknown'})` : ''}`,
+    },
+  ];
 }
 
 function archivingCheck(input: ChecklistInput): Draft[] {
@@ -374,10 +440,22 @@ function archivingCheck(input: ChecklistInput): Draft[] {
   const base = { id: 'wal-archiving' as const, target: 'primary', value: age, unit: 's' as const, threshold: null, warnAt: null };
   if (a.mode === 'off') return [{ ...base, status: 'ok', detail: 'archive_mode off: WAL archiving not in use' }];
   if (a.lastFailedAt !== null && (a.lastArchivedAt === null || a.lastFailedAt > a.lastArchivedAt)) {
-    return [{ ...base, status: 'breach', detail: `archiving failing: last failure ${iso(a.lastFailedAt)} (${a.lastFailedWal ?? '?'}), ${a.failedCount} failures; last archived ${a.lastArchivedAt === null ? 'never' : `${iso(a.lastArchivedAt)} (${a.lastArchivedWal ?? '?'})`}` }];
+    return [
+      {
+        ...base,
+        status: 'breach',
+        detail: `archiving failing: last failure ${iso(a.lastFailedAt)} (${a.lastFailedWal ?? '?'}), ${a.failedCount} failures; last archived ${a.lastArchivedAt === null ? 'never' : `${iso(a.lastArchivedAt)} (${a.lastArchivedWal ?? '?'})`}`,
+      },
+    ];
   }
   if (a.lastArchivedAt === null) return [{ ...base, status: 'ok', detail: 'nothing archived yet, no failures' }];
-  return [{ ...base, status: 'ok', detail: `last archived ${a.lastArchivedWal ?? '?'} ${formatSeconds(age ?? 0)} ago, ${a.archivedCount} archived, ${a.failedCount} failed` }];
+  return [
+    {
+      ...base,
+      status: 'ok',
+      detail: `last archived ${a.lastArchivedWal ?? '?'} ${formatSeconds(age ?? 0)} ago, ${a.archivedCount} archived, ${a.failedCount} failed`,
+    },
+  ];
 }
 
 function replicaChecks(input: ChecklistInput): Draft[] {
@@ -385,22 +463,33 @@ function replicaChecks(input: ChecklistInput): Draft[] {
   const warnAt = t.replicaLagSeconds * t.warnRatio;
   const problem = areaProblem(input.areas.database);
   const expected = input.replicas ?? [];
-  if (problem) return expected.length > 0 ? expected.map((n) => couldNotRun('replica-lag', n, 's', t.replicaLagSeconds, problem)) : [couldNotRun('replica-lag', 'replicas', 's', t.replicaLagSeconds, problem)];
+  if (problem)
+    return expected.length > 0
+      ? expected.map((n) => couldNotRun('replica-lag', n, 's', t.replicaLagSeconds, problem))
+      : [couldNotRun('replica-lag', 'replicas', 's', t.replicaLagSeconds, problem)];
   const reps = input.snapshot.database.replicas;
   const out: Draft[] = [];
   for (const name of expected) {
-    if (!reps.some((r) => r.name === name)) out.push(couldNotRun('replica-lag', name, 's', t.replicaLagSeconds, 'nothing read about this replica'));
+    if (!reps.some((r) => r.name === name))
+      out.push(couldNotRun('replica-lag', name, 's', t.replicaLagSeconds, 'nothing read about this replica'));
   }
   for (const r of reps) {
     const limit = formatSeconds(t.replicaLagSeconds);
     const base = { id: 'replica-lag' as const, target: r.name, unit: 's' as const, threshold: t.replicaLagSeconds, warnAt };
     if (!r.reachable) {
       // As the replica-lag trigger counts it: a replica nobody can see is a breach, not a pause in monitoring.
-      out.push({ ...base, status: 'breach', value: null, detail: `unreachable and not streaming from the primary${r.error ? `: ${r.error}` : ''}` });
+      out.push({
+        ...base,
+        status: 'breach',
+        value: null,
+        detail: `unreachable and not streaming from the primary${r.error ? `: ${r.error}` : ''}`,
+      });
       continue;
     }
     if (r.lagSeconds === null) {
-      out.push(couldNotRun('replica-lag', r.name, 's', t.replicaLagSeconds, `lag could not be determined${r.error ? ` (${r.error})` : ''}`));
+      out.push(
+        couldNotRun('replica-lag', r.name, 's', t.replicaLagSeconds, `lag could not be determined${r.error ? ` (${r.error})` : ''}`),
+      );
       continue;
     }
     let status = grade(r.lagSeconds, t.replicaLagSeconds, t.warnRatio);
@@ -409,9 +498,24 @@ function replicaChecks(input: ChecklistInput): Draft[] {
     if (r.error) notes.push(r.error);
     // A paused replay or an unexpected state is a warning even while the lag is still small.
     if (status === 'ok' && (r.replayPaused || (r.error && r.reachable))) status = 'warn';
-    out.push({ ...base, status, value: r.lagSeconds, detail: `replay lag ${formatSeconds(r.lagSeconds)}, limit ${limit} (${notes.join('; ')})` });
+    out.push({
+      ...base,
+      status,
+      value: r.lagSeconds,
+      detail: `replay lag ${formatSeconds(r.lagSeconds)}, limit ${limit} (${notes.join('; ')})`,
+    });
   }
-  if (out.length === 0) out.push({ id: 'replica-lag', target: 'replicas', status: 'ok', value: null, unit: 's', threshold: t.replicaLagSeconds, warnAt, detail: 'no replica configured or streaming' });
+  if (out.length === 0)
+    out.push({
+      id: 'replica-lag',
+      target: 'replicas',
+      status: 'ok',
+      value: null,
+      unit: 's',
+      threshold: t.replicaLagSeconds,
+      warnAt,
+      detail: 'no replica configured or streaming',
+    });
   return out;
 }
 

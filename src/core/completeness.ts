@@ -176,7 +176,8 @@ export function completenessLines(r: CompletenessReport, maxCampaigns = 12): str
     `${w.month}: days ${w.first}..${w.through ? w.through.slice(8) : '(none yet)'} checked; history window ${r.historyDays} d (before ${w.historyCutoff} irrecoverable)`,
     `${t.incomplete} of ${t.campaigns} campaigns incomplete, ${t.missingDays} missing days, ${t.irrecoverableDays} irrecoverable (${t.withIrrecoverable} campaigns)`,
   ];
-  if (r.unknownCampaigns.length) lines.push(`not in campaigns: ${r.unknownCampaigns.slice(0, 10).join(', ')}${r.unknownCampaigns.length > 10 ? ' ...' : ''}`);
+  if (r.unknownCampaigns.length)
+    lines.push(`not in campaigns: ${r.unknownCampaigns.slice(0, 10).join(', ')}${r.unknownCampaigns.length > 10 ? ' ...' : ''}`);
   const gaps = r.campaigns.filter((c) => !c.complete);
   for (const c of gaps.slice(0, maxCampaigns)) {
     const lost = c.irrecoverableDays.length ? ` ! irrecoverable ${formatDays(c.irrecoverableDays)}` : '';

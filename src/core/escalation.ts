@@ -123,10 +123,7 @@ export function suggestSeverity(snap: Snapshot, triggers: readonly TriggerState[
   const unavailable = unavailableModules(snap);
   const dbDown = firing.filter((t) => t.kind === 'primary-degradation' || t.kind === 'failed-migrations');
   if (unavailable.length > 0 || dbDown.length > 0) {
-    const parts = [
-      ...unavailable.map((m) => `${m} unavailable (no live worker for its queue)`),
-      ...dbDown.map((t) => t.detail),
-    ];
+    const parts = [...unavailable.map((m) => `${m} unavailable (no live worker for its queue)`), ...dbDown.map((t) => t.detail)];
     return suggestion('SEV-2', `major module unavailable: ${parts.join('; ')}`, [
       ...unavailable,
       ...(dbDown.length > 0 ? ['database'] : []),
@@ -134,7 +131,11 @@ export function suggestSeverity(snap: Snapshot, triggers: readonly TriggerState[
   }
   const errors = firing.filter((t) => ERROR_RATE_KINDS.has(t.kind));
   if (errors.length > 0) {
-    return suggestion('SEV-2', `high error rates: ${errors.map((t) => t.detail).join('; ')}`, errors.map((t) => t.module));
+    return suggestion(
+      'SEV-2',
+      `high error rates: ${errors.map((t) => t.detail).join('; ')}`,
+      errors.map((t) => t.module),
+    );
   }
   if (firing.length > 0) {
     return suggestion(

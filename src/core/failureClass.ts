@@ -125,5 +125,10 @@ export function parseFailureRules(input: unknown, where = 'failureRules'): Failu
 export function fromConfigRules(
   rules: readonly { failureClass: FailureClass; names?: readonly string[]; prefixes?: readonly string[]; suffixes?: readonly string[] }[],
 ): FailureRule[] {
-  return rules.map((r) => ({ class: r.failureClass, names: [...(r.names ?? [])], prefix: [...(r.prefixes ?? [])], suffix: [...(r.suffixes ?? [])] }));
+  return rules.map((r) => ({
+    class: r.failureClass,
+    names: [...(r.names ?? [])],
+    prefix: [...(r.prefixes ?? [])],
+    suffix: [...(r.suffixes ?? [])],
+  }));
 }

@@ -348,7 +348,8 @@ export class IncidentFolder {
           check: str(d.check),
           status: str(d.status),
           expect: str(d.expect),
-          figures: typeof d.figures === 'object' && d.figures !== null && !Array.isArray(d.figures) ? (d.figures as Record<string, unknown>) : {},
+          figures:
+            typeof d.figures === 'object' && d.figures !== null && !Array.isArray(d.figures) ? (d.figures as Record<string, unknown>) : {},
           detail: str(d.detail),
           server: str(d.server),
         });
@@ -509,10 +510,7 @@ export class IncidentFolder {
       severityDecided: decided.length > 0,
       highestSeverity: considered.reduce<Severity | null>((acc, s) => moreSevere(acc, s.severity), null),
       severityHistory: [...this.severityHistory],
-      milestones: Object.fromEntries(MILESTONES.map((n) => [n, m[n] ? { ...m[n] } : null])) as Record<
-        MilestoneName,
-        MilestoneStamp | null
-      >,
+      milestones: Object.fromEntries(MILESTONES.map((n) => [n, m[n] ? { ...m[n] } : null])) as Record<MilestoneName, MilestoneStamp | null>,
       milestoneHistory: this.milestoneHistory.map((s) => ({ ...s })),
       durations: {
         timeToDetectMs: diff('detected', 'started'),

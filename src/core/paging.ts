@@ -229,7 +229,11 @@ export function ownerTarget(roster: Roster, module: LsosModule): PageTarget {
 export const TICKET_TARGET: PageTarget = { id: 'ticket', role: 'ticket', contact: 'ticket queue', channel: 'ticket' };
 
 /** The endpoint of a target: its contact, or the ticket webhook. */
-export function endpointOf(roster: Roster, ticket: TicketEndpoint | null, targetId: string): { webhook: string; routingKey: string | null; format: PageFormat } | null {
+export function endpointOf(
+  roster: Roster,
+  ticket: TicketEndpoint | null,
+  targetId: string,
+): { webhook: string; routingKey: string | null; format: PageFormat } | null {
   if (targetId === 'ticket') return ticket;
   if (targetId === 'on-call-engineer') return roster.onCallEngineer;
   if (targetId === 'security-lead') return roster.securityLead;
@@ -385,7 +389,11 @@ export interface GenericEvent {
   ack_callback: string | null;
 }
 
-export function genericEvent(m: PageMessage, routingKey: string | null, opts: { source: string; callbackUrl?: string | null }): GenericEvent {
+export function genericEvent(
+  m: PageMessage,
+  routingKey: string | null,
+  opts: { source: string; callbackUrl?: string | null },
+): GenericEvent {
   return {
     type: m.channel === 'ticket' ? 'ticket' : 'page',
     action: m.action,
@@ -494,7 +502,16 @@ export function describePageEvent(d: Record<string, unknown>): string | null {
   switch (d.event) {
     case 'intent': {
       const m = d.message as Partial<PageMessage> | undefined;
-      const verb = m?.action === 'resolve' ? 'Resolve sent to' : m?.action === 'acknowledge' ? 'Acknowledge sent to' : d.repage ? 'Re-paged' : s(d.channel) === 'ticket' ? 'Ticket opened:' : 'Paged';
+      const verb =
+        m?.action === 'resolve'
+          ? 'Resolve sent to'
+          : m?.action === 'acknowledge'
+            ? 'Acknowledge sent to'
+            : d.repage
+              ? 'Re-paged'
+              : s(d.channel) === 'ticket'
+                ? 'Ticket opened:'
+                : 'Paged';
       return `${verb} ${who}${d.severity ? ` for ${s(d.severity)}` : ''}${d.state === 'recorded' ? ' (record only, not sent)' : ''}: ${s(d.reason)}`;
     }
     case 'delivered':
@@ -859,7 +876,13 @@ export interface PagingView {
 
 export function pagingView(
   st: PagingState,
-  opts: { mode: 'live' | 'record-only'; repage: RepageTimes; inflight?: ReadonlySet<string>; disabled?: string | null; callback?: string | null },
+  opts: {
+    mode: 'live' | 'record-only';
+    repage: RepageTimes;
+    inflight?: ReadonlySet<string>;
+    disabled?: string | null;
+    callback?: string | null;
+  },
 ): PagingView {
   const inflight = opts.inflight ?? new Set<string>();
   const targets: PagingTargetView[] = [];

@@ -55,7 +55,8 @@ function summary(view: IncidentView): string {
     return s.corrected ? `${s.at} (corrected)` : s.at;
   };
   const dur = (ms: number | null, from: string): string => (ms === null ? '—' : `${formatDuration(ms)} (${from})`);
-  const severity = view.highestSeverity === null ? '—' : `${view.highestSeverity}${view.severityDecided ? '' : ' (suggested, not decided)'}`;
+  const severity =
+    view.highestSeverity === null ? '—' : `${view.highestSeverity}${view.severityDecided ? '' : ' (suggested, not decided)'}`;
   const rows: string[][] = [
     ['Incident', view.id],
     ['State', view.state],
@@ -71,7 +72,12 @@ function summary(view: IncidentView): string {
     ['Time to mitigate', dur(view.durations.timeToMitigateMs, 'start to mitigation')],
     ['Time to resolve', dur(view.durations.timeToResolveMs, 'start to resolution')],
   ];
-  const parts = [mdTable(['Field', 'Value'], rows.map(([k, v]) => [mdCell(k ?? ''), mdCell(v ?? '')]))];
+  const parts = [
+    mdTable(
+      ['Field', 'Value'],
+      rows.map(([k, v]) => [mdCell(k ?? ''), mdCell(v ?? '')]),
+    ),
+  ];
   const corrections = view.milestoneHistory.filter((s) => s.corrected);
   if (corrections.length > 0) {
     const history = view.milestoneHistory.filter((s) => corrections.some((c) => c.name === s.name));
@@ -79,7 +85,9 @@ function summary(view: IncidentView): string {
       'Milestone corrections (a correction is a new entry; the superseded time stays in the timeline):',
       history
         .map((s) => {
-          const how = s.corrected ? `corrected to ${s.at} by ${s.operator} at seq ${s.seq}: ${s.reason ?? ''}` : `stamped ${s.at} at seq ${s.seq}`;
+          const how = s.corrected
+            ? `corrected to ${s.at} by ${s.operator} at seq ${s.seq}: ${s.reason ?? ''}`
+            : `stamped ${s.at} at seq ${s.seq}`;
           const superseded = s.supersededBySeq === null ? '' : ` (superseded by seq ${s.supersededBySeq})`;
           return `- ${mdInline(`${s.name} ${how}${superseded}`)}`;
         })
@@ -189,9 +197,7 @@ function actionsTable(view: IncidentView): string {
   if (view.actions.length === 0) return NONE;
   const rows = view.actions.map((a) => {
     const d = a.details;
-    const detail = [d.target, d.outcome, d.reason]
-      .filter((x): x is string => typeof x === 'string' && x !== '')
-      .join('; ');
+    const detail = [d.target, d.outcome, d.reason].filter((x): x is string => typeof x === 'string' && x !== '').join('; ');
     return [mdCell(a.at), mdCell(a.operator), mdCell(a.action), mdCell(a.kind === 'action' ? detail : 'procedure step done')];
   });
   return mdTable(['Time (UTC)', 'Operator', 'Action', 'Details'], rows);

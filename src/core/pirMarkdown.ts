@@ -35,7 +35,13 @@ export function mdCell(text: string): string {
 
 /** Text for one line of prose, also safe at the start of a line or list item. */
 export function mdInline(text: string): string {
-  return escapeLineStart(escapeInlineLine(sanitizeText(text).replace(/\s*\n\s*/g, ' ').trim()));
+  return escapeLineStart(
+    escapeInlineLine(
+      sanitizeText(text)
+        .replace(/\s*\n\s*/g, ' ')
+        .trim(),
+    ),
+  );
 }
 
 /**
@@ -63,7 +69,6 @@ export function isBlank(text: string): boolean {
 
 /** A GFM table; cells must already be escaped (mdCell). Empty cells keep the grid intact. */
 export function mdTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]): string =>
-    `| ${headers.map((_, i) => (cells[i] ?? '') || ' ').join(' | ')} |`;
+  const line = (cells: readonly string[]): string => `| ${headers.map((_, i) => (cells[i] ?? '') || ' ').join(' | ')} |`;
   return [line(headers), `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
 }

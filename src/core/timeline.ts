@@ -229,9 +229,7 @@ export type UnsealedEntry = Omit<TimelineEntry, 'hash'>;
 
 export function entryHash(entry: UnsealedEntry | TimelineEntry): string {
   const { seq, at, operator, kind, incidentId, details, prevHash } = entry;
-  return createHash('sha256')
-    .update(canonicalJson({ seq, at, operator, kind, incidentId, details, prevHash }))
-    .digest('hex');
+  return createHash('sha256').update(canonicalJson({ seq, at, operator, kind, incidentId, details, prevHash })).digest('hex');
 }
 
 /**
@@ -363,7 +361,7 @@ export function formatFigure(value: unknown, unit: unknown): string {
 }
 
 function preview(v: unknown, max = 120): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
   const flat = s.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -4,13 +4,7 @@ import type { RunbookSectionId } from './runbook.js';
 import type { EpochMs, Snapshot } from './snapshot.js';
 
 export type TriggerKind =
-  | 'queue-lag'
-  | 'dead-letter-spike'
-  | 'report-failures'
-  | 'serp-failures'
-  | 'replica-lag'
-  | 'failed-migrations'
-  | 'primary-degradation';
+  'queue-lag' | 'dead-letter-spike' | 'report-failures' | 'serp-failures' | 'replica-lag' | 'failed-migrations' | 'primary-degradation';
 
 export interface TriggerThresholds {
   /** Runbook 3: any queue lag > 15 minutes. */

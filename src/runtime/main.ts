@@ -52,9 +52,15 @@ function openFeeds(flags: CockpitFlags, loaded: LoadedConfig): Feeds {
   if (hasLiveSource(loaded.config)) {
     // LSOS runs on one broker: two would each claim the same queue names in one snapshot.
     if (loaded.config.sources.redis && loaded.config.sources.amqp) {
-      throw new BrokerChoiceError('both a Redis and a RabbitMQ broker are configured; LSOS runs on one: keep REDIS_URL or AMQP_URL (or the config file key), not both');
+      throw new BrokerChoiceError(
+        'both a Redis and a RabbitMQ broker are configured; LSOS runs on one: keep REDIS_URL or AMQP_URL (or the config file key), not both',
+      );
     }
-    return { feeds: openLiveSources(loaded.config).map((l) => ({ source: l.source, intervalMs: l.pollIntervalMs })), clock: systemClock, sim: null };
+    return {
+      feeds: openLiveSources(loaded.config).map((l) => ({ source: l.source, intervalMs: l.pollIntervalMs })),
+      clock: systemClock,
+      sim: null,
+    };
   }
   const sim = new LsosSimulation(loadScenario(flags.scenario), { seed: flags.seed, startAt: Date.now() });
   const source = new SimulationSource(sim, { speed: flags.speed });
@@ -124,7 +130,12 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   }
   // Reporting and database steps (completeness, integrity checks) read the live primary.
   const reporting = loaded.config.sources.database
-    ? createReportingServices({ databaseUrl: loaded.config.sources.database.url, statementTimeoutMs: loaded.config.statementTimeoutMs, checks: integrityChecks, recorder })
+    ? createReportingServices({
+        databaseUrl: loaded.config.sources.database.url,
+        statementTimeoutMs: loaded.config.statementTimeoutMs,
+        checks: integrityChecks,
+        recorder,
+      })
     : null;
   if (reporting) attachReporting(store, reporting);
   if (mitigation) {
@@ -133,7 +144,12 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
       journal: () => recorder.view()?.entries ?? [],
       replicas: () => {
         const s = store.getState();
-        return { replicas: s.snapshot.database.replicas, primaryReachable: s.snapshot.database.primaryReachable, thresholdSeconds: s.session.thresholds.replicaLagSeconds, at: s.snapshot.at };
+        return {
+          replicas: s.snapshot.database.replicas,
+          primaryReachable: s.snapshot.database.primaryReachable,
+          thresholdSeconds: s.session.thresholds.replicaLagSeconds,
+          at: s.snapshot.at,
+        };
       },
       ...(reporting ? { completeness: reporting.completeness } : {}),
     });
@@ -144,7 +160,14 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   // Paging by the escalation matrix: record-only with the demo roster on the simulation.
   let paging: PagingController | null = null;
   try {
-    const pagingConfig = loadPagingConfig({ configFile: loaded.file, flags: pagingFlags, env: io.env, cwd: process.cwd(), simulation: sim !== null, demoRoster: DEMO_ROSTER() });
+    const pagingConfig = loadPagingConfig({
+      configFile: loaded.file,
+      flags: pagingFlags,
+      env: io.env,
+      cwd: process.cwd(),
+      simulation: sim !== null,
+      demoRoster: DEMO_ROSTER(),
+    });
     paging = new PagingController(recorder, store, loadRoster(pagingConfig), pagingConfig, clock);
     await paging.start();
     bindPagingCommands(paging);

@@ -120,7 +120,10 @@ export class CockpitRuntime implements CockpitCommands {
    * disabled) or failed is recorded while an incident is open. Mitigations record their own
    * attempts, done ones included, through their executor; navigation is not recorded.
    */
-  recordAttempt(action: { id: string; mutates: boolean; group?: string }, outcome: { status: string; reason?: string; error?: string }): void {
+  recordAttempt(
+    action: { id: string; mutates: boolean; group?: string },
+    outcome: { status: string; reason?: string; error?: string },
+  ): void {
     if (!action.mutates || !this.recorder.isActive()) return;
     if (outcome.status !== 'disabled' && outcome.status !== 'failed') return;
     if (outcome.status === 'failed' && action.group === 'mitigation') return; // its executor recorded it

@@ -86,7 +86,16 @@ describe.runIf(ok)('lsos-cockpit act', () => {
   }
 
   const auditRows = async () =>
-    (await db.query<{ operator: string; role: string; action: string; result: string; parameters: Record<string, unknown>; task_ids: string[] }>('SELECT operator, role, action, result, parameters, task_ids FROM ops_audit_log ORDER BY id')).rows;
+    (
+      await db.query<{
+        operator: string;
+        role: string;
+        action: string;
+        result: string;
+        parameters: Record<string, unknown>;
+        task_ids: string[];
+      }>('SELECT operator, role, action, result, parameters, task_ids FROM ops_audit_log ORDER BY id')
+    ).rows;
 
   function journalActions() {
     const state = path.join(dir, 'state');
@@ -96,7 +105,9 @@ describe.runIf(ok)('lsos-cockpit act', () => {
   it('--dry-run prints the preview and records nothing', async () => {
     const r = await act(BOB, ['pause-task', '--task', 'crawl.fetch_page', '--until', '10m', '--reason', 'failure loop', '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Pause crawl\.fetch_page until \S+\n {2}flag {4}SET lsos:pause:crawl\.fetch_page \{"by":"bob","reason":"failure loop",.*\} PX (\d+) \(db 0\)\n/);
+    expect(r.out).toMatch(
+      /^Pause crawl\.fetch_page until \S+\n {2}flag {4}SET lsos:pause:crawl\.fetch_page \{"by":"bob","reason":"failure loop",.*\} PX (\d+) \(db 0\)\n/,
+    );
     const px = Number(/PX (\d+)/.exec(r.out)?.[1]);
     expect(px).toBeGreaterThan(595_000);
     expect(px).toBeLessThanOrEqual(600_000);
@@ -122,7 +133,9 @@ describe.runIf(ok)('lsos-cockpit act', () => {
     delete (amqpEnv as Record<string, string | undefined>).REDIS_URL;
     let out = '';
     const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, env: amqpEnv, cwd: dir };
-    const code = await runAct(['pacing-conservative', '--reason', 'provider blocks', '--state-dir', path.join(dir, 'state')], io, { session: { identity: BOB, rolesFile } });
+    const code = await runAct(['pacing-conservative', '--reason', 'provider blocks', '--state-dir', path.join(dir, 'state')], io, {
+      session: { identity: BOB, rolesFile },
+    });
     expect(code, out).toBe(0);
     expect(await flags.get('lsos:pacing:profile')).toBe('conservative');
     await flags.del('lsos:pacing:profile');
@@ -143,25 +156,60 @@ describe.runIf(ok)('lsos-cockpit act', () => {
 
   it('refuses a non-idempotent task without the override; replays it with the typed override, keeping ids', async () => {
     // Real Celery envelopes, dead-lettered as LSOS does (LPUSH to Q.dead with the lsos_ headers).
-    const published = await publishTasks({ brokerUrl: env.REDIS_URL ?? '', queuePrefix: '' }, [{ name: 'reviews.sync_reviews', kwargs: { campaign_id: 7 }, count: 3 }]);
+    const published = await publishTasks({ brokerUrl: env.REDIS_URL ?? '', queuePrefix: '' }, [
+      { name: 'reviews.sync_reviews', kwargs: { campaign_id: 7 }, count: 3 },
+    ]);
     for (;;) {
       const raw = await broker.rpop('reviews');
       if (raw === null) break;
       const e = JSON.parse(raw) as { headers: Record<string, unknown> };
-      Object.assign(e.headers, { lsos_exc_type: 'ReviewParseError', lsos_exc_message: 'bad page', lsos_failed_at: Date.now() / 1000, lsos_dead_reason: 'max_retries' });
+      Object.assign(e.headers, {
+        lsos_exc_type: 'ReviewParseError',
+        lsos_exc_message: 'bad page',
+        lsos_failed_at: Date.now() / 1000,
+        lsos_dead_reason: 'max_retries',
+      });
       await broker.lpush('reviews.dead', JSON.stringify(e));
     }
     expect(await broker.llen('reviews.dead')).toBe(3);
 
-    const refused = await act(CAROL, ['replay-dead-letters', '--queue', 'reviews', '--reason-code', 'fix-deployed', '--reason', 'parser fixed']);
+    const refused = await act(CAROL, [
+      'replay-dead-letters',
+      '--queue',
+      'reviews',
+      '--reason-code',
+      'fix-deployed',
+      '--reason',
+      'parser fixed',
+    ]);
     expect(refused.code).toBe(4);
     expect(refused.out).toMatch(/REFUSED: no dead letter in reviews\.dead is of an idempotent task \(reviews\.sync_reviews\)/);
     expect(await broker.llen('reviews.dead')).toBe(3);
 
-    const wrongName = await act(CAROL, ['replay-dead-letters', '--queue', 'reviews', '--task', 'reviews.sync_reviews', '--reason-code', 'fix-deployed', '--reason', 'parser fixed']);
+    const wrongName = await act(CAROL, [
+      'replay-dead-letters',
+      '--queue',
+      'reviews',
+      '--task',
+      'reviews.sync_reviews',
+      '--reason-code',
+      'fix-deployed',
+      '--reason',
+      'parser fixed',
+    ]);
     expect(wrongName.code).toBe(4);
 
-    const done = await act(CAROL, ['replay-dead-letters', '--queue', 'reviews', '--reason-code', 'fix-deployed', '--override-task', 'reviews.sync_reviews', '--reason', 'parser fixed']);
+    const done = await act(CAROL, [
+      'replay-dead-letters',
+      '--queue',
+      'reviews',
+      '--reason-code',
+      'fix-deployed',
+      '--override-task',
+      'reviews.sync_reviews',
+      '--reason',
+      'parser fixed',
+    ]);
     expect(done.code).toBe(0);
     expect(await broker.llen('reviews.dead')).toBe(0);
     const back = (await broker.lrange('reviews', 0, -1)).map((m) => JSON.parse(m) as { headers: Record<string, unknown> });

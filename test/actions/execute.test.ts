@@ -27,7 +27,12 @@ function actor(role: Role, extra: Partial<Actor> = {}): Actor {
 }
 
 function controller(role: Role, extra: Partial<Actor> = {}): MitigationController {
-  return new MitigationController({ recorder, backend: new SimulationBackend(sim), actor: actor(role, extra), isIdempotent: (t) => IDEMPOTENT.has(t) });
+  return new MitigationController({
+    recorder,
+    backend: new SimulationBackend(sim),
+    actor: actor(role, extra),
+    isIdempotent: (t) => IDEMPOTENT.has(t),
+  });
 }
 
 /** The action entries as they are on disk (fsynced), not as the recorder holds them. */
@@ -53,7 +58,12 @@ describe('previews say exactly what will happen', () => {
   it('pause-task: the flag, its JSON and its TTL', async () => {
     const c = controller('operator');
     const now = Date.now();
-    const r = await c.execute({ mitigationId: 'pause-task', params: { task: 'reviews.sync_reviews', until: now + 30 * 60_000 }, reason: 'parser loop', dryRun: true });
+    const r = await c.execute({
+      mitigationId: 'pause-task',
+      params: { task: 'reviews.sync_reviews', until: now + 30 * 60_000 },
+      reason: 'parser loop',
+      dryRun: true,
+    });
     expect(r.status).toBe('dry-run');
     if (r.status !== 'dry-run') return;
     expect(r.wouldRefuse).toBeNull();
@@ -70,15 +80,27 @@ describe('previews say exactly what will happen', () => {
 
   it('reduce-concurrency: one pool_shrink per worker consuming the queue, with the sizes from the model', async () => {
     const c = controller('operator');
-    const r = await c.execute({ mitigationId: 'reduce-concurrency', params: { queue: 'rank', concurrency: 1 }, reason: 'external blocks', dryRun: true });
+    const r = await c.execute({
+      mitigationId: 'reduce-concurrency',
+      params: { queue: 'rank', concurrency: 1 },
+      reason: 'external blocks',
+      dryRun: true,
+    });
     if (r.status !== 'dry-run') throw new Error('expected a dry run');
     const truth = sim.snapshot().workers.filter((w) => w.online && w.queues.includes('rank'));
     expect(truth.length).toBeGreaterThan(0);
-    expect(r.preview.lines.map((l) => l.text)).toEqual(truth.map((w) => `${w.hostname}: pool_shrink n=${w.concurrency - 1} (${w.concurrency} -> 1 processes)`));
+    expect(r.preview.lines.map((l) => l.text)).toEqual(
+      truth.map((w) => `${w.hostname}: pool_shrink n=${w.concurrency - 1} (${w.concurrency} -> 1 processes)`),
+    );
   });
 
   it('refuses to preview an unknown queue, naming the known ones', async () => {
-    const r = await controller('operator').execute({ mitigationId: 'stop-consuming', params: { queue: 'nope' }, reason: 'x', dryRun: true });
+    const r = await controller('operator').execute({
+      mitigationId: 'stop-consuming',
+      params: { queue: 'nope' },
+      reason: 'x',
+      dryRun: true,
+    });
     if (r.status !== 'dry-run') throw new Error('expected a dry run');
     expect(r.wouldRefuse).toMatch(/unknown queue nope \(known: crawl/);
   });
@@ -87,12 +109,22 @@ describe('previews say exactly what will happen', () => {
 describe('checks, in order, and refusals recorded as refused', () => {
   it("a viewer's and an operator's replay are refused and recorded", async () => {
     for (const role of ['viewer', 'operator'] as const) {
-      const r = await controller(role).execute({ mitigationId: 'replay-dead-letters', params: { queue: 'crawl', reasonCode: 'fix-deployed' }, reason: 'fixed' });
+      const r = await controller(role).execute({
+        mitigationId: 'replay-dead-letters',
+        params: { queue: 'crawl', reasonCode: 'fix-deployed' },
+        reason: 'fixed',
+      });
       expect(r.status).toBe('refused');
       if (r.status === 'refused') expect(r.refusal).toMatch(new RegExp(`needs role privileged; alice is ${role}`));
     }
     const entries = actionEntries();
-    expect(entries.map((e) => [e.details.action, (e.details.audit as { result: string; role: string }).result, (e.details.audit as { role: string }).role])).toEqual([
+    expect(
+      entries.map((e) => [
+        e.details.action,
+        (e.details.audit as { result: string; role: string }).result,
+        (e.details.audit as { role: string }).role,
+      ]),
+    ).toEqual([
       ['replay-dead-letters', 'refused', 'viewer'],
       ['replay-dead-letters', 'refused', 'operator'],
     ]);
@@ -104,7 +136,11 @@ describe('checks, in order, and refusals recorded as refused', () => {
     const c = controller('privileged');
     const noCode = await c.execute({ mitigationId: 'replay-dead-letters', params: { queue: 'crawl' }, reason: 'fixed' });
     expect(noCode.status === 'refused' && noCode.refusal).toMatch(/reason code: one of fix-deployed, transient-cleared/);
-    const badCode = await c.execute({ mitigationId: 'replay-dead-letters', params: { queue: 'crawl', reasonCode: 'because' }, reason: 'fixed' });
+    const badCode = await c.execute({
+      mitigationId: 'replay-dead-letters',
+      params: { queue: 'crawl', reasonCode: 'because' },
+      reason: 'fixed',
+    });
     expect(badCode.status).toBe('refused');
     const noReason = await c.execute({ mitigationId: 'pacing-conservative', params: {}, reason: '  ' });
     expect(noReason.status === 'refused' && noReason.refusal).toBe('a reason is required');
@@ -115,12 +151,20 @@ describe('checks, in order, and refusals recorded as refused', () => {
     const c = controller('privileged');
     const before = sim.snapshot().queues.find((q) => q.name === 'reviews')?.deadLetters ?? 0;
     expect(before).toBeGreaterThan(0);
-    const refused = await c.execute({ mitigationId: 'replay-dead-letters', params: { queue: 'reviews', reasonCode: 'fix-deployed' }, reason: 'parser fixed' });
+    const refused = await c.execute({
+      mitigationId: 'replay-dead-letters',
+      params: { queue: 'reviews', reasonCode: 'fix-deployed' },
+      reason: 'parser fixed',
+    });
     expect(refused.status).toBe('refused');
     if (refused.status === 'refused') expect(refused.refusal).toMatch(/reviews\.sync_reviews/);
     expect(sim.snapshot().queues.find((q) => q.name === 'reviews')?.deadLetters).toBe(before);
 
-    const done = await c.execute({ mitigationId: 'replay-dead-letters', params: { queue: 'reviews', reasonCode: 'fix-deployed', overrideTask: 'reviews.sync_reviews' }, reason: 'parser fixed' });
+    const done = await c.execute({
+      mitigationId: 'replay-dead-letters',
+      params: { queue: 'reviews', reasonCode: 'fix-deployed', overrideTask: 'reviews.sync_reviews' },
+      reason: 'parser fixed',
+    });
     expect(done.status).toBe('done');
     const after = sim.snapshot().queues.find((q) => q.name === 'reviews')?.deadLetters ?? -1;
     if (done.status === 'done') expect(done.outcome.details[0]).toBe(`${before - after} replayed to reviews`);
@@ -129,12 +173,20 @@ describe('checks, in order, and refusals recorded as refused', () => {
     expect(last.map((e) => (e.details.audit as { result: string }).result)).toEqual(['attempted', 'done']);
     for (const e of last) {
       expect(e.details.override).toBe('reviews.sync_reviews');
-      expect((e.details.audit as { parameters: Record<string, unknown> }).parameters).toMatchObject({ override: true, overrideTask: 'reviews.sync_reviews', simulated: true });
+      expect((e.details.audit as { parameters: Record<string, unknown> }).parameters).toMatchObject({
+        override: true,
+        overrideTask: 'reviews.sync_reviews',
+        simulated: true,
+      });
     }
   });
 
   it('a read-only session refuses, saying why', async () => {
-    const r = await controller('privileged', { readonly: true, readonlyReason: 'no roles file at /etc/lsos-cockpit/roles.yaml' }).execute({ mitigationId: 'freeze-writes', params: {}, reason: 'x' });
+    const r = await controller('privileged', { readonly: true, readonlyReason: 'no roles file at /etc/lsos-cockpit/roles.yaml' }).execute({
+      mitigationId: 'freeze-writes',
+      params: {},
+      reason: 'x',
+    });
     expect(r.status === 'refused' && r.refusal).toMatch(/read-only session: no roles file/);
   });
 });
@@ -146,23 +198,47 @@ describe('outcomes change the model and what is in force', () => {
     const r = await c.execute({ mitigationId: 'reduce-concurrency', params: { queue: 'rank', concurrency: 1 }, reason: 'proxy blocks' });
     expect(r.status).toBe('done');
     if (r.status !== 'done') return;
-    expect(r.outcome.details).toEqual(workers.map((w) => `${w.hostname} acknowledged pool 1: SIMULATED: ${w.hostname}: pool ${w.concurrency} -> 1 processes`));
-    expect(sim.snapshot().workers.filter((w) => w.queues.includes('rank')).map((w) => w.concurrency)).toEqual(workers.map(() => 1));
+    expect(r.outcome.details).toEqual(
+      workers.map((w) => `${w.hostname} acknowledged pool 1: SIMULATED: ${w.hostname}: pool ${w.concurrency} -> 1 processes`),
+    );
+    expect(
+      sim
+        .snapshot()
+        .workers.filter((w) => w.queues.includes('rank'))
+        .map((w) => w.concurrency),
+    ).toEqual(workers.map(() => 1));
     const inForce = foldInForce(recorder.view()?.entries ?? []);
     expect(inForce).toHaveLength(1);
-    expect(inForce[0]).toMatchObject({ kind: 'shrunk-pool', target: 'rank', by: 'alice', reason: 'proxy blocks', undo: 'restore-concurrency' });
+    expect(inForce[0]).toMatchObject({
+      kind: 'shrunk-pool',
+      target: 'rank',
+      by: 'alice',
+      reason: 'proxy blocks',
+      undo: 'restore-concurrency',
+    });
     const restoreTo = inForce[0]?.expect.restoreTo as Record<string, number>;
     expect(restoreTo).toEqual(Object.fromEntries(workers.map((w) => [w.hostname, w.concurrency])));
 
     const u = await c.execute({ mitigationId: 'restore-concurrency', params: { queue: 'rank', restoreTo }, reason: 'blocks over' });
     expect(u.status).toBe('done');
-    expect(sim.snapshot().workers.filter((w) => w.queues.includes('rank')).map((w) => w.concurrency)).toEqual(workers.map((w) => w.concurrency));
+    expect(
+      sim
+        .snapshot()
+        .workers.filter((w) => w.queues.includes('rank'))
+        .map((w) => w.concurrency),
+    ).toEqual(workers.map((w) => w.concurrency));
     expect(foldInForce(recorder.view()?.entries ?? [])).toEqual([]);
   });
 
   it('drift: a pause removed behind the cockpit is flagged; an expired one lapses in the timeline', async () => {
     let now = Date.now();
-    const c = new MitigationController({ recorder, backend: new SimulationBackend(sim), actor: actor('operator'), isIdempotent: () => false, now: () => now });
+    const c = new MitigationController({
+      recorder,
+      backend: new SimulationBackend(sim),
+      actor: actor('operator'),
+      isIdempotent: () => false,
+      now: () => now,
+    });
     await c.execute({ mitigationId: 'pause-task', params: { task: 'crawl.fetch_page', until: now + 60_000 }, reason: 'loop' });
     await c.execute({ mitigationId: 'pacing-conservative', params: {}, reason: 'provider blocks' });
     let checked = await c.checker.check();
@@ -205,9 +281,10 @@ describe('long work shows progress and can be stopped', () => {
     expect(progress).toEqual([before - after]);
     expect(r.outcome.stopped).toBe(true);
     expect(r.outcome.details[0]).toBe(`${before - after} replayed to crawl`);
-    expect(r.outcome.failures).toEqual([{ target: `${after} dead letters`, error: 'stopped by the operator: left in the dead-letter queue' }]);
+    expect(r.outcome.failures).toEqual([
+      { target: `${after} dead letters`, error: 'stopped by the operator: left in the dead-letter queue' },
+    ]);
     const last = actionEntries().at(-1);
     expect(last?.details).toMatchObject({ stopped: true, outcome: 'partial, SIMULATED' });
   });
 });
-

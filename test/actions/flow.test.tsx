@@ -47,16 +47,22 @@ describe('mitigation actions in the registry', () => {
   it('merge into the registry without clashing, and show in the Enter menu of the panel they apply to', () => {
     expect(() => validateRegistry(ALL)).not.toThrow();
     const queueMenu = menuActions(ALL, 'queues').map((a) => a.id);
-    expect(queueMenu).toEqual(expect.arrayContaining(['reduce-concurrency', 'stop-consuming', 'scale-replicas', 'replay-dead-letters', 'pause-task']));
+    expect(queueMenu).toEqual(
+      expect.arrayContaining(['reduce-concurrency', 'stop-consuming', 'scale-replicas', 'replay-dead-letters', 'pause-task']),
+    );
     expect(menuActions(ALL, 'replicas').map((a) => a.id)).toEqual(expect.arrayContaining(['freeze-writes', 'unfreeze-writes']));
-    expect(menuActions(ALL, 'failures').map((a) => a.id)).toEqual(expect.arrayContaining(['quarantine-provider', 'shift-provider', 'rerun-kpis', 'backfill-rank']));
+    expect(menuActions(ALL, 'failures').map((a) => a.id)).toEqual(
+      expect.arrayContaining(['quarantine-provider', 'shift-provider', 'rerun-kpis', 'backfill-rank']),
+    );
     expect(menuActions(ALL, 'replicas').map((a) => a.id)).not.toContain('reduce-concurrency');
   });
 
   it('the whole merged registry validates, with the owner-notice and read-failover mitigations registered', () => {
     const merged = [...ACTIONS, ...TIMELINE_ACTIONS, ...MITIGATION_ACTIONS, ...PAGING_ACTIONS, ...REPORTING_ACTIONS];
     expect(() => validateRegistry(merged)).not.toThrow();
-    expect(MITIGATION_ACTIONS.map((a) => a.id)).toEqual(expect.arrayContaining(['notify-owners', 'fail-over-reads', 'restore-read-target']));
+    expect(MITIGATION_ACTIONS.map((a) => a.id)).toEqual(
+      expect.arrayContaining(['notify-owners', 'fail-over-reads', 'restore-read-target']),
+    );
     expect(menuActions(merged, 'replicas').map((a) => a.id)).toEqual(expect.arrayContaining(['fail-over-reads', 'restore-read-target']));
     expect(menuActions(merged, 'failures').map((a) => a.id)).toContain('notify-owners');
   });
@@ -80,7 +86,11 @@ describe('the flow, on the simulation', () => {
     expect(r.frame()).toContain(`> queue=rank concurrency=${half}`);
 
     await r.press(KEYS.enter);
-    await until(() => store.getState().ui.overlay?.kind === 'mitigation' && (store.getState().ui.overlay as { step: string }).step === 'preview', 3000, 10);
+    await until(
+      () => store.getState().ui.overlay?.kind === 'mitigation' && (store.getState().ui.overlay as { step: string }).step === 'preview',
+      3000,
+      10,
+    );
     await r.press();
     const first = workers[0];
     expect(r.frame()).toContain('SIMULATED Reduce concurrency: preview');
@@ -100,8 +110,16 @@ describe('the flow, on the simulation', () => {
     expect(r.frame()).toContain('SIMULATED DONE');
     expect(r.frame()).toContain(`${first?.hostname} acknowledged pool ${half}`);
     // The model changed, and the timeline has the attempt and the outcome.
-    expect(sim.snapshot().workers.filter((w) => w.online && w.queues.includes('rank')).every((w) => w.concurrency === half)).toBe(true);
-    const actions = recorder.view()?.entries.filter((e) => e.kind === 'action').map((e) => (e.details.audit as { result: string }).result);
+    expect(
+      sim
+        .snapshot()
+        .workers.filter((w) => w.online && w.queues.includes('rank'))
+        .every((w) => w.concurrency === half),
+    ).toBe(true);
+    const actions = recorder
+      .view()
+      ?.entries.filter((e) => e.kind === 'action')
+      .map((e) => (e.details.audit as { result: string }).result);
     expect(actions).toEqual(['attempted', 'done']);
     expect(store.getState().mitigations?.inForce.map((m) => [m.kind, m.target])).toEqual([['shrunk-pool', 'rank']]);
     await r.press(KEYS.esc);
@@ -121,7 +139,10 @@ describe('the flow, on the simulation', () => {
     expect(r.frame()).toContain('will be REFUSED: Replay dead letters needs role privileged; alice is operator');
     await r.press(KEYS.enter);
     await until(() => (store.getState().ui.overlay as { step?: string } | null)?.step === 'result', 3000, 10);
-    const last = recorder.view()?.entries.filter((e) => e.kind === 'action').at(-1);
+    const last = recorder
+      .view()
+      ?.entries.filter((e) => e.kind === 'action')
+      .at(-1);
     expect(last?.details).toMatchObject({ action: 'replay-dead-letters', outcome: 'refused, SIMULATED' });
   });
 
@@ -138,7 +159,10 @@ describe('the flow, on the simulation', () => {
     await r.press(KEYS.enter);
     await r.press('y'); // not enough: the task name must be typed
     await r.press(KEYS.enter);
-    expect(store.getState().ui.overlay).toMatchObject({ step: 'confirm', error: 'type reviews.sync_reviews exactly to override (Esc cancels)' });
+    expect(store.getState().ui.overlay).toMatchObject({
+      step: 'confirm',
+      error: 'type reviews.sync_reviews exactly to override (Esc cancels)',
+    });
     expect(sim.snapshot().queues.find((q) => q.name === 'reviews')?.deadLetters).toBe(before);
     await r.type('reviews.sync_reviews');
     await r.press(KEYS.enter);
@@ -150,7 +174,11 @@ describe('the flow, on the simulation', () => {
 describe('the Mitigations in force panel', () => {
   it('lists what is in force, who set it, when it expires, and flags drift', async () => {
     const { sim, store, controller } = setup('operator');
-    await controller.execute({ mitigationId: 'pause-task', params: { task: 'crawl.fetch_page', until: Date.now() + 45 * 60_000 }, reason: 'failure loop' });
+    await controller.execute({
+      mitigationId: 'pause-task',
+      params: { task: 'crawl.fetch_page', until: Date.now() + 45 * 60_000 },
+      reason: 'failure loop',
+    });
     await controller.execute({ mitigationId: 'pacing-conservative', params: {}, reason: 'provider blocks' });
     sim.setPacing('normal');
     await controller.checker.check();
@@ -158,7 +186,16 @@ describe('the Mitigations in force panel', () => {
     const React = await import('react');
     const { MitigationsPanel } = await import('../../panels/mitigations/MitigationsPanel.js');
     const { resolveTheme } = await import('../../src/ui/state/theme.js');
-    const view = render(React.createElement(MitigationsPanel, { store, theme: resolveTheme('mono', false), ascii: true, width: 130, height: 8, focused: false }));
+    const view = render(
+      React.createElement(MitigationsPanel, {
+        store,
+        theme: resolveTheme('mono', false),
+        ascii: true,
+        width: 130,
+        height: 8,
+        focused: false,
+      }),
+    );
     const frame = view.lastFrame() ?? '';
     expect(frame).toContain('Mitigations in force');
     expect(frame).toContain('1 drift');
@@ -168,4 +205,3 @@ describe('the Mitigations in force panel', () => {
     view.unmount();
   });
 });
-

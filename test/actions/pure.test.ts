@@ -19,7 +19,13 @@ const op: Actor = { operator: 'bob', role: 'operator', roleSource: 'test', reado
 describe('parameters', () => {
   it('parses key=value words, durations and lists, and round-trips the line', () => {
     const p = parseParamLine('queue=crawl concurrency=2 until=90m campaigns=c1,c2 restoreTo=w1@h=4,w2@h=8', NOW);
-    expect(p).toEqual({ queue: 'crawl', concurrency: 2, until: NOW + 90 * 60_000, campaigns: ['c1', 'c2'], restoreTo: { 'w1@h': 4, 'w2@h': 8 } });
+    expect(p).toEqual({
+      queue: 'crawl',
+      concurrency: 2,
+      until: NOW + 90 * 60_000,
+      campaigns: ['c1', 'c2'],
+      restoreTo: { 'w1@h': 4, 'w2@h': 8 },
+    });
     expect(formatParamLine(p, NOW)).toBe('queue=crawl concurrency=2 until=90m campaigns=c1,c2 restoreTo=w1@h=4,w2@h=8');
     expect(parseParamLine('until=2026-11-28T13:00:00Z', NOW).until).toBe(NOW + 3600_000);
   });
@@ -49,21 +55,41 @@ describe('a read failover in force', () => {
       at: new Date(NOW + seq * 1000).toISOString(),
       kind: 'action',
       operator: 'bob',
-      details: { mitigation, action: mitigation, reason: 'lag', params: {}, inForce: { kind: 'read-target', ...(removes ? { removes: true } : {}) }, audit: { result }, record, undo: removes ? 'fail-over-reads' : 'restore-read-target' },
+      details: {
+        mitigation,
+        action: mitigation,
+        reason: 'lag',
+        params: {},
+        inForce: { kind: 'read-target', ...(removes ? { removes: true } : {}) },
+        audit: { result },
+        record,
+        undo: removes ? 'fail-over-reads' : 'restore-read-target',
+      },
     }) as unknown as TimelineEntry;
 
   it('one at a time on lsos:db:read_target, until undone; drift compares the flag with the target it set', async () => {
-    const entries = [entry(1, 'fail-over-reads', 'done', { target: 'replica-1', previous: 'primary' }), entry(2, 'fail-over-reads', 'done', { target: 'replica-2', previous: 'replica-1' })];
+    const entries = [
+      entry(1, 'fail-over-reads', 'done', { target: 'replica-1', previous: 'primary' }),
+      entry(2, 'fail-over-reads', 'done', { target: 'replica-2', previous: 'replica-1' }),
+    ];
     const [m, ...rest] = foldInForce(entries);
     expect(rest).toEqual([]);
-    expect(m).toMatchObject({ kind: 'read-target', target: 'lsos:db:read_target', action: 'fail-over-reads', undo: 'restore-read-target', expect: { target: 'replica-2' } });
+    expect(m).toMatchObject({
+      kind: 'read-target',
+      target: 'lsos:db:read_target',
+      action: 'fail-over-reads',
+      undo: 'restore-read-target',
+      expect: { target: 'replica-2' },
+    });
     expect(foldInForce([...entries, entry(3, 'restore-read-target', 'done', { target: 'primary' }, true)])).toEqual([]);
 
     let live: string | null = 'replica-2';
     const backend = {} as MitigationBackend;
     const noFlags = {} as FlagState;
     await expect(driftOf(m!, noFlags, backend)).rejects.toThrow(/no read-target control/);
-    attachStepServices(backend, { readTarget: { get: async () => live, set: async () => ({ ok: true, target: 'lsos:db:read_target', detail: '' }) } });
+    attachStepServices(backend, {
+      readTarget: { get: async () => live, set: async () => ({ ok: true, target: 'lsos:db:read_target', detail: '' }) },
+    });
     expect(await driftOf(m!, noFlags, backend)).toBeNull();
     live = 'primary';
     expect(await driftOf(m!, noFlags, backend)).toBe('lsos:db:read_target is primary, not replica-2');
@@ -74,10 +100,14 @@ describe('a read failover in force', () => {
 
 describe('the replicas command', () => {
   it('fills known placeholders per argument and refuses unknown ones', () => {
-    expect(fillArgv(['kubectl', 'scale', 'deployment/lsos-{pool}', '--replicas={replicas}'], { pool: 'crawl', replicas: '6', queue: 'crawl' })).toEqual({
+    expect(
+      fillArgv(['kubectl', 'scale', 'deployment/lsos-{pool}', '--replicas={replicas}'], { pool: 'crawl', replicas: '6', queue: 'crawl' }),
+    ).toEqual({
       argv: ['kubectl', 'scale', 'deployment/lsos-crawl', '--replicas=6'],
     });
-    expect(fillArgv(['scale', '{namespace}'], { pool: 'crawl' })).toEqual({ error: 'unknown placeholder {namespace} in the replicas command (known: {pool})' });
+    expect(fillArgv(['scale', '{namespace}'], { pool: 'crawl' })).toEqual({
+      error: 'unknown placeholder {namespace} in the replicas command (known: {pool})',
+    });
   });
 });
 
@@ -99,7 +129,9 @@ describe('checks', () => {
     expect(idempotencyCheck(preview, { queue: 'q' }, idem)).toMatch(/no dead letter in q\.dead is of an idempotent task \(a\)/);
     expect(idempotencyCheck(preview, { queue: 'q', overrideTask: 'a' }, idem)).toBeNull();
     expect(idempotencyCheck(preview, { queue: 'q', overrideTask: 'b' }, idem)).toMatch(/declared idempotent, no override needed/);
-    expect(idempotencyCheck(preview, { queue: 'q', task: 'a', overrideTask: 'c' }, idem)).toMatch(/the override names c but the replay is of a/);
+    expect(idempotencyCheck(preview, { queue: 'q', task: 'a', overrideTask: 'c' }, idem)).toMatch(
+      /the override names c but the replay is of a/,
+    );
   });
 
   it('every mitigation with an undo names one that exists, and undo pairs point at each other', () => {
@@ -114,7 +146,14 @@ describe('checks', () => {
 
 describe('previews of the publishing actions (simulation)', () => {
   const sim = new LsosSimulation(loadScenario('reporting-failures'), { seed: 3 });
-  const ctx = (params: Record<string, unknown>) => ({ params, operator: 'bob', reason: 'r', now: NOW, backend: new SimulationBackend(sim), isIdempotent: () => true });
+  const ctx = (params: Record<string, unknown>) => ({
+    params,
+    operator: 'bob',
+    reason: 'r',
+    now: NOW,
+    backend: new SimulationBackend(sim),
+    isIdempotent: () => true,
+  });
 
   it('re-render: two tasks per campaign on the retry lane, counted', async () => {
     const p = await findMitigation('rerender-reports')!.preview(ctx({ campaigns: ['c1', 'c2', 'c3'], month: '2026-10' }));
@@ -126,10 +165,16 @@ describe('previews of the publishing actions (simulation)', () => {
   });
 
   it('backfill: one rank.check_serp per campaign x day x keyword, with the contract kwargs', async () => {
-    const p = await findMitigation('backfill-rank')!.preview(ctx({ campaigns: ['c1', 'c2'], days: ['2026-11-26', '2026-11-27'], keywords: ['shoes'], provider: 'fallbackpool' }));
+    const p = await findMitigation('backfill-rank')!.preview(
+      ctx({ campaigns: ['c1', 'c2'], days: ['2026-11-26', '2026-11-27'], keywords: ['shoes'], provider: 'fallbackpool' }),
+    );
     expect(p.lines[0]?.text).toBe('publish 4 x rank.check_serp -> rank (Celery protocol v2, lsos_sent_at stamped)');
-    expect(p.lines[1]?.text).toBe('  e.g. rank.check_serp kwargs {"campaign_id":"c1","provider":"fallbackpool","window":"2026-11-26","keyword":"shoes"}');
-    const bad = await findMitigation('backfill-rank')!.preview(ctx({ campaigns: ['c1'], days: ['yesterday'], keywords: ['k'], provider: 'p' }));
+    expect(p.lines[1]?.text).toBe(
+      '  e.g. rank.check_serp kwargs {"campaign_id":"c1","provider":"fallbackpool","window":"2026-11-26","keyword":"shoes"}',
+    );
+    const bad = await findMitigation('backfill-rank')!.preview(
+      ctx({ campaigns: ['c1'], days: ['yesterday'], keywords: ['k'], provider: 'p' }),
+    );
     expect(bad.blockers).toEqual(['days are needed as YYYY-MM-DD (days=2026-11-27,2026-11-28)']);
   });
 });
@@ -165,6 +210,10 @@ describe('the audit chain', () => {
 
   it('names the first edited row', () => {
     const edited = rows.map((r) => (r.id === 2 ? { ...r, result: 'refused' } : r));
-    expect(verifyAuditChain(edited)).toMatchObject({ ok: false, brokenAtId: 2, problems: ['row 2: content does not match its hash (row edited)'] });
+    expect(verifyAuditChain(edited)).toMatchObject({
+      ok: false,
+      brokenAtId: 2,
+      problems: ['row 2: content does not match its hash (row edited)'],
+    });
   });
 });

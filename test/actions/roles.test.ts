@@ -21,7 +21,8 @@ function write(name: string, text: string, mode = 0o644, uid = 0, gid = 0): stri
 const ROLES = 'users:\n  alice: privileged\n  bob: operator\n';
 
 beforeAll(() => {
-  if (!isRoot && process.env.CI === 'true') throw new Error('the roles permission tests need root (CI runs as root): they must run, not skip');
+  if (!isRoot && process.env.CI === 'true')
+    throw new Error('the roles permission tests need root (CI runs as root): they must run, not skip');
   if (!isRoot) console.warn('\n*** roles tests need root to chown files to a test uid: running the ones that do not ***\n');
   // A root-owned 0755 directory (not /tmp's sticky dir directly) so each rule is tested alone.
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-roles-'));
@@ -114,9 +115,15 @@ describe.runIf(isRoot)('roles file permissions (sshd-like)', () => {
   });
 
   it('reads the replicas command as an argument vector', () => {
-    const f = write('cmd.yaml', 'users: {alice: operator}\nmitigation:\n  replicas_command: [kubectl, scale, "deployment/lsos-{pool}", "--replicas={replicas}"]\n  replicas_timeout_seconds: 30\n');
+    const f = write(
+      'cmd.yaml',
+      'users: {alice: operator}\nmitigation:\n  replicas_command: [kubectl, scale, "deployment/lsos-{pool}", "--replicas={replicas}"]\n  replicas_timeout_seconds: 30\n',
+    );
     const r = resolveRole({ path: f, identity: ALICE });
-    expect(r.file?.replicasCommand).toEqual({ argv: ['kubectl', 'scale', 'deployment/lsos-{pool}', '--replicas={replicas}'], timeoutMs: 30_000 });
+    expect(r.file?.replicasCommand).toEqual({
+      argv: ['kubectl', 'scale', 'deployment/lsos-{pool}', '--replicas={replicas}'],
+      timeoutMs: 30_000,
+    });
     const bad = write('cmd2.yaml', 'users: {alice: operator}\nmitigation:\n  replicas_command: "kubectl scale x"\n');
     expect(resolveRole({ path: bad, identity: ALICE }).ok).toBe(false);
   });

@@ -25,12 +25,22 @@ class ScriptedSource implements Source {
   async close(): Promise<void> {}
 }
 
-const clock = { t: 1_000, now() { return this.t; } };
+const clock = {
+  t: 1_000,
+  now() {
+    return this.t;
+  },
+};
 
 describe('source scheduler', () => {
   it('never overlaps reads: a tick during a slow read joins it', async () => {
     let release: (v: SnapshotPatch) => void = () => {};
-    const src = new ScriptedSource([() => new Promise<SnapshotPatch>((r) => { release = r; })]);
+    const src = new ScriptedSource([
+      () =>
+        new Promise<SnapshotPatch>((r) => {
+          release = r;
+        }),
+    ]);
     const store = createCockpitStore();
     const s = new SourceScheduler(src, store, { intervalMs: 1000, clock });
     const a = s.tick();
@@ -45,13 +55,19 @@ describe('source scheduler', () => {
   it('writes one store update per settled read, marks failures unreachable, keeps the last good time, recovers', async () => {
     const src = new ScriptedSource([
       async () => ({ crossTenantRisk: true }),
-      async () => { throw new Error('ECONNREFUSED 127.0.0.1:6390'); },
-      async () => { throw new Error('still down'); },
+      async () => {
+        throw new Error('ECONNREFUSED 127.0.0.1:6390');
+      },
+      async () => {
+        throw new Error('still down');
+      },
       async () => ({ crossTenantRisk: false }),
     ]);
     const store = createCockpitStore();
     let updates = 0;
-    store.subscribe(() => { updates += 1; });
+    store.subscribe(() => {
+      updates += 1;
+    });
     const s = new SourceScheduler(src, store, { intervalMs: 1000, backoffMs: 500, maxBackoffMs: 1500, clock });
     clock.t = 1_000;
     await s.tick();
@@ -71,16 +87,27 @@ describe('source scheduler', () => {
     expect(s.nextDelay()).toBe(1000);
     clock.t = 4_000;
     await s.tick();
-    expect(store.getState().snapshot.sources.find((x) => x.name === 'scripted')).toMatchObject({ state: 'ok', lastGoodAt: 4_000, unreachableSince: null });
+    expect(store.getState().snapshot.sources.find((x) => x.name === 'scripted')).toMatchObject({
+      state: 'ok',
+      lastGoodAt: 4_000,
+      unreachableSince: null,
+    });
     expect(s.nextDelay()).toBe(1000);
     expect(updates).toBe(4);
   });
 
   it('backoff is capped', async () => {
-    const src = new ScriptedSource(Array.from({ length: 6 }, () => async () => { throw new Error('down'); }));
+    const src = new ScriptedSource(
+      Array.from({ length: 6 }, () => async () => {
+        throw new Error('down');
+      }),
+    );
     const s = new SourceScheduler(src, createCockpitStore(), { intervalMs: 1000, backoffMs: 500, maxBackoffMs: 3000, clock });
     const delays: number[] = [];
-    for (let i = 0; i < 6; i++) { await s.tick(); delays.push(s.nextDelay()); }
+    for (let i = 0; i < 6; i++) {
+      await s.tick();
+      delays.push(s.nextDelay());
+    }
     expect(delays).toEqual([500, 1000, 2000, 3000, 3000, 3000]);
   });
 
@@ -99,9 +126,43 @@ describe('source scheduler', () => {
 describe('a reading that says its own server is down', () => {
   it('merges the figures it got, shows the source unreachable since the first such reading, and backs off', async () => {
     const answers: SnapshotPatch[] = [
-      { database: { primaryReachable: true, connections: 5, maxConnections: 100, blocking: [], failedMigrations: 0, primaryDegraded: null, replicas: [], lastBackupAt: null } },
-      { database: { primaryReachable: false, primaryError: 'connect ECONNREFUSED', connections: 5, maxConnections: 100, blocking: [], failedMigrations: 0, primaryDegraded: 'primary unreachable', replicas: [{ name: 'r1', lagSeconds: 3, replayPaused: false, seenFrom: 'replica', reachable: true }], lastBackupAt: null } },
-      { database: { primaryReachable: true, connections: 6, maxConnections: 100, blocking: [], failedMigrations: 0, primaryDegraded: null, replicas: [], lastBackupAt: null } },
+      {
+        database: {
+          primaryReachable: true,
+          connections: 5,
+          maxConnections: 100,
+          blocking: [],
+          failedMigrations: 0,
+          primaryDegraded: null,
+          replicas: [],
+          lastBackupAt: null,
+        },
+      },
+      {
+        database: {
+          primaryReachable: false,
+          primaryError: 'connect ECONNREFUSED',
+          connections: 5,
+          maxConnections: 100,
+          blocking: [],
+          failedMigrations: 0,
+          primaryDegraded: 'primary unreachable',
+          replicas: [{ name: 'r1', lagSeconds: 3, replayPaused: false, seenFrom: 'replica', reachable: true }],
+          lastBackupAt: null,
+        },
+      },
+      {
+        database: {
+          primaryReachable: true,
+          connections: 6,
+          maxConnections: 100,
+          blocking: [],
+          failedMigrations: 0,
+          primaryDegraded: null,
+          replicas: [],
+          lastBackupAt: null,
+        },
+      },
     ];
     const src: Source = {
       name: 'postgres',
@@ -116,7 +177,12 @@ describe('a reading that says its own server is down', () => {
     clock.t = 11_000;
     await s.tick();
     const st = store.getState();
-    expect(st.snapshot.sources[0]).toMatchObject({ state: 'unreachable', lastGoodAt: 10_000, unreachableSince: 11_000, error: 'connect ECONNREFUSED' });
+    expect(st.snapshot.sources[0]).toMatchObject({
+      state: 'unreachable',
+      lastGoodAt: 10_000,
+      unreachableSince: 11_000,
+      error: 'connect ECONNREFUSED',
+    });
     expect(st.snapshot.database.replicas[0]?.name).toBe('r1'); // the replica's figures still arrive
     expect(st.triggers.some((t) => t.key === 'primary-degradation:primary' && t.firing)).toBe(true);
     expect(s.nextDelay()).toBe(500);

@@ -27,7 +27,11 @@ const ok = await requireServer('PostgreSQL 127.0.0.1:5432', async () => {
 function capture() {
   let out = '';
   let err = '';
-  return { io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} }, out: () => out, err: () => err };
+  return {
+    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} },
+    out: () => out,
+    err: () => err,
+  };
 }
 
 describe.runIf(ok)('audit trail with PostgreSQL down and back', () => {
@@ -75,7 +79,17 @@ describe.runIf(ok)('audit trail with PostgreSQL down and back', () => {
   });
 
   const tableRows = async () =>
-    (await direct.query<{ id: string; action: string; result: string; journal_seq: number; operator: string; role: string; reason: string }>('SELECT id, action, result, journal_seq, operator, role, reason FROM ops_audit_log ORDER BY id')).rows;
+    (
+      await direct.query<{
+        id: string;
+        action: string;
+        result: string;
+        journal_seq: number;
+        operator: string;
+        role: string;
+        reason: string;
+      }>('SELECT id, action, result, journal_seq, operator, role, reason FROM ops_audit_log ORDER BY id')
+    ).rows;
 
   it('creates the table and writes an attempt and its outcome', async () => {
     const r = await controller.execute({ mitigationId: 'pacing-conservative', params: {}, reason: 'provider blocks' });
@@ -92,7 +106,11 @@ describe.runIf(ok)('audit trail with PostgreSQL down and back', () => {
   it('with PostgreSQL unreachable, actions complete and their rows wait in the journal, then arrive in order', async () => {
     await proxy.cut();
     const a = await controller.execute({ mitigationId: 'freeze-writes', params: {}, reason: 'primary degraded' });
-    const b = await controller.execute({ mitigationId: 'replay-dead-letters', params: { queue: 'crawl', reasonCode: 'fix-deployed' }, reason: 'fixed' });
+    const b = await controller.execute({
+      mitigationId: 'replay-dead-letters',
+      params: { queue: 'crawl', reasonCode: 'fix-deployed' },
+      reason: 'fixed',
+    });
     const c = await controller.execute({ mitigationId: 'unfreeze-writes', params: {}, reason: 'primary back' });
     expect([a.status, b.status, c.status]).toEqual(['done', 'refused', 'done']);
     const down = await outbox.flush();
@@ -143,6 +161,8 @@ describe.runIf(ok)('audit trail with PostgreSQL down and back', () => {
     await direct.query('DELETE FROM ops_audit_log WHERE id = $1', [rows[5]?.id]);
     const report = await trail.verify();
     expect(report.brokenAtId).toBe(Number(rows[6]?.id));
-    expect(report.problems).toEqual([`row ${rows[6]?.id}: prev_hash does not match the row before it (a row was removed, inserted or reordered)`]);
+    expect(report.problems).toEqual([
+      `row ${rows[6]?.id}: prev_hash does not match the row before it (a row was removed, inserted or reordered)`,
+    ]);
   });
 });

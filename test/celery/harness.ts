@@ -105,13 +105,24 @@ export class CeleryWorker {
   static async start(opts: WorkerOptions): Promise<CeleryWorker> {
     const prefix = opts.queuePrefix ?? '';
     const args = [
-      '-m', 'celery', '-A', 'lsos_app', 'worker', '-E',
-      '-Q', opts.queues.map((q) => prefix + q).join(','),
-      '-c', String(opts.concurrency ?? 2),
-      '-n', `${opts.name}@%h`,
-      '-P', opts.pool ?? 'prefork',
-      '--without-mingle', '--without-gossip',
-      '-l', 'info',
+      '-m',
+      'celery',
+      '-A',
+      'lsos_app',
+      'worker',
+      '-E',
+      '-Q',
+      opts.queues.map((q) => prefix + q).join(','),
+      '-c',
+      String(opts.concurrency ?? 2),
+      '-n',
+      `${opts.name}@%h`,
+      '-P',
+      opts.pool ?? 'prefork',
+      '--without-mingle',
+      '--without-gossip',
+      '-l',
+      'info',
       ...(opts.heartbeatInterval ? ['--heartbeat-interval', String(opts.heartbeatInterval)] : []),
       ...(opts.extraArgs ?? []),
     ];
@@ -128,7 +139,10 @@ export class CeleryWorker {
     const marker = `${this.hostname} ready.`;
     while (Date.now() < deadline) {
       if (this.lines.some((l) => l.includes(marker))) return;
-      if (!this.running) throw new Error(`celery worker ${this.hostname} exited (${String(this.exitCode)}) before ready:\n${this.lines.slice(-30).join('\n')}`);
+      if (!this.running)
+        throw new Error(
+          `celery worker ${this.hostname} exited (${String(this.exitCode)}) before ready:\n${this.lines.slice(-30).join('\n')}`,
+        );
       await sleep(50);
     }
     await this.kill9();
@@ -332,10 +346,14 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
-      stdio: 'ignore',
-      detached: true,
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      {
+        stdio: 'ignore',
+        detached: true,
+      },
+    );
     this.child = child;
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
@@ -452,7 +470,11 @@ export interface PoolStats {
 
 /** Celery's own `celery inspect stats` for one worker: the truth for its pool size. */
 export async function celeryInspectStats(env: CeleryEnvOptions, hostname: string): Promise<PoolStats> {
-  const out = await run(PYTHON, ['-m', 'celery', '-A', 'lsos_app', 'inspect', 'stats', '-d', hostname, '-j', '-t', '3'], { cwd: CELERY_DIR, env: celeryEnv(env), timeoutMs: 30_000 });
+  const out = await run(PYTHON, ['-m', 'celery', '-A', 'lsos_app', 'inspect', 'stats', '-d', hostname, '-j', '-t', '3'], {
+    cwd: CELERY_DIR,
+    env: celeryEnv(env),
+    timeoutMs: 30_000,
+  });
   const parsed = JSON.parse(out.stdout.slice(out.stdout.indexOf('{'))) as Record<string, PoolStats>;
   const stats = parsed[hostname];
   if (!stats) throw new Error(`celery inspect stats: no reply from ${hostname}`);

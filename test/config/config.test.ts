@@ -86,7 +86,7 @@ describe('precedence: flag > environment > file', () => {
     expect(config.sources.database?.url).toBe('postgres://cockpit@file-db:5432/lsos');
     expect(config.sources.replicas).toEqual([{ name: 'r-file', url: 'postgres://cockpit@file-replica:5432/lsos' }]);
     expect(config.sources.api?.url).toBe('https://file.example.com');
-    const at = (o: unknown) => (o as { kind: string; file: string; line: number; col: number });
+    const at = (o: unknown) => o as { kind: string; file: string; line: number; col: number };
     const db = at(provenance['sources.database.url']);
     expect(`${db.file}:${db.line}:${db.col}`).toBe(where(file, text, 'postgres://cockpit@file-db'));
     const redisDb = at(provenance['sources.redis.db']);
@@ -116,13 +116,19 @@ describe('precedence: flag > environment > file', () => {
 
     const fromFlags = load({
       argv: [
-        '--config', file,
-        '--redis-url', 'redis://flag-host/2',
+        '--config',
+        file,
+        '--redis-url',
+        'redis://flag-host/2',
         '--amqp-url=amqp://flag-host/',
-        '--database-url', 'postgresql://flag-db/lsos',
-        '--replica-url', 'a=postgres://flag-a/lsos',
-        '--replica-url', 'b=postgres://flag-b/lsos',
-        '--api-url', 'https://flag-api/base/',
+        '--database-url',
+        'postgresql://flag-db/lsos',
+        '--replica-url',
+        'a=postgres://flag-a/lsos',
+        '--replica-url',
+        'b=postgres://flag-b/lsos',
+        '--api-url',
+        'https://flag-api/base/',
       ],
       env,
     });
@@ -294,14 +300,24 @@ statementTimeoutMs: 1500
     expect(classifyFailure(config.failureClasses, 'Oops')).toBe('unclassified');
   });
 
-  it('default failure-class rules are the contract\'s (section 4)', () => {
+  it("default failure-class rules are the contract's (section 4)", () => {
     const r = DEFAULT_FAILURE_CLASS_RULES;
     const cases: [string, string][] = [
-      ['ConnectionError', 'transient'], ['SoftTimeLimitExceeded', 'transient'], ['ReadTimeout', 'transient'], ['WorkerLostError', 'transient'],
-      ['ValidationError', 'validation'], ['IntegrityError', 'validation'], ['InvalidKeyword', 'validation'],
-      ['ProxyBlocked', 'provider'], ['CaptchaDetected', 'provider'], ['ProviderQuotaExceeded', 'provider'],
-      ['JSONDecodeError', 'parser'], ['HtmlParseError', 'parser'], ['UnicodeDecodeError', 'parser'],
-      ['KeyError', 'unclassified'], ['requests.exceptions.ConnectionError', 'transient'],
+      ['ConnectionError', 'transient'],
+      ['SoftTimeLimitExceeded', 'transient'],
+      ['ReadTimeout', 'transient'],
+      ['WorkerLostError', 'transient'],
+      ['ValidationError', 'validation'],
+      ['IntegrityError', 'validation'],
+      ['InvalidKeyword', 'validation'],
+      ['ProxyBlocked', 'provider'],
+      ['CaptchaDetected', 'provider'],
+      ['ProviderQuotaExceeded', 'provider'],
+      ['JSONDecodeError', 'parser'],
+      ['HtmlParseError', 'parser'],
+      ['UnicodeDecodeError', 'parser'],
+      ['KeyError', 'unclassified'],
+      ['requests.exceptions.ConnectionError', 'transient'],
     ];
     for (const [name, cls] of cases) expect(classifyFailure(r, name), name).toBe(cls);
   });
@@ -396,12 +412,16 @@ describe('validation names the origin of every problem', () => {
       `${where(file, text, '- name: a')}: sources.replicas: replicas need the primary too (sources.database.url, DATABASE_URL or --database-url)`,
     ]);
     expect(err.message).not.toContain('pw123456');
-    const dup = problems(() => load({ argv: ['--database-url', 'postgres://p/x', '--replica-url', 'postgres://h:5/x', '--replica-url', 'postgres://h:5/y'] }));
+    const dup = problems(() =>
+      load({ argv: ['--database-url', 'postgres://p/x', '--replica-url', 'postgres://h:5/x', '--replica-url', 'postgres://h:5/y'] }),
+    );
     expect(dup.message).toBe('flag --replica-url: sources.replicas: replica name "h:5" used twice (name them NAME=URL)');
   });
 
   it('a bad URL from the environment names the variable, from a flag names the flag, password masked', () => {
-    const envErr = problems(() => load({ env: { DATABASE_URL: 'http://admin:Passw0rd!@db/x', LSOS_REPLICA_URLS: 'r1=postgres://ok/x,r2=redis://u:Passw0rd!@r2' } }));
+    const envErr = problems(() =>
+      load({ env: { DATABASE_URL: 'http://admin:Passw0rd!@db/x', LSOS_REPLICA_URLS: 'r1=postgres://ok/x,r2=redis://u:Passw0rd!@r2' } }),
+    );
     expect(envErr.message.split('\n')).toEqual([
       'environment variable DATABASE_URL: sources.database.url: expected a postgres:// or postgresql:// URL, got "http://admin:***@db/x"',
       'environment variable LSOS_REPLICA_URLS: sources.replicas item 2: expected a postgres:// or postgresql:// URL, got "redis://u:***@r2" (expected NAME=URL or a postgres:// URL)',
@@ -418,7 +438,17 @@ describe('validation names the origin of every problem', () => {
   });
 
   it('flag parsing: values required, repeatable --replica-url, the rest untouched', () => {
-    expect(parseConfigFlags(['--json', '--redis-url=redis://h', '--replica-url', 'a=postgres://a/x', 'check', '--replica-url', 'postgres://b/x'])).toEqual({
+    expect(
+      parseConfigFlags([
+        '--json',
+        '--redis-url=redis://h',
+        '--replica-url',
+        'a=postgres://a/x',
+        'check',
+        '--replica-url',
+        'postgres://b/x',
+      ]),
+    ).toEqual({
       flags: { redisUrl: 'redis://h', replicaUrls: ['a=postgres://a/x', 'postgres://b/x'] },
       rest: ['--json', 'check'],
     });
@@ -470,7 +500,9 @@ describe('masking passwords', () => {
 
 describe('live sources from the configuration', () => {
   it('builds the PostgreSQL and API sources, and brokers through the factories (or a source that says it is not wired)', async () => {
-    const { config } = load({ argv: ['--database-url', 'postgres://db/x', '--api-url', 'http://api', '--redis-url', 'redis://r', '--amqp-url', 'amqp://a'] });
+    const { config } = load({
+      argv: ['--database-url', 'postgres://db/x', '--api-url', 'http://api', '--redis-url', 'redis://r', '--amqp-url', 'amqp://a'],
+    });
     const made: string[] = [];
     const sources = buildLiveSources(config, {
       redis: (r) => {
@@ -514,12 +546,17 @@ describe('the integrity checks file (runbook 6.4)', () => {
     const { loadIntegrityChecks, exampleIntegrityChecks, IntegrityConfigError } = await import('../../src/control/integrity/config.js');
     const file = writeConfig('integrityChecks: checks.yaml\n');
     const checksFile = join(file, '..', 'checks.yaml');
-    writeFileSync(checksFile, '- name: orphan-rank-results\n  description: rank results of a campaign that does not exist\n  sql: SELECT count(*) FROM rank_results r LEFT JOIN campaigns c ON c.id = r.campaign_id WHERE c.id IS NULL\n  expect: { equals: 0 }\n');
+    writeFileSync(
+      checksFile,
+      '- name: orphan-rank-results\n  description: rank results of a campaign that does not exist\n  sql: SELECT count(*) FROM rank_results r LEFT JOIN campaigns c ON c.id = r.campaign_id WHERE c.id IS NULL\n  expect: { equals: 0 }\n',
+    );
     const loaded = load({ argv: ['--config', file] });
     expect(loaded.config.integrityChecksFile).toBe(checksFile);
     const checks = loadIntegrityChecks(loaded.config.integrityChecksFile);
     expect(checks.map((c) => c.name)).toEqual(['orphan-rank-results']);
-    expect(loadIntegrityChecks(load({}).config.integrityChecksFile).map((c) => c.name)).toEqual(exampleIntegrityChecks().map((c) => c.name));
+    expect(loadIntegrityChecks(load({}).config.integrityChecksFile).map((c) => c.name)).toEqual(
+      exampleIntegrityChecks().map((c) => c.name),
+    );
     writeFileSync(checksFile, '- name: broken\n  expect: { equals: 0 }\n');
     expect(() => loadIntegrityChecks(checksFile)).toThrow(IntegrityConfigError);
     expect(() => loadIntegrityChecks(join(root, 'missing.yaml'))).toThrow(/cannot read it/);

@@ -59,13 +59,16 @@ describe('parseEventPayload', () => {
 
 describe('decodeKombuJsonBody on captured Celery 5.2 pub/sub messages', () => {
   const lines = readFileSync(`${CAPTURES}/pubsub-all.jsonl`, 'utf8').trim().split('\n');
-  const events = lines.map((l) => JSON.parse(l) as { channel: string; envelope: unknown; decoded_body: unknown }).filter((l) => l.channel.includes('celeryev'));
+  const events = lines
+    .map((l) => JSON.parse(l) as { channel: string; envelope: unknown; decoded_body: unknown })
+    .filter((l) => l.channel.includes('celeryev'));
 
   it('decodes every captured event envelope to the body Celery sent', () => {
     expect(events.length).toBeGreaterThan(5);
     for (const e of events) {
       // The capture's decoded copies had local paths in tracebacks replaced; compare what the cockpit uses.
-      const key = (body: unknown) => parseEventPayload(body)?.map((x) => [x.type, x.hostname, x.uuid, x.timestamp, x.name, x.exception, x.freq]);
+      const key = (body: unknown) =>
+        parseEventPayload(body)?.map((x) => [x.type, x.hostname, x.uuid, x.timestamp, x.name, x.exception, x.freq]);
       const decoded = decodeKombuJsonBody(JSON.stringify(e.envelope));
       expect(key(decoded)).not.toBeNull();
       expect(key(decoded)).toEqual(key(e.decoded_body));
@@ -85,8 +88,16 @@ describe('decodeKombuJsonBody on captured Celery 5.2 pub/sub messages', () => {
 
 describe('Python literal reprs', () => {
   it('parses what Celery puts in kwargs', () => {
-    expect(parsePyLiteral("{'campaign_id': 12, 'provider': 'brightpool', 'keyword': 'x'}")).toEqual({ campaign_id: 12, provider: 'brightpool', keyword: 'x' });
-    expect(parsePyLiteral(`{'a': "it's", 'b': 'say \\'hi\\'', 'c': None, 'd': True, 'e': -1.5e3, 'f': (1,), 'g': [1, 'two'], 'h': {'n': 1_000}}`)).toEqual({
+    expect(parsePyLiteral("{'campaign_id': 12, 'provider': 'brightpool', 'keyword': 'x'}")).toEqual({
+      campaign_id: 12,
+      provider: 'brightpool',
+      keyword: 'x',
+    });
+    expect(
+      parsePyLiteral(
+        `{'a': "it's", 'b': 'say \\'hi\\'', 'c': None, 'd': True, 'e': -1.5e3, 'f': (1,), 'g': [1, 'two'], 'h': {'n': 1_000}}`,
+      ),
+    ).toEqual({
       a: "it's",
       b: "say 'hi'",
       c: null,
@@ -103,8 +114,14 @@ describe('Python literal reprs', () => {
   });
 
   it('keeps the leading entries of a truncated or non-literal kwargs repr', () => {
-    expect(parseKwargsRepr("{'campaign_id': 7, 'month': '2024-05', 'when': datetime.date(2024, 5, 1), 'x': 1}")).toEqual({ campaign_id: 7, month: '2024-05' });
-    expect(parseKwargsRepr("{'campaign_id': 9, 'provider': 'serpfast', 'keyword': 'aaaa...")).toEqual({ campaign_id: 9, provider: 'serpfast' });
+    expect(parseKwargsRepr("{'campaign_id': 7, 'month': '2024-05', 'when': datetime.date(2024, 5, 1), 'x': 1}")).toEqual({
+      campaign_id: 7,
+      month: '2024-05',
+    });
+    expect(parseKwargsRepr("{'campaign_id': 9, 'provider': 'serpfast', 'keyword': 'aaaa...")).toEqual({
+      campaign_id: 9,
+      provider: 'serpfast',
+    });
     expect(parseKwargsRepr('')).toEqual({});
     expect(parseKwargsRepr('()')).toEqual({});
   });
@@ -187,8 +204,24 @@ print(json.dumps(out))`;
 });
 
 describe('failures, reports and SERP providers', () => {
-  function task(a: EventAggregator, uuid: string, name: string, kwargs: string, outcome: 'ok' | string, at: number, opts: { retries?: string[]; queue?: string } = {}): void {
-    a.ingest(ev(opts.queue ? 'task-sent' : 'task-received', { uuid, name, kwargs, ...(opts.queue ? { queue: opts.queue, hostname: 'gen1@vm' } : {}) }), at);
+  function task(
+    a: EventAggregator,
+    uuid: string,
+    name: string,
+    kwargs: string,
+    outcome: 'ok' | string,
+    at: number,
+    opts: { retries?: string[]; queue?: string } = {},
+  ): void {
+    a.ingest(
+      ev(opts.queue ? 'task-sent' : 'task-received', {
+        uuid,
+        name,
+        kwargs,
+        ...(opts.queue ? { queue: opts.queue, hostname: 'gen1@vm' } : {}),
+      }),
+      at,
+    );
     for (const exc of opts.retries ?? []) {
       a.ingest(ev('task-retried', { uuid, exception: exc }), at);
       a.ingest(ev('task-received', { uuid, name, kwargs }), at);
@@ -204,7 +237,9 @@ describe('failures, reports and SERP providers', () => {
 
   it('counts failures per queue and class, top failing tasks, retries and drain', () => {
     const a = agg();
-    task(a, '1', 'rank.check_serp', "{'campaign_id': 1, 'provider': 'bp', 'keyword': 'k'}", "ProxyBlocked('403')", T0, { retries: ['ProxyBlocked()', 'ProxyBlocked()'] });
+    task(a, '1', 'rank.check_serp', "{'campaign_id': 1, 'provider': 'bp', 'keyword': 'k'}", "ProxyBlocked('403')", T0, {
+      retries: ['ProxyBlocked()', 'ProxyBlocked()'],
+    });
     task(a, '2', 'rank.check_serp', "{'campaign_id': 2, 'provider': 'bp', 'keyword': 'k'}", "ProxyBlocked('403')", T0);
     task(a, '3', 'rank.check_serp', "{'campaign_id': 2, 'provider': 'bp', 'keyword': 'k'}", 'ok', T0);
     task(a, '4', 'rank.check_serp', "{'campaign_id': 3, 'provider': 'fast', 'keyword': 'k'}", 'ok', T0);
@@ -305,7 +340,16 @@ describe('memory stays bounded', () => {
     const a = agg({ maxTasks: 1000, maxQueues: 10, maxTaskKeysPerQueue: 5, maxProviders: 3, maxCampaignsPerProvider: 50 });
     for (let i = 0; i < 50_000; i++) {
       const at = T0 + i;
-      a.ingest(ev('task-sent', { hostname: 'gen@x', uuid: `u${i}`, name: `rank.t${i % 40}`, queue: `q${i % 30}`, kwargs: `{'campaign_id': ${i}, 'provider': 'p${i % 7}'}` }), at);
+      a.ingest(
+        ev('task-sent', {
+          hostname: 'gen@x',
+          uuid: `u${i}`,
+          name: `rank.t${i % 40}`,
+          queue: `q${i % 30}`,
+          kwargs: `{'campaign_id': ${i}, 'provider': 'p${i % 7}'}`,
+        }),
+        at,
+      );
       // Half never finish (lost events): the LRU must still cap them.
       if (i % 2 === 0) a.ingest(ev('task-failed', { uuid: `u${i}`, exception: 'ProxyBlocked()' }), at);
     }

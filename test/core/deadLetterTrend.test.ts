@@ -39,7 +39,10 @@ describe('DeadLetterTrend (contract section 3)', () => {
   });
 
   it('a configured baseline wins; after 7 days of observation the trailing 7 days are used', () => {
-    expect(new DeadLetterTrend({ configuredBaselinePerHour: 4 }).figures(T0)).toMatchObject({ baselinePerHour: 4, baselineSource: 'configured' });
+    expect(new DeadLetterTrend({ configuredBaselinePerHour: 4 }).figures(T0)).toMatchObject({
+      baselinePerHour: 4,
+      baselineSource: 'configured',
+    });
     const t = new DeadLetterTrend();
     let n = 0;
     for (let h = 0; h <= 8 * 24; h++) {

@@ -61,7 +61,15 @@ describe('escalation matrix suggestion', () => {
 });
 
 describe('a module is unavailable only when that is known', () => {
-  const worker = (queues: string[], online = true) => ({ hostname: `w-${queues.join('-') || 'unknown'}`, queues, concurrency: 4, active: 0, lastHeartbeatAt: 1, online, offlineSince: online ? null : 1 });
+  const worker = (queues: string[], online = true) => ({
+    hostname: `w-${queues.join('-') || 'unknown'}`,
+    queues,
+    concurrency: 4,
+    active: 0,
+    lastHeartbeatAt: 1,
+    online,
+    offlineSince: online ? null : 1,
+  });
   it('workers seen only through events (queues unknown) do not make every busy queue "unavailable"', () => {
     const s = snap({ queues: [queue('crawl', { depth: 500, consumers: null })], workers: [worker([])] });
     expect(suggest(s).severity).toBeNull();

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { classifyException, createClassifier, exceptionName, fromConfigRules, parseFailureRules, type FailureRule } from '../../src/core/failureClass.js';
+import {
+  classifyException,
+  createClassifier,
+  exceptionName,
+  fromConfigRules,
+  parseFailureRules,
+  type FailureRule,
+} from '../../src/core/failureClass.js';
 
 describe('exceptionName', () => {
   it.each([
@@ -89,7 +96,10 @@ describe('configurable rules', () => {
   });
 
   it('accepts the config file rule shape', () => {
-    const r = fromConfigRules([{ failureClass: 'parser', names: [], prefixes: ['Soup'], suffixes: [] }, { failureClass: 'transient', names: ['Boom'], prefixes: [], suffixes: [] }]);
+    const r = fromConfigRules([
+      { failureClass: 'parser', names: [], prefixes: ['Soup'], suffixes: [] },
+      { failureClass: 'transient', names: ['Boom'], prefixes: [], suffixes: [] },
+    ]);
     expect(classifyException('SoupError', r)).toBe('parser');
     expect(classifyException("Boom('x')", r)).toBe('transient');
     expect(classifyException('TimeoutError', r)).toBe('unclassified');

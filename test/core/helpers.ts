@@ -26,7 +26,17 @@ export function snap(over: Partial<Snapshot> = {}, at = 1_700_000_000_000): Snap
   const base = emptySnapshot(at);
   return {
     ...base,
-    workers: [{ hostname: 'w1@crawl', queues: ['crawl', 'rank', 'reporting'], concurrency: 4, active: 1, lastHeartbeatAt: at, online: true, offlineSince: null }],
+    workers: [
+      {
+        hostname: 'w1@crawl',
+        queues: ['crawl', 'rank', 'reporting'],
+        concurrency: 4,
+        active: 1,
+        lastHeartbeatAt: at,
+        online: true,
+        offlineSince: null,
+      },
+    ],
     ...over,
   };
 }

@@ -25,7 +25,7 @@ describe('sanitising outside text', () => {
   });
   it('never leaves an escape byte behind', () => {
     for (let i = 0; i < 500; i++) {
-      const junk = Array.from({ length: 20 }, (_, j) => String.fromCharCode(((i * 31 + j * 17) % 160))).join('');
+      const junk = Array.from({ length: 20 }, (_, j) => String.fromCharCode((i * 31 + j * 17) % 160)).join('');
       expect(sanitize(junk)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     }
   });

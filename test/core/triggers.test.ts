@@ -6,7 +6,9 @@ import { queue, snap } from './helpers.js';
 const T = DEFAULT_THRESHOLDS;
 
 function firingKeys(s: Snapshot, prev: TriggerState[] = []): string[] {
-  return evaluateTriggers(prev, s, T).triggers.filter((t) => t.firing).map((t) => t.key);
+  return evaluateTriggers(prev, s, T)
+    .triggers.filter((t) => t.firing)
+    .map((t) => t.key);
 }
 
 /** Runs a sequence of snapshots through the evaluator, returning the firing flag of `key` after each. */
@@ -71,7 +73,12 @@ describe('dead-letter spike > 3x baseline (runbook 3)', () => {
     expect(firingKeys(at(3.5, null))).toContain('dead-letter-spike:rank');
   });
   it('hysteresis band', () => {
-    expect(run([7, 5.9, 4.9, 4.7, 6.2].map((g) => at(g)), 'dead-letter-spike:rank')).toEqual([true, true, true, false, true]);
+    expect(
+      run(
+        [7, 5.9, 4.9, 4.7, 6.2].map((g) => at(g)),
+        'dead-letter-spike:rank',
+      ),
+    ).toEqual([true, true, true, false, true]);
   });
 });
 
@@ -92,7 +99,11 @@ describe('monthly report failures > 5% in a 1-hour window (runbook 4)', () => {
 
 describe('SERP failure rate above threshold across multiple campaigns (runbook 5)', () => {
   const at = (failures: number, campaigns: number) =>
-    snap({ providers: [{ name: 'brightpool', state: 'healthy', active: true, requests: 100, failures, campaignsAffected: campaigns, campaignsTotal: 40 }] });
+    snap({
+      providers: [
+        { name: 'brightpool', state: 'healthy', active: true, requests: 100, failures, campaignsAffected: campaigns, campaignsTotal: 40 },
+      ],
+    });
   it('at, below and above the rate', () => {
     expect(firingKeys(at(20, 10))).not.toContain('serp-failures:brightpool');
     expect(firingKeys(at(19, 10))).not.toContain('serp-failures:brightpool');
@@ -109,7 +120,12 @@ describe('SERP failure rate above threshold across multiple campaigns (runbook 5
 
 describe('database triggers (runbook 6)', () => {
   const rep = (lag: number | null, paused = false, reachable = true) =>
-    snap({ database: { ...snap().database, replicas: [{ name: 'replica-1', lagSeconds: lag, replayPaused: paused, seenFrom: 'both', reachable }] } });
+    snap({
+      database: {
+        ...snap().database,
+        replicas: [{ name: 'replica-1', lagSeconds: lag, replayPaused: paused, seenFrom: 'both', reachable }],
+      },
+    });
   it('replica lag breach at, below and above', () => {
     expect(firingKeys(rep(60))).not.toContain('replica-lag:replica-1');
     expect(firingKeys(rep(59))).not.toContain('replica-lag:replica-1');
@@ -134,7 +150,14 @@ describe('links to the runbook', () => {
       database: { ...snap().database, failedMigrations: 2 },
     });
     const sections = evaluateTriggers([], s, T).triggers.map((t) => [t.kind, t.section]);
-    expect(sections).toEqual(expect.arrayContaining([['queue-lag', 3], ['dead-letter-spike', 3], ['report-failures', 4], ['failed-migrations', 6]]));
+    expect(sections).toEqual(
+      expect.arrayContaining([
+        ['queue-lag', 3],
+        ['dead-letter-spike', 3],
+        ['report-failures', 4],
+        ['failed-migrations', 6],
+      ]),
+    );
   });
   it('a queue that vanishes keeps its last state rather than clearing', () => {
     const prev = evaluateTriggers([], snap({ queues: [queue('crawl', { lagSeconds: 2000 })] }), T).triggers;

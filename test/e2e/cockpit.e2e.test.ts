@@ -45,29 +45,32 @@ suite('lsos-cockpit in a real terminal (tmux)', () => {
   it.each([
     [80, 24],
     [120, 40],
-  ])('opens at %ix%i with the four panels, help opens and closes, q quits (asking while an incident is open) and restores the terminal', async (cols, rows) => {
-    const { session, screen } = await open(cols, rows);
-    expect(session.flag('#{alternate_on}')).toBe('1');
-    const lines = screen.split('\n');
-    expect(lines.length).toBeLessThanOrEqual(rows + 1);
-    await session.waitForText('SIMULATION: default');
-    // The default scenario opens an incident within its first simulated minute (12 s at speed 5).
-    await session.waitForText(/INC-\d{8}-\d{4}/, 20_000);
+  ])(
+    'opens at %ix%i with the four panels, help opens and closes, q quits (asking while an incident is open) and restores the terminal',
+    async (cols, rows) => {
+      const { session, screen } = await open(cols, rows);
+      expect(session.flag('#{alternate_on}')).toBe('1');
+      const lines = screen.split('\n');
+      expect(lines.length).toBeLessThanOrEqual(rows + 1);
+      await session.waitForText('SIMULATION: default');
+      // The default scenario opens an incident within its first simulated minute (12 s at speed 5).
+      await session.waitForText(/INC-\d{8}-\d{4}/, 20_000);
 
-    session.text('?');
-    await session.waitForText('Keys and commands');
-    session.keys('Escape');
-    await session.waitFor((s) => !s.includes('Keys and commands') && PANELS.every((p) => s.includes(p)), 'help closed');
+      session.text('?');
+      await session.waitForText('Keys and commands');
+      session.keys('Escape');
+      await session.waitFor((s) => !s.includes('Keys and commands') && PANELS.every((p) => s.includes(p)), 'help closed');
 
-    session.text('q');
-    await session.waitForText('Quit?');
-    session.text('n');
-    await session.waitFor((s) => !s.includes('Quit?'), 'quit cancelled');
-    session.text('q');
-    await session.waitForText('Quit?');
-    session.text('y');
-    await expectRestored(session);
-  });
+      session.text('q');
+      await session.waitForText('Quit?');
+      session.text('n');
+      await session.waitFor((s) => !s.includes('Quit?'), 'quit cancelled');
+      session.text('q');
+      await session.waitForText('Quit?');
+      session.text('y');
+      await expectRestored(session);
+    },
+  );
 
   it('keeps the frame intact while figures update (no stale or shifted lines)', async () => {
     const { session } = await open(120, 40, ['--speed', '20']);

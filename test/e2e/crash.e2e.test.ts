@@ -34,7 +34,11 @@ suite('a cockpit killed with SIGKILL mid-incident', () => {
     const first = new TmuxSession();
     t = first;
     first.start(120, 40, ['--speed', '10']);
-    const screen = await first.waitFor((s) => (shownEntries(s) ?? 0) >= 6 && /INC-\d{8}-\d{4}/.test(s), 'timeline entries on screen', 30_000);
+    const screen = await first.waitFor(
+      (s) => (shownEntries(s) ?? 0) >= 6 && /INC-\d{8}-\d{4}/.test(s),
+      'timeline entries on screen',
+      30_000,
+    );
     // Add a note by key, wait until the screen shows it, then kill at once.
     first.text('n');
     await first.waitForText('Add a note');

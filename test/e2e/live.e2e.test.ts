@@ -37,7 +37,11 @@ describe.runIf(ok)('lsos-cockpit on live sources, in a real terminal', () => {
       DATABASE_URL: 'postgres://postgres:not-shown@127.0.0.1:5432/test',
       XDG_CONFIG_HOME: s.dir,
     });
-    const screen = await s.waitFor((x) => /redis \d+s ago/.test(x) && /postgres \d+s ago/.test(x), 'both live sources with the age of their data', 20_000);
+    const screen = await s.waitFor(
+      (x) => /redis \d+s ago/.test(x) && /postgres \d+s ago/.test(x),
+      'both live sources with the age of their data',
+      20_000,
+    );
     expect(screen).not.toContain('SIMULATION');
     expect(screen).toMatch(/READ-ONLY: [^\n]*roles/i);
     expect(screen).not.toContain('not-shown');

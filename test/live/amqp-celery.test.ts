@@ -12,7 +12,9 @@ import { amqpUrl, createVhost, deleteVhost, queueTruth, rabbitReady, waitFor } f
 
 const VHOST = `lsos-test-amqp-celery-${process.pid}`;
 const LSOS_QUEUES = ['crawl', 'rank', 'reviews', 'reporting', 'reporting.retry', 'email', 'celery'];
-const ready = (await rabbitReady('amqp-celery (RabbitMQ source vs real Celery workers)')) && (await requireServer('Debian Celery 5.2', celeryAvailable, 20_000));
+const ready =
+  (await rabbitReady('amqp-celery (RabbitMQ source vs real Celery workers)')) &&
+  (await requireServer('Debian Celery 5.2', celeryAvailable, 20_000));
 
 const env: CeleryEnvOptions = { brokerUrl: amqpUrl(VHOST), maxRetries: 1 };
 const workers: CeleryWorker[] = [];
@@ -81,7 +83,9 @@ describe.skipIf(!ready)('RabbitMQ source with real Celery workers (private vhost
     expect(Math.abs((q.get('email')?.lagSeconds ?? 0) - expected)).toBeLessThan(1);
 
     // An unstamped message at the head of another idle queue: first-seen lower bound, labelled.
-    await publishTasks(env, [{ name: 'reporting.render_pdf', kwargs: { campaign_id: 3, month: '2026-10' }, queue: 'reporting.retry', nostamp: true }]);
+    await publishTasks(env, [
+      { name: 'reporting.render_pdf', kwargs: { campaign_id: 3, month: '2026-10' }, queue: 'reporting.retry', nostamp: true },
+    ]);
     const a = (await read()).get('reporting.retry');
     await new Promise((r) => setTimeout(r, 1200));
     const b = (await read()).get('reporting.retry');
@@ -108,21 +112,35 @@ describe.skipIf(!ready)('RabbitMQ source with real Celery workers (private vhost
     const rejectedId = published[4]?.id;
 
     // Truth: every task that dies for good is dead-lettered by RabbitMQ into Q.dead.
-    const truth = await waitFor('all final failures dead-lettered', async () => {
-      const t = await queueTruth(VHOST);
-      return t.get('crawl.dead')?.ready === 5 && t.get('rank.dead')?.ready === 4 && t.get('reporting.dead')?.ready === 1 ? t : null;
-    }, 60_000, 500);
+    const truth = await waitFor(
+      'all final failures dead-lettered',
+      async () => {
+        const t = await queueTruth(VHOST);
+        return t.get('crawl.dead')?.ready === 5 && t.get('rank.dead')?.ready === 4 && t.get('reporting.dead')?.ready === 1 ? t : null;
+      },
+      60_000,
+      500,
+    );
 
-    const q = await waitFor('events and dead letters seen', async () => {
-      const m = await read();
-      const crawl = m.get('crawl');
-      const rank = m.get('rank');
-      // A Reject sends task-rejected only; the aggregator waits its grace period (5 s) for a
-      // task-failed before counting it, so wait for that too.
-      return crawl && rank && crawl.recentDeadLetters.length === 5 && rank.recentDeadLetters.length === 4 && crawl.failuresByClass.unclassified === 1
-        ? m
-        : null;
-    }, 30_000, 300);
+    const q = await waitFor(
+      'events and dead letters seen',
+      async () => {
+        const m = await read();
+        const crawl = m.get('crawl');
+        const rank = m.get('rank');
+        // A Reject sends task-rejected only; the aggregator waits its grace period (5 s) for a
+        // task-failed before counting it, so wait for that too.
+        return crawl &&
+          rank &&
+          crawl.recentDeadLetters.length === 5 &&
+          rank.recentDeadLetters.length === 4 &&
+          crawl.failuresByClass.unclassified === 1
+          ? m
+          : null;
+      },
+      30_000,
+      300,
+    );
     const crawl = q.get('crawl') as RabbitQueueSnapshot;
     const rank = q.get('rank') as RabbitQueueSnapshot;
     const reporting = q.get('reporting') as RabbitQueueSnapshot;
@@ -146,14 +164,23 @@ describe.skipIf(!ready)('RabbitMQ source with real Celery workers (private vhost
     const byId = new Map(crawl.recentDeadLetters.map((d) => [d.taskId, d]));
     expect(new Set(byId.keys())).toEqual(new Set(crawlIds));
     for (const d of crawl.recentDeadLetters) {
-      expect(d).toMatchObject({ queue: 'crawl', task: 'crawl.fetch_page', reason: 'rejected', deathCount: 1, seenVia: 'live', unreadable: null });
+      expect(d).toMatchObject({
+        queue: 'crawl',
+        task: 'crawl.fetch_page',
+        reason: 'rejected',
+        deathCount: 1,
+        seenVia: 'live',
+        unreadable: null,
+      });
       expect(d.deadAt).toBeGreaterThan(Date.now() - 120_000);
       expect(d.sentAt).toBeGreaterThan(Date.now() - 120_000); // lsos_sent_at kept through dead-lettering
     }
     const excOf = (i: number) => byId.get(published[i]?.id ?? '')?.exceptionType ?? null;
     expect([excOf(0), excOf(1), excOf(2), excOf(3)].sort()).toEqual(['ParserError', 'TimeoutError', 'TimeoutError', 'ValidationError']);
     expect(byId.get(rejectedId ?? '')?.exceptionType).toBeNull();
-    expect(new Set(rank.recentDeadLetters.map((d) => d.exceptionType))).toEqual(new Set(['ProxyBlocked', 'CaptchaDetected', 'LsosMysteryError']));
+    expect(new Set(rank.recentDeadLetters.map((d) => d.exceptionType))).toEqual(
+      new Set(['ProxyBlocked', 'CaptchaDetected', 'LsosMysteryError']),
+    );
 
     // Monthly reports and SERP providers from the same events.
     expect(last.reporting).toMatchObject({ runs: 3, failures: 1, failedCampaigns: ['21'] });
@@ -173,12 +200,19 @@ describe.skipIf(!ready)('RabbitMQ source with real Celery workers (private vhost
     // kill -9: no worker-offline event; Celery's rule: offline once now > last heartbeat + freq * 2 (2 s * 2).
     await w2.kill9();
     const killedAt = Date.now();
-    const off = await waitFor('w2 offline', async () => {
-      await read();
-      return last.workers?.find((w) => w.hostname === w2.hostname && !w.online) ?? null;
-    }, 15_000, 100);
+    const off = await waitFor(
+      'w2 offline',
+      async () => {
+        await read();
+        return last.workers?.find((w) => w.hostname === w2.hostname && !w.online) ?? null;
+      },
+      15_000,
+      100,
+    );
     const detectedAfter = Date.now() - killedAt;
-    console.log(`[amqp-celery] killed worker offline after ${detectedAfter} ms (last heartbeat ${killedAt - (off.lastHeartbeatAt ?? 0)} ms before the kill)`);
+    console.log(
+      `[amqp-celery] killed worker offline after ${detectedAfter} ms (last heartbeat ${killedAt - (off.lastHeartbeatAt ?? 0)} ms before the kill)`,
+    );
     expect(detectedAfter).toBeLessThan(4_000 + 2_000 + 1_000); // window + one heartbeat interval + polling
     expect(off.offlineSince).toBe((off.lastHeartbeatAt ?? 0) + 4_000);
     // w1 is still alive.
@@ -195,10 +229,15 @@ describe.skipIf(!ready)('RabbitMQ source with real Celery workers (private vhost
 
     // A warm stop sends worker-offline: offline at once, without waiting for the window.
     await again.stop();
-    const gone = await waitFor('w2 offline after warm stop', async () => {
-      await read();
-      return last.workers?.find((w) => w.hostname === w2.hostname && !w.online) ?? null;
-    }, 5_000, 100);
+    const gone = await waitFor(
+      'w2 offline after warm stop',
+      async () => {
+        await read();
+        return last.workers?.find((w) => w.hostname === w2.hostname && !w.online) ?? null;
+      },
+      5_000,
+      100,
+    );
     expect(gone.online).toBe(false);
   });
 

@@ -10,7 +10,12 @@ const NOW = 1_795_900_000_000;
 function msg(over: Partial<RawAmqpMessage['properties']> = {}, body: Buffer | string = '[[],{},{}]'): RawAmqpMessage {
   return {
     content: Buffer.isBuffer(body) ? body : Buffer.from(body),
-    properties: { contentType: 'application/json', contentEncoding: 'utf-8', headers: { task: 'crawl.fetch_page', id: 't-1', lsos_sent_at: NOW / 1000 - 30 }, ...over },
+    properties: {
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      headers: { task: 'crawl.fetch_page', id: 't-1', lsos_sent_at: NOW / 1000 - 30 },
+      ...over,
+    },
   };
 }
 
@@ -52,7 +57,14 @@ describe('readTaskMessage', () => {
 
 describe('x-death and dead-letter details', () => {
   const xdeath = [
-    { count: 3, reason: 'rejected', queue: 'crawl', time: { '!': 'timestamp', value: NOW / 1000 - 60 }, exchange: '', 'routing-keys': ['crawl'] },
+    {
+      count: 3,
+      reason: 'rejected',
+      queue: 'crawl',
+      time: { '!': 'timestamp', value: NOW / 1000 - 60 },
+      exchange: '',
+      'routing-keys': ['crawl'],
+    },
   ];
 
   it('reads amqplib-decoded x-death entries', () => {
@@ -64,9 +76,18 @@ describe('x-death and dead-letter details', () => {
   });
 
   it('builds a detail with lsos headers and lists newest first without duplicates', () => {
-    const m = msg({ headers: { task: 'crawl.fetch_page', id: 'd-1', lsos_sent_at: NOW / 1000 - 90, lsos_replay_count: 2, 'x-death': xdeath } });
+    const m = msg({
+      headers: { task: 'crawl.fetch_page', id: 'd-1', lsos_sent_at: NOW / 1000 - 90, lsos_replay_count: 2, 'x-death': xdeath },
+    });
     const d = deadLetterDetail(m, 'crawl', 'live', NOW, 1024);
-    expect(d).toMatchObject({ taskId: 'd-1', reason: 'rejected', deathCount: 3, deadAt: NOW - 60_000, sentAt: NOW - 90_000, unreadable: null });
+    expect(d).toMatchObject({
+      taskId: 'd-1',
+      reason: 'rejected',
+      deathCount: 3,
+      deadAt: NOW - 60_000,
+      sentAt: NOW - 90_000,
+      unreadable: null,
+    });
     expect(d.lsosHeaders).toEqual({ lsos_sent_at: String(NOW / 1000 - 90), lsos_replay_count: '2' });
     const r = new RecentDeadLetters(2);
     r.add(d);

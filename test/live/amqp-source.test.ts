@@ -199,7 +199,9 @@ describe.skipIf(!ready)('RabbitMQ source (live broker, private vhost)', () => {
       }
     }
     const peeks = s.stats().peeks - peeks0;
-    console.log(`[amqp-source] ${_label}: ${N} msgs drained during ${peeks} head peeks: ${swaps} adjacent swaps, max displacement ${maxDisplacement}`);
+    console.log(
+      `[amqp-source] ${_label}: ${N} msgs drained during ${peeks} head peeks: ${swaps} adjacent swaps, max displacement ${maxDisplacement}`,
+    );
     expect(peeks).toBeGreaterThan(5);
     expect(got.length).toBe(N);
     expect(new Set(got).size).toBe(N);
@@ -267,7 +269,10 @@ describe.skipIf(!ready)('RabbitMQ source (live broker, private vhost)', () => {
     ch.sendToQueue('mal', Buffer.from('{not json'), { ...json, headers: taskHeaders('m-1') });
     ch.sendToQueue('mal', Buffer.from('[[],{},{}]'), { contentType: 'text/plain', headers: taskHeaders('m-2') });
     ch.sendToQueue('mal', Buffer.from('[[],{},{}]'), { ...json });
-    ch.sendToQueue('mal', Buffer.alloc(5 * 1024 * 1024, 0x20), { ...json, headers: taskHeaders('m-4', { lsos_sent_at: Date.now() / 1000 - 30 }) });
+    ch.sendToQueue('mal', Buffer.alloc(5 * 1024 * 1024, 0x20), {
+      ...json,
+      headers: taskHeaders('m-4', { lsos_sent_at: Date.now() / 1000 - 30 }),
+    });
     publishTask('mal', 'm-5-good');
     await ch.checkQueue('mal');
     const seen: number[] = [];
@@ -330,7 +335,14 @@ describe.skipIf(!ready)('RabbitMQ source (live broker, private vhost)', () => {
     });
     expect(q.deadLetters).toBe((await queueTruth(VHOST)).get('crawl.dead')?.ready);
     for (const d of q.recentDeadLetters) {
-      expect(d).toMatchObject({ queue: 'crawl', task: 'crawl.fetch_page', reason: 'rejected', deathCount: 1, seenVia: 'live', unreadable: null });
+      expect(d).toMatchObject({
+        queue: 'crawl',
+        task: 'crawl.fetch_page',
+        reason: 'rejected',
+        deathCount: 1,
+        seenVia: 'live',
+        unreadable: null,
+      });
       expect(Math.abs((d.deadAt ?? 0) - t0)).toBeLessThan(3000);
       expect(d.sentAt).toBe(Math.round(sentAt * 1000));
       expect(d.lsosHeaders.lsos_replay_count).toBe('1');

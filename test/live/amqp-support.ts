@@ -79,9 +79,21 @@ export interface QueueTruth {
 
 /** The broker's own figures (rabbitmqctl, not AMQP): the truth the source is compared against. */
 export async function queueTruth(vhost: string): Promise<Map<string, QueueTruth>> {
-  const out = await rabbitmqctl('list_queues', '-p', vhost, 'name', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json');
+  const out = await rabbitmqctl(
+    'list_queues',
+    '-p',
+    vhost,
+    'name',
+    'messages_ready',
+    'messages_unacknowledged',
+    'consumers',
+    '--formatter',
+    'json',
+  );
   const rows = JSON.parse(out) as { name: string; messages_ready: number; messages_unacknowledged: number; consumers: number }[];
-  return new Map(rows.map((r) => [r.name, { name: r.name, ready: r.messages_ready, unacked: r.messages_unacknowledged, consumers: r.consumers }]));
+  return new Map(
+    rows.map((r) => [r.name, { name: r.name, ready: r.messages_ready, unacked: r.messages_unacknowledged, consumers: r.consumers }]),
+  );
 }
 
 /** Number of AMQP connections open on a vhost (to show a 404 did not close ours). */
@@ -90,7 +102,12 @@ export async function connectionCount(vhost: string): Promise<number> {
   return (JSON.parse(out) as { vhost: string }[]).filter((c) => c.vhost === vhost).length;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+  everyMs = 200,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown = null;
   for (;;) {

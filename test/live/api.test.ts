@@ -33,21 +33,39 @@ describe('API health (real HTTP server)', () => {
         res.end(body);
       };
       switch (path) {
-        case '/ok/health': setTimeout(() => json(200, '{"status":"ok","version":"1.2"}'), DELAY_MS); break;
-        case '/err/health': json(500, '{"status":"error"}'); break;
-        case '/badjson/health': json(200, '<html>ok</html>'); break;
-        case '/degraded/health': json(200, '{"status":"degraded"}'); break;
-        case '/array/health': json(200, '["ok"]'); break;
-        case '/redirect/health': res.writeHead(302, { location: '/ok/health' }); res.end(); break;
-        case '/huge/health': json(200, `{"status":"ok","pad":"${'x'.repeat(1024 * 1024)}"}`); break;
-        case '/hang/health': hanging.push(res); break; // never answers
+        case '/ok/health':
+          setTimeout(() => json(200, '{"status":"ok","version":"1.2"}'), DELAY_MS);
+          break;
+        case '/err/health':
+          json(500, '{"status":"error"}');
+          break;
+        case '/badjson/health':
+          json(200, '<html>ok</html>');
+          break;
+        case '/degraded/health':
+          json(200, '{"status":"degraded"}');
+          break;
+        case '/array/health':
+          json(200, '["ok"]');
+          break;
+        case '/redirect/health':
+          res.writeHead(302, { location: '/ok/health' });
+          res.end();
+          break;
+        case '/huge/health':
+          json(200, `{"status":"ok","pad":"${'x'.repeat(1024 * 1024)}"}`);
+          break;
+        case '/hang/health':
+          hanging.push(res);
+          break; // never answers
         case '/slowbody/health': {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.write('{"status":');
           hanging.push(res); // the rest never comes
           break;
         }
-        default: json(404, '{"error":"not found"}');
+        default:
+          json(404, '{"error":"not found"}');
       }
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -174,7 +192,10 @@ describe('API health (real HTTP server)', () => {
     out = '';
     const stuck = { name: 'api', read: () => new Promise<never>(() => undefined), close: async () => undefined };
     const t1 = performance.now();
-    const code2 = await runCheck(['--json', '--only', 'api-health', '--timeout', '300'], io, { loaded, sources: [{ source: stuck, area: 'api', pollIntervalMs: 5000 }] });
+    const code2 = await runCheck(['--json', '--only', 'api-health', '--timeout', '300'], io, {
+      loaded,
+      sources: [{ source: stuck, area: 'api', pollIntervalMs: 5000 }],
+    });
     expect(performance.now() - t1).toBeLessThan(1500);
     const r2 = JSON.parse(out) as CheckReport;
     expect(code2).toBe(3);

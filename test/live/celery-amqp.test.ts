@@ -6,7 +6,19 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CeleryWorker, celeryAvailable, celeryInspectStats, publishTasks, readProbe, requireServer, run, runId, sleep, until, type ProbeRecord } from '../celery/harness.js';
+import {
+  CeleryWorker,
+  celeryAvailable,
+  celeryInspectStats,
+  publishTasks,
+  readProbe,
+  requireServer,
+  run,
+  runId,
+  sleep,
+  until,
+  type ProbeRecord,
+} from '../celery/harness.js';
 import { AmqpRemoteControl } from '../../src/control/celery/amqpControl.js';
 import { AmqpTaskPublisher, QueueNotFoundError } from '../../src/control/celery/amqpPublisher.js';
 import { AmqpDeadLetterReplayer } from '../../src/control/celery/amqpReplay.js';
@@ -23,7 +35,6 @@ async function ready(queue: string): Promise<number> {
   return (await queueTruth(VHOST)).get(queue)?.ready ?? -1;
 }
 
-
 describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lsos-celery-amqp-'));
   const probeFile = path.join(dir, 'probe.jsonl');
@@ -39,7 +50,13 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
 
   beforeAll(async () => {
     await createVhost(VHOST);
-    worker = await CeleryWorker.start({ ...env, name: `${prefix}w1`, queues: ['crawl', 'reporting', 'reporting.retry'], concurrency: 2, extraArgs: ['--include', 'lsos_probe'] });
+    worker = await CeleryWorker.start({
+      ...env,
+      name: `${prefix}w1`,
+      queues: ['crawl', 'reporting', 'reporting.retry'],
+      concurrency: 2,
+      extraArgs: ['--include', 'lsos_probe'],
+    });
     control = new AmqpRemoteControl({ url: URL });
     publisher = new AmqpTaskPublisher({ url: URL });
   });
@@ -58,8 +75,14 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
     const none = await control.call('ping', {}, { destination: ['nobody@nowhere'], timeoutMs: 500 });
     expect(none).toEqual([]);
     // The reply queue is declared as Celery declares it.
-    const out = await run('rabbitmqctl', ['-q', 'list_queues', '-p', VHOST, 'name', 'durable', 'auto_delete', 'arguments', '--formatter', 'json'], {});
-    const rq = (JSON.parse(out.stdout) as { name: string; durable: boolean; auto_delete: boolean; arguments: [string, string, unknown][] }[]).find((x) => x.name === control.replyQueue);
+    const out = await run(
+      'rabbitmqctl',
+      ['-q', 'list_queues', '-p', VHOST, 'name', 'durable', 'auto_delete', 'arguments', '--formatter', 'json'],
+      {},
+    );
+    const rq = (
+      JSON.parse(out.stdout) as { name: string; durable: boolean; auto_delete: boolean; arguments: [string, string, unknown][] }[]
+    ).find((x) => x.name === control.replyQueue);
     expect(rq).toMatchObject({ durable: false, auto_delete: true });
     expect(Object.fromEntries((rq?.arguments ?? []).map(([k, , v]) => [k, v]))).toEqual({ 'x-expires': 10000, 'x-message-ttl': 300000 });
   });
@@ -69,14 +92,18 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
     expect(before.pool.processes.length).toBe(2);
     const shrink = await control.call('pool_shrink', { n: 1 }, { destination: [worker.hostname], timeoutMs: 3000 });
     expect(shrink.map((r) => [r.worker, r.ok, r.detail])).toEqual([[worker.hostname, true, 'pool will shrink']]);
-    const after = await until(async () => {
-      const s = await inspectStats();
-      return s.pool.processes.length === 1 ? s : null;
-    }, 15_000, 500);
+    const after = await until(
+      async () => {
+        const s = await inspectStats();
+        return s.pool.processes.length === 1 ? s : null;
+      },
+      15_000,
+      500,
+    );
     expect(after?.pool.processes.length).toBe(1);
     // Ours reads the same through stats.
     const ours = await control.call('stats', {}, { destination: [worker.hostname], timeoutMs: 3000 });
-    expect(((ours[0]?.raw as { pool: { processes: number[] } }).pool.processes)).toEqual(after?.pool.processes);
+    expect((ours[0]?.raw as { pool: { processes: number[] } }).pool.processes).toEqual(after?.pool.processes);
     const grow = await control.call('pool_grow', { n: 1 }, { destination: [worker.hostname], timeoutMs: 3000 });
     expect(grow.map((r) => [r.worker, r.ok, r.detail])).toEqual([[worker.hostname, true, 'pool will grow']]);
     const grown = await until(async () => ((await inspectStats()).pool.processes.length === 2 ? true : null), 15_000, 500);
@@ -89,7 +116,11 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
     const queues = await control.call('active_queues', {}, { destination: [worker.hostname], timeoutMs: 3000 });
     const names = (queues[0]?.raw as { name: string }[]).map((x) => x.name);
     expect(names).not.toContain(q('reporting'));
-    const pub = await publisher.publish({ task: 'reporting.aggregate_kpis', queue: q('reporting'), kwargs: { campaign_id: 7, month: '2026-10' } });
+    const pub = await publisher.publish({
+      task: 'reporting.aggregate_kpis',
+      queue: q('reporting'),
+      kwargs: { campaign_id: 7, month: '2026-10' },
+    });
     await sleep(3000);
     expect(await ready(q('reporting'))).toBe(1);
     expect(probe().some((r) => r.id === pub.id)).toBe(false);
@@ -101,9 +132,19 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
   }, 60_000);
 
   it('a re-run of reporting.aggregate_kpis on reporting.retry published by us is executed', async () => {
-    const pub = await publisher.publish({ task: 'reporting.aggregate_kpis', queue: q('reporting.retry'), kwargs: { campaign_id: 42, month: '2026-10' } });
+    const pub = await publisher.publish({
+      task: 'reporting.aggregate_kpis',
+      queue: q('reporting.retry'),
+      kwargs: { campaign_id: 42, month: '2026-10' },
+    });
     const ran = await until(() => probe().find((r) => r.id === pub.id), 15_000);
-    expect(ran).toMatchObject({ task: 'reporting.aggregate_kpis', queue: q('reporting.retry'), root_id: pub.id, parent_id: null, retries: 0 });
+    expect(ran).toMatchObject({
+      task: 'reporting.aggregate_kpis',
+      queue: q('reporting.retry'),
+      root_id: pub.id,
+      parent_id: null,
+      retries: 0,
+    });
     expect(typeof ran?.headers['lsos_sent_at']).toBe('number');
     expect(await ready(q('reporting.retry'))).toBe(0);
   });
@@ -119,7 +160,12 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
     try {
       const preview = await replayer.preview(q('crawl'));
       expect(preview).toEqual({ total: 1, byTask: { 'crawl.probe_flaky': 1 } });
-      const res = await replayer.replay({ queue: q('crawl'), operator: 'ana', reasonCode: 'fix-deployed', allowedTasks: (t) => t === 'crawl.probe_flaky' });
+      const res = await replayer.replay({
+        queue: q('crawl'),
+        operator: 'ana',
+        reasonCode: 'fix-deployed',
+        allowedTasks: (t) => t === 'crawl.probe_flaky',
+      });
       expect(res).toMatchObject({ replayed: 1, skipped: 0, alreadyDone: 0, total: 1, error: null, ids: [id] });
     } finally {
       await replayer.close();
@@ -154,9 +200,15 @@ describe.runIf(ok)('Celery wire layer on RabbitMQ, real worker', () => {
 
   it('publishing to a missing queue is a clear error, and the connection stays up', async () => {
     const before = await connectionCount(VHOST);
-    await expect(publisher.publish({ task: 'reporting.aggregate_kpis', queue: q('no_such_queue'), kwargs: { campaign_id: 1, month: '2026-10' } })).rejects.toBeInstanceOf(QueueNotFoundError);
+    await expect(
+      publisher.publish({ task: 'reporting.aggregate_kpis', queue: q('no_such_queue'), kwargs: { campaign_id: 1, month: '2026-10' } }),
+    ).rejects.toBeInstanceOf(QueueNotFoundError);
     expect((await queueTruth(VHOST)).has(q('no_such_queue'))).toBe(false);
-    const pub = await publisher.publish({ task: 'reporting.aggregate_kpis', queue: q('reporting.retry'), kwargs: { campaign_id: 2, month: '2026-10' } });
+    const pub = await publisher.publish({
+      task: 'reporting.aggregate_kpis',
+      queue: q('reporting.retry'),
+      kwargs: { campaign_id: 2, month: '2026-10' },
+    });
     expect(await until(() => probe().some((r) => r.id === pub.id), 15_000)).toBe(true);
     expect(await connectionCount(VHOST)).toBe(before);
   });

@@ -4,7 +4,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTask, celeryIso, redisPriorityKey, toAmqpMessage, toRedisEnvelope, validateTaskMessage, InvalidTaskMessageError } from '../../src/control/celery/message.js';
+import {
+  buildTask,
+  celeryIso,
+  redisPriorityKey,
+  toAmqpMessage,
+  toRedisEnvelope,
+  validateTaskMessage,
+  InvalidTaskMessageError,
+} from '../../src/control/celery/message.js';
 import { pyRepr, pyReprArgs } from '../../src/control/celery/pyrepr.js';
 import { validatePidboxEnvelope } from '../../src/control/celery/redisControl.js';
 import { buildPidboxRequest, readReplyBody, validateControlArgs } from '../../src/control/celery/control.js';
@@ -31,12 +39,16 @@ describe('task messages as Celery 5.2 builds them', () => {
     expect(ours['content-type']).toBe(real['content-type']);
     expect(ours['content-encoding']).toBe(real['content-encoding']);
     // Same header keys in Celery's order (plus LSOS's stamp instead of the capture app's `sent_at`).
-    expect(Object.keys(ours.headers).filter((k) => k !== 'lsos_sent_at')).toEqual(Object.keys(real.headers).filter((k: string) => k !== 'sent_at'));
+    expect(Object.keys(ours.headers).filter((k) => k !== 'lsos_sent_at')).toEqual(
+      Object.keys(real.headers).filter((k: string) => k !== 'sent_at'),
+    );
     expect(strip(ours.headers, VARYING_HEADERS)).toEqual(strip(real.headers, VARYING_HEADERS));
     expect(Object.keys(ours.properties)).toEqual(Object.keys(real.properties));
     expect(strip(ours.properties, VARYING_PROPS)).toEqual(strip(real.properties, VARYING_PROPS));
     // The body decodes to the same [args, kwargs, embed].
-    expect(JSON.parse(Buffer.from(ours.body, 'base64').toString('utf8'))).toEqual(load('redis/sample-task-message-celery.json').body_base64_decoded);
+    expect(JSON.parse(Buffer.from(ours.body, 'base64').toString('utf8'))).toEqual(
+      load('redis/sample-task-message-celery.json').body_base64_decoded,
+    );
     // Ids: root_id = id, correlation_id = id, a uuid delivery_tag.
     expect(ours.headers['root_id']).toBe(ours.headers['id']);
     expect(ours.properties.correlation_id).toBe(ours.headers['id']);
@@ -59,7 +71,9 @@ describe('task messages as Celery 5.2 builds them', () => {
     expect(ours.options.priority).toBe(rp.priority);
     expect(ours.options.correlationId).toBe(ours.options.headers['id']);
     expect(typeof ours.options.replyTo).toBe('string');
-    expect(Object.keys(ours.options.headers).filter((k) => k !== 'lsos_sent_at')).toEqual(Object.keys(rp.application_headers).filter((k: string) => k !== 'sent_at'));
+    expect(Object.keys(ours.options.headers).filter((k) => k !== 'lsos_sent_at')).toEqual(
+      Object.keys(rp.application_headers).filter((k: string) => k !== 'sent_at'),
+    );
     expect(strip(ours.options.headers, VARYING_HEADERS)).toEqual(strip(rp.application_headers, VARYING_HEADERS));
     expect(JSON.parse(ours.content.toString('utf8'))).toEqual(real.body_json);
     expect(validateTaskMessage(ours, 'amqp')).toEqual([]);
@@ -67,7 +81,10 @@ describe('task messages as Celery 5.2 builds them', () => {
 
   it('countdown gives an ISO eta with offset, lineage and priority are carried', () => {
     const now = Date.UTC(2026, 10, 28, 23, 23, 39, 444);
-    const t = buildTask({ ...spec, countdownSeconds: 60, rootId: 'root-1', parentId: 'parent-1', priority: 5, id: 'fixed-id' }, { nowMs: now });
+    const t = buildTask(
+      { ...spec, countdownSeconds: 60, rootId: 'root-1', parentId: 'parent-1', priority: 5, id: 'fixed-id' },
+      { nowMs: now },
+    );
     expect(t.headers['eta']).toBe('2026-11-28T23:24:39.444000+00:00');
     expect(celeryIso(now)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
     expect(t.headers['root_id']).toBe('root-1');
@@ -83,7 +100,16 @@ describe('task messages as Celery 5.2 builds them', () => {
   });
 
   it('Redis priority lists follow kombu steps 0/3/6/9', () => {
-    expect([0, 1, 2, 3, 5, 6, 8, 9].map((p) => redisPriorityKey('q', p))).toEqual(['q', 'q', 'q', 'q\x06\x163', 'q\x06\x163', 'q\x06\x166', 'q\x06\x166', 'q\x06\x169']);
+    expect([0, 1, 2, 3, 5, 6, 8, 9].map((p) => redisPriorityKey('q', p))).toEqual([
+      'q',
+      'q',
+      'q',
+      'q\x06\x163',
+      'q\x06\x163',
+      'q\x06\x166',
+      'q\x06\x166',
+      'q\x06\x169',
+    ]);
   });
 
   it('argsrepr / kwargsrepr are Python reprs', () => {
@@ -132,7 +158,16 @@ describe('validator rejects the messages that crashed real workers', () => {
   });
   it('AMQP: 2-element body, missing content type', () => {
     const c = load('amqp/raw-publish-crawl-no_embed.json');
-    const msg = { exchange: c.exchange, routingKey: c.routing_key, content: Buffer.from(c.body), options: { contentType: c.properties.content_type, contentEncoding: c.properties.content_encoding, headers: c.properties.application_headers } };
+    const msg = {
+      exchange: c.exchange,
+      routingKey: c.routing_key,
+      content: Buffer.from(c.body),
+      options: {
+        contentType: c.properties.content_type,
+        contentEncoding: c.properties.content_encoding,
+        headers: c.properties.application_headers,
+      },
+    };
     expect(validateTaskMessage(msg, 'amqp').join()).toMatch(/3-element/);
     const noCt = toAmqpMessage(buildTask(spec)) as any;
     delete noCt.options.contentType;
@@ -162,7 +197,10 @@ describe('remote control and replay helpers', () => {
 
   it('rewrites dead-letter headers per contract section 5', () => {
     const dl = load('amqp/dead-lettered-messages.json')['rank.dead'][0].properties.application_headers;
-    const h = replayHeaders({ ...dl, lsos_sent_at: 100.5 }, { deadQueue: 'rank.dead', operator: 'ana', reasonCode: 'fix-deployed', nowMs: 200_000 });
+    const h = replayHeaders(
+      { ...dl, lsos_sent_at: 100.5 },
+      { deadQueue: 'rank.dead', operator: 'ana', reasonCode: 'fix-deployed', nowMs: 200_000 },
+    );
     expect(h['id']).toBe(dl.id);
     expect(h['root_id']).toBe(dl.root_id);
     expect(h['parent_id']).toBe(dl.parent_id);
@@ -175,7 +213,10 @@ describe('remote control and replay helpers', () => {
     expect(h['lsos_original_sent_at']).toBe(100.5);
     expect(h['lsos_last_dead_reason']).toBe('rejected');
     expect(Object.keys(h).some((k) => k.startsWith('x-'))).toBe(false);
-    const again = replayHeaders({ ...h, lsos_exc_type: 'ValueError' }, { deadQueue: 'rank.dead', operator: 'bo', reasonCode: 'data-corrected', nowMs: 300_000 });
+    const again = replayHeaders(
+      { ...h, lsos_exc_type: 'ValueError' },
+      { deadQueue: 'rank.dead', operator: 'bo', reasonCode: 'data-corrected', nowMs: 300_000 },
+    );
     expect(again['lsos_replay_count']).toBe(2);
     expect(again['lsos_last_exc_type']).toBe('ValueError');
     expect(again['lsos_exc_type']).toBeUndefined();

@@ -6,7 +6,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CeleryWorker, celeryAvailable, celeryInspectStats, publishTasks, readProbe, redisAvailable, RedisTruth, requireServer, runId, sleep, until, type ProbeRecord } from '../celery/harness.js';
+import {
+  CeleryWorker,
+  celeryAvailable,
+  celeryInspectStats,
+  publishTasks,
+  readProbe,
+  redisAvailable,
+  RedisTruth,
+  requireServer,
+  runId,
+  sleep,
+  until,
+  type ProbeRecord,
+} from '../celery/harness.js';
 import { RedisRemoteControl } from '../../src/control/celery/redisControl.js';
 import { RedisTaskPublisher } from '../../src/control/celery/redisPublisher.js';
 import { RedisDeadLetterReplayer } from '../../src/control/celery/redisReplay.js';
@@ -15,7 +28,6 @@ const URL = 'redis://127.0.0.1:6379/9';
 const prefix = `cw${runId()}_`;
 const q = (n: string) => prefix + n;
 const ok = (await requireServer('redis', () => redisAvailable(URL))) && (await requireServer('celery', () => celeryAvailable(), 20_000));
-
 
 describe.runIf(ok)('Celery wire layer on Redis, real worker', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lsos-celery-redis-'));
@@ -33,7 +45,13 @@ describe.runIf(ok)('Celery wire layer on Redis, real worker', () => {
 
   beforeAll(async () => {
     truth = new RedisTruth(URL);
-    worker = await CeleryWorker.start({ ...env, name: `${prefix}w1`, queues: ['crawl', 'reporting', 'reporting.retry'], concurrency: 2, extraArgs: ['--include', 'lsos_probe'] });
+    worker = await CeleryWorker.start({
+      ...env,
+      name: `${prefix}w1`,
+      queues: ['crawl', 'reporting', 'reporting.retry'],
+      concurrency: 2,
+      extraArgs: ['--include', 'lsos_probe'],
+    });
     control = new RedisRemoteControl({ url: URL });
     publisher = new RedisTaskPublisher({ url: URL });
   });
@@ -63,14 +81,18 @@ describe.runIf(ok)('Celery wire layer on Redis, real worker', () => {
     expect(before.pool.processes.length).toBe(2);
     const shrink = await control.call('pool_shrink', { n: 1 }, { destination: [worker.hostname], timeoutMs: 3000 });
     expect(shrink.map((r) => [r.worker, r.ok, r.detail])).toEqual([[worker.hostname, true, 'pool will shrink']]);
-    const after = await until(async () => {
-      const s = await inspectStats();
-      return s.pool.processes.length === 1 ? s : null;
-    }, 15_000, 500);
+    const after = await until(
+      async () => {
+        const s = await inspectStats();
+        return s.pool.processes.length === 1 ? s : null;
+      },
+      15_000,
+      500,
+    );
     expect(after?.pool.processes.length).toBe(1);
     // Ours reads the same through stats.
     const ours = await control.call('stats', {}, { destination: [worker.hostname], timeoutMs: 3000 });
-    expect(((ours[0]?.raw as { pool: { processes: number[] } }).pool.processes)).toEqual(after?.pool.processes);
+    expect((ours[0]?.raw as { pool: { processes: number[] } }).pool.processes).toEqual(after?.pool.processes);
     const grow = await control.call('pool_grow', { n: 1 }, { destination: [worker.hostname], timeoutMs: 3000 });
     expect(grow.map((r) => [r.worker, r.ok, r.detail])).toEqual([[worker.hostname, true, 'pool will grow']]);
     const grown = await until(async () => ((await inspectStats()).pool.processes.length === 2 ? true : null), 15_000, 500);
@@ -83,7 +105,11 @@ describe.runIf(ok)('Celery wire layer on Redis, real worker', () => {
     const queues = await control.call('active_queues', {}, { destination: [worker.hostname], timeoutMs: 3000 });
     const names = (queues[0]?.raw as { name: string }[]).map((x) => x.name);
     expect(names).not.toContain(q('reporting'));
-    const pub = await publisher.publish({ task: 'reporting.aggregate_kpis', queue: q('reporting'), kwargs: { campaign_id: 7, month: '2026-10' } });
+    const pub = await publisher.publish({
+      task: 'reporting.aggregate_kpis',
+      queue: q('reporting'),
+      kwargs: { campaign_id: 7, month: '2026-10' },
+    });
     await sleep(3000);
     expect(await truth.depth(q('reporting'))).toBe(1);
     expect(probe().some((r) => r.id === pub.id)).toBe(false);
@@ -95,9 +121,19 @@ describe.runIf(ok)('Celery wire layer on Redis, real worker', () => {
   }, 60_000);
 
   it('a re-run of reporting.aggregate_kpis on reporting.retry published by us is executed', async () => {
-    const pub = await publisher.publish({ task: 'reporting.aggregate_kpis', queue: q('reporting.retry'), kwargs: { campaign_id: 42, month: '2026-10' } });
+    const pub = await publisher.publish({
+      task: 'reporting.aggregate_kpis',
+      queue: q('reporting.retry'),
+      kwargs: { campaign_id: 42, month: '2026-10' },
+    });
     const ran = await until(() => probe().find((r) => r.id === pub.id), 15_000);
-    expect(ran).toMatchObject({ task: 'reporting.aggregate_kpis', queue: q('reporting.retry'), root_id: pub.id, parent_id: null, retries: 0 });
+    expect(ran).toMatchObject({
+      task: 'reporting.aggregate_kpis',
+      queue: q('reporting.retry'),
+      root_id: pub.id,
+      parent_id: null,
+      retries: 0,
+    });
     expect(typeof ran?.headers['lsos_sent_at']).toBe('number');
     expect(await truth.depth(q('reporting.retry'))).toBe(0);
   });
@@ -106,7 +142,10 @@ describe.runIf(ok)('Celery wire layer on Redis, real worker', () => {
     // Fails with TimeoutError, is retried twice (the last retry has parent_id = its own id), then dead-lettered.
     const published = await publishTasks(env, [{ name: 'crawl.probe_flaky', kwargs: { campaign_id: 3 }, queue: 'crawl' }]);
     const id = published[0]?.id as string;
-    const dead = await until(async () => ((await truth.deadLetters(q('crawl'))).length === 1 ? truth.deadLetters(q('crawl')) : null), 20_000);
+    const dead = await until(
+      async () => ((await truth.deadLetters(q('crawl'))).length === 1 ? truth.deadLetters(q('crawl')) : null),
+      20_000,
+    );
     const dl = dead?.[0]?.headers as Record<string, unknown>;
     expect(dl['id']).toBe(id);
     expect(dl['root_id']).toBe(id);
@@ -119,7 +158,12 @@ describe.runIf(ok)('Celery wire layer on Redis, real worker', () => {
     try {
       const preview = await replayer.preview(q('crawl'));
       expect(preview).toEqual({ total: 1, byTask: { 'crawl.probe_flaky': 1 } });
-      const res = await replayer.replay({ queue: q('crawl'), operator: 'ana', reasonCode: 'fix-deployed', allowedTasks: (t) => t === 'crawl.probe_flaky' });
+      const res = await replayer.replay({
+        queue: q('crawl'),
+        operator: 'ana',
+        reasonCode: 'fix-deployed',
+        allowedTasks: (t) => t === 'crawl.probe_flaky',
+      });
       expect(res).toMatchObject({ replayed: 1, skipped: 0, alreadyDone: 0, total: 1, error: null, ids: [id] });
     } finally {
       await replayer.close();

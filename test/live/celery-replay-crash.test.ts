@@ -38,8 +38,26 @@ beforeAll(() => {
   fs.mkdirSync(cache, { recursive: true });
   compiled = fs.mkdtempSync(path.join(cache, 'lsos-celery-crash-'));
   const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [tsc, '--outDir', compiled, '--rootDir', repo, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--esModuleInterop', '--types', 'node',
-    path.join(repo, 'src', 'celery', 'redisReplay.ts'), path.join(repo, 'src', 'celery', 'amqpReplay.ts')];
+  const args = [
+    tsc,
+    '--outDir',
+    compiled,
+    '--rootDir',
+    repo,
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+    '--strict',
+    '--skipLibCheck',
+    '--esModuleInterop',
+    '--types',
+    'node',
+    path.join(repo, 'src', 'celery', 'redisReplay.ts'),
+    path.join(repo, 'src', 'celery', 'amqpReplay.ts'),
+  ];
   const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}\n${r.stderr}`);
 }, 120_000);
@@ -60,9 +78,18 @@ interface ChildRun {
  * Runs the replay child; SIGKILLs it at a random moment (0-50 ms) after it printed a replayed
  * count >= killAt, so the kill lands anywhere in a batch (null: let it finish).
  */
-function runChild(kind: 'redis' | 'amqp', url: string, queue: string, stateDir: string, killAt: number | null, rate = 1000): Promise<ChildRun> {
+function runChild(
+  kind: 'redis' | 'amqp',
+  url: string,
+  queue: string,
+  stateDir: string,
+  killAt: number | null,
+  rate = 1000,
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, compiled, kind, url, queue, stateDir, String(rate)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, compiled, kind, url, queue, stateDir, String(rate)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let killed = false;
@@ -81,8 +108,10 @@ function runChild(kind: 'redis' | 'amqp', url: string, queue: string, stateDir: 
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const lines = out.split('\n').filter((l) => l.trim() !== '');
-      const final = lines.length > 0 && lines[lines.length - 1]?.startsWith('{') ? (JSON.parse(lines.pop() as string) as ChildRun['final']) : null;
-      if (killAt !== null && signal !== 'SIGKILL' && code !== 0) return reject(new Error(`child failed (code ${code}): ${err}\n${out.slice(-500)}`));
+      const final =
+        lines.length > 0 && lines[lines.length - 1]?.startsWith('{') ? (JSON.parse(lines.pop() as string) as ChildRun['final']) : null;
+      if (killAt !== null && signal !== 'SIGKILL' && code !== 0)
+        return reject(new Error(`child failed (code ${code}): ${err}\n${out.slice(-500)}`));
       if (killAt === null && code !== 0) return reject(new Error(`child failed (code ${code}): ${err}`));
       resolve({ progress: lines.map(Number), killed: signal === 'SIGKILL', final });
     });
@@ -110,7 +139,12 @@ describe.runIf(redisOk)('replay crash safety on Redis', () => {
     const pipe = redis.pipeline();
     for (let i = 0; i < N; i++) {
       const env = toRedisEnvelope(buildTask({ task: 'crawl.fetch_page', queue, kwargs: { url: `https://example.com/${i}` } }));
-      Object.assign(env.headers, { lsos_exc_type: 'TimeoutError', lsos_exc_message: 'timed out', lsos_failed_at: Date.now() / 1000, lsos_dead_reason: 'max_retries' });
+      Object.assign(env.headers, {
+        lsos_exc_type: 'TimeoutError',
+        lsos_exc_message: 'timed out',
+        lsos_failed_at: Date.now() / 1000,
+        lsos_dead_reason: 'max_retries',
+      });
       ids.push(env.headers['id'] as string);
       pipe.lpush(`${queue}.dead`, JSON.stringify(env));
     }
@@ -146,7 +180,9 @@ describe.runIf(redisOk)('replay crash safety on Redis', () => {
     expect(countIds([...inQ2, ...(await idsIn(`${queue}.dead`))])).toEqual({ distinct: N, dupes: 0 });
     const done = await runChild('redis', redisUrl(), queue, tmp, null);
     const finalQ = await idsIn(queue);
-    console.info(`redis SIGKILL: 1st kill with ${inQ.length} in the queue (last reported ${printed1}), 2nd ${second.killed ? 'kill' : 'run (finished before the kill)'} with ${inQ2.length} (last reported ${inQ.length + (second.progress.at(-1) ?? 0)}); resumed run replayed ${done.final?.replayed}`);
+    console.info(
+      `redis SIGKILL: 1st kill with ${inQ.length} in the queue (last reported ${printed1}), 2nd ${second.killed ? 'kill' : 'run (finished before the kill)'} with ${inQ2.length} (last reported ${inQ.length + (second.progress.at(-1) ?? 0)}); resumed run replayed ${done.final?.replayed}`,
+    );
     expect(done.final?.error).toBeNull();
     expect(finalQ.length).toBe(N);
     expect(countIds(finalQ)).toEqual({ distinct: N, dupes: 0 });
@@ -188,7 +224,9 @@ describe.runIf(redisOk)('replay crash safety on Redis', () => {
     const again = await replayer.replay({ ...REPLAY, queue, ratePerSecond: 0 });
     await replayer.close();
     await proxy.close();
-    console.info(`redis cut: cut after ${cutAt} (${inQ.length} in the queue), error "${res.error}"; resumed run replayed ${again.replayed}`);
+    console.info(
+      `redis cut: cut after ${cutAt} (${inQ.length} in the queue), error "${res.error}"; resumed run replayed ${again.replayed}`,
+    );
     expect(again.error).toBeNull();
     expect(res.replayed + again.replayed + again.alreadyDone).toBeGreaterThanOrEqual(N - 1);
     const finalQ = await idsIn(queue);
@@ -280,7 +318,9 @@ describe.runIf(rabbitOk)('replay crash safety on RabbitMQ', () => {
     const mid2 = await settled(queue);
     expect(mid2.q + mid2.dead).toBe(N);
     const done = await runChild('amqp', url, queue, stateDir, null);
-    console.info(`amqp SIGKILL: 1st kill with ${mid.q} in the queue (last reported ${first.progress.at(-1)}), 2nd ${second.killed ? 'kill' : 'run (finished before the kill)'} with ${mid2.q} (last reported ${mid.q + (second.progress.at(-1) ?? 0)}); resumed run replayed ${done.final?.replayed}, alreadyDone ${done.final?.alreadyDone}`);
+    console.info(
+      `amqp SIGKILL: 1st kill with ${mid.q} in the queue (last reported ${first.progress.at(-1)}), 2nd ${second.killed ? 'kill' : 'run (finished before the kill)'} with ${mid2.q} (last reported ${mid.q + (second.progress.at(-1) ?? 0)}); resumed run replayed ${done.final?.replayed}, alreadyDone ${done.final?.alreadyDone}`,
+    );
     expect(done.final?.error).toBeNull();
     expect(await count(`${queue}.dead`)).toBe(0);
     const finalQ = await drain(queue);

@@ -35,7 +35,8 @@ describe.runIf(redisOk)('replay rules on Redis', () => {
     redis.disconnect();
   });
 
-  const ids = async (key: string) => (await redis.lrange(key, 0, -1)).map((s) => (s.startsWith('{') ? (JSON.parse(s) as { headers: { id: string } }).headers.id : s));
+  const ids = async (key: string) =>
+    (await redis.lrange(key, 0, -1)).map((s) => (s.startsWith('{') ? (JSON.parse(s) as { headers: { id: string } }).headers.id : s));
 
   it('moves only allowed tasks, keeps the rest in order, replays a copy once, leaves unreadable ones', async () => {
     const queue = `${prefix}crawl`;
@@ -49,7 +50,10 @@ describe.runIf(redisOk)('replay rules on Redis', () => {
     await redis.lpush(`${queue}.dead`, raws[0] as string);
     const r = new RedisDeadLetterReplayer({ url: REDIS_URL });
     try {
-      expect(await r.preview(queue)).toEqual({ total: 12, byTask: { 'crawl.fetch_page': 6, 'crawl.not_idempotent': 5, '(unreadable)': 1 } });
+      expect(await r.preview(queue)).toEqual({
+        total: 12,
+        byTask: { 'crawl.fetch_page': 6, 'crawl.not_idempotent': 5, '(unreadable)': 1 },
+      });
       const bad = await r.replay({ ...base, queue, reasonCode: 'because' as never });
       expect(bad.error).toMatch(/reason code/);
       expect(await redis.llen(`${queue}.dead`)).toBe(12);
@@ -60,7 +64,14 @@ describe.runIf(redisOk)('replay rules on Redis', () => {
       expect(one).toMatchObject({ replayed: 1, ids: [dls[0]?.id], error: null });
       const res = await r.replay({ ...base, queue });
       // d2, d4, d6, d8; the copy of d0 is recognised from the ledger; 5 not allowed + 1 unreadable stay.
-      expect(res).toMatchObject({ replayed: 4, alreadyDone: 1, skipped: 6, unreadable: 1, error: null, ids: [2, 4, 6, 8].map((i) => dls[i]?.id) });
+      expect(res).toMatchObject({
+        replayed: 4,
+        alreadyDone: 1,
+        skipped: 6,
+        unreadable: 1,
+        error: null,
+        ids: [2, 4, 6, 8].map((i) => dls[i]?.id),
+      });
     } finally {
       await r.close();
     }
@@ -116,11 +127,21 @@ describe.runIf(rabbitOk)('replay rules on RabbitMQ', () => {
     await ch.close();
     const r = new AmqpDeadLetterReplayer({ url, stateDir, batchSize: 3 });
     try {
-      expect(await r.preview(queue)).toEqual({ total: 12, byTask: { 'crawl.fetch_page': 6, 'crawl.not_idempotent': 5, '(unreadable)': 1 } });
+      expect(await r.preview(queue)).toEqual({
+        total: 12,
+        byTask: { 'crawl.fetch_page': 6, 'crawl.not_idempotent': 5, '(unreadable)': 1 },
+      });
       const one = await r.replay({ ...base, queue, max: 1 });
       expect(one).toMatchObject({ replayed: 1, ids: [dls[0]?.id], error: null });
       const res = await r.replay({ ...base, queue });
-      expect(res).toMatchObject({ replayed: 4, alreadyDone: 1, skipped: 6, unreadable: 1, error: null, ids: [2, 4, 6, 8].map((i) => dls[i]?.id) });
+      expect(res).toMatchObject({
+        replayed: 4,
+        alreadyDone: 1,
+        skipped: 6,
+        unreadable: 1,
+        error: null,
+        ids: [2, 4, 6, 8].map((i) => dls[i]?.id),
+      });
       // A missing work queue is a clear error and nothing is taken from Q.dead.
       const missing = await r.replay({ ...base, queue: `${queue}_nope` });
       expect(missing.error).toMatch(/does not exist/);

@@ -38,11 +38,18 @@ describe.runIf(ok)('data completeness on a real primary and replica', () => {
       DB,
     );
     await fillMonth(pair.primary, 1, MONTH);
-    await fillMonth(pair.primary, 2, MONTH, { skipRank: ['2026-10-05', '2026-10-06', '2026-10-08'], skipCrawl: ['2026-10-06', '2026-10-25'] });
+    await fillMonth(pair.primary, 2, MONTH, {
+      skipRank: ['2026-10-05', '2026-10-06', '2026-10-08'],
+      skipCrawl: ['2026-10-06', '2026-10-25'],
+    });
     // UTC days: 01:00 on the 8th at +02:00 is the 7th in UTC, so the 8th still lacks rank results.
     await pair.primary.query(`insert into rank_results (campaign_id, checked_at) values (2, '2026-10-08T01:00:00+02:00')`, [], DB);
     // Outside the month on both sides: must not count.
-    await pair.primary.query(`insert into rank_results (campaign_id, checked_at) values (3, '2026-09-30T23:59:59Z'), (3, '2026-11-01T00:00:00Z')`, [], DB);
+    await pair.primary.query(
+      `insert into rank_results (campaign_id, checked_at) values (3, '2026-09-30T23:59:59Z'), (3, '2026-11-01T00:00:00Z')`,
+      [],
+      DB,
+    );
     primaryPool = createReadOnlyPool(pair.primary.url(DB), { statementTimeoutMs: 2000 });
     replicaPool = createReadOnlyPool(pair.replica.url(DB), { statementTimeoutMs: 2000 });
     await pair.waitForCatchUp();
@@ -114,7 +121,9 @@ describe.runIf(ok)('data completeness on a real primary and replica', () => {
     );
     const ids = Array.from({ length: 3000 }, (_, i) => String(1000 + i));
     const queries: string[] = [];
-    const counting = { query: (sql: string, params?: unknown[]) => (queries.push(sql), primaryPool.query(sql, params)) } as unknown as pg.Pool;
+    const counting = {
+      query: (sql: string, params?: unknown[]) => (queries.push(sql), primaryPool.query(sql, params)),
+    } as unknown as pg.Pool;
     const t0 = Date.now();
     const r = await readCompleteness(counting, { month: MONTH, campaigns: ids, now: NOW });
     const took = Date.now() - t0;
@@ -152,7 +161,13 @@ describe.runIf(ok)('data completeness on a real primary and replica', () => {
     const recorder = new IncidentRecorder({ stateDir, operator: 'tester' });
     recorder.openIncident('report failures');
     const store = createCockpitStore({ session: { operator: 'tester' } });
-    const svc = createReportingServices({ databaseUrl: pair.primary.url(DB), statementTimeoutMs: 2000, checks: [], recorder, now: () => NOW });
+    const svc = createReportingServices({
+      databaseUrl: pair.primary.url(DB),
+      statementTimeoutMs: 2000,
+      checks: [],
+      recorder,
+      now: () => NOW,
+    });
     attachReporting(store, svc);
     store.getState().setUi({ focus: 'failures' });
     try {

@@ -50,7 +50,9 @@ function startCockpit(sources: Source[]): Cockpit {
   const runtime = new CockpitRuntime(store, recorder, { quit() {}, repaint() {} });
   recorder.openIncident('degradation test');
   const id = recorder.view()?.id as string;
-  const schedulers = sources.map((s) => new SourceScheduler(s, store, { intervalMs: 250, backoffMs: 250, maxBackoffMs: 500, timeoutMs: 3000, clock: systemClock }));
+  const schedulers = sources.map(
+    (s) => new SourceScheduler(s, store, { intervalMs: 250, backoffMs: 250, maxBackoffMs: 500, timeoutMs: 3000, clock: systemClock }),
+  );
   for (const s of schedulers) s.start();
   return {
     store,
@@ -133,8 +135,15 @@ describe.runIf(ok)('servers lost one at a time under a running cockpit', () => {
       await freshSince(c, ['postgres'], t1);
 
       const journal = c.journal();
-      for (const [kind, source] of [['source-lost', 'redis'], ['source-restored', 'redis'], ['source-lost', 'postgres'], ['source-restored', 'postgres']]) {
-        expect(journal, `${kind} ${source} in the timeline`).toMatch(new RegExp(`"kind":"${kind}"[^\\n]*"source":"${source}"|"source":"${source}"[^\\n]*"kind":"${kind}"`));
+      for (const [kind, source] of [
+        ['source-lost', 'redis'],
+        ['source-restored', 'redis'],
+        ['source-lost', 'postgres'],
+        ['source-restored', 'postgres'],
+      ]) {
+        expect(journal, `${kind} ${source} in the timeline`).toMatch(
+          new RegExp(`"kind":"${kind}"[^\\n]*"source":"${source}"|"source":"${source}"[^\\n]*"kind":"${kind}"`),
+        );
       }
     } finally {
       await c.stop();
@@ -144,7 +153,11 @@ describe.runIf(ok)('servers lost one at a time under a running cockpit', () => {
 
   it('RabbitMQ cut: PostgreSQL keeps updating, the broker says unreachable and recovers', async () => {
     const c = startCockpit([
-      new RabbitMqSource({ url: `amqp://guest:guest@127.0.0.1:${rabbitProxy.port}`, connectTimeoutMs: 1000, queues: ['lsos_degradation_probe'] }),
+      new RabbitMqSource({
+        url: `amqp://guest:guest@127.0.0.1:${rabbitProxy.port}`,
+        connectTimeoutMs: 1000,
+        queues: ['lsos_degradation_probe'],
+      }),
       new PostgresSource({ primaryUrl: 'postgres://postgres@127.0.0.1:5432/test' }),
     ]);
     try {

@@ -29,7 +29,9 @@ const ENV: CeleryEnvOptions = { brokerUrl: URL, queuePrefix: PREFIX, maxRetries:
 const ALL = ['crawl', 'rank', 'reviews', 'reporting', 'reporting.retry', 'email', 'celery'];
 const NODE = `ev-${PREFIX}`;
 
-const ok = (await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL))) && (await requireServer('celery (Debian python3-celery)', celeryAvailable));
+const ok =
+  (await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL))) &&
+  (await requireServer('celery (Debian python3-celery)', celeryAvailable));
 
 interface DeadLetter {
   headers: Record<string, unknown>;
@@ -87,7 +89,10 @@ describe.runIf(ok)('Celery events from a real worker on Redis (db 12)', () => {
       { name: 'crawl.fetch_page', kwargs: { url: 'https://c', fail: 'ValidationError' }, count: 2 },
       { name: 'crawl.fetch_page', kwargs: { url: 'https://d' }, count: 5 },
       { name: 'reviews.sync_reviews', kwargs: { campaign_id: 30, fail: 'LsosMysteryError' } },
-      ...[10, 11, 12, 13, 14, 15, 16, 17].map((c): PublishSpec => ({ name: 'reporting.aggregate_kpis', kwargs: { campaign_id: c, month: '2024-05' } })),
+      ...[10, 11, 12, 13, 14, 15, 16, 17].map((c): PublishSpec => ({
+        name: 'reporting.aggregate_kpis',
+        kwargs: { campaign_id: c, month: '2024-05' },
+      })),
       { name: 'reporting.render_pdf', kwargs: { campaign_id: 20, month: '2024-05', fail: 'RuntimeError' } },
       { name: 'reporting.render_pdf', kwargs: { campaign_id: 21, month: '2024-05', fail: 'ProviderError', fail_times: 1 } }, // recovers on retry
       { name: 'email.notify_owner', kwargs: { campaign_id: 5, month: '2024-05', missing_days: [3, 4] } },
@@ -128,7 +133,9 @@ describe.runIf(ok)('Celery events from a real worker on Redis (db 12)', () => {
       expect(q?.deadLetters, name).toBe(dead.length);
       expect(q?.failuresByClass, name).toEqual(byClass);
       expect(q?.deadLetterClasses, name).toEqual(byClass);
-      expect(Object.fromEntries((q?.topFailingTasks ?? []).map((t) => [`${t.task}|${t.failureClass}`, t.count]))).toEqual(Object.fromEntries(byTask));
+      expect(Object.fromEntries((q?.topFailingTasks ?? []).map((t) => [`${t.task}|${t.failureClass}`, t.count]))).toEqual(
+        Object.fromEntries(byTask),
+      );
       // One task recovered after a retry: its retry is in the events but not in a dead letter.
       const recovered = name === `${PREFIX}reporting` ? 1 : 0;
       expect(q?.retried, name).toBe(retries + recovered);
@@ -140,7 +147,9 @@ describe.runIf(ok)('Celery events from a real worker on Redis (db 12)', () => {
     const reportingDead = (await truth.deadLetters(`${PREFIX}reporting`)) as unknown as DeadLetter[];
     const reportingPublished = published.filter((p) => p.name.startsWith('reporting.')).length;
     expect(patch.reporting).toMatchObject({ runs: reportingPublished, failures: reportingDead.length, windowMinutes: 60 });
-    expect([...(patch.reporting?.failedCampaigns ?? [])].sort()).toEqual(reportingDead.map((d) => String(kwargsOf(d)['campaign_id'])).sort());
+    expect([...(patch.reporting?.failedCampaigns ?? [])].sort()).toEqual(
+      reportingDead.map((d) => String(kwargsOf(d)['campaign_id'])).sort(),
+    );
 
     // SERP providers: every attempt is a request (1 + retries for each dead letter).
     const rankDead = (await truth.deadLetters(`${PREFIX}rank`)) as unknown as DeadLetter[];
@@ -203,10 +212,14 @@ describe.runIf(ok)('Celery events from a real worker on Redis (db 12)', () => {
     expect(me(await source.read())?.online).toBe(true);
     const stoppingAt = Date.now();
     await worker.stop();
-    const offline = await until(async () => {
-      const w = me(await source.read());
-      return w && !w.online ? w : undefined;
-    }, 5000, 50);
+    const offline = await until(
+      async () => {
+        const w = me(await source.read());
+        return w && !w.online ? w : undefined;
+      },
+      5000,
+      50,
+    );
     expect(offline).toBeDefined();
     // Within the expiry window, so it was the offline event, not the silence.
     expect((offline?.offlineSince ?? Infinity) - stoppingAt).toBeLessThan(3000);

@@ -50,12 +50,20 @@ describe.runIf(ok)('read failover on a real primary, replica and Redis flag', ()
     redis = new PrivateRedis(await freePort());
     await redis.start();
     flags = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    source = new PostgresSource({ primaryUrl: pair.primary.url(), replicas: [{ name: pair.replicaName, url: pair.replica.url() }], statementTimeoutMs: 2000 });
+    source = new PostgresSource({
+      primaryUrl: pair.primary.url(),
+      replicas: [{ name: pair.replicaName, url: pair.replica.url() }],
+      statementTimeoutMs: 2000,
+    });
     stateDir = mkdtempSync(join(tmpdir(), 'lsos-failover-'));
     recorder = new IncidentRecorder({ stateDir, operator: 'tester' });
     recorder.openIncident('replica lag breach');
     backend = new LiveBackend({ flags, queues: [] });
-    attachStepServices(backend, { readTarget: redisReadTarget(flags), replicas: () => latest, journal: () => recorder.view()?.entries ?? [] });
+    attachStepServices(backend, {
+      readTarget: redisReadTarget(flags),
+      replicas: () => latest,
+      journal: () => recorder.view()?.entries ?? [],
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -79,7 +87,9 @@ describe.runIf(ok)('read failover on a real primary, replica and Redis flag', ()
     expect(r.status).toBe('done');
     expect(await flags.get(KEY)).toBe(pair.replicaName);
     const inForce = foldInForce(recorder.view()!.entries);
-    expect(inForce.some((m) => (m.kind as string) === 'read-target' && m.action === READ_FAILOVER_ID && m.undo === RESTORE_READ_TARGET_ID)).toBe(true);
+    expect(
+      inForce.some((m) => (m.kind as string) === 'read-target' && m.action === READ_FAILOVER_ID && m.undo === RESTORE_READ_TARGET_ID),
+    ).toBe(true);
     const done = recorder.view()!.entries.filter((e) => e.kind === 'action' && e.details.mitigation === READ_FAILOVER_ID);
     expect(done.map((e) => (e.details.audit as { result: string }).result)).toEqual(['attempted', 'done']);
     expect(done[1]?.details.record).toMatchObject({ target: pair.replicaName, previous: 'primary' });
@@ -107,8 +117,13 @@ describe.runIf(ok)('read failover on a real primary, replica and Redis flag', ()
       expect(refused.status === 'refused' && refused.refusal).toMatch(/replay paused/);
       expect(await flags.get(KEY)).toBeNull();
 
-      const dry = await executeMitigation({ mitigationId: READ_FAILOVER_ID, params: {}, reason: 'x', dryRun: true }, { recorder, backend, actor, isIdempotent: () => false });
-      expect(dry.status === 'dry-run' && dry.preview.lines.map((l) => l.text).join('\n')).toMatch(/WARNING: no healthy replica .*replay paused.*primary is the only choice/s);
+      const dry = await executeMitigation(
+        { mitigationId: READ_FAILOVER_ID, params: {}, reason: 'x', dryRun: true },
+        { recorder, backend, actor, isIdempotent: () => false },
+      );
+      expect(dry.status === 'dry-run' && dry.preview.lines.map((l) => l.text).join('\n')).toMatch(
+        /WARNING: no healthy replica .*replay paused.*primary is the only choice/s,
+      );
       const toPrimary = await run(READ_FAILOVER_ID);
       expect(toPrimary.status).toBe('done');
       expect(await flags.get(KEY)).toBe('primary');

@@ -48,7 +48,14 @@ integrity_checks:
 describe('integrity check configuration', () => {
   it('takes the documented shape and the built-in examples', () => {
     const checks = parseIntegrityChecks(CHECKS_YAML);
-    expect(checks.map((c) => c.name)).toEqual(['orphan-rank-results', 'pages-match-rank-results', 'campaigns-at-least', 'no-ownerless-active', 'reviews-table', 'btree-indexes']);
+    expect(checks.map((c) => c.name)).toEqual([
+      'orphan-rank-results',
+      'pages-match-rank-results',
+      'campaigns-at-least',
+      'no-ownerless-active',
+      'reviews-table',
+      'btree-indexes',
+    ]);
     expect(exampleIntegrityChecks().length).toBeGreaterThanOrEqual(4);
   });
 
@@ -118,7 +125,10 @@ describe.runIf(ok)('integrity checks on a real primary and replica', () => {
       [],
       DB,
     );
-    expect(by['pages-match-rank-results']).toMatchObject({ status: 'pass', figures: { pages: counts?.pages, ranks: counts?.ranks, mismatched: 0 } });
+    expect(by['pages-match-rank-results']).toMatchObject({
+      status: 'pass',
+      figures: { pages: counts?.pages, ranks: counts?.ranks, mismatched: 0 },
+    });
     expect(by['campaigns-at-least']).toMatchObject({ status: 'pass', figures: { value: counts?.campaigns } });
     expect(by['no-ownerless-active']).toMatchObject({ status: 'pass', figures: { rows: 0 } });
     expect(by['reviews-table']?.status).toBe('skipped');
@@ -135,7 +145,11 @@ describe.runIf(ok)('integrity checks on a real primary and replica', () => {
   it('skips amcheck with the reason in a database without the extension', async () => {
     const bare = createReadOnlyPool(pair.primary.url('postgres'), { statementTimeoutMs: 5000 });
     try {
-      const run = await runIntegrityOnPool(bare, parseIntegrityChecks(CHECKS_YAML).filter((c) => c.name === 'btree-indexes'), { server: 'postgres' });
+      const run = await runIntegrityOnPool(
+        bare,
+        parseIntegrityChecks(CHECKS_YAML).filter((c) => c.name === 'btree-indexes'),
+        { server: 'postgres' },
+      );
       expect(run.results[0]?.status).toBe('skipped');
       expect(run.results[0]?.detail).toMatch(/extension amcheck is not installed in database postgres/);
     } finally {
@@ -167,7 +181,12 @@ describe.runIf(ok)('integrity checks on a real primary and replica', () => {
     const recorder = new IncidentRecorder({ stateDir, operator: 'tester' });
     recorder.openIncident('primary degraded, service restored');
     const store = createCockpitStore({ session: { operator: 'tester' } });
-    const svc = createReportingServices({ databaseUrl: pair.primary.url(DB), statementTimeoutMs: 5000, checks: parseIntegrityChecks(CHECKS_YAML), recorder });
+    const svc = createReportingServices({
+      databaseUrl: pair.primary.url(DB),
+      statementTimeoutMs: 5000,
+      checks: parseIntegrityChecks(CHECKS_YAML),
+      recorder,
+    });
     attachReporting(store, svc);
     const dispatcher = createDispatcher({ store, commands: {} as CockpitCommands, actions: REPORTING_ACTIONS });
     store.getState().setUi({ focus: 'replicas' });
@@ -192,7 +211,9 @@ describe.runIf(ok)('integrity checks on a real primary and replica', () => {
     const section = pir.slice(pir.indexOf('## Actions taken'), pir.indexOf('## Escalations'));
     expect(section).toContain('### Integrity checks');
     expect(section).toMatch(/\| orphan-rank-results \| FAIL \| = 0 \| value=3/);
-    expect(section).toMatch(new RegExp(`pages-match-rank-results \\| FAIL \\| pages = ranks in every row \\| pages=${truth?.pages}, ranks=${truth?.ranks}`));
+    expect(section).toMatch(
+      new RegExp(`pages-match-rank-results \\| FAIL \\| pages = ranks in every row \\| pages=${truth?.pages}, ranks=${truth?.ranks}`),
+    );
     expect(section).toMatch(/btree-indexes \| PASS/);
     expect(section).toMatch(/reviews-table \| SKIPPED/);
     recorder.close();

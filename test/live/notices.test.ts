@@ -25,12 +25,14 @@ import { createLsosTables, DB, fillMonth, truthMissing } from '../runbook/lsosTa
 const MONTH = '2026-10';
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const PREFIX = `no${runId()}_`;
-const ok = requirePg('owner notices (PostgreSQL)') && (await requireServer('celery (Debian python3-celery)', () => celeryAvailable(), 25_000));
+const ok =
+  requirePg('owner notices (PostgreSQL)') && (await requireServer('celery (Debian python3-celery)', () => celeryAvailable(), 25_000));
 
 /** email.notify_owner executions in the worker's own log: task id -> its result (kwargs echoed). */
 function executed(worker: CeleryWorker): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of worker.log().matchAll(/Task email\.notify_owner\[([0-9a-f-]{36})\] succeeded in [0-9.e+-]+s: (.*)$/gm)) out.set(m[1] as string, m[2] as string);
+  for (const m of worker.log().matchAll(/Task email\.notify_owner\[([0-9a-f-]{36})\] succeeded in [0-9.e+-]+s: (.*)$/gm))
+    out.set(m[1] as string, m[2] as string);
   return out;
 }
 
@@ -46,7 +48,15 @@ describe.runIf(ok)('owner notices through a real Celery worker', () => {
   let backend: LiveBackend;
   const actor: Actor = { operator: 'tester', role: 'operator', roleSource: 'test', readonly: false, readonlyReason: null };
   const run = (params: Record<string, unknown>, dryRun = false) =>
-    executeMitigation({ mitigationId: NOTIFY_OWNERS_ID, params: { month: MONTH, queue: `${PREFIX}email`, ...params }, reason: 'October reports incomplete', dryRun }, { recorder, backend, actor, isIdempotent: () => false });
+    executeMitigation(
+      {
+        mitigationId: NOTIFY_OWNERS_ID,
+        params: { month: MONTH, queue: `${PREFIX}email`, ...params },
+        reason: 'October reports incomplete',
+        dryRun,
+      },
+      { recorder, backend, actor, isIdempotent: () => false },
+    );
 
   beforeAll(async () => {
     pair = await startReplicaPair();
@@ -67,7 +77,13 @@ describe.runIf(ok)('owner notices through a real Celery worker', () => {
     redis = new PrivateRedis(await freePort());
     await redis.start();
     flags = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    worker = await CeleryWorker.start({ brokerUrl: redis.url, queuePrefix: PREFIX, name: `notice${runId()}`, queues: ['email'], concurrency: 2 });
+    worker = await CeleryWorker.start({
+      brokerUrl: redis.url,
+      queuePrefix: PREFIX,
+      name: `notice${runId()}`,
+      queues: ['email'],
+      concurrency: 2,
+    });
     publisher = new RedisTaskPublisher({ url: redis.url });
     stateDir = mkdtempSync(join(tmpdir(), 'lsos-notices-'));
     recorder = new IncidentRecorder({ stateDir, operator: 'tester' });
@@ -135,11 +151,16 @@ describe.runIf(ok)('owner notices through a real Celery worker', () => {
     const before = executed(worker).size;
     const again = await run({});
     expect(again.status).toBe('refused');
-    expect(again.status === 'refused' && again.refusal).toMatch(/already notified in this incident: ann@x\.test about 1 2026-10 \(seq \d+\).*renotify=true/);
+    expect(again.status === 'refused' && again.refusal).toMatch(
+      /already notified in this incident: ann@x\.test about 1 2026-10 \(seq \d+\).*renotify=true/,
+    );
     await sleep(1500);
     expect(executed(worker).size).toBe(before);
     expect(await flags.llen(`${PREFIX}email`)).toBe(0);
-    const last = recorder.view()!.entries.filter((e) => e.kind === 'action').at(-1);
+    const last = recorder
+      .view()!
+      .entries.filter((e) => e.kind === 'action')
+      .at(-1);
     expect((last?.details.audit as { result: string }).result).toBe('refused');
 
     const confirmed = await run({ renotify: true });

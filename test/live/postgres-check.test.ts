@@ -123,13 +123,29 @@ describe.skipIf(!enabled)('lsos-cockpit check (real PostgreSQL primary + replica
     ]);
     for (const c of report.checks) {
       expect(CHECK_IDS).toContain(c.id);
-      expect(Object.keys(c)).toEqual(['id', 'item', 'target', 'status', 'value', 'unit', 'threshold', 'warnAt', 'detail', ...(c.window ? ['window'] : []), ...(c.campaigns ? ['campaigns'] : [])]);
+      expect(Object.keys(c)).toEqual([
+        'id',
+        'item',
+        'target',
+        'status',
+        'value',
+        'unit',
+        'threshold',
+        'warnAt',
+        'detail',
+        ...(c.window ? ['window'] : []),
+        ...(c.campaigns ? ['campaigns'] : []),
+      ]);
       expect(['ok', 'warn', 'breach', 'unknown']).toContain(c.status);
       expect([1, 2, 3, 4, 5]).toContain(c.item);
     }
     const byId = (id: string) => report.checks.find((c) => c.id === id);
     // Backup age: the server's own figure for the newest ok row.
-    const [b] = await pair.primary.query<{ age: number }>(`select extract(epoch from now() - max(finished_at))::float8 as age from ops_backups where status = 'ok'`, [], DB);
+    const [b] = await pair.primary.query<{ age: number }>(
+      `select extract(epoch from now() - max(finished_at))::float8 as age from ops_backups where status = 'ok'`,
+      [],
+      DB,
+    );
     expect(byId('backup')).toMatchObject({ status: 'ok', unit: 's', threshold: 26 * 3600, warnAt: 26 * 3600 * 0.8 });
     expect(Math.abs((byId('backup')?.value ?? 0) - (b?.age ?? 0))).toBeLessThan(3);
     // Freshness: 5 active campaigns, none stale, by the table.
@@ -154,7 +170,9 @@ describe.skipIf(!enabled)('lsos-cockpit check (real PostgreSQL primary + replica
       expect(truth?.paused).toBe(true);
       expect(code).toBe(1);
       expect(report.status).toBe('warn');
-      expect(report.checks.filter((c) => c.status !== 'ok').map((c) => [c.id, c.target, c.status, c.value])).toEqual([['replica-lag', pair.replicaName, 'warn', 0]]);
+      expect(report.checks.filter((c) => c.status !== 'ok').map((c) => [c.id, c.target, c.status, c.value])).toEqual([
+        ['replica-lag', pair.replicaName, 'warn', 0],
+      ]);
     } finally {
       await pair.resumeReplay();
     }
@@ -168,7 +186,9 @@ describe.skipIf(!enabled)('lsos-cockpit check (real PostgreSQL primary + replica
         const r = await checkJson([...args, '--only', 'replica-lag']);
         return r.code === 2 ? r : null;
       });
-      const [truth] = await pair.replica.query<{ since: number }>('select extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 as since');
+      const [truth] = await pair.replica.query<{ since: number }>(
+        'select extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 as since',
+      );
       const c = breached.report.checks[0];
       expect(breached.report.status).toBe('breach');
       expect(c).toMatchObject({ id: 'replica-lag', target: pair.replicaName, status: 'breach', threshold: 3 });
@@ -178,7 +198,12 @@ describe.skipIf(!enabled)('lsos-cockpit check (real PostgreSQL primary + replica
       expect(c?.detail).toContain('replay paused');
       const text = await check([...args, '--only', 'replica-lag']);
       expect(text.code).toBe(2);
-      expect(text.out).toMatch(new RegExp(`^5 BREACH\\s+replica-lag\\s+${pair.replicaName}\\s+replay lag \\ds, limit 3s \\(seen from both; replay paused\\)$`, 'm'));
+      expect(text.out).toMatch(
+        new RegExp(
+          `^5 BREACH\\s+replica-lag\\s+${pair.replicaName}\\s+replay lag \\ds, limit 3s \\(seen from both; replay paused\\)$`,
+          'm',
+        ),
+      );
     } finally {
       await pair.resumeReplay();
       await pair.waitForCatchUp();
@@ -213,7 +238,9 @@ describe.skipIf(!enabled)('lsos-cockpit check (real PostgreSQL primary + replica
       ]);
       for (const c of report.checks) {
         expect(c.status).toBe('unknown');
-        expect(c.detail).toMatch(new RegExp(`^could not run: primary unreachable: connect ECONNREFUSED 127\\.0\\.0\\.1:${pair.primary.port}$`));
+        expect(c.detail).toMatch(
+          new RegExp(`^could not run: primary unreachable: connect ECONNREFUSED 127\\.0\\.0\\.1:${pair.primary.port}$`),
+        );
       }
       expect(report.checks).toHaveLength(5);
       expect(JSON.stringify(report)).not.toContain(PASSWORD);
@@ -227,7 +254,12 @@ describe.skipIf(!enabled)('lsos-cockpit check (real PostgreSQL primary + replica
   it('exit 3 for a source that is configured but not wired (the broker), and with no source at all', async () => {
     const broker = await checkJson([...args, '--redis-url', 'redis://:redispw@127.0.0.1:6399/3', '--only', 'queue-lag,worker-heartbeat']);
     expect(broker.code).toBe(3);
-    expect(broker.report.sources.find((s) => s.name === 'redis')).toEqual({ name: 'redis', area: 'broker', state: 'unreachable', error: 'the Redis source is not wired into this build' });
+    expect(broker.report.sources.find((s) => s.name === 'redis')).toEqual({
+      name: 'redis',
+      area: 'broker',
+      state: 'unreachable',
+      error: 'the Redis source is not wired into this build',
+    });
     // One unknown per configured queue (the contract's seven) and one for the workers.
     expect(broker.report.checks.map((c) => `${c.id}:${c.target}:${c.status}`)).toEqual([
       'worker-heartbeat:workers:unknown',
@@ -252,7 +284,9 @@ describe.skipIf(!enabled)('lsos-cockpit check (real PostgreSQL primary + replica
     expect(usage.err).toContain('--only: unknown check "everything"');
     const bad = await check(['--database-url', `mysql://root:${PASSWORD}@db/x`]);
     expect(bad.code).toBe(3);
-    expect(bad.err).toBe(`lsos-cockpit check: configuration refused:\nflag --database-url: sources.database.url: expected a postgres:// or postgresql:// URL, got "mysql://root:***@db/x"\n`);
+    expect(bad.err).toBe(
+      `lsos-cockpit check: configuration refused:\nflag --database-url: sources.database.url: expected a postgres:// or postgresql:// URL, got "mysql://root:***@db/x"\n`,
+    );
     const env = await check([], { DATABASE_URL: `postgres://u:${PASSWORD}@h:notaport/x` });
     expect(env.code).toBe(3);
     expect(env.err).toContain('environment variable DATABASE_URL: sources.database.url: not a valid URL: "postgres://u:***@h:notaport/x"');

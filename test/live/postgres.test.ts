@@ -89,7 +89,11 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
     const truthClient = await pair.primary.client(DB);
     clients.push(truthClient);
     const truth = async () =>
-      ((await truthClient.query(`select count(*)::int as n, current_setting('max_connections')::int as max from pg_stat_activity where backend_type = 'client backend'`)).rows[0] as { n: number; max: number });
+      (
+        await truthClient.query(
+          `select count(*)::int as n, current_setting('max_connections')::int as max from pg_stat_activity where backend_type = 'client backend'`,
+        )
+      ).rows[0] as { n: number; max: number };
     const before = await readDb(src);
     const t0 = await truth();
     expect(before.connections).toBe(t0.n);
@@ -102,7 +106,13 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
     const t1 = await truth();
     expect(during.connections).toBe(t1.n);
     expect(during.connections - before.connections).toBe(5);
-    figures('connections', { before: before.connections, truthBefore: t0.n, during: during.connections, truthDuring: t1.n, max: during.maxConnections });
+    figures('connections', {
+      before: before.connections,
+      truthBefore: t0.n,
+      during: during.connections,
+      truthDuring: t1.n,
+      max: during.maxConnections,
+    });
     for (const c of extra) await c.end();
     const after = await waitFor('the 5 connections to go', async () => {
       const d = await readDb(src);
@@ -127,7 +137,9 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
     const started = Date.now();
     const blocked = waiter.query(blockedSql);
     await waitFor('the UPDATE to wait on the lock', async () => {
-      const r = await pair.primary.query<{ w: string | null }>('select wait_event_type as w from pg_stat_activity where pid = $1', [waiterPid]);
+      const r = await pair.primary.query<{ w: string | null }>('select wait_event_type as w from pg_stat_activity where pid = $1', [
+        waiterPid,
+      ]);
       return r[0]?.w === 'Lock';
     });
     await new Promise((r) => setTimeout(r, 1200));
@@ -254,10 +266,22 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
         [],
         DB,
       );
-      expect(db.backup).toEqual({ lastOkAt: b?.ok.getTime(), lastFailedAt: b?.failed.getTime(), lastFinishedAt: b?.failed.getTime(), lastStatus: b?.status });
+      expect(db.backup).toEqual({
+        lastOkAt: b?.ok.getTime(),
+        lastFailedAt: b?.failed.getTime(),
+        lastFinishedAt: b?.failed.getTime(),
+        lastStatus: b?.status,
+      });
       expect(db.lastBackupAt).toBe(b?.ok.getTime());
 
-      const rows = await pair.primary.query<{ id: number; name: string; active: boolean; c: number | null; r: number | null; v: number | null }>(
+      const rows = await pair.primary.query<{
+        id: number;
+        name: string;
+        active: boolean;
+        c: number | null;
+        r: number | null;
+        v: number | null;
+      }>(
         `select id, name, active, extract(epoch from now() - last_crawl_at)::float8 as c, extract(epoch from now() - last_rank_at)::float8 as r,
                 extract(epoch from now() - last_review_at)::float8 as v from campaigns`,
         [],
@@ -269,7 +293,10 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
         const active = rows.filter((x) => x.active);
         const ages = active.map((x) => ({ id: String(x.id), age: x[col[kind]] }));
         const stale = ages.filter((a) => a.age === null || a.age > limits[kind]);
-        const worstIds = [...stale].sort((p, q) => (q.age ?? Infinity) - (p.age ?? Infinity) || Number(p.id) - Number(q.id)).slice(0, 3).map((a) => a.id);
+        const worstIds = [...stale]
+          .sort((p, q) => (q.age ?? Infinity) - (p.age ?? Infinity) || Number(p.id) - Number(q.id))
+          .slice(0, 3)
+          .map((a) => a.id);
         const known = ages.filter((a) => a.age !== null).map((a) => a.age as number);
         const k = db.freshness?.find((f) => f.kind === kind);
         expect(k, kind).toBeDefined();
@@ -278,7 +305,10 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
         expect(k?.staleCampaigns, kind).toBe(stale.length);
         expect(k?.neverRun).toBe(ages.filter((a) => a.age === null).length);
         expect(k?.oldestAgeSeconds).toBeCloseTo(Math.max(...known), 0);
-        expect(k?.worst.map((w) => w.id), kind).toEqual(worstIds);
+        expect(
+          k?.worst.map((w) => w.id),
+          kind,
+        ).toEqual(worstIds);
       }
       // Inactive campaigns do not count; names from the table are sanitised.
       expect(db.freshness?.find((f) => f.kind === 'crawl')?.worst.map((w) => w.name)).toEqual(['Cobalt', 'Bolt', 'Dynamo']);
@@ -314,7 +344,9 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
     await pair.generateWal(10);
     await pair.primary.query('select pg_switch_wal()');
     const truth1 = await waitFor('a WAL segment to be archived', async () => {
-      const [r] = await pair.primary.query<{ wal: string | null; n: number }>('select last_archived_wal as wal, archived_count::int as n from pg_stat_archiver');
+      const [r] = await pair.primary.query<{ wal: string | null; n: number }>(
+        'select last_archived_wal as wal, archived_count::int as n from pg_stat_archiver',
+      );
       return r?.wal && /^[0-9A-F]{24}$/.test(r.wal) ? r : null;
     });
     let db = await readDb(src);
@@ -327,7 +359,9 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
     await pair.generateWal(10);
     await pair.primary.query('select pg_switch_wal()');
     const failed = await waitFor('archive_command to fail', async () => {
-      const [r] = await pair.primary.query<{ wal: string | null; n: number }>('select last_failed_wal as wal, failed_count::int as n from pg_stat_archiver');
+      const [r] = await pair.primary.query<{ wal: string | null; n: number }>(
+        'select last_failed_wal as wal, failed_count::int as n from pg_stat_archiver',
+      );
       return r && r.n > 0 ? r : null;
     });
     db = await readDb(src);
@@ -340,10 +374,14 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
     await pair.breakArchiving(false);
     await pair.generateWal(10);
     await pair.primary.query('select pg_switch_wal()');
-    await waitFor('archiving to recover', async () => {
-      const [r] = await pair.primary.query<{ ok: boolean }>('select last_archived_time > last_failed_time as ok from pg_stat_archiver');
-      return r?.ok;
-    }, 90_000);
+    await waitFor(
+      'archiving to recover',
+      async () => {
+        const [r] = await pair.primary.query<{ ok: boolean }>('select last_archived_time > last_failed_time as ok from pg_stat_archiver');
+        return r?.ok;
+      },
+      90_000,
+    );
     db = await readDb(src);
     expect(db.archiver?.lastArchivedAt).toBeGreaterThan(db.archiver?.lastFailedAt ?? 0);
     expect(await pair.archivedFiles()).toContain(db.archiver?.lastArchivedWal);
@@ -370,11 +408,15 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
     expect(r?.error).toMatch(new RegExp(`replica 127\\.0\\.0\\.1:${pair.replica.port} unreachable: .*(ECONNREFUSED|refused)`));
 
     await pair.replica.start();
-    const back = await waitFor('the replica to be read again and streaming', async () => {
-      const d = await readDb(src);
-      const x = d.replicas.find((y) => y.name === pair.replicaName);
-      return x && x.reachable && x.seenFrom === 'both' ? x : null;
-    }, 30_000);
+    const back = await waitFor(
+      'the replica to be read again and streaming',
+      async () => {
+        const d = await readDb(src);
+        const x = d.replicas.find((y) => y.name === pair.replicaName);
+        return x && x.reachable && x.seenFrom === 'both' ? x : null;
+      },
+      30_000,
+    );
     expect(back.error).toBeNull();
   });
 
@@ -400,10 +442,14 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
     expect(Date.now() - t0).toBeLessThan(5000);
 
     await pair.primary.start();
-    const up = await waitFor('the primary to be read again', async () => {
-      const d = await readDb(src);
-      return d.primaryReachable ? d : null;
-    }, 30_000);
+    const up = await waitFor(
+      'the primary to be read again',
+      async () => {
+        const d = await readDb(src);
+        return d.primaryReachable ? d : null;
+      },
+      30_000,
+    );
     expect(up.primaryError).toBeNull();
     expect(up.primaryDegraded).toBeNull();
     expect(up.primaryCheckedAt).toBeGreaterThan(good.primaryCheckedAt ?? 0);

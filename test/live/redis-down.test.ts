@@ -7,12 +7,23 @@ import { RedisCelerySource } from '../../src/sources/redis/index.js';
 import { SourceScheduler } from '../../src/runtime/scheduler.js';
 import { createCockpitStore } from '../../src/ui/state/store.js';
 import { systemClock } from '../../src/core/source.js';
-import { CeleryWorker, PrivateRedis, RedisTruth, celeryAvailable, freePort, publishTasks, requireServer, sleep, until } from '../celery/harness.js';
+import {
+  CeleryWorker,
+  PrivateRedis,
+  RedisTruth,
+  celeryAvailable,
+  freePort,
+  publishTasks,
+  requireServer,
+  sleep,
+  until,
+} from '../celery/harness.js';
 
-const ok = (await requireServer('redis-server binary', async () => {
-  const { run } = await import('../celery/harness.js');
-  await run('redis-server', ['--version']);
-})) && (await requireServer('celery (Debian python3-celery)', celeryAvailable));
+const ok =
+  (await requireServer('redis-server binary', async () => {
+    const { run } = await import('../celery/harness.js');
+    await run('redis-server', ['--version']);
+  })) && (await requireServer('celery (Debian python3-celery)', celeryAvailable));
 
 describe.runIf(ok)('Redis down and back (private redis-server)', () => {
   let redis: PrivateRedis;
@@ -39,7 +50,13 @@ describe.runIf(ok)('Redis down and back (private redis-server)', () => {
     expect(first.queues?.find((q) => q.name === 'crawl')?.depth).toBe(3);
 
     const store = createCockpitStore();
-    const scheduler = new SourceScheduler(source, store, { intervalMs: 200, backoffMs: 200, maxBackoffMs: 400, timeoutMs: 3000, clock: systemClock });
+    const scheduler = new SourceScheduler(source, store, {
+      intervalMs: 200,
+      backoffMs: 200,
+      maxBackoffMs: 400,
+      timeoutMs: 3000,
+      clock: systemClock,
+    });
     const status = () => store.getState().snapshot.sources.find((s) => s.name === 'redis');
     scheduler.start();
     try {
@@ -82,7 +99,11 @@ describe.runIf(ok)('Redis down and back (private redis-server)', () => {
         expect(source.stats().lastTick?.roundTrips).toBe(1);
         // Events flow again through the re-subscribed connection.
         worker = await CeleryWorker.start({ ...env, name: 'down-w', queues: ['crawl'], concurrency: 1 });
-        const online = await until(async () => (await source.read()).workers?.find((w) => w.hostname === worker?.hostname)?.online, 10_000, 100);
+        const online = await until(
+          async () => (await source.read()).workers?.find((w) => w.hostname === worker?.hostname)?.online,
+          10_000,
+          100,
+        );
         expect(online).toBe(true);
       } finally {
         await truth.close();

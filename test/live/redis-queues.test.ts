@@ -24,7 +24,9 @@ const PREFIX = `rq${runId()}_`;
 const ENV: CeleryEnvOptions = { brokerUrl: URL, queuePrefix: PREFIX };
 const q = (name: string) => PREFIX + name;
 
-const ok = (await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL))) && (await requireServer('celery (Debian python3-celery)', celeryAvailable));
+const ok =
+  (await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL))) &&
+  (await requireServer('celery (Debian python3-celery)', celeryAvailable));
 
 function queueOf(patch: SnapshotPatch, name: string): RedisQueueSnapshot {
   const found = patch.queues?.find((x) => x.name === name);
@@ -41,7 +43,13 @@ function readable(raw: string): boolean {
     const p = env['properties'];
     if (!h || typeof h.task !== 'string' || typeof h.id !== 'string') return false;
     if (env['content-type'] !== 'application/json') return false;
-    if (!p || typeof p.delivery_tag !== 'string' || typeof p.delivery_info?.routing_key !== 'string' || typeof p.delivery_info?.exchange !== 'string') return false;
+    if (
+      !p ||
+      typeof p.delivery_tag !== 'string' ||
+      typeof p.delivery_info?.routing_key !== 'string' ||
+      typeof p.delivery_info?.exchange !== 'string'
+    )
+      return false;
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(env['body'])) return false;
     const body = JSON.parse(Buffer.from(env['body'], 'base64').toString('utf8'));
     return Array.isArray(body) && body.length === 3;
@@ -163,7 +171,12 @@ describe.runIf(ok)('Redis source vs a real Celery worker (db 11)', () => {
 
     const proxy = new TcpProxy(6379);
     await proxy.start();
-    const viaProxy = new RedisCelerySource({ url: `redis://127.0.0.1:${proxy.port}/${DB}`, queuePrefix: PREFIX, discover: false, events: false });
+    const viaProxy = new RedisCelerySource({
+      url: `redis://127.0.0.1:${proxy.port}/${DB}`,
+      queuePrefix: PREFIX,
+      discover: false,
+      events: false,
+    });
     try {
       await viaProxy.read(); // first tick sends the script text
       const before = proxy.bytesDown;

@@ -3,7 +3,17 @@
 // as in the source's own count. Also the bounded reading of a large `unacked` hash.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCelerySource } from '../../src/sources/redis/index.js';
-import { RedisTruth, TcpProxy, celeryAvailable, publishTasks, redisAvailable, requireServer, runId, until, type CeleryEnvOptions } from '../celery/harness.js';
+import {
+  RedisTruth,
+  TcpProxy,
+  celeryAvailable,
+  publishTasks,
+  redisAvailable,
+  requireServer,
+  runId,
+  until,
+  type CeleryEnvOptions,
+} from '../celery/harness.js';
 
 const DB = 13;
 const URL = `redis://127.0.0.1:6379/${DB}`;
@@ -12,7 +22,9 @@ const ENV: CeleryEnvOptions = { brokerUrl: URL, queuePrefix: PREFIX };
 const N = 200;
 const DELAY_MS = 30; // each way: one round trip costs at least 60 ms
 
-const ok = (await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL))) && (await requireServer('celery (Debian python3-celery)', celeryAvailable));
+const ok =
+  (await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL))) &&
+  (await requireServer('celery (Debian python3-celery)', celeryAvailable));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -44,7 +56,14 @@ describe.runIf(ok)('constant round trips per tick (db 13)', () => {
   it(`${N} queues cost the same single round trip as 7`, async () => {
     const url = `redis://127.0.0.1:${proxy.port}/${DB}`;
     const small = new RedisCelerySource({ url, queuePrefix: PREFIX, discover: false, events: false, providerFlags: false });
-    const large = new RedisCelerySource({ url, queuePrefix: PREFIX, discoverPrefix: PREFIX, events: false, providerFlags: false, scanCount: 5000 });
+    const large = new RedisCelerySource({
+      url,
+      queuePrefix: PREFIX,
+      discoverPrefix: PREFIX,
+      events: false,
+      providerFlags: false,
+      scanCount: 5000,
+    });
     try {
       // Discovery: one SCAN step per tick, SMEMBERS of what it found on the next.
       await until(async () => ((await large.read()).queues?.length ?? 0) >= N + 7, 20_000, 0);
@@ -53,7 +72,10 @@ describe.runIf(ok)('constant round trips per tick (db 13)', () => {
       const trips = { small: [] as number[], large: [] as number[] };
       let patch = await large.read();
       for (let i = 0; i < 5; i++) {
-        for (const [key, src] of [['small', small], ['large', large]] as const) {
+        for (const [key, src] of [
+          ['small', small],
+          ['large', large],
+        ] as const) {
           const t0 = performance.now();
           const p = await src.read();
           ticks[key].push(performance.now() - t0);
@@ -94,8 +116,23 @@ describe.runIf(ok)('constant round trips per tick (db 13)', () => {
     }
     await pipe.exec();
     const exactTruth = await truth.unackedByQueue();
-    const exact = new RedisCelerySource({ url: URL, queuePrefix: PREFIX, queues: names.slice(0, 2), discover: false, events: false, providerFlags: false });
-    const sampled = new RedisCelerySource({ url: URL, queuePrefix: PREFIX, queues: names.slice(0, 2), discover: false, events: false, providerFlags: false, maxUnackedScan: 200 });
+    const exact = new RedisCelerySource({
+      url: URL,
+      queuePrefix: PREFIX,
+      queues: names.slice(0, 2),
+      discover: false,
+      events: false,
+      providerFlags: false,
+    });
+    const sampled = new RedisCelerySource({
+      url: URL,
+      queuePrefix: PREFIX,
+      queues: names.slice(0, 2),
+      discover: false,
+      events: false,
+      providerFlags: false,
+      maxUnackedScan: 200,
+    });
     try {
       const e = await exact.read();
       expect(e.queues?.map((q) => q.reserved)).toEqual([exactTruth[names[0] as string], exactTruth[names[1] as string]]);
@@ -104,7 +141,9 @@ describe.runIf(ok)('constant round trips per tick (db 13)', () => {
       const [r0, r1] = s.queues?.map((q) => q.reserved) ?? [];
       // The newest 200 hold the same 7:3 mix, so the scaled estimate lands close.
       expect(Math.abs((r0 ?? 0) - (exactTruth[names[0] as string] ?? 0))).toBeLessThanOrEqual(0.1 * (exactTruth[names[0] as string] ?? 0));
-      expect(Math.abs((r1 ?? 0) - (exactTruth[names[1] as string] ?? 0))).toBeLessThanOrEqual(0.1 * (exactTruth[names[1] as string] ?? 0) + 5);
+      expect(Math.abs((r1 ?? 0) - (exactTruth[names[1] as string] ?? 0))).toBeLessThanOrEqual(
+        0.1 * (exactTruth[names[1] as string] ?? 0) + 5,
+      );
     } finally {
       await exact.close();
       await sampled.close();

@@ -1,15 +1,7 @@
 // The pure core: roster validation with file:line, pagesFor per matrix row, payload shapes, the fold.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  dedupKey,
-  genericEvent,
-  matrixTargets,
-  pagerDutyEvent,
-  pagesFor,
-  parseRoster,
-  type PageMessage,
-} from '../../src/core/paging.js';
+import { dedupKey, genericEvent, matrixTargets, pagerDutyEvent, pagesFor, parseRoster, type PageMessage } from '../../src/core/paging.js';
 import { backoffMs } from '../../src/control/paging/http.js';
 import { parseAckBody } from '../../src/control/paging/callback.js';
 import { loadPagingConfig, parsePagingFlags, readPagingSection } from '../../src/control/paging/config.js';
@@ -107,12 +99,26 @@ describe('payloads', () => {
       routing_key: 'rk',
       event_action: 'trigger',
       dedup_key: 'INC-20261128-0412:crawl-owner',
-      payload: { summary: m.summary, source: 'lsos-cockpit', severity: 'error', timestamp: m.timestamp, custom_details: { incident: m.incidentId } },
+      payload: {
+        summary: m.summary,
+        source: 'lsos-cockpit',
+        severity: 'error',
+        timestamp: m.timestamp,
+        custom_details: { incident: m.incidentId },
+      },
     });
     expect(pagerDutyEvent({ ...m, severity: 'SEV-1' }, 'rk', { source: 's' }).payload?.severity).toBe('critical');
     expect(pagerDutyEvent({ ...m, severity: 'SEV-3' }, 'rk', { source: 's' }).payload?.severity).toBe('warning');
-    expect(pagerDutyEvent({ ...m, action: 'resolve' }, 'rk', { source: 's' })).toEqual({ routing_key: 'rk', event_action: 'resolve', dedup_key: m.dedupKey });
-    expect(pagerDutyEvent({ ...m, action: 'acknowledge' }, 'rk', { source: 's' })).toEqual({ routing_key: 'rk', event_action: 'acknowledge', dedup_key: m.dedupKey });
+    expect(pagerDutyEvent({ ...m, action: 'resolve' }, 'rk', { source: 's' })).toEqual({
+      routing_key: 'rk',
+      event_action: 'resolve',
+      dedup_key: m.dedupKey,
+    });
+    expect(pagerDutyEvent({ ...m, action: 'acknowledge' }, 'rk', { source: 's' })).toEqual({
+      routing_key: 'rk',
+      event_action: 'acknowledge',
+      dedup_key: m.dedupKey,
+    });
   });
   it('builds the generic shape', () => {
     expect(genericEvent(m, 'rk', { source: 'lsos-cockpit', callbackUrl: 'http://127.0.0.1:1/ack' })).toMatchObject({
@@ -134,7 +140,10 @@ describe('http, callback and config helpers', () => {
     expect([1, 2, 3, 4, 7, 10].map((n) => backoffMs(n, r))).toEqual([1000, 2000, 4000, 8000, 60_000, 60_000]);
   });
   it('validates callback bodies', () => {
-    expect(parseAckBody('{"dedup_key":"INC-1:crawl-owner","by":"dana"}')).toEqual({ ok: true, req: { dedupKey: 'INC-1:crawl-owner', by: 'dana' } });
+    expect(parseAckBody('{"dedup_key":"INC-1:crawl-owner","by":"dana"}')).toEqual({
+      ok: true,
+      req: { dedupKey: 'INC-1:crawl-owner', by: 'dana' },
+    });
     expect(parseAckBody('nope').ok).toBe(false);
     expect(parseAckBody('[]').ok).toBe(false);
     expect(parseAckBody('{"dedup_key":"k"}').ok).toBe(false);
@@ -143,19 +152,35 @@ describe('http, callback and config helpers', () => {
     expect(parseAckBody('{"dedup_key":"k","by":"x","extra":1}').ok).toBe(false);
   });
   it('reads the paging section with file:line problems, and the flags', () => {
-    const text = 'sources: {}\npaging:\n  roster: team/roster.yaml\n  repage: { SEV-1: 2m, SEV-2: soon }\n  callback: { port: 8787 }\n  mode: live\n';
+    const text =
+      'sources: {}\npaging:\n  roster: team/roster.yaml\n  repage: { SEV-1: 2m, SEV-2: soon }\n  callback: { port: 8787 }\n  mode: live\n';
     const r = readPagingSection(text, '/etc/c.yaml');
     expect(r.values.roster).toBe('team/roster.yaml');
     expect(r.values.callback).toEqual({ host: '127.0.0.1', port: 8787 });
-    expect(r.problems.map((p) => `${p.origin} ${p.message}`)).toEqual([expect.stringMatching(/^\/etc\/c\.yaml:4:\d+ paging\.repage\.SEV-2: bad duration "soon"/)]);
-    const ok = loadPagingConfig({ configFile: '/etc/c.yaml', configText: 'paging:\n  roster: r.yaml\n  repage: { SEV-1: 2m }\n', env: {}, cwd: '/tmp' });
+    expect(r.problems.map((p) => `${p.origin} ${p.message}`)).toEqual([
+      expect.stringMatching(/^\/etc\/c\.yaml:4:\d+ paging\.repage\.SEV-2: bad duration "soon"/),
+    ]);
+    const ok = loadPagingConfig({
+      configFile: '/etc/c.yaml',
+      configText: 'paging:\n  roster: r.yaml\n  repage: { SEV-1: 2m }\n',
+      env: {},
+      cwd: '/tmp',
+    });
     expect(ok.rosterFile).toBe('/etc/r.yaml');
     expect(ok.repageMs).toEqual({ 'SEV-1': 120_000, 'SEV-2': 900_000 });
     const { flags, rest } = parsePagingFlags(['--roster', 'x.yaml', '--paging-dry-run', '--speed', '10', '--paging-callback-port=0']);
     expect(rest).toEqual(['--speed', '10']);
     const c = loadPagingConfig({ flags, env: { XDG_CONFIG_HOME: '/xdg' }, cwd: '/w' });
-    expect(c).toMatchObject({ rosterFile: '/w/x.yaml', rosterExplicit: true, mode: 'record-only', callback: { host: '127.0.0.1', port: 0 } });
+    expect(c).toMatchObject({
+      rosterFile: '/w/x.yaml',
+      rosterExplicit: true,
+      mode: 'record-only',
+      callback: { host: '127.0.0.1', port: 0 },
+    });
     expect(loadPagingConfig({ env: { XDG_CONFIG_HOME: '/xdg' }, cwd: '/w' }).rosterFile).toBe('/xdg/lsos-cockpit/roster.yaml');
-    expect(loadPagingConfig({ env: {}, cwd: '/w', simulation: true, demoRoster: '/d.yaml' })).toMatchObject({ rosterFile: '/d.yaml', mode: 'record-only' });
+    expect(loadPagingConfig({ env: {}, cwd: '/w', simulation: true, demoRoster: '/d.yaml' })).toMatchObject({
+      rosterFile: '/d.yaml',
+      mode: 'record-only',
+    });
   });
 });

@@ -46,7 +46,10 @@ describe('an endpoint that does not accept', () => {
     expect(next.every((t) => Number.isFinite(t))).toBe(true);
     rx.mode = 'ok';
     const id = ck.incidentId();
-    await waitFor('delivered', () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered');
+    await waitFor(
+      'delivered',
+      () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered',
+    );
     await sleep(300);
     expect(rx.acceptedFor(`${id}:on-call-engineer`)).toHaveLength(1);
     expect(rx.acceptedFor(`${id}:security-lead`)).toHaveLength(1);
@@ -71,7 +74,10 @@ describe('an endpoint that does not accept', () => {
     expect(String(failedAttempts(ck, 'on-call-engineer')[0]?.error)).toMatch(/timed out after 100 ms/);
     expect(view(ck, 'on-call-engineer')?.delivery).toBe('retrying');
     rx.mode = 'ok';
-    await waitFor('delivered', () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered');
+    await waitFor(
+      'delivered',
+      () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered',
+    );
     await sleep(300);
     expect(rx.acceptedFor(`${ck.incidentId()}:on-call-engineer`)).toHaveLength(1);
   });
@@ -83,7 +89,10 @@ describe('an endpoint that does not accept', () => {
     expect(failedAttempts(ck, 'on-call-engineer')[0]?.error).toBe('connection refused');
     expect(view(ck, 'on-call-engineer')?.delivery).toBe('retrying');
     rx = await new Receiver().start(port);
-    await waitFor('delivered', () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered');
+    await waitFor(
+      'delivered',
+      () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered',
+    );
     await sleep(300);
     expect(rx.acceptedFor(`${ck.incidentId()}:on-call-engineer`)).toHaveLength(1);
     expect(rx.acceptedFor(`${ck.incidentId()}:security-lead`)).toHaveLength(1);
@@ -115,7 +124,10 @@ describe('across a restart of the cockpit', () => {
   it('pages pending in the journal are resumed and delivered exactly once', async () => {
     const port = await freePort();
     const ck = await sev1(`http://127.0.0.1:${port}`);
-    await waitFor('failed attempts', () => failedAttempts(ck, 'on-call-engineer').length >= 2 && failedAttempts(ck, 'security-lead').length >= 2);
+    await waitFor(
+      'failed attempts',
+      () => failedAttempts(ck, 'on-call-engineer').length >= 2 && failedAttempts(ck, 'security-lead').length >= 2,
+    );
     const attemptsBefore = failedAttempts(ck, 'on-call-engineer').length;
     await ck.paging.stop();
     ck.recorder.close();
@@ -125,7 +137,10 @@ describe('across a restart of the cockpit', () => {
     expect(rx.requests).toHaveLength(0);
     await ck.restart();
     // Right after the start the view (rebuilt from the journal) shows what happened before.
-    await waitFor('delivered after restart', () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered');
+    await waitFor(
+      'delivered after restart',
+      () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered',
+    );
     await sleep(300);
     const id = ck.incidentId();
     expect(rx.acceptedFor(`${id}:on-call-engineer`)).toHaveLength(1);
@@ -150,7 +165,12 @@ describe('across a restart of the cockpit', () => {
     await c.restart();
     await waitFor('pages', () => rx?.accepted().length === 2);
     await sleep(200);
-    expect(rx.accepted().map((r) => r.path).sort()).toEqual(['/pd/crawl-owner', '/pd/primary-on-call']);
+    expect(
+      rx
+        .accepted()
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/pd/crawl-owner', '/pd/primary-on-call']);
     await c.restart();
     await sleep(200);
     expect(rx.accepted()).toHaveLength(2);

@@ -83,7 +83,7 @@ export class Receiver {
   }
 
   acceptedFor(dedup: string, action = 'trigger'): Received[] {
-    return this.accepted().filter((r) => (r.body.dedup_key === dedup) && (r.body.event_action ?? r.body.action) === action);
+    return this.accepted().filter((r) => r.body.dedup_key === dedup && (r.body.event_action ?? r.body.action) === action);
   }
 
   async stop(): Promise<void> {

@@ -23,11 +23,19 @@ afterEach(async () => {
 afterAll(() => removeTempDirs());
 
 async function cockpit(partial: Parameters<typeof testConfig>[0] = {}): Promise<Cockpit> {
-  c = new Cockpit(tempDir(), rosterFor(rx.url('')), testConfig({ ticket: { webhook: rx.url('/ticket'), routingKey: 'rk-ticket', format: 'generic' }, ...partial }));
+  c = new Cockpit(
+    tempDir(),
+    rosterFor(rx.url('')),
+    testConfig({ ticket: { webhook: rx.url('/ticket'), routingKey: 'rk-ticket', format: 'generic' }, ...partial }),
+  );
   return c.start();
 }
 
-const body = (path: string) => rx.accepted().filter((r) => r.path === path).map((r) => r.body);
+const body = (path: string) =>
+  rx
+    .accepted()
+    .filter((r) => r.path === path)
+    .map((r) => r.body);
 
 describe('each matrix row', () => {
   it('SEV-1 pages the on-call engineer and the security lead at once (PagerDuty Events v2)', async () => {
@@ -37,7 +45,12 @@ describe('each matrix row', () => {
     await waitFor('two pages', () => rx.accepted().length === 2);
     await sleep(50);
     const id = c.incidentId();
-    expect(rx.accepted().map((r) => r.path).sort()).toEqual(['/pd/on-call-engineer', '/pd/security-lead']);
+    expect(
+      rx
+        .accepted()
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/pd/on-call-engineer', '/pd/security-lead']);
     const [oncall] = body('/pd/on-call-engineer');
     expect(oncall).toMatchObject({
       routing_key: 'rk-oncall',
@@ -72,8 +85,18 @@ describe('each matrix row', () => {
     await waitFor('three pages', () => rx.accepted().length === 3);
     await sleep(50);
     const id = c.incidentId();
-    expect(rx.accepted().map((r) => r.path).sort()).toEqual(['/generic/email-owner', '/pd/crawl-owner', '/pd/primary-on-call']);
-    expect(body('/pd/crawl-owner')[0]).toMatchObject({ routing_key: 'rk-crawl', event_action: 'trigger', dedup_key: `${id}:crawl-owner`, payload: { severity: 'error' } });
+    expect(
+      rx
+        .accepted()
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/generic/email-owner', '/pd/crawl-owner', '/pd/primary-on-call']);
+    expect(body('/pd/crawl-owner')[0]).toMatchObject({
+      routing_key: 'rk-crawl',
+      event_action: 'trigger',
+      dedup_key: `${id}:crawl-owner`,
+      payload: { severity: 'error' },
+    });
     expect(body('/generic/email-owner')[0]).toMatchObject({
       type: 'page',
       action: 'trigger',
@@ -110,7 +133,13 @@ describe('each matrix row', () => {
     await waitFor('ticket', () => rx.accepted().length === 1);
     await sleep(80);
     expect(rx.accepted().map((r) => r.path)).toEqual(['/ticket']);
-    expect(rx.accepted()[0]?.body).toMatchObject({ type: 'ticket', action: 'trigger', severity: 'SEV-3', dedup_key: `${c.incidentId()}:ticket`, routing_key: 'rk-ticket' });
+    expect(rx.accepted()[0]?.body).toMatchObject({
+      type: 'ticket',
+      action: 'trigger',
+      severity: 'SEV-3',
+      dedup_key: `${c.incidentId()}:ticket`,
+      routing_key: 'rk-ticket',
+    });
     // A ticket is not re-paged.
     expect(c.store.getState().paging?.targets[0]?.nextRepageAt).toBeNull();
   });
@@ -125,7 +154,13 @@ describe('changing the severity', () => {
     c.recorder.decideSeverity('SEV-1', 'it spread to every tenant');
     await waitFor('SEV-1 pages', () => rx.accepted().length === 3);
     await sleep(80);
-    expect(rx.accepted().slice(1).map((r) => r.path).sort()).toEqual(['/pd/on-call-engineer', '/pd/security-lead']);
+    expect(
+      rx
+        .accepted()
+        .slice(1)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/pd/on-call-engineer', '/pd/security-lead']);
     c.recorder.decideSeverity('SEV-3', 'contained to one tenant');
     await sleep(120);
     expect(rx.requests).toHaveLength(3);
@@ -244,11 +279,17 @@ describe('re-paging and resolution', () => {
     await sleep(50);
     const id = c.incidentId();
     for (const t of ['primary-on-call', 'crawl-owner']) {
-      expect(rx.acceptedFor(`${id}:${t}`, 'resolve')[0]?.body).toEqual({ routing_key: `rk-${t === 'crawl-owner' ? 'crawl' : 'primary'}`, event_action: 'resolve', dedup_key: `${id}:${t}` });
+      expect(rx.acceptedFor(`${id}:${t}`, 'resolve')[0]?.body).toEqual({
+        routing_key: `rk-${t === 'crawl-owner' ? 'crawl' : 'primary'}`,
+        event_action: 'resolve',
+        dedup_key: `${id}:${t}`,
+      });
     }
     expect(rx.acceptedFor(`${id}:ticket`, 'resolve')[0]?.body).toMatchObject({ type: 'ticket', action: 'resolve' });
     const targets = c.store.getState().paging?.targets ?? [];
-    expect(targets.every((t) => t.resolvedAt !== null && t.nextRepageAt === null && t.lastAction === 'resolve' && t.delivery === 'delivered')).toBe(true);
+    expect(
+      targets.every((t) => t.resolvedAt !== null && t.nextRepageAt === null && t.lastAction === 'resolve' && t.delivery === 'delivered'),
+    ).toBe(true);
     const pir = renderPir(foldIncident(c.recorder.view()?.entries ?? [], id));
     const section = pir.slice(pir.indexOf('## Escalations'), pir.indexOf('## What went well'));
     expect(section).toContain('crawl-owner (crawl owner) for SEV-2');

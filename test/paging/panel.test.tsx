@@ -50,9 +50,32 @@ function paging(partial: Partial<PagingView> = {}): PagingView {
     targets: [
       // Paged 13:58:00Z, delivered, re-page due 4m10s from the cockpit clock (T0 + 1 min).
       target({ pages: 2, nextRepageAt: T0 + 60_000 + 250_000 }),
-      target({ target: 'security-lead', role: 'security lead', contact: 'Sam Security', delivery: 'retrying', attempts: 3, lastStatus: 500, lastError: 'HTTP 500 {"error":"internal"}' }),
-      target({ target: 'crawl-owner', role: 'crawl owner', contact: 'Carl Crawl', severity: 'SEV-2', delivery: 'failed', attempts: 1, lastStatus: 400, lastError: 'HTTP 400 invalid routing key' }),
-      target({ target: 'primary-on-call', role: 'primary on-call', contact: 'Priya Primary', severity: 'SEV-2', ack: { by: 'dana', via: 'callback', at: T0 - 30_000 } }),
+      target({
+        target: 'security-lead',
+        role: 'security lead',
+        contact: 'Sam Security',
+        delivery: 'retrying',
+        attempts: 3,
+        lastStatus: 500,
+        lastError: 'HTTP 500 {"error":"internal"}',
+      }),
+      target({
+        target: 'crawl-owner',
+        role: 'crawl owner',
+        contact: 'Carl Crawl',
+        severity: 'SEV-2',
+        delivery: 'failed',
+        attempts: 1,
+        lastStatus: 400,
+        lastError: 'HTTP 400 invalid routing key',
+      }),
+      target({
+        target: 'primary-on-call',
+        role: 'primary on-call',
+        contact: 'Priya Primary',
+        severity: 'SEV-2',
+        ack: { by: 'dana', via: 'callback', at: T0 - 30_000 },
+      }),
     ],
     notice: null,
     needsModule: false,
@@ -75,10 +98,14 @@ describe('escalation panel with paging', () => {
     // No store decision (e.g. after a restart): the journal's, through the paging view.
     expect(f).toMatch(/decided SEV-1 by alice 3m05s ago \(13:57:55Z\): crawl down for every tenant/);
     expect(f).toContain('paging live, ack callback 127.0.0.1:8787');
-    expect(lineWith(f, 'on-call-engineer')).toMatch(/on-call-engineer Ana Oncall SEV-1 13:58:00Z x2 delivered 202 NOT ACKED\s+re-page in 4m10s/);
+    expect(lineWith(f, 'on-call-engineer')).toMatch(
+      /on-call-engineer Ana Oncall SEV-1 13:58:00Z x2 delivered 202 NOT ACKED\s+re-page in 4m10s/,
+    );
     expect(lineWith(f, 'security-lead')).toMatch(/! security-lead Sam Security SEV-1 13:58:00Z UNDELIVERED retrying 3: HTTP 500/);
     expect(lineWith(f, 'crawl-owner')).toMatch(/! crawl-owner Carl Crawl SEV-2 13:58:00Z FAILED permanently: HTTP 400 invalid routing key/);
-    expect(lineWith(f, 'primary-on-call')).toMatch(/primary-on-call Priya Primary SEV-2 13:58:00Z delivered 202 ack dana \(callback\) 13:59:30Z/);
+    expect(lineWith(f, 'primary-on-call')).toMatch(
+      /primary-on-call Priya Primary SEV-2 13:58:00Z delivered 202 ack dana \(callback\) 13:59:30Z/,
+    );
     // The trigger table is still there below.
     expect(f).toMatch(/! crawl lag/);
   });
@@ -93,9 +120,15 @@ describe('escalation panel with paging', () => {
     store.getState().setPaging(paging({ disabled: 'no roster (/etc/roster.yaml): the cockpit pages no one', targets: [] }));
     await settle();
     expect(r.frame()).toContain('paging OFF: no roster (/etc/roster.yaml)');
-    store.getState().setPaging(
-      paging({ targets: [], needsModule: true, notice: 'SEV-2: module owner: no affected module known (pick the module) — press m on the escalation panel (:page-module)' }),
-    );
+    store
+      .getState()
+      .setPaging(
+        paging({
+          targets: [],
+          needsModule: true,
+          notice: 'SEV-2: module owner: no affected module known (pick the module) — press m on the escalation panel (:page-module)',
+        }),
+      );
     await settle();
     expect(r.frame()).toContain('no affected module known (pick the module)');
   });

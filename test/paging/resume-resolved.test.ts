@@ -84,9 +84,15 @@ describe('resolves not delivered when the cockpit exits', () => {
     await sleep(150);
     expectResolvedOnce(rx, dir, id);
     // The attempts count on from before the restart; the same dedup key as the trigger.
-    const ticket = journalPages(dir, id).find((d) => d.event === 'delivered' && d.target === 'ticket' && String(d.messageId).endsWith('#2'));
+    const ticket = journalPages(dir, id).find(
+      (d) => d.event === 'delivered' && d.target === 'ticket' && String(d.messageId).endsWith('#2'),
+    );
     expect(ticket?.attempt).toBe(failedBefore + 1);
-    expect(rx.acceptedFor(`${id}:crawl-owner`, 'resolve')[0]?.body).toEqual({ routing_key: 'rk-crawl', event_action: 'resolve', dedup_key: `${id}:crawl-owner` });
+    expect(rx.acceptedFor(`${id}:crawl-owner`, 'resolve')[0]?.body).toEqual({
+      routing_key: 'rk-crawl',
+      event_action: 'resolve',
+      dedup_key: `${id}:crawl-owner`,
+    });
 
     // Nothing is sent again by a further start.
     const accepted = rx.accepted().length;
@@ -106,7 +112,10 @@ describe('resolves not delivered when the cockpit exits', () => {
     await rx.stop();
     const first = rx;
     ck.recorder.setState('resolved', 'workers back');
-    await waitFor('refused resolves', () => journalPages(dir, id).filter((d) => d.event === 'attempt-failed' && d.error === 'connection refused').length >= TARGETS.length);
+    await waitFor(
+      'refused resolves',
+      () => journalPages(dir, id).filter((d) => d.event === 'attempt-failed' && d.error === 'connection refused').length >= TARGETS.length,
+    );
     await ck.paging.stop();
     ck.recorder.close();
     rx = await new Receiver().start(port);
@@ -177,7 +186,10 @@ describe('the recorder switches incidents while sends are unfinished', () => {
     rx.mode = 'ok';
     ck.recorder.decideSeverity('SEV-1', 'rank down');
     await waitFor('resolves of A delivered', () => TARGETS.every((t) => rx?.acceptedFor(`${a}:${t}`, 'resolve').length === 1));
-    await waitFor('B paged', () => rx?.acceptedFor(`${b}:on-call-engineer`).length === 1 && rx?.acceptedFor(`${b}:security-lead`).length === 1);
+    await waitFor(
+      'B paged',
+      () => rx?.acceptedFor(`${b}:on-call-engineer`).length === 1 && rx?.acceptedFor(`${b}:security-lead`).length === 1,
+    );
     await waitFor('side sender done', () => ck.paging.backgroundIncidents().length === 0);
     await sleep(150);
     expectResolvedOnce(rx, dir, a);
@@ -211,7 +223,10 @@ describe('the recorder switches incidents while sends are unfinished', () => {
     const a = await pagedIncident(ck, rx);
     rx.mode = 'hang';
     ck.recorder.setState('resolved', 'workers back');
-    await waitFor('resolves on the wire', () => rx?.requests.filter((r) => (r.body.event_action ?? r.body.action) === 'resolve').length === TARGETS.length);
+    await waitFor(
+      'resolves on the wire',
+      () => rx?.requests.filter((r) => (r.body.event_action ?? r.body.action) === 'resolve').length === TARGETS.length,
+    );
     openWithTrigger(ck, ['rank']);
     expect(ck.paging.backgroundIncidents()).toEqual([a]);
     rx.mode = 'ok';

@@ -67,7 +67,9 @@ describe('runbook procedure coverage', () => {
 
   it('the issue-7 mitigations (owner notices, read failover) are actions in the merged registry', () => {
     for (const m of [...OWNER_NOTICE_MITIGATIONS, ...READ_FAILOVER_MITIGATIONS]) expect(findAction(merged, m.id), m.id).toBeDefined();
-    const does = Object.values(PROCEDURE_MAP).flat().flatMap((r) => (r.kind === 'does' ? [r.action] : []));
+    const does = Object.values(PROCEDURE_MAP)
+      .flat()
+      .flatMap((r) => (r.kind === 'does' ? [r.action] : []));
     expect(does).toEqual(expect.arrayContaining(['notify-owners', 'fail-over-reads']));
   });
 });

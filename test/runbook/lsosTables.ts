@@ -20,7 +20,12 @@ export async function createLsosTables(primary: PgServer): Promise<void> {
 }
 
 /** Every day of `month` (YYYY-MM) except `skip`, at noon UTC: one rank result / one crawled page each. */
-export async function fillMonth(primary: PgServer, campaign: number, month: string, opts: { skipRank?: string[]; skipCrawl?: string[] } = {}): Promise<void> {
+export async function fillMonth(
+  primary: PgServer,
+  campaign: number,
+  month: string,
+  opts: { skipRank?: string[]; skipCrawl?: string[] } = {},
+): Promise<void> {
   const first = `${month}-01`;
   await primary.query(
     `insert into rank_results (campaign_id, checked_at, keyword, position)
@@ -39,7 +44,11 @@ export async function fillMonth(primary: PgServer, campaign: number, month: stri
 }
 
 /** Per campaign, the days (of `days`) with no rank result and with no crawled page, asked one by one. */
-export async function truthMissing(server: PgServer, campaign: number | string, days: readonly string[]): Promise<{ rank: string[]; crawl: string[] }> {
+export async function truthMissing(
+  server: PgServer,
+  campaign: number | string,
+  days: readonly string[],
+): Promise<{ rank: string[]; crawl: string[] }> {
   const c = await server.client(DB);
   try {
     const rank: string[] = [];
@@ -47,8 +56,14 @@ export async function truthMissing(server: PgServer, campaign: number | string, 
     for (const day of days) {
       const from = `${day}T00:00:00Z`;
       const to = new Date(Date.parse(from) + 86_400_000).toISOString();
-      const r = await c.query('select exists (select 1 from rank_results where campaign_id = $1 and checked_at >= $2 and checked_at < $3) as x', [campaign, from, to]);
-      const p = await c.query('select exists (select 1 from crawl_pages where campaign_id = $1 and fetched_at >= $2 and fetched_at < $3) as x', [campaign, from, to]);
+      const r = await c.query(
+        'select exists (select 1 from rank_results where campaign_id = $1 and checked_at >= $2 and checked_at < $3) as x',
+        [campaign, from, to],
+      );
+      const p = await c.query(
+        'select exists (select 1 from crawl_pages where campaign_id = $1 and fetched_at >= $2 and fetched_at < $3) as x',
+        [campaign, from, to],
+      );
       if (!r.rows[0].x) rank.push(day);
       if (!p.rows[0].x) crawl.push(day);
     }

@@ -89,7 +89,12 @@ describe('provider controls', () => {
     const twin = sim('serp-provider-degraded');
     at(mitigated, 180);
     at(twin, 180);
-    expect(mitigated.setProviderState('brightpool', 'quarantined')).toMatchObject({ ok: true, changed: true, before: 'healthy', after: 'quarantined' });
+    expect(mitigated.setProviderState('brightpool', 'quarantined')).toMatchObject({
+      ok: true,
+      changed: true,
+      before: 'healthy',
+      after: 'quarantined',
+    });
     expect(mitigated.setActiveProvider('fallbackpool')).toMatchObject({ ok: true, before: 'brightpool', after: 'fallbackpool' });
     expect(mitigated.setProviderConcurrency('fallbackpool', 16)).toMatchObject({ ok: true, before: 24, after: 16 });
     expect(mitigated.setPacing('conservative')).toMatchObject({ ok: true, before: 'normal', after: 'conservative' });
@@ -187,7 +192,12 @@ describe('queue controls', () => {
     const dead = queue(at(s, 240), 'reviews').deadLetters;
     expect(dead).toBeGreaterThan(200);
     const breakdown = s.deadLetterBreakdown('reviews.dead');
-    expect(breakdown[0]).toMatchObject({ task: 'reviews.sync_reviews', exception: 'ReviewParseError', failureClass: 'parser', reason: 'max_retries' });
+    expect(breakdown[0]).toMatchObject({
+      task: 'reviews.sync_reviews',
+      exception: 'ReviewParseError',
+      failureClass: 'parser',
+      reason: 'max_retries',
+    });
     const r = s.replayDeadLetters('reviews.dead', 100);
     expect(r).toMatchObject({ ok: true, moved: 100, before: dead, after: dead - 100 });
     expect(queue(s.snapshot(), 'reviews').depth).toBeGreaterThanOrEqual(100);

@@ -92,11 +92,15 @@ describe('scenario validation names the file, line and column', () => {
   });
 
   it('an unknown provider pool (fixture file)', () => {
-    expect(() => loadScenario(fixture('bad-provider.yaml'))).toThrow(/bad-provider\.yaml:5:11: events\[0\]\.pool: unknown provider pool "brightpoool" \(pools: brightpool, fallbackpool\)/);
+    expect(() => loadScenario(fixture('bad-provider.yaml'))).toThrow(
+      /bad-provider\.yaml:5:11: events\[0\]\.pool: unknown provider pool "brightpoool" \(pools: brightpool, fallbackpool\)/,
+    );
   });
 
   it('a negative rate (JSON fixture file)', () => {
-    expect(() => loadScenario(fixture('bad-negative-rate.json'))).toThrow(/bad-negative-rate\.json:5:24: tasks\.rank\.check_serp\.ratePerMinute: must be zero or more/);
+    expect(() => loadScenario(fixture('bad-negative-rate.json'))).toThrow(
+      /bad-negative-rate\.json:5:24: tasks\.rank\.check_serp\.ratePerMinute: must be zero or more/,
+    );
   });
 
   it('a wrong type', () => {
@@ -106,30 +110,48 @@ describe('scenario validation names the file, line and column', () => {
   });
 
   it('an unknown queue in a task, a worker pool and the queues section', () => {
-    expect(refused('tasks:\n  crawl.fetch_page:\n    queue: crawler\n').message).toMatch(/^inline\.yaml:3:12: tasks\.crawl\.fetch_page\.queue: unknown queue "crawler"/);
+    expect(refused('tasks:\n  crawl.fetch_page:\n    queue: crawler\n').message).toMatch(
+      /^inline\.yaml:3:12: tasks\.crawl\.fetch_page\.queue: unknown queue "crawler"/,
+    );
     expect(refused('workers:\n  extra:\n    queues: [crawl, ranking]\n').message).toMatch(/^inline\.yaml:3:21: .*unknown queue "ranking"/);
     expect(refused('queues:\n  crawl: {}\n  emails: {}\n').message).toMatch(/^inline\.yaml:3:3: queues: unknown queue "emails"/);
   });
 
   it('an unknown task, replica, worker, event kind and chain target', () => {
-    expect(refused('events:\n  - at: 1m\n    kind: parser-deploy\n    task: crawl.fetch_pages\n    failureProbability: 0.5\n').message).toMatch(
-      /^inline\.yaml:4:11: events\[0\]\.task: unknown task "crawl\.fetch_pages"/,
+    expect(
+      refused('events:\n  - at: 1m\n    kind: parser-deploy\n    task: crawl.fetch_pages\n    failureProbability: 0.5\n').message,
+    ).toMatch(/^inline\.yaml:4:11: events\[0\]\.task: unknown task "crawl\.fetch_pages"/);
+    expect(refused('events:\n  - at: 1m\n    kind: replica-stall\n    replica: replica-9\n').message).toMatch(
+      /^inline\.yaml:4:14: .*unknown replica "replica-9"/,
     );
-    expect(refused('events:\n  - at: 1m\n    kind: replica-stall\n    replica: replica-9\n').message).toMatch(/^inline\.yaml:4:14: .*unknown replica "replica-9"/);
-    expect(refused('events:\n  - at: 1m\n    kind: worker-dies\n    hostname: celery@crawl-9\n').message).toMatch(/^inline\.yaml:4:15: .*unknown worker "celery@crawl-9"/);
-    expect(refused('events:\n  - at: 1m\n    kind: meteor-strike\n').message).toMatch(/^inline\.yaml:3:11: events\[0\]\.kind: unknown event kind "meteor-strike"/);
-    expect(refused('tasks:\n  reporting.render_pdf:\n    then: email.deliver\n').message).toMatch(/^inline\.yaml:3:11: tasks\.reporting\.render_pdf\.then: unknown task "email\.deliver"/);
+    expect(refused('events:\n  - at: 1m\n    kind: worker-dies\n    hostname: celery@crawl-9\n').message).toMatch(
+      /^inline\.yaml:4:15: .*unknown worker "celery@crawl-9"/,
+    );
+    expect(refused('events:\n  - at: 1m\n    kind: meteor-strike\n').message).toMatch(
+      /^inline\.yaml:3:11: events\[0\]\.kind: unknown event kind "meteor-strike"/,
+    );
+    expect(refused('tasks:\n  reporting.render_pdf:\n    then: email.deliver\n').message).toMatch(
+      /^inline\.yaml:3:11: tasks\.reporting\.render_pdf\.then: unknown task "email\.deliver"/,
+    );
   });
 
   it('a probability out of range, a missing field, a field the event kind does not take', () => {
-    expect(refused('providers:\n  pools:\n    brightpool: { failureProbability: 1.5 }\n').message).toMatch(/^inline\.yaml:3:39: .*must be at most 1, got 1\.5/);
-    expect(refused('events:\n  - at: 1m\n    kind: surge\n    factor: 2\n').message).toMatch(/^inline\.yaml:2:5: events\[0\] \(surge\): "task" is required/);
-    expect(refused('events:\n  - at: 1m\n    kind: failed-migration\n    for: 5m\n').message).toMatch(/^inline\.yaml:4:5: unknown key "for" in events\[0\] \(failed-migration\)/);
+    expect(refused('providers:\n  pools:\n    brightpool: { failureProbability: 1.5 }\n').message).toMatch(
+      /^inline\.yaml:3:39: .*must be at most 1, got 1\.5/,
+    );
+    expect(refused('events:\n  - at: 1m\n    kind: surge\n    factor: 2\n').message).toMatch(
+      /^inline\.yaml:2:5: events\[0\] \(surge\): "task" is required/,
+    );
+    expect(refused('events:\n  - at: 1m\n    kind: failed-migration\n    for: 5m\n').message).toMatch(
+      /^inline\.yaml:4:5: unknown key "for" in events\[0\] \(failed-migration\)/,
+    );
     expect(refused('events:\n  - kind: primary-down\n').message).toMatch(/^inline\.yaml:2:5: events\[0\]: "at" is required/);
   });
 
   it('a number where a duration belongs, and an exception in the wrong failure class', () => {
-    expect(refused('events:\n  - at: 30\n    kind: primary-down\n').message).toMatch(/^inline\.yaml:2:9: events\[0\]\.at: expected a duration string such as "30s", got number 30/);
+    expect(refused('events:\n  - at: 30\n    kind: primary-down\n').message).toMatch(
+      /^inline\.yaml:2:9: events\[0\]\.at: expected a duration string such as "30s", got number 30/,
+    );
     expect(refused('tasks:\n  crawl.fetch_page:\n    exceptions:\n      parser: [ParserError, TimeoutError]\n').message).toMatch(
       /^inline\.yaml:4:29: .*exception "TimeoutError" is classified as transient .*not parser/,
     );

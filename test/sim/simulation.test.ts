@@ -129,7 +129,8 @@ describe('healthy scenario', () => {
     }
     // It is alive, not frozen: work flows through every busy queue.
     const end = s.snapshot();
-    for (const name of ['crawl', 'rank', 'reviews', 'reporting', 'email']) expect(queue(end, name).drainPerMinute, name).toBeGreaterThan(10);
+    for (const name of ['crawl', 'rank', 'reviews', 'reporting', 'email'])
+      expect(queue(end, name).drainPerMinute, name).toBeGreaterThan(10);
   });
 });
 
@@ -234,14 +235,23 @@ describe('runbook section scenarios', () => {
 
 describe('queue lag methods and other model details', () => {
   it('an unstamped head message gives a first-seen lag: a lower bound, since the cockpit started', () => {
-    const sc = parseScenario('queues:\n  celery:\n    stampedShare: 0\n    backlog: { count: 3000, oldest: 40m }\nworkers:\n  default: { replicas: 0 }\n', 'unstamped.yaml');
+    const sc = parseScenario(
+      'queues:\n  celery:\n    stampedShare: 0\n    backlog: { count: 3000, oldest: 40m }\nworkers:\n  default: { replicas: 0 }\n',
+      'unstamped.yaml',
+    );
     const s = new LsosSimulation(sc, { startAt: START });
     const snap = at(s, 90);
     const celery = queue(snap, 'celery');
     expect(celery.lagMethod).toBe('first-seen');
     expect(celery.lagSeconds).toBeCloseTo(90, 0);
     expect(celery.consumers).toBe(0);
-    const stamped = new LsosSimulation(parseScenario('queues:\n  celery:\n    stampedShare: 1\n    backlog: { count: 3000, oldest: 40m }\nworkers:\n  default: { replicas: 0 }\n', 's.yaml'), { startAt: START });
+    const stamped = new LsosSimulation(
+      parseScenario(
+        'queues:\n  celery:\n    stampedShare: 1\n    backlog: { count: 3000, oldest: 40m }\nworkers:\n  default: { replicas: 0 }\n',
+        's.yaml',
+      ),
+      { startAt: START },
+    );
     expect(queue(at(stamped, 90), 'celery')).toMatchObject({ lagMethod: 'stamped' });
     expect(queue(stamped.snapshot(), 'celery').lagSeconds).toBeCloseTo(40 * 60 + 90, 0);
   });
@@ -256,7 +266,10 @@ describe('queue lag methods and other model details', () => {
   });
 
   it('a surge raises arrivals while it lasts', () => {
-    const sc = parseScenario('events:\n  - at: 0s\n    kind: surge\n    task: reviews.sync_reviews\n    factor: 4\n    for: 2m\n', 'surge.yaml');
+    const sc = parseScenario(
+      'events:\n  - at: 0s\n    kind: surge\n    task: reviews.sync_reviews\n    factor: 4\n    for: 2m\n',
+      'surge.yaml',
+    );
     const surged = new LsosSimulation(sc, { startAt: START });
     const normal = sim('healthy');
     const a = queue(at(surged, 100), 'reviews');

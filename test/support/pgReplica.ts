@@ -149,7 +149,11 @@ export class PgServer {
     return c;
   }
 
-  async query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<R[]> {
+  async query<R extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+    database = 'postgres',
+  ): Promise<R[]> {
     const c = await this.client(database);
     try {
       return (await c.query(sql, params)).rows as R[];
@@ -278,9 +282,27 @@ export async function startReplicaPair(opts: ReplicaPairOptions = {}): Promise<P
     await ownedByPostgres(primaryLog);
     await primary.startOnFreePort();
     await primary.query('create role replicator with replication login');
-    await pgExec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'replicator', '-D', replicaDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync']);
+    await pgExec('pg_basebackup', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'replicator',
+      '-D',
+      replicaDir,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+      '--no-sync',
+    ]);
     // The copied postgresql.conf is the primary's: the last setting of a name wins.
-    await appendFile(join(replicaDir, 'postgresql.conf'), [`port = ${replicaPort}`, `cluster_name = '${replicaName}'`, 'hot_standby_feedback = on', ''].join('\n'));
+    await appendFile(
+      join(replicaDir, 'postgresql.conf'),
+      [`port = ${replicaPort}`, `cluster_name = '${replicaName}'`, 'hot_standby_feedback = on', ''].join('\n'),
+    );
     await writeFile(join(root, 'replica.log'), '');
     await ownedByPostgres(join(root, 'replica.log'));
     await replica.startOnFreePort();

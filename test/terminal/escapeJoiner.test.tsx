@@ -21,10 +21,18 @@ describe('splitIncompleteEscape', () => {
 
 /** A fake TTY stdin: a stream the test writes raw bytes into, with setRawMode like a terminal. */
 function fakeTty() {
-  const s = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode: (m: boolean) => void; rawMode: boolean; ref: () => void; unref: () => void };
+  const s = new PassThrough() as PassThrough & {
+    isTTY: boolean;
+    setRawMode: (m: boolean) => void;
+    rawMode: boolean;
+    ref: () => void;
+    unref: () => void;
+  };
   s.isTTY = true;
   s.rawMode = false;
-  s.setRawMode = (m: boolean) => { s.rawMode = m; };
+  s.setRawMode = (m: boolean) => {
+    s.rawMode = m;
+  };
   s.ref = () => {};
   s.unref = () => {};
   return s;
@@ -55,14 +63,26 @@ function KeyLog({ log }: { log: string[] }) {
 
 describe('an arrow key split across reads over SSH', () => {
   let cleanup: (() => void) | null = null;
-  afterEach(() => { cleanup?.(); cleanup = null; });
+  afterEach(() => {
+    cleanup?.();
+    cleanup = null;
+  });
 
   function mount(useJoiner: boolean) {
     const tty = fakeTty();
     const stdin = useJoiner ? new EscapeJoiningStdin(tty, { holdMs: 80 }) : tty;
     const log: string[] = [];
-    const inst = render(<KeyLog log={log} />, { stdin: stdin as unknown as NodeJS.ReadStream, stdout: fakeStdout() as unknown as NodeJS.WriteStream, patchConsole: false, exitOnCtrlC: false, debug: true });
-    cleanup = () => { inst.unmount(); if (stdin instanceof EscapeJoiningStdin) stdin.detach(); };
+    const inst = render(<KeyLog log={log} />, {
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stdout: fakeStdout() as unknown as NodeJS.WriteStream,
+      patchConsole: false,
+      exitOnCtrlC: false,
+      debug: true,
+    });
+    cleanup = () => {
+      inst.unmount();
+      if (stdin instanceof EscapeJoiningStdin) stdin.detach();
+    };
     return { tty, log };
   }
 

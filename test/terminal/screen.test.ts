@@ -5,8 +5,20 @@ import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR, TerminalGuard } from '
 /** A terminal and a process as plain event emitters: what the guard writes is what a tty would get. */
 function setup() {
   const written: string[] = [];
-  const out = Object.assign(new EventEmitter(), { isTTY: true, write: (s: string) => { written.push(s); return true; } });
-  const input = { isTTY: true, raw: true, setRawMode(m: boolean) { this.raw = m; } };
+  const out = Object.assign(new EventEmitter(), {
+    isTTY: true,
+    write: (s: string) => {
+      written.push(s);
+      return true;
+    },
+  });
+  const input = {
+    isTTY: true,
+    raw: true,
+    setRawMode(m: boolean) {
+      this.raw = m;
+    },
+  };
   const proc = new EventEmitter() as unknown as NodeJS.Process;
   const fatal: Array<[string, number]> = [];
   const guard = new TerminalGuard(out, input, proc);
@@ -55,8 +67,22 @@ describe('the terminal is restored on every exit path', () => {
   });
 
   it('a restore that throws (terminal already gone) does not throw', () => {
-    const out = { isTTY: true, write: () => { throw new Error('EPIPE'); } };
-    const g = new TerminalGuard(out, { isTTY: true, setRawMode: () => { throw new Error('EBADF'); } }, new EventEmitter() as unknown as NodeJS.Process);
+    const out = {
+      isTTY: true,
+      write: () => {
+        throw new Error('EPIPE');
+      },
+    };
+    const g = new TerminalGuard(
+      out,
+      {
+        isTTY: true,
+        setRawMode: () => {
+          throw new Error('EBADF');
+        },
+      },
+      new EventEmitter() as unknown as NodeJS.Process,
+    );
     expect(() => g.enter()).toThrow();
     expect(() => g.restore()).not.toThrow();
   });

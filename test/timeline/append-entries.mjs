@@ -14,7 +14,9 @@ if (!dir || !incidentId || !countArg) {
   process.exit(2);
 }
 const moduleUrl = modulePath
-  ? (modulePath.startsWith('file:') ? modulePath : pathToFileURL(modulePath).href)
+  ? modulePath.startsWith('file:')
+    ? modulePath
+    : pathToFileURL(modulePath).href
   : new URL('../../dist/src/journal/journal.js', import.meta.url).href;
 const { IncidentJournal } = await import(moduleUrl);
 

@@ -25,14 +25,20 @@ beforeAll(() => {
   const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = [
     tsc,
-    '--outDir', outDir,
-    '--rootDir', repo,
-    '--module', 'NodeNext',
-    '--moduleResolution', 'NodeNext',
-    '--target', 'ES2022',
+    '--outDir',
+    outDir,
+    '--rootDir',
+    repo,
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
     '--strict',
     '--skipLibCheck',
-    '--types', 'node',
+    '--types',
+    'node',
     path.join(repo, 'src', 'journal', 'journal.ts'),
   ];
   const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8' });

@@ -227,7 +227,12 @@ describe('renderPir', () => {
     const { rec } = fullIncident();
     const v = rec.view();
     if (!v) throw new Error('no view');
-    const md = renderPir(v, { ok: false, brokenAtSeq: 7, tornTail: false, problems: ['seq 7: content does not match its hash (entry altered)'] });
+    const md = renderPir(v, {
+      ok: false,
+      brokenAtSeq: 7,
+      tornTail: false,
+      problems: ['seq 7: content does not match its hash (entry altered)'],
+    });
     expect(md).toContain('chain verified: NO (broken at seq 7)');
     expect(headings(lex(md))).toEqual(EXPECTED_HEADINGS);
   });
@@ -271,7 +276,9 @@ describe('strictProblems', () => {
       'Monitoring gap updates: empty',
       'Runbook improvements: empty',
     ]);
-    expect(strictProblems(v, { ok: false, brokenAtSeq: 3, tornTail: false, problems: [] })).toContain('Journal: hash chain broken at seq 3');
+    expect(strictProblems(v, { ok: false, brokenAtSeq: 3, tornTail: false, problems: [] })).toContain(
+      'Journal: hash chain broken at seq 3',
+    );
   });
 
   it('flags corrective action rows read from a journal with a bad due date', () => {
@@ -285,7 +292,10 @@ describe('strictProblems', () => {
     });
     const v = foldIncident([e], id);
     expect(strictProblems(v)).toEqual(
-      expect.arrayContaining(['Corrective actions: row 1: owner is empty', 'Corrective actions: row 1: due date "2026-02-30" is not a real date']),
+      expect.arrayContaining([
+        'Corrective actions: row 1: owner is empty',
+        'Corrective actions: row 1: due date "2026-02-30" is not a real date',
+      ]),
     );
     expect(v.problems.join()).toMatch(/corrective action 1/);
   });

@@ -11,7 +11,11 @@ import { ManualClock, T0, queueLagTrigger, replicaLagTrigger, tempDir, removeTem
 
 afterAll(removeTempDirs);
 
-function recorder(dir = tempDir(), clock = new ManualClock(T0), operator = 'alice'): { dir: string; clock: ManualClock; rec: IncidentRecorder } {
+function recorder(
+  dir = tempDir(),
+  clock = new ManualClock(T0),
+  operator = 'alice',
+): { dir: string; clock: ManualClock; rec: IncidentRecorder } {
   return { dir, clock, rec: new IncidentRecorder({ stateDir: dir, clock, operator, role: 'on-call engineer' }) };
 }
 
@@ -345,7 +349,13 @@ describe('IncidentRecorder', () => {
     const { rec } = recorder();
     rec.openIncident('x');
     rec.record('action', { action: 'increase replicas', target: 'rank', outcome: 'ok', reason: 'backlog-only' });
-    rec.record('page', { target: 'security lead', role: 'security lead', severity: 'SEV-1', channel: 'pager', reason: 'cross-tenant risk' });
+    rec.record('page', {
+      target: 'security lead',
+      role: 'security lead',
+      severity: 'SEV-1',
+      channel: 'pager',
+      reason: 'cross-tenant risk',
+    });
     const v = rec.view();
     expect(v?.actions.map((a) => a.action)).toEqual(['increase replicas']);
     expect(v?.escalations.map((e) => e.kind)).toEqual(['page']);

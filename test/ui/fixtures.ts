@@ -81,7 +81,15 @@ export function incidentSnapshot(over: Partial<Snapshot> = {}): Snapshot {
       queue('email', { depth: 5, lagSeconds: null, lagMethod: 'unknown', deadLetterBaselinePerHour: null, deadLetterBaselineSource: null }),
     ],
     workers: [
-      { hostname: 'worker-1', queues: ['crawl', 'rank', 'reviews', 'reporting', 'email'], concurrency: 8, active: 8, lastHeartbeatAt: T0, online: true, offlineSince: null },
+      {
+        hostname: 'worker-1',
+        queues: ['crawl', 'rank', 'reviews', 'reporting', 'email'],
+        concurrency: 8,
+        active: 8,
+        lastHeartbeatAt: T0,
+        online: true,
+        offlineSince: null,
+      },
     ],
     database: {
       ...base.database,
@@ -119,7 +127,9 @@ export function openIncident(partial: Partial<IncidentSummary> = {}): IncidentSu
 }
 
 /** A store holding `snapshot`, with triggers and the suggestion computed by the core. */
-export function fixtureStore(opts: { snapshot?: Snapshot; session?: Partial<SessionConfig>; incident?: IncidentSummary | null } = {}): CockpitStore {
+export function fixtureStore(
+  opts: { snapshot?: Snapshot; session?: Partial<SessionConfig>; incident?: IncidentSummary | null } = {},
+): CockpitStore {
   const snapshot = opts.snapshot ?? incidentSnapshot();
   const store = createCockpitStore({ snapshot, ...(opts.session ? { session: opts.session } : {}) });
   const { triggers } = evaluateTriggers([], snapshot, store.getState().session.thresholds);

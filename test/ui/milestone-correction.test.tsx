@@ -38,7 +38,11 @@ function setup() {
 
 describe('correcting a milestone time', () => {
   it('parses "milestone | time | reason" and names what is wrong', () => {
-    expect(parseMilestoneCorrection('started | 2026-11-28T03:58:00Z | deploy at 03:58')).toEqual({ milestone: 'started', at: '2026-11-28T03:58:00Z', reason: 'deploy at 03:58' });
+    expect(parseMilestoneCorrection('started | 2026-11-28T03:58:00Z | deploy at 03:58')).toEqual({
+      milestone: 'started',
+      at: '2026-11-28T03:58:00Z',
+      reason: 'deploy at 03:58',
+    });
     expect(parseMilestoneCorrection('began | 2026-11-28T03:58Z | x')).toMatch(/not a milestone: began/);
     expect(parseMilestoneCorrection('started 03:58')).toMatch(/expected/);
   });
@@ -83,7 +87,12 @@ describe('the registry audit point', () => {
       recorder.close();
       fs.rmSync(dir, { recursive: true, force: true });
     });
-    const r = renderCockpit({ store, commands: runtime, actions: [...ACTIONS, ...TIMELINE_ACTIONS], onAttempt: (a, o) => runtime.recordAttempt(a, o) });
+    const r = renderCockpit({
+      store,
+      commands: runtime,
+      actions: [...ACTIONS, ...TIMELINE_ACTIONS],
+      onAttempt: (a, o) => runtime.recordAttempt(a, o),
+    });
     await r.press('n'); // add a note: refused, the session is read-only
     await r.press('j'); // navigation: never recorded
     const actions = loadIncident(dir, id)?.view.entries.filter((e) => e.kind === 'action') ?? [];

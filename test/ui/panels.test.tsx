@@ -83,7 +83,9 @@ describe('escalation panel', () => {
 
   it('shows the decided severity, by whom and since when', () => {
     const store = fixtureStore();
-    store.setState({ decision: { severity: 'SEV-1', reason: 'crawl down for all tenants', by: 'alice', at: Date.UTC(2024, 5, 1, 13, 59, 0) } });
+    store.setState({
+      decision: { severity: 'SEV-1', reason: 'crawl down for all tenants', by: 'alice', at: Date.UTC(2024, 5, 1, 13, 59, 0) },
+    });
     const { frame } = renderCockpit({ store, size: { columns: 200, rows: 40 } });
     expect(frame()).toMatch(/decided SEV-1 by alice 2m00s ago \(13:59:00Z\): crawl down for all tenants/);
   });
@@ -131,7 +133,13 @@ describe('timeline panel', () => {
   });
 
   it('keeps the newest entry in view when there are more than fit', () => {
-    const entries = Array.from({ length: 40 }, (_, i) => ({ seq: i + 1, at: `2024-06-01T13:${String(10 + i).padStart(2, '0')}:00.000Z`, operator: 'alice', kind: 'note', text: `entry number ${i + 1}` }));
+    const entries = Array.from({ length: 40 }, (_, i) => ({
+      seq: i + 1,
+      at: `2024-06-01T13:${String(10 + i).padStart(2, '0')}:00.000Z`,
+      operator: 'alice',
+      kind: 'note',
+      text: `entry number ${i + 1}`,
+    }));
     const { frame } = renderCockpit({ store: fixtureStore({ incident: openIncident({ entries }) }), size: { columns: 120, rows: 40 } });
     expect(frame()).toContain('entry number 40');
     expect(frame()).not.toContain('entry number 1 ');
@@ -144,7 +152,13 @@ describe('status bar', () => {
     const snapshot = incidentSnapshot({
       sources: [
         { name: 'redis', state: 'ok', lastGoodAt: Date.UTC(2024, 5, 1, 14, 0, 48), unreachableSince: null, error: null },
-        { name: 'postgres', state: 'unreachable', lastGoodAt: Date.UTC(2024, 5, 1, 13, 57, 0), unreachableSince: Date.UTC(2024, 5, 1, 13, 58, 0), error: 'ECONNREFUSED' },
+        {
+          name: 'postgres',
+          state: 'unreachable',
+          lastGoodAt: Date.UTC(2024, 5, 1, 13, 57, 0),
+          unreachableSince: Date.UTC(2024, 5, 1, 13, 58, 0),
+          error: 'ECONNREFUSED',
+        },
       ],
     });
     const { frame } = renderCockpit({ store: fixtureStore({ snapshot, incident: openIncident() }), size: { columns: 160, rows: 40 } });
@@ -202,7 +216,10 @@ describe('layout', () => {
     const snapshot = incidentSnapshot({
       queues: [queue(`${long}-queue`, { topFailingTasks: [{ task: `${long}.task`, count: 5, failureClass: 'parser' }] })],
     });
-    const { frame } = renderCockpit({ store: fixtureStore({ snapshot, incident: openIncident({ id: long }) }), size: { columns: 80, rows: 24 } });
+    const { frame } = renderCockpit({
+      store: fixtureStore({ snapshot, incident: openIncident({ id: long }) }),
+      size: { columns: 80, rows: 24 },
+    });
     for (const l of frame().split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(80);
     expect(frame()).toContain('…');
   });
@@ -212,7 +229,13 @@ describe('live updates', () => {
   it('a new snapshot updates the figures in place', async () => {
     const r = renderCockpit();
     const s = incidentSnapshot();
-    r.store.getState().ingest('simulation', { queues: s.queues.map((q) => (q.name === 'crawl' ? { ...q, depth: 9999, lagSeconds: 30 * 60 } : q)) }, s.at + 1000);
+    r.store
+      .getState()
+      .ingest(
+        'simulation',
+        { queues: s.queues.map((q) => (q.name === 'crawl' ? { ...q, depth: 9999, lagSeconds: 30 * 60 } : q)) },
+        s.at + 1000,
+      );
     await new Promise((res) => setTimeout(res, 20));
     const crawl = lineWith(r.frame(), ' crawl ');
     expect(crawl).toContain('9999');

@@ -95,7 +95,20 @@ describe('the PIR editor', () => {
     await t.r.press('P');
     const f = t.r.frame();
     expect(f).toContain(`Post-incident review: ${t.id} (open)`);
-    for (const label of ['summary', 'impact', 'root cause', 'contributing factors', 'blast radius: modules', 'blast radius: queues', 'blast radius: replicas', 'what went well', 'what went badly', 'add a corrective action', 'monitoring gap updates', 'runbook improvements']) {
+    for (const label of [
+      'summary',
+      'impact',
+      'root cause',
+      'contributing factors',
+      'blast radius: modules',
+      'blast radius: queues',
+      'blast radius: replicas',
+      'what went well',
+      'what went badly',
+      'add a corrective action',
+      'monitoring gap updates',
+      'runbook improvements',
+    ]) {
       expect(f).toContain(label);
     }
     // Required and empty: marked with !.
@@ -241,10 +254,17 @@ describe('the PIR editor', () => {
     const f = t.r.frame();
     expect(f).toContain('due date "2026-02-30" is not a real date');
     // The prompt is back with what was typed, to fix it.
-    expect(t.store.getState().ui.overlay).toMatchObject({ kind: 'prompt', actionId: 'pir-action', text: 'Alert on dead worker pools | bob | 2026-02-30' });
+    expect(t.store.getState().ui.overlay).toMatchObject({
+      kind: 'prompt',
+      actionId: 'pir-action',
+      text: 'Alert on dead worker pools | bob | 2026-02-30',
+    });
     expect(f).toContain('refused: corrective action 1: due date "2026-02-30" is not a real date');
     expect(t.journal().view.entries.length).toBe(before);
-    expect(t.attempts.at(-1)).toEqual(['pir-action', { status: 'failed', error: 'corrective action 1: due date "2026-02-30" is not a real date' }]);
+    expect(t.attempts.at(-1)).toEqual([
+      'pir-action',
+      { status: 'failed', error: 'corrective action 1: due date "2026-02-30" is not a real date' },
+    ]);
 
     // Not a date at all, and a missing owner: refused as well, with the reasons.
     await t.r.press(CTRL_U);

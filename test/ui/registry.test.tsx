@@ -40,7 +40,16 @@ describe('the registry', () => {
   });
 
   it('catches a key bound twice', () => {
-    const dup: Action = { id: 'dup', keys: ['q'], title: 'd', description: 'd', mutates: false, dangerous: false, group: 'view', run: () => {} };
+    const dup: Action = {
+      id: 'dup',
+      keys: ['q'],
+      title: 'd',
+      description: 'd',
+      mutates: false,
+      dangerous: false,
+      group: 'view',
+      run: () => {},
+    };
     expect(() => validateRegistry([...ACTIONS, dup])).toThrow(/key "q"/);
   });
 

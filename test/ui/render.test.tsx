@@ -44,7 +44,10 @@ describe('presentation mode', () => {
   });
 
   it('says so when nothing fires', async () => {
-    const snapshot = incidentSnapshot({ queues: [queue('crawl')], database: { ...incidentSnapshot().database, replicas: [], blocking: [] } });
+    const snapshot = incidentSnapshot({
+      queues: [queue('crawl')],
+      database: { ...incidentSnapshot().database, replicas: [], blocking: [] },
+    });
     const r = renderCockpit({ store: fixtureStore({ snapshot }) });
     await r.press('p');
     expect(r.frame()).toContain('NO RUNBOOK TRIGGER FIRING');
@@ -128,7 +131,9 @@ describe('outside text', () => {
         blocking: [{ blockedPid: 1, blockingPid: 2, waitingSeconds: 3, query: 'SELECT 1;\x1b]8;;http://evil\x07click\x1b]8;;\x07' }],
       },
     });
-    const incident = openIncident({ entries: [{ seq: 1, at: '2024-06-01T13:58:00.000Z', operator: 'mallory\x1b[6n', kind: 'note', text: 'hi\x1b[?1049l\x1bcthere' }] });
+    const incident = openIncident({
+      entries: [{ seq: 1, at: '2024-06-01T13:58:00.000Z', operator: 'mallory\x1b[6n', kind: 'note', text: 'hi\x1b[?1049l\x1bcthere' }],
+    });
     const r = renderCockpit({ store: fixtureStore({ snapshot, incident, session: { color: false } }), size: { columns: 160, rows: 40 } });
     const f = r.frame();
     expect(f).toContain('crawl.fetch_page');

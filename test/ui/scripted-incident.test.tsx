@@ -74,7 +74,11 @@ describe('a scripted incident, keys only', () => {
     let reads = 0;
     const scheduler = new SourceScheduler(source, store, { intervalMs: 10, timeoutMs: 5000, clock, onSettled: () => void reads++ });
     const runtime = new CockpitRuntime(store, recorder, { quit() {}, repaint() {} });
-    cleanups.push(() => recorder.close(), () => runtime.dispose(), () => scheduler.stop());
+    cleanups.push(
+      () => recorder.close(),
+      () => runtime.dispose(),
+      () => scheduler.stop(),
+    );
     const r = renderCockpit({ store, commands: runtime, clock, size: { columns: 160, rows: 45 } });
     const s = () => store.getState();
     const paste = async (text: string) => {
@@ -123,7 +127,10 @@ describe('a scripted incident, keys only', () => {
     // ---- runbook procedure steps -------------------------------------------------------------
     await r.press('5', 'g');
     const rows = runbookRows(s());
-    const stepRows = rows.map((row, i) => ({ row, i })).filter((x) => x.row.option === null).slice(0, 3);
+    const stepRows = rows
+      .map((row, i) => ({ row, i }))
+      .filter((x) => x.row.option === null)
+      .slice(0, 3);
     expect(stepRows).toHaveLength(3);
     let at = 0;
     for (const { i } of stepRows) {
@@ -178,10 +185,7 @@ describe('a scripted incident, keys only', () => {
       await r.press(KEYS.enter);
       await settle();
     }
-    const actions = [
-      'Alert on worker pools without heartbeats | bob | 2026-02-01',
-      'Gate parser deploys on a canary | carol | 2026-02-15',
-    ];
+    const actions = ['Alert on worker pools without heartbeats | bob | 2026-02-01', 'Gate parser deploys on a canary | carol | 2026-02-15'];
     for (const line of actions) {
       await r.press('a');
       await paste(line);

@@ -19,7 +19,17 @@ const FOOTERS: Record<MitigationOverlay['step'], string> = {
   result: 'Enter or Esc closes',
 };
 
-export function MitigationOverlayView({ overlay: o, theme, ascii, size }: { overlay: MitigationOverlay; theme: Theme; ascii: boolean; size: Size }) {
+export function MitigationOverlayView({
+  overlay: o,
+  theme,
+  ascii,
+  size,
+}: {
+  overlay: MitigationOverlay;
+  theme: Theme;
+  ascii: boolean;
+  size: Size;
+}) {
   const frame = size.rows - 1;
   const width = Math.max(40, Math.min(110, size.columns - 2));
   const height = Math.max(8, Math.min(frame - 2, 22));
@@ -34,25 +44,40 @@ export function MitigationOverlayView({ overlay: o, theme, ascii, size }: { over
         {fitWidth(sanitize(l, 400), inner)}
       </Text>
     ));
-  const footer = o.step === 'confirm' && o.preview?.overrideTask ? `type ${o.preview.overrideTask} and Enter to override, Esc cancels` : FOOTERS[o.step];
+  const footer =
+    o.step === 'confirm' && o.preview?.overrideTask ? `type ${o.preview.overrideTask} and Enter to override, Esc cancels` : FOOTERS[o.step];
   return (
     <Modal title={title} footer={footer} theme={theme} ascii={ascii} {...box}>
       {o.step === 'params' ? (
         <>
-          <Text wrap="truncate-end" {...theme.tones.muted}>parameters (key=value, edit as needed):</Text>
+          <Text wrap="truncate-end" {...theme.tones.muted}>
+            parameters (key=value, edit as needed):
+          </Text>
           <TextInput label="> " value={o.text} width={inner} theme={theme} />
         </>
       ) : null}
       {o.step === 'preview' && o.preview ? (
         <>
-          <Text wrap="truncate-end" bold>{fitWidth(sanitize(o.preview.title, 200), inner)}</Text>
+          <Text wrap="truncate-end" bold>
+            {fitWidth(sanitize(o.preview.title, 200), inner)}
+          </Text>
           {o.preview.refusal ? (
-            <Text wrap="truncate-end" {...theme.tones.breach}>{fitWidth(`will be REFUSED: ${sanitize(o.preview.refusal, 300)} (Enter records the refusal)`, inner)}</Text>
+            <Text wrap="truncate-end" {...theme.tones.breach}>
+              {fitWidth(`will be REFUSED: ${sanitize(o.preview.refusal, 300)} (Enter records the refusal)`, inner)}
+            </Text>
           ) : null}
           {lines(o.preview.lines.length ? o.preview.lines : ['(nothing to do)'])}
         </>
       ) : null}
-      {o.step === 'reason' ? <TextInput label="reason: " value={o.text} width={inner} theme={theme} placeholder="why (recorded in the timeline and the audit trail)" /> : null}
+      {o.step === 'reason' ? (
+        <TextInput
+          label="reason: "
+          value={o.text}
+          width={inner}
+          theme={theme}
+          placeholder="why (recorded in the timeline and the audit trail)"
+        />
+      ) : null}
       {o.step === 'confirm' ? (
         <>
           {lines(o.preview?.lines.slice(0, Math.max(1, body - 3)) ?? [])}
@@ -69,18 +94,29 @@ export function MitigationOverlayView({ overlay: o, theme, ascii, size }: { over
       ) : null}
       {o.step === 'running' ? (
         <Text wrap="truncate-end">
-          {fitWidth(`running… ${o.progress && o.progress.total > 0 ? `${o.progress.done}/${o.progress.total} ` : ''}${sanitize(o.progress?.text ?? '', 200)}`, inner)}
+          {fitWidth(
+            `running… ${o.progress && o.progress.total > 0 ? `${o.progress.done}/${o.progress.total} ` : ''}${sanitize(o.progress?.text ?? '', 200)}`,
+            inner,
+          )}
         </Text>
       ) : null}
       {o.step === 'result' && o.result ? (
         <>
-          <Text wrap="truncate-end" bold {...(o.result.status === 'done' ? theme.tones.ok : o.result.status === 'partial' ? theme.tones.warn : theme.tones.breach)}>
+          <Text
+            wrap="truncate-end"
+            bold
+            {...(o.result.status === 'done' ? theme.tones.ok : o.result.status === 'partial' ? theme.tones.warn : theme.tones.breach)}
+          >
             {`${o.result.simulated ? 'SIMULATED ' : ''}${o.result.status.toUpperCase()}`}
           </Text>
           {lines(o.result.lines)}
         </>
       ) : null}
-      {o.error ? <Text wrap="truncate-end" {...theme.tones.breach}>{fitWidth(`refused: ${sanitize(o.error, 300)}`, inner)}</Text> : null}
+      {o.error ? (
+        <Text wrap="truncate-end" {...theme.tones.breach}>
+          {fitWidth(`refused: ${sanitize(o.error, 300)}`, inner)}
+        </Text>
+      ) : null}
     </Modal>
   );
 }

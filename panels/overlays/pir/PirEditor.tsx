@@ -31,8 +31,20 @@ export function pirMark(r: PirRow): string {
 
 function columns(): Column<PirRow>[] {
   return [
-    { key: 'mark', header: '', width: 1, text: pirMark, tone: (r) => (r.missing ? 'breach' : r.kind === 'blast' && r.prefilled ? 'accent' : 'ok') },
-    { key: 'label', header: 'Field', width: 26, text: (r) => r.label, tone: (r) => (r.missing ? 'breach' : r.kind === 'add-action' ? 'accent' : undefined) },
+    {
+      key: 'mark',
+      header: '',
+      width: 1,
+      text: pirMark,
+      tone: (r) => (r.missing ? 'breach' : r.kind === 'blast' && r.prefilled ? 'accent' : 'ok'),
+    },
+    {
+      key: 'label',
+      header: 'Field',
+      width: 26,
+      text: (r) => r.label,
+      tone: (r) => (r.missing ? 'breach' : r.kind === 'add-action' ? 'accent' : undefined),
+    },
     {
       key: 'value',
       header: 'Value',

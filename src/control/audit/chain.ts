@@ -84,7 +84,10 @@ export function auditRecordOf(details: Record<string, unknown>, incidentId: stri
   const o = a as Record<string, unknown>;
   const s = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : '');
   const arr = (k: string) => (Array.isArray(o[k]) ? (o[k] as unknown[]).filter((x): x is string => typeof x === 'string') : []);
-  const params = typeof o.parameters === 'object' && o.parameters !== null && !Array.isArray(o.parameters) ? (o.parameters as Record<string, unknown>) : {};
+  const params =
+    typeof o.parameters === 'object' && o.parameters !== null && !Array.isArray(o.parameters)
+      ? (o.parameters as Record<string, unknown>)
+      : {};
   return {
     at: s('at'),
     operator: s('operator'),

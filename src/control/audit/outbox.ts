@@ -24,7 +24,9 @@ export function journalAuditRecords(stateDir: string): AuditRecord[] {
     }
   }
   // Journal order within an incident; across incidents by time (ties: incident, seq).
-  return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : a.journalSeq - b.journalSeq));
+  return out.sort((a, b) =>
+    a.at < b.at ? -1 : a.at > b.at ? 1 : a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : a.journalSeq - b.journalSeq,
+  );
 }
 
 export interface FlushResult {

@@ -62,7 +62,10 @@ export class AuditTrail {
   async present(incidentIds: string[]): Promise<Set<string>> {
     await this.ensureTable();
     if (incidentIds.length === 0) return new Set();
-    const r = await this.pool.query<{ incident_id: string; journal_seq: number }>(`SELECT incident_id, journal_seq FROM ${AUDIT_TABLE} WHERE incident_id = ANY($1)`, [incidentIds]);
+    const r = await this.pool.query<{ incident_id: string; journal_seq: number }>(
+      `SELECT incident_id, journal_seq FROM ${AUDIT_TABLE} WHERE incident_id = ANY($1)`,
+      [incidentIds],
+    );
     return new Set(r.rows.map((x) => `${x.incident_id}#${x.journal_seq}`));
   }
 
@@ -82,13 +85,31 @@ export class AuditTrail {
       let written = 0;
       for (const raw of records) {
         const r = clean(raw);
-        const exists = await c.query(`SELECT 1 FROM ${AUDIT_TABLE} WHERE incident_id = $1 AND journal_seq = $2`, [r.incidentId, r.journalSeq]);
+        const exists = await c.query(`SELECT 1 FROM ${AUDIT_TABLE} WHERE incident_id = $1 AND journal_seq = $2`, [
+          r.incidentId,
+          r.journalSeq,
+        ]);
         if (exists.rowCount) continue;
         const hash = auditHash(r, prev);
         await c.query(
           `INSERT INTO ${AUDIT_TABLE} (at, operator, role, action, target, parameters, reason, result, incident_id, task_ids, correlation_ids, journal_seq, prev_hash, hash)
            VALUES ($1,$2,$3,$4,$5,$6::jsonb,$7,$8,$9,$10,$11,$12,$13,$14)`,
-          [r.at, r.operator, r.role, r.action, r.target, JSON.stringify(r.parameters), r.reason, r.result, r.incidentId, r.taskIds, r.correlationIds, r.journalSeq, prev, hash],
+          [
+            r.at,
+            r.operator,
+            r.role,
+            r.action,
+            r.target,
+            JSON.stringify(r.parameters),
+            r.reason,
+            r.result,
+            r.incidentId,
+            r.taskIds,
+            r.correlationIds,
+            r.journalSeq,
+            prev,
+            hash,
+          ],
         );
         prev = hash;
         written++;

@@ -91,7 +91,11 @@ export class AmqpRemoteControl implements RemoteControl {
     if (p.collector.complete) p.done();
   }
 
-  async call(command: ControlCommand, args: Record<string, unknown> = {}, opts: { destination?: string[]; timeoutMs?: number } = {}): Promise<ControlReply[]> {
+  async call(
+    command: ControlCommand,
+    args: Record<string, unknown> = {},
+    opts: { destination?: string[]; timeoutMs?: number } = {},
+  ): Promise<ControlReply[]> {
     const ticket = randomUUID();
     const req = buildPidboxRequest(command, args, opts.destination, ticket, this.oid);
     const problems = [...validateControlArgs(command, args), ...validatePidboxRequest(req)];

@@ -9,7 +9,10 @@ import type { PublishResult, TaskPublisher, TaskSpec } from './types.js';
 
 export class QueueNotFoundError extends Error {
   override readonly name = 'QueueNotFoundError';
-  constructor(readonly queue: string, vhostHint = '') {
+  constructor(
+    readonly queue: string,
+    vhostHint = '',
+  ) {
     super(`queue "${queue}" does not exist on RabbitMQ${vhostHint}: nothing was published (the cockpit never declares queues)`);
   }
 }
@@ -37,7 +40,10 @@ export class AmqpLink {
   /** Correlation ids the broker returned as unroutable (mandatory). */
   readonly returned = new Set<string>();
 
-  constructor(private readonly url: string, private readonly connectTimeoutMs = 5000) {}
+  constructor(
+    private readonly url: string,
+    private readonly connectTimeoutMs = 5000,
+  ) {}
 
   private async open(): Promise<void> {
     const conn = await connect(this.url, { timeout: this.connectTimeoutMs, noDelay: true });
@@ -134,7 +140,8 @@ export class AmqpTaskPublisher implements TaskPublisher {
     return new Promise<void>((resolve, reject) => {
       ch.publish(m.exchange, m.routingKey, m.content, { ...m.options, mandatory: true }, (err) => {
         if (err) reject(new Error(`broker did not confirm: ${errText(err)}`));
-        else if (this.link.returned.delete(m.options.correlationId)) reject(new Error(`broker returned the message as unroutable (queue "${m.routingKey}" gone?)`));
+        else if (this.link.returned.delete(m.options.correlationId))
+          reject(new Error(`broker returned the message as unroutable (queue "${m.routingKey}" gone?)`));
         else resolve();
       });
     });

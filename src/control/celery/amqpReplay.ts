@@ -109,8 +109,14 @@ export function replayPublish(m: Message, queue: string, headers: Record<string,
     headers,
   };
   // userId is checked against the connection's user by RabbitMQ: never copied.
-  for (const k of ['expiration', 'messageId', 'type', 'appId', 'timestamp'] as const) if (p[k] !== undefined && p[k] !== null) options[k] = p[k];
-  return { exchange: '', routingKey: queue, content: m.content, options: options as unknown as AmqpTaskMessage["options"] & Options.Publish };
+  for (const k of ['expiration', 'messageId', 'type', 'appId', 'timestamp'] as const)
+    if (p[k] !== undefined && p[k] !== null) options[k] = p[k];
+  return {
+    exchange: '',
+    routingKey: queue,
+    content: m.content,
+    options: options as unknown as AmqpTaskMessage['options'] & Options.Publish,
+  };
 }
 
 export class AmqpDeadLetterReplayer implements DeadLetterReplayer {
@@ -174,7 +180,9 @@ export class AmqpDeadLetterReplayer implements DeadLetterReplayer {
     if (problems.length > 0) return { ...result, error: problems.join('; ') };
     const now = this.opts.now ?? Date.now;
     const dead = `${req.queue}.dead`;
-    const ledger = new ReplayLedgerFile(ledgerFileFor(this.opts.stateDir ?? path.join(os.homedir(), '.lsos-cockpit'), this.opts.url, req.queue));
+    const ledger = new ReplayLedgerFile(
+      ledgerFileFor(this.opts.stateDir ?? path.join(os.homedir(), '.lsos-cockpit'), this.opts.url, req.queue),
+    );
     const rate = effectiveRate(req);
     const pacer = new Pacer(rate);
     const batch = this.opts.batchSize ?? batchFor(rate);
@@ -228,7 +236,11 @@ export class AmqpDeadLetterReplayer implements DeadLetterReplayer {
             continue;
           }
           const at = now();
-          const msg = replayPublish(m, req.queue, replayHeaders(headers, { deadQueue: dead, operator: req.operator, reasonCode: req.reasonCode, nowMs: at }));
+          const msg = replayPublish(
+            m,
+            req.queue,
+            replayHeaders(headers, { deadQueue: dead, operator: req.operator, reasonCode: req.reasonCode, nowMs: at }),
+          );
           if (validateTaskMessage(msg, 'amqp').length > 0) {
             held.push(m);
             result.unreadable = (result.unreadable ?? 0) + 1;

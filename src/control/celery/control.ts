@@ -24,7 +24,16 @@ export const REPLY_EXCHANGE = 'reply.celery.pidbox';
 export const REPLY_QUEUE_ARGS = { 'x-expires': 10_000, 'x-message-ttl': 300_000 } as const;
 export const DEFAULT_CONTROL_TIMEOUT_MS = 1000;
 
-const COMMANDS: readonly ControlCommand[] = ['ping', 'stats', 'active_queues', 'pool_shrink', 'pool_grow', 'autoscale', 'cancel_consumer', 'add_consumer'];
+const COMMANDS: readonly ControlCommand[] = [
+  'ping',
+  'stats',
+  'active_queues',
+  'pool_shrink',
+  'pool_grow',
+  'autoscale',
+  'cancel_consumer',
+  'add_consumer',
+];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -71,7 +80,13 @@ export function validateControlArgs(command: ControlCommand, args: Record<string
   return out;
 }
 
-export function buildPidboxRequest(command: ControlCommand, args: Record<string, unknown>, destination: string[] | undefined, ticket: string, replyKey: string): PidboxRequest {
+export function buildPidboxRequest(
+  command: ControlCommand,
+  args: Record<string, unknown>,
+  destination: string[] | undefined,
+  ticket: string,
+  replyKey: string,
+): PidboxRequest {
   return {
     method: command,
     arguments: args,
@@ -90,10 +105,12 @@ export function validatePidboxRequest(req: unknown): string[] {
   if (typeof req['method'] !== 'string' || !COMMANDS.includes(req['method'] as ControlCommand)) out.push('method missing or not supported');
   if (!isObject(req['arguments'])) out.push('arguments not an object');
   const d = req['destination'];
-  if (d !== null && !(Array.isArray(d) && d.length > 0 && d.every((x) => typeof x === 'string' && x.length > 0))) out.push('destination must be null or a list of node names');
+  if (d !== null && !(Array.isArray(d) && d.length > 0 && d.every((x) => typeof x === 'string' && x.length > 0)))
+    out.push('destination must be null or a list of node names');
   if (typeof req['ticket'] !== 'string' || req['ticket'] === '') out.push('ticket missing');
   const rt = req['reply_to'];
-  if (!isObject(rt) || rt['exchange'] !== REPLY_EXCHANGE || typeof rt['routing_key'] !== 'string' || rt['routing_key'] === '') out.push('reply_to missing or malformed');
+  if (!isObject(rt) || rt['exchange'] !== REPLY_EXCHANGE || typeof rt['routing_key'] !== 'string' || rt['routing_key'] === '')
+    out.push('reply_to missing or malformed');
   return out;
 }
 

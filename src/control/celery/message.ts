@@ -11,8 +11,22 @@ export type Transport = 'redis' | 'amqp';
 
 /** The header keys Celery 5.2 sets on every task message, in Celery's order. */
 export const PROTOCOL_V2_HEADERS = [
-  'lang', 'task', 'id', 'shadow', 'eta', 'expires', 'group', 'group_index', 'retries', 'timelimit',
-  'root_id', 'parent_id', 'argsrepr', 'kwargsrepr', 'origin', 'ignore_result',
+  'lang',
+  'task',
+  'id',
+  'shadow',
+  'eta',
+  'expires',
+  'group',
+  'group_index',
+  'retries',
+  'timelimit',
+  'root_id',
+  'parent_id',
+  'argsrepr',
+  'kwargsrepr',
+  'origin',
+  'ignore_result',
 ] as const;
 
 /** Celery's default `embed`: no callbacks, errbacks, chain or chord. */
@@ -99,8 +113,10 @@ export function buildTask(spec: TaskSpec, opts: BuildOptions = {}): BuiltTask {
   if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) problems.push('kwargs must be an object');
   const priority = spec.priority ?? 0;
   if (!Number.isInteger(priority) || priority < 0 || priority > 9) problems.push(`priority ${String(priority)} not an integer 0-9`);
-  if (spec.countdownSeconds !== undefined && !(Number.isFinite(spec.countdownSeconds) && spec.countdownSeconds >= 0)) problems.push('countdownSeconds must be >= 0');
-  for (const k of Object.keys(spec.headers ?? {})) if (RESERVED.has(k)) problems.push(`header ${k} is set by the protocol, not by extra headers`);
+  if (spec.countdownSeconds !== undefined && !(Number.isFinite(spec.countdownSeconds) && spec.countdownSeconds >= 0))
+    problems.push('countdownSeconds must be >= 0');
+  for (const k of Object.keys(spec.headers ?? {}))
+    if (RESERVED.has(k)) problems.push(`header ${k} is set by the protocol, not by extra headers`);
   if (problems.length > 0) throw new InvalidTaskMessageError(problems);
 
   const now = opts.nowMs ?? Date.now();
@@ -203,17 +219,21 @@ function checkHeaders(h: unknown, out: string[]): void {
   if (typeof h['task'] !== 'string' || h['task'] === '') out.push('headers.task missing');
   if (typeof h['id'] !== 'string' || h['id'] === '') out.push('headers.id missing');
   if ('lang' in h && h['lang'] !== 'py') out.push(`headers.lang is ${JSON.stringify(h['lang'])}, not "py"`);
-  if ('retries' in h && !(Number.isInteger(h['retries']) && (h['retries'] as number) >= 0)) out.push('headers.retries not a non-negative integer');
-  if ('timelimit' in h && !(Array.isArray(h['timelimit']) && h['timelimit'].length === 2)) out.push('headers.timelimit not a 2-element array');
+  if ('retries' in h && !(Number.isInteger(h['retries']) && (h['retries'] as number) >= 0))
+    out.push('headers.retries not a non-negative integer');
+  if ('timelimit' in h && !(Array.isArray(h['timelimit']) && h['timelimit'].length === 2))
+    out.push('headers.timelimit not a 2-element array');
   for (const k of ['eta', 'expires']) {
     const v = h[k];
-    if (v !== undefined && v !== null && !(typeof v === 'string' && ISO_WITH_OFFSET.test(v) && !Number.isNaN(Date.parse(v)))) out.push(`headers.${k} not ISO-8601 with an offset`);
+    if (v !== undefined && v !== null && !(typeof v === 'string' && ISO_WITH_OFFSET.test(v) && !Number.isNaN(Date.parse(v))))
+      out.push(`headers.${k} not ISO-8601 with an offset`);
   }
   for (const k of ['root_id', 'parent_id', 'group', 'shadow']) {
     const v = h[k];
     if (v !== undefined && v !== null && typeof v !== 'string') out.push(`headers.${k} not a string or null`);
   }
-  if ('lsos_sent_at' in h && !(typeof h['lsos_sent_at'] === 'number' && Number.isFinite(h['lsos_sent_at']))) out.push('headers.lsos_sent_at not a float');
+  if ('lsos_sent_at' in h && !(typeof h['lsos_sent_at'] === 'number' && Number.isFinite(h['lsos_sent_at'])))
+    out.push('headers.lsos_sent_at not a float');
 }
 
 function checkBody(raw: Buffer, out: string[]): void {
@@ -235,7 +255,8 @@ function checkBody(raw: Buffer, out: string[]): void {
 }
 
 function checkPriority(p: unknown, out: string[], where: string): void {
-  if (p !== undefined && p !== null && !(Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 9)) out.push(`${where} not an integer 0-9`);
+  if (p !== undefined && p !== null && !(Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 9))
+    out.push(`${where} not an integer 0-9`);
 }
 
 /**
@@ -274,7 +295,8 @@ export function validateTaskMessage(msg: unknown, transport: Transport): string[
     }
     if (typeof props['delivery_tag'] !== 'string' || props['delivery_tag'] === '') out.push('properties.delivery_tag missing');
     checkPriority(props['priority'], out, 'properties.priority');
-    if ('delivery_mode' in props && props['delivery_mode'] !== 1 && props['delivery_mode'] !== 2) out.push('properties.delivery_mode not 1 or 2');
+    if ('delivery_mode' in props && props['delivery_mode'] !== 1 && props['delivery_mode'] !== 2)
+      out.push('properties.delivery_mode not 1 or 2');
     const body = env['body'];
     if (typeof body !== 'string') out.push('body not a string');
     else if (env['content-type'] === 'application/json') {

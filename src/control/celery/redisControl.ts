@@ -47,7 +47,8 @@ export function validatePidboxEnvelope(env: unknown): string[] {
   if (typeof props['delivery_tag'] !== 'string' || props['delivery_tag'] === '') out.push('properties.delivery_tag missing');
   if (props['body_encoding'] !== 'base64') out.push('properties.body_encoding must be base64');
   const di = props['delivery_info'] as Record<string, unknown> | undefined;
-  if (typeof di !== 'object' || di === null || typeof di['exchange'] !== 'string' || typeof di['routing_key'] !== 'string') out.push('properties.delivery_info missing');
+  if (typeof di !== 'object' || di === null || typeof di['exchange'] !== 'string' || typeof di['routing_key'] !== 'string')
+    out.push('properties.delivery_info missing');
   if (typeof e['body'] === 'string') {
     try {
       out.push(...validatePidboxRequest(JSON.parse(Buffer.from(e['body'], 'base64').toString('utf8'))));
@@ -69,7 +70,11 @@ export class RedisRemoteControl implements RemoteControl {
     this.db = opts.db ?? dbFromUrl(opts.url);
   }
 
-  async call(command: ControlCommand, args: Record<string, unknown> = {}, opts: { destination?: string[]; timeoutMs?: number } = {}): Promise<ControlReply[]> {
+  async call(
+    command: ControlCommand,
+    args: Record<string, unknown> = {},
+    opts: { destination?: string[]; timeoutMs?: number } = {},
+  ): Promise<ControlReply[]> {
     const problems = validateControlArgs(command, args);
     const ticket = randomUUID();
     // A reply key per call (Celery uses one per app): concurrent calls never read each other's list.

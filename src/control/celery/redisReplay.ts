@@ -15,7 +15,17 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MAX_MESSAGE_BYTES, redisPriorityKey, validateTaskMessage } from './message.js';
-import { batchFor, checkReplayRequest, deadLetterIdentity, effectiveRate, errText, Pacer, replayHeaders, wanted, abortableSleep } from './replay.js';
+import {
+  batchFor,
+  checkReplayRequest,
+  deadLetterIdentity,
+  effectiveRate,
+  errText,
+  Pacer,
+  replayHeaders,
+  wanted,
+  abortableSleep,
+} from './replay.js';
 import type { DeadLetterReplayer, ReplayRequest, ReplayResult } from './types.js';
 
 export interface RedisReplayerOptions {
@@ -140,14 +150,26 @@ export class RedisDeadLetterReplayer implements DeadLetterReplayer {
     } catch {
       return { raw, kind: 's', unreadable: true };
     }
-    if (typeof env !== 'object' || env === null || typeof env.headers !== 'object' || env.headers === null || typeof env.properties !== 'object' || env.properties === null) {
+    if (
+      typeof env !== 'object' ||
+      env === null ||
+      typeof env.headers !== 'object' ||
+      env.headers === null ||
+      typeof env.properties !== 'object' ||
+      env.properties === null
+    ) {
       return { raw, kind: 's', unreadable: true };
     }
     const task = env.headers['task'];
     if (typeof task !== 'string') return { raw, kind: 's', unreadable: true };
     if (!wanted(req, task)) return { raw, kind: 's' };
     const origTag = typeof env.properties['delivery_tag'] === 'string' ? env.properties['delivery_tag'] : undefined;
-    const headers = replayHeaders(env.headers, { deadQueue: `${req.queue}.dead`, operator: req.operator, reasonCode: req.reasonCode, nowMs: now });
+    const headers = replayHeaders(env.headers, {
+      deadQueue: `${req.queue}.dead`,
+      operator: req.operator,
+      reasonCode: req.reasonCode,
+      nowMs: now,
+    });
     const { redelivered: _r, ...props } = env.properties;
     const next: Envelope = {
       ...env,
@@ -191,7 +213,8 @@ export class RedisDeadLetterReplayer implements DeadLetterReplayer {
     const ttl = String(this.opts.ledgerTtlSeconds ?? 30 * 86400);
     let unreadable = 0;
     try {
-      if (!(await this.takeLock(lockKey, token, lockTtl, req.signal))) return { ...result, error: `another replay of ${req.queue} holds the lock`, stopped: !!req.signal?.aborted };
+      if (!(await this.takeLock(lockKey, token, lockTtl, req.signal)))
+        return { ...result, error: `another replay of ${req.queue} holds the lock`, stopped: !!req.signal?.aborted };
       // Paced from here: the wait for a crashed run's lock must not count as sending time.
       const pacer = new Pacer(rate);
       const present = await this.redis.llen(dead);
@@ -199,7 +222,8 @@ export class RedisDeadLetterReplayer implements DeadLetterReplayer {
       result.total = Math.min(present, max);
       let examined = 0;
       let offset = 0;
-      const report = () => req.onProgress?.({ replayed: result.replayed, skipped: result.skipped, alreadyDone: result.alreadyDone, total: result.total });
+      const report = () =>
+        req.onProgress?.({ replayed: result.replayed, skipped: result.skipped, alreadyDone: result.alreadyDone, total: result.total });
       while (examined < present && result.replayed + result.alreadyDone < max) {
         if (req.signal?.aborted) {
           result.stopped = true;
@@ -221,10 +245,12 @@ export class RedisDeadLetterReplayer implements DeadLetterReplayer {
           decisions.push(d);
         }
         await pacer.before(moves, req.signal);
-        if ((await this.redis.eval(REFRESH_SCRIPT, 1, lockKey, token, String(lockTtl))) !== 1) throw new Error('replay lock lost (another replay took over?)');
+        if ((await this.redis.eval(REFRESH_SCRIPT, 1, lockKey, token, String(lockTtl))) !== 1)
+          throw new Error('replay lock lost (another replay took over?)');
         const argv: string[] = [token, String(offset), ttl, String(lockTtl)];
         for (const d of decisions) {
-          const entry = d.kind === 'm' ? JSON.stringify({ id: d.id, at: now() / 1000, by: req.operator, reason: req.reasonCode, to: req.queue }) : '';
+          const entry =
+            d.kind === 'm' ? JSON.stringify({ id: d.id, at: now() / 1000, by: req.operator, reason: req.reasonCode, to: req.queue }) : '';
           argv.push(d.kind, d.raw, d.env ?? '', String(d.prio ?? 1), d.identity ?? '', entry);
         }
         const [newOffset, kinds] = (await this.redis.eval(MOVE_SCRIPT, keys.length, ...keys, ...argv)) as [number, string];

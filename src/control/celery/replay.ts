@@ -71,10 +71,12 @@ export function checkReplayRequest(req: ReplayRequest): string[] {
   const out: string[] = [];
   if (typeof req.queue !== 'string' || req.queue === '') out.push('queue missing');
   if (typeof req.operator !== 'string' || req.operator.trim() === '') out.push('operator missing');
-  if (!(REPLAY_REASON_CODES as readonly string[]).includes(req.reasonCode)) out.push(`reason code must be one of ${REPLAY_REASON_CODES.join(', ')}`);
+  if (!(REPLAY_REASON_CODES as readonly string[]).includes(req.reasonCode))
+    out.push(`reason code must be one of ${REPLAY_REASON_CODES.join(', ')}`);
   if (typeof req.allowedTasks !== 'function') out.push('allowedTasks missing');
   if (req.max !== undefined && !(Number.isInteger(req.max) && req.max >= 0)) out.push('max must be a non-negative integer');
-  if (req.ratePerSecond !== undefined && !(typeof req.ratePerSecond === 'number' && req.ratePerSecond >= 0)) out.push('ratePerSecond must be >= 0');
+  if (req.ratePerSecond !== undefined && !(typeof req.ratePerSecond === 'number' && req.ratePerSecond >= 0))
+    out.push('ratePerSecond must be >= 0');
   return out;
 }
 

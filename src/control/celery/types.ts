@@ -35,7 +35,10 @@ export interface PublishResult {
 export interface TaskPublisher {
   publish(spec: TaskSpec): Promise<PublishResult>;
   /** Many tasks; stops at the first failure and reports how many went out. */
-  publishMany(specs: TaskSpec[], opts?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<{ published: PublishResult[]; error: string | null }>;
+  publishMany(
+    specs: TaskSpec[],
+    opts?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+  ): Promise<{ published: PublishResult[]; error: string | null }>;
   close(): Promise<void>;
 }
 
@@ -51,14 +54,7 @@ export interface ControlReply {
 }
 
 export type ControlCommand =
-  | 'ping'
-  | 'stats'
-  | 'active_queues'
-  | 'pool_shrink'
-  | 'pool_grow'
-  | 'autoscale'
-  | 'cancel_consumer'
-  | 'add_consumer';
+  'ping' | 'stats' | 'active_queues' | 'pool_shrink' | 'pool_grow' | 'autoscale' | 'cancel_consumer' | 'add_consumer';
 
 /** Celery remote control over `celery.pidbox`, waiting for the workers' replies. */
 export interface RemoteControl {
@@ -66,12 +62,22 @@ export interface RemoteControl {
    * Sends `command` with `args` to `destination` workers (all when omitted) and collects replies
    * until `timeoutMs` or until every destination answered.
    */
-  call(command: ControlCommand, args?: Record<string, unknown>, opts?: { destination?: string[]; timeoutMs?: number }): Promise<ControlReply[]>;
+  call(
+    command: ControlCommand,
+    args?: Record<string, unknown>,
+    opts?: { destination?: string[]; timeoutMs?: number },
+  ): Promise<ControlReply[]>;
   close(): Promise<void>;
 }
 
 /** Why a replay is done: contract section 5 reason codes. */
-export const REPLAY_REASON_CODES = ['fix-deployed', 'transient-cleared', 'provider-recovered', 'data-corrected', 'operator-override'] as const;
+export const REPLAY_REASON_CODES = [
+  'fix-deployed',
+  'transient-cleared',
+  'provider-recovered',
+  'data-corrected',
+  'operator-override',
+] as const;
 export type ReplayReasonCode = (typeof REPLAY_REASON_CODES)[number];
 
 export interface ReplayRequest {

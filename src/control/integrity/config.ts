@@ -72,7 +72,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 function unknownKeys(o: Record<string, unknown>, allowed: readonly string[], at: string, problems: string[]): void {
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) problems.push(`${at}: unknown key "${k.slice(0, 40)}" (allowed: ${allowed.join(', ')})`);
+  for (const k of Object.keys(o))
+    if (!allowed.includes(k)) problems.push(`${at}: unknown key "${k.slice(0, 40)}" (allowed: ${allowed.join(', ')})`);
 }
 
 function identList(v: unknown, at: string, problems: string[]): string[] {
@@ -87,7 +88,9 @@ function identList(v: unknown, at: string, problems: string[]): string[] {
 
 function expectation(v: unknown, at: string, problems: string[]): Expectation | null {
   if (!isObj(v)) {
-    problems.push(`${at}: expect is needed: { equals: n } | { min: n } | { max: n } | { min: a, max: b } | { rows: n } | { columnsEqual: [a, b] }`);
+    problems.push(
+      `${at}: expect is needed: { equals: n } | { min: n } | { max: n } | { min: a, max: b } | { rows: n } | { columnsEqual: [a, b] }`,
+    );
     return null;
   }
   unknownKeys(v, ['equals', 'min', 'max', 'rows', 'columnsEqual'], at, problems);
@@ -109,7 +112,8 @@ function expectation(v: unknown, at: string, problems: string[]): Expectation | 
   }
   if (v.columnsEqual !== undefined) {
     const c = v.columnsEqual;
-    if (!Array.isArray(c) || c.length < 2 || !c.every((x) => typeof x === 'string' && x !== '')) problems.push(`${at}.columnsEqual: two or more column names`);
+    if (!Array.isArray(c) || c.length < 2 || !c.every((x) => typeof x === 'string' && x !== ''))
+      problems.push(`${at}.columnsEqual: two or more column names`);
     else if (new Set(c).size !== c.length) problems.push(`${at}.columnsEqual: a column named twice`);
     else return { kind: 'columnsEqual', columns: c as string[] };
     return null;
@@ -119,7 +123,9 @@ function expectation(v: unknown, at: string, problems: string[]): Expectation | 
   if (min !== null && !finite(min)) problems.push(`${at}.min: a number`);
   if (max !== null && !finite(max)) problems.push(`${at}.max: a number`);
   if (finite(min) && finite(max) && min > max) problems.push(`${at}: min ${min} is above max ${max}`);
-  return problems.some((p) => p.startsWith(`${at}.m`) || p.startsWith(`${at}: min`)) ? null : { kind: 'range', min: min as number | null, max: max as number | null };
+  return problems.some((p) => p.startsWith(`${at}.m`) || p.startsWith(`${at}: min`))
+    ? null
+    : { kind: 'range', min: min as number | null, max: max as number | null };
 }
 
 function oneCheck(v: unknown, at: string, problems: string[]): IntegrityCheck | null {
@@ -142,11 +148,16 @@ function oneCheck(v: unknown, at: string, problems: string[]): IntegrityCheck | 
       return null;
     }
     unknownKeys(a, ['schema', 'schemas', 'indexes', 'heapallindexed', 'limit'], `${label}.amcheck`, problems);
-    const schemas = [...identList(a.schema, `${label}.amcheck.schema`, problems), ...identList(a.schemas, `${label}.amcheck.schemas`, problems)];
+    const schemas = [
+      ...identList(a.schema, `${label}.amcheck.schema`, problems),
+      ...identList(a.schemas, `${label}.amcheck.schemas`, problems),
+    ];
     const indexes = identList(a.indexes, `${label}.amcheck.indexes`, problems);
-    if (a.heapallindexed !== undefined && typeof a.heapallindexed !== 'boolean') problems.push(`${label}.amcheck.heapallindexed: true or false`);
+    if (a.heapallindexed !== undefined && typeof a.heapallindexed !== 'boolean')
+      problems.push(`${label}.amcheck.heapallindexed: true or false`);
     const limit = a.limit === undefined ? 200 : a.limit;
-    if (!finite(limit) || !Number.isInteger(limit) || limit < 1 || limit > 10_000) problems.push(`${label}.amcheck.limit: a whole number from 1 to 10000`);
+    if (!finite(limit) || !Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      problems.push(`${label}.amcheck.limit: a whole number from 1 to 10000`);
     if (typeof name !== 'string') return null;
     return {
       type: 'amcheck',
@@ -163,7 +174,8 @@ function oneCheck(v: unknown, at: string, problems: string[]): IntegrityCheck | 
   if (typeof sql !== 'string' || sql.trim() === '') problems.push(`${label}.sql: the query (one statement)`);
   else if (sql.length > MAX_SQL) problems.push(`${label}.sql: longer than ${MAX_SQL} characters`);
   // One statement: a `;` inside the text other than a trailing one would run a second statement.
-  else if (/;\s*\S/.test(sql.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, ''))) problems.push(`${label}.sql: one statement only (a ; in the middle)`);
+  else if (/;\s*\S/.test(sql.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, '')))
+    problems.push(`${label}.sql: one statement only (a ; in the middle)`);
   const expect = expectation(v.expect, `${label}.expect`, problems);
   let requires = { tables: [] as string[], extensions: [] as string[] };
   if (v.requires !== undefined) {
@@ -171,13 +183,26 @@ function oneCheck(v: unknown, at: string, problems: string[]): IntegrityCheck | 
     else {
       unknownKeys(v.requires, ['tables', 'extensions', 'table', 'extension'], `${label}.requires`, problems);
       requires = {
-        tables: [...identList(v.requires.tables, `${label}.requires.tables`, problems), ...identList(v.requires.table, `${label}.requires.table`, problems)],
-        extensions: [...identList(v.requires.extensions, `${label}.requires.extensions`, problems), ...identList(v.requires.extension, `${label}.requires.extension`, problems)],
+        tables: [
+          ...identList(v.requires.tables, `${label}.requires.tables`, problems),
+          ...identList(v.requires.table, `${label}.requires.table`, problems),
+        ],
+        extensions: [
+          ...identList(v.requires.extensions, `${label}.requires.extensions`, problems),
+          ...identList(v.requires.extension, `${label}.requires.extension`, problems),
+        ],
       };
     }
   }
   if (typeof name !== 'string' || typeof sql !== 'string' || expect === null) return null;
-  return { type: 'sql', name, description: typeof description === 'string' ? description : '', sql: sql.trim().replace(/;\s*$/, ''), expect, requires };
+  return {
+    type: 'sql',
+    name,
+    description: typeof description === 'string' ? description : '',
+    sql: sql.trim().replace(/;\s*$/, ''),
+    expect,
+    requires,
+  };
 }
 
 /** Validates parsed YAML/JSON: `{ integrity_checks: [...] }` or the list itself. */
@@ -251,7 +276,8 @@ export function exampleIntegrityChecks(): IntegrityCheck[] {
 
 /** The expectation in words, for previews, the timeline and the PIR. */
 export function describeExpectation(c: IntegrityCheck): string {
-  if (c.type === 'amcheck') return `bt_index_check${c.heapallindexed ? ' (heapallindexed)' : ''} passes on every btree index of ${c.indexes.length ? c.indexes.join(', ') : c.schemas.join(', ')}`;
+  if (c.type === 'amcheck')
+    return `bt_index_check${c.heapallindexed ? ' (heapallindexed)' : ''} passes on every btree index of ${c.indexes.length ? c.indexes.join(', ') : c.schemas.join(', ')}`;
   const e = c.expect;
   switch (e.kind) {
     case 'equals':

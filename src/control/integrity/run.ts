@@ -45,7 +45,8 @@ export function figure(v: unknown): unknown {
   return sanitize(JSON.stringify(v), 200);
 }
 
-const sampleRows = (rows: Row[]) => rows.slice(0, SAMPLE_ROWS).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [sanitize(k, 63), figure(v)])));
+const sampleRows = (rows: Row[]) =>
+  rows.slice(0, SAMPLE_ROWS).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [sanitize(k, 63), figure(v)])));
 
 const same = (a: unknown, b: unknown) => {
   const x = figure(a);
@@ -62,24 +63,43 @@ export function judge(check: SqlCheck, rows: Row[], columns: string[]): Omit<Int
   switch (e.kind) {
     case 'rows': {
       const ok = rows.length === e.value;
-      return { ...base, status: ok ? 'pass' : 'fail', figures: { rows: rows.length, sample: sampleRows(rows) }, detail: `${rows.length} row${rows.length === 1 ? '' : 's'}, expected ${e.value}` };
+      return {
+        ...base,
+        status: ok ? 'pass' : 'fail',
+        figures: { rows: rows.length, sample: sampleRows(rows) },
+        detail: `${rows.length} row${rows.length === 1 ? '' : 's'}, expected ${e.value}`,
+      };
     }
     case 'equals':
     case 'range': {
-      if (!first || firstCol === undefined) return { ...base, status: 'fail', figures: { rows: 0 }, detail: 'no row returned: nothing to compare' };
+      if (!first || firstCol === undefined)
+        return { ...base, status: 'fail', figures: { rows: 0 }, detail: 'no row returned: nothing to compare' };
       const value = figure(first[firstCol]);
       const figures = { value, column: firstCol, rows: rows.length };
       if (e.kind === 'equals') {
-        const ok = typeof e.value === 'number' ? typeof value === 'number' && value === e.value : value !== null && String(value) === e.value;
-        return { ...base, status: ok ? 'pass' : 'fail', figures, detail: `${firstCol} = ${JSON.stringify(value)}, expected ${JSON.stringify(e.value)}` };
+        const ok =
+          typeof e.value === 'number' ? typeof value === 'number' && value === e.value : value !== null && String(value) === e.value;
+        return {
+          ...base,
+          status: ok ? 'pass' : 'fail',
+          figures,
+          detail: `${firstCol} = ${JSON.stringify(value)}, expected ${JSON.stringify(e.value)}`,
+        };
       }
-      if (typeof value !== 'number') return { ...base, status: 'fail', figures, detail: `${firstCol} = ${JSON.stringify(value)} is not a number` };
+      if (typeof value !== 'number')
+        return { ...base, status: 'fail', figures, detail: `${firstCol} = ${JSON.stringify(value)} is not a number` };
       const ok = (e.min === null || value >= e.min) && (e.max === null || value <= e.max);
-      return { ...base, status: ok ? 'pass' : 'fail', figures: { ...figures, min: e.min, max: e.max }, detail: `${firstCol} = ${value}, expected ${describeExpectation(check)}` };
+      return {
+        ...base,
+        status: ok ? 'pass' : 'fail',
+        figures: { ...figures, min: e.min, max: e.max },
+        detail: `${firstCol} = ${value}, expected ${describeExpectation(check)}`,
+      };
     }
     case 'columnsEqual': {
       const missing = e.columns.filter((c) => !columns.includes(c));
-      if (missing.length) return { ...base, status: 'error', figures: { columns }, detail: `the query returns no column ${missing.join(', ')}` };
+      if (missing.length)
+        return { ...base, status: 'error', figures: { columns }, detail: `the query returns no column ${missing.join(', ')}` };
       if (rows.length === 0) return { ...base, status: 'fail', figures: { rows: 0 }, detail: 'no row returned: nothing to compare' };
       const bad = rows.filter((r) => !e.columns.every((c) => same(r[c], r[e.columns[0] as string])));
       const values = Object.fromEntries(e.columns.map((c) => [c, figure(first?.[c])]));
@@ -120,7 +140,11 @@ async function missingRequirements(session: Session, c: SqlCheck): Promise<strin
     for (const row of r.rows) if (row.present !== true) out.push(`table ${String(row.t)} does not exist`);
   }
   if (c.requires.extensions.length) {
-    const r = await query(session, 'select e, exists (select 1 from pg_extension where extname = e) as present from unnest($1::text[]) as e', [c.requires.extensions]);
+    const r = await query(
+      session,
+      'select e, exists (select 1 from pg_extension where extname = e) as present from unnest($1::text[]) as e',
+      [c.requires.extensions],
+    );
     for (const row of r.rows) if (row.present !== true) out.push(`extension ${String(row.e)} is not installed`);
   }
   return out;
@@ -128,9 +152,14 @@ async function missingRequirements(session: Session, c: SqlCheck): Promise<strin
 
 async function runSql(session: Session, c: SqlCheck): Promise<Omit<IntegrityResult, 'durationMs'>> {
   const missing = await missingRequirements(session, c);
-  if (missing.length) return { name: c.name, status: 'skipped', expect: describeExpectation(c), figures: {}, detail: `skipped: ${missing.join('; ')}` };
+  if (missing.length)
+    return { name: c.name, status: 'skipped', expect: describeExpectation(c), figures: {}, detail: `skipped: ${missing.join('; ')}` };
   const r = await query(session, c.sql);
-  return judge(c, r.rows, (r.fields ?? []).map((f) => f.name));
+  return judge(
+    c,
+    r.rows,
+    (r.fields ?? []).map((f) => f.name),
+  );
 }
 
 // Valid, ready, permanent btree indexes of the given schemas (or the named ones), largest last.
@@ -152,7 +181,12 @@ async function runAmcheck(session: Session, c: AmcheckCheck): Promise<Omit<Integ
   const ext = await query(session, "select extversion from pg_extension where extname = 'amcheck'");
   if (ext.rows.length === 0) {
     const db = await query(session, 'select current_database() as db');
-    return { ...base, status: 'skipped', figures: { extension: null }, detail: `skipped: extension amcheck is not installed in database ${sanitize(db.rows[0]?.db, 63)} (CREATE EXTENSION amcheck, as a superuser)` };
+    return {
+      ...base,
+      status: 'skipped',
+      figures: { extension: null },
+      detail: `skipped: extension amcheck is not installed in database ${sanitize(db.rows[0]?.db, 63)} (CREATE EXTENSION amcheck, as a superuser)`,
+    };
   }
   const idx = await query(session, AMCHECK_INDEXES_SQL, [c.schemas, c.indexes, c.limit]);
   const failed: { index: string; error: string }[] = [];
@@ -166,13 +200,35 @@ async function runAmcheck(session: Session, c: AmcheckCheck): Promise<Omit<Integ
   }
   const names = idx.rows.map((r) => sanitize(r.index, 130));
   const notFound = c.indexes.filter((n) => !names.some((x) => x === n || x.endsWith(`.${n}`) || n.endsWith(`.${x}`)));
-  const figures = { extension: figure(ext.rows[0]?.extversion), indexes: names.length, failed: failed.length, ...(failed.length ? { failures: failed.slice(0, 20) } : {}), ...(notFound.length ? { notFound } : {}) };
-  if (names.length === 0) return { ...base, status: 'skipped', figures, detail: `skipped: no btree index found in ${c.indexes.length ? c.indexes.join(', ') : c.schemas.join(', ')}` };
+  const figures = {
+    extension: figure(ext.rows[0]?.extversion),
+    indexes: names.length,
+    failed: failed.length,
+    ...(failed.length ? { failures: failed.slice(0, 20) } : {}),
+    ...(notFound.length ? { notFound } : {}),
+  };
+  if (names.length === 0)
+    return {
+      ...base,
+      status: 'skipped',
+      figures,
+      detail: `skipped: no btree index found in ${c.indexes.length ? c.indexes.join(', ') : c.schemas.join(', ')}`,
+    };
   const status = failed.length || notFound.length ? 'fail' : 'pass';
   const detail =
     status === 'pass'
       ? `${names.length} btree index${names.length === 1 ? '' : 'es'} checked, none corrupt`
-      : [failed.length ? `${failed.length} of ${names.length} indexes failed: ${failed.slice(0, 3).map((f) => `${f.index}: ${f.error}`).join('; ')}` : '', notFound.length ? `not found: ${notFound.join(', ')}` : ''].filter(Boolean).join('; ');
+      : [
+          failed.length
+            ? `${failed.length} of ${names.length} indexes failed: ${failed
+                .slice(0, 3)
+                .map((f) => `${f.index}: ${f.error}`)
+                .join('; ')}`
+            : '',
+          notFound.length ? `not found: ${notFound.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ');
   return { ...base, status, figures, detail };
 }
 
@@ -193,8 +249,10 @@ export async function runIntegrityChecks(session: Session, checks: readonly Inte
   for (const [i, c] of checks.entries()) {
     const t0 = now();
     let r: Omit<IntegrityResult, 'durationMs'>;
-    if (opts.signal?.aborted) r = { name: c.name, status: 'skipped', expect: describeExpectation(c), figures: {}, detail: 'skipped: stopped by the operator' };
-    else if (broken !== null) r = { name: c.name, status: 'error', expect: describeExpectation(c), figures: {}, detail: `not run: the session broke (${broken})` };
+    if (opts.signal?.aborted)
+      r = { name: c.name, status: 'skipped', expect: describeExpectation(c), figures: {}, detail: 'skipped: stopped by the operator' };
+    else if (broken !== null)
+      r = { name: c.name, status: 'error', expect: describeExpectation(c), figures: {}, detail: `not run: the session broke (${broken})` };
     else {
       try {
         r = c.type === 'sql' ? await runSql(session, c) : await runAmcheck(session, c);

@@ -66,7 +66,10 @@ export interface MitigationBackend {
   /** What the replicas command would run, or why it cannot. */
   replicasCommand(queue: string, replicas: number): { argv: string[] } | { error: string };
 
-  publish(specs: TaskSpec[], opts: { signal: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<{ published: { id: string; queue: string; task: string }[]; error: string | null }>;
+  publish(
+    specs: TaskSpec[],
+    opts: { signal: AbortSignal; onProgress?: (done: number, total: number) => void },
+  ): Promise<{ published: { id: string; queue: string; task: string }[]; error: string | null }>;
   replayPreview: DeadLetterReplayer['preview'];
   replay(req: ReplayRequest): Promise<ReplayResult>;
   close(): Promise<void>;

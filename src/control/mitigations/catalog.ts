@@ -82,13 +82,18 @@ function messageLines(specs: TaskSpec[]): PreviewLine[] {
   return lines;
 }
 
-async function publishOutcome(ctx: MitigationContext, specs: TaskSpec[], opts: { signal: AbortSignal; onProgress?: (d: number, t: number) => void }): Promise<Outcome> {
+async function publishOutcome(
+  ctx: MitigationContext,
+  specs: TaskSpec[],
+  opts: { signal: AbortSignal; onProgress?: (d: number, t: number) => void },
+): Promise<Outcome> {
   const r = await ctx.backend.publish(specs, opts);
   const ids = r.published.map((p) => p.id);
   const failures: Failure[] = [];
   if (r.error) failures.push({ target: `${specs.length - r.published.length} of ${specs.length} messages`, error: r.error });
   const stopped = opts.signal.aborted && r.published.length < specs.length;
-  if (stopped && !r.error) failures.push({ target: `${specs.length - r.published.length} of ${specs.length} messages`, error: 'stopped by the operator' });
+  if (stopped && !r.error)
+    failures.push({ target: `${specs.length - r.published.length} of ${specs.length} messages`, error: 'stopped by the operator' });
   const status = failures.length === 0 ? 'done' : r.published.length > 0 ? 'partial' : 'failed';
   const counts = new Map<string, number>();
   for (const p of r.published) counts.set(`${p.task} -> ${p.queue}`, (counts.get(`${p.task} -> ${p.queue}`) ?? 0) + 1);
@@ -128,7 +133,8 @@ const reduceConcurrency: Mitigation = {
   async preview(ctx) {
     const blockers = await needQueue(ctx);
     const target = ctx.params.concurrency;
-    if (target === undefined || !Number.isInteger(target) || target < 1) blockers.push('concurrency must be a whole number >= 1 (processes per worker)');
+    if (target === undefined || !Number.isInteger(target) || target < 1)
+      blockers.push('concurrency must be a whole number >= 1 (processes per worker)');
     const workers = blockers.length ? [] : await selectedWorkers(ctx);
     if (!blockers.length && workers.length === 0) blockers.push(`no worker consumes ${ctx.params.queue}`);
     const lines = workers.map((w) =>
@@ -145,8 +151,14 @@ const reduceConcurrency: Mitigation = {
     const workers = (await selectedWorkers(ctx)).filter((w) => w.concurrency === null || w.concurrency > target);
     const plan = workers.map((w) => ({ worker: w.worker, from: w.concurrency ?? target + 1, to: target }));
     const replies = await ctx.backend.setConcurrency(plan);
-    const steps = replySteps(replies, plan.map((p) => p.worker), `pool ${target}`);
-    const restoreTo = Object.fromEntries(plan.filter((p) => replies.some((r) => r.worker === p.worker && r.ok)).map((p) => [p.worker, p.from]));
+    const steps = replySteps(
+      replies,
+      plan.map((p) => p.worker),
+      `pool ${target}`,
+    );
+    const restoreTo = Object.fromEntries(
+      plan.filter((p) => replies.some((r) => r.worker === p.worker && r.ok)).map((p) => [p.worker, p.from]),
+    );
     return outcomeOf(ctx, steps, { record: { restoreTo, queue: ctx.params.queue, concurrency: target } });
   },
 };
@@ -181,9 +193,20 @@ const restoreConcurrency: Mitigation = {
   },
   async run(ctx) {
     const now = await ctx.backend.queueWorkers(ctx.params.queue ?? '');
-    const plan = Object.entries(ctx.params.restoreTo ?? {}).map(([worker, to]) => ({ worker, from: now.find((w) => w.worker === worker)?.concurrency ?? 0, to }));
+    const plan = Object.entries(ctx.params.restoreTo ?? {}).map(([worker, to]) => ({
+      worker,
+      from: now.find((w) => w.worker === worker)?.concurrency ?? 0,
+      to,
+    }));
     const replies = await ctx.backend.setConcurrency(plan);
-    return outcomeOf(ctx, replySteps(replies, plan.map((p) => p.worker), 'pool restore'));
+    return outcomeOf(
+      ctx,
+      replySteps(
+        replies,
+        plan.map((p) => p.worker),
+        'pool restore',
+      ),
+    );
   },
 };
 
@@ -204,17 +227,28 @@ function consumerMitigation(consume: boolean): Mitigation {
       : 'Workers stop consuming the queue (Celery cancel_consumer); messages wait in it.',
     async preview(ctx) {
       const blockers = await needQueue(ctx);
-      const workers = ctx.params.workers?.length ? ctx.params.workers : blockers.length ? [] : (await ctx.backend.queueWorkers(ctx.params.queue ?? '')).map((w) => w.worker);
-      if (!blockers.length && workers.length === 0) blockers.push(consume ? 'no worker given (workers=w1@host,...)' : `no worker consumes ${ctx.params.queue}`);
+      const workers = ctx.params.workers?.length
+        ? ctx.params.workers
+        : blockers.length
+          ? []
+          : (await ctx.backend.queueWorkers(ctx.params.queue ?? '')).map((w) => w.worker);
+      if (!blockers.length && workers.length === 0)
+        blockers.push(consume ? 'no worker given (workers=w1@host,...)' : `no worker consumes ${ctx.params.queue}`);
       const lines = workers.map((w) => line('worker', `${w}: ${consume ? 'add_consumer' : 'cancel_consumer'} queue=${ctx.params.queue}`));
       return preview(ctx, `${consume ? 'Resume' : 'Stop'} consuming ${ctx.params.queue}`, lines, blockers);
     },
     async run(ctx) {
-      const workers = ctx.params.workers?.length ? ctx.params.workers : (await ctx.backend.queueWorkers(ctx.params.queue ?? '')).map((w) => w.worker);
+      const workers = ctx.params.workers?.length
+        ? ctx.params.workers
+        : (await ctx.backend.queueWorkers(ctx.params.queue ?? '')).map((w) => w.worker);
       const replies = await ctx.backend.setConsuming(workers, ctx.params.queue ?? '', consume);
-      return outcomeOf(ctx, replySteps(replies, workers, consume ? `add_consumer ${ctx.params.queue}` : `cancel_consumer ${ctx.params.queue}`), {
-        record: { queue: ctx.params.queue, workers },
-      });
+      return outcomeOf(
+        ctx,
+        replySteps(replies, workers, consume ? `add_consumer ${ctx.params.queue}` : `cancel_consumer ${ctx.params.queue}`),
+        {
+          record: { queue: ctx.params.queue, workers },
+        },
+      );
     },
   };
 }
@@ -245,7 +279,7 @@ const scaleReplicas: Mitigation = {
       target: r.argv[0] ?? 'command',
       detail: r.ok
         ? `${JSON.stringify(r.argv)} exited 0${out ? `: ${out.slice(0, 300)}` : ''}`
-        : `${JSON.stringify(r.argv)} ${r.timedOut ? 'timed out' : r.error ?? `exited ${r.exitCode ?? r.signal}`}${out ? `: ${out.slice(0, 300)}` : ''}`,
+        : `${JSON.stringify(r.argv)} ${r.timedOut ? 'timed out' : (r.error ?? `exited ${r.exitCode ?? r.signal}`)}${out ? `: ${out.slice(0, 300)}` : ''}`,
     };
     return outcomeOf(ctx, [step], { record: { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut } });
   },
@@ -317,7 +351,8 @@ const replayDeadLetters: Mitigation = {
   role: 'privileged',
   dangerous: true,
   replay: true,
-  description: 'Republish dead letters (Q.dead) to their original queue with their ids and lineage; idempotent tasks only unless overridden.',
+  description:
+    'Republish dead letters (Q.dead) to their original queue with their ids and lineage; idempotent tasks only unless overridden.',
   async preview(ctx) {
     const blockers = await needQueue(ctx);
     if (blockers.length) return preview(ctx, 'Replay dead letters', [], blockers);
@@ -328,10 +363,18 @@ const replayDeadLetters: Mitigation = {
     const max = ctx.params.count;
     const lines: PreviewLine[] = replayTasks.map((t) => {
       const allowed = t.idempotent || t.task === ctx.params.overrideTask;
-      return line('message', `${t.count} x ${t.task}: ${allowed ? `replay to ${ctx.params.queue}${t.idempotent ? '' : ' (OVERRIDE: not idempotent)'}` : 'skipped (not declared idempotent)'}`);
+      return line(
+        'message',
+        `${t.count} x ${t.task}: ${allowed ? `replay to ${ctx.params.queue}${t.idempotent ? '' : ' (OVERRIDE: not idempotent)'}` : 'skipped (not declared idempotent)'}`,
+      );
     });
     lines.unshift(line('note', `${p.total} dead letters in ${ctx.params.queue}.dead${max ? `; at most ${max} replayed` : ''}`));
-    lines.push(line('note', `same task id, correlation id, root_id, parent_id; headers lsos_replay_of, lsos_replay_count, lsos_replayed_by=${ctx.operator}, lsos_replay_reason=${ctx.params.reasonCode ?? '?'}, lsos_replayed_at`));
+    lines.push(
+      line(
+        'note',
+        `same task id, correlation id, root_id, parent_id; headers lsos_replay_of, lsos_replay_count, lsos_replayed_by=${ctx.operator}, lsos_replay_reason=${ctx.params.reasonCode ?? '?'}, lsos_replayed_at`,
+      ),
+    );
     if (p.total === 0) blockers.push(`${ctx.params.queue}.dead is empty`);
     return { ...preview(ctx, `Replay ${ctx.params.queue}.dead -> ${ctx.params.queue}`, lines, blockers), replayTasks };
   },
@@ -350,11 +393,19 @@ const replayDeadLetters: Mitigation = {
     });
     const failures: Failure[] = [];
     if (r.error) failures.push({ target: `${ctx.params.queue}.dead`, error: r.error });
-    if (r.stopped) failures.push({ target: `${r.total - r.replayed - r.skipped - r.alreadyDone} dead letters`, error: 'stopped by the operator: left in the dead-letter queue' });
+    if (r.stopped)
+      failures.push({
+        target: `${r.total - r.replayed - r.skipped - r.alreadyDone} dead letters`,
+        error: 'stopped by the operator: left in the dead-letter queue',
+      });
     const status = failures.length === 0 ? 'done' : r.replayed > 0 ? 'partial' : 'failed';
     return {
       status,
-      details: [`${r.replayed} replayed to ${ctx.params.queue}`, `${r.skipped} skipped (not idempotent)`, ...(r.alreadyDone ? [`${r.alreadyDone} already replayed before`] : [])],
+      details: [
+        `${r.replayed} replayed to ${ctx.params.queue}`,
+        `${r.skipped} skipped (not idempotent)`,
+        ...(r.alreadyDone ? [`${r.alreadyDone} already replayed before`] : []),
+      ],
       failures,
       simulated: ctx.backend.simulated,
       taskIds: r.ids,
@@ -443,7 +494,12 @@ const resumeEmail: Mitigation = {
     const blockers = monthCheck(ctx);
     if (!ctx.params.campaigns?.length) blockers.push('campaigns are needed (campaigns=c1,c2)');
     const specs = blockers.length ? [] : emailSpecs(ctx);
-    return preview(ctx, 'Resume email delivery', [line('flag', `DEL ${flagKeys.pause('email.deliver_report')} (db 0)`), ...messageLines(specs)], blockers);
+    return preview(
+      ctx,
+      'Resume email delivery',
+      [line('flag', `DEL ${flagKeys.pause('email.deliver_report')} (db 0)`), ...messageLines(specs)],
+      blockers,
+    );
   },
   async run(ctx, opts) {
     const step = await ctx.backend.resumeTask('email.deliver_report');
@@ -457,7 +513,12 @@ const resumeEmail: Mitigation = {
 };
 
 function emailSpecs(ctx: MitigationContext): TaskSpec[] {
-  return (ctx.params.campaigns ?? []).map((c) => ({ task: 'email.deliver_report', queue: ctx.params.queue ?? 'email', kwargs: { campaign_id: c, month: ctx.params.month }, id: randomUUID() }));
+  return (ctx.params.campaigns ?? []).map((c) => ({
+    task: 'email.deliver_report',
+    queue: ctx.params.queue ?? 'email',
+    kwargs: { campaign_id: c, month: ctx.params.month },
+    id: randomUUID(),
+  }));
 }
 
 function providerStateMitigation(state: 'healthy' | 'quarantined'): Mitigation {
@@ -472,16 +533,21 @@ function providerStateMitigation(state: 'healthy' | 'quarantined'): Mitigation {
     dangerous: q,
     undo: q ? 'unquarantine-provider' : 'quarantine-provider',
     inForce: { kind: 'quarantined-pool', ...(q ? {} : { removes: true }) },
-    description: q ? 'No SERP traffic to a degraded pool (lsos:provider:<pool>:state quarantined).' : 'The pool may take SERP traffic again (state healthy).',
+    description: q
+      ? 'No SERP traffic to a degraded pool (lsos:provider:<pool>:state quarantined).'
+      : 'The pool may take SERP traffic again (state healthy).',
     async preview(ctx) {
       const blockers = await needProvider(ctx);
       const flags = await ctx.backend.readFlags();
       const lines = [line('flag', `SET ${flagKeys.providerState(ctx.params.provider ?? '<pool>')} ${state} (db 0)`)];
-      if (q && flags.activeProvider === ctx.params.provider) lines.push(line('note', `${ctx.params.provider} is the active pool: shift traffic to a fallback next (shift-provider)`));
+      if (q && flags.activeProvider === ctx.params.provider)
+        lines.push(line('note', `${ctx.params.provider} is the active pool: shift traffic to a fallback next (shift-provider)`));
       return preview(ctx, `${q ? 'Quarantine' : 'Unquarantine'} ${ctx.params.provider}`, lines, blockers);
     },
     async run(ctx) {
-      return outcomeOf(ctx, [await ctx.backend.setProviderState(ctx.params.provider ?? '', state)], { record: { provider: ctx.params.provider } });
+      return outcomeOf(ctx, [await ctx.backend.setProviderState(ctx.params.provider ?? '', state)], {
+        record: { provider: ctx.params.provider },
+      });
     },
   };
 }
@@ -499,7 +565,8 @@ const shiftProvider: Mitigation = {
   async preview(ctx) {
     const blockers = await needProvider(ctx);
     const n = ctx.params.concurrency;
-    if (n === undefined || !Number.isInteger(n) || n < 1) blockers.push('concurrency must be a whole number >= 1 (SERP requests in flight)');
+    if (n === undefined || !Number.isInteger(n) || n < 1)
+      blockers.push('concurrency must be a whole number >= 1 (SERP requests in flight)');
     const flags = await ctx.backend.readFlags();
     const st = flags.providers.find((p) => p.pool === ctx.params.provider)?.state;
     if (st === 'quarantined') blockers.push(`${ctx.params.provider} is quarantined: pick another fallback`);
@@ -554,7 +621,10 @@ const backfillRank = publishMitigation({
   optional: ['queue'],
   description: 'Publish rank.check_serp for each missed window (campaign x day [x keyword]) once the provider is stable.',
   specs: backfillSpecs,
-  checks: (ctx) => (ctx.params.days?.length && ctx.params.days.every((d) => DAY.test(d)) ? [] : ['days are needed as YYYY-MM-DD (days=2026-11-27,2026-11-28)']),
+  checks: (ctx) =>
+    ctx.params.days?.length && ctx.params.days.every((d) => DAY.test(d))
+      ? []
+      : ['days are needed as YYYY-MM-DD (days=2026-11-27,2026-11-28)'],
 });
 
 function freezeMitigation(freeze: boolean): Mitigation {

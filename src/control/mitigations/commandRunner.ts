@@ -16,7 +16,12 @@ export function fillArgv(argv: readonly string[], values: Record<string, string>
       if (v === undefined) bad = k;
       return v ?? '';
     });
-    if (bad) return { error: `unknown placeholder {${bad}} in the replicas command (known: ${Object.keys(values).map((k) => `{${k}}`).join(' ')})` };
+    if (bad)
+      return {
+        error: `unknown placeholder {${bad}} in the replicas command (known: ${Object.keys(values)
+          .map((k) => `{${k}}`)
+          .join(' ')})`,
+      };
     out.push(filled);
   }
   return { argv: out };
@@ -24,22 +29,45 @@ export function fillArgv(argv: readonly string[], values: Record<string, string>
 
 export function runCommand(argv: readonly string[], timeoutMs: number): Promise<CommandResult> {
   const [file, ...args] = argv;
-  if (!file) return Promise.resolve({ ok: false, argv: [...argv], exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '', error: 'empty command' });
-  return new Promise((resolve) => {
-    execFile(file, args, { shell: false, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: NodeJS.Signals | null }) | null;
-      const timedOut = e?.killed === true && e.signal === 'SIGKILL';
-      const exitCode = e ? (typeof e.code === 'number' ? e.code : null) : 0;
-      resolve({
-        ok: e === null,
-        argv: [...argv],
-        exitCode,
-        signal: e?.signal ?? null,
-        timedOut,
-        stdout: String(stdout ?? '').slice(0, MAX_OUTPUT_BYTES),
-        stderr: String(stderr ?? '').slice(0, MAX_OUTPUT_BYTES),
-        error: e ? (timedOut ? `timed out after ${timeoutMs} ms` : typeof e.code === 'string' ? `${e.code}: ${e.message}` : e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' ? 'output too large' : `exited ${exitCode ?? e.signal}`) : null,
-      });
+  if (!file)
+    return Promise.resolve({
+      ok: false,
+      argv: [...argv],
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      stdout: '',
+      stderr: '',
+      error: 'empty command',
     });
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { shell: false, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: NodeJS.Signals | null }) | null;
+        const timedOut = e?.killed === true && e.signal === 'SIGKILL';
+        const exitCode = e ? (typeof e.code === 'number' ? e.code : null) : 0;
+        resolve({
+          ok: e === null,
+          argv: [...argv],
+          exitCode,
+          signal: e?.signal ?? null,
+          timedOut,
+          stdout: String(stdout ?? '').slice(0, MAX_OUTPUT_BYTES),
+          stderr: String(stderr ?? '').slice(0, MAX_OUTPUT_BYTES),
+          error: e
+            ? timedOut
+              ? `timed out after ${timeoutMs} ms`
+              : typeof e.code === 'string'
+                ? `${e.code}: ${e.message}`
+                : e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+                  ? 'output too large'
+                  : `exited ${exitCode ?? e.signal}`
+            : null,
+        });
+      },
+    );
   });
 }

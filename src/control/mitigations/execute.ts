@@ -73,7 +73,8 @@ export function preflight(m: Mitigation, actor: Actor, params: MitigationParams,
   if (reason.trim() === '') return 'a reason is required';
   if (m.replay) {
     const code = params.reasonCode;
-    if (!code || !(REPLAY_REASON_CODES as readonly string[]).includes(code)) return `a replay needs a reason code: one of ${REPLAY_REASON_CODES.join(', ')}`;
+    if (!code || !(REPLAY_REASON_CODES as readonly string[]).includes(code))
+      return `a replay needs a reason code: one of ${REPLAY_REASON_CODES.join(', ')}`;
   }
   const missing = m.required.filter((k) => params[k] === undefined || (Array.isArray(params[k]) && (params[k] as unknown[]).length === 0));
   if (missing.length) return `missing ${missing.join(', ')}`;
@@ -103,15 +104,27 @@ export async function executeMitigation(req: ExecuteRequest, deps: ExecuteDeps):
   if (!m) throw new UnknownMitigationError(`no mitigation "${req.mitigationId}"`);
   const now = deps.now ?? Date.now;
   const reason = req.reason.trim();
-  const ctx: MitigationContext = { params: req.params, operator: deps.actor.operator, reason, now: now(), backend: deps.backend, isIdempotent: deps.isIdempotent };
+  const ctx: MitigationContext = {
+    params: req.params,
+    operator: deps.actor.operator,
+    reason,
+    now: now(),
+    backend: deps.backend,
+    isIdempotent: deps.isIdempotent,
+  };
   const target = targetOf(m, req.params);
   const override = m.replay && req.params.overrideTask !== undefined;
 
   const entries: TimelineEntry[] = [];
   const record = (result: string, extra: Record<string, unknown>, ids: { taskIds?: string[]; correlationIds?: string[] } = {}): void => {
-    if (!deps.recorder.isActive()) deps.recorder.openIncident(`mitigation ${m.id} on ${target || 'the system'}: ${reason || 'no reason given'}`);
+    if (!deps.recorder.isActive())
+      deps.recorder.openIncident(`mitigation ${m.id} on ${target || 'the system'}: ${reason || 'no reason given'}`);
     const at = new Date(now()).toISOString();
-    const parameters = { ...paramsForRecord(req.params), ...(override ? { override: true } : {}), ...(deps.backend.simulated ? { simulated: true } : {}) };
+    const parameters = {
+      ...paramsForRecord(req.params),
+      ...(override ? { override: true } : {}),
+      ...(deps.backend.simulated ? { simulated: true } : {}),
+    };
     const audit: Omit<AuditRecord, 'incidentId' | 'journalSeq'> = {
       at,
       operator: deps.actor.operator,
@@ -147,9 +160,10 @@ export async function executeMitigation(req: ExecuteRequest, deps: ExecuteDeps):
   };
 
   // A named task that is not idempotent is refused before anything is read (runbook 8.3).
-  const named = m.replay && req.params.task !== undefined && !deps.isIdempotent(req.params.task) && req.params.task !== req.params.overrideTask
-    ? `${req.params.task} is not declared idempotent (tasks.${req.params.task}.idempotent): replay refused without an explicit override (type the task name)`
-    : null;
+  const named =
+    m.replay && req.params.task !== undefined && !deps.isIdempotent(req.params.task) && req.params.task !== req.params.overrideTask
+      ? `${req.params.task} is not declared idempotent (tasks.${req.params.task}.idempotent): replay refused without an explicit override (type the task name)`
+      : null;
   const pre = preflight(m, deps.actor, req.params, reason) ?? named;
   if (pre && !req.dryRun) return refuse(pre, null);
   let preview: Preview;
@@ -157,7 +171,12 @@ export async function executeMitigation(req: ExecuteRequest, deps: ExecuteDeps):
     preview = await m.preview(ctx);
   } catch (e) {
     const why = `preview failed: ${e instanceof Error ? e.message : String(e)}`;
-    if (req.dryRun) return { status: 'dry-run', preview: { title: m.title, lines: [], blockers: [why], simulated: deps.backend.simulated }, wouldRefuse: pre ?? why };
+    if (req.dryRun)
+      return {
+        status: 'dry-run',
+        preview: { title: m.title, lines: [], blockers: [why], simulated: deps.backend.simulated },
+        wouldRefuse: pre ?? why,
+      };
     return refuse(why, null);
   }
   const blocked = preview.blockers.length ? preview.blockers.join('; ') : null;
@@ -175,7 +194,12 @@ export async function executeMitigation(req: ExecuteRequest, deps: ExecuteDeps):
   try {
     outcome = await m.run(ctx, { signal: controller.signal, ...(req.onProgress ? { onProgress: req.onProgress } : {}) });
   } catch (e) {
-    outcome = { status: 'failed', details: [], failures: [{ target: target || m.id, error: e instanceof Error ? e.message : String(e) }], simulated: deps.backend.simulated };
+    outcome = {
+      status: 'failed',
+      details: [],
+      failures: [{ target: target || m.id, error: e instanceof Error ? e.message : String(e) }],
+      simulated: deps.backend.simulated,
+    };
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
   }

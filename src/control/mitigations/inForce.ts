@@ -141,7 +141,11 @@ export async function driftOf(m: InForce, flags: FlagState, backend: MitigationB
     case 'pacing':
       return flags.pacing === 'conservative' ? null : `lsos:pacing:profile is ${flags.pacing ?? 'unset'}, not conservative`;
     case 'frozen-writes':
-      return flags.writesFrozen ? null : flags.writesFrozenMalformed ? 'lsos:writes:frozen is not the contract JSON' : 'lsos:writes:frozen is gone (deleted by hand?)';
+      return flags.writesFrozen
+        ? null
+        : flags.writesFrozenMalformed
+          ? 'lsos:writes:frozen is not the contract JSON'
+          : 'lsos:writes:frozen is gone (deleted by hand?)';
     case 'provider-shift': {
       const want = m.expect.concurrency;
       const got = flags.providers.find((p) => p.pool === m.target)?.concurrency ?? null;
@@ -152,7 +156,9 @@ export async function driftOf(m: InForce, flags: FlagState, backend: MitigationB
       const want = m.expect.concurrency;
       const workers = await backend.queueWorkers(m.target);
       const wide = workers.filter((w) => typeof want === 'number' && w.concurrency !== null && w.concurrency > want);
-      return wide.length ? `${wide.map((w) => `${w.worker} runs ${w.concurrency} processes`).join(', ')} (shrunk to ${String(want)}: restarted?)` : null;
+      return wide.length
+        ? `${wide.map((w) => `${w.worker} runs ${w.concurrency} processes`).join(', ')} (shrunk to ${String(want)}: restarted?)`
+        : null;
     }
     case 'read-target': {
       // Not in FlagState: read through the session's step services, like the failover itself.
@@ -175,24 +181,61 @@ export async function driftOf(m: InForce, flags: FlagState, backend: MitigationB
  * an earlier incident, a hand-set flag): listed too, with what the flag itself says.
  */
 export function foundOnSystem(known: readonly InForce[], flags: FlagState, at: string, simulated: boolean): InForce[] {
-  const has = (kind: InForceKind, target: string) => known.some((m) => m.kind === kind && (m.target === target || kind === 'pacing' || kind === 'frozen-writes'));
+  const has = (kind: InForceKind, target: string) =>
+    known.some((m) => m.kind === kind && (m.target === target || kind === 'pacing' || kind === 'frozen-writes'));
   const base = { action: 'outside this incident', undo: null, expect: {}, simulated, drift: null, checkedAt: at };
   const out: InForce[] = [];
   for (const p of flags.paused) {
     if (has('paused-task', p.task)) continue;
-    out.push({ ...base, kind: 'paused-task', target: p.task, by: p.value?.by ?? '?', reason: p.value?.reason ?? 'flag set outside this incident', at: p.value?.at ?? '', until: p.value?.until ?? null, undo: 'resume-task' });
+    out.push({
+      ...base,
+      kind: 'paused-task',
+      target: p.task,
+      by: p.value?.by ?? '?',
+      reason: p.value?.reason ?? 'flag set outside this incident',
+      at: p.value?.at ?? '',
+      until: p.value?.until ?? null,
+      undo: 'resume-task',
+    });
   }
   for (const pool of flags.providers) {
     if (pool.state === 'quarantined' && !has('quarantined-pool', pool.pool)) {
-      out.push({ ...base, kind: 'quarantined-pool', target: pool.pool, by: '?', reason: 'flag set outside this incident', at: '', until: null, undo: 'unquarantine-provider' });
+      out.push({
+        ...base,
+        kind: 'quarantined-pool',
+        target: pool.pool,
+        by: '?',
+        reason: 'flag set outside this incident',
+        at: '',
+        until: null,
+        undo: 'unquarantine-provider',
+      });
     }
   }
   if (flags.pacing === 'conservative' && !has('pacing', '')) {
-    out.push({ ...base, kind: 'pacing', target: 'lsos:pacing:profile', by: '?', reason: 'flag set outside this incident', at: '', until: null, undo: 'pacing-normal' });
+    out.push({
+      ...base,
+      kind: 'pacing',
+      target: 'lsos:pacing:profile',
+      by: '?',
+      reason: 'flag set outside this incident',
+      at: '',
+      until: null,
+      undo: 'pacing-normal',
+    });
   }
   const f = flags.writesFrozen;
   if (f && !has('frozen-writes', '')) {
-    out.push({ ...base, kind: 'frozen-writes', target: 'lsos:writes:frozen', by: f.by, reason: f.reason, at: f.at, until: null, undo: 'unfreeze-writes' });
+    out.push({
+      ...base,
+      kind: 'frozen-writes',
+      target: 'lsos:writes:frozen',
+      by: f.by,
+      reason: f.reason,
+      at: f.at,
+      until: null,
+      undo: 'unfreeze-writes',
+    });
   }
   return out;
 }

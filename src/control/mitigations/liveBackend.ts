@@ -68,7 +68,9 @@ export class LiveBackend implements MitigationBackend {
     const pauseKeys = await this.scan('lsos:pause:*');
     const stateKeys = await this.scan('lsos:provider:*:state');
     const concKeys = await this.scan('lsos:provider:*:concurrency');
-    const pools = [...new Set([...stateKeys.map((k) => k.split(':')[2] ?? ''), ...concKeys.map((k) => k.split(':')[2] ?? '')])].filter(Boolean);
+    const pools = [...new Set([...stateKeys.map((k) => k.split(':')[2] ?? ''), ...concKeys.map((k) => k.split(':')[2] ?? '')])].filter(
+      Boolean,
+    );
     const p = r.pipeline();
     for (const k of pauseKeys) p.get(k).pttl(k);
     for (const pool of pools) p.get(flagKeys.providerState(pool)).get(flagKeys.providerConcurrency(pool));
@@ -90,7 +92,14 @@ export class LiveBackend implements MitigationBackend {
     const pacing = next() as string | null;
     const frozenRaw = next() as string | null;
     const writesFrozen = parseFrozenValue(frozenRaw);
-    return { paused, providers, activeProvider, pacing, writesFrozen, ...(frozenRaw !== null && !writesFrozen ? { writesFrozenMalformed: true } : {}) };
+    return {
+      paused,
+      providers,
+      activeProvider,
+      pacing,
+      writesFrozen,
+      ...(frozenRaw !== null && !writesFrozen ? { writesFrozenMalformed: true } : {}),
+    };
   }
 
   private async step(target: string, detail: string, fn: () => Promise<unknown>): Promise<StepResult> {
@@ -105,7 +114,9 @@ export class LiveBackend implements MitigationBackend {
   pauseTask(task: string, value: PauseValue, untilMs: number): Promise<StepResult> {
     const key = flagKeys.pause(task);
     const ttl = Math.max(1, Math.round(untilMs - Date.now()));
-    return this.step(key, `${key} set until ${value.until} (TTL ${Math.round(ttl / 1000)} s)`, () => this.redis().set(key, JSON.stringify(value), 'PX', ttl));
+    return this.step(key, `${key} set until ${value.until} (TTL ${Math.round(ttl / 1000)} s)`, () =>
+      this.redis().set(key, JSON.stringify(value), 'PX', ttl),
+    );
   }
 
   resumeTask(task: string): Promise<StepResult> {
@@ -122,7 +133,9 @@ export class LiveBackend implements MitigationBackend {
   }
 
   setActiveProvider(pool: string): Promise<StepResult> {
-    return this.step(flagKeys.providerActive, `${flagKeys.providerActive} = ${pool}`, () => this.redis().set(flagKeys.providerActive, pool));
+    return this.step(flagKeys.providerActive, `${flagKeys.providerActive} = ${pool}`, () =>
+      this.redis().set(flagKeys.providerActive, pool),
+    );
   }
 
   setProviderConcurrency(pool: string, n: number): Promise<StepResult> {
@@ -151,7 +164,9 @@ export class LiveBackend implements MitigationBackend {
     const [queues, stats] = await Promise.all([ctl.call('active_queues', {}, { timeoutMs }), ctl.call('stats', {}, { timeoutMs })]);
     const out: QueueWorker[] = [];
     for (const r of queues) {
-      const names = Array.isArray(r.raw) ? r.raw.map((q) => (typeof q === 'object' && q !== null ? String((q as Record<string, unknown>).name ?? '') : '')).filter(Boolean) : [];
+      const names = Array.isArray(r.raw)
+        ? r.raw.map((q) => (typeof q === 'object' && q !== null ? String((q as Record<string, unknown>).name ?? '') : '')).filter(Boolean)
+        : [];
       if (!names.includes(queue)) continue;
       out.push({ worker: r.worker, queues: names, concurrency: poolSize(stats.find((s) => s.worker === r.worker)?.raw) });
     }
@@ -164,14 +179,24 @@ export class LiveBackend implements MitigationBackend {
     for (const p of plan) {
       if (p.from === p.to) continue;
       const command = p.to < p.from ? 'pool_shrink' : 'pool_grow';
-      replies.push(...(await ctl.call(command, { n: Math.abs(p.from - p.to) }, { destination: [p.worker], timeoutMs: this.o.controlTimeoutMs ?? 2000 })));
+      replies.push(
+        ...(await ctl.call(
+          command,
+          { n: Math.abs(p.from - p.to) },
+          { destination: [p.worker], timeoutMs: this.o.controlTimeoutMs ?? 2000 },
+        )),
+      );
     }
     return replies;
   }
 
   async setConsuming(workers: string[], queue: string, consuming: boolean) {
     if (workers.length === 0) return [];
-    return this.control().call(consuming ? 'add_consumer' : 'cancel_consumer', { queue }, { destination: workers, timeoutMs: this.o.controlTimeoutMs ?? 2000 });
+    return this.control().call(
+      consuming ? 'add_consumer' : 'cancel_consumer',
+      { queue },
+      { destination: workers, timeoutMs: this.o.controlTimeoutMs ?? 2000 },
+    );
   }
 
   replicasCommand(queue: string, replicas: number): { argv: string[] } | { error: string } {
@@ -182,7 +207,8 @@ export class LiveBackend implements MitigationBackend {
 
   async scaleReplicas(queue: string, replicas: number): Promise<CommandResult> {
     const cmd = this.replicasCommand(queue, replicas);
-    if ('error' in cmd) return { ok: false, argv: [], exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '', error: cmd.error };
+    if ('error' in cmd)
+      return { ok: false, argv: [], exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '', error: cmd.error };
     return runCommand(cmd.argv, this.o.replicasCommand?.timeoutMs ?? 60_000);
   }
 

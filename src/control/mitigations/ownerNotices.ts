@@ -63,7 +63,14 @@ export function sentNotices(entries: readonly TimelineEntry[]): SentNotice[] {
     for (const s of sent) {
       const n = obj(s);
       if (!str(n.campaign) || !str(n.month)) continue;
-      out.push({ campaign: str(n.campaign), owner: str(n.owner) || null, month: str(n.month), taskId: str(n.taskId), seq: e.seq, at: e.at });
+      out.push({
+        campaign: str(n.campaign),
+        owner: str(n.owner) || null,
+        month: str(n.month),
+        taskId: str(n.taskId),
+        seq: e.seq,
+        at: e.at,
+      });
     }
   }
   return out;
@@ -96,13 +103,23 @@ async function plan(ctx: MitigationContext): Promise<Plan | string> {
   const notices = noticesFor(report);
   const repeats = alreadySent(notices, sentNotices(s.journal?.() ?? []));
   const blockers: string[] = [];
-  if (notices.length === 0) blockers.push(`no campaign has an irrecoverable gap in ${month} (before ${report.window.historyCutoff}): nobody to notify`);
+  if (notices.length === 0)
+    blockers.push(`no campaign has an irrecoverable gap in ${month} (before ${report.window.historyCutoff}): nobody to notify`);
   if (notices.length > MAX_NOTICES) blockers.push(`${notices.length} notices: at most ${MAX_NOTICES} per action`);
   const noOwner = notices.filter((n) => !n.owner);
-  if (noOwner.length) blockers.push(`no owner e-mail for ${noOwner.map((n) => n.campaign).slice(0, 10).join(', ')}${noOwner.length > 10 ? ' ...' : ''}: fix campaigns.owner_email first`);
+  if (noOwner.length)
+    blockers.push(
+      `no owner e-mail for ${noOwner
+        .map((n) => n.campaign)
+        .slice(0, 10)
+        .join(', ')}${noOwner.length > 10 ? ' ...' : ''}: fix campaigns.owner_email first`,
+    );
   if (repeats.length && (ctx.params as OwnerNoticeParams).renotify !== true) {
     blockers.push(
-      `already notified in this incident: ${repeats.slice(0, 5).map((r) => `${r.notice.owner} about ${r.notice.campaign} ${r.notice.month} (seq ${r.before.seq})`).join('; ')}${repeats.length > 5 ? ` and ${repeats.length - 5} more` : ''}: confirm with renotify=true to notify them again`,
+      `already notified in this incident: ${repeats
+        .slice(0, 5)
+        .map((r) => `${r.notice.owner} about ${r.notice.campaign} ${r.notice.month} (seq ${r.before.seq})`)
+        .join('; ')}${repeats.length > 5 ? ` and ${repeats.length - 5} more` : ''}: confirm with renotify=true to notify them again`,
     );
   }
   return { report, notices, repeats, blockers };
@@ -133,14 +150,29 @@ const notifyOwners: Mitigation = {
     const owners = new Map<string, Notice[]>();
     for (const n of p.notices) owners.set(n.owner ?? '(no owner)', [...(owners.get(n.owner ?? '(no owner)') ?? []), n]);
     const lines: PreviewLine[] = [
-      { kind: 'note', text: `${p.report.window.month}: ${p.notices.length} campaigns with irrecoverable gaps (days before ${p.report.window.historyCutoff}), ${owners.size} owners` },
+      {
+        kind: 'note',
+        text: `${p.report.window.month}: ${p.notices.length} campaigns with irrecoverable gaps (days before ${p.report.window.historyCutoff}), ${owners.size} owners`,
+      },
     ];
     for (const [owner, ns] of owners) {
       for (const n of ns) lines.push({ kind: 'message', text: `${owner}: ${n.campaign} ${n.name} missing ${formatDays(n.missingDays)}` });
     }
-    lines.push({ kind: 'message', text: `publish ${p.notices.length} x ${NOTIFY_TASK} -> ${ctx.params.queue ?? NOTIFY_QUEUE} (Celery protocol v2, lsos_sent_at stamped)` });
-    for (const r of p.repeats) lines.push({ kind: 'note', text: `again: ${r.notice.owner} was told about ${r.notice.campaign} at ${r.before.at} (seq ${r.before.seq})` });
-    return { title: `Notify ${owners.size} owners (${p.notices.length} campaigns, ${p.report.window.month})`, lines, blockers: p.blockers, simulated: ctx.backend.simulated };
+    lines.push({
+      kind: 'message',
+      text: `publish ${p.notices.length} x ${NOTIFY_TASK} -> ${ctx.params.queue ?? NOTIFY_QUEUE} (Celery protocol v2, lsos_sent_at stamped)`,
+    });
+    for (const r of p.repeats)
+      lines.push({
+        kind: 'note',
+        text: `again: ${r.notice.owner} was told about ${r.notice.campaign} at ${r.before.at} (seq ${r.before.seq})`,
+      });
+    return {
+      title: `Notify ${owners.size} owners (${p.notices.length} campaigns, ${p.report.window.month})`,
+      lines,
+      blockers: p.blockers,
+      simulated: ctx.backend.simulated,
+    };
   },
   async run(ctx, opts) {
     // Judged again at run time: the preview may be minutes old.
@@ -152,15 +184,25 @@ const notifyOwners: Mitigation = {
     const byId = new Map(out.map((s, i) => [s.id as string, p.notices[i] as Notice]));
     const sent = r.published.map((x) => {
       const n = byId.get(x.id);
-      return { campaign: n?.campaign ?? '', owner: n?.owner ?? null, month: n?.month ?? '', missingDays: n?.missingDays ?? [], taskId: x.id };
+      return {
+        campaign: n?.campaign ?? '',
+        owner: n?.owner ?? null,
+        month: n?.month ?? '',
+        missingDays: n?.missingDays ?? [],
+        taskId: x.id,
+      };
     });
     const failures: Failure[] = [];
     if (r.error) failures.push({ target: `${out.length - r.published.length} of ${out.length} notices`, error: r.error });
-    else if (r.published.length < out.length) failures.push({ target: `${out.length - r.published.length} of ${out.length} notices`, error: 'stopped by the operator' });
+    else if (r.published.length < out.length)
+      failures.push({ target: `${out.length - r.published.length} of ${out.length} notices`, error: 'stopped by the operator' });
     const owners = new Set(sent.map((s) => s.owner));
     return {
       status: failures.length === 0 ? 'done' : sent.length ? 'partial' : 'failed',
-      details: [`published ${sent.length} x ${NOTIFY_TASK} -> ${ctx.params.queue ?? NOTIFY_QUEUE} for ${owners.size} owners`, ...sent.slice(0, 20).map((s) => `${s.owner}: ${s.campaign} ${s.month} (${s.missingDays.length} days) task ${s.taskId}`)],
+      details: [
+        `published ${sent.length} x ${NOTIFY_TASK} -> ${ctx.params.queue ?? NOTIFY_QUEUE} for ${owners.size} owners`,
+        ...sent.slice(0, 20).map((s) => `${s.owner}: ${s.campaign} ${s.month} (${s.missingDays.length} days) task ${s.taskId}`),
+      ],
       failures,
       simulated: ctx.backend.simulated,
       taskIds: sent.map((s) => s.taskId),

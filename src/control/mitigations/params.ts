@@ -9,7 +9,11 @@ export class ParamError extends Error {
 }
 
 const NAME = /^[A-Za-z0-9_.:@\-]{1,200}$/;
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function name(key: string, v: string): string {
   if (!NAME.test(v)) throw new ParamError(`${key}: "${v.slice(0, 60)}" is not a valid name (letters, digits, . _ - : @)`);
@@ -18,7 +22,8 @@ function name(key: string, v: string): string {
 
 function int(key: string, v: string, min: number): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new ParamError(`${key} must be a whole number >= ${min}, got "${v.slice(0, 20)}"`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min)
+    throw new ParamError(`${key} must be a whole number >= ${min}, got "${v.slice(0, 20)}"`);
   return n;
 }
 
@@ -99,7 +104,12 @@ export function formatParamLine(p: MitigationParams, now: EpochMs): string {
   for (const [k, v] of Object.entries(p)) {
     if (v === undefined || k === 'reasonCode' || k === 'overrideTask') continue;
     if (k === 'until') parts.push(`until=${Math.max(1, Math.round(((v as number) - now) / 60_000))}m`);
-    else if (k === 'restoreTo') parts.push(`restoreTo=${Object.entries(v as Record<string, number>).map(([w, n]) => `${w}=${n}`).join(',')}`);
+    else if (k === 'restoreTo')
+      parts.push(
+        `restoreTo=${Object.entries(v as Record<string, number>)
+          .map(([w, n]) => `${w}=${n}`)
+          .join(',')}`,
+      );
     else if (Array.isArray(v)) parts.push(`${k}=${v.join(',')}`);
     else parts.push(`${k}=${String(v)}`);
   }

@@ -52,11 +52,15 @@ export function chooseReadTarget(input: ReplicaChoiceInput): ReadTargetChoice {
             : null;
     return { name: r.name, lagSeconds: r.lagSeconds, healthy: why === null, why };
   });
-  const healthy = candidates.filter((c) => c.healthy).sort((a, b) => (a.lagSeconds ?? 0) - (b.lagSeconds ?? 0) || a.name.localeCompare(b.name));
+  const healthy = candidates
+    .filter((c) => c.healthy)
+    .sort((a, b) => (a.lagSeconds ?? 0) - (b.lagSeconds ?? 0) || a.name.localeCompare(b.name));
   const offered = [...healthy.map((c) => c.name), ...(input.primaryReachable ? ['primary'] : [])];
   const warnings: string[] = [];
   if (healthy.length === 0 && input.primaryReachable) {
-    warnings.push(`no healthy replica (${candidates.length ? candidates.map((c) => `${c.name}: ${c.why}`).join('; ') : 'none known'}): the primary is the only choice and takes every read on top of the writes`);
+    warnings.push(
+      `no healthy replica (${candidates.length ? candidates.map((c) => `${c.name}: ${c.why}`).join('; ') : 'none known'}): the primary is the only choice and takes every read on top of the writes`,
+    );
   }
   if (!input.primaryReachable) warnings.push('the primary is unreachable: it is not offered');
   return { candidates, offered, best: offered[0] ?? null, warnings };
@@ -100,15 +104,23 @@ const readFailover: Mitigation = {
     const target = asked ?? choice.best;
     const current = await n.control.get();
     const lines: PreviewLine[] = choice.candidates.map((c) =>
-      line('note', `${c.name}: lag ${c.lagSeconds === null ? '?' : `${Math.round(c.lagSeconds * 10) / 10} s`}${c.healthy ? ' healthy: offered' : `, not offered: ${c.why}`}`),
+      line(
+        'note',
+        `${c.name}: lag ${c.lagSeconds === null ? '?' : `${Math.round(c.lagSeconds * 10) / 10} s`}${c.healthy ? ' healthy: offered' : `, not offered: ${c.why}`}`,
+      ),
     );
     lines.push(line('note', `offered: ${choice.offered.join(', ') || 'nothing'} (threshold ${n.choice.thresholdSeconds} s)`));
     for (const w of choice.warnings) lines.push(line('note', `WARNING: ${w}`));
     const blockers: string[] = [];
-    if (target === null || target === undefined) blockers.push('no healthy replica and the primary is unreachable: nothing to fail over to');
+    if (target === null || target === undefined)
+      blockers.push('no healthy replica and the primary is unreachable: nothing to fail over to');
     else if (!choice.offered.includes(target)) {
       const c = choice.candidates.find((x) => x.name === target);
-      blockers.push(c ? `${target} is not healthy: ${c.why} (offered: ${choice.offered.join(', ') || 'nothing'})` : `unknown read target ${target} (offered: ${choice.offered.join(', ') || 'nothing'})`);
+      blockers.push(
+        c
+          ? `${target} is not healthy: ${c.why} (offered: ${choice.offered.join(', ') || 'nothing'})`
+          : `unknown read target ${target} (offered: ${choice.offered.join(', ') || 'nothing'})`,
+      );
     } else if (target === current) blockers.push(`reads already go to ${target}`);
     if (target) lines.unshift(line('flag', `SET ${flagKeys.readTarget} ${target} (db 0; was ${current ?? 'unset'})`));
     return { title: `Fail over reads to ${target ?? '?'}`, lines, blockers, simulated: ctx.backend.simulated };
@@ -119,7 +131,8 @@ const readFailover: Mitigation = {
     // Judged again at the moment of the write: a replica may have fallen behind since the preview.
     const choice = chooseReadTarget(n.choice);
     const target = (ctx.params as ReadFailoverParams).replica ?? choice.best;
-    if (!target || !choice.offered.includes(target)) throw new Error(`${target ?? 'no target'} is no longer a healthy read target (offered: ${choice.offered.join(', ') || 'nothing'})`);
+    if (!target || !choice.offered.includes(target))
+      throw new Error(`${target ?? 'no target'} is no longer a healthy read target (offered: ${choice.offered.join(', ') || 'nothing'})`);
     const previous = await n.control.get();
     const step = await n.control.set(target);
     const lag = choice.candidates.find((c) => c.name === target)?.lagSeconds ?? null;
@@ -167,8 +180,16 @@ const restoreReadTarget: Mitigation = {
     if (!last && !asked) blockers.push('no read failover in force in this incident (replica=<name|primary> restores a given target)');
     const to = asked ?? last?.previous ?? null;
     const current = s.readTarget ? await s.readTarget.get() : null;
-    const lines = [line('flag', to === null ? `DEL ${flagKeys.readTarget} (db 0; was ${current ?? 'unset'}; unset before the failover)` : `SET ${flagKeys.readTarget} ${to} (db 0; was ${current ?? 'unset'})`)];
-    if (last && current !== last.target) lines.push(line('note', `the flag is ${current ?? 'unset'}, not ${last.target} as the failover left it: changed by hand?`));
+    const lines = [
+      line(
+        'flag',
+        to === null
+          ? `DEL ${flagKeys.readTarget} (db 0; was ${current ?? 'unset'}; unset before the failover)`
+          : `SET ${flagKeys.readTarget} ${to} (db 0; was ${current ?? 'unset'})`,
+      ),
+    ];
+    if (last && current !== last.target)
+      lines.push(line('note', `the flag is ${current ?? 'unset'}, not ${last.target} as the failover left it: changed by hand?`));
     return { title: `Restore read target to ${to ?? 'unset'}`, lines, blockers, simulated: ctx.backend.simulated };
   },
   async run(ctx) {

@@ -66,7 +66,11 @@ export function flagsClient(brokerUrl: string): Redis {
 
 export function openMitigationSession(o: SessionOptions): MitigationSession {
   const sim = o.simulation ?? null;
-  const roles = resolveRole({ path: sim ? DEMO_ROLES_FILE() : (o.rolesFile ?? DEFAULT_ROLES_FILE), simulationDemo: sim !== null, ...(o.identity ? { identity: o.identity } : {}) });
+  const roles = resolveRole({
+    path: sim ? DEMO_ROLES_FILE() : (o.rolesFile ?? DEFAULT_ROLES_FILE),
+    simulationDemo: sim !== null,
+    ...(o.identity ? { identity: o.identity } : {}),
+  });
   const readonly = o.readonlyFlag === true || !roles.ok;
   const actor: Actor = {
     operator: roles.identity.username,
@@ -92,8 +96,17 @@ export function openMitigationSession(o: SessionOptions): MitigationSession {
     if (flags) closers.push(() => flags.quit().catch(() => flags.disconnect()));
     // The broker: RabbitMQ when configured, else the Redis broker (its own db, from the URL).
     const publisher =
-      o.celery?.publisher !== undefined ? o.celery.publisher : amqpUrl ? new AmqpTaskPublisher({ url: amqpUrl }) : new RedisTaskPublisher({ url: redisUrl ?? '' });
-    const control = o.celery?.control !== undefined ? o.celery.control : amqpUrl ? new AmqpRemoteControl({ url: amqpUrl }) : new RedisRemoteControl({ url: redisUrl ?? '' });
+      o.celery?.publisher !== undefined
+        ? o.celery.publisher
+        : amqpUrl
+          ? new AmqpTaskPublisher({ url: amqpUrl })
+          : new RedisTaskPublisher({ url: redisUrl ?? '' });
+    const control =
+      o.celery?.control !== undefined
+        ? o.celery.control
+        : amqpUrl
+          ? new AmqpRemoteControl({ url: amqpUrl })
+          : new RedisRemoteControl({ url: redisUrl ?? '' });
     const replayer =
       o.celery?.replayer !== undefined
         ? o.celery.replayer

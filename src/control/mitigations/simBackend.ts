@@ -104,7 +104,16 @@ export class SimulationBackend implements MitigationBackend {
 
   async scaleReplicas(queue: string, replicas: number): Promise<CommandResult> {
     const r = this.sim.scaleWorkers(queue, replicas);
-    return { ok: r.ok, argv: this.replicasCommand(queue, replicas).argv, exitCode: r.ok ? 0 : 1, signal: null, timedOut: false, stdout: `SIMULATED: ${r.detail}`, stderr: '', error: r.ok ? null : r.detail };
+    return {
+      ok: r.ok,
+      argv: this.replicasCommand(queue, replicas).argv,
+      exitCode: r.ok ? 0 : 1,
+      signal: null,
+      timedOut: false,
+      stdout: `SIMULATED: ${r.detail}`,
+      stderr: '',
+      error: r.ok ? null : r.detail,
+    };
   }
 
   async publish(specs: TaskSpec[], opts: { signal: AbortSignal; onProgress?: (done: number, total: number) => void }) {
@@ -144,7 +153,15 @@ export class SimulationBackend implements MitigationBackend {
     const batch = 50;
     // The model's replay takes the oldest buckets of every task: replay only when all are allowed.
     if (allowedCount !== total) {
-      return { replayed: 0, skipped: total, alreadyDone: 0, total, stopped: false, error: 'SIMULATED: the model cannot replay one task of a mixed dead-letter queue; every task there must be allowed', ids: [] };
+      return {
+        replayed: 0,
+        skipped: total,
+        alreadyDone: 0,
+        total,
+        stopped: false,
+        error: 'SIMULATED: the model cannot replay one task of a mixed dead-letter queue; every task there must be allowed',
+        ids: [],
+      };
     }
     while (replayed < target) {
       if (req.signal?.aborted) {

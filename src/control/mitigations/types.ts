@@ -95,7 +95,8 @@ export interface MitigationContext {
 }
 
 /** What stays in force after a mitigation ran, for the "Mitigations in force" panel and drift. */
-export type InForceKind = 'paused-task' | 'quarantined-pool' | 'pacing' | 'frozen-writes' | 'shrunk-pool' | 'cancelled-consumer' | 'provider-shift' | 'read-target';
+export type InForceKind =
+  'paused-task' | 'quarantined-pool' | 'pacing' | 'frozen-writes' | 'shrunk-pool' | 'cancelled-consumer' | 'provider-shift' | 'read-target';
 
 export interface Mitigation {
   id: string;

@@ -32,17 +32,27 @@ export function parseAckBody(raw: string): { ok: true; req: AckRequest } | { ok:
   const o = v as Record<string, unknown>;
   const allowed = new Set(['dedup_key', 'incident', 'by']);
   const unknown = Object.keys(o).filter((k) => !allowed.has(k));
-  if (unknown.length > 0) return { ok: false, error: `unknown field(s): ${unknown.slice(0, 5).map((k) => sanitize(k, 30)).join(', ')}` };
-  if (typeof o.by !== 'string' || sanitize(o.by, 100).trim() === '') return { ok: false, error: '"by" (who acknowledged) must be a non-empty string' };
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      error: `unknown field(s): ${unknown
+        .slice(0, 5)
+        .map((k) => sanitize(k, 30))
+        .join(', ')}`,
+    };
+  if (typeof o.by !== 'string' || sanitize(o.by, 100).trim() === '')
+    return { ok: false, error: '"by" (who acknowledged) must be a non-empty string' };
   const by = sanitize(o.by, 100).trim();
   const hasKey = o.dedup_key !== undefined;
   const hasIncident = o.incident !== undefined;
   if (hasKey === hasIncident) return { ok: false, error: 'give exactly one of "dedup_key" or "incident"' };
   if (hasKey) {
-    if (typeof o.dedup_key !== 'string' || !/^[A-Za-z0-9._:-]{1,200}$/.test(o.dedup_key)) return { ok: false, error: '"dedup_key" must be a dedup key string' };
+    if (typeof o.dedup_key !== 'string' || !/^[A-Za-z0-9._:-]{1,200}$/.test(o.dedup_key))
+      return { ok: false, error: '"dedup_key" must be a dedup key string' };
     return { ok: true, req: { dedupKey: o.dedup_key, by } };
   }
-  if (typeof o.incident !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(o.incident)) return { ok: false, error: '"incident" must be an incident id' };
+  if (typeof o.incident !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(o.incident))
+    return { ok: false, error: '"incident" must be an incident id' };
   return { ok: true, req: { incident: o.incident, by } };
 }
 
@@ -107,8 +117,12 @@ export class AckListener {
       res.setHeader('allow', 'POST');
       return send(res, 405, { error: 'method not allowed (POST /ack)' });
     }
-    if (this.opts.token && !tokenMatches(req.headers.authorization, this.opts.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
-    const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (this.opts.token && !tokenMatches(req.headers.authorization, this.opts.token))
+      return send(res, 401, { error: 'missing or wrong bearer token' });
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim()
+      .toLowerCase();
     if (type !== 'application/json') return send(res, 415, { error: 'content-type must be application/json' });
     let size = 0;
     const chunks: Buffer[] = [];

@@ -75,7 +75,8 @@ export function parsePagingFlags(argv: readonly string[]): { flags: PagingFlags;
   const problems: ConfigProblem[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [name, inline] =
+      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
     if (name === '--roster') {
       const v = value();
@@ -87,7 +88,11 @@ export function parsePagingFlags(argv: readonly string[]): { flags: PagingFlags;
       const v = value();
       const n = Number(v);
       if (!v || !Number.isInteger(n) || n < 0 || n > 65535) {
-        problems.push({ origin: 'flag --paging-callback-port', path: 'paging.callback.port', message: `--paging-callback-port: "${v ?? ''}" is not a port (0-65535)` });
+        problems.push({
+          origin: 'flag --paging-callback-port',
+          path: 'paging.callback.port',
+          message: `--paging-callback-port: "${v ?? ''}" is not a port (0-65535)`,
+        });
       } else flags.callbackPort = n;
     } else rest.push(a);
   }
@@ -109,7 +114,10 @@ const PAGING_KEYS = ['roster', 'mode', 'callback', 'repage', 'ticket', 'requestT
  * The `paging:` section of a config file's text (the rest of the file is src/config's business).
  * Returns the values set and every problem, each with file:line:col.
  */
-export function readPagingSection(text: string, file: string): { values: Partial<PagingConfig> & { roster?: string }; problems: ConfigProblem[] } {
+export function readPagingSection(
+  text: string,
+  file: string,
+): { values: Partial<PagingConfig> & { roster?: string }; problems: ConfigProblem[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const problems: ConfigProblem[] = [];
@@ -132,7 +140,12 @@ export function readPagingSection(text: string, file: string): { values: Partial
     problem(section, 'paging', 'expected a mapping', pagingPair.key);
     return { values, problems };
   }
-  const map = (node: Node | null, path: string, allowed: readonly string[], keyNode: Node | null): Map<string, { key: Node; value: Node | null }> => {
+  const map = (
+    node: Node | null,
+    path: string,
+    allowed: readonly string[],
+    keyNode: Node | null,
+  ): Map<string, { key: Node; value: Node | null }> => {
     const out = new Map<string, { key: Node; value: Node | null }>();
     if (!isMap(node)) {
       problem(node, path, 'expected a mapping', keyNode);
@@ -156,7 +169,12 @@ export function readPagingSection(text: string, file: string): { values: Partial
     const v = isScalar(node) ? node.value : undefined;
     const ms = typeof v === 'number' ? v * unitMs : typeof v === 'string' ? parseDurationMs(v) : null;
     if (ms === null || !Number.isFinite(ms) || ms <= 0) {
-      problem(node, path, `bad duration ${JSON.stringify(v ?? null)} (a number of ${unitMs === 1000 ? 'seconds' : 'minutes'}, or e.g. "90s", "5m")`, keyNode);
+      problem(
+        node,
+        path,
+        `bad duration ${JSON.stringify(v ?? null)} (a number of ${unitMs === 1000 ? 'seconds' : 'minutes'}, or e.g. "90s", "5m")`,
+        keyNode,
+      );
       return null;
     }
     return ms;
@@ -185,7 +203,8 @@ export function readPagingSection(text: string, file: string): { values: Partial
     if (!port) problem(null, 'paging.callback.port', 'missing', cb.value);
     else {
       const v = isScalar(port.value) ? port.value.value : undefined;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) problem(port.value, 'paging.callback.port', `${JSON.stringify(v ?? null)} is not a port (0-65535)`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535)
+        problem(port.value, 'paging.callback.port', `${JSON.stringify(v ?? null)} is not a port (0-65535)`);
       else portV = v;
     }
     if (hostV !== null && portV !== null) values.callback = { host: hostV, port: portV };
@@ -295,8 +314,14 @@ export function loadPagingConfig(input: LoadPagingInput): PagingConfig {
   if (input.simulation && rest.mode === undefined) config.mode = 'record-only';
   if (flags.dryRun) config.mode = 'record-only';
   if (flags.live) config.mode = 'live';
-  if (flags.dryRun && flags.live) problems.push({ origin: 'flag --paging-live', path: 'paging.mode', message: '--paging-live and --paging-dry-run contradict each other' });
-  if (flags.callbackPort !== undefined) config.callback = { host: config.callback?.host ?? DEFAULT_CALLBACK_HOST, port: flags.callbackPort };
+  if (flags.dryRun && flags.live)
+    problems.push({
+      origin: 'flag --paging-live',
+      path: 'paging.mode',
+      message: '--paging-live and --paging-dry-run contradict each other',
+    });
+  if (flags.callbackPort !== undefined)
+    config.callback = { host: config.callback?.host ?? DEFAULT_CALLBACK_HOST, port: flags.callbackPort };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -315,7 +340,9 @@ export function loadRoster(config: Pick<PagingConfig, 'rosterFile' | 'rosterExpl
     text = readFileSync(config.rosterFile, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !config.rosterExplicit) return null;
-    throw new RosterError([{ origin: config.rosterFile, path: 'paging.roster', message: `cannot read the roster: ${(err as Error).message}` }]);
+    throw new RosterError([
+      { origin: config.rosterFile, path: 'paging.roster', message: `cannot read the roster: ${(err as Error).message}` },
+    ]);
   }
   const r = parseRoster(text, config.rosterFile);
   if (!r.ok) throw new RosterError(r.problems);

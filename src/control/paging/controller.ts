@@ -140,7 +140,9 @@ export class PagingController implements PagingCommands {
       } catch (err) {
         this.listener = null;
         this.running = false;
-        throw new Error(`paging callback: cannot listen on ${this.config.callback.host}:${this.config.callback.port}: ${(err as Error).message}`);
+        throw new Error(
+          `paging callback: cannot listen on ${this.config.callback.host}:${this.config.callback.port}: ${(err as Error).message}`,
+        );
       }
     }
     this.rebuild();
@@ -210,7 +212,9 @@ export class PagingController implements PagingCommands {
     let ids: string[];
     if (wanted === '' || wanted === 'all') ids = this.unacknowledgedTargets();
     else {
-      const t = [...st.targets.values()].find((x) => x.target === wanted || dedupKey(st.incidentId, x.target) === wanted || x.role === wanted);
+      const t = [...st.targets.values()].find(
+        (x) => x.target === wanted || dedupKey(st.incidentId, x.target) === wanted || x.role === wanted,
+      );
       if (!t) throw new Error(`no page to ${sanitize(wanted, 60)} in ${st.incidentId}`);
       if (t.channel === 'ticket') throw new Error('a ticket is not acknowledged; it is resolved with the incident');
       if (t.ack) throw new Error(`${t.target} was already acknowledged by ${t.ack.by}`);
@@ -314,7 +318,9 @@ export class PagingController implements PagingCommands {
     try {
       side = SideSender.open(this.recorder.stateDir, incidentId, { clock: this.clock, operator: this.recorder.operator });
     } catch (err) {
-      this.store?.getState().flash(`paging: cannot read ${incidentId} (${sanitize((err as Error).message, 120)}): its undelivered pages are not sent`, 'error');
+      this.store
+        ?.getState()
+        .flash(`paging: cannot read ${incidentId} (${sanitize((err as Error).message, 120)}): its undelivered pages are not sent`, 'error');
       return;
     }
     if (!side) return;
@@ -364,7 +370,15 @@ export class PagingController implements PagingCommands {
     const handled = st.handledDecisions.has(seq);
     const base = { decisionSeq: seq, severity };
     if (!this.roster) {
-      if (!handled) this.record({ ...base, event: 'not-paged', target: 'nobody', role: 'nobody', channel: 'none', reason: `Severity ${previous ?? 'none'} → ${severity}: no roster loaded, the cockpit paged no one — page by hand (runbook section 7)` });
+      if (!handled)
+        this.record({
+          ...base,
+          event: 'not-paged',
+          target: 'nobody',
+          role: 'nobody',
+          channel: 'none',
+          reason: `Severity ${previous ?? 'none'} → ${severity}: no roster loaded, the cockpit paged no one — page by hand (runbook section 7)`,
+        });
       return;
     }
     const modules = affectedModules(st);
@@ -372,7 +386,14 @@ export class PagingController implements PagingCommands {
     if (r.lowered || r.unchanged) {
       if (!handled) {
         const what = r.lowered ? `lowered ${previous} → ${severity}` : `kept at ${severity}`;
-        this.record({ ...base, event: 'not-paged', target: 'nobody', role: 'nobody', channel: 'none', reason: `Severity ${what}: the matrix adds no one, nobody paged (pages already sent stay open until acknowledged or resolved). Reason: ${reason}` });
+        this.record({
+          ...base,
+          event: 'not-paged',
+          target: 'nobody',
+          role: 'nobody',
+          channel: 'none',
+          reason: `Severity ${what}: the matrix adds no one, nobody paged (pages already sent stay open until acknowledged or resolved). Reason: ${reason}`,
+        });
       }
       return;
     }
@@ -384,10 +405,24 @@ export class PagingController implements PagingCommands {
     if (!handled) {
       for (const u of r.unresolved) {
         const needs = u.startsWith('module owner');
-        this.record({ ...base, event: needs ? 'needs-module' : 'not-paged', target: 'module owner', role: 'module owner', channel: 'none', reason: `${severity}: ${u}${needs ? ' — press m on the escalation panel (:page-module)' : ''}` });
+        this.record({
+          ...base,
+          event: needs ? 'needs-module' : 'not-paged',
+          target: 'module owner',
+          role: 'module owner',
+          channel: 'none',
+          reason: `${severity}: ${u}${needs ? ' — press m on the escalation panel (:page-module)' : ''}`,
+        });
       }
       if (fresh.length === 0 && r.unresolved.length === 0) {
-        this.record({ ...base, event: 'not-paged', target: 'nobody', role: 'nobody', channel: 'none', reason: `Severity ${previous ?? 'none'} → ${severity}: everyone the matrix adds was already paged` });
+        this.record({
+          ...base,
+          event: 'not-paged',
+          target: 'nobody',
+          role: 'nobody',
+          channel: 'none',
+          reason: `Severity ${previous ?? 'none'} → ${severity}: everyone the matrix adds was already paged`,
+        });
       }
     }
     this.sweep();
@@ -405,7 +440,16 @@ export class PagingController implements PagingCommands {
       for (const id of t.messages) {
         const m = st.messages.get(id);
         if (m && (m.state === 'pending' || m.state === 'retrying')) {
-          this.put(ob, { event: 'cancelled', target: t.target, role: t.role, channel: t.channel, severity: m.message.severity, messageId: id, dedupKey: m.message.dedupKey, reason: `${m.message.action} not yet delivered when the incident was resolved` });
+          this.put(ob, {
+            event: 'cancelled',
+            target: t.target,
+            role: t.role,
+            channel: t.channel,
+            severity: m.message.severity,
+            messageId: id,
+            dedupKey: m.message.dedupKey,
+            reason: `${m.message.action} not yet delivered when the incident was resolved`,
+          });
         }
       }
       this.intent('resolve', this.targetOf(t), t.severity, 'incident resolved', {}, ob);
@@ -432,7 +476,16 @@ export class PagingController implements PagingCommands {
 
   private recordAck(ids: string[], by: string, via: 'cockpit' | 'callback'): void {
     const st = this.mustState();
-    this.record({ event: 'acknowledged', target: ids.join(', '), role: ids.length === 1 ? (st.targets.get(ids[0] as string)?.role ?? '') : 'pages', channel: via, targets: ids, by, via, reason: `acknowledged by ${by} (${via === 'cockpit' ? 'by key in the cockpit' : 'callback'})` });
+    this.record({
+      event: 'acknowledged',
+      target: ids.join(', '),
+      role: ids.length === 1 ? (st.targets.get(ids[0] as string)?.role ?? '') : 'pages',
+      channel: via,
+      targets: ids,
+      by,
+      via,
+      reason: `acknowledged by ${by} (${via === 'cockpit' ? 'by key in the cockpit' : 'callback'})`,
+    });
     for (const id of ids) {
       const t = st.targets.get(id);
       if (!t) continue;
@@ -440,7 +493,16 @@ export class PagingController implements PagingCommands {
       for (const mid of t.messages) {
         const m = st.messages.get(mid);
         if (m && m.message.action === 'trigger' && (m.state === 'pending' || m.state === 'retrying') && mid !== t.messages[0]) {
-          this.record({ event: 'cancelled', target: t.target, role: t.role, channel: t.channel, severity: m.message.severity, messageId: mid, dedupKey: m.message.dedupKey, reason: 're-page not needed: acknowledged' });
+          this.record({
+            event: 'cancelled',
+            target: t.target,
+            role: t.role,
+            channel: t.channel,
+            severity: m.message.severity,
+            messageId: mid,
+            dedupKey: m.message.dedupKey,
+            reason: 're-page not needed: acknowledged',
+          });
         }
       }
       // Tell the paging system, so it stops escalating (an ack from the callback came from it).
@@ -456,7 +518,14 @@ export class PagingController implements PagingCommands {
   }
 
   /** Writes a message to the journal (pending, or recorded in record-only mode); the sweep sends it. */
-  private intent(action: EventAction, t: PageTarget, severity: Severity, reason: string, extra: { decisionSeq?: number; repage?: boolean }, outbox?: Outbox): MessageState | null {
+  private intent(
+    action: EventAction,
+    t: PageTarget,
+    severity: Severity,
+    reason: string,
+    extra: { decisionSeq?: number; repage?: boolean },
+    outbox?: Outbox,
+  ): MessageState | null {
     const ob = outbox ?? this.main();
     if (!ob) throw new Error('no incident: nobody to page');
     const st = ob.state;
@@ -496,8 +565,23 @@ export class PagingController implements PagingCommands {
       ...(extra.repage ? { repage: true } : {}),
     });
     if (!recordOnly && !endpoint) {
-      const error = t.id === 'ticket' ? 'no ticket webhook configured (paging.ticket.webhook): open the ticket by hand' : `no endpoint for ${t.id} in the roster`;
-      this.put(ob, { event: 'failed', target: t.id, role: t.role, channel: t.channel, severity, messageId: message.messageId, dedupKey: dk, attempt: 0, httpStatus: null, error, reason: error });
+      const error =
+        t.id === 'ticket'
+          ? 'no ticket webhook configured (paging.ticket.webhook): open the ticket by hand'
+          : `no endpoint for ${t.id} in the roster`;
+      this.put(ob, {
+        event: 'failed',
+        target: t.id,
+        role: t.role,
+        channel: t.channel,
+        severity,
+        messageId: message.messageId,
+        dedupKey: dk,
+        attempt: 0,
+        httpStatus: null,
+        error,
+        reason: error,
+      });
     }
     return st.messages.get(message.messageId) ?? null;
   }
@@ -518,7 +602,13 @@ export class PagingController implements PagingCommands {
       const due = nextRepageAt(st, t, this.config.repageMs);
       if (due === null || due > now) continue;
       const sev = st.decided?.severity ?? t.severity;
-      this.intent('trigger', this.targetOf(t), sev, `re-page: not acknowledged ${Math.round((now - t.lastPagedAt) / 60_000)} min after the page (${sev} re-pages every ${Math.round(this.config.repageMs[sev === 'SEV-1' ? 'SEV-1' : 'SEV-2'] / 60_000)} min)`, { repage: true });
+      this.intent(
+        'trigger',
+        this.targetOf(t),
+        sev,
+        `re-page: not acknowledged ${Math.round((now - t.lastPagedAt) / 60_000)} min after the page (${sev} re-pages every ${Math.round(this.config.repageMs[sev === 'SEV-1' ? 'SEV-1' : 'SEV-2'] / 60_000)} min)`,
+        { repage: true },
+      );
     }
     if (this.config.mode === 'record-only') return;
     for (const m of sendable(st, now, this.inflight)) this.launch(st.incidentId, m);
@@ -594,15 +684,45 @@ export class PagingController implements PagingCommands {
     const cur = ob.state.messages.get(id);
     if (!cur || (cur.state !== 'pending' && cur.state !== 'retrying')) return this.push();
     const attempt = cur.attempts + 1;
-    const common = { target: cur.message.target, role: cur.message.role, channel: cur.message.channel, severity: cur.message.severity, messageId: id, dedupKey: cur.message.dedupKey, attempt, endpoint: displayWebhook(endpoint.webhook) };
+    const common = {
+      target: cur.message.target,
+      role: cur.message.role,
+      channel: cur.message.channel,
+      severity: cur.message.severity,
+      messageId: id,
+      dedupKey: cur.message.dedupKey,
+      attempt,
+      endpoint: displayWebhook(endpoint.webhook),
+    };
     if (res.kind === 'accepted') {
-      this.put(ob, { ...common, event: 'delivered', state: 'delivered', httpStatus: res.status, reason: `${cur.message.action} delivered: HTTP ${res.status} (attempt ${attempt})` });
+      this.put(ob, {
+        ...common,
+        event: 'delivered',
+        state: 'delivered',
+        httpStatus: res.status,
+        reason: `${cur.message.action} delivered: HTTP ${res.status} (attempt ${attempt})`,
+      });
     } else if (res.kind === 'permanent') {
-      this.put(ob, { ...common, event: 'failed', state: 'failed', httpStatus: res.status, error: sanitize(res.error, 200), reason: `${cur.message.action} refused for good: ${sanitize(res.error, 200)} — check the roster's webhook and routing key` });
+      this.put(ob, {
+        ...common,
+        event: 'failed',
+        state: 'failed',
+        httpStatus: res.status,
+        error: sanitize(res.error, 200),
+        reason: `${cur.message.action} refused for good: ${sanitize(res.error, 200)} — check the roster's webhook and routing key`,
+      });
     } else {
       const wait = backoffMs(attempt, this.config.retry, this.deps.random);
       const next = isoUtc(this.clock.now() + wait);
-      this.put(ob, { ...common, event: 'attempt-failed', state: 'retrying', httpStatus: res.status, error: sanitize(res.error, 200), nextAttemptAt: next, reason: `${cur.message.action} attempt ${attempt} failed: ${sanitize(res.error, 200)}; retrying at ${next}` });
+      this.put(ob, {
+        ...common,
+        event: 'attempt-failed',
+        state: 'retrying',
+        httpStatus: res.status,
+        error: sanitize(res.error, 200),
+        nextAttemptAt: next,
+        reason: `${cur.message.action} attempt ${attempt} failed: ${sanitize(res.error, 200)}; retrying at ${next}`,
+      });
     }
     this.sweep();
   }

@@ -8,7 +8,10 @@ export type DeliveryResult =
   | { kind: 'retry'; status: number | null; error: string }
   | { kind: 'permanent'; status: number; error: string };
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ status: number; text(): Promise<string> }>;
 
 export interface DeliverOptions {
   timeoutMs: number;
@@ -50,7 +53,8 @@ export async function deliver(url: string, body: unknown, opts: DeliverOptions):
     }
     const oneLine = text.replace(/\s+/g, ' ').trim().slice(0, 160);
     if (res.status >= 200 && res.status < 300) return { kind: 'accepted', status: res.status };
-    if (res.status === 429 || res.status >= 500) return { kind: 'retry', status: res.status, error: `HTTP ${res.status}${oneLine ? ` ${oneLine}` : ''}` };
+    if (res.status === 429 || res.status >= 500)
+      return { kind: 'retry', status: res.status, error: `HTTP ${res.status}${oneLine ? ` ${oneLine}` : ''}` };
     return { kind: 'permanent', status: res.status, error: `HTTP ${res.status}${oneLine ? ` ${oneLine}` : ''}` };
   } catch (err) {
     if (timeout.aborted) return { kind: 'retry', status: null, error: `timed out after ${opts.timeoutMs} ms` };
@@ -59,7 +63,11 @@ export async function deliver(url: string, body: unknown, opts: DeliverOptions):
 }
 
 /** Exponential backoff: initial × 2^(attempt−1), capped, with ±jitter (a fraction). */
-export function backoffMs(attempt: number, retry: { initialMs: number; maxMs: number; jitter: number }, random: () => number = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  retry: { initialMs: number; maxMs: number; jitter: number },
+  random: () => number = Math.random,
+): number {
   const base = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.max(0, attempt - 1));
   const spread = base * retry.jitter;
   return Math.max(0, Math.round(base - spread + random() * 2 * spread));

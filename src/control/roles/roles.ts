@@ -91,7 +91,8 @@ function groupMembers(): Map<string, { gid: number; members: string[] }> {
 export function writableBy(st: fs.Stats, who: Identity, isDir: boolean): string | null {
   const mode = st.mode & 0o7777;
   if (st.uid === who.uid) return `it is owned by ${who.username} (uid ${who.uid})`;
-  if (mode & 0o020 && who.groups.includes(st.gid)) return `it is group-writable (mode ${mode.toString(8)}) by gid ${st.gid}, a group of ${who.username}`;
+  if (mode & 0o020 && who.groups.includes(st.gid))
+    return `it is group-writable (mode ${mode.toString(8)}) by gid ${st.gid}, a group of ${who.username}`;
   if (mode & 0o002) {
     if (isDir && mode & 0o1000) return null;
     return `it is world-writable (mode ${mode.toString(8)})`;
@@ -133,7 +134,8 @@ export function parseRolesFile(text: string, file: string): RolesFile {
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new RolesFileError(`${file}: expected a mapping with "users"`);
   const d = doc as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (!['users', 'groups', 'mitigation'].includes(k)) throw new RolesFileError(`${file}: unknown key "${k}"`);
+  for (const k of Object.keys(d))
+    if (!['users', 'groups', 'mitigation'].includes(k)) throw new RolesFileError(`${file}: unknown key "${k}"`);
   const table = (key: 'users' | 'groups'): Record<string, Role> => {
     const v = d[key];
     if (v === undefined || v === null) return {};
@@ -156,7 +158,8 @@ export function parseRolesFile(text: string, file: string): RolesFile {
         throw new RolesFileError(`${file}: mitigation.replicas_command must be a non-empty list of strings (an argument vector, no shell)`);
       }
       const t = mm.replicas_timeout_seconds ?? 60;
-      if (typeof t !== 'number' || !(t > 0) || t > 3600) throw new RolesFileError(`${file}: mitigation.replicas_timeout_seconds must be 1..3600`);
+      if (typeof t !== 'number' || !(t > 0) || t > 3600)
+        throw new RolesFileError(`${file}: mitigation.replicas_timeout_seconds must be 1..3600`);
       replicasCommand = { argv: argv as string[], timeoutMs: t * 1000 };
     }
   }

@@ -162,7 +162,10 @@ export class RabbitMqSource implements Source {
     this.lagBook = new LagBook(this.o.lagTrendLength);
     this.startedAt = this.o.clock.now();
     const tapOpts = { prefix: this.o.tapPrefix, messageTtlMs: this.o.tapMessageTtlMs, maxLength: this.o.tapMaxLength };
-    this.eventTap = new Tap({ kind: 'events', exchange: this.o.eventExchange, keys: () => ['#'], onMessage: (m) => this.onEvent(m) }, tapOpts);
+    this.eventTap = new Tap(
+      { kind: 'events', exchange: this.o.eventExchange, keys: () => ['#'], onMessage: (m) => this.onEvent(m) },
+      tapOpts,
+    );
     this.deadLetterTap = new Tap(
       { kind: 'dead-letters', exchange: this.o.deadLetterExchange, keys: () => [...this.o.queues], onMessage: (m) => this.onDeadLetter(m) },
       tapOpts,
@@ -240,7 +243,12 @@ export class RabbitMqSource implements Source {
     if (this.session) await this.dropSession();
     if (signal.aborted) throw new RabbitMqUnreachableError('RabbitMQ read aborted before connecting');
     const session = await AmqpSession.open(
-      { url: this.o.url, connectTimeoutMs: this.o.connectTimeoutMs, heartbeatSeconds: this.o.heartbeatSeconds, connectionName: this.o.tapPrefix },
+      {
+        url: this.o.url,
+        connectTimeoutMs: this.o.connectTimeoutMs,
+        heartbeatSeconds: this.o.heartbeatSeconds,
+        connectionName: this.o.tapPrefix,
+      },
       signal,
     );
     this.counters.connects += 1;

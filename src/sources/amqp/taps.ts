@@ -81,9 +81,13 @@ export class Tap {
       this.boundKeys.add(key);
     }
     session.roundTrips += 1;
-    await ch.consume(this.queue, (msg) => {
-      if (msg) this.spec.onMessage(msg);
-    }, { noAck: true, exclusive: true });
+    await ch.consume(
+      this.queue,
+      (msg) => {
+        if (msg) this.spec.onMessage(msg);
+      },
+      { noAck: true, exclusive: true },
+    );
   }
 
   private async bindNewKeys(session: AmqpSession): Promise<void> {

@@ -105,11 +105,18 @@ function fetchFailure(err: unknown, timedOut: boolean, timeoutMs: number): strin
   const cause = e?.cause;
   const code = cause?.code ?? cause?.errors?.[0]?.code;
   switch (code) {
-    case 'ECONNREFUSED': return 'connection refused';
-    case 'ECONNRESET': return 'connection reset';
-    case 'ENOTFOUND': case 'EAI_AGAIN': return 'host not found (DNS)';
-    case 'EHOSTUNREACH': case 'ENETUNREACH': return 'host unreachable';
-    case 'UND_ERR_SOCKET': return 'connection closed before the answer';
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+      return 'connection reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found (DNS)';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'host unreachable';
+    case 'UND_ERR_SOCKET':
+      return 'connection closed before the answer';
     default:
       if (code && /CERT|SSL|TLS/.test(code)) return `TLS error: ${code}`;
       return code ? `request failed: ${code}` : `request failed: ${cause?.message ?? e?.message ?? String(err)}`;

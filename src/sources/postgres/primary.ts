@@ -126,7 +126,12 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
  * session (connection lost, client-side timeout) throws BrokenSession.
  */
 export async function readPrimary(client: pg.PoolClient, opts: PrimaryReadOptions): Promise<PrimaryReading> {
-  const base = (await client.query(BASE_SQL)).rows[0] as { max_connections: number; reserved: number; connections: number; in_recovery: boolean };
+  const base = (await client.query(BASE_SQL)).rows[0] as {
+    max_connections: number;
+    reserved: number;
+    connections: number;
+    in_recovery: boolean;
+  };
   const out: PrimaryReading = {
     connections: base.connections,
     maxConnections: base.max_connections,

@@ -49,7 +49,10 @@ export class PostgresSource implements Source {
 
   constructor(private readonly opts: PostgresSourceOptions) {
     const timeout = opts.statementTimeoutMs ?? 2000;
-    const poolOpts = { statementTimeoutMs: timeout, ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) };
+    const poolOpts = {
+      statementTimeoutMs: timeout,
+      ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    };
     const server = (name: string, url: string): Server => ({ name, url, label: serverLabel(url), pool: createReadOnlyPool(url, poolOpts) });
     this.primary = server('primary', opts.primaryUrl);
     this.replicas = (opts.replicas ?? []).map((r) => server(r.name, r.url));
@@ -68,7 +71,7 @@ export class PostgresSource implements Source {
     signal.throwIfAborted();
     const now = this.clock.now();
     if (primary.ok) this.last = { reading: primary.reading, at: now };
-    const r = primary.ok ? primary.reading : this.last?.reading ?? null;
+    const r = primary.ok ? primary.reading : (this.last?.reading ?? null);
     const standbys = primary.ok && primary.reading.standbys !== undefined ? primary.reading.standbys : null;
     const partErrors = primary.ok ? primary.reading.partErrors : {};
     const database: DatabaseSnapshot = {
@@ -82,7 +85,7 @@ export class PostgresSource implements Source {
       replicas: combineReplicas(replicas, standbys),
       lastBackupAt: r?.backup?.lastOkAt ?? null,
       primaryError: primary.ok ? null : primary.error,
-      primaryCheckedAt: primary.ok ? now : this.last?.at ?? null,
+      primaryCheckedAt: primary.ok ? now : (this.last?.at ?? null),
       partErrors,
     };
     // A part that failed keeps its last known value (dated by nothing newer): partErrors says so.
@@ -155,6 +158,7 @@ export class PostgresSource implements Source {
 function degradation(r: PrimaryReading): string | null {
   if (r.inRecovery) return 'the configured primary is in recovery (it is a standby)';
   const usable = r.maxConnections - r.reservedConnections;
-  if (r.connections >= usable) return `connection slots exhausted: ${r.connections} of ${usable} (max_connections ${r.maxConnections} minus ${r.reservedConnections} reserved)`;
+  if (r.connections >= usable)
+    return `connection slots exhausted: ${r.connections} of ${usable} (max_connections ${r.maxConnections} minus ${r.reservedConnections} reserved)`;
   return null;
 }

@@ -32,7 +32,13 @@ export class RedisEventStream {
   ) {
     this.channelPattern = `/${db}.celeryev/*`;
     // The offline queue stays on here: the PSUBSCRIBE waits for the connection instead of failing.
-    this.redis = new Redis({ ...connection, lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true });
+    this.redis = new Redis({
+      ...connection,
+      lazyConnect: true,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      autoResubscribe: true,
+    });
     this.redis.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) => this.onMessage(message));
     this.redis.on('ready', () => {
       this.s.subscribed = true;

@@ -1,4 +1,12 @@
-export { RedisCelerySource, LSOS_QUEUES, type RedisSourceOptions, type RedisSourceStats, type RedisQueueSnapshot, type RedisQueueDetail, type RedisTickStats } from './redisSource.js';
+export {
+  RedisCelerySource,
+  LSOS_QUEUES,
+  type RedisSourceOptions,
+  type RedisSourceStats,
+  type RedisQueueSnapshot,
+  type RedisQueueDetail,
+  type RedisTickStats,
+} from './redisSource.js';
 export { RedisEventStream, type EventStreamStats } from './eventStream.js';
 export { DeadLetterTrend, type DeadLetterFigures, type DeadLetterTrendOptions } from './deadLetterTrend.js';
 export { priorityKeys, queueFromBinding, deadLetterKey, KOMBU_SEP, PRIORITY_STEPS } from './keys.js';

@@ -224,7 +224,9 @@ export interface InspectArgs {
 }
 
 export function inspectArgv(a: InspectArgs): string[] {
-  const argv = [a.sampleDepth, a.maxMessageBytes, a.deadSample, a.maxUnackedScan, a.unackedKey, a.unackedIndexKey, a.queues.length].map(String);
+  const argv = [a.sampleDepth, a.maxMessageBytes, a.deadSample, a.maxUnackedScan, a.unackedKey, a.unackedIndexKey, a.queues.length].map(
+    String,
+  );
   for (const q of a.queues) argv.push(q.name, String(q.lastDeadLetters), ...[0, 1, 2, 3].map((i) => q.lastSampleKeys?.[i] ?? ''));
   return argv;
 }
@@ -257,7 +259,11 @@ export function decodeInspectReply(reply: unknown, queues: readonly string[]): I
   if (!Array.isArray(reply) || reply.length !== queues.length + 1) throw new ReplyShapeError('top level');
   const u = reply[0];
   if (!Array.isArray(u) || u.length < 2) throw new ReplyShapeError('unacked block');
-  const unacked: UnackedReading = { total: int(u[0], 'unacked total'), scanned: int(u[1], 'unacked scanned'), byRoutingKey: pairs(u, 2, 'unacked counts') };
+  const unacked: UnackedReading = {
+    total: int(u[0], 'unacked total'),
+    scanned: int(u[1], 'unacked scanned'),
+    byRoutingKey: pairs(u, 2, 'unacked counts'),
+  };
   const out: QueueReading[] = [];
   queues.forEach((queue, qi) => {
     const entry = reply[qi + 1];
@@ -265,7 +271,8 @@ export function decodeInspectReply(reply: unknown, queues: readonly string[]): I
     const d = entry[0];
     if (!Array.isArray(d) || d.length < 2) throw new ReplyShapeError(`dead letters of ${queue}`);
     const deadLetters = int(d[0], 'dead length');
-    const deadSample = int(d[1], 'dead sampled flag') === 1 ? { sampled: int(d[2], 'dead sampled'), byExcType: pairs(d, 3, 'dead types') } : null;
+    const deadSample =
+      int(d[1], 'dead sampled flag') === 1 ? { sampled: int(d[2], 'dead sampled'), byExcType: pairs(d, 3, 'dead types') } : null;
     const lists = entry.slice(1).map((s, i): SubListReading => {
       if (!Array.isArray(s) || s.length !== 8) throw new ReplyShapeError(`list ${i} of ${queue}`);
       const unchanged = s[1] === -1;

@@ -9,9 +9,22 @@
 // plus one more (EVAL with the script text) only when Redis lost the cached script.
 // Nothing reads a whole list or hash; see inspectScript.ts for the per-call bounds.
 import { Redis, type RedisOptions } from 'ioredis';
-import { EventAggregator, applyQueueEventStats, type EventAggregatorOptions, type ProviderFlags, type QueueEventStats } from '../../core/celeryEvents.js';
+import {
+  EventAggregator,
+  applyQueueEventStats,
+  type EventAggregatorOptions,
+  type ProviderFlags,
+  type QueueEventStats,
+} from '../../core/celeryEvents.js';
 import { createClassifier, type FailureRule } from '../../core/failureClass.js';
-import { FAILURE_CLASSES, emptyFailures, type EpochMs, type FailureClass, type LagMethod, type QueueSnapshot } from '../../core/snapshot.js';
+import {
+  FAILURE_CLASSES,
+  emptyFailures,
+  type EpochMs,
+  type FailureClass,
+  type LagMethod,
+  type QueueSnapshot,
+} from '../../core/snapshot.js';
 import { systemClock, type Clock, type SnapshotPatch, type Source } from '../../core/source.js';
 import { DeadLetterTrend } from './deadLetterTrend.js';
 import { RedisEventStream, type EventStreamStats } from './eventStream.js';
@@ -230,7 +243,13 @@ export class RedisCelerySource implements Source {
     };
     // No offline queue and no per-request retries: while Redis is away a command fails at once,
     // read() rejects and the scheduler marks the source unreachable and backs off.
-    this.redis = new Redis({ ...base, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: opts.commandTimeoutMs ?? 5000 });
+    this.redis = new Redis({
+      ...base,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: opts.commandTimeoutMs ?? 5000,
+    });
     this.redis.on('error', (err: Error) => {
       this.lastError = err.message;
     });
@@ -391,7 +410,9 @@ export class RedisCelerySource implements Source {
   }
 
   private unreachable(msg: string): Error {
-    return new Error(`redis ${this.label} unreachable: ${this.lastError && !msg.includes(this.lastError) ? `${msg} (${this.lastError})` : msg}`);
+    return new Error(
+      `redis ${this.label} unreachable: ${this.lastError && !msg.includes(this.lastError) ? `${msg} (${this.lastError})` : msg}`,
+    );
   }
 
   private advanceDiscovery(scan: unknown): void {

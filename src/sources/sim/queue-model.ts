@@ -1,7 +1,15 @@
 // One broker queue in the model: ready messages (cohorts), its dead-letter queue `Q.dead`, and the
 // rolling numbers the runbook's queue triage reads (lag, drain, dead-letter growth, failures).
 
-import { FAILURE_CLASSES, emptyFailures, type EpochMs, type FailureClass, type LagMethod, type QueueSnapshot, type TaskFailureCount } from '../../core/snapshot.js';
+import {
+  FAILURE_CLASSES,
+  emptyFailures,
+  type EpochMs,
+  type FailureClass,
+  type LagMethod,
+  type QueueSnapshot,
+  type TaskFailureCount,
+} from '../../core/snapshot.js';
 import { CohortQueue } from './cohort-queue.js';
 import { allocate } from './prng.js';
 import { RollingCounter } from './rolling-counter.js';

@@ -36,10 +36,35 @@ import { YamlReader, type Entry } from './yaml-reader.js';
 
 export { ScenarioError } from './scenario-error.js';
 
-const TOP_KEYS = ['name', 'title', 'description', 'seed', 'campaigns', 'queues', 'tasks', 'workers', 'providers', 'database', 'api', 'events'] as const;
+const TOP_KEYS = [
+  'name',
+  'title',
+  'description',
+  'seed',
+  'campaigns',
+  'queues',
+  'tasks',
+  'workers',
+  'providers',
+  'database',
+  'api',
+  'events',
+] as const;
 const QUEUE_KEYS = ['stampedShare', 'deadLetterBaselinePerHour', 'deadLetters', 'backlog'] as const;
 const BACKLOG_KEYS = ['count', 'oldest'] as const;
-const TASK_KEYS = ['queue', 'ratePerMinute', 'duration', 'maxRetries', 'failure', 'exceptions', 'usesProvider', 'paced', 'writes', 'then', 'report'] as const;
+const TASK_KEYS = [
+  'queue',
+  'ratePerMinute',
+  'duration',
+  'maxRetries',
+  'failure',
+  'exceptions',
+  'usesProvider',
+  'paced',
+  'writes',
+  'then',
+  'report',
+] as const;
 const WORKER_KEYS = ['queues', 'replicas', 'concurrency'] as const;
 const PROVIDER_KEYS = ['active', 'pools'] as const;
 const POOL_KEYS = ['failureProbability', 'concurrency', 'state'] as const;
@@ -109,7 +134,8 @@ class ScenarioParser {
     const fallbackName = basename(this.fileName, extname(this.fileName));
     const nameE = get('name');
     const name = nameE ? r.string(nameE.value, 'name', nameE.keyNode) : fallbackName;
-    if (nameE && !/^[a-z0-9][a-z0-9._-]*$/i.test(name)) r.fail(nameE.value, `name: ${JSON.stringify(name)} must be a plain name (letters, digits, . _ -)`);
+    if (nameE && !/^[a-z0-9][a-z0-9._-]*$/i.test(name))
+      r.fail(nameE.value, `name: ${JSON.stringify(name)} must be a plain name (letters, digits, . _ -)`);
     const titleE = get('title');
     const descE = get('description');
     const seedE = get('seed');
@@ -142,7 +168,9 @@ class ScenarioParser {
       description: descE ? r.string(descE.value, 'description', descE.keyNode).trim() : '',
       file: this.fileName,
       seed: seedE ? r.number(seedE.value, 'seed', { min: 0, max: 0xffffffff, integer: true }, seedE.keyNode) : null,
-      campaigns: campaignsE ? r.number(campaignsE.value, 'campaigns', { min: 1, max: 100_000, integer: true }, campaignsE.keyNode) : DEFAULT_CAMPAIGNS,
+      campaigns: campaignsE
+        ? r.number(campaignsE.value, 'campaigns', { min: 1, max: 100_000, integer: true }, campaignsE.keyNode)
+        : DEFAULT_CAMPAIGNS,
       queues: this.queues,
       tasks: this.tasks,
       workers: this.workers.filter((w) => w.replicas > 0 || w.queues.length > 0),
@@ -290,7 +318,8 @@ class ScenarioParser {
 
   private oneOf<T extends string>(node: Node | null, path: string, allowed: readonly T[], keyNode?: Node | null): T {
     const v = this.r.string(node, path, keyNode);
-    if (!(allowed as readonly string[]).includes(v)) this.r.fail(node, `${path}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    if (!(allowed as readonly string[]).includes(v))
+      this.r.fail(node, `${path}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
     return v as T;
   }
 
@@ -347,7 +376,11 @@ class ScenarioParser {
   private poolRef(node: Node | null, path: string, keyNode?: Node | null): ProviderPoolSpec {
     const name = this.r.string(node, path, keyNode);
     const p = this.providers.pools.find((x) => x.name === name);
-    if (!p) this.r.fail(node ?? keyNode, `${path}: unknown provider pool "${name}" (pools: ${this.providers.pools.map((x) => x.name).join(', ')})`);
+    if (!p)
+      this.r.fail(
+        node ?? keyNode,
+        `${path}: unknown provider pool "${name}" (pools: ${this.providers.pools.map((x) => x.name).join(', ')})`,
+      );
     return p;
   }
 
@@ -387,13 +420,19 @@ class ScenarioParser {
       }
     }
     if (db.baseConnections > db.maxConnections) {
-      r.fail(r.find(fields, 'baseConnections')?.value ?? e.keyNode, `database.baseConnections (${db.baseConnections}) exceeds maxConnections (${db.maxConnections})`);
+      r.fail(
+        r.find(fields, 'baseConnections')?.value ?? e.keyNode,
+        `database.baseConnections (${db.baseConnections}) exceeds maxConnections (${db.maxConnections})`,
+      );
     }
     const rt = r.find(fields, 'readTarget');
     if (rt) {
       const v = r.string(rt.value, 'database.readTarget', rt.keyNode);
       if (v !== 'primary' && !db.replicas.some((x) => x.name === v)) {
-        r.fail(rt.value, `database.readTarget: unknown replica "${v}" (expected primary or one of: ${db.replicas.map((x) => x.name).join(', ')})`);
+        r.fail(
+          rt.value,
+          `database.readTarget: unknown replica "${v}" (expected primary or one of: ${db.replicas.map((x) => x.name).join(', ')})`,
+        );
       }
       db.readTarget = v;
     } else if (db.readTarget !== 'primary' && !db.replicas.some((x) => x.name === db.readTarget)) {
@@ -428,15 +467,13 @@ class ScenarioParser {
       events.push({ ...base, ...this.parseEvent(kind, path, map, f) } as ScenarioEvent);
     });
     // Stable: events at the same offset keep file order.
-    return events.map((ev, i) => ({ ev, i })).sort((a, b) => a.ev.atMs - b.ev.atMs || a.i - b.i).map((x) => x.ev);
+    return events
+      .map((ev, i) => ({ ev, i }))
+      .sort((a, b) => a.ev.atMs - b.ev.atMs || a.i - b.i)
+      .map((x) => x.ev);
   }
 
-  private parseEvent(
-    kind: ScenarioEventKind,
-    path: string,
-    map: YAMLMap,
-    f: (k: string) => Entry | undefined,
-  ): Record<string, unknown> {
+  private parseEvent(kind: ScenarioEventKind, path: string, map: YAMLMap, f: (k: string) => Entry | undefined): Record<string, unknown> {
     const r: YamlReader = this.r;
     const need = (k: string): Entry => {
       const e = f(k);
@@ -459,7 +496,8 @@ class ScenarioParser {
       const e = f('exception');
       if (!e) return dflt;
       const name = r.string(e.value, `${path}.exception`, e.keyNode);
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) r.fail(e.value, `${path}.exception: ${JSON.stringify(name)} is not an exception class name`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        r.fail(e.value, `${path}.exception: ${JSON.stringify(name)} is not an exception class name`);
       if (cls) this.checkException(name, cls, e.value as Node, `${path}.exception`);
       return name;
     };
@@ -470,19 +508,35 @@ class ScenarioParser {
       }
       case 'parser-deploy': {
         const t = task();
-        return { kind, task: t.name, failureProbability: prob('failureProbability'), exception: exception('parser', t.exceptions.parser[0] ?? 'ParserError') };
+        return {
+          kind,
+          task: t.name,
+          failureProbability: prob('failureProbability'),
+          exception: exception('parser', t.exceptions.parser[0] ?? 'ParserError'),
+        };
       }
       case 'task-failure': {
         const t = task();
         const cls = this.oneOf(need('failureClass').value, `${path}.failureClass`, FAILURE_CLASSES, f('failureClass')?.keyNode);
-        return { kind, task: t.name, failureClass: cls, probability: prob('probability'), exception: exception(cls, t.exceptions[cls][0] ?? 'RuntimeError') };
+        return {
+          kind,
+          task: t.name,
+          failureClass: cls,
+          probability: prob('probability'),
+          exception: exception(cls, t.exceptions[cls][0] ?? 'RuntimeError'),
+        };
       }
       case 'report-render-failure': {
         const e = f('task');
         const t = e ? this.taskRef(e.value, `${path}.task`, e.keyNode) : this.tasks.find((x) => x.name === 'reporting.render_pdf');
         if (!t) return r.fail(map, `${path}: "task" is required`);
         if (t.report === 'none') r.fail(e?.value ?? map, `${path}.task: "${t.name}" is not part of a monthly report run`);
-        return { kind, task: t.name, probability: prob('probability'), exception: exception(null, t.exceptions.unclassified[0] ?? 'PdfRenderError') };
+        return {
+          kind,
+          task: t.name,
+          probability: prob('probability'),
+          exception: exception(null, t.exceptions.unclassified[0] ?? 'PdfRenderError'),
+        };
       }
       case 'replica-stall': {
         const e = need('replica');
@@ -500,7 +554,8 @@ class ScenarioParser {
         if (!pool) r.fail(e.value, `${path}.pool: unknown worker pool "${name}" (pools: ${this.workers.map((x) => x.pool).join(', ')})`);
         const w = f('workers');
         const workers = w ? r.number(w.value, `${path}.workers`, { min: 1, integer: true }, w.keyNode) : null;
-        if (workers !== null && workers > pool.replicas) r.fail(w?.value, `${path}.workers: pool "${name}" has only ${pool.replicas} workers`);
+        if (workers !== null && workers > pool.replicas)
+          r.fail(w?.value, `${path}.workers: pool "${name}" has only ${pool.replicas} workers`);
         return { kind, pool: name, workers };
       }
       case 'worker-dies': {

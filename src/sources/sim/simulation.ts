@@ -5,7 +5,14 @@
 // change the same model. Same seed + same steps = identical snapshots: all randomness is one Prng.
 
 import type { Clock } from '../../core/source.js';
-import { FAILURE_CLASSES, type ApiHealth, type EpochMs, type FailureClass, type Snapshot, type WorkerSnapshot } from '../../core/snapshot.js';
+import {
+  FAILURE_CLASSES,
+  type ApiHealth,
+  type EpochMs,
+  type FailureClass,
+  type Snapshot,
+  type WorkerSnapshot,
+} from '../../core/snapshot.js';
 import { isLaneFor } from './catalog.js';
 import type { ControlName, ControlResult, ControlState, ControlValue, PacingProfile, ReplayResult, ScaleResult } from './controls.js';
 import { DatabaseModel, type BlockingSource, type DatabaseInputs } from './database-model.js';
@@ -190,10 +197,17 @@ export class LsosSimulation {
           const n = Math.floor(backlog.count / buckets) + (b < backlog.count % buckets ? 1 : 0);
           const sentAt = this.startAt - backlog.oldestAgeMs + (b * backlog.oldestAgeMs) / buckets;
           const stamped = this.stampedPart(n, q.spec.stampedShare);
-          for (const [count, isStamped] of [[n - stamped, false], [stamped, true]] as const) {
+          for (const [count, isStamped] of [
+            [n - stamped, false],
+            [stamped, true],
+          ] as const) {
             const counts: number[] = [];
             allocate(weights, count).forEach((c, i) => (counts[lanes[i]!] = c));
-            q.ready.pushFront(sentAt, isStamped, Array.from(counts, (c) => c ?? 0));
+            q.ready.pushFront(
+              sentAt,
+              isStamped,
+              Array.from(counts, (c) => c ?? 0),
+            );
           }
         }
       }
@@ -201,7 +215,13 @@ export class LsosSimulation {
         const split = allocate(weights, q.spec.deadLetters);
         home.forEach((t, i) => {
           const exception = t.exceptions.transient[0] ?? 'TimeoutError';
-          const bucket = { task: t.name, exception, failureClass: classifyException(exception), reason: 'max_retries' as const, attempt: t.maxRetries };
+          const bucket = {
+            task: t.name,
+            exception,
+            failureClass: classifyException(exception),
+            reason: 'max_retries' as const,
+            attempt: t.maxRetries,
+          };
           q.addDeadLetters(this.startAt - INITIAL_DEAD_LETTER_AGE_MS, bucket, split[i] ?? 0, false);
         });
       }
@@ -255,7 +275,12 @@ export class LsosSimulation {
         this.crossTenantRisk = true;
         return;
       default:
-        this.effects.push({ event: ev, startedAt: this.now, endsAt: ev.durationMs === null ? null : this.now + ev.durationMs, pidBase: this.nextPid });
+        this.effects.push({
+          event: ev,
+          startedAt: this.now,
+          endsAt: ev.durationMs === null ? null : this.now + ev.durationMs,
+          pidBase: this.nextPid,
+        });
         this.nextPid += 100;
     }
   }
@@ -333,7 +358,14 @@ export class LsosSimulation {
     return !this.isPaused(t.name) && !(this.writesFrozenSince !== null && t.writes === 'non-critical');
   }
 
-  private publish(q: QueueModel, t: TaskSpec, attempt: number, n: number, sentAt: EpochMs = this.now, stampedShare = q.spec.stampedShare): void {
+  private publish(
+    q: QueueModel,
+    t: TaskSpec,
+    attempt: number,
+    n: number,
+    sentAt: EpochMs = this.now,
+    stampedShare = q.spec.stampedShare,
+  ): void {
     if (n <= 0) return;
     const lane = q.lane(t, attempt);
     const stamped = this.stampedPart(n, stampedShare);
@@ -413,7 +445,11 @@ export class LsosSimulation {
     }
     names.forEach((exception, i) => {
       const n = perName[i] ?? 0;
-      q.addDeadLetters(this.now, { task: t.name, exception, failureClass: c, reason: isRetried(c) ? 'max_retries' : 'rejected', attempt: lane.attempt }, n);
+      q.addDeadLetters(
+        this.now,
+        { task: t.name, exception, failureClass: c, reason: isRetried(c) ? 'max_retries' : 'rejected', attempt: lane.attempt },
+        n,
+      );
     });
     if (t.report !== 'none') this.reporting.runsFailed(this.now, k, this.prng);
   }
@@ -505,7 +541,12 @@ export class LsosSimulation {
       else if (ev.kind === 'blocking-queries') blocking.push({ since: e.startedAt, count: ev.count, query: ev.query, pidBase: e.pidBase });
       else if (ev.kind === 'primary-down') primaryDown = true;
       else if (ev.kind === 'primary-degraded') {
-        blocking.push({ since: e.startedAt, count: 2, query: 'UPDATE rank_results SET position = $1 WHERE campaign_id = $2 AND keyword = $3', pidBase: e.pidBase });
+        blocking.push({
+          since: e.startedAt,
+          count: 2,
+          query: 'UPDATE rank_results SET position = $1 WHERE campaign_id = $2 AND keyword = $3',
+          pidBase: e.pidBase,
+        });
       }
     }
     return {
@@ -533,9 +574,10 @@ export class LsosSimulation {
     } else {
       const latency = Math.round(this.scenario.api.latencyMs * (this.primaryDegradedReason() ? 8 : 1) * jitter);
       // Contract section 8: no answer within 2 s is unhealthy.
-      this.api = latency < 2000
-        ? { healthy: true, latencyMs: latency, detail: 'status ok', checkedAt: this.now }
-        : { healthy: false, latencyMs: null, detail: 'no answer within 2 s', checkedAt: this.now };
+      this.api =
+        latency < 2000
+          ? { healthy: true, latencyMs: latency, detail: 'status ok', checkedAt: this.now }
+          : { healthy: false, latencyMs: null, detail: 'no answer within 2 s', checkedAt: this.now };
     }
   }
 
@@ -559,7 +601,9 @@ export class LsosSimulation {
       at: now,
       simulated: true,
       scenario: this.scenario.name,
-      queues: [...this.queues.values()].map((q) => q.snapshot(now, this.workers.filter((w) => w.alive && w.queues.includes(q.name)).length, this.historyFrom)),
+      queues: [...this.queues.values()].map((q) =>
+        q.snapshot(now, this.workers.filter((w) => w.alive && w.queues.includes(q.name)).length, this.historyFrom),
+      ),
       workers,
       database: this.database.snapshot(now),
       reporting: this.reporting.snapshot(now),
@@ -617,16 +661,24 @@ export class LsosSimulation {
     if (!this.tasks.has(task)) return this.refuse('resumeTask', task, `unknown task ${task}`);
     const was = this.pauses.has(task);
     this.pauses.delete(task);
-    return this.result('resumeTask', task, was ? 'paused' : 'running', 'running', was ? `emissions of ${task} resumed` : `${task} was not paused`);
+    return this.result(
+      'resumeTask',
+      task,
+      was ? 'paused' : 'running',
+      'running',
+      was ? `emissions of ${task} resumed` : `${task} was not paused`,
+    );
   }
 
   setProviderState(pool: string, state: 'healthy' | 'quarantined'): ControlResult {
     const p = this.providers.get(pool);
     if (!p) return this.refuse('setProviderState', pool, `unknown provider pool ${pool}`);
-    if (state !== 'healthy' && state !== 'quarantined') return this.refuse('setProviderState', pool, `state must be healthy or quarantined`);
+    if (state !== 'healthy' && state !== 'quarantined')
+      return this.refuse('setProviderState', pool, `state must be healthy or quarantined`);
     const before = p.state;
     p.state = state;
-    const warn = state === 'quarantined' && pool === this.activeProvider ? '; it is the active pool, so SERP work waits until traffic is shifted' : '';
+    const warn =
+      state === 'quarantined' && pool === this.activeProvider ? '; it is the active pool, so SERP work waits until traffic is shifted' : '';
     return this.result('setProviderState', pool, before, state, `${pool} ${state}${warn}`);
   }
 
@@ -643,7 +695,8 @@ export class LsosSimulation {
   setProviderConcurrency(pool: string, n: number): ControlResult {
     const p = this.providers.get(pool);
     if (!p) return this.refuse('setProviderConcurrency', pool, `unknown provider pool ${pool}`);
-    if (!Number.isInteger(n) || n < 0) return this.refuse('setProviderConcurrency', pool, `concurrency must be a whole number >= 0, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      return this.refuse('setProviderConcurrency', pool, `concurrency must be a whole number >= 0, got ${n}`);
     const before = p.concurrency;
     p.concurrency = n;
     this.refreshTaskNow();
@@ -651,7 +704,8 @@ export class LsosSimulation {
   }
 
   setPacing(profile: PacingProfile): ControlResult {
-    if (profile !== 'normal' && profile !== 'conservative') return this.refuse('setPacing', String(profile), 'profile must be normal or conservative');
+    if (profile !== 'normal' && profile !== 'conservative')
+      return this.refuse('setPacing', String(profile), 'profile must be normal or conservative');
     const before = this.pacing;
     this.pacing = profile;
     this.refreshTaskNow();
@@ -663,7 +717,13 @@ export class LsosSimulation {
     if (frozen && this.writesFrozenSince === null) this.writesFrozenSince = this.now;
     if (!frozen) this.writesFrozenSince = null;
     this.refreshTaskNow();
-    return this.result('freezeWrites', 'lsos:writes:frozen', before, frozen, frozen ? 'non-critical write paths refuse work' : 'write paths open again');
+    return this.result(
+      'freezeWrites',
+      'lsos:writes:frozen',
+      before,
+      frozen,
+      frozen ? 'non-critical write paths refuse work' : 'write paths open again',
+    );
   }
 
   /** Celery pool grow/shrink on one worker. */
@@ -671,7 +731,8 @@ export class LsosSimulation {
     const w = this.workers.find((x) => x.hostname === hostname);
     if (!w) return this.refuse('setWorkerConcurrency', hostname, `unknown worker ${hostname}`);
     if (!w.alive) return this.refuse('setWorkerConcurrency', hostname, `${hostname} does not answer (offline)`);
-    if (!Number.isInteger(n) || n < 0) return this.refuse('setWorkerConcurrency', hostname, `concurrency must be a whole number >= 0, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      return this.refuse('setWorkerConcurrency', hostname, `concurrency must be a whole number >= 0, got ${n}`);
     const before = w.concurrency;
     w.concurrency = n;
     return this.result('setWorkerConcurrency', hostname, before, n, `${hostname}: pool ${before} -> ${n} processes`);
@@ -686,7 +747,10 @@ export class LsosSimulation {
     const before = w.queues.includes(queue);
     if (consuming && !before) w.queues.push(queue);
     if (!consuming) w.queues = w.queues.filter((q) => q !== queue);
-    return { ...this.result('setConsuming', hostname, before, consuming, `${hostname} ${consuming ? 'consumes' : 'no longer consumes'} ${queue}`), target: `${hostname}/${queue}` };
+    return {
+      ...this.result('setConsuming', hostname, before, consuming, `${hostname} ${consuming ? 'consumes' : 'no longer consumes'} ${queue}`),
+      target: `${hostname}/${queue}`,
+    };
   }
 
   /**
@@ -697,7 +761,8 @@ export class LsosSimulation {
   scaleWorkers(queue: string, replicas: number): ScaleResult {
     const fail = (detail: string): ScaleResult => ({ ...this.refuse('scaleWorkers', queue, detail), added: [], removed: [] });
     if (!this.queues.has(queue)) return fail(`unknown queue ${queue}`);
-    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 500) return fail(`replicas must be a whole number from 0 to 500, got ${replicas}`);
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 500)
+      return fail(`replicas must be a whole number from 0 to 500, got ${replicas}`);
     let pool = this.pools.find((p) => p.queues[0] === queue) ?? this.pools.find((p) => p.queues.includes(queue));
     if (!pool) {
       pool = { pool: queue.replace(/\./g, '-'), queues: [queue], replicas: 0, concurrency: 4 };
@@ -716,7 +781,10 @@ export class LsosSimulation {
       this.workers.splice(this.workers.indexOf(w), 1);
       removed.push(w.hostname);
     }
-    const detail = `${pool.pool}: ${live.length} -> ${replicas} healthy workers` + (added.length ? ` (added ${added.join(', ')})` : '') + (removed.length ? ` (removed ${removed.join(', ')})` : '');
+    const detail =
+      `${pool.pool}: ${live.length} -> ${replicas} healthy workers` +
+      (added.length ? ` (added ${added.join(', ')})` : '') +
+      (removed.length ? ` (removed ${removed.join(', ')})` : '');
     return { ...this.result('scaleWorkers', queue, live.length, replicas, detail), added, removed };
   }
 
@@ -751,7 +819,8 @@ export class LsosSimulation {
     const name = stripDead(queue);
     const q = this.queues.get(name);
     if (!q) return { ...this.refuse('replayDeadLetters', queue, `unknown queue ${queue}`), moved: 0 };
-    if (!Number.isInteger(max) || max <= 0) return { ...this.refuse('replayDeadLetters', queue, `max must be a whole number > 0, got ${max}`), moved: 0 };
+    if (!Number.isInteger(max) || max <= 0)
+      return { ...this.refuse('replayDeadLetters', queue, `max must be a whole number > 0, got ${max}`), moved: 0 };
     const before = q.deadTotal;
     let moved = 0;
     for (const b of q.takeDeadLetters(max)) {
@@ -760,7 +829,16 @@ export class LsosSimulation {
       this.publish(q, t, b.attempt, b.count, Math.min(b.lastDeadAt, this.now), 1);
       moved += b.count;
     }
-    return { ...this.result('replayDeadLetters', `${name}.dead`, before, q.deadTotal, `${moved} dead letters replayed from ${name}.dead to ${name}`), moved };
+    return {
+      ...this.result(
+        'replayDeadLetters',
+        `${name}.dead`,
+        before,
+        q.deadTotal,
+        `${moved} dead letters replayed from ${name}.dead to ${name}`,
+      ),
+      moved,
+    };
   }
 }
 

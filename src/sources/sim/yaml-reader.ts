@@ -103,7 +103,10 @@ export class YamlReader {
     const v = node.value;
     if (rule.integer && !Number.isInteger(v)) this.fail(node, `${path}: expected a whole number, got ${v}`);
     if (rule.min !== undefined && v < rule.min) {
-      this.fail(node, `${path}: must be ${rule.min === 0 ? 'zero or more (negative values make no sense here)' : `at least ${rule.min}`}, got ${v}`);
+      this.fail(
+        node,
+        `${path}: must be ${rule.min === 0 ? 'zero or more (negative values make no sense here)' : `at least ${rule.min}`}, got ${v}`,
+      );
     }
     if (rule.max !== undefined && v > rule.max) this.fail(node, `${path}: must be at most ${rule.max}, got ${v}`);
     return v;
@@ -118,7 +121,10 @@ export class YamlReader {
     if (isScalar(node) && typeof node.value === 'string') {
       const ms = parseDuration(node.value);
       if (ms !== null) return ms;
-      return this.fail(node, `${path}: bad duration ${JSON.stringify(node.value)} (expected a number with a unit: ms, s, m, h or d, such as "30s" or "1h30m")`);
+      return this.fail(
+        node,
+        `${path}: bad duration ${JSON.stringify(node.value)} (expected a number with a unit: ms, s, m, h or d, such as "30s" or "1h30m")`,
+      );
     }
     return this.fail(node, `${path}: expected a duration string such as "30s", got ${this.describe(node)}`, keyNode);
   }

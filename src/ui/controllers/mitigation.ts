@@ -89,11 +89,14 @@ export function defaultParams(m: Mitigation, s: CockpitState, now: number): Miti
   if (m.id === 'quarantine-provider' && degraded) p.provider = degraded.name;
   if (m.id === 'unquarantine-provider') p.provider = s.snapshot.providers.find((x) => x.state === 'quarantined')?.name ?? degraded?.name;
   if (m.id === 'shift-provider') {
-    const fallback = s.snapshot.providers.find((x) => x.state === 'healthy' && !x.active && x.name !== degraded?.name) ?? s.snapshot.providers.find((x) => !x.active);
+    const fallback =
+      s.snapshot.providers.find((x) => x.state === 'healthy' && !x.active && x.name !== degraded?.name) ??
+      s.snapshot.providers.find((x) => !x.active);
     if (fallback) p.provider = fallback.name;
     p.concurrency = 2;
   }
-  if (want.has('campaigns') && s.snapshot.reporting.failedCampaigns.length && m.id !== 'backfill-rank') p.campaigns = s.snapshot.reporting.failedCampaigns.slice(0, 200);
+  if (want.has('campaigns') && s.snapshot.reporting.failedCampaigns.length && m.id !== 'backfill-rank')
+    p.campaigns = s.snapshot.reporting.failedCampaigns.slice(0, 200);
   if (want.has('month')) p.month = previousMonth(now);
   if (m.id === 'backfill-rank') {
     p.days = [new Date(now - 86_400_000).toISOString().slice(0, 10)];
@@ -185,10 +188,16 @@ async function runFlow(m: Mitigation, ctx: ActionContext): Promise<ActionResult>
         ? [`refused: ${r.refusal}`, 'recorded as refused in the timeline and the audit trail']
         : r.status === 'dry-run'
           ? []
-          : [...r.outcome.details.map((d) => `ok      ${d}`), ...r.outcome.failures.map((f) => `FAILED  ${f.target}: ${f.error}`), ...(r.outcome.stopped ? ['stopped by the operator'] : [])];
+          : [
+              ...r.outcome.details.map((d) => `ok      ${d}`),
+              ...r.outcome.failures.map((f) => `FAILED  ${f.target}: ${f.error}`),
+              ...(r.outcome.stopped ? ['stopped by the operator'] : []),
+            ];
     setOverlay(store, { ...prev, step: 'result', reason: args?.reason ?? '', result: { status: r.status, lines, simulated: sim } });
     const level = r.status === 'done' ? 'info' : r.status === 'partial' ? 'warn' : 'error';
-    store.getState().flash(`${sim ? 'SIMULATED ' : ''}${m.title}: ${r.status}${r.status === 'refused' ? ` (${sanitize(r.refusal, 100)})` : ''}`, level);
+    store
+      .getState()
+      .flash(`${sim ? 'SIMULATED ' : ''}${m.title}: ${r.status}${r.status === 'refused' ? ` (${sanitize(r.refusal, 100)})` : ''}`, level);
   } finally {
     running.delete(store);
   }

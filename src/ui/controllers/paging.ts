@@ -47,7 +47,10 @@ function pagingReady(s: CockpitState): string | null {
 
 /** `TARGET [by NAME]` or `TARGET NAME`: the target (or `all`) and who acknowledged. */
 export function parseAckLine(text: string, operator: string): { target: string; by: string } {
-  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const target = words.shift() ?? 'all';
   if (words[0] === 'by') words.shift();
   const by = words.join(' ').trim();
@@ -60,7 +63,8 @@ export const PAGING_ACTIONS: Action[] = [
     keys: ['a'],
     panels: ['escalation'],
     title: 'Acknowledge page',
-    description: 'Record that a paged person acknowledged: `<target|all> [by NAME]` (e.g. `crawl-owner by dana`). Stops the re-page; PagerDuty is told.',
+    description:
+      'Record that a paged person acknowledged: `<target|all> [by NAME]` (e.g. `crawl-owner by dana`). Stops the re-page; PagerDuty is told.',
     aliases: ['ack'],
     mutates: true,
     dangerous: false,

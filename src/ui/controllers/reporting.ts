@@ -55,7 +55,9 @@ export function createReportingServices(o: ReportingServicesOptions): ReportingS
   return {
     recorder: o.recorder,
     completeness: (q) => readCompleteness(pool, { ...q, now: now(), historyDays: o.historyDays ?? DEFAULT_HISTORY_DAYS }),
-    integrity: o.checks.length ? { checks: o.checks, server, run: (signal) => runIntegrityOnPool(pool, o.checks, { server, ...(signal ? { signal } : {}), now }) } : null,
+    integrity: o.checks.length
+      ? { checks: o.checks, server, run: (signal) => runIntegrityOnPool(pool, o.checks, { server, ...(signal ? { signal } : {}), now }) }
+      : null,
     close: () => pool.end(),
   };
 }
@@ -68,7 +70,11 @@ function services(s: CockpitStore): ReportingServices | undefined {
 function monthArg(text: string | undefined, now: number): { month: string; campaigns: string[] | null } {
   const words = (text ?? '').trim().split(/\s+/).filter(Boolean);
   const month = words.find((w) => parseMonth(w)) ?? previousMonth(now);
-  const list = words.filter((w) => !parseMonth(w)).flatMap((w) => w.split(',')).map((c) => c.trim()).filter((c) => /^[A-Za-z0-9_.:@-]{1,64}$/.test(c));
+  const list = words
+    .filter((w) => !parseMonth(w))
+    .flatMap((w) => w.split(','))
+    .map((c) => c.trim())
+    .filter((c) => /^[A-Za-z0-9_.:@-]{1,64}$/.test(c));
   return { month, campaigns: list.length ? list : null };
 }
 
@@ -100,7 +106,15 @@ async function runCompleteness({ store, args }: ActionContext): Promise<ActionRe
       historyCutoff: report.window.historyCutoff,
     });
   }
-  store.getState().setUi({ overlay: { kind: 'message', title: `Data completeness ${report.window.month} (runbook 4.1)`, body: sanitize(lines.join('\n'), 4000).slice(0, 1000) } });
+  store
+    .getState()
+    .setUi({
+      overlay: {
+        kind: 'message',
+        title: `Data completeness ${report.window.month} (runbook 4.1)`,
+        body: sanitize(lines.join('\n'), 4000).slice(0, 1000),
+      },
+    });
   return { prompted: true };
 }
 
@@ -132,8 +146,15 @@ async function runIntegrity({ store }: ActionContext): Promise<ActionResult> {
     `${integrity.server}: ${sum.pass} passed, ${sum.fail} failed, ${sum.error} errors, ${sum.skipped} skipped${record ? ' (recorded in the timeline)' : ' (no incident open: not recorded)'}`,
     ...run.results.map((r) => `${r.status.toUpperCase().padEnd(7)} ${r.name}: ${r.detail}`),
   ].join('\n');
-  store.getState().setUi({ overlay: { kind: 'message', title: 'Integrity checks (runbook 6.4)', body: sanitize(body, 4000).slice(0, 1000) } });
-  store.getState().flash(`integrity checks: ${sum.fail + sum.error ? `${sum.fail + sum.error} FAILED` : 'all passed'}`, sum.fail + sum.error ? 'error' : 'info');
+  store
+    .getState()
+    .setUi({ overlay: { kind: 'message', title: 'Integrity checks (runbook 6.4)', body: sanitize(body, 4000).slice(0, 1000) } });
+  store
+    .getState()
+    .flash(
+      `integrity checks: ${sum.fail + sum.error ? `${sum.fail + sum.error} FAILED` : 'all passed'}`,
+      sum.fail + sum.error ? 'error' : 'info',
+    );
   return { prompted: true };
 }
 
@@ -143,7 +164,7 @@ export const REPORTING_ACTIONS: Action[] = [
     keys: [],
     title: 'Data completeness (runbook 4.1)',
     description:
-      'Which days of the report month lack rank results or crawled pages, per campaign and owner; days older than the providers\' history are marked irrecoverable. :completeness [YYYY-MM] [campaign,...] (default: the previous month, the failing campaigns).',
+      "Which days of the report month lack rank results or crawled pages, per campaign and owner; days older than the providers' history are marked irrecoverable. :completeness [YYYY-MM] [campaign,...] (default: the previous month, the failing campaigns).",
     aliases: ['data-completeness'],
     panels: ['failures', 'escalation'],
     mutates: false,
@@ -156,14 +177,19 @@ export const REPORTING_ACTIONS: Action[] = [
     id: 'integrity-checks',
     keys: [],
     title: 'Integrity checks (runbook 6.4)',
-    description: 'Runs the configured read-only integrity checks on the primary; each result, pass or fail with its figures, goes into the timeline and the PIR.',
+    description:
+      'Runs the configured read-only integrity checks on the primary; each result, pass or fail with its figures, goes into the timeline and the PIR.',
     aliases: ['integrity'],
     panels: ['replicas', 'escalation'],
     mutates: false,
     dangerous: false,
     group: 'runbook',
     when: (s) =>
-      !s.reportingTools ? 'no PostgreSQL primary configured (DATABASE_URL)' : s.reportingTools.integrityChecks === 0 ? 'no integrity checks configured' : null,
+      !s.reportingTools
+        ? 'no PostgreSQL primary configured (DATABASE_URL)'
+        : s.reportingTools.integrityChecks === 0
+          ? 'no integrity checks configured'
+          : null,
     run: runIntegrity,
   },
 ];

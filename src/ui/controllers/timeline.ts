@@ -29,7 +29,9 @@ export const TIMELINE_ACTIONS: readonly Action[] = [
     run: async ({ store, commands, args }) => {
       const text = args?.text?.trim() ?? '';
       if (text === '') {
-        store.getState().setUi({ overlay: { kind: 'prompt', actionId: 'correct-milestone', label: `Correct milestone: ${MILESTONE_FORMAT}`, text: '' } });
+        store
+          .getState()
+          .setUi({ overlay: { kind: 'prompt', actionId: 'correct-milestone', label: `Correct milestone: ${MILESTONE_FORMAT}`, text: '' } });
         return { prompted: true };
       }
       const parsed = parseMilestoneCorrection(text);

@@ -4,7 +4,11 @@
 import type { MitigationOverlay } from '../state/mitigationOverlay.js';
 import type { Route } from './router.js';
 
-const ui = (overlay: MitigationOverlay | null, flash?: { text: string; level: 'info' | 'warn' | 'error' }): Route => ({ kind: 'ui', ui: { overlay }, ...(flash ? { flash } : {}) });
+const ui = (overlay: MitigationOverlay | null, flash?: { text: string; level: 'info' | 'warn' | 'error' }): Route => ({
+  kind: 'ui',
+  ui: { overlay },
+  ...(flash ? { flash } : {}),
+});
 const NONE: Route = { kind: 'none' };
 
 /** `name`: the canonical key name; `edited`: the text after the key when it is an edit, else null. */
@@ -21,7 +25,11 @@ export function routeMitigation(o: MitigationOverlay, name: string | null, edite
       if (name === 'enter' || name === 'y') {
         if (o.preview?.refusal) {
           // Recorded as refused (role, reason code, blockers): the action decides and records.
-          return { kind: 'action', id: o.id, args: { step: 'execute', params: o.params, reason: o.reason || '(refused before a reason was given)' } };
+          return {
+            kind: 'action',
+            id: o.id,
+            args: { step: 'execute', params: o.params, reason: o.reason || '(refused before a reason was given)' },
+          };
         }
         return ui({ ...clean, step: 'reason', text: o.reason });
       }

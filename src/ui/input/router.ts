@@ -4,14 +4,40 @@
 import type { Key } from 'ink';
 import { SEVERITIES } from '../../core/escalation.js';
 import { sanitize } from '../../core/sanitize.js';
-import { completeCommand, helpLines, menuActions, parseCommand, type Action, type ActionArgs, type Dispatcher } from '../registry/registry.js';
+import {
+  completeCommand,
+  helpLines,
+  menuActions,
+  parseCommand,
+  type Action,
+  type ActionArgs,
+  type Dispatcher,
+} from '../registry/registry.js';
 import { clampPirIndex, pirRows } from '../controllers/pirEditor.js';
 import { routeMitigation } from './mitigationRoute.js';
 import type { CockpitState, Overlay, PanelId, UiState } from '../state/store.js';
 
 /** The parts of Ink's Key the router reads; tests may pass only what they need. */
 export type KeyLike = Partial<
-  Pick<Key, 'upArrow' | 'downArrow' | 'leftArrow' | 'rightArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'ctrl' | 'shift' | 'tab' | 'backspace' | 'delete' | 'meta'>
+  Pick<
+    Key,
+    | 'upArrow'
+    | 'downArrow'
+    | 'leftArrow'
+    | 'rightArrow'
+    | 'pageUp'
+    | 'pageDown'
+    | 'home'
+    | 'end'
+    | 'return'
+    | 'escape'
+    | 'ctrl'
+    | 'shift'
+    | 'tab'
+    | 'backspace'
+    | 'delete'
+    | 'meta'
+  >
 >;
 
 export type Route =
@@ -93,7 +119,8 @@ function routeOverlay(s: CockpitState, overlay: Overlay, input: string, key: Key
     }
     case 'quit-confirm':
       if (name === 'y' || name === 'Y') return { kind: 'action', id: 'quit', confirmed: true, ui: close() };
-      if (name === 'n' || name === 'N' || name === 'esc' || name === 'q') return { kind: 'ui', ui: close(), flash: { text: 'quit cancelled', level: 'info' } };
+      if (name === 'n' || name === 'N' || name === 'esc' || name === 'q')
+        return { kind: 'ui', ui: close(), flash: { text: 'quit cancelled', level: 'info' } };
       return NONE;
     case 'confirm':
       if (name === 'y' || name === 'Y') {
@@ -105,7 +132,8 @@ function routeOverlay(s: CockpitState, overlay: Overlay, input: string, key: Key
           ...(overlay.args ? { args: overlay.args } : {}),
         };
       }
-      if (name === 'n' || name === 'N' || name === 'esc') return { kind: 'cancel', id: overlay.actionId, ...(overlay.back ? { back: overlay.back } : {}) };
+      if (name === 'n' || name === 'N' || name === 'esc')
+        return { kind: 'cancel', id: overlay.actionId, ...(overlay.back ? { back: overlay.back } : {}) };
       return NONE;
     case 'message':
       if (name === 'esc' || name === 'enter' || name === 'q') return { kind: 'ui', ui: close() };
@@ -137,7 +165,10 @@ function routeOverlay(s: CockpitState, overlay: Overlay, input: string, key: Key
         const pick = (sev: (typeof SEVERITIES)[number] | undefined): Route =>
           sev ? { kind: 'ui', ui: { overlay: { ...overlay, severity: sev } } } : NONE;
         if (name === '1' || name === '2' || name === '3') {
-          return { kind: 'ui', ui: { overlay: { kind: 'severity', step: 'reason', severity: `SEV-${name}` as const, reason: overlay.reason } } };
+          return {
+            kind: 'ui',
+            ui: { overlay: { kind: 'severity', step: 'reason', severity: `SEV-${name}` as const, reason: overlay.reason } },
+          };
         }
         if (name === 'up' || name === 'k') return pick(SEVERITIES[Math.max(0, i - 1)]);
         if (name === 'down' || name === 'j') return pick(SEVERITIES[Math.min(SEVERITIES.length - 1, i + 1)]);
@@ -187,7 +218,8 @@ function routeOverlay(s: CockpitState, overlay: Overlay, input: string, key: Key
       return { kind: 'action', id: action.id, args: { row: row.key } };
     }
     case 'mitigation': {
-      const typing = overlay.step === 'params' || overlay.step === 'reason' || (overlay.step === 'confirm' && !!overlay.preview?.overrideTask);
+      const typing =
+        overlay.step === 'params' || overlay.step === 'reason' || (overlay.step === 'confirm' && !!overlay.preview?.overrideTask);
       return routeMitigation(overlay, name, typing ? editText(overlay.text, input, key) : null);
     }
     case 'actions': {
@@ -200,7 +232,10 @@ function routeOverlay(s: CockpitState, overlay: Overlay, input: string, key: Key
       if (name === 'esc') return { kind: 'ui', ui: close() };
       if (name === 'enter') return runAt(index);
       if (name && /^[1-9]$/.test(name)) return runAt(Number(name) - 1);
-      const move = (i: number): Route => ({ kind: 'ui', ui: { overlay: { ...overlay, index: (i + items.length) % Math.max(1, items.length) } } });
+      const move = (i: number): Route => ({
+        kind: 'ui',
+        ui: { overlay: { ...overlay, index: (i + items.length) % Math.max(1, items.length) } },
+      });
       if (name === 'down' || name === 'j') return move(index + 1);
       if (name === 'up' || name === 'k') return move(index - 1);
       return NONE;

@@ -28,7 +28,16 @@ import {
   topFiringTrigger,
   triggerRows,
 } from '../state/selectors.js';
-import { FOLLOW_NEWEST, PANELS, PANEL_TITLES, type CockpitState, type CockpitStore, type Overlay, type PanelId, type UiState } from '../state/store.js';
+import {
+  FOLLOW_NEWEST,
+  PANELS,
+  PANEL_TITLES,
+  type CockpitState,
+  type CockpitStore,
+  type Overlay,
+  type PanelId,
+  type UiState,
+} from '../state/store.js';
 import { nextTheme } from '../state/theme.js';
 
 export type ActionGroup = 'navigate' | 'view' | 'incident' | 'review' | 'runbook' | 'mitigation' | 'session';
@@ -225,7 +234,10 @@ async function addCorrectiveAction({ store, commands, args }: ActionContext): Pr
     ask('');
     return { prompted: true };
   }
-  await pirWrite(() => commands.addCorrectiveAction(parseCorrectiveActionLine(text)), (error) => ask(text, error));
+  await pirWrite(
+    () => commands.addCorrectiveAction(parseCorrectiveActionLine(text)),
+    (error) => ask(text, error),
+  );
   const n = store.getState().incident?.pir?.values.correctiveActions.length ?? 0;
   selectPirRow(store, ADD_ACTION_ROW);
   flash(store, `corrective action ${n} added`);
@@ -528,9 +540,7 @@ export const ACTIONS: readonly Action[] = [
     dangerous: false,
     group: 'incident',
     when: (s) =>
-      s.incident && s.incident.state !== 'resolved'
-        ? `incident ${sanitize(s.incident.id, 60)} is already ${s.incident.state}`
-        : null,
+      s.incident && s.incident.state !== 'resolved' ? `incident ${sanitize(s.incident.id, 60)} is already ${s.incident.state}` : null,
     run: async ({ store, commands, args }) => {
       const reason = args?.text?.trim() ?? '';
       if (reason === '') {
@@ -699,7 +709,8 @@ export const ACTIONS: readonly Action[] = [
       }
       if (row.kind === 'add-action') return addCorrectiveAction(ctx);
       const text = args?.text;
-      const hint = row.kind === 'action' ? ` (${CORRECTIVE_ACTION_FORMAT})` : row.kind === 'blast' && row.part !== 'notes' ? ' (comma-separated)' : '';
+      const hint =
+        row.kind === 'action' ? ` (${CORRECTIVE_ACTION_FORMAT})` : row.kind === 'blast' && row.part !== 'notes' ? ' (comma-separated)' : '';
       const ask = (value: string, error?: string) =>
         pirPrompt(store, {
           actionId: 'pir-edit',
@@ -925,10 +936,7 @@ export function helpSections(actions: readonly Action[]): Array<{ title: string;
   })).filter((s) => s.entries.length > 0);
 }
 
-export type HelpLine =
-  | { kind: 'title'; text: string }
-  | { kind: 'entry'; entry: HelpEntry }
-  | { kind: 'text'; text: string };
+export type HelpLine = { kind: 'title'; text: string } | { kind: 'entry'; entry: HelpEntry } | { kind: 'text'; text: string };
 
 /** Markers the panels draw, explained once in the help. */
 export const LEGEND: readonly string[] = [
@@ -1092,4 +1100,3 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     },
   };
 }
-

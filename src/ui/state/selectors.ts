@@ -55,7 +55,13 @@ const allFailureTasks = memoLast((queues: QueueSnapshot[]): FailureTaskRow[] => 
   const rows: FailureTaskRow[] = [];
   for (const q of queues) {
     for (const t of q.topFailingTasks) {
-      rows.push({ key: `${q.name}\u0000${t.task}\u0000${t.failureClass}`, queue: q.name, task: t.task, failureClass: t.failureClass, count: t.count });
+      rows.push({
+        key: `${q.name}\u0000${t.task}\u0000${t.failureClass}`,
+        queue: q.name,
+        task: t.task,
+        failureClass: t.failureClass,
+        count: t.count,
+      });
     }
   }
   // Most failures first; ties by name so the order does not shuffle between ticks.
@@ -80,21 +86,21 @@ export const failureTotals = memoLast((queues: QueueSnapshot[]): Record<FailureC
 const filterReplicas = memoLast((replicas: ReplicaSnapshot[], filter: string) =>
   filter === '' ? replicas : replicas.filter((r) => matchesFilter(filter, r.name, r.replayPaused ? 'paused' : '', r.seenFrom)),
 );
-export const replicaRows = (s: CockpitState): ReplicaSnapshot[] =>
-  filterReplicas(s.snapshot.database.replicas, s.ui.filters.replicas);
+export const replicaRows = (s: CockpitState): ReplicaSnapshot[] => filterReplicas(s.snapshot.database.replicas, s.ui.filters.replicas);
 
 const filterBlocking = memoLast((blocking: BlockingQuery[], filter: string) => {
   const rows = filter === '' ? blocking.slice() : blocking.filter((b) => matchesFilter(filter, b.query, b.blockedPid, b.blockingPid));
   return rows.sort((a, b) => b.waitingSeconds - a.waitingSeconds);
 });
 /** Blocking queries, longest wait first (the panel's filter applies to them too). */
-export const blockingRows = (s: CockpitState): BlockingQuery[] =>
-  filterBlocking(s.snapshot.database.blocking, s.ui.filters.replicas);
+export const blockingRows = (s: CockpitState): BlockingQuery[] => filterBlocking(s.snapshot.database.blocking, s.ui.filters.replicas);
 
 // ---- escalation --------------------------------------------------------------------------------
 
 const filterTriggers = memoLast((triggers: TriggerState[], filter: string) =>
-  filter === '' ? triggers : triggers.filter((t) => matchesFilter(filter, t.title, t.target, t.module, t.detail, t.firing ? 'firing' : 'cleared')),
+  filter === ''
+    ? triggers
+    : triggers.filter((t) => matchesFilter(filter, t.title, t.target, t.module, t.detail, t.firing ? 'firing' : 'cleared')),
 );
 export const triggerRows = (s: CockpitState): TriggerState[] => filterTriggers(s.triggers, s.ui.filters.escalation);
 
@@ -161,8 +167,7 @@ const NO_ENTRIES: TimelineLine[] = [];
 const filterTimeline = memoLast((entries: TimelineLine[], filter: string) =>
   filter === '' ? entries : entries.filter((e) => matchesFilter(filter, e.kind, e.operator, e.text, e.at)),
 );
-export const timelineRows = (s: CockpitState): TimelineLine[] =>
-  filterTimeline(s.incident?.entries ?? NO_ENTRIES, s.ui.filters.timeline);
+export const timelineRows = (s: CockpitState): TimelineLine[] => filterTimeline(s.incident?.entries ?? NO_ENTRIES, s.ui.filters.timeline);
 
 // ---- selection ---------------------------------------------------------------------------------
 

@@ -9,7 +9,13 @@ import type { MitigationOverlay } from './mitigationOverlay.js';
 import type { MitigationsState } from '../../control/mitigations/inForce.js';
 import { emptySnapshot, type EpochMs, type Snapshot, type SourceStatus } from '../../core/snapshot.js';
 import type { SnapshotPatch } from '../../core/source.js';
-import { DEFAULT_THRESHOLDS, evaluateTriggers, type TriggerChange, type TriggerState, type TriggerThresholds } from '../../core/triggers.js';
+import {
+  DEFAULT_THRESHOLDS,
+  evaluateTriggers,
+  type TriggerChange,
+  type TriggerState,
+  type TriggerThresholds,
+} from '../../core/triggers.js';
 
 export const PANELS = ['queues', 'failures', 'replicas', 'escalation', 'runbook', 'timeline', 'mitigations'] as const;
 export type PanelId = (typeof PANELS)[number];

@@ -109,9 +109,27 @@ export function toneStyle(theme: Theme, tone: Tone | undefined): ToneStyle {
 }
 
 const ROUND: BorderChars = { topLeft: '╭', top: '─', topRight: '╮', right: '│', bottomRight: '╯', bottom: '─', bottomLeft: '╰', left: '│' };
-const DOUBLE: BorderChars = { topLeft: '╔', top: '═', topRight: '╗', right: '║', bottomRight: '╝', bottom: '═', bottomLeft: '╚', left: '║' };
+const DOUBLE: BorderChars = {
+  topLeft: '╔',
+  top: '═',
+  topRight: '╗',
+  right: '║',
+  bottomRight: '╝',
+  bottom: '═',
+  bottomLeft: '╚',
+  left: '║',
+};
 const ASCII: BorderChars = { topLeft: '+', top: '-', topRight: '+', right: '|', bottomRight: '+', bottom: '-', bottomLeft: '+', left: '|' };
-const ASCII_FOCUSED: BorderChars = { topLeft: '+', top: '=', topRight: '+', right: '|', bottomRight: '+', bottom: '=', bottomLeft: '+', left: '|' };
+const ASCII_FOCUSED: BorderChars = {
+  topLeft: '+',
+  top: '=',
+  topRight: '+',
+  right: '|',
+  bottomRight: '+',
+  bottom: '=',
+  bottomLeft: '+',
+  left: '|',
+};
 
 /**
  * Border characters. Focus is shown by the shape as well as the colour (double lines, `=` in

@@ -58,7 +58,11 @@ export class TerminalGuard {
       this.proc.on(ev as 'exit', fn);
     };
     on('exit', () => this.restore());
-    for (const [sig, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]] as const) {
+    for (const [sig, code] of [
+      ['SIGTERM', 143],
+      ['SIGHUP', 129],
+      ['SIGINT', 130],
+    ] as const) {
       on(sig, () => {
         this.restore();
         onFatal(`received ${sig}`, code);
