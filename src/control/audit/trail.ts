@@ -3,6 +3,7 @@
 // already in the table (same incident id and journal seq) is never written twice. An advisory
 // lock serialises writers (two cockpits) so the chain stays one line.
 import pg from 'pg';
+import { checkOut } from '../../sources/postgres/pool.js';
 import { auditHash, GENESIS_HASH, verifyAuditChain, type AuditRecord, type AuditRow, type ChainReport } from './chain.js';
 
 export const AUDIT_TABLE = 'ops_audit_log';
@@ -76,7 +77,7 @@ export class AuditTrail {
   async append(records: AuditRecord[]): Promise<number> {
     if (records.length === 0) return 0;
     await this.ensureTable();
-    const c = await this.pool.connect();
+    const c = await checkOut(this.pool);
     try {
       await c.query('BEGIN');
       await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);

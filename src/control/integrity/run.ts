@@ -5,7 +5,7 @@
 // broken connection ends the run: the remaining checks are errors naming it.
 import type pg from 'pg';
 import { sanitize } from '../../core/sanitize.js';
-import { isSqlError } from '../../sources/postgres/pool.js';
+import { checkOut, isSqlError } from '../../sources/postgres/pool.js';
 import { describeExpectation, type AmcheckCheck, type IntegrityCheck, type SqlCheck } from './config.js';
 
 export type IntegrityStatus = 'pass' | 'fail' | 'skipped' | 'error';
@@ -272,7 +272,7 @@ export async function runIntegrityChecks(session: Session, checks: readonly Inte
 
 /** Runs on a pool (one session for the whole run, released afterwards, discarded if it broke). */
 export async function runIntegrityOnPool(pool: pg.Pool, checks: readonly IntegrityCheck[], opts: RunOptions): Promise<IntegrityRun> {
-  const client = await pool.connect();
+  const client = await checkOut(pool);
   let run: IntegrityRun | null = null;
   try {
     run = await runIntegrityChecks(client, checks, opts);

@@ -56,6 +56,23 @@ export function createReadOnlyPool(url: string, opts: ReadOnlyPoolOptions): pg.P
   return pool;
 }
 
+/**
+ * Checks a client out of the pool with an 'error' listener held for as long as it is out: pg-pool
+ * drops its own listener at checkout, and a connection cut between two queries would otherwise
+ * emit an unhandled 'error' that ends the process. The query in flight still rejects.
+ */
+export async function checkOut(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  const swallow = (): void => undefined;
+  client.on('error', swallow);
+  const release = client.release.bind(client);
+  client.release = (err?: Error | boolean) => {
+    client.removeListener('error', swallow);
+    release(err);
+  };
+  return client;
+}
+
 /** A driver error as one line, with any URL or password masked. Node's AggregateError (IPv4 and IPv6 both refused) has an empty message. */
 export function describePgError(err: unknown, url: string): string {
   let text: string;

@@ -13,7 +13,7 @@ import type { Clock, Source, SnapshotPatch } from '../../core/source.js';
 import { systemClock } from '../../core/source.js';
 import type { DatabaseSnapshot, EpochMs, FreshnessKind } from '../../core/snapshot.js';
 import { combineReplicas, type ReplicaOutcome } from './combine.js';
-import { createReadOnlyPool, describePgError, serverLabel } from './pool.js';
+import { checkOut, createReadOnlyPool, describePgError, serverLabel } from './pool.js';
 import { BrokenSession, readPrimary, type PrimaryReading } from './primary.js';
 import { readReplica } from './replica.js';
 
@@ -105,7 +105,7 @@ export class PostgresSource implements Source {
   private async readPrimary(): Promise<{ ok: true; reading: PrimaryReading } | { ok: false; error: string }> {
     let client: pg.PoolClient;
     try {
-      client = await this.primary.pool.connect();
+      client = await checkOut(this.primary.pool);
     } catch (err) {
       return { ok: false, error: describePgError(err, this.primary.url) };
     }
