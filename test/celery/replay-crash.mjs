@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [dir, kind, url, queue, stateDir, rate] = process.argv.slice(2);
-const file = path.join(dir, 'src', 'celery', kind === 'redis' ? 'redisReplay.js' : 'amqpReplay.js');
+const file = path.join(dir, 'src', 'control', 'celery', kind === 'redis' ? 'redisReplay.js' : 'amqpReplay.js');
 const mod = await import(pathToFileURL(file).href);
 const replayer = kind === 'redis' ? new mod.RedisDeadLetterReplayer({ url }) : new mod.AmqpDeadLetterReplayer({ url, stateDir });
 const res = await replayer.replay({

@@ -55,8 +55,8 @@ beforeAll(() => {
     '--esModuleInterop',
     '--types',
     'node',
-    path.join(repo, 'src', 'celery', 'redisReplay.ts'),
-    path.join(repo, 'src', 'celery', 'amqpReplay.ts'),
+    path.join(repo, 'src', 'control', 'celery', 'redisReplay.ts'),
+    path.join(repo, 'src', 'control', 'celery', 'amqpReplay.ts'),
   ];
   const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}\n${r.stderr}`);
