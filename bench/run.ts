@@ -1,6 +1,8 @@
 // `npm run bench`: prints the figures the issues ask for. Not a test: this machine is shared and
 // noisy, so figures are read by people, not asserted.
 delete process.env.CI; // Ink writes nothing until exit under CI: the render bench needs real writes.
+// Before any bench module loads React: the figures are those of the production build the cockpit runs.
+process.env.NODE_ENV = 'production';
 
 type Figures = Record<string, number | string>;
 
@@ -18,6 +20,14 @@ async function main(): Promise<void> {
   process.stdout.write(`lsos-cockpit bench  node ${process.version}  ${new Date().toISOString()}\n`);
   const only = process.argv[2];
   const want = (name: string) => !only || only === name;
+  if (want('htop')) {
+    const { benchBesideHtop } = await import('./beside-htop.js');
+    await section('Beside htop (same run, tmux, 120x40): launch, CPU, RSS, bytes, key to frame', () => benchBesideHtop());
+  }
+  if (want('redis-time')) {
+    const { benchRedisTime } = await import('./redis-time.js');
+    await section('Redis server time per tick (private redis-server; INFO commandstats, SLOWLOG)', () => benchRedisTime());
+  }
   if (want('render')) {
     const { benchRender } = await import('./render.js');
     await section('Rendering (120x40, incremental, frame = rows - 1)', () => benchRender());
@@ -38,6 +48,21 @@ async function main(): Promise<void> {
   if (want('timeline')) {
     const { benchTimeline } = await import('./timeline.js');
     await section('Timeline journal and PIR export', () => benchTimeline());
+  }
+  if (want('shared')) {
+    const { benchShared } = await import('./shared.js');
+    await section('Shared incident: fan-out between two cockpits (loopback), merging 10 origins x 10,000 entries', () => benchShared());
+  }
+  if (only === 'profile') {
+    const { benchProfile } = await import('./profile.js');
+    await section('CPU profiles and heap snapshots (start-up excluded)', () => benchProfile());
+  }
+  // Last: the soak takes BENCH_SOAK_MIN minutes (default 10).
+  if (want('soak')) {
+    const { benchSoak } = await import('./beside-htop.js');
+    await section(`Soak: heap after gc (${process.env.BENCH_SOAK_MIN ?? 10} min; simulation at speed 60, live on 500 queues)`, () =>
+      benchSoak(),
+    );
   }
 }
 

@@ -1,61 +1,26 @@
 // A dense table: one line per row, no separators, columns by width or grow, cells truncated with
 // an ellipsis, a full-width inverse bar on the selected row when focused, and only the visible
 // rows rendered (the window follows the selection).
-import React, { memo, useRef, type ReactNode } from 'react';
+//
+// Each row is one line of pre-formatted text (one Ink text node of styled runs, never a box per
+// cell), cached per row: a row whose cells say the same as last time keeps its line, and React
+// skips it; a cell whose text did not change is not measured again.
+import React, { memo, useMemo, useRef } from 'react';
 import { Box, Text } from 'ink';
-import type { Theme, Tone, ToneStyle } from '../src/ui/state/theme.js';
-import { padTo } from './format.js';
+import type { Theme, ToneStyle } from '../src/ui/state/theme.js';
+import { useAgo } from './clock.js';
+import { cellText, layoutColumns, type Column, type LaidOutColumn, type Table } from './table.js';
+import { fitWidth } from './format.js';
 
-export interface Column<R> {
-  key: string;
-  header: string;
-  /** Fixed width in cells. */
-  width?: number;
-  /** Share of the width left after fixed columns. */
-  grow?: number;
-  /** A grow column narrower than this is dropped. */
-  minWidth?: number;
-  align?: 'left' | 'right';
-  /** Dropped when the table is narrower than this. */
-  hideBelow?: number;
-  /** The cell's text; `width` is the column's width (for drawings such as sparklines). */
-  text(row: R, width: number): string;
-  tone?(row: R): Tone | undefined;
-  /** A live cell drawn by a leaf component (e.g. an age); gets the cell's style. */
-  render?(row: R, style: ToneStyle): ReactNode;
-}
-
-export interface LaidOutColumn<R> {
-  column: Column<R>;
-  width: number;
-}
-
-/** Fits the columns into `width`: hides optional ones, shares the rest among grow columns. */
-export function layoutColumns<R>(columns: readonly Column<R>[], width: number): LaidOutColumn<R>[] {
-  let visible = columns.filter((c) => c.hideBelow === undefined || width >= c.hideBelow);
-  const need = (cols: readonly Column<R>[]) => cols.reduce((n, c) => n + (c.width ?? c.minWidth ?? 1), 0) + Math.max(0, cols.length - 1);
-  // Still too wide: drop from the right, keeping the first column.
-  while (visible.length > 1 && need(visible) > width) visible = visible.slice(0, -1);
-  const fixed = visible.reduce((n, c) => n + (c.grow ? 0 : (c.width ?? 1)), 0);
-  const gaps = Math.max(0, visible.length - 1);
-  const growers = visible.filter((c) => c.grow);
-  const totalGrow = growers.reduce((n, c) => n + (c.grow ?? 0), 0);
-  const spare = Math.max(0, width - fixed - gaps);
-  const out = visible.map((c) => ({ column: c, width: c.grow ? 0 : Math.min(c.width ?? 1, Math.max(0, width)) }));
-  let given = 0;
-  growers.forEach((g, i) => {
-    const slot = out.find((o) => o.column === g);
-    if (!slot) return;
-    const share = i === growers.length - 1 ? spare - given : Math.floor((spare * (g.grow ?? 0)) / totalGrow);
-    slot.width = Math.max(0, share);
-    given += slot.width;
-  });
-  return out;
-}
+export type { Column, LaidOutColumn, Table } from './table.js';
+export { layoutColumns } from './table.js';
 
 export interface DenseTableProps<R> {
-  columns: readonly Column<R>[];
-  rows: readonly R[];
+  /** The column set at this table's width, with its rows (a panel's columns.ts)... */
+  table?: Table<R>;
+  /** ...or columns to fit into `width`, and rows. */
+  columns?: readonly Column<R>[];
+  rows?: readonly R[];
   rowKey(row: R, index: number): string;
   width: number;
   /** Lines available, header included. */
@@ -80,88 +45,178 @@ function useWindowStart(selected: number, count: number, visible: number): numbe
   return s;
 }
 
-function Cell<R>({ col, width, row, style, gap }: { col: Column<R>; width: number; row: R; style: ToneStyle; gap: boolean }) {
-  return (
-    <>
-      {gap ? <Text inverse={style.inverse}> </Text> : null}
-      <Box width={width} flexShrink={0} justifyContent={col.align === 'right' ? 'flex-end' : 'flex-start'}>
-        {col.render ? (
-          col.render(row, style)
-        ) : (
-          <Text wrap="truncate-end" {...style}>
-            {padTo(col.text(row, width), width, col.align)}
-          </Text>
-        )}
-      </Box>
-    </>
-  );
+/** A run of text in one style, or a live age (right- or left-aligned in its column's width). */
+type Piece = { text: string; style: ToneStyle } | { since: number | null; width: number; align: 'left' | 'right'; style: ToneStyle };
+
+const PLAIN: ToneStyle = {};
+
+function sameStyle(a: ToneStyle, b: ToneStyle): boolean {
+  return a.color === b.color && a.bold === b.bold && a.inverse === b.inverse;
 }
 
-function Row<R>({
-  cols,
-  row,
-  selected,
-  theme,
-  width,
-}: {
-  cols: LaidOutColumn<R>[];
+function samePieces(a: readonly Piece[], b: readonly Piece[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (!x || !y || !sameStyle(x.style, y.style)) return false;
+    if ('text' in x) {
+      if (!('text' in y) || x.text !== y.text) return false;
+    } else if ('text' in y || x.since !== y.since || x.width !== y.width || x.align !== y.align) return false;
+  }
+  return true;
+}
+
+/** Builds a line of pieces, merging neighbours of one style, cut hard at `width` columns. */
+class LineBuilder {
+  readonly pieces: Piece[] = [];
+  private room: number;
+  constructor(width: number) {
+    this.room = width;
+  }
+  text(text: string, width: number, style: ToneStyle): void {
+    if (this.room <= 0 || text === '') return;
+    const t = width <= this.room ? text : fitWidth(text, this.room, '');
+    this.room -= Math.min(width, this.room);
+    const last = this.pieces[this.pieces.length - 1];
+    if (last && 'text' in last && sameStyle(last.style, style)) last.text += t;
+    else this.pieces.push({ text: t, style });
+  }
+  live(since: number | null, width: number, align: 'left' | 'right', style: ToneStyle): void {
+    if (this.room < width) return;
+    this.room -= width;
+    this.pieces.push({ since, width, align, style });
+  }
+}
+
+/** What a visible row was drawn from last time, to redraw only what changed. */
+interface CachedRow<R> {
   row: R;
+  columns: readonly LaidOutColumn<R>[];
   selected: boolean;
   theme: Theme;
   width: number;
-}) {
-  const used = cols.reduce((n, c) => n + c.width, 0) + Math.max(0, cols.length - 1);
+  /** Each cell's text before and after fitting it to its column. */
+  raw: string[];
+  fitted: string[];
+  pieces: Piece[];
+}
+
+function formatRow<R>(
+  columns: readonly LaidOutColumn<R>[],
+  row: R,
+  selected: boolean,
+  theme: Theme,
+  width: number,
+  prev: CachedRow<R> | undefined,
+): CachedRow<R> {
+  const reuse = prev !== undefined && prev.columns === columns;
+  const raw: string[] = [];
+  const fitted: string[] = [];
+  const line = new LineBuilder(width);
+  let used = 0;
+  columns.forEach(({ column, width: w }, i) => {
+    const tone = theme.tones[column.tone?.(row) ?? 'normal'];
+    // The selection bar is uniform: inverse, keeping only the weight of the cell's tone.
+    const style: ToneStyle = selected ? { inverse: true, ...(tone.bold ? { bold: true } : {}) } : tone;
+    if (i > 0) {
+      line.text(' ', 1, style.inverse ? { inverse: true } : PLAIN);
+      used += 1;
+    }
+    used += w;
+    const since = column.since?.(row);
+    if (since !== undefined) {
+      raw.push('');
+      fitted.push('');
+      line.live(since, w, column.align ?? 'left', style);
+      return;
+    }
+    const text = column.text(row, w);
+    // An unchanged cell is not measured again.
+    const cell = reuse && prev.raw[i] === text ? (prev.fitted[i] ?? '') : cellText(text, w, column.align);
+    raw.push(text);
+    fitted.push(cell);
+    line.text(cell, w, style);
+  });
+  if (used < width) line.text(' '.repeat(width - used), width - used, selected ? { inverse: true } : PLAIN);
+  // Same line as before: keep the old pieces, so React skips the row.
+  const pieces = prev && samePieces(prev.pieces, line.pieces) ? prev.pieces : line.pieces;
+  return { row, columns, selected, theme, width, raw, fitted, pieces };
+}
+
+/** A live age in its column: the clock ticking redraws this piece alone. */
+function LiveAge({ since, width, align, style }: { since: number | null; width: number; align: 'left' | 'right'; style: ToneStyle }) {
+  const text = cellText(useAgo(since), width).trimEnd();
+  const pad = ' '.repeat(Math.max(0, width - text.length));
   return (
-    <Box height={1} width={width} flexShrink={0}>
-      {cols.map(({ column, width: w }, i) => {
-        const tone = theme.tones[column.tone?.(row) ?? 'normal'];
-        // The selection bar is uniform: inverse, keeping only the weight of the cell's tone.
-        const style: ToneStyle = selected ? { inverse: true, ...(tone.bold ? { bold: true } : {}) } : tone;
-        return <Cell key={column.key} col={column} width={w} row={row} style={style} gap={i > 0} />;
-      })}
-      {used < width ? <Text inverse={selected}>{' '.repeat(width - used)}</Text> : null}
-    </Box>
+    <Text>
+      {align === 'right' ? pad : ''}
+      <Text {...style}>{text}</Text>
+      {align === 'right' ? '' : pad}
+    </Text>
   );
 }
 
+/** One row: one text node. Memoised on its pieces, which keep their identity while the row says the same. */
+const Row = memo(function Row({ pieces }: { pieces: readonly Piece[] }) {
+  return (
+    <Text wrap="truncate-end">
+      {pieces.map((p, i) =>
+        'text' in p ? (
+          <Text key={i} {...p.style}>
+            {p.text}
+          </Text>
+        ) : (
+          <LiveAge key={i} since={p.since} width={p.width} align={p.align} style={p.style} />
+        ),
+      )}
+    </Text>
+  );
+});
+
+function headerPieces<R>(columns: readonly LaidOutColumn<R>[], width: number, muted: ToneStyle): Piece[] {
+  const line = new LineBuilder(width);
+  columns.forEach(({ column, width: w }, i) => {
+    if (i > 0) line.text(' ', 1, PLAIN);
+    line.text(cellText(column.header, w, column.align), w, muted);
+  });
+  return line.pieces;
+}
+
 function DenseTableImpl<R>(props: DenseTableProps<R>) {
-  const { columns, rows, width, height, selected, focused, theme, header = true } = props;
-  const cols = layoutColumns(columns, width);
+  const { columns, width, height, selected, focused, theme, header = true } = props;
+  const laidOut = useMemo(() => (columns ? layoutColumns(columns, width) : []), [columns, width]);
+  const cols = props.table ? props.table.columns : laidOut;
+  const rows = props.table ? props.table.rows : (props.rows ?? []);
   const bodyRows = Math.max(0, height - (header ? 1 : 0));
   const start = useWindowStart(selected, rows.length, bodyRows);
   const visible = rows.slice(start, start + bodyRows);
   const muted = theme.tones.muted;
+  const head = useMemo(() => headerPieces(cols, width, muted), [cols, width, muted]);
+  const cache = useRef(new Map<string, CachedRow<R>>());
+  const seen = new Map<string, CachedRow<R>>();
+  const lines = visible.map((row, i) => {
+    const key = props.rowKey(row, start + i);
+    const sel = focused && start + i === selected;
+    const prev = cache.current.get(key);
+    const hit =
+      prev && prev.row === row && prev.columns === cols && prev.selected === sel && prev.theme === theme && prev.width === width
+        ? prev
+        : formatRow(cols, row, sel, theme, width, prev);
+    seen.set(key, hit);
+    return { key, pieces: hit.pieces };
+  });
+  // Rows scrolled out of view or gone are forgotten.
+  cache.current = seen;
   return (
     <Box flexDirection="column" width={width} height={Math.min(height, (header ? 1 : 0) + Math.max(1, visible.length))} flexShrink={0}>
-      {header && height > 0 ? (
-        <Box height={1} width={width}>
-          {cols.map(({ column, width: w }, i) => (
-            <React.Fragment key={column.key}>
-              {i > 0 ? <Text> </Text> : null}
-              <Box width={w} flexShrink={0}>
-                <Text wrap="truncate-end" {...muted}>
-                  {padTo(column.header, w, column.align)}
-                </Text>
-              </Box>
-            </React.Fragment>
-          ))}
-        </Box>
-      ) : null}
+      {header && height > 0 ? <Row pieces={head} /> : null}
       {visible.length === 0 && bodyRows > 0 ? (
         <Text wrap="truncate-end" {...muted}>
           {props.emptyText ?? 'nothing to show'}
         </Text>
       ) : (
-        visible.map((row, i) => (
-          <Row
-            key={props.rowKey(row, start + i)}
-            cols={cols}
-            row={row}
-            selected={focused && start + i === selected}
-            theme={theme}
-            width={width}
-          />
-        ))
+        lines.map((l) => <Row key={l.key} pieces={l.pieces} />)
       )}
     </Box>
   );

@@ -2,17 +2,10 @@
 import { DateTime } from 'luxon';
 import stringWidth from 'string-width';
 import type { LagMethod } from '../src/core/snapshot.js';
+import { formatDurationColumn } from '../src/domain/duration.js';
 
-/** 45s, 3m10s, 23m, 2h05m, 3d04h: short enough for a dense column. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '∞';
-  const v = Math.max(0, Math.round(seconds));
-  if (v < 60) return `${v}s`;
-  if (v < 600) return `${Math.floor(v / 60)}m${String(v % 60).padStart(2, '0')}s`;
-  if (v < 3600) return `${Math.floor(v / 60)}m`;
-  if (v < 86400) return `${Math.floor(v / 3600)}h${String(Math.floor((v % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(v / 86400)}d${String(Math.floor((v % 86400) / 3600)).padStart(2, '0')}h`;
-}
+/** 45s, 3m10s, 23m, 2h05m, 3d04h: short enough for a dense column (seconds in; src/domain/duration.ts). */
+export const formatDuration = formatDurationColumn;
 
 /** Marks how a lag was obtained (legend in the help): `>` first-seen lower bound, `~` estimate. */
 export const LAG_MARK: Record<LagMethod, string> = {

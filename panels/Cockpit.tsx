@@ -1,6 +1,6 @@
 // The root: sizes the frame, lays out the panels, owns the one useInput, and hosts overlays.
 //
-//   render(<Cockpit store={store} commands={commands} onAttempt={audit} />, { exitOnCtrlC: false, ... })
+//   render(<Cockpit store={store} bindings={buildRegistry(services)} onAttempt={audit} />, { exitOnCtrlC: false, ... })
 //
 // The frame is rows - 1 tall: a frame as tall as the terminal makes Ink 6 clear the screen on
 // every commit.
@@ -10,46 +10,29 @@ import { useStore } from 'zustand';
 import { ClockProvider } from '../components/clock.js';
 import { useTerminalSize } from '../components/useTerminalSize.js';
 import type { Clock } from '../src/core/source.js';
-import { ACTIONS, createDispatcher, type Action, type AttemptHook } from '../src/ui/registry/registry.js';
-import type { CockpitCommands } from '../src/ui/registry/commands.js';
+import { createDispatcher } from '../src/ui/registry/dispatcher.js';
+import type { AttemptHook, Binding } from '../src/ui/registry/types.js';
 import { handleKey } from '../src/ui/input/router.js';
-import type { CockpitStore, PanelId } from '../src/ui/state/store.js';
+import type { CockpitStore } from '../src/ui/state/store.js';
 import { resolveTheme } from '../src/ui/state/theme.js';
-import type { PanelProps } from './common.js';
-import { EscalationPanel } from './escalation/EscalationPanel.js';
-import { FailuresPanel } from './failures/FailuresPanel.js';
 import { computeLayout, MIN_SIZE, pageRowsOf, type Layout, type Size } from './layout.js';
+import { OVERLAYS } from './overlays/index.js';
 import { OverlayHost } from './overlays/OverlayHost.js';
 import { Presentation } from './presentation/Presentation.js';
-import { QueuesPanel } from './queues/QueuesPanel.js';
-import { ReplicasPanel } from './replicas/ReplicasPanel.js';
-import { RunbookPanel } from './runbook/RunbookPanel.js';
 import { StatusLine } from './status/StatusLine.js';
-import { MitigationsPanel } from './mitigations/MitigationsPanel.js';
-import { TimelinePanel } from './timeline/TimelinePanel.js';
+import { PANEL_VIEWS } from './views.js';
 
 export interface CockpitProps {
   store: CockpitStore;
-  commands: CockpitCommands;
-  /** The registry; defaults to ACTIONS. Pass `[...ACTIONS, ...more]` to add actions. */
-  actions?: readonly Action[];
-  /** Audit hook: every action attempt, refused, disabled and cancelled ones included. */
+  /** The registry: buildRegistry(services) (src/ui/registry/build.ts). */
+  bindings: readonly Binding[];
+  /** Audit hook: every binding attempt, refused, disabled and cancelled ones included. */
   onAttempt?: AttemptHook;
   /** Overrides the measured terminal size (tests, fixed-size screen shares). */
   size?: Size;
   /** The clock ages are measured with (the simulation's in simulation mode). */
   clock?: Clock;
 }
-
-const PANEL_VIEWS: Record<PanelId, React.ComponentType<PanelProps>> = {
-  queues: QueuesPanel,
-  failures: FailuresPanel,
-  replicas: ReplicasPanel,
-  escalation: EscalationPanel,
-  runbook: RunbookPanel,
-  timeline: TimelinePanel,
-  mitigations: MitigationsPanel,
-};
 
 export const TooSmall = memo(function TooSmall({ size }: { size: Size }) {
   return (
@@ -60,16 +43,17 @@ export const TooSmall = memo(function TooSmall({ size }: { size: Size }) {
   );
 });
 
-export function Cockpit({ store, commands, actions = ACTIONS, onAttempt, size: sizeOverride, clock }: CockpitProps) {
+export function Cockpit({ store, bindings, onAttempt, size: sizeOverride, clock }: CockpitProps) {
   const measured = useTerminalSize();
   const size = sizeOverride ?? measured;
   const focus = useStore(store, (s) => s.ui.focus);
   const presentation = useStore(store, (s) => s.ui.presentation);
+  const zoom = useStore(store, (s) => s.ui.zoom);
   const themeName = useStore(store, (s) => s.ui.theme);
   const colour = useStore(store, (s) => s.session.color);
   const ascii = useStore(store, (s) => s.session.ascii);
   const theme = resolveTheme(themeName, colour);
-  const layout = computeLayout(size, focus);
+  const layout = computeLayout(size, focus, zoom);
 
   // The hook and the layout are read through refs so the dispatcher is made once per store.
   const layoutRef = useRef<Layout>(layout);
@@ -80,14 +64,13 @@ export function Cockpit({ store, commands, actions = ACTIONS, onAttempt, size: s
     () =>
       createDispatcher({
         store,
-        commands,
-        actions,
+        bindings,
         onAttempt: (a, o, info) => hookRef.current?.(a, o, info),
         pageRows: (panel) => pageRowsOf(layoutRef.current, panel),
       }),
-    [store, commands, actions],
+    [store, bindings],
   );
-  useInput(useCallback((input, key) => handleKey(dispatcher, input, key), [dispatcher]));
+  useInput(useCallback((input, key) => handleKey(dispatcher, input, key, OVERLAYS), [dispatcher]));
 
   if (layout.kind === 'too-small') return <TooSmall size={size} />;
   return (
@@ -115,8 +98,8 @@ export function Cockpit({ store, commands, actions = ACTIONS, onAttempt, size: s
             </Box>
           ))
         )}
-        <StatusLine store={store} theme={theme} width={layout.width} actions={actions} />
-        <OverlayHost store={store} theme={theme} ascii={ascii} size={size} actions={actions} />
+        <StatusLine store={store} theme={theme} width={layout.width} actions={bindings} />
+        <OverlayHost store={store} theme={theme} ascii={ascii} size={size} bindings={bindings} />
       </Box>
     </ClockProvider>
   );

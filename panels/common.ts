@@ -22,3 +22,5 @@ export function usePanelUi(store: CockpitStore, panel: PanelId) {
   const info = count === 0 ? '0' : `${selected + 1}/${count}`;
   return { filter, editing, selected, count, info };
 }
+
+export { useSlice } from '../components/useSlice.js';

@@ -1,5 +1,7 @@
-// Where the panels go for a terminal size. Pure, so tests and the page keys can use it.
-import type { PanelId } from '../src/ui/state/store.js';
+// Where the panels go for a terminal size. Pure, so tests and the page keys can use it. The rows
+// and their heights are the layout's; which panel sits where comes from the panel list
+// (src/ui/state/panels.ts).
+import { PANEL_LIST, panelPlace, type LayoutKind, type PanelId } from '../src/ui/state/panels.js';
 
 export interface Size {
   columns: number;
@@ -9,7 +11,7 @@ export interface Size {
 export const MIN_SIZE: Size = { columns: 80, rows: 24 };
 /** From this size up the runbook and timeline panes are always on screen. */
 export const LARGE_SIZE: Size = { columns: 100, rows: 36 };
-/** From this width up the mitigations in force sit beside replica lag and escalation. */
+/** From this width up the large layout is the wide one (the mitigations in force sit beside replica lag and escalation). */
 export const WIDE_COLUMNS = 220;
 export const STATUS_HEIGHT = 2;
 
@@ -28,91 +30,59 @@ export interface Layout {
   grid: PanelBox[][];
 }
 
-function split(total: number, ratio: number): [number, number] {
-  const a = Math.round(total * ratio);
-  return [a, total - a];
-}
-
-/** The large layout's middle row: replica lag and escalation, plus the mitigations in force where they fit. */
-function middleRow(width: number, height: number): PanelBox[] {
-  if (width >= WIDE_COLUMNS) {
-    // Escalation carries the longest lines (why, who decided): it gets the widest share.
-    const replicas = Math.round(width * 0.3);
-    const escalation = Math.round(width * 0.4);
-    return [
-      { panel: 'replicas', width: replicas, height },
-      { panel: 'escalation', width: escalation, height },
-      { panel: 'mitigations', width: width - replicas - escalation, height },
-    ];
+/** Row heights of a layout: compact has two halves; large a top third, a middle and the rest. */
+function rowHeights(kind: LayoutKind, gridHeight: number): number[] {
+  if (kind === 'compact') {
+    const h1 = Math.floor(gridHeight / 2);
+    return [h1, gridHeight - h1];
   }
-  const [left, right] = split(width, 0.5);
-  return [
-    { panel: 'replicas', width: left, height },
-    { panel: 'escalation', width: right, height },
-  ];
+  const h1 = Math.round(gridHeight * 0.34);
+  const h2 = Math.round(gridHeight * 0.3);
+  return [h1, h2, gridHeight - h1 - h2];
 }
 
-/** The large layout's bottom row: the runbook, and the timeline (or the mitigations in force when focused and not shown above). */
-function bottomRow(width: number, height: number, focus: PanelId): PanelBox[] {
-  const [left, right] = split(width, 0.5);
-  const swap = focus === 'mitigations' && width < WIDE_COLUMNS;
-  return [
-    { panel: 'runbook', width: left, height },
-    { panel: swap ? 'mitigations' : 'timeline', width: right, height },
-  ];
+interface Resident {
+  id: PanelId;
+  share: number | undefined;
+  page: string;
 }
 
-export function computeLayout(size: Size, focus: PanelId): Layout {
+/** The panels of one row as the layout's panel places say, for the focused panel. */
+function rowPanels(kind: LayoutKind, row: number, width: number, height: number, focus: PanelId): PanelBox[] {
+  const residents: Resident[] = [];
+  for (const p of PANEL_LIST) {
+    const place = panelPlace(p.id, kind);
+    if (place && 'row' in place && place.row === row) residents.push({ id: p.id, share: place.share, page: place.page ?? '' });
+  }
+  if (residents.length === 0) return [];
+  // A focused panel drawn `instead` of another one shows in that one's place.
+  const focusPlace = panelPlace(focus, kind);
+  const host = focusPlace && 'instead' in focusPlace ? focusPlace.instead : focus;
+  const page = residents.find((r) => r.id === host)?.page ?? residents[0]?.page ?? '';
+  const shown = residents.filter((r) => r.page === page);
+  let used = 0;
+  return shown.map((r, i) => {
+    const last = i === shown.length - 1;
+    const w = last ? width - used : Math.round(width * (r.share ?? 1 / shown.length));
+    used += w;
+    return { panel: r.id === host ? focus : r.id, width: w, height };
+  });
+}
+
+/** `zoom`: the focused panel alone, over every row the panels had (z). */
+export function computeLayout(size: Size, focus: PanelId, zoom = false): Layout {
   const width = size.columns;
   const height = Math.max(1, size.rows - 1);
   if (size.columns < MIN_SIZE.columns || size.rows < MIN_SIZE.rows) return { kind: 'too-small', width, height, grid: [] };
-  const gridHeight = height - STATUS_HEIGHT;
-  // Queue lag is the densest table: it gets the wider half.
-  const [wide, narrow] = split(width, 0.55);
-  const [left, right] = split(width, 0.5);
-  if (size.columns >= LARGE_SIZE.columns && size.rows >= LARGE_SIZE.rows) {
-    const h1 = Math.round(gridHeight * 0.34);
-    const h2 = Math.round(gridHeight * 0.3);
-    const h3 = gridHeight - h1 - h2;
-    return {
-      kind: 'large',
-      width,
-      height,
-      grid: [
-        [
-          { panel: 'queues', width: wide, height: h1 },
-          { panel: 'failures', width: narrow, height: h1 },
-        ],
-        middleRow(width, h2),
-        bottomRow(width, h3, focus),
-      ],
-    };
-  }
-  // Compact (80x24 and up): the four live panels; focusing the runbook, the timeline or the
-  // mitigations in force brings that pane into the lower half in place of replica lag and escalation.
-  const h1 = Math.floor(gridHeight / 2);
-  const h2 = gridHeight - h1;
-  const lower: PanelBox[] =
-    focus === 'runbook' || focus === 'timeline' || focus === 'mitigations'
-      ? [
-          { panel: focus === 'mitigations' ? 'mitigations' : 'runbook', width: left, height: h2 },
-          { panel: 'timeline', width: right, height: h2 },
-        ]
-      : [
-          { panel: 'replicas', width: left, height: h2 },
-          { panel: 'escalation', width: right, height: h2 },
-        ];
+  const large = size.columns >= LARGE_SIZE.columns && size.rows >= LARGE_SIZE.rows;
+  const kind: LayoutKind = !large ? 'compact' : width >= WIDE_COLUMNS ? 'wide' : 'large';
+  if (zoom) return { kind: large ? 'large' : 'compact', width, height, grid: [[{ panel: focus, width, height: height - STATUS_HEIGHT }]] };
+  const heights = rowHeights(kind, height - STATUS_HEIGHT);
   return {
-    kind: 'compact',
+    kind: large ? 'large' : 'compact',
     width,
     height,
-    grid: [
-      [
-        { panel: 'queues', width: wide, height: h1 },
-        { panel: 'failures', width: narrow, height: h1 },
-      ],
-      lower,
-    ],
+    grid: heights.map((h, row) => rowPanels(kind, row, width, h, focus)),
   };
 }
 

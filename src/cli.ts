@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // lsos-cockpit: the entry point. Subcommands for scripts, else the interactive cockpit.
+// First import: NODE_ENV=production before any module that loads React is evaluated.
+import './productionMode.js';
 import { readFileSync } from 'node:fs';
 import { parseCockpitFlags, USAGE, UsageError } from './cli/args.js';
 import { runIncidents } from './cli/incidents.js';

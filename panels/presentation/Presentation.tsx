@@ -1,81 +1,52 @@
-// Presentation mode for the war-room screen share: a tall, full-width, high-contrast severity
-// band, then only the figures that matter: firing triggers, worst queue lags, replica lag.
-import React, { memo } from 'react';
+// Presentation mode for the war-room projector (120x40 to 240x70): the severity and the elapsed
+// time in block letters, the runbook section of the most serious trigger, the figures that
+// matter with their trend and line, the mitigations in force and the last timeline entries.
+// What it says is panels/presentation/columns.ts; this only draws those lines.
+import React, { memo, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { useStore } from 'zustand';
-import stringWidth from 'string-width';
-import { bigText, BIG_TEXT_HEIGHT } from '../../components/BigText.js';
-import { fitWidth, formatDuration, formatLag, padTo, utcClock } from '../../components/format.js';
-import { sanitize } from '../../src/core/sanitize.js';
-import type { CockpitStore } from '../../src/ui/state/store.js';
+import { useShallow } from 'zustand/react/shallow';
+import { useAgo } from '../../components/clock.js';
+import { runbookFocus, severityOnScreen } from '../../src/ui/state/selectors.js';
+import type { CockpitState, CockpitStore } from '../../src/ui/state/store.js';
 import type { Theme } from '../../src/ui/state/theme.js';
-import { severityTone } from '../escalation/EscalationPanel.js';
+import { useSlice } from '../common.js';
+import { sameRunbookFocus, sameSuggestion, sameTriggers } from '../slices.js';
+import { bandHeight, bandLines, bodyLines, presentationScale, type PresentationData, type ScreenLine } from './columns.js';
 
-export const BANNER_HEIGHT = BIG_TEXT_HEIGHT + 2;
+const NO_IN_FORCE: NonNullable<CockpitState['mitigations']>['inForce'] = [];
 
-function Banner({ store, theme, ascii, width }: { store: CockpitStore; theme: Theme; ascii: boolean; width: number }) {
-  const decision = useStore(store, (s) => s.decision);
-  const suggestion = useStore(store, (s) => s.suggestion);
-  const top = useStore(store, (s) => s.triggers.find((t) => t.firing) ?? null);
-  const incident = useStore(store, (s) => (s.incident ? `${s.incident.id} ${s.incident.state}` : null));
-  const severity = decision?.severity ?? suggestion.severity;
-  const label = severity ?? 'OK';
-  const tone = theme.tones[severityTone(severity)];
-  const big = bigText(label, ascii);
-  const bigWidth = Math.max(...big.map((r) => stringWidth(r)));
-  const rightWidth = Math.max(0, width - bigWidth - 6);
-  const right = [
-    decision
-      ? `DECIDED ${decision.severity} by ${sanitize(decision.by, 30)} at ${utcClock(decision.at)}Z`
-      : severity
-        ? `SUGGESTED ${severity} (not decided yet)`
-        : 'NO RUNBOOK TRIGGER FIRING',
-    top ? `${top.title}: ${sanitize(top.target, 40)}` : '',
-    top ? sanitize(top.detail, 200) : sanitize(suggestion.reason, 200),
-    suggestion.page.length > 0 ? `page: ${sanitize(suggestion.page.join(', '), 200)}` : '',
-    incident ? `incident ${sanitize(incident, 80)}` : 'no incident open',
-  ];
-  // Every line padded to the full width so the band is solid, in colour or in mono (inverse).
-  const lines = ['', ...big.map((row, i) => `  ${padTo(row, bigWidth)}    ${fitWidth(right[i] ?? '', rightWidth)}`), ''];
+function incidentOf(s: CockpitState): PresentationData['incident'] {
+  const i = s.incident;
+  return i ? { id: i.id, state: i.state, startedAt: i.startedAt, openedBy: i.commander ?? null, entries: i.entries } : null;
+}
+
+function Band({ store, theme, ascii, width, scale }: { store: CockpitStore; theme: Theme; ascii: boolean; width: number; scale: 1 | 2 }) {
+  const severity = useStore(store, severityOnScreen);
+  const suggestion = useSlice(store, (s) => s.suggestion, sameSuggestion);
+  const incident = useStore(store, useShallow(incidentOf));
+  const paging = useStore(store, (s) => s.paging ?? null);
+  const started = incident ? Date.parse(incident.startedAt) : NaN;
+  // The elapsed time by the cockpit's clock (the simulation's in a simulation).
+  const elapsed = useAgo(Number.isFinite(started) ? started : null, '');
+  const band = bandLines({ severity, suggestion, incident, paging }, elapsed === '' ? null : elapsed, width, ascii, scale);
+  const tone = theme.tones[band.tone];
   return (
-    <Box flexDirection="column" width={width} height={BANNER_HEIGHT} flexShrink={0}>
-      {lines.map((l, i) => (
+    <Box flexDirection="column" width={width} height={bandHeight(scale)} flexShrink={0}>
+      {band.lines.map((l, i) => (
         <Text key={i} wrap="truncate-end" color={tone.color} bold inverse>
-          {padTo(fitWidth(l, width), width)}
+          {l}
         </Text>
       ))}
     </Box>
   );
 }
 
-function Column({
-  title,
-  lines,
-  width,
-  height,
-  theme,
-}: {
-  title: string;
-  lines: Array<{ text: string; breach: boolean }>;
-  width: number;
-  height: number;
-  theme: Theme;
-}) {
+function Line({ line, theme }: { line: ScreenLine; theme: Theme }) {
   return (
-    <Box flexDirection="column" width={width} height={height} flexShrink={0} paddingRight={1}>
-      <Text wrap="truncate-end" {...theme.tones.accent} underline>
-        {title}
-      </Text>
-      {lines.length === 0 ? (
-        <Text {...theme.tones.ok}>none</Text>
-      ) : (
-        lines.slice(0, Math.max(0, height - 1)).map((l, i) => (
-          <Text key={i} wrap="truncate-end" bold {...(l.breach ? theme.tones.breach : {})}>
-            {l.text}
-          </Text>
-        ))
-      )}
-    </Box>
+    <Text wrap="truncate-end" bold={line.bold ?? false} inverse={line.inverse ?? false} {...(line.tone ? theme.tones[line.tone] : {})}>
+      {line.text === '' ? ' ' : line.text}
+    </Text>
   );
 }
 
@@ -92,33 +63,32 @@ export const Presentation = memo(function Presentation({
   width: number;
   height: number;
 }) {
-  const triggers = useStore(store, (s) => s.triggers);
-  const queues = useStore(store, (s) => s.snapshot.queues);
-  const replicas = useStore(store, (s) => s.snapshot.database.replicas);
-  const limits = useStore(store, (s) => s.session.thresholds);
-  const firing = triggers.filter((t) => t.firing).map((t) => ({ text: `! ${sanitize(t.detail, 200)}`, breach: true }));
-  const worst = [...queues]
-    .filter((q) => q.lagSeconds !== null)
-    .sort((a, b) => (b.lagSeconds ?? 0) - (a.lagSeconds ?? 0))
-    .slice(0, 8)
-    .map((q) => ({
-      text: `${sanitize(q.name, 30)}  ${formatLag(q.lagSeconds, q.lagMethod)}  depth ${q.depth}`,
-      breach: (q.lagSeconds ?? 0) > limits.queueLagSeconds,
-    }));
-  const reps = replicas.map((r) => ({
-    text: `${sanitize(r.name, 30)}  ${!r.reachable ? 'unreachable' : r.lagSeconds === null ? '?' : formatDuration(r.lagSeconds)}${r.replayPaused ? '  paused' : ''}`,
-    breach: !r.reachable || (r.lagSeconds ?? 0) > limits.replicaLagSeconds,
-  }));
-  const bodyHeight = Math.max(0, height - BANNER_HEIGHT - 1);
-  const col = Math.floor(width / 3);
+  const severity = useStore(store, severityOnScreen);
+  const suggestion = useSlice(store, (s) => s.suggestion, sameSuggestion);
+  const focus = useSlice(store, runbookFocus, sameRunbookFocus);
+  const triggers = useSlice(store, (s) => s.triggers, sameTriggers);
+  const trends = useStore(store, (s) => s.trends.series);
+  const incident = useStore(store, useShallow(incidentOf));
+  const paging = useStore(store, (s) => s.paging ?? null);
+  const inForceRaw = useStore(store, (s) => s.mitigations?.inForce ?? NO_IN_FORCE);
+  const inForce = useMemo(
+    () => inForceRaw.map((m) => ({ action: m.kind, target: m.target, by: m.by, until: m.until, drift: m.drift })),
+    [inForceRaw],
+  );
+  const scale = presentationScale(width, height);
+  const bodyHeight = Math.max(0, height - bandHeight(scale) - 1);
+  const lines = useMemo(
+    () => bodyLines({ severity, suggestion, focus, triggers, trends, incident, paging, inForce }, width, bodyHeight, ascii),
+    [severity, suggestion, focus, triggers, trends, incident, paging, inForce, width, bodyHeight, ascii],
+  );
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Banner store={store} theme={theme} ascii={ascii} width={width} />
+      <Band store={store} theme={theme} ascii={ascii} width={width} scale={scale} />
       <Box height={1} />
-      <Box flexDirection="row" width={width} height={bodyHeight}>
-        <Column title={`FIRING TRIGGERS (${firing.length})`} lines={firing} width={width - 2 * col} height={bodyHeight} theme={theme} />
-        <Column title="WORST QUEUE LAG" lines={worst} width={col} height={bodyHeight} theme={theme} />
-        <Column title="REPLICA LAG" lines={reps} width={col} height={bodyHeight} theme={theme} />
+      <Box flexDirection="column" width={width} height={bodyHeight}>
+        {lines.map((l, i) => (
+          <Line key={i} line={l} theme={theme} />
+        ))}
       </Box>
     </Box>
   );

@@ -1,58 +1,35 @@
 // The runbook pane: the section and procedure for the selected trigger, with the steps the
-// incident record has ticked as done. x / space ticks the selected step.
+// incident record has ticked as done. x / space ticks the selected step. What it says is
+// panels/runbook/columns.ts.
 import React, { memo, useMemo } from 'react';
 import { Text } from 'ink';
 import { useStore } from 'zustand';
-import { DenseTable, type Column } from '../../components/DenseTable.js';
+import { DenseTable } from '../../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../../components/PanelFrame.js';
-import { manualPart } from '../../src/core/procedureMap.js';
-import { sanitize } from '../../src/core/sanitize.js';
-import { runbookFocus, runbookRows, stepsDone, type RunbookRow } from '../../src/ui/state/selectors.js';
+import { panelNumber } from '../../src/ui/state/panels.js';
+import { incidentActive, runbookFocus, runbookRows, stepsDone } from '../../src/ui/state/selectors.js';
 import { PANEL_TITLES } from '../../src/ui/state/store.js';
-import { glyphs } from '../../src/ui/state/theme.js';
-import { usePanelUi, type PanelProps } from '../common.js';
-
-/** A step only a person can do (src/core/procedureMap.ts) is marked manual: the operator ticks it. */
-function stepText(r: RunbookRow): string {
-  const manual = r.option === null ? manualPart(r.section, r.step) : null;
-  return manual === null ? r.text : `${r.text}  [manual: ${manual}]`;
-}
-
-function stepColumns(done: ReadonlySet<string>, ascii: boolean): Column<RunbookRow>[] {
-  const isDone = (r: RunbookRow) => done.has(`${r.section}.${r.step}`);
-  const g = glyphs(ascii);
-  return [
-    // Option rows belong to their step: they show its tick only on the step line.
-    {
-      key: 'tick',
-      header: '',
-      width: 3,
-      text: (r) => (r.option !== null ? '' : isDone(r) ? `[${g.tick}]` : '[ ]'),
-      tone: (r) => (isDone(r) ? 'ok' : undefined),
-    },
-    { key: 'n', header: '', width: 4, text: (r) => (r.option === null ? `${r.section}.${r.step}` : '  -') },
-    { key: 'text', header: '', grow: 1, minWidth: 10, text: stepText, tone: (r) => (isDone(r) && r.option === null ? 'muted' : undefined) },
-  ];
-}
+import { usePanelUi, useSlice, type PanelProps } from '../common.js';
+import { sameRunbookFocus } from '../slices.js';
+import { runbookHead, runbookTable, type RunbookData } from './columns.js';
 
 export const RunbookPanel = memo(function RunbookPanel({ store, theme, ascii, width, height, focused }: PanelProps) {
-  const { trigger, section } = useStore(store, runbookFocus);
+  const { trigger, section, pinned, top, firing } = useSlice(store, runbookFocus, sameRunbookFocus);
   const rows = useStore(store, runbookRows);
   const done = useStore(store, stepsDone);
-  const hasIncident = useStore(store, (s) => s.incident !== null && s.incident.state !== 'resolved');
+  const hasIncident = useStore(store, incidentActive);
   const ui = usePanelUi(store, 'runbook');
   const inner = frameInner(width, height);
-  const doneSet = useMemo(() => new Set(done), [done]);
-  const cols = useMemo(() => stepColumns(doneSet, ascii), [doneSet, ascii]);
-  const stepCount = section.steps.length;
-  const doneCount = section.steps.filter((s) => doneSet.has(`${section.id}.${s.n}`)).length;
-  const forWhat = trigger
-    ? `${trigger.firing ? 'firing' : 'cleared'}: ${sanitize(trigger.detail, 200)}`
-    : 'no trigger firing: daily checklist';
+  const data: RunbookData = useMemo(
+    () => ({ trigger, section, rows, done: new Set(done), hasIncident, pinned, top, firing }),
+    [trigger, section, rows, done, hasIncident, pinned, top, firing],
+  );
+  const table = useMemo(() => runbookTable(data, inner.width, ascii), [data, inner.width, ascii]);
+  const head = runbookHead(data, ascii);
   return (
     <PanelFrame
       title={PANEL_TITLES.runbook}
-      number={5}
+      number={panelNumber('runbook')}
       width={width}
       height={height}
       focused={focused}
@@ -60,21 +37,23 @@ export const RunbookPanel = memo(function RunbookPanel({ store, theme, ascii, wi
       ascii={ascii}
       filter={ui.filter}
       editingFilter={ui.editing}
-      info={`${doneCount}/${stepCount} done${hasIncident ? '' : ', no incident'}`}
+      info={head.info}
     >
       <Text wrap="truncate-end">
-        <Text {...theme.tones.accent}>{`§${section.id} ${section.title}`}</Text>
-        <Text {...(trigger?.firing ? theme.tones.breach : theme.tones.muted)}>{`  ${forWhat}`}</Text>
+        <Text {...theme.tones.accent}>{head.section}</Text>
+        <Text {...(head.firing ? theme.tones.breach : theme.tones.muted)}>{head.forWhat}</Text>
+      </Text>
+      <Text wrap="truncate-end" {...(pinned ? theme.tones.warn : theme.tones.muted)}>
+        {head.follow}
       </Text>
       <Text wrap="truncate-end" {...theme.tones.muted}>
-        {`Trigger: ${section.trigger.join(' ')}`}
+        {head.triggerLine}
       </Text>
       <DenseTable
-        columns={cols}
-        rows={rows}
+        table={table}
         rowKey={(r) => r.key}
         width={inner.width}
-        height={Math.max(0, inner.height - 2)}
+        height={Math.max(0, inner.height - 3)}
         selected={ui.selected}
         focused={focused}
         theme={theme}

@@ -3,7 +3,13 @@
 // prints the preview and whether it would be refused; nothing runs, nothing is recorded.
 //
 // Exit codes: 0 done (dry run: would run), 1 partly done, 2 usage, 3 failed or could not run,
-// 4 refused (role, reason, reason code, idempotency, blockers; dry run: would be refused).
+// 4 refused (role, reason, reason code, idempotency, blockers; dry run: would be refused),
+// 5 no reply from a worker (it may still apply: shown in force, unconfirmed).
+import { isSharedIncident } from '../journal/shared/storage.js';
+import { findOpenIncident } from '../journal/store.js';
+import { commandSharing, publishOwnEntries } from '../journal/shared/oneShot.js';
+import { defaultOperator } from '../journal/journal.js';
+import * as path from 'node:path';
 import { MITIGATIONS, findMitigation } from '../control/mitigations/catalog.js';
 import type { ExecuteResult } from '../control/mitigations/execute.js';
 import { ParamError, setParam } from '../control/mitigations/params.js';
@@ -12,16 +18,16 @@ import type { MitigationParams } from '../control/mitigations/types.js';
 import { REPLAY_REASON_CODES } from '../control/celery/types.js';
 import { loadConfig, ConfigError, type CockpitConfig } from '../config/index.js';
 import { IncidentRecorder } from '../journal/recorder.js';
-import { LsosSimulation, loadScenario } from '../sources/sim/index.js';
+import { LsosSimulation, ScenarioError, loadScenario } from '../sources/sim/index.js';
 import { attachSessionServices } from '../control/mitigations/stepServices.js';
 import { PostgresSource } from '../sources/postgres/source.js';
-import { createReportingServices } from '../ui/controllers/reporting.js';
+import { createReportingServices } from '../control/reporting/services.js';
 import type { DatabaseSnapshot } from '../core/snapshot.js';
 import type { CommandIo } from './io.js';
 import { UsageError, parseArgs } from './io.js';
 import { CONFIG_FLAGS_USAGE, ConfigFlagError, parseConfigFlags, type ConfigFlags } from '../config/flags.js';
 
-export const ACT_EXIT = { done: 0, partial: 1, usage: 2, failed: 3, refused: 4 } as const;
+export const ACT_EXIT = { done: 0, partial: 1, usage: 2, failed: 3, refused: 4, noReply: 5 } as const;
 
 const PARAM_OPTIONS: Record<string, string> = {
   '--queue': 'queue',
@@ -40,6 +46,8 @@ const PARAM_OPTIONS: Record<string, string> = {
   '--restore-to': 'restoreTo',
   '--reason-code': 'reasonCode',
   '--override-task': 'overrideTask',
+  '--failure-class': 'failureClass',
+  '--fix-check': 'fixCheck',
   '--replica': 'replica',
   '--renotify': 'renotify',
 };
@@ -55,12 +63,15 @@ Options (what the action needs; --list shows which):
   --reason TEXT          required: why (recorded in the incident journal and ops_audit_log)
   --reason-code CODE     replay: one of ${REPLAY_REASON_CODES.join(', ')}
   --override-task NAME   replay a task not declared idempotent: type its name (recorded as an override)
+  --failure-class C      replay only dead letters of this class; fix-deployed: the class fixed
+  --fix-check override   replay without evidence of a fix (runbook 3.4; act sees no task events, so a
+                         live replay needs it; recorded as an override)
   --dry-run              print the preview and whether it would be refused; run and record nothing
   --simulation [--scenario NAME]   act on a fresh embedded simulation (demo), not the live system
   --state-dir DIR        where incident journals live
   --json                 machine-readable result
 Roles come from /etc/lsos-cockpit/roles.yaml (no flag or variable raises a role).
-Exit: 0 done, 1 partly done, 2 usage, 3 failed, 4 refused.
+Exit: 0 done, 1 partly done, 2 usage, 3 failed, 4 refused, 5 no reply (may still apply).
 `;
 
 export interface ActDeps {
@@ -83,6 +94,7 @@ function listText(): string {
 function exitOf(r: ExecuteResult): number {
   if (r.status === 'dry-run') return r.wouldRefuse ? ACT_EXIT.refused : ACT_EXIT.done;
   if (r.status === 'refused') return ACT_EXIT.refused;
+  if (r.status === 'no-reply') return ACT_EXIT.noReply;
   return r.status === 'done' ? ACT_EXIT.done : r.status === 'partial' ? ACT_EXIT.partial : ACT_EXIT.failed;
 }
 
@@ -98,9 +110,12 @@ function textOf(r: ExecuteResult, simulated: boolean): string {
     out.push(r.wouldRefuse ? `dry run: would be REFUSED: ${r.wouldRefuse}` : 'dry run: nothing was done or recorded');
   else if (r.status === 'refused') out.push(`REFUSED: ${r.refusal} (recorded)`);
   else {
-    out.push(`${tag}${r.status.toUpperCase()}`);
+    out.push(
+      `${tag}${r.status === 'no-reply' ? 'NO REPLY: MAY STILL APPLY (shown in force, unconfirmed, until the workers answer)' : r.status.toUpperCase()}`,
+    );
     for (const d of r.outcome.details) out.push(`  ok      ${d}`);
     for (const f of r.outcome.failures) out.push(`  FAILED  ${f.target}: ${f.error}`);
+    for (const f of r.outcome.unconfirmed ?? []) out.push(`  NO REPLY ${f.error}`);
   }
   return out.join('\n') + '\n';
 }
@@ -182,16 +197,42 @@ export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}):
       throw e;
     }
   }
-  const simulation = flags.has('--simulation')
-    ? new LsosSimulation(loadScenario(options.get('scenario') ?? 'default'), { startAt: now })
-    : null;
-  const recorder = new IncidentRecorder({ stateDir: config.stateDir });
+  // --scenario names the simulation's scenario: without --simulation it would be silently ignored.
+  if (options.has('scenario') && !flags.has('--simulation'))
+    return usage('--scenario needs --simulation (it picks the simulation to act on)');
+  let simulation: LsosSimulation | null = null;
+  if (flags.has('--simulation')) {
+    try {
+      simulation = new LsosSimulation(loadScenario(options.get('scenario') ?? 'default'), { startAt: now });
+    } catch (e) {
+      if (e instanceof ScenarioError) return usage(`--scenario: ${e.message}`);
+      throw e;
+    }
+  }
+  // A command records only what it does: the open incident is taken up without a `resumed` entry
+  // (a dry run writes nothing), and a simulated action goes to the simulation's own store, never
+  // into a live incident (nor, without an outbox, into ops_audit_log).
+  // In a live shared incident it writes a chain of its own there and offers it to the stream at the end.
+  // (Only into an incident that is shared already; otherwise its journal is an incident's only one, as always.)
+  const journals = simulation ? path.join(config.stateDir, 'simulation') : config.stateDir;
+  const redisUrl = simulation ? null : (config.sources.controlFlags?.url ?? config.sources.redis?.url ?? null);
+  const openNow = redisUrl !== null && io.env.LSOS_COCKPIT_SHARED !== '0' ? findOpenIncident(journals, { live: true }) : null;
+  const sharedUrl = openNow !== null && isSharedIncident(journals, openNow.id) ? redisUrl : null;
+  const recorder = new IncidentRecorder({
+    stateDir: journals,
+    quiet: true,
+    live: simulation === null,
+    ...(sharedUrl !== null ? { sharing: commandSharing(defaultOperator()) } : {}),
+  });
   let session: MitigationSession;
   try {
     session = (deps.openSession ?? openMitigationSession)({ config, recorder, simulation, ...deps.session });
   } catch (e) {
     recorder.close();
-    io.stderr.write(`lsos-cockpit act: ${e instanceof Error ? e.message : String(e)}\n`);
+    const why = e instanceof Error ? e.message : String(e);
+    // No live system configured: say how to act on the demo instead.
+    const hint = !simulation && /broker/.test(why) ? ' (or --simulation [--scenario NAME] to act on the embedded simulation)' : '';
+    io.stderr.write(`lsos-cockpit act: ${why}${hint}\n`);
     return ACT_EXIT.failed;
   }
   // What owner notices and read failover need: the replicas as last read (the model's, or one
@@ -238,6 +279,8 @@ export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}):
     }
     // The audit rows: written now if PostgreSQL answers, else they wait in the journal.
     const flushed = session.outbox ? await session.outbox.flush() : null;
+    // Every cockpit of the shared incident shows the action now (else when one reads this directory).
+    if (sharedUrl !== null && recorder.sharing) await publishOwnEntries(sharedUrl, recorder);
     const simulated = session.controller.backend.simulated;
     if (flags.has('--json')) {
       io.stdout.write(

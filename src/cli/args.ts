@@ -1,19 +1,6 @@
 // Command-line parsing for the cockpit, validated at the edge: an unknown flag or a bad value is
 // named, never guessed at. Pure: no process access here.
-
-export interface CockpitFlags {
-  scenario: string;
-  speed: number;
-  seed: number;
-  readonly: boolean;
-  ascii: boolean | null;
-  theme: 'dark' | 'light' | 'mono' | null;
-  presentation: boolean;
-  stateDir: string | null;
-  help: boolean;
-  version: boolean;
-  listScenarios: boolean;
-}
+import type { CockpitFlags } from '../runtime/flags.js';
 
 export class UsageError extends Error {}
 
@@ -26,7 +13,7 @@ Usage:
                                          run a runbook mitigation without the screen (act --list)
   lsos-cockpit audit verify|flush        check the ops_audit_log hash chain; flush waiting rows
   lsos-cockpit incidents [--json]        list recorded incidents
-  lsos-cockpit pir export <id|latest> [-o FILE] [--strict]
+  lsos-cockpit pir export [<id>|latest] [-o FILE] [--strict]   (no id: the incident just resolved)
                                          write the post-incident review as markdown
 
 Options:
@@ -129,15 +116,4 @@ export function parseCockpitFlags(argv: string[]): CockpitFlags {
     }
   }
   return f;
-}
-
-/** Whether the terminal can draw Unicode box characters, from the locale (LC_ALL > LC_CTYPE > LANG). */
-export function localeIsUtf8(env: NodeJS.ProcessEnv): boolean {
-  const loc = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
-  return /utf-?8/i.test(loc);
-}
-
-/** NO_COLOR (https://no-color.org): present and not empty disables colour. */
-export function colorAllowed(env: NodeJS.ProcessEnv): boolean {
-  return !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
 }

@@ -5,7 +5,7 @@ import { CONFIG_FLAGS_USAGE, ConfigFlagError, parseConfigFlags } from '../config
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { redactSecrets } from '../config/maskUrl.js';
-import { buildLiveSources, checklistThresholds, type BrokerFactories, type LiveSource } from '../config/sources.js';
+import { buildLiveSources, checklistThresholds, type BrokerFactories, type LiveSource } from '../sources/liveSources.js';
 import type { LoadedConfig } from '../config/types.js';
 import {
   CHECK_IDS,
@@ -16,7 +16,7 @@ import {
   type CheckResult,
   type ChecklistResult,
 } from '../core/checklist.js';
-import { sanitize } from '../core/sanitize.js';
+import { sanitize, stripControls } from '../core/sanitize.js';
 import { emptySnapshot, type Snapshot } from '../core/snapshot.js';
 import type { SnapshotPatch } from '../core/source.js';
 import type { CommandIo } from './io.js';
@@ -118,6 +118,17 @@ function parseCheckArgs(rest: readonly string[]): ParsedArgs {
 interface Gathered {
   snapshot: Snapshot;
   sources: CheckReport['sources'];
+  /** Sources whose reading arrived, even one that says its own server is down (its other figures count). */
+  answered: Set<string>;
+}
+
+/** A source that finds its queues over several ticks (the Redis source's SCAN) and can finish that at once. */
+interface Discovering {
+  discoverAll(signal?: AbortSignal): Promise<void>;
+}
+
+function isDiscovering(source: unknown): source is Discovering {
+  return typeof (source as Partial<Discovering> | null)?.discoverAll === 'function';
 }
 
 /** Reads every source once (twice, around its warm-up, when it has one), in parallel, each read with its own deadline. */
@@ -139,7 +150,23 @@ async function gather(sources: readonly LiveSource[], timeoutMs: number, now: ()
           await readOnce(ls).catch(() => undefined);
           await new Promise((r) => setTimeout(r, ls.warmupMs));
         }
-        return { ls, patch: await readOnce(ls), error: null };
+        // Queues found by discovery count too: one full SCAN pass before the reading that is used
+        // (a tick does one step of it, so a single read would see only the configured queues).
+        if (isDiscovering(ls.source)) {
+          const source = ls.source;
+          const controller = new AbortController();
+          const timer = setTimeout(() => controller.abort(new Error(`queue discovery not done within ${timeoutMs} ms`)), timeoutMs);
+          try {
+            await raceAbort(source.discoverAll(controller.signal), controller.signal);
+          } finally {
+            clearTimeout(timer);
+          }
+        }
+        const patch = await readOnce(ls);
+        // A reading can say its own server is down (the PostgreSQL primary): its figures still
+        // count, but the source is not `ok`.
+        const down = ls.source.unreachableIn?.(patch) ?? null;
+        return { ls, patch, error: down === null ? null : sanitize(redactSecrets(down, secrets), 300) };
       } catch (err) {
         return { ls, patch: null, error: sanitize(redactSecrets(err instanceof Error ? err.message : String(err), secrets), 300) };
       }
@@ -149,7 +176,13 @@ async function gather(sources: readonly LiveSource[], timeoutMs: number, now: ()
   for (const r of results) if (r.patch) snapshot = merge(snapshot, r.patch);
   return {
     snapshot,
-    sources: results.map((r) => ({ name: r.ls.source.name, area: r.ls.area, state: r.patch ? 'ok' : 'unreachable', error: r.error })),
+    answered: new Set(results.filter((r) => r.patch !== null).map((r) => r.ls.source.name)),
+    sources: results.map((r) => ({
+      name: r.ls.source.name,
+      area: r.ls.area,
+      state: r.patch && r.error === null ? 'ok' : 'unreachable',
+      error: r.error,
+    })),
   };
 }
 
@@ -170,11 +203,12 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function areaStates(sources: CheckReport['sources']): Record<CheckArea, AreaState> {
+function areaStates(sources: CheckReport['sources'], answered: ReadonlySet<string>): Record<CheckArea, AreaState> {
   const state = (area: CheckArea): AreaState => {
     const mine = sources.filter((s) => s.area === area);
     if (mine.length === 0) return { state: 'not-configured', hint: AREA_HINT[area] };
-    if (mine.some((s) => s.state === 'ok')) return { state: 'ok' };
+    // A source that answered feeds its checks even when it reports a server of its own down.
+    if (mine.some((s) => s.state === 'ok' || answered.has(s.name))) return { state: 'ok' };
     return { state: 'unreachable', error: mine.map((s) => `${s.name}: ${s.error ?? 'unreachable'}`).join('; ') };
   };
   return { api: state('api'), broker: state('broker'), database: state('database') };
@@ -187,10 +221,31 @@ function formatText(report: CheckReport): string {
   const head = `LSOS daily checklist ${LABEL[report.status]}: ${s.breach} breach, ${s.warn} warn, ${s.unknown} could not run, ${s.ok} ok (${report.at})`;
   const idW = Math.max(...report.checks.map((c) => c.id.length), 2);
   const targetW = Math.min(28, Math.max(...report.checks.map((c) => sanitize(c.target, 28).length), 6));
-  const lines = report.checks.map(
-    (c) =>
+  // Checks that could not run because their source is not configured: one line per missing
+  // source, naming the checks, instead of one per queue (29 lines with nothing configured).
+  const NOT_CONFIGURED = /^could not run: not configured \((.*)\)$/;
+  const missing = new Map<string, CheckResult[]>();
+  const lines: string[] = [];
+  for (const c of report.checks) {
+    const m = NOT_CONFIGURED.exec(c.detail);
+    if (c.status === 'unknown' && m) {
+      const hint = m[1] as string;
+      if (!missing.has(hint)) missing.set(hint, []);
+      (missing.get(hint) as CheckResult[]).push(c);
+      continue;
+    }
+    lines.push(
       `${c.item} ${LABEL[c.status].padEnd(7)} ${c.id.padEnd(idW)} ${sanitize(c.target, 28).padEnd(targetW)} ${sanitize(c.detail, 300)}`,
-  );
+    );
+  }
+  for (const [hint, checks] of missing) {
+    const counts = new Map<string, number>();
+    for (const c of checks) counts.set(c.id, (counts.get(c.id) ?? 0) + 1);
+    const named = [...counts].map(([id, n]) => (n > 1 ? `${id} x${n}` : id)).join(', ');
+    lines.push(
+      `- ${LABEL.unknown.padEnd(7)} not configured: ${checks.length} check${checks.length === 1 ? '' : 's'} could not run (${named}); ${hint}`,
+    );
+  }
   const src =
     report.sources.length === 0
       ? 'sources: none configured'
@@ -244,7 +299,7 @@ export async function runCheck(args: readonly string[], io: CommandIo, deps: Che
     thresholds: checklistThresholds(config),
     queues: config.queues,
     replicas: config.sources.replicas.map((r) => r.name),
-    areas: areaStates(gathered.sources),
+    areas: areaStates(gathered.sources, gathered.answered),
     only: parsed.only,
   });
   const report: CheckReport = {
@@ -255,6 +310,9 @@ export async function runCheck(args: readonly string[], io: CommandIo, deps: Che
     sources: gathered.sources,
     checks: result.checks,
   };
-  io.stdout.write(parsed.json ? `${JSON.stringify(report, null, 2)}\n` : formatText(report));
+  // Every string in the JSON (worker, queue and task names from the broker, error texts) is stripped
+  // like the screen's: a monitoring system may print it on a terminal too.
+  const json = (): string => JSON.stringify(report, (_k, v: unknown) => (typeof v === 'string' ? stripControls(v) : v), 2);
+  io.stdout.write(parsed.json ? `${json()}\n` : formatText(report));
   return result.exitCode;
 }

@@ -1,5 +1,6 @@
 // `lsos-cockpit incidents [--json] [--state-dir DIR]`: every incident with its id, state,
 // severity, start and number of timeline entries.
+import * as path from 'node:path';
 import { listIncidents, stateDir } from '../journal/store.js';
 import type { IncidentSummary } from '../journal/store.js';
 import type { CommandIo } from './io.js';
@@ -17,7 +18,14 @@ export interface IncidentListItem {
   entries: number;
   verified: boolean;
   brokenAtSeq: number | null;
+  /** A practice incident on the embedded simulation (kept in the state directory's simulation/ store). */
+  simulation: boolean;
+  /** Merged into another (shared) incident: its entries live on there. */
+  mergedInto: string | null;
 }
+
+/** Practice incidents live apart from live ones (src/runtime/shared.ts SIMULATION_SUBDIR). */
+const SIMULATION_STORE = 'simulation';
 
 function item(i: IncidentSummary): IncidentListItem {
   return {
@@ -28,14 +36,21 @@ function item(i: IncidentSummary): IncidentListItem {
     entries: i.entries,
     verified: i.verified,
     brokenAtSeq: i.brokenAtSeq,
+    simulation: i.simulation,
+    mergedInto: i.mergedInto,
   };
+}
+
+function stateText(i: IncidentListItem): string {
+  const merged = i.mergedInto !== null ? ` (merged into ${i.mergedInto})` : '';
+  return `${i.state}${merged}${i.simulation ? ' SIMULATION' : ''}`;
 }
 
 function table(items: IncidentListItem[]): string {
   const header = ['ID', 'STATE', 'SEVERITY', 'START (UTC)', 'ENTRIES', 'JOURNAL'];
   const rows = items.map((i) => [
     i.id,
-    i.state,
+    stateText(i),
     i.severity ?? '-',
     i.start ?? '-',
     String(i.entries),
@@ -71,7 +86,9 @@ export async function runIncidents(args: string[], io: CommandIo): Promise<numbe
   const dir = stateDir(io.env, parsed.options.get('stateDir'));
   let items: IncidentListItem[];
   try {
-    items = listIncidents(dir).map(item);
+    // Live incidents, then the practice ones from the simulation's own store, marked.
+    const practice = listIncidents(path.join(dir, SIMULATION_STORE)).map((i) => ({ ...i, simulation: true }));
+    items = [...listIncidents(dir), ...practice].map(item);
   } catch (err) {
     io.stderr.write(`lsos-cockpit incidents: cannot read ${dir}: ${(err as Error).message}\n`);
     return EXIT.failed;

@@ -1,4 +1,7 @@
 // What a subcommand needs from the process, injectable for tests.
+// Files a subcommand writes (-o) go through the safe writer: atomic onto a regular or new file,
+// in place onto a FIFO or character device, refused onto anything else; never replaced.
+export { UnsafeOutputError, writeOutputFile, type WriteResult } from '../journal/safeWrite.js';
 export interface CommandIo {
   stdout: { write(chunk: string): unknown };
   stderr: { write(chunk: string): unknown };

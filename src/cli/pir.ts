@@ -1,73 +1,38 @@
-// `lsos-cockpit pir export <incident-id|latest> [-o FILE] [--strict] [--state-dir DIR]`
-// and the same export for the cockpit's key.
-import * as fs from 'node:fs';
+// `lsos-cockpit pir export [<incident-id>|latest] [-o FILE] [--format markdown|json] [--full]
+// [--ascii-charts] [--strict] [--state-dir DIR]` (the cockpit's export key writes the markdown
+// through src/journal/pirExport.ts, with the same safe writer).
 import * as path from 'node:path';
-import { renderPir, strictProblems } from '../core/pir.js';
-import type { JournalReport } from '../journal/journal.js';
+import { renderPir, renderPirJson, strictProblems } from '../core/pir.js';
 import { loadIncident, resolveIncidentRef, stateDir } from '../journal/store.js';
+import { exportChoiceIn } from '../journal/exportChoice.js';
 import type { CommandIo } from './io.js';
-import { EXIT, UsageError, parseArgs } from './io.js';
+import { EXIT, UnsafeOutputError, UsageError, parseArgs, writeOutputFile } from './io.js';
 
-export const PIR_USAGE = `usage: lsos-cockpit pir export <incident-id|latest> [-o FILE] [--strict] [--state-dir DIR]
+export const PIR_USAGE = `usage: lsos-cockpit pir export [<incident-id>|latest] [-o FILE] [--format markdown|json] [--full] [--ascii-charts] [--strict] [--state-dir DIR]
 
-Writes the post-incident review of an incident as GitHub-flavoured markdown (stdout, or FILE).
-  -o, --output FILE   write to FILE instead of stdout ("-" is stdout)
+Writes the post-incident review of an incident (stdout, or FILE). Without an id: the incident
+resolved last; when another incident has opened since, it names both and asks for the id (exit 2).
+"latest" is the incident opened last.
+  -o, --output FILE   write to FILE instead of stdout ("-" is stdout). A regular or new file is
+                      written atomically; a FIFO or a character device is written in place; a
+                      directory, block device or socket is refused. Nothing is ever replaced.
+  --format FORMAT     markdown (GitHub-flavoured, the default) or json (the same content)
+  --full              add the full journal as an appendix (PIR edits, ticks, every page step)
+  --ascii-charts      draw the charts as plain text instead of Mermaid
   --strict            exit 1 and list every required section that is still empty
   --state-dir DIR     where the incident journals are (default: $XDG_STATE_HOME/lsos-cockpit)
 `;
 
-export interface PirExport {
-  incidentId: string;
-  markdown: string;
-  /** Required sections still empty (what --strict reports). */
-  problems: string[];
-  /** What the journal said when read back: the footer's verdict. */
-  journal: JournalReport;
-}
-
-/** Renders the PIR of `ref` (an incident id or `latest`); null when there is no such incident. */
-export function buildPir(dir: string, ref: string): PirExport | null {
-  const id = resolveIncidentRef(dir, ref);
-  if (id === null) return null;
-  const loaded = loadIncident(dir, id);
-  if (loaded === null) return null;
-  return {
-    incidentId: id,
-    markdown: renderPir(loaded.view, loaded.report),
-    problems: strictProblems(loaded.view, loaded.report),
-    journal: loaded.report,
-  };
-}
-
-/** The cockpit's export key writes here unless told otherwise: next to the journal. */
-export function defaultPirPath(dir: string, incidentId: string): string {
-  return path.join(dir, `${incidentId}.pir.md`);
-}
-
-/** Writes via a temporary file and a rename, so a reader never sees half a PIR. */
-export function writePirFile(file: string, markdown: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, markdown, { encoding: 'utf8', mode: 0o644 });
-  fs.renameSync(tmp, file);
-}
-
-/** For the cockpit key: export an incident's PIR to a file and say where it went. */
-export function exportPirToFile(dir: string, incidentId: string, file?: string): (PirExport & { path: string }) | null {
-  const pir = buildPir(dir, incidentId);
-  if (pir === null) return null;
-  const out = file ?? defaultPirPath(dir, pir.incidentId);
-  writePirFile(out, pir.markdown);
-  return { ...pir, path: out };
-}
+const FORMATS = ['markdown', 'json'] as const;
+type Format = (typeof FORMATS)[number];
 
 /** `args` are what follows `pir` on the command line. Returns the exit code. */
 export async function runPirExport(args: string[], io: CommandIo): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(args, {
-      flags: ['--strict', '-h', '--help'],
-      options: { '-o': 'output', '--output': 'output', '--state-dir': 'stateDir' },
+      flags: ['--strict', '--full', '--ascii-charts', '-h', '--help'],
+      options: { '-o': 'output', '--output': 'output', '--state-dir': 'stateDir', '--format': 'format' },
     });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -78,46 +43,91 @@ export async function runPirExport(args: string[], io: CommandIo): Promise<numbe
     io.stdout.write(PIR_USAGE);
     return EXIT.ok;
   }
-  const [sub, ref, ...extra] = parsed.positional;
-  if (sub !== 'export' || ref === undefined || extra.length > 0) {
+  const [sub, given, ...extra] = parsed.positional;
+  if (sub !== 'export' || extra.length > 0) {
     io.stderr.write(PIR_USAGE);
     return EXIT.usage;
   }
-  const dir = stateDir(io.env, parsed.options.get('stateDir'));
-  let pir: PirExport | null;
+  let ref = given;
+  if (ref === undefined) {
+    // No id: the incident just resolved, or the question when another has opened since.
+    const where = stateDir(io.env, parsed.options.get('stateDir'));
+    let choice: ReturnType<typeof exportChoiceIn>;
+    try {
+      choice = exportChoiceIn(where);
+    } catch (err) {
+      io.stderr.write(`lsos-cockpit pir: cannot read the incidents in ${where}: ${(err as Error).message}\n`);
+      return EXIT.failed;
+    }
+    if ('none' in choice) {
+      io.stderr.write(`lsos-cockpit pir: no incidents in ${where}\n`);
+      return EXIT.failed;
+    }
+    if ('ask' in choice) {
+      io.stderr.write(
+        `lsos-cockpit pir: which incident? ${choice.ask.join(' or ')}: ${choice.why}. Name one: lsos-cockpit pir export ${choice.ask[0]}\n`,
+      );
+      return EXIT.usage;
+    }
+    ref = choice.export;
+  }
+  const format = (parsed.options.get('format') ?? 'markdown') as Format;
+  if (!FORMATS.includes(format)) {
+    io.stderr.write(`lsos-cockpit pir: --format must be ${FORMATS.join(' or ')}, not ${JSON.stringify(format).slice(0, 40)}\n${PIR_USAGE}`);
+    return EXIT.usage;
+  }
+  let dir = stateDir(io.env, parsed.options.get('stateDir'));
+  let loaded: ReturnType<typeof loadIncident>;
+  let id: string | null;
   try {
-    pir = buildPir(dir, ref);
+    id = resolveIncidentRef(dir, ref);
+    // A practice incident by its id: from the simulation's own store (`latest` is always a live one).
+    if (id === null && ref !== 'latest') {
+      const practice = path.join(dir, 'simulation');
+      id = resolveIncidentRef(practice, ref);
+      if (id !== null) dir = practice;
+    }
+    loaded = id === null ? null : loadIncident(dir, id);
   } catch (err) {
     io.stderr.write(`lsos-cockpit pir: cannot read the journal of ${ref}: ${(err as Error).message}\n`);
     return EXIT.failed;
   }
-  if (pir === null) {
+  if (id === null || loaded === null) {
     io.stderr.write(
       ref === 'latest' ? `lsos-cockpit pir: no incidents in ${dir}\n` : `lsos-cockpit pir: no incident ${JSON.stringify(ref)} in ${dir}\n`,
     );
     return EXIT.failed;
   }
-  if (!pir.journal.ok) {
-    io.stderr.write(
-      `lsos-cockpit pir: journal of ${pir.incidentId} has problems:\n${pir.journal.problems.map((p) => `  ${p}\n`).join('')}`,
-    );
+  const { view, report } = loaded;
+  if (!report.ok) {
+    io.stderr.write(`lsos-cockpit pir: journal of ${id} has problems:\n${report.problems.map((p) => `  ${p}\n`).join('')}`);
   }
+  const opts = { full: parsed.flags.has('--full'), asciiCharts: parsed.flags.has('--ascii-charts') };
+  const text = format === 'json' ? renderPirJson(view, report, opts) : renderPir(view, report, opts);
   const output = parsed.options.get('output');
   if (output === undefined || output === '-') {
-    io.stdout.write(pir.markdown);
+    io.stdout.write(text);
   } else {
     const file = path.resolve(io.cwd ?? process.cwd(), output);
     try {
-      writePirFile(file, pir.markdown);
+      const r = writeOutputFile(file, text);
+      const how =
+        r.how === 'in-place'
+          ? ` (written in place: ${r.wrote} is not a regular file)`
+          : r.wrote !== file
+            ? ` (through the symlink, to ${r.wrote})`
+            : '';
+      io.stderr.write(`wrote the PIR of ${id} to ${file}${how}\n`);
     } catch (err) {
-      io.stderr.write(`lsos-cockpit pir: cannot write ${file}: ${(err as Error).message}\n`);
+      const why = err instanceof UnsafeOutputError ? err.message : `cannot write ${file}: ${(err as Error).message}`;
+      io.stderr.write(`lsos-cockpit pir: ${why}\n`);
       return EXIT.failed;
     }
-    io.stderr.write(`wrote the PIR of ${pir.incidentId} to ${file}\n`);
   }
-  if (parsed.flags.has('--strict') && pir.problems.length > 0) {
+  const problems = strictProblems(view, report);
+  if (parsed.flags.has('--strict') && problems.length > 0) {
     io.stderr.write(
-      `lsos-cockpit pir: ${pir.incidentId}: ${pir.problems.length} required sections still empty:\n${pir.problems.map((p) => `  - ${p}\n`).join('')}`,
+      `lsos-cockpit pir: ${id}: ${problems.length} required sections still empty:\n${problems.map((p) => `  - ${p}\n`).join('')}`,
     );
     return EXIT.incomplete;
   }

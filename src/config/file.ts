@@ -1,32 +1,14 @@
 // Reads and validates the YAML config file with the `yaml` package's syntax tree, so every
 // problem points at its file:line:col. The result is a layer of values, each with its origin;
 // load.ts lays the environment and the flags over it.
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  type Document,
-  type Node,
-  type Pair,
-  type Scalar,
-  type YAMLMap,
-} from 'yaml';
-import { FAILURE_CLASSES } from '../core/snapshot.js';
-import { parseDurationMs } from './duration.js';
+import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { FAILURE_CLASSES, type FailureClassRule } from '../domain/failureClasses.js';
+import { parseDurationMs } from '../domain/duration.js';
+import { FRESHNESS_KINDS, THRESHOLD_SPECS, type ThresholdSpec } from '../domain/thresholds.js';
+import { parseYaml, type YamlText } from '../domain/yaml.js';
 import type { ConfigProblem } from './errors.js';
 import { maskUrl } from './maskUrl.js';
-import {
-  FRESHNESS_KINDS,
-  SOURCE_NAMES,
-  formatOrigin,
-  type FailureClassRule,
-  type Origin,
-  type SourceName,
-  type TaskConfig,
-} from './types.js';
+import { SOURCE_NAMES, formatOrigin, type Origin, type SourceName, type TaskConfig } from './types.js';
 import { REPLICA_NAME } from './urls.js';
 
 export interface V<T> {
@@ -57,40 +39,19 @@ export interface FileLayer {
   integrityChecks?: V<string>;
   pollIntervalMs: Partial<Record<SourceName, V<number>>>;
   statementTimeoutMs?: V<number>;
+  replayQuietPeriodMs?: V<number>;
+  reopenWindowMs?: V<number>;
 }
 
 export function emptyLayer(): FileLayer {
   return { redis: null, amqp: null, database: null, api: null, controlFlags: null, thresholds: {}, tasks: {}, pollIntervalMs: {} };
 }
 
-/** How a numeric threshold is written and checked. */
-interface ThresholdSpec {
-  /** `duration`: seconds as a number, or a duration string. */
-  kind: 'duration' | 'ratio' | 'factor' | 'count';
-  min?: number;
-  max?: number;
-  /** Strictly above `min`. */
-  exclusiveMin?: boolean;
-}
+/** How a number is written and checked: a threshold's spec (src/domain/thresholds.ts) or a poll interval's. */
+type NumberSpec = Pick<ThresholdSpec, 'kind' | 'min' | 'max' | 'exclusiveMin'>;
 
-export const THRESHOLD_SPECS: Record<string, ThresholdSpec> = {
-  queueLag: { kind: 'duration', min: 0, exclusiveMin: true },
-  deadLetterSpikeFactor: { kind: 'factor', min: 0, exclusiveMin: true },
-  deadLetterBaselineFloorPerHour: { kind: 'factor', min: 0 },
-  reportFailureRatio: { kind: 'ratio', min: 0, max: 1 },
-  reportMinRuns: { kind: 'count', min: 0 },
-  serpFailureRate: { kind: 'ratio', min: 0, max: 1 },
-  serpMinCampaigns: { kind: 'count', min: 1 },
-  replicaLag: { kind: 'duration', min: 0, exclusiveMin: true },
-  clearRatio: { kind: 'ratio', min: 0, max: 1, exclusiveMin: true },
-  failureRatio24h: { kind: 'ratio', min: 0, max: 1 },
-  failureRatioMinRuns: { kind: 'count', min: 0 },
-  warnRatio: { kind: 'ratio', min: 0, max: 1, exclusiveMin: true },
-  'freshness.crawl': { kind: 'duration', min: 0, exclusiveMin: true },
-  'freshness.rank': { kind: 'duration', min: 0, exclusiveMin: true },
-  'freshness.reviews': { kind: 'duration', min: 0, exclusiveMin: true },
-  backupMaxAge: { kind: 'duration', min: 0, exclusiveMin: true },
-};
+/** Thresholds by their key in the file (`queueLag`, `freshness.crawl`, ...). */
+const THRESHOLD_BY_KEY = new Map(THRESHOLD_SPECS.map((e) => [e.key, e]));
 
 // `paging` is read by src/control/paging/config.ts (its own section, same file).
 const TOP_KEYS = [
@@ -102,26 +63,22 @@ const TOP_KEYS = [
   'stateDir',
   'pollIntervalMs',
   'statementTimeoutMs',
+  'replayQuietPeriodMs',
+  'reopenWindowMs',
   'paging',
   'integrityChecks',
 ] as const;
 const SOURCE_KEYS = ['redis', 'amqp', 'database', 'replicas', 'api', 'controlFlags'] as const;
-const THRESHOLD_KEYS = [...Object.keys(THRESHOLD_SPECS).filter((k) => !k.startsWith('freshness.')), 'freshness'];
+const THRESHOLD_KEYS = [...THRESHOLD_SPECS.filter((e) => 'field' in e).map((e) => e.key), 'freshness'];
 
 /** Walks the syntax tree, collecting problems instead of stopping at the first. */
 class Walker {
   readonly problems: ConfigProblem[] = [];
-  constructor(
-    private readonly file: string,
-    private readonly lines: LineCounter,
-    private readonly doc: Document,
-  ) {}
+  constructor(private readonly yaml: YamlText) {}
 
   origin(node: Node | null | undefined, fallback?: Node | null): Origin {
-    const offset = node?.range?.[0] ?? fallback?.range?.[0];
-    if (offset === undefined) return { kind: 'file', file: this.file, line: 1, col: 1 };
-    const p = this.lines.linePos(offset);
-    return { kind: 'file', file: this.file, line: p.line, col: p.col };
+    const p = this.yaml.position(node, fallback) ?? { line: 1, col: 1 };
+    return { kind: 'file', file: this.yaml.file, line: p.line, col: p.col };
   }
 
   problem(node: Node | null | undefined, path: string, message: string, fallback?: Node | null): void {
@@ -129,22 +86,12 @@ class Walker {
   }
 
   resolve(node: unknown): Node | null {
-    if (node === null || node === undefined) return null;
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
-    return node as Node;
+    return this.yaml.resolve(node);
   }
 
+  /** What a node is; a URL in a string is shown masked. */
   describe(node: Node | null): string {
-    if (node === null) return 'nothing';
-    if (isMap(node)) return 'a mapping';
-    if (isSeq(node)) return 'a list';
-    if (isScalar(node)) {
-      const v = node.value;
-      if (v === null) return 'null';
-      if (typeof v === 'string') return `string ${JSON.stringify(maskUrl(v))}`;
-      return `${typeof v} ${String(v)}`;
-    }
-    return 'something else';
+    return this.yaml.describe(node, maskUrl);
   }
 
   /** Entries of a mapping; unknown keys are problems (named with the keys that are allowed). */
@@ -211,7 +158,7 @@ class Walker {
    * seconds, 1 for milliseconds), a string carries its own units ("15m"). Returns the value in
    * the key's unit.
    */
-  number(node: Node | null, path: string, keyNode: Node, spec: ThresholdSpec & { unitMs?: number }): V<number> | undefined {
+  number(node: Node | null, path: string, keyNode: Node, spec: NumberSpec & { unitMs?: number }): V<number> | undefined {
     let v: number | null = null;
     if (isScalar(node) && typeof node.value === 'number' && Number.isFinite(node.value)) v = node.value;
     else if (spec.kind === 'duration' && isScalar(node) && typeof node.value === 'string') {
@@ -343,12 +290,12 @@ function readThresholds(w: Walker, node: Node | null, keyNode: Node, layer: File
     if (e.key === 'freshness') {
       for (const f of w.entries(e.value, 'thresholds.freshness', FRESHNESS_KINDS, e.keyNode)) {
         const key = `freshness.${f.key}`;
-        const v = w.number(f.value, `thresholds.${key}`, f.keyNode, THRESHOLD_SPECS[key] as ThresholdSpec);
+        const v = w.number(f.value, `thresholds.${key}`, f.keyNode, THRESHOLD_BY_KEY.get(key) as ThresholdSpec);
         if (v) layer.thresholds[key] = v;
       }
       continue;
     }
-    const v = w.number(e.value, `thresholds.${e.key}`, e.keyNode, THRESHOLD_SPECS[e.key] as ThresholdSpec);
+    const v = w.number(e.value, `thresholds.${e.key}`, e.keyNode, THRESHOLD_BY_KEY.get(e.key) as ThresholdSpec);
     if (v) layer.thresholds[e.key] = v;
   }
 }
@@ -402,20 +349,15 @@ function readTasks(w: Walker, node: Node | null, keyNode: Node, layer: FileLayer
 
 /** Parses and validates config text. `file` names it in every problem. */
 export function readConfigText(text: string, file: string): { layer: FileLayer; problems: ConfigProblem[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const yaml = parseYaml(text, file);
   const layer = emptyLayer();
-  const w = new Walker(file, lines, doc as Document);
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-      // The yaml package's message may quote the source line; keep only its first line.
-      const msg = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
-      w.problems.push({ origin: `${file}:${pos.line}:${pos.col}`, path: '', message: `YAML syntax: ${maskAllUrls(msg)}` });
-    }
+  const w = new Walker(yaml);
+  if (yaml.problems.length > 0) {
+    // The yaml package's message may quote the text, URLs and their passwords included.
+    for (const p of yaml.problems) w.problems.push({ origin: yaml.whereProblem(p), path: '', message: maskAllUrls(p.message) });
     return { layer, problems: w.problems };
   }
-  const root = w.resolve(doc.contents);
+  const root = yaml.root();
   // An empty file is an empty configuration.
   if (root === null || (isScalar(root) && root.value === null)) return { layer, problems: [] };
   for (const e of w.entries(root, '', TOP_KEYS)) {
@@ -462,6 +404,17 @@ export function readConfigText(text: string, file: string): { layer: FileLayer; 
       case 'statementTimeoutMs': {
         const v = w.number(e.value, 'statementTimeoutMs', e.keyNode, { kind: 'duration', min: 100, max: 600_000, unitMs: 1 });
         if (v) layer.statementTimeoutMs = v;
+        break;
+      }
+      case 'replayQuietPeriodMs': {
+        const v = w.number(e.value, 'replayQuietPeriodMs', e.keyNode, { kind: 'duration', min: 0, max: 86_400_000, unitMs: 1 });
+        if (v) layer.replayQuietPeriodMs = v;
+        break;
+      }
+      case 'reopenWindowMs': {
+        // After a resolve, a trigger firing again within this offers to reopen the incident (src/core/lifecycle.ts).
+        const v = w.number(e.value, 'reopenWindowMs', e.keyNode, { kind: 'duration', min: 0, max: 86_400_000, unitMs: 1 });
+        if (v) layer.reopenWindowMs = v;
         break;
       }
     }

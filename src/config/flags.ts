@@ -11,6 +11,8 @@ export interface ConfigFlags {
   apiUrl?: string;
   /** The Redis of LSOS's control flags (an LSOS on RabbitMQ keeps them on a Redis of its own). */
   flagsRedisUrl?: string;
+  /** Sentinel's name of the broker's master (Celery's broker_transport_options master_name). */
+  redisMasterName?: string;
   /** The cockpit's own `--state-dir` (parsed by src/cli/args.ts), passed in for precedence. */
   stateDir?: string;
 }
@@ -26,12 +28,16 @@ const SINGLE: Record<string, Exclude<keyof ConfigFlags, 'replicaUrls' | 'stateDi
   '--database-url': 'databaseUrl',
   '--api-url': 'apiUrl',
   '--flags-redis-url': 'flagsRedisUrl',
+  '--redis-master-name': 'redisMasterName',
 };
 
 export const CONFIG_FLAGS_USAGE = `Configuration (a flag beats the environment, which beats the config file):
   --config FILE          config file (default $XDG_CONFIG_HOME/lsos-cockpit/config.yaml)
-  --redis-url URL        Redis broker (env REDIS_URL)
-  --amqp-url URL         RabbitMQ broker (env AMQP_URL)
+  --redis-url URL        Redis broker: redis://, rediss://, or a sentinel://h1:26379;sentinel://h2:26379
+                         list (env REDIS_URL; CELERY_BROKER_URL is taken as is by its scheme)
+  --redis-master-name N  Sentinel master name (env REDIS_MASTER_NAME; or master_name in
+                         CELERY_BROKER_TRANSPORT_OPTIONS, JSON as in Celery's config)
+  --amqp-url URL         RabbitMQ broker, one URL or a ';'-separated failover list (env AMQP_URL)
   --database-url URL     PostgreSQL primary (env DATABASE_URL)
   --replica-url NAME=URL a PostgreSQL replica, repeatable (env LSOS_REPLICA_URLS, comma-separated)
   --api-url URL          LSOS API base URL; checked at {URL}/health (env LSOS_API_URL)

@@ -1,21 +1,22 @@
 // loadConfig: defaults, then the config file, then the environment, then the flags (a flag beats
 // the environment, which beats the file). Every value keeps its origin; every problem is named
 // with it, and all problems are reported together.
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_FAILURE_CLASS_RULES } from '../domain/failureClasses.js';
+import { DEFAULT_REPLAY_QUIET_MS } from '../core/replayGuard.js';
+import { DEFAULT_REOPEN_WINDOW_MS } from '../core/lifecycle.js';
+import { THRESHOLD_SPECS, defaultThresholds, setThreshold } from '../domain/thresholds.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { InputFileError, readInputFile } from './inputFile.js';
 import { emptyLayer, readConfigText, type FileLayer, type V } from './file.js';
 import { parseConfigFlags, type ConfigFlags } from './flags.js';
 import { maskUrl } from './maskUrl.js';
 import {
   DEFAULT_BACKUP_OK_STATUSES,
-  DEFAULT_FAILURE_CLASS_RULES,
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_QUEUES,
   DEFAULT_STATEMENT_TIMEOUT_MS,
-  DEFAULT_THRESHOLDS_CONFIG,
-  FRESHNESS_KINDS,
   SOURCE_NAMES,
   formatOrigin,
   type CockpitConfig,
@@ -25,7 +26,8 @@ import {
   type ReplicaConfig,
   type ThresholdsConfig,
 } from './types.js';
-import { parseReplicaItem, redisDbOfUrl, urlProblem, type UrlKind } from './urls.js';
+import { parseReplicaItem, urlProblem, type UrlKind } from './urls.js';
+import { brokerKindOf, parseAmqpBroker, parseRedisBroker, parseTransportOptions, withMasterName } from './brokerUrl.js';
 
 export type Env = NodeJS.ProcessEnv | Record<string, string | undefined>;
 
@@ -47,6 +49,11 @@ export const ENV = {
   replicas: 'LSOS_REPLICA_URLS',
   api: 'LSOS_API_URL',
   controlFlags: 'LSOS_FLAGS_REDIS_URL',
+  /** LSOS's own broker URL, as is: a redis/rediss/sentinel URL is the Redis broker, amqp/amqps the RabbitMQ one. */
+  celeryBroker: 'CELERY_BROKER_URL',
+  /** Celery's broker_transport_options as JSON: master_name, sentinel_kwargs.password. */
+  celeryTransportOptions: 'CELERY_BROKER_TRANSPORT_OPTIONS',
+  redisMasterName: 'REDIS_MASTER_NAME',
 } as const;
 
 const DEFAULT: Origin = { kind: 'default' };
@@ -85,8 +92,12 @@ function flagValue(v: string | undefined, flag: string): V<string> | undefined {
 function readFile(path: string, explicit: boolean, origin: string, problems: ConfigProblem[]): FileLayer | null {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputFile(path, { what: 'config file' });
   } catch (err) {
+    if (err instanceof InputFileError) {
+      problems.push({ origin, path: 'config', message: err.message });
+      return null;
+    }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !explicit) return null;
     const why =
@@ -127,17 +138,68 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     return p ? null : v.value;
   };
 
-  // Sources: a flag beats the environment, which beats the file.
-  const redisUrl = checkUrl(
-    'redis',
+  // Sources: a flag beats the environment, which beats the file. CELERY_BROKER_URL (LSOS's own
+  // variable, taken as is) counts as REDIS_URL or AMQP_URL by its scheme, below them.
+  const celery = envValue(env, ENV.celeryBroker);
+  const celeryKind = celery ? brokerKindOf(celery.value) : null;
+  if (celery && celeryKind === null)
+    problems.push({
+      origin: formatOrigin(celery.origin),
+      path: 'sources',
+      message: `${ENV.celeryBroker}: expected a redis://, rediss://, sentinel://, amqp:// or amqps:// URL, got ${JSON.stringify(maskUrl(celery.value))}`,
+    });
+  // Sentinel's master name (Celery: broker_transport_options = {'master_name': ...}).
+  let transport: { masterName?: string; sentinelPassword?: string } = {};
+  const topts = envValue(env, ENV.celeryTransportOptions);
+  if (topts) {
+    const t = parseTransportOptions(topts.value);
+    if ('problem' in t)
+      problems.push({ origin: formatOrigin(topts.origin), path: 'sources.redis', message: `${ENV.celeryTransportOptions}: ${t.problem}` });
+    else transport = t;
+  }
+  const masterName = pick(
+    'sources.redis.masterName',
+    flagValue(flags.redisMasterName, '--redis-master-name'),
+    envValue(env, ENV.redisMasterName),
+    transport.masterName !== undefined ? { value: transport.masterName, origin: (topts as V<string>).origin } : undefined,
+  );
+  const redisBroker = (path: string, v: V<string> | undefined): string | null => {
+    if (!v) return null;
+    const parsed = parseRedisBroker(v.value, {
+      ...(masterName ? { masterName: masterName.value } : {}),
+      ...(transport.sentinelPassword !== undefined ? { sentinelPassword: transport.sentinelPassword } : {}),
+    });
+    if ('problem' in parsed) {
+      problems.push({ origin: formatOrigin(v.origin), path, message: `${path}: ${parsed.problem}` });
+      return null;
+    }
+    // One string carries the whole broker to every client (sources, publishers, flags).
+    return parsed.kind === 'sentinel' && parsed.masterName ? withMasterName(v.value, parsed.masterName) : v.value;
+  };
+  const redisUrl = redisBroker(
     'sources.redis.url',
-    pick('sources.redis.url', flagValue(flags.redisUrl, '--redis-url'), envValue(env, ENV.redis), layer.redis?.url),
+    pick(
+      'sources.redis.url',
+      flagValue(flags.redisUrl, '--redis-url'),
+      envValue(env, ENV.redis),
+      celeryKind === 'redis' ? celery : undefined,
+      layer.redis?.url,
+    ),
   );
-  const amqpUrl = checkUrl(
-    'amqp',
+  const amqpPicked = pick(
     'sources.amqp.url',
-    pick('sources.amqp.url', flagValue(flags.amqpUrl, '--amqp-url'), envValue(env, ENV.amqp), layer.amqp?.url),
+    flagValue(flags.amqpUrl, '--amqp-url'),
+    envValue(env, ENV.amqp),
+    celeryKind === 'amqp' ? celery : undefined,
+    layer.amqp?.url,
   );
+  let amqpUrl: string | null = null;
+  if (amqpPicked) {
+    const nodes = parseAmqpBroker(amqpPicked.value);
+    if ('problem' in nodes)
+      problems.push({ origin: formatOrigin(amqpPicked.origin), path: 'sources.amqp.url', message: `sources.amqp.url: ${nodes.problem}` });
+    else amqpUrl = amqpPicked.value;
+  }
   const dbUrl = checkUrl(
     'postgres',
     'sources.database.url',
@@ -148,8 +210,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     'sources.api.url',
     pick('sources.api.url', flagValue(flags.apiUrl, '--api-url'), envValue(env, ENV.api), layer.api?.url),
   );
-  const flagsUrl = checkUrl(
-    'redis',
+  const flagsUrl = redisBroker(
     'sources.controlFlags.url',
     pick(
       'sources.controlFlags.url',
@@ -162,7 +223,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   let redisDb = 0;
   provenance['sources.redis.db'] = DEFAULT;
   if (redisUrl !== null) {
-    const fromUrl = redisDbOfUrl(redisUrl);
+    const fromUrl = redisDbOfBroker(redisUrl);
     const urlOrigin = provenance['sources.redis.url'] as Origin;
     const key = layer.redis?.db;
     if (fromUrl !== null) {
@@ -235,6 +296,10 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   }
   const statementTimeoutMs = layer.statementTimeoutMs?.value ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   provenance.statementTimeoutMs = layer.statementTimeoutMs?.origin ?? DEFAULT;
+  const replayQuietPeriodMs = layer.replayQuietPeriodMs?.value ?? DEFAULT_REPLAY_QUIET_MS;
+  provenance.replayQuietPeriodMs = layer.replayQuietPeriodMs?.origin ?? DEFAULT;
+  const reopenWindowMs = layer.reopenWindowMs?.value ?? DEFAULT_REOPEN_WINDOW_MS;
+  provenance.reopenWindowMs = layer.reopenWindowMs?.origin ?? DEFAULT;
 
   const backupOk = layer.database?.backupOkStatuses;
   provenance['sources.database.backupOkStatuses'] = backupOk?.origin ?? DEFAULT;
@@ -258,8 +323,19 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     integrityChecksFile,
     pollIntervalMs,
     statementTimeoutMs,
+    replayQuietPeriodMs,
+    reopenWindowMs,
   };
   return { config, provenance, file: read !== null ? file : null };
+}
+
+/** The database number the broker URL names (its path; a Sentinel list's items agree), null when none. */
+function redisDbOfBroker(raw: string): number | null {
+  const m = raw
+    .split(';')
+    .map((p) => /^\s*[a-z]+:\/\/[^/?]*\/(\d+)/i.exec(p)?.[1])
+    .find((d) => d !== undefined);
+  return m !== undefined ? Number(m) : null;
 }
 
 function mergeReplicas(flags: ConfigFlags, env: Env, layer: FileLayer, provenance: Provenance, problems: ConfigProblem[]): ReplicaConfig[] {
@@ -319,41 +395,13 @@ function parseList(raw: readonly string[], origin: Origin, problems: ConfigProbl
   return out;
 }
 
-/** Config-file key -> ThresholdsConfig field. */
-const THRESHOLD_FIELDS: Record<string, keyof ThresholdsConfig> = {
-  queueLag: 'queueLagSeconds',
-  replicaLag: 'replicaLagSeconds',
-  backupMaxAge: 'backupMaxAgeSeconds',
-};
-
+/** The defaults with the file's thresholds laid over them, each with its origin. */
 function mergeThresholds(layer: FileLayer, provenance: Provenance): ThresholdsConfig {
-  const t: ThresholdsConfig = { ...DEFAULT_THRESHOLDS_CONFIG, freshnessSeconds: { ...DEFAULT_THRESHOLDS_CONFIG.freshnessSeconds } };
-  const keys = [
-    'queueLag',
-    'deadLetterSpikeFactor',
-    'deadLetterBaselineFloorPerHour',
-    'reportFailureRatio',
-    'reportMinRuns',
-    'serpFailureRate',
-    'serpMinCampaigns',
-    'replicaLag',
-    'clearRatio',
-    'failureRatio24h',
-    'failureRatioMinRuns',
-    'warnRatio',
-    'backupMaxAge',
-  ];
-  for (const key of keys) {
-    const v = layer.thresholds[key];
-    provenance[`thresholds.${key}`] = v?.origin ?? DEFAULT;
-    if (!v) continue;
-    const field = THRESHOLD_FIELDS[key] ?? (key as keyof ThresholdsConfig);
-    (t as unknown as Record<string, number>)[field] = v.value;
-  }
-  for (const kind of FRESHNESS_KINDS) {
-    const v = layer.thresholds[`freshness.${kind}`];
-    provenance[`thresholds.freshness.${kind}`] = v?.origin ?? DEFAULT;
-    if (v) t.freshnessSeconds[kind] = v.value;
+  const t = defaultThresholds();
+  for (const e of THRESHOLD_SPECS) {
+    const v = layer.thresholds[e.key];
+    provenance[`thresholds.${e.key}`] = v?.origin ?? DEFAULT;
+    if (v) setThreshold(t, e, v.value);
   }
   return t;
 }

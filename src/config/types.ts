@@ -1,8 +1,9 @@
 // The cockpit's configuration after validation: every field present and typed, defaults filled
 // in. Where each value came from is kept beside it (Provenance), so a problem can be named with
 // its origin: file:line:col, an environment variable, a flag, or the built-in default.
-import type { FailureClass } from '../core/snapshot.js';
-import { DEFAULT_THRESHOLDS, type TriggerThresholds } from '../core/triggers.js';
+import type { FailureClassRule } from '../domain/failureClasses.js';
+import { LSOS_QUEUES } from '../domain/queues.js';
+import type { Thresholds } from '../domain/thresholds.js';
 
 export interface RedisSourceConfig {
   url: string;
@@ -47,30 +48,8 @@ export interface SourcesConfig {
   controlFlags: ControlFlagsConfig | null;
 }
 
-export const FRESHNESS_KINDS = ['crawl', 'rank', 'reviews'] as const;
-export type FreshnessKind = (typeof FRESHNESS_KINDS)[number];
-
-/** The runbook triggers' thresholds plus the daily checklist's. Durations in seconds. */
-export interface ThresholdsConfig extends TriggerThresholds {
-  /** Checklist: previous-24h failure ratio per queue above this is a breach. */
-  failureRatio24h: number;
-  /** Below this many finished tasks in the window a failure ratio says nothing. */
-  failureRatioMinRuns: number;
-  /** Checklist: a figure above this fraction of its threshold is a warning. */
-  warnRatio: number;
-  /** Checklist: an active campaign whose last crawl/rank/review is older than this is stale. */
-  freshnessSeconds: Record<FreshnessKind, number>;
-  /** Checklist: the last completed backup must be younger than this. */
-  backupMaxAgeSeconds: number;
-}
-
-export interface FailureClassRule {
-  failureClass: Exclude<FailureClass, 'unclassified'>;
-  /** Exact exception class names. */
-  names: string[];
-  prefixes: string[];
-  suffixes: string[];
-}
+/** The runbook triggers' thresholds plus the daily checklist's, each described in src/domain/thresholds.ts. */
+export type ThresholdsConfig = Thresholds;
 
 export interface TaskConfig {
   /** Replay may republish it without an explicit override (runbook 8.3). */
@@ -94,6 +73,16 @@ export interface CockpitConfig {
   pollIntervalMs: Record<SourceName, number>;
   /** PostgreSQL statement timeout of every cockpit session. */
   statementTimeoutMs: number;
+  /**
+   * Replay guard (runbook 3.4): how long a task must run without a new failure of the class that
+   * dead-lettered it before its dead letters may be replayed (default 5 min).
+   */
+  replayQuietPeriodMs?: number;
+  /**
+   * After a resolve, how long a trigger firing again offers to reopen the same incident instead of
+   * opening a new one (src/core/lifecycle.ts; default 30 min; 0: never offered).
+   */
+  reopenWindowMs?: number;
 }
 
 /** Where a value came from. */
@@ -126,75 +115,14 @@ export function formatOrigin(o: Origin): string {
   }
 }
 
-/** Contract section 1. */
-export const DEFAULT_QUEUES: readonly string[] = ['crawl', 'rank', 'reviews', 'reporting', 'reporting.retry', 'email', 'celery'];
+/** The queues watched when the config names none: the contract's (src/domain/queues.ts). */
+export const DEFAULT_QUEUES: readonly string[] = LSOS_QUEUES;
 
 export const DEFAULT_BACKUP_OK_STATUSES: readonly string[] = ['ok', 'success', 'succeeded', 'completed', 'complete', 'done'];
-
-export const DEFAULT_CHECKLIST_THRESHOLDS: Omit<ThresholdsConfig, keyof TriggerThresholds> = {
-  failureRatio24h: 0.05,
-  failureRatioMinRuns: 20,
-  warnRatio: 0.8,
-  freshnessSeconds: { crawl: 24 * 3600, rank: 24 * 3600, reviews: 48 * 3600 },
-  // Daily backups plus a couple of hours of slack for a slow run.
-  backupMaxAgeSeconds: 26 * 3600,
-};
-
-export const DEFAULT_THRESHOLDS_CONFIG: ThresholdsConfig = { ...DEFAULT_THRESHOLDS, ...DEFAULT_CHECKLIST_THRESHOLDS };
-
-/** Contract section 4, default rules, in order. */
-export const DEFAULT_FAILURE_CLASS_RULES: readonly FailureClassRule[] = [
-  {
-    failureClass: 'transient',
-    names: ['ConnectionError', 'TimeoutError', 'OperationalError', 'SoftTimeLimitExceeded', 'TimeLimitExceeded', 'WorkerLostError'],
-    prefixes: [],
-    suffixes: ['Timeout'],
-  },
-  { failureClass: 'validation', names: ['ValidationError', 'ValueError', 'IntegrityError'], prefixes: ['Invalid'], suffixes: [] },
-  {
-    failureClass: 'provider',
-    names: ['ProviderError', 'ProxyBlocked', 'CaptchaDetected', 'RateLimited'],
-    prefixes: ['Provider'],
-    suffixes: [],
-  },
-  {
-    failureClass: 'parser',
-    names: ['ParserError', 'JSONDecodeError', 'XMLSyntaxError', 'UnicodeDecodeError'],
-    prefixes: [],
-    suffixes: ['ParseError'],
-  },
-];
 
 export const DEFAULT_POLL_INTERVAL_MS: Record<SourceName, number> = { redis: 1000, amqp: 2000, postgres: 5000, api: 5000 };
 
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 2000;
-
-/** The failure class of an exception class name under the configured rules (first match wins). */
-export function classifyFailure(rules: readonly FailureClassRule[], excType: string): FailureClass {
-  // Celery may report a dotted path (`requests.exceptions.ConnectionError`): the class name is the last part.
-  const name = excType.slice(excType.lastIndexOf('.') + 1);
-  for (const r of rules) {
-    if (r.names.includes(name) || r.prefixes.some((p) => name.startsWith(p)) || r.suffixes.some((s) => name.endsWith(s))) {
-      return r.failureClass;
-    }
-  }
-  return 'unclassified';
-}
-
-/** The trigger thresholds part, for the store's session. */
-export function triggerThresholds(t: ThresholdsConfig): TriggerThresholds {
-  return {
-    queueLagSeconds: t.queueLagSeconds,
-    deadLetterSpikeFactor: t.deadLetterSpikeFactor,
-    deadLetterBaselineFloorPerHour: t.deadLetterBaselineFloorPerHour,
-    reportFailureRatio: t.reportFailureRatio,
-    reportMinRuns: t.reportMinRuns,
-    serpFailureRate: t.serpFailureRate,
-    serpMinCampaigns: t.serpMinCampaigns,
-    replicaLagSeconds: t.replicaLagSeconds,
-    clearRatio: t.clearRatio,
-  };
-}
 
 /** A task replay may republish without override: declared idempotent (contract 5: undeclared = not). */
 export function isIdempotent(config: CockpitConfig, task: string): boolean {

@@ -14,16 +14,33 @@ function expected(kind: UrlKind): string {
   return SCHEMES[kind].map((s) => `${s}//`).join(' or ');
 }
 
+const ENCODE_HINT = 'a "#", "/", "?" or "%" in a user name or password must be percent-encoded (%23, %2F, %3F, %25)';
+
+/** The user and password text of `raw` as written (between the scheme and the last `@`), or null. */
+function rawUserinfo(raw: string): string | null {
+  const scheme = raw.indexOf('://');
+  const at = raw.lastIndexOf('@');
+  return scheme >= 0 && at > scheme ? raw.slice(scheme + 3, at) : null;
+}
+
 /** A problem with `raw` as a URL of this kind, or null when it is fine. */
 export function urlProblem(kind: UrlKind, raw: string): string | null {
   const shown = JSON.stringify(maskUrl(raw));
+  const userinfo = rawUserinfo(raw);
+  const unencoded = userinfo !== null && /[#/?]|%(?![0-9A-Fa-f]{2})/.test(userinfo);
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    return `not a valid URL: ${shown} (expected ${expected(kind)}...)`;
+    return `not a valid URL: ${shown} (expected ${expected(kind)}...)${unencoded ? `; ${ENCODE_HINT}` : ''}`;
   }
   if (!SCHEMES[kind].includes(u.protocol)) return `expected a ${expected(kind)} URL, got ${shown}`;
+  // Parsed, but not as meant: `cockpit:123#S3cret@db` is host "cockpit", port 123 and a fragment.
+  // A connection URL has no fragment, and an `@` after the host means a password was cut short.
+  if (u.hash !== '' || (u.username === '' && u.password === '' && /@/.test(u.pathname + u.search)))
+    return `${shown} does not parse as meant (${u.hash !== '' ? 'a "#" starts a fragment' : 'an "@" after the host'}); ${ENCODE_HINT}`;
+  if (/%(?![0-9A-Fa-f]{2})/.test(`${u.username}:${u.password}`))
+    return `the user name or password in ${shown} holds a "%" that is not percent-encoding; ${ENCODE_HINT}`;
   // libpq allows the host in the query (`postgres:///db?host=/run/postgresql`, a Unix socket).
   if (!u.hostname && !(kind === 'postgres' && u.searchParams.get('host'))) return `no host in ${shown}`;
   if (kind === 'redis') {

@@ -30,10 +30,12 @@ import type {
   QueueSnapshot,
   ReportingSnapshot,
   TaskFailureCount,
+  TaskOutcome,
   WorkerSnapshot,
 } from './snapshot.js';
 import { FAILURE_CLASSES, emptyFailures } from './snapshot.js';
-import { createClassifier } from './failureClass.js';
+import { HEARTBEAT_EXPIRE_WINDOW, heartbeatLifetimeSeconds } from '../domain/duration.js';
+import { createClassifier } from '../domain/failureClasses.js';
 
 // ---------------------------------------------------------------------------------------------
 // Events and their validation
@@ -365,8 +367,6 @@ export function parseKwargsRepr(repr: string | undefined, maxLength = 4096): Rec
 // ---------------------------------------------------------------------------------------------
 // Worker liveness, exactly as celery.events.state decides it
 
-/** celery/events/state.py HEARTBEAT_EXPIRE_WINDOW. */
-export const HEARTBEAT_EXPIRE_WINDOW = 200;
 /** celery/events/state.py Worker.heartbeat_max: heartbeats kept per worker. */
 const HEARTBEAT_MAX = 4;
 /** celery/events/state.py Worker.__init__: freq defaults to 60 until a worker event says otherwise. */
@@ -378,7 +378,7 @@ const DEFAULT_FREQ = 60;
  * (Worker.alive) and only while it has heartbeats (an offline event clears them).
  */
 export function heartbeatExpires(timestamp: number, freq = DEFAULT_FREQ, expireWindow = HEARTBEAT_EXPIRE_WINDOW): number {
-  return timestamp + freq * (expireWindow / 1e2);
+  return timestamp + heartbeatLifetimeSeconds(freq, expireWindow);
 }
 
 /** Python's celery.utils.time.utcoffset(): hours west of UTC, floor-divided. */
@@ -467,6 +467,16 @@ export class WindowedCounter {
   get bucketCount(): number {
     return this.buckets.length;
   }
+
+  /**
+   * How much time the counts cover at `now`: the window's full buckets plus the current, partial
+   * one, and never more than has been observed since `since`. A rate divides by this, not by the
+   * nominal window (which undercounts until the window is full).
+   */
+  coveredMs(now: EpochMs, since: EpochMs | null): number {
+    const nominal = (this.bucketsInWindow - 1) * this.bucketMs + (now - Math.floor(now / this.bucketMs) * this.bucketMs);
+    return since === null ? nominal : Math.max(0, Math.min(nominal, now - since));
+  }
 }
 
 /** A map of id -> last time seen, oldest first, bounded; entries older than the window are pruned. */
@@ -531,6 +541,8 @@ export interface EventAggregatorOptions {
   serpTask?: string;
   /** This host's utcoffset in Celery's convention (default from the system). */
   localUtcOffsetHours?: number;
+  /** Tasks whose last success / failure per class are remembered (default 2 000, least recent dropped). */
+  maxTaskOutcomes?: number;
   /**
    * How long a task-rejected (requeue=false) waits for the task-failed that usually follows it
    * (default 5 s). With acks_late and acks_on_failure_or_timeout=False, Celery rejects the message
@@ -563,8 +575,14 @@ export interface QueueEventStats {
   retried: number;
   /** Tasks finished in the window. */
   finished: number;
+  /** Seconds the failure and finished counts actually cover (less than the window until it is full). */
+  windowSeconds: number;
+  /** Seconds the drain rate was computed over. */
+  drainWindowSeconds: number;
   /** The previous 24 hours, once the aggregator has observed that long (else null). */
   last24h: { failures: number; succeeded: number } | null;
+  /** Per task: its last success and last failure for good per class (the replay guard's evidence). */
+  taskOutcomes: TaskOutcome[];
 }
 
 export interface EventPatch {
@@ -627,6 +645,8 @@ export class EventAggregator {
   private counts = { events: 0, invalid: 0, unattributed: 0 };
   /** First event's arrival: rates are over the time actually observed until a window is full. */
   private startedAt: EpochMs | null = null;
+  /** `queue\0task` -> last success and last failure per class, least recently finished first. */
+  private readonly outcomes = new Map<string, TaskOutcome & { queue: string }>();
 
   constructor(opts: EventAggregatorOptions = {}) {
     const windowMs = opts.windowMs ?? 3_600_000;
@@ -651,6 +671,7 @@ export class EventAggregator {
       serpTask: opts.serpTask ?? 'rank.check_serp',
       localUtcOffsetHours: opts.localUtcOffsetHours ?? localUtcOffsetHours(),
       rejectGraceMs: opts.rejectGraceMs ?? 5000,
+      maxTaskOutcomes: opts.maxTaskOutcomes ?? 2000,
     };
     this.reportRuns = new WindowedCounter(bucketMs, Math.ceil(windowMs / bucketMs), 4);
     this.reportFailedCampaigns = new RecentSet(this.o.maxFailedCampaigns);
@@ -913,11 +934,12 @@ export class EventAggregator {
     q.drain.add('n', at);
     const failed = exception !== null;
     q.day.add(failed ? 'failures' : 'succeeded', at);
-    if (failed) {
-      const cls = this.o.classify(exception);
+    const cls = failed ? this.o.classify(exception) : null;
+    if (cls !== null) {
       q.failures.add(cls, at);
       q.failingTasks.add(`${t.name}${SEP}${cls}`, at);
     }
+    this.outcome(t, at, cls);
     if (t.name.startsWith(this.o.reportingTaskPrefix)) {
       this.reportRuns.add('runs', at);
       if (failed) {
@@ -926,6 +948,20 @@ export class EventAggregator {
       }
     }
     if (t.name === this.o.serpTask) this.serpOutcome(t, at, failed);
+  }
+
+  /** Remembers the task's last success, or its last failure for good of class `cls`. */
+  private outcome(t: TaskInfo, at: EpochMs, cls: FailureClass | null): void {
+    const key = `${t.queue}${SEP}${t.name}`;
+    const o = this.outcomes.get(key) ?? { queue: t.queue, task: t.name, lastSuccessAt: null, lastFailureAt: {} };
+    if (cls === null) o.lastSuccessAt = Math.max(o.lastSuccessAt ?? at, at);
+    else o.lastFailureAt[cls] = Math.max(o.lastFailureAt[cls] ?? at, at);
+    this.outcomes.delete(key);
+    this.outcomes.set(key, o);
+    if (this.outcomes.size > this.o.maxTaskOutcomes) {
+      const first = this.outcomes.keys().next();
+      if (!first.done) this.outcomes.delete(first.value);
+    }
   }
 
   private serpOutcome(t: TaskInfo, at: EpochMs, failed: boolean): void {
@@ -972,9 +1008,16 @@ export class EventAggregator {
     }
     workers.sort((a, b) => a.hostname.localeCompare(b.hostname));
 
+    const outcomesByQueue = new Map<string, TaskOutcome[]>();
+    for (const o of this.outcomes.values()) {
+      const list = outcomesByQueue.get(o.queue) ?? [];
+      list.push({ task: o.task, lastSuccessAt: o.lastSuccessAt, lastFailureAt: { ...o.lastFailureAt } });
+      outcomesByQueue.set(o.queue, list);
+    }
     const queues: QueueEventStats[] = [];
-    // Until the drain window is full, a rate over the time observed (at least 10 s).
-    const drainSpanMs = Math.min(this.o.drainWindowMs, Math.max(10_000, now - (this.startedAt ?? now)));
+    // Rates are over the time the counts really cover: until a window is full that is the time
+    // observed (a 5 s look divided by a 10 s floor halved the drain rate). 1 s keeps a first
+    // event from dividing by zero.
     for (const [name, q] of [...this.queues]) {
       for (const c of [q.day, q.failures, q.failingTasks, q.retried, q.finished, q.drain]) c.advance(now);
       if (q.day.bucketCount + q.failures.bucketCount + q.finished.bucketCount + q.retried.bucketCount + q.drain.bucketCount === 0) {
@@ -989,6 +1032,8 @@ export class EventAggregator {
         top.push({ task: task ?? key, count, failureClass: (cls as FailureClass) ?? 'unclassified' });
       }
       top.sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));
+      const drainSpanMs = Math.max(1000, q.drain.coveredMs(now, this.startedAt));
+      const windowMs = Math.max(1000, q.finished.coveredMs(now, this.startedAt));
       queues.push({
         name,
         failuresByClass,
@@ -996,7 +1041,10 @@ export class EventAggregator {
         drainPerMinute: q.drain.sum() / (drainSpanMs / 60_000),
         retried: q.retried.sum(),
         finished: q.finished.sum(),
+        windowSeconds: Math.round(windowMs / 1000),
+        drainWindowSeconds: Math.round(drainSpanMs / 1000),
         last24h: this.observedMs(now) >= 24 * 3_600_000 ? { failures: q.day.get('failures'), succeeded: q.day.get('succeeded') } : null,
+        taskOutcomes: outcomesByQueue.get(name) ?? [],
       });
     }
 
@@ -1057,5 +1105,13 @@ export class EventAggregator {
 /** Folds what the events say about a queue into the broker's view of it. */
 export function applyQueueEventStats(q: QueueSnapshot, s: QueueEventStats | undefined): QueueSnapshot {
   if (!s) return q;
-  return { ...q, failuresByClass: s.failuresByClass, topFailingTasks: s.topFailingTasks, drainPerMinute: s.drainPerMinute };
+  return {
+    ...q,
+    failuresByClass: s.failuresByClass,
+    topFailingTasks: s.topFailingTasks,
+    drainPerMinute: s.drainPerMinute,
+    finishedInWindow: s.finished,
+    eventWindowSeconds: s.windowSeconds,
+    taskOutcomes: s.taskOutcomes,
+  };
 }

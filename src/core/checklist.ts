@@ -1,9 +1,11 @@
 // The runbook's daily operations checklist (section 2), computed from one Snapshot: the same
 // figures the panels show, graded ok / warn / breach, or unknown when a check could not run.
 // Pure: no I/O, no clock (ages are measured against the snapshot's `at`).
-import type { FreshnessKind, QueueSnapshot, Snapshot, StaleCampaign } from './snapshot.js';
+import { formatDurationDetail } from '../domain/duration.js';
+import { isDeadLetterQueue } from '../domain/queues.js';
+import { FRESHNESS_KINDS, deadLetterBaseline, deadLetterFactor, standing, type Thresholds } from '../domain/thresholds.js';
+import type { QueueSnapshot, Snapshot, StaleCampaign } from './snapshot.js';
 import { totalFailures } from './snapshot.js';
-import { formatSeconds } from './triggers.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'breach' | 'unknown';
 export type CheckUnit = 's' | 'ms' | 'ratio' | 'x' | 'count';
@@ -70,19 +72,21 @@ export interface CheckResult {
   window?: '24h' | '1h';
 }
 
-export interface ChecklistThresholds {
-  queueLagSeconds: number;
-  deadLetterSpikeFactor: number;
-  deadLetterBaselineFloorPerHour: number;
-  replicaLagSeconds: number;
-  failureRatio24h: number;
-  failureRatioMinRuns: number;
-  /** A figure above this fraction of its threshold is a warning. */
-  warnRatio: number;
-  backupMaxAgeSeconds: number;
+/** The thresholds the checklist judges by (described in src/domain/thresholds.ts), and the API's answer time. */
+export type ChecklistThresholds = Pick<
+  Thresholds,
+  | 'queueLagSeconds'
+  | 'deadLetterSpikeFactor'
+  | 'deadLetterBaselineFloorPerHour'
+  | 'replicaLagSeconds'
+  | 'failureRatio24h'
+  | 'failureRatioMinRuns'
+  | 'warnRatio'
+  | 'backupMaxAgeSeconds'
+> & {
   /** The API must answer within this (contract: 2 s). */
   apiTimeoutMs: number;
-}
+};
 
 /** Whether the source for an area answered. */
 export type AreaState = { state: 'ok' } | { state: 'unreachable'; error: string } | { state: 'not-configured'; hint: string };
@@ -121,11 +125,10 @@ export function overallStatus(checks: readonly CheckResult[]): CheckStatus {
   return 'ok';
 }
 
-/** Strictly above the threshold is a breach, strictly above warnRatio of it a warning (as the triggers fire strictly above). */
+/** The breach rule of the triggers (src/domain/thresholds.ts): over the line a breach, near it (above warnRatio of it) a warning. */
 function grade(value: number, threshold: number, warnRatio: number): CheckStatus {
-  if (value > threshold) return 'breach';
-  if (value > threshold * warnRatio) return 'warn';
-  return 'ok';
+  const s = standing(value, threshold, warnRatio);
+  return s === 'near' ? 'warn' : s;
 }
 
 const pct = (r: number): string => `${(r * 100).toFixed(1)}%`;
@@ -205,7 +208,7 @@ function workerChecks(input: ChecklistInput): Draft[] {
   const anyOnline = s.workers.some((w) => w.online);
   return s.workers.map((w): Draft => {
     const age = w.lastHeartbeatAt === null ? null : Math.max(0, (s.at - w.lastHeartbeatAt) / 1000);
-    const seen = age === null ? 'no heartbeat yet' : `last heartbeat ${formatSeconds(age)} ago`;
+    const seen = age === null ? 'no heartbeat yet' : `last heartbeat ${formatDurationDetail(age)} ago`;
     if (w.online)
       return {
         id: 'worker-heartbeat',
@@ -234,7 +237,7 @@ function workerChecks(input: ChecklistInput): Draft[] {
 /** Configured queues first, in their order, then any other queue the broker reported (dead-letter queues are part of their queue). */
 function queueNames(input: ChecklistInput): string[] {
   const names = [...input.queues];
-  for (const q of input.snapshot.queues) if (!names.includes(q.name) && !q.name.endsWith('.dead')) names.push(q.name);
+  for (const q of input.snapshot.queues) if (!names.includes(q.name) && !isDeadLetterQueue(q.name)) names.push(q.name);
   return names;
 }
 
@@ -283,7 +286,7 @@ function queueLag(q: QueueSnapshot, t: ChecklistThresholds): Draft {
     unit: 's',
     threshold: t.queueLagSeconds,
     warnAt,
-    detail: `lag ${formatSeconds(q.lagSeconds)}${LAG_NOTE[q.lagMethod]}, depth ${q.depth}, limit ${formatSeconds(t.queueLagSeconds)}`,
+    detail: `lag ${formatDurationDetail(q.lagSeconds)}${LAG_NOTE[q.lagMethod]}, depth ${q.depth}, limit ${formatDurationDetail(t.queueLagSeconds)}`,
   };
 }
 
@@ -297,15 +300,24 @@ function failureRatio(q: QueueSnapshot, t: ChecklistThresholds): Draft {
     runs = q.last24h.failures + q.last24h.succeeded;
     window = '24h';
   } else {
-    // No 24 h history from the source: the snapshot's 1-hour window, and the check says so.
+    // No 24 h history from the source: failures over tasks finished in the same event window
+    // (up to 1 hour), and the check says how long that window really was. Extrapolating the
+    // drain rate to an hour against the failures actually seen gave 19/61560 for a 9% ratio.
     failures = totalFailures(q);
-    runs = Math.max(Math.round(q.drainPerMinute * 60), failures);
+    runs = Math.max(q.finishedInWindow ?? Math.round(q.drainPerMinute * 60), failures);
     window = '1h';
   }
   const ratio = runs > 0 ? failures / runs : 0;
   const enough = runs >= t.failureRatioMinRuns;
-  const status = enough ? grade(ratio, t.failureRatio24h, t.warnRatio) : 'ok';
-  const windowNote = window === '24h' ? 'previous 24h' : 'last 1h (no 24h history from the source)';
+  // Too few runs to judge is not a pass: it is unknown, and says why.
+  const status = enough ? grade(ratio, t.failureRatio24h, t.warnRatio) : 'unknown';
+  const seen = q.eventWindowSeconds;
+  const windowNote =
+    window === '24h'
+      ? 'previous 24h'
+      : seen !== undefined && seen < 3600
+        ? `last ${formatDurationDetail(seen)} of events (no 24h history from the source)`
+        : 'last 1h (no 24h history from the source)';
   return {
     id: 'failure-ratio',
     target: q.name,
@@ -320,9 +332,9 @@ function failureRatio(q: QueueSnapshot, t: ChecklistThresholds): Draft {
 }
 
 function deadLetterGrowth(q: QueueSnapshot, t: ChecklistThresholds): Draft {
-  const baseline = Math.max(q.deadLetterBaselinePerHour ?? 0, t.deadLetterBaselineFloorPerHour);
+  const baseline = deadLetterBaseline(q.deadLetterBaselinePerHour, t.deadLetterBaselineFloorPerHour);
   const growth = q.last24h ? q.last24h.deadLettered / 24 : q.deadLetterGrowthPerHour;
-  const factor = baseline > 0 ? growth / baseline : 0;
+  const factor = deadLetterFactor(growth, q.deadLetterBaselinePerHour, t.deadLetterBaselineFloorPerHour);
   const source = q.deadLetterBaselinePerHour === null ? 'floor' : (q.deadLetterBaselineSource ?? 'floor');
   return {
     id: 'dead-letter-growth',
@@ -347,21 +359,19 @@ function primaryProblem(input: ChecklistInput, part: 'freshness' | 'backup' | 'a
   return null;
 }
 
-const FRESHNESS_ORDER: readonly FreshnessKind[] = ['crawl', 'rank', 'reviews'];
-
 function freshnessChecks(input: ChecklistInput): Draft[] {
   const problem = primaryProblem(input, 'freshness');
   const f = input.snapshot.database.freshness;
   const why = problem ?? (f === undefined ? 'no source reads campaign freshness' : f === null ? 'table campaigns not found' : null);
-  if (why !== null || !f) return FRESHNESS_ORDER.map((k) => couldNotRun('freshness', k, 'count', 0, why ?? 'no data'));
+  if (why !== null || !f) return FRESHNESS_KINDS.map((k) => couldNotRun('freshness', k, 'count', 0, why ?? 'no data'));
   const out: Draft[] = [];
-  for (const kind of FRESHNESS_ORDER) {
+  for (const kind of FRESHNESS_KINDS) {
     const k = f.find((x) => x.kind === kind);
     if (!k) {
       out.push(couldNotRun('freshness', kind, 'count', 0, `no ${kind} freshness reported`));
       continue;
     }
-    const limit = formatSeconds(k.thresholdSeconds);
+    const limit = formatDurationDetail(k.thresholdSeconds);
     let status: CheckStatus = 'ok';
     let detail: string;
     if (k.activeCampaigns === 0) detail = 'no active campaigns';
@@ -369,13 +379,13 @@ function freshnessChecks(input: ChecklistInput): Draft[] {
       status = 'breach';
       const worst = k.worst[0];
       const worstText = worst
-        ? `; stalest ${worst.name || worst.id} (${worst.ageSeconds === null ? 'never' : formatSeconds(worst.ageSeconds)})`
+        ? `; stalest ${worst.name || worst.id} (${worst.ageSeconds === null ? 'never' : formatDurationDetail(worst.ageSeconds)})`
         : '';
       detail = `${k.staleCampaigns} of ${k.activeCampaigns} active campaigns older than ${limit}${k.neverRun > 0 ? ` (${k.neverRun} never)` : ''}${worstText}`;
     } else {
       const oldest = k.oldestAgeSeconds ?? 0;
-      if (oldest > k.thresholdSeconds * input.thresholds.warnRatio) status = 'warn';
-      detail = `all ${k.activeCampaigns} active campaigns within ${limit}; oldest ${formatSeconds(oldest)}${status === 'warn' ? ' (near the limit)' : ''}`;
+      if (standing(oldest, k.thresholdSeconds, input.thresholds.warnRatio) !== 'ok') status = 'warn';
+      detail = `all ${k.activeCampaigns} active campaigns within ${limit}; oldest ${formatDurationDetail(oldest)}${status === 'warn' ? ' (near the limit)' : ''}`;
     }
     out.push({
       id: 'freshness',
@@ -426,7 +436,7 @@ function backupCheck(input: ChecklistInput): Draft[] {
       unit: 's',
       threshold: t.backupMaxAgeSeconds,
       warnAt,
-      detail: `last completed backup ${formatSeconds(age)} ago (${iso(b.lastOkAt)}), limit ${formatSeconds(t.backupMaxAgeSeconds)}${failedSince ? `; a later run failed at ${iso(b.lastFailedAt as number)} (${b.lastStatus ?? 'status unknown'})` : ''}`,
+      detail: `last completed backup ${formatDurationDetail(age)} ago (${iso(b.lastOkAt)}), limit ${formatDurationDetail(t.backupMaxAgeSeconds)}${failedSince ? `; a later run failed at ${iso(b.lastFailedAt as number)} (${b.lastStatus ?? 'status unknown'})` : ''}`,
     },
   ];
 }
@@ -453,7 +463,7 @@ function archivingCheck(input: ChecklistInput): Draft[] {
     {
       ...base,
       status: 'ok',
-      detail: `last archived ${a.lastArchivedWal ?? '?'} ${formatSeconds(age ?? 0)} ago, ${a.archivedCount} archived, ${a.failedCount} failed`,
+      detail: `last archived ${a.lastArchivedWal ?? '?'} ${formatDurationDetail(age ?? 0)} ago, ${a.archivedCount} archived, ${a.failedCount} failed`,
     },
   ];
 }
@@ -474,7 +484,7 @@ function replicaChecks(input: ChecklistInput): Draft[] {
       out.push(couldNotRun('replica-lag', name, 's', t.replicaLagSeconds, 'nothing read about this replica'));
   }
   for (const r of reps) {
-    const limit = formatSeconds(t.replicaLagSeconds);
+    const limit = formatDurationDetail(t.replicaLagSeconds);
     const base = { id: 'replica-lag' as const, target: r.name, unit: 's' as const, threshold: t.replicaLagSeconds, warnAt };
     if (!r.reachable) {
       // As the replica-lag trigger counts it: a replica nobody can see is a breach, not a pause in monitoring.
@@ -502,7 +512,7 @@ function replicaChecks(input: ChecklistInput): Draft[] {
       ...base,
       status,
       value: r.lagSeconds,
-      detail: `replay lag ${formatSeconds(r.lagSeconds)}, limit ${limit} (${notes.join('; ')})`,
+      detail: `replay lag ${formatDurationDetail(r.lagSeconds)}, limit ${limit} (${notes.join('; ')})`,
     });
   }
   if (out.length === 0)

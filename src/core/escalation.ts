@@ -2,7 +2,8 @@
 // says to page, and the operator's decision beside it. Pure.
 import type { Snapshot } from './snapshot.js';
 import type { TriggerState } from './triggers.js';
-import { moduleOfQueue } from './triggers.js';
+import { moduleOfQueue } from '../domain/queues.js';
+import { triggerSpec, type MatrixReading } from '../domain/thresholds.js';
 import { SEVERITIES, type Severity } from './incident.js';
 
 export { SEVERITIES, type Severity };
@@ -45,6 +46,93 @@ export const ESCALATION_MATRIX: Record<Severity, MatrixRow> = {
   },
 };
 
+// ---- The most serious first -------------------------------------------------------------------
+
+/** The severity the matrix gives each reading of a trigger (a signal carries its own). */
+const READING_SEVERITY: Record<Exclude<MatrixReading, 'signal'>, Severity> = {
+  'module-unavailable': 'SEV-2',
+  'high-error-rate': 'SEV-2',
+  'partial-degradation': 'SEV-3',
+};
+
+/** The severity a trigger implies by the matrix: its own (a signal, the primary unreachable), else its kind's reading. */
+export function impliedSeverity(t: Pick<TriggerState, 'kind' | 'severity'>): Severity {
+  if (t.severity) return t.severity;
+  const reading = triggerSpec(t.kind).matrix;
+  return reading === 'signal' ? 'SEV-1' : READING_SEVERITY[reading];
+}
+
+/**
+ * How far past its line a trigger's figure is, as a multiple of the line (2 = twice the
+ * threshold). A flag or a count (line 0) that fires is all the way past: Infinity.
+ */
+export function pastTheLine(t: Pick<TriggerState, 'value' | 'threshold'>): number {
+  if (t.threshold > 0) return t.value / t.threshold;
+  return t.value > 0 ? Number.POSITIVE_INFINITY : 0;
+}
+
+/** A queue's own trigger (lag, dead-letter spike: runbook 3), which another trigger on its module may explain. */
+function queueLevel(t: Pick<TriggerState, 'kind'>): boolean {
+  return triggerSpec(t.kind).section === 3;
+}
+
+/**
+ * The ordering rule, the most serious first:
+ * 1. firing before cleared;
+ * 2. the severity each implies by the matrix (SEV-1 first);
+ * 3. how far past its line (furthest first); but a queue's lag or dead-letter spike that a firing
+ *    trigger of the same severity on its module explains (report failures for `reporting`, SERP
+ *    failures for `rank`, the primary for everything) counts as no further past than that trigger
+ *    and comes right after it: the cause's runbook first, its symptom's after;
+ * 4. by id, so equal triggers keep their places.
+ * Returns a new array; the input is not changed.
+ */
+export function orderTriggers(triggers: readonly TriggerState[]): TriggerState[] {
+  const firing = triggers.filter((t) => t.firing);
+  const keyed = triggers.map((t) => {
+    const severity = impliedSeverity(t);
+    let past = pastTheLine(t);
+    let explained = false;
+    if (t.firing && queueLevel(t)) {
+      for (const e of firing) {
+        if (e === t || queueLevel(e) || e.module !== t.module || compareSeverity(impliedSeverity(e), severity) > 0) continue;
+        past = Math.min(past, pastTheLine(e));
+        explained = true;
+      }
+    }
+    return { t, severity, past, explained };
+  });
+  keyed.sort(
+    (a, b) =>
+      Number(b.t.firing) - Number(a.t.firing) ||
+      compareSeverity(a.severity, b.severity) ||
+      (a.past === b.past ? 0 : a.past > b.past ? -1 : 1) ||
+      Number(a.explained) - Number(b.explained) ||
+      (a.t.key < b.t.key ? -1 : a.t.key > b.t.key ? 1 : 0),
+  );
+  return keyed.map((k) => k.t);
+}
+
+// ---- Suggested and decided, said one way ------------------------------------------------------
+
+/** A decision as the screen names it: the severity and who decided. */
+export interface DecidedSeverity {
+  severity: Severity;
+  by: string;
+  at: number;
+  reason: string;
+}
+
+/**
+ * The one wording of the severity everywhere (status line, escalation panel, presentation):
+ * `SEV-2 suggested · SEV-1 decided by alice`. `sep` is the separator (` - ` in ASCII mode).
+ */
+export function severityWords(suggested: Severity | null, decided: Pick<DecidedSeverity, 'severity' | 'by'> | null, sep = ' · '): string {
+  const s = suggested ? `${suggested} suggested` : 'no severity suggested';
+  const d = decided ? `${decided.severity} decided by ${decided.by}` : 'not decided yet';
+  return `${s}${sep}${d}`;
+}
+
 export interface SeveritySuggestion {
   /** null: nothing the matrix covers is happening. */
   severity: Severity | null;
@@ -62,9 +150,6 @@ export interface SeverityDecision {
   by: string;
   at: number;
 }
-
-/** Triggers that mean "high error rates" in the matrix's words. */
-const ERROR_RATE_KINDS = new Set(['dead-letter-spike', 'report-failures', 'serp-failures']);
 
 export function whoToPage(severity: Severity, modules: readonly string[]): string[] {
   const row = ESCALATION_MATRIX[severity];
@@ -105,7 +190,8 @@ export function unavailableModules(snap: Snapshot): string[] {
 /**
  * Suggests a severity by the matrix, most severe row first:
  * - SEV-1: full service outage (API unhealthy, primary unreachable, or no worker online at all)
- *   or cross-tenant risk.
+ *   or cross-tenant risk (a raised signal, src/core/signals.ts; any signal counts at its own
+ *   severity, ahead of the thresholds of that level).
  * - SEV-2: a major module unavailable (its queues have work and no live consumer, or the primary
  *   is degraded / a migration failed), or high error rates (dead-letter spike, report failures,
  *   SERP failures triggers).
@@ -113,7 +199,17 @@ export function unavailableModules(snap: Snapshot): string[] {
  */
 export function suggestSeverity(snap: Snapshot, triggers: readonly TriggerState[]): SeveritySuggestion {
   const firing = triggers.filter((t) => t.firing);
-  if (snap.crossTenantRisk) return suggestion('SEV-1', 'cross-tenant risk reported', ['platform']);
+  // Signals carry their severity (cross-tenant risk SEV-1); the most severe is named first.
+  const signals = firing.filter((t) => triggerSpec(t.kind).matrix === 'signal');
+  const signalOf = (sev: Severity) => signals.filter((t) => impliedSeverity(t) === sev);
+  const bySignals = (sev: Severity, list: TriggerState[]) =>
+    suggestion(
+      sev,
+      list.map((t) => `${t.title.toLowerCase()}: ${t.detail}`).join('; '),
+      list.map((t) => t.module),
+    );
+  const sev1 = signalOf('SEV-1');
+  if (sev1.length > 0) return bySignals('SEV-1', sev1);
   const outage: string[] = [];
   if (!snap.api.healthy) outage.push(`API unhealthy (${snap.api.detail})`);
   if (!snap.database.primaryReachable) outage.push('primary database unreachable');
@@ -121,15 +217,15 @@ export function suggestSeverity(snap: Snapshot, triggers: readonly TriggerState[
   if (outage.length > 0) return suggestion('SEV-1', `full service outage: ${outage.join('; ')}`, ['api']);
 
   const unavailable = unavailableModules(snap);
-  const dbDown = firing.filter((t) => t.kind === 'primary-degradation' || t.kind === 'failed-migrations');
-  if (unavailable.length > 0 || dbDown.length > 0) {
-    const parts = [...unavailable.map((m) => `${m} unavailable (no live worker for its queue)`), ...dbDown.map((t) => t.detail)];
-    return suggestion('SEV-2', `major module unavailable: ${parts.join('; ')}`, [
-      ...unavailable,
-      ...(dbDown.length > 0 ? ['database'] : []),
-    ]);
+  // Triggers that say their module is down (the primary degraded, a migration failed).
+  const down = firing.filter((t) => triggerSpec(t.kind).matrix === 'module-unavailable');
+  const sev2 = signalOf('SEV-2');
+  if (sev2.length > 0) return bySignals('SEV-2', sev2);
+  if (unavailable.length > 0 || down.length > 0) {
+    const parts = [...unavailable.map((m) => `${m} unavailable (no live worker for its queue)`), ...down.map((t) => t.detail)];
+    return suggestion('SEV-2', `major module unavailable: ${parts.join('; ')}`, [...unavailable, ...down.map((t) => t.module)]);
   }
-  const errors = firing.filter((t) => ERROR_RATE_KINDS.has(t.kind));
+  const errors = firing.filter((t) => triggerSpec(t.kind).matrix === 'high-error-rate');
   if (errors.length > 0) {
     return suggestion(
       'SEV-2',
@@ -137,6 +233,8 @@ export function suggestSeverity(snap: Snapshot, triggers: readonly TriggerState[
       errors.map((t) => t.module),
     );
   }
+  const sev3 = signalOf('SEV-3');
+  if (sev3.length > 0) return bySignals('SEV-3', sev3);
   if (firing.length > 0) {
     return suggestion(
       'SEV-3',

@@ -58,8 +58,12 @@ export function isMilestoneName(v: unknown): v is MilestoneName {
 
 // ---- Incident ids -----------------------------------------------------------------------------
 
-/** `INC-YYYYMMDD-HHMM` in UTC, with `-N` (N ≥ 2) when that minute is already taken. */
-export const INCIDENT_ID_PATTERN = /^INC-\d{8}-\d{4}(?:-[1-9]\d{0,3})?$/;
+/**
+ * `INC-YYYYMMDD-HHMM` in UTC, with `-N` (N ≥ 2) when that minute is already taken, or `-l` and 5
+ * letters or digits for an incident a sharing cockpit opened while the shared Redis was
+ * unreachable (unique without asking anyone; see src/journal/shared).
+ */
+export const INCIDENT_ID_PATTERN = /^INC-\d{8}-\d{4}(?:-[1-9]\d{0,3}|-l[0-9a-z]{5})?$/;
 
 /** Also guards file names: an id that passes can never escape the state directory. */
 export function isIncidentId(v: unknown): v is string {

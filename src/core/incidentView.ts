@@ -14,6 +14,7 @@ import {
   moreSevere,
   validateCorrectiveAction,
 } from './incident.js';
+import { triggerId, triggerIdentityOf, type TriggerEntryIdentity } from '../domain/triggerId.js';
 import type { TimelineEntry } from './timeline.js';
 import { GENESIS_HASH, isUtcTimestamp, parseUtc } from './timeline.js';
 
@@ -42,13 +43,12 @@ export interface SeverityChange {
   reason: string;
 }
 
-export interface TriggerSeen {
-  /** `triggerKey@target`: one trigger can fire on several targets. */
+/** A trigger as the incident saw it fire (and clear): named as the journal names it (`triggerKey`, `target`). */
+export interface TriggerSeen extends TriggerEntryIdentity {
+  /** The trigger's id, `kind:target` (src/domain/triggerId.ts): one trigger can fire on several targets. */
   key: string;
-  triggerKey: string;
   title: string;
   section: string;
-  target: string;
   value: number | null;
   threshold: number | null;
   unit: string;
@@ -127,6 +127,33 @@ export interface EscalationView {
   reason: string;
 }
 
+/** Who commands a shared incident (a `commander` entry): the opener, or whoever took command. */
+export interface CommanderView {
+  user: string;
+  host: string;
+  instance: string;
+  /** When command was taken (the entry's wall-clock time). */
+  since: string;
+  seq: number;
+  how: 'opened' | 'took';
+  /** Who held it before (`user@host`), null when nobody did. */
+  previous: string | null;
+}
+
+/** One cockpit in a shared incident: joined (`responder-joined`), and left or lapsed (`responder-left`). */
+export interface SessionView {
+  user: string;
+  host: string;
+  instance: string;
+  access: 'operator' | 'viewer';
+  role: string;
+  joinedAt: string;
+  leftAt: string | null;
+  /** Last seen by presence when it left or lapsed. */
+  lastSeen: string | null;
+  why: string | null;
+}
+
 export interface IncidentDurations {
   /** detected − started */
   timeToDetectMs: number | null;
@@ -172,6 +199,16 @@ export interface IncidentView {
   escalations: EscalationView[];
   /** Optional (added for integrity checks): every integrity check result, oldest first. */
   integrityChecks?: IntegrityCheckView[];
+  /** Shared incidents: the incident commander now (the latest `commander` entry); null when none. */
+  commander?: CommanderView | null;
+  /** Shared incidents: every handover, oldest first. */
+  commanderHistory?: CommanderView[];
+  /** Shared incidents: every cockpit that joined, how, since when, and when it left. */
+  sessions?: SessionView[];
+  /** Ids of incidents merged into this one. */
+  absorbed?: string[];
+  /** Set when this incident was merged into another (it is then never resumed). */
+  mergedInto?: string | null;
   entries: TimelineEntry[];
   lastSeq: number;
   lastHash: string;
@@ -230,6 +267,10 @@ export class IncidentFolder {
   private actions: ActionView[] = [];
   private escalations: EscalationView[] = [];
   private integrityChecks: IntegrityCheckView[] = [];
+  private commanders: CommanderView[] = [];
+  private sessions: SessionView[] = [];
+  private absorbed: string[] = [];
+  private mergedInto: string | null = null;
   private entries: TimelineEntry[] = [];
   private problems: string[] = [];
 
@@ -244,6 +285,17 @@ export class IncidentFolder {
     const problem = (what: string): void => {
       this.problems.push(`seq ${e.seq} (${e.kind}): ${what}`);
     };
+    // An entry of an incident merged into this one (src/journal/shared merge rule): it counts for
+    // the timeline, triggers, decisions and notes, but not for this incident's opening, state or
+    // command, and its milestones only when they are earlier evidence of the start.
+    if (this.id !== '' && e.incidentId !== this.id) {
+      if (e.kind === 'incident-opened' || e.kind === 'state-changed' || e.kind === 'commander' || e.kind === 'incident-merged') return;
+      if (e.kind === 'milestone' || e.kind === 'milestone-corrected') {
+        const current = isMilestoneName(d.name) ? this.milestones[d.name] : null;
+        const at = isUtcTimestamp(d.at) ? parseUtc(d.at) : null;
+        if ((d.name !== 'started' && d.name !== 'detected') || at === null || (current && current.atMs <= at)) return;
+      }
+    }
     switch (e.kind) {
       case 'incident-opened':
         if (this.openedAt === null) {
@@ -367,8 +419,54 @@ export class IncidentFolder {
           reason: str(d.reason),
         });
         break;
+      case 'commander': {
+        const how = d.how === 'took' ? 'took' : 'opened';
+        const c: CommanderView = {
+          user: str(d.user) || e.operator,
+          host: str(d.host),
+          instance: str(d.instance),
+          since: e.at,
+          seq: e.seq,
+          how,
+          previous: str(d.previous) || null,
+        };
+        this.commanders.push(c);
+        break;
+      }
+      case 'responder-joined':
+        if (d.access === 'operator' || d.access === 'viewer') {
+          this.sessions.push({
+            user: e.operator,
+            host: str(d.host),
+            instance: str(d.instance),
+            access: d.access,
+            role: str(d.role),
+            joinedAt: e.at,
+            leftAt: null,
+            lastSeen: null,
+            why: null,
+          });
+        }
+        break;
+      case 'responder-left': {
+        const s = this.sessions.find((x) => x.instance === str(d.instance) && x.leftAt === null);
+        if (s) {
+          s.leftAt = e.at;
+          s.lastSeen = str(d.lastSeen) || e.at;
+          s.why = str(d.why) || null;
+        }
+        break;
+      }
+      case 'incident-merged': {
+        const from = str(d.from);
+        const into = str(d.into);
+        const self = this.id !== '' ? this.id : e.incidentId;
+        if (into === self && from !== self && from !== '' && !this.absorbed.includes(from)) this.absorbed.push(from);
+        if (from === self && into !== self && into !== '') this.mergedInto = into;
+        break;
+      }
       default:
-        // responder-joined, resumed and kinds from newer cockpits: timeline only.
+        // resumed and kinds from newer cockpits: timeline only.
         break;
     }
   }
@@ -386,10 +484,10 @@ export class IncidentFolder {
 
   private trigger(e: TimelineEntry, fired: boolean, problem: (what: string) => void): void {
     const d = e.details;
-    const triggerKey = str(d.triggerKey);
-    if (triggerKey === '') return problem('no triggerKey');
-    const target = str(d.target);
-    const key = `${triggerKey}@${target}`;
+    const who = triggerIdentityOf(d);
+    if (who === null) return problem('no triggerKey');
+    const { kind: triggerKey, target } = who;
+    const key = triggerId(triggerKey, target);
     const seen = this.triggers.get(key);
     if (fired) {
       if (seen) {
@@ -535,6 +633,11 @@ export class IncidentFolder {
       actions: [...this.actions],
       escalations: [...this.escalations],
       integrityChecks: [...this.integrityChecks],
+      commander: this.commanders.length > 0 ? { ...this.commanders[this.commanders.length - 1]! } : null,
+      commanderHistory: this.commanders.map((c) => ({ ...c })),
+      sessions: this.sessions.map((x) => ({ ...x })),
+      absorbed: [...this.absorbed],
+      mergedInto: this.mergedInto,
       entries: [...this.entries],
       lastSeq: last ? last.seq : 0,
       lastHash: last ? last.hash : GENESIS_HASH,

@@ -8,7 +8,10 @@
 //   attempts, acknowledgements, re-page due times, resolutions. Because every step is a journal
 //   entry, the state after a restart is the state before it.
 // - Payloads: PagerDuty Events API v2 (trigger / acknowledge / resolve) and a generic JSON shape.
-import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LSOS_MODULES, isLsosModule, type LsosModule } from '../domain/queues.js';
+import { triggerIdOfEntry } from '../domain/triggerId.js';
+import { parseYaml } from '../domain/yaml.js';
 import { compareSeverity, ESCALATION_MATRIX } from './escalation.js';
 import { isSeverity, type IncidentState, type Severity } from './incident.js';
 import type { EpochMs } from './snapshot.js';
@@ -16,13 +19,8 @@ import { formatUtc, parseUtc, type TimelineEntry } from './timeline.js';
 
 // ---- Roster -----------------------------------------------------------------------------------
 
-/** The LSOS modules that have an owner (the issue's list; `api` is the public API). */
-export const LSOS_MODULES = ['crawl', 'rank', 'reviews', 'reporting', 'email', 'database', 'api'] as const;
-export type LsosModule = (typeof LSOS_MODULES)[number];
-
-export function isLsosModule(v: unknown): v is LsosModule {
-  return typeof v === 'string' && (LSOS_MODULES as readonly string[]).includes(v);
-}
+// The modules that have an owner: src/domain/queues.ts (re-exported for the paging code).
+export { LSOS_MODULES, isLsosModule, type LsosModule } from '../domain/queues.js';
 
 export const PAGE_FORMATS = ['pagerduty', 'generic'] as const;
 export type PageFormat = (typeof PAGE_FORMATS)[number];
@@ -90,25 +88,13 @@ export function displayWebhook(url: string): string {
  * with file:line:col. Unknown keys are refused so a typo never silently drops a person.
  */
 export function parseRoster(text: string, file: string): RosterResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problems: RosterProblem[] = [];
-  const at = (node: Node | null | undefined, fallback?: Node | null): string => {
-    const offset = node?.range?.[0] ?? fallback?.range?.[0];
-    if (offset === undefined) return `${file}:1:1`;
-    const p = lines.linePos(offset);
-    return `${file}:${p.line}:${p.col}`;
-  };
-  const problem = (node: Node | null | undefined, path: string, message: string, fallback?: Node | null) =>
-    problems.push({ origin: at(node, fallback), path, message: `${path}: ${message}` });
-
-  for (const e of doc.errors) {
-    const p = lines.linePos(e.pos[0]);
-    problems.push({ origin: `${file}:${p.line}:${p.col}`, path: '', message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}` });
-  }
+  const yaml = parseYaml(text, file);
+  const problems: RosterProblem[] = yaml.problems.map((p) => ({ origin: yaml.whereProblem(p), path: '', message: p.message }));
   if (problems.length > 0) return { ok: false, problems };
+  const problem = (node: Node | null | undefined, path: string, message: string, fallback?: Node | null) =>
+    problems.push({ origin: yaml.where(node, fallback), path, message: `${path}: ${message}` });
 
-  const root = doc.contents as Node | null;
+  const root = yaml.root();
   if (!isMap(root)) {
     problem(root, '(roster)', 'expected a mapping with onCallEngineer, securityLead, primaryOnCall and owners');
     return { ok: false, problems };
@@ -661,7 +647,8 @@ export class PagingFolder {
         break;
       case 'trigger-fired':
       case 'trigger-cleared': {
-        const key = `${String(d.triggerKey)}@${String(d.target)}`;
+        const key = triggerIdOfEntry(d);
+        if (key === null) break;
         const module = typeof d.module === 'string' ? d.module : null;
         if (e.kind === 'trigger-fired') {
           if (module) {

@@ -1,31 +1,35 @@
-// The post-incident review (runbook section 9) as GitHub-flavoured markdown, rendered from the
-// incident view alone, and the --strict check of what the review still lacks. Pure.
+// The post-incident review (runbook section 9) as GitHub-flavoured markdown or JSON, rendered
+// from the incident view alone (core/pir/model.ts builds the content), and the --strict check of
+// what the review still lacks. Every piece of text that came from a person or a system goes
+// through pirMarkdown's escaping: a note cannot break a table or start a section. Pure.
 import type { BlastRadius, MilestoneName } from './incident.js';
 import { parseDueDate } from './incident.js';
 import type { IncidentView } from './incidentView.js';
-import { describeEntry, formatDuration, formatFigure } from './timeline.js';
+import type { ActionEffect, ActionRun } from './pir/actions.js';
+import { asciiChart, mermaidChart } from './pir/charts.js';
+import { figureLabel } from './pir/figures.js';
+import type { ChainVerification, PirModel, PirOptions } from './pir/model.js';
+import { buildPirModel } from './pir/model.js';
+import { describeAction, describeOutcome, describePageTarget } from './pir/rows.js';
 import { isBlank, mdCell, mdInline, mdParagraphs, mdTable } from './pirMarkdown.js';
+import { formatDuration } from './timeline.js';
 
 export { parseDueDate, validateCorrectiveAction } from './incident.js';
-
-/** What the journal said when it was read back (IncidentJournal.verify() returns a superset). */
-export interface ChainVerification {
-  ok: boolean;
-  brokenAtSeq: number | null;
-  tornTail: boolean;
-  problems: readonly string[];
-}
+export type { ChainVerification, PirModel, PirOptions } from './pir/model.js';
+export { buildPirModel } from './pir/model.js';
 
 /** The fixed section headings, in order. Tests and tooling rely on these words. */
 export const PIR_SECTIONS = [
   'Summary',
   'Timeline',
+  'Charts',
   'Responders',
   'Impact',
   'Root cause and contributing factors',
   'Blast radius',
   'Actions taken',
   'Escalations',
+  'State at resolution',
   'What went well',
   'What went badly',
   'Corrective actions',
@@ -33,6 +37,14 @@ export const PIR_SECTIONS = [
   'Runbook improvements',
 ] as const;
 export type PirSection = (typeof PIR_SECTIONS)[number];
+
+/** With --full, after the sections. */
+export const PIR_APPENDIX = 'Appendix: full journal';
+
+export interface PirRenderOptions extends PirOptions {
+  /** Charts as plain text instead of Mermaid, for readers that do not render it. */
+  asciiCharts?: boolean;
+}
 
 const REQUIRED_MILESTONES: readonly MilestoneName[] = ['started', 'detected', 'mitigated', 'resolved'];
 
@@ -47,66 +59,96 @@ function blastRadiusEmpty(b: BlastRadius): boolean {
   return b.modules.length + b.queues.length + b.campaigns.length + b.replicas.length === 0 && isBlank(b.notes);
 }
 
-function summary(view: IncidentView): string {
-  const m = view.milestones;
-  const stamp = (name: MilestoneName): string => {
-    const s = m[name];
-    if (!s) return '—';
-    return s.corrected ? `${s.at} (corrected)` : s.at;
-  };
+const list = (items: readonly string[]): string => items.map((i) => `- ${mdInline(i)}`).join('\n');
+
+// ---- Sections -----------------------------------------------------------------------------------
+
+function practiceBanner(m: PirModel): string | null {
+  if (!m.practice) return null;
+  const scenario = m.practice.scenario ? `, scenario ${m.practice.scenario}` : '';
+  return `> **PRACTICE (simulation${mdInline(scenario)}).** ${mdInline(m.practice.note)}`;
+}
+
+function summary(m: PirModel): string {
+  const d = m.durations;
   const dur = (ms: number | null, from: string): string => (ms === null ? '—' : `${formatDuration(ms)} (${from})`);
-  const severity =
-    view.highestSeverity === null ? '—' : `${view.highestSeverity}${view.severityDecided ? '' : ' (suggested, not decided)'}`;
+  const i = m.incident;
+  const severity = i.highestSeverity === null ? '—' : `${i.highestSeverity}${i.severityDecided ? '' : ' (suggested, not decided)'}`;
   const rows: string[][] = [
-    ['Incident', view.id],
-    ['State', view.state],
+    ['Incident', i.id],
+    ['State', i.state],
     ['Highest severity', severity],
-    ['Opened', `${view.openedAt ?? '—'}${view.openReason === '' ? '' : ` — ${view.openReason}`}`],
-    ['Started', stamp('started')],
-    ['Detected', stamp('detected')],
-    ['Acknowledged', stamp('acknowledged')],
-    ['Mitigated', stamp('mitigated')],
-    ['Resolved', stamp('resolved')],
-    ['Time to detect', dur(view.durations.timeToDetectMs, 'start to detection')],
-    ['Time to acknowledge', dur(view.durations.timeToAcknowledgeMs, 'detection to acknowledgement')],
-    ['Time to mitigate', dur(view.durations.timeToMitigateMs, 'start to mitigation')],
-    ['Time to resolve', dur(view.durations.timeToResolveMs, 'start to resolution')],
+    ['Opened', `${i.openedAt ?? '—'}${i.openReason === '' ? '' : ` — ${i.openReason}`}`],
+    ['Time to detect', dur(d.timeToDetectMs, 'started to detected')],
+    ['Time to decide the severity', dur(d.timeToDecideMs, 'detected to severity decided')],
+    ['Time to acknowledge', dur(d.timeToAcknowledgeMs, 'detected to the first page acknowledgement')],
+    ['Time to mitigate', dur(d.timeToMitigateMs, 'started to mitigated')],
+    ['Time to resolve', dur(d.timeToResolveMs, 'started to resolved')],
   ];
-  const parts = [
+  const parts: string[] = [];
+  if (!isBlank(m.summary)) parts.push(mdParagraphs(m.summary));
+  parts.push(
     mdTable(
       ['Field', 'Value'],
       rows.map(([k, v]) => [mdCell(k ?? ''), mdCell(v ?? '')]),
     ),
-  ];
-  const corrections = view.milestoneHistory.filter((s) => s.corrected);
-  if (corrections.length > 0) {
-    const history = view.milestoneHistory.filter((s) => corrections.some((c) => c.name === s.name));
+    'Milestones, each with where its time comes from:',
+    mdTable(
+      ['Milestone', 'Time (UTC)', 'From'],
+      m.milestones.map((ms) => [
+        mdCell(ms.name),
+        mdCell(ms.at === null ? '—' : `${ms.at}${ms.corrected ? ' (corrected)' : ''}`),
+        mdCell(ms.source),
+      ]),
+    ),
+  );
+  const corrected = m.milestones.filter((ms) => ms.history.length > 1);
+  if (corrected.length > 0) {
     parts.push(
-      'Milestone corrections (a correction is a new entry; the superseded time stays in the timeline):',
-      history
-        .map((s) => {
-          const how = s.corrected
-            ? `corrected to ${s.at} by ${s.operator} at seq ${s.seq}: ${s.reason ?? ''}`
-            : `stamped ${s.at} at seq ${s.seq}`;
-          const superseded = s.supersededBySeq === null ? '' : ` (superseded by seq ${s.supersededBySeq})`;
-          return `- ${mdInline(`${s.name} ${how}${superseded}`)}`;
-        })
-        .join('\n'),
+      'Milestone history (a correction is a new entry; the superseded time stays in the journal):',
+      list(
+        corrected.flatMap((ms) =>
+          ms.history.map((h) => {
+            const superseded = h.supersededBySeq === null ? '' : ` (superseded by seq ${h.supersededBySeq})`;
+            return `${ms.name} ${h.how === 'stamped' ? 'stamped' : h.how} — ${h.at} by ${h.operator} at seq ${h.seq}${superseded}`;
+          }),
+        ),
+      ),
     );
   }
-  if (!isBlank(view.pir.summary)) parts.push(mdParagraphs(view.pir.summary));
   return parts.join('\n\n');
 }
 
-function timeline(view: IncidentView): string {
-  if (view.entries.length === 0) return NONE;
-  const rows = view.entries.map((e) => [String(e.seq), mdCell(e.at), mdCell(e.operator), mdCell(e.kind), mdCell(describeEntry(e))]);
-  return `All times are UTC.\n\n${mdTable(['Seq', 'Time (UTC)', 'Operator', 'Kind', 'Details'], rows)}`;
+function timeline(m: PirModel): string {
+  if (m.timeline.length === 0) return NONE;
+  const zone = m.practice ? 'All times are UTC, in simulated time (a practice incident).' : 'All times are UTC.';
+  const rows = m.timeline.map((r) => [mdCell(r.at), mdCell(r.who), mdCell(r.what)]);
+  return [
+    `${zone} One row per action (attempt and result together) and per page target; PIR edits, runbook ticks and the figure series are in the full journal (\`pir export --full\`).`,
+    mdTable(['Time (UTC)', 'Who', 'What'], rows),
+  ].join('\n\n');
 }
 
-function responders(view: IncidentView): string {
-  if (view.responders.length === 0) return NONE;
-  const rows = view.responders.map((r) => [
+function charts(m: PirModel, ascii: boolean): string {
+  if (m.charts.length === 0) return '_No figures were recorded for this incident (the figure series starts with the first active minute)._';
+  const parts: string[] = [];
+  for (const c of m.charts) {
+    parts.push(ascii ? `\`\`\`text\n${asciiChart(c)}\n\`\`\`` : `\`\`\`mermaid\n${mermaidChart(c)}\n\`\`\``);
+    if (c.marks.length > 0) {
+      parts.push(`Actions marked${ascii ? ' (^)' : ' (bars)'}:`, list(c.marks.map((k) => `${k.action} at ${k.at}: ${k.text}`)));
+    }
+  }
+  parts.push(
+    ascii
+      ? 'One sample a minute, from the journal.'
+      : 'One sample a minute, from the journal. `pir export --ascii-charts` draws these as text.',
+  );
+  return parts.join('\n\n');
+}
+
+function responders(m: PirModel): string {
+  if (m.responders.length === 0) return NONE;
+  const rows = m.responders.map((r) => [
     mdCell(r.operator),
     mdCell(r.roles.length > 0 ? r.roles.join(', ') : 'operator'),
     String(r.entries),
@@ -116,54 +158,113 @@ function responders(view: IncidentView): string {
   return mdTable(['Responder', 'Role', 'Entries', 'First entry (UTC)', 'Last entry (UTC)'], rows);
 }
 
-function impact(view: IncidentView): string {
-  const parts = [text(view.pir.impact)];
-  if (view.triggers.length > 0) {
-    const rows = view.triggers.map((t) => [
+function impact(m: PirModel): string {
+  const parts = [text(m.impact.text)];
+  if (m.impact.triggers.length > 0) {
+    const rows = m.impact.triggers.map((t) => [
       mdCell(t.title),
       mdCell(t.section === '' ? '—' : `§${t.section}`),
       mdCell(t.target),
-      mdCell(formatFigure(t.value, t.unit)),
-      mdCell(formatFigure(t.threshold, t.unit)),
+      mdCell(t.value),
+      mdCell(t.threshold),
       mdCell(t.firedAt),
       mdCell(t.clearedAt ?? 'still firing'),
+      mdCell(t.evidenceAt === null ? '—' : `${t.evidenceAt}: ${t.evidence ?? ''}`),
     ]);
     parts.push(
       'Runbook triggers that fired:',
-      mdTable(['Trigger', 'Runbook', 'Target', 'Figure when fired', 'Threshold', 'Fired (UTC)', 'Cleared (UTC)'], rows),
+      mdTable(
+        ['Trigger', 'Runbook', 'Target', 'Figure when fired', 'Threshold', 'Fired (UTC)', 'Cleared (UTC)', 'Earliest evidence'],
+        rows,
+      ),
     );
   }
   return parts.join('\n\n');
 }
 
-function rootCause(view: IncidentView): string {
-  return [text(view.pir.rootCause), '**Contributing factors:**', text(view.pir.contributingFactors)].join('\n\n');
+function rootCause(m: PirModel): string {
+  return [text(m.rootCause), '**Contributing factors:**', text(m.contributingFactors)].join('\n\n');
 }
 
-function blastRadius(view: IncidentView): string {
-  const b = view.pir.blastRadius;
-  if (blastRadiusEmpty(b)) return NOT_WRITTEN;
-  const edited = view.pirEdited.includes('blastRadius');
-  const list = (items: string[]): string => (items.length === 0 ? '—' : mdCell(items.join(', ')));
+function blastRadius(m: PirModel): string {
+  const b = m.blastRadius.fromData;
+  const named = (items: readonly { name: string; detail: string }[]): [string, string] =>
+    items.length === 0 ? ['not known', '—'] : [items.map((i) => i.name).join(', '), items.map((i) => `${i.name}: ${i.detail}`).join('; ')];
+  const c = b.campaigns;
+  const campaignNames =
+    c.named.length === 0 ? 'not known: no source named them' : `${c.named.join(', ')} (named by ${c.namedFrom.join(', ')})`;
+  const campaignCount = c.count === null ? 'not known' : `${c.count} (${c.countFrom ?? ''})`;
+  const rows: string[][] = [
+    ['Modules', ...named(b.modules)],
+    ['Queues', ...named(b.queues)],
+    ['Campaigns', campaignNames, campaignCount],
+    [
+      'Tenants',
+      b.tenants.length === 0 ? b.tenantsNote : b.tenants.join(', '),
+      b.tenants.length === 0 ? 'not known' : String(b.tenants.length),
+    ],
+    ['Replicas', ...named(b.replicas)],
+    ['SERP providers', ...named(b.providers)],
+  ];
   const parts = [
-    edited ? 'Edited by the operator.' : 'Prefilled from what the runbook triggers saw.',
+    'From the data the journal holds (triggers, the figure series, the completeness query):',
     mdTable(
-      ['Affected', 'Items'],
-      [
-        ['Modules', list(b.modules)],
-        ['Queues', list(b.queues)],
-        ['Campaigns', list(b.campaigns)],
-        ['Replicas', list(b.replicas)],
-      ],
+      ['Affected', 'Named', 'Counts'],
+      rows.map((r) => r.map((x) => mdCell(x ?? ''))),
     ),
   ];
-  if (!isBlank(b.notes)) parts.push(mdParagraphs(b.notes));
+  const op = m.blastRadius.operator;
+  if (op && !blastRadiusEmpty(op)) {
+    const items = (xs: string[]): string => (xs.length === 0 ? '—' : mdCell(xs.join(', ')));
+    parts.push(
+      "The responders' statement (edited by the operator):",
+      mdTable(
+        ['Affected', 'Items'],
+        [
+          ['Modules', items(op.modules)],
+          ['Queues', items(op.queues)],
+          ['Campaigns', items(op.campaigns)],
+          ['Replicas', items(op.replicas)],
+        ],
+      ),
+    );
+    if (!isBlank(op.notes)) parts.push(mdParagraphs(op.notes));
+  }
   return parts.join('\n\n');
 }
 
+/** A figure's value as a reader wants it: 15m 40s, 834/h, 12%, 320. */
+export function formatEffectValue(v: number | null, unit: ActionEffect['unit']): string {
+  if (v === null) return 'not recorded';
+  switch (unit) {
+    case 's':
+      return formatDuration(v * 1000);
+    case 'per-hour':
+      return `${Math.round(v * 10) / 10}/h`;
+    case 'ratio':
+      return `${Math.round(v * 1000) / 10}%`;
+    default:
+      return String(Math.round(v * 10) / 10);
+  }
+}
+
+function effectRow(a: ActionRun): string[] {
+  const e = a.effect;
+  const figure = e.figure === null ? '—' : figureLabel(e.figure);
+  const v = (x: number | null): string => (e.figure === null || e.verdict === 'not run' ? '—' : formatEffectValue(x, e.unit));
+  return [
+    mdCell(a.label),
+    mdCell(figure),
+    mdCell(v(e.atAction)),
+    mdCell(v(e.after5)),
+    mdCell(v(e.after15)),
+    mdCell(`${e.verdict}: ${e.why}`),
+  ];
+}
+
 /** Runbook 6 step 4: each integrity check's verdict with the figures it was judged on. */
-function integrityChecks(view: IncidentView): string | null {
-  const checks = view.integrityChecks ?? [];
+function integrityChecks(m: PirModel): string | null {
+  const checks = m.integrityChecks;
   if (checks.length === 0) return null;
   const figures = (f: Record<string, unknown>): string =>
     Object.entries(f)
@@ -187,90 +288,189 @@ function integrityChecks(view: IncidentView): string | null {
   ].join('\n\n');
 }
 
-function actionsTaken(view: IncidentView): string {
-  const integrity = integrityChecks(view);
-  if (integrity === null) return actionsTable(view);
-  return [view.actions.length === 0 ? NONE : actionsTable(view), integrity].join('\n\n');
+function actionsTaken(m: PirModel): string {
+  const parts: string[] = [];
+  if (m.actions.length === 0) parts.push(NONE);
+  else {
+    parts.push(
+      mdTable(
+        ['#', 'Time (UTC)', 'Who', 'Action', 'Outcome'],
+        m.actions.map((a) => [
+          mdCell(a.label),
+          mdCell(a.at),
+          mdCell(a.operator),
+          mdCell(describeAction(a).replace(/^A\d+ /, '')),
+          mdCell(describeOutcome(a)),
+        ]),
+      ),
+      'Effect of each action: the figure it aimed at, at the time of the action and 5 and 15 minutes later (from the figure series in the journal):',
+      mdTable(['#', 'Figure', 'At the action', '+5 min', '+15 min', 'Verdict'], m.actions.map(effectRow)),
+    );
+  }
+  const integrity = integrityChecks(m);
+  if (integrity !== null) parts.push(integrity);
+  return parts.join('\n\n');
 }
 
-function actionsTable(view: IncidentView): string {
-  if (view.actions.length === 0) return NONE;
-  const rows = view.actions.map((a) => {
-    const d = a.details;
-    const detail = [d.target, d.outcome, d.reason].filter((x): x is string => typeof x === 'string' && x !== '').join('; ');
-    return [mdCell(a.at), mdCell(a.operator), mdCell(a.action), mdCell(a.kind === 'action' ? detail : 'procedure step done')];
-  });
-  return mdTable(['Time (UTC)', 'Operator', 'Action', 'Details'], rows);
+function escalations(m: PirModel): string {
+  const parts: string[] = [];
+  const sev = m.escalations.severity;
+  parts.push(
+    sev.length === 0
+      ? 'No severity was decided.'
+      : mdTable(
+          ['Time (UTC)', 'Who', 'Severity', 'Reason'],
+          sev.map((s) => [mdCell(s.at), mdCell(s.operator), mdCell(`Severity ${s.previous ?? 'none'} → ${s.severity}`), mdCell(s.reason)]),
+        ),
+  );
+  const pages = m.escalations.pages;
+  parts.push(
+    pages.length === 0
+      ? 'Nobody was paged by the cockpit.'
+      : mdTable(
+          ['Target', 'Contact', 'Paged (UTC)', 'Delivery', 'Acknowledged', 'Re-pages', 'Resolved (UTC)'],
+          pages.map((p) => [
+            mdCell(`${p.target}${p.role !== '' && p.role !== p.target ? ` (${p.role})` : ''} for ${p.severity}`),
+            mdCell(p.contact),
+            mdCell(p.pagedAt),
+            mdCell(p.delivery),
+            mdCell(
+              p.channel === 'ticket'
+                ? 'not applicable (ticket)'
+                : p.acknowledgedAt === null
+                  ? 'never'
+                  : `${p.acknowledgedAt} by ${p.acknowledgedBy ?? '?'}`,
+            ),
+            String(p.repages),
+            mdCell(p.resolvedAt ?? '—'),
+          ]),
+        ),
+  );
+  return parts.join('\n\n');
 }
 
-function escalations(view: IncidentView): string {
-  if (view.escalations.length === 0) return NONE;
-  const rows = view.escalations.map((e) => {
-    const what =
-      e.kind === 'severity'
-        ? `Severity ${e.previous ?? 'none'} → ${e.severity ?? '?'}`
-        : `Paged ${e.target ?? '?'}${e.role ? ` (${e.role})` : ''}${e.severity ? ` for ${e.severity}` : ''}`;
-    return [mdCell(e.at), mdCell(e.operator), mdCell(what), mdCell(e.reason)];
-  });
-  return mdTable(['Time (UTC)', 'Operator', 'Escalation', 'Reason'], rows);
+function atResolution(m: PirModel): string {
+  const r = m.atResolution;
+  const parts = [
+    r.resolvedAt === null
+      ? `Not resolved yet: the state as of the last entry (${r.asOf ?? '—'}).`
+      : `Marked resolved at ${r.resolvedAt}. At that moment:`,
+  ];
+  parts.push(
+    '**Triggers still firing:**',
+    r.triggersFiring.length === 0
+      ? 'None.'
+      : list(
+          r.triggersFiring.map(
+            (t) =>
+              `${t.title} on ${t.target} (firing since ${t.firedAt}; ${t.clearedLater === null ? 'never cleared' : `cleared later, at ${t.clearedLater}`})`,
+          ),
+        ),
+    '**Mitigations still in force:**',
+    r.inForce.length === 0
+      ? 'None.'
+      : mdTable(
+          ['Mitigation', 'On', 'Set by', 'Since (UTC)', 'Until', 'Undo', 'Reason'],
+          r.inForce.map((x) => [
+            mdCell(x.action),
+            mdCell(x.target),
+            mdCell(x.by),
+            mdCell(x.since),
+            mdCell(x.until ?? 'until undone'),
+            mdCell(x.undo ?? '—'),
+            mdCell(x.reason),
+          ]),
+        ),
+    '**Runbook steps not done** (sections whose triggers fired; a step counts as done when ticked or when the cockpit ran it):',
+    r.stepsNotDone.length === 0 ? 'None.' : list(r.stepsNotDone.map((s) => `§${s.section} step ${s.step}: ${s.text}`)),
+    '**Pages never acknowledged:**',
+    r.pagesNotAcknowledged.length === 0
+      ? 'None.'
+      : list(
+          r.pagesNotAcknowledged.map((p) => `${p.target} (${p.contact}), paged ${p.pagedAt}, ${p.pages} page${p.pages === 1 ? '' : 's'}`),
+        ),
+  );
+  return parts.join('\n\n');
 }
 
-function correctiveActions(view: IncidentView): string {
-  if (view.pir.correctiveActions.length === 0) return NOT_WRITTEN;
-  const rows = view.pir.correctiveActions.map((a, i) => [String(i + 1), mdCell(a.action), mdCell(a.owner), mdCell(a.due)]);
+function correctiveActions(m: PirModel): string {
+  if (m.correctiveActions.length === 0) return NOT_WRITTEN;
+  const rows = m.correctiveActions.map((a, i) => [String(i + 1), mdCell(a.action), mdCell(a.owner), mdCell(a.due)]);
   return mdTable(['#', 'Action', 'Owner', 'Due'], rows);
 }
 
-function monitoringGaps(view: IncidentView): string {
-  const parts = [text(view.pir.monitoringGaps)];
-  if (view.sourceOutages.length > 0) {
+function monitoringGaps(m: PirModel): string {
+  const parts = [text(m.monitoringGaps)];
+  if (m.sourceOutages.length > 0) {
     parts.push(
       'Data sources lost during the incident:',
       mdTable(
         ['Source', 'Lost (UTC)', 'Restored (UTC)', 'Error'],
-        view.sourceOutages.map((o) => [mdCell(o.source), mdCell(o.lostAt), mdCell(o.restoredAt ?? 'not restored'), mdCell(o.error ?? '')]),
+        m.sourceOutages.map((o) => [mdCell(o.source), mdCell(o.lostAt), mdCell(o.restoredAt ?? 'not restored'), mdCell(o.error ?? '')]),
       ),
     );
   }
   return parts.join('\n\n');
 }
 
-function footer(view: IncidentView, v: ChainVerification | undefined): string {
+function appendix(m: PirModel): string {
+  const rows = (m.fullJournal ?? []).map((e) => [String(e.seq), mdCell(e.at), mdCell(e.operator), mdCell(e.kind), mdCell(e.details)]);
+  return ['Every journal entry, as recorded.', mdTable(['Seq', 'Time (UTC)', 'Operator', 'Kind', 'Details'], rows)].join('\n\n');
+}
+
+function footer(m: PirModel): string {
   const lines: string[] = ['---', ''];
-  const hash = `final hash \`${view.lastHash}\``;
-  if (v === undefined) {
-    lines.push(`Journal ${mdInline(view.id)}: ${view.entries.length} entries, ${hash}, chain verified: not checked.`);
+  const j = m.journal;
+  const hash = `final hash \`${j.lastHash}\``;
+  const v = j.verification;
+  if (v === null) {
+    lines.push(`Journal ${mdInline(m.incident.id)}: ${j.entries} entries, ${hash}, chain verified: not checked.`);
   } else {
     const verdict = v.ok ? 'yes' : v.brokenAtSeq !== null ? `NO (broken at seq ${v.brokenAtSeq})` : 'yes, with problems';
-    lines.push(`Journal ${mdInline(view.id)}: ${view.entries.length} entries, ${hash}, chain verified: ${verdict}.`);
-    if (v.problems.length > 0) {
-      lines.push('', 'Journal problems:', '', ...v.problems.map((p) => `- ${mdInline(p)}`));
-    }
+    lines.push(`Journal ${mdInline(m.incident.id)}: ${j.entries} entries, ${hash}, chain verified: ${verdict}.`);
+    if (v.problems.length > 0) lines.push('', 'Journal problems:', '', ...v.problems.map((p) => `- ${mdInline(p)}`));
   }
+  if (m.practice) lines.push('', '**PRACTICE (simulation):** nothing here happened to a real system; the timestamps are simulated time.');
   return lines.join('\n');
 }
 
-/** The whole PIR. `verification` is what the journal reported when read back for export. */
-export function renderPir(view: IncidentView, verification?: ChainVerification): string {
+/** The PIR markdown of a model (renderPir builds the model from a view). */
+export function renderPirModel(m: PirModel, opts: PirRenderOptions = {}): string {
   const body: Record<PirSection, string> = {
-    Summary: summary(view),
-    Timeline: timeline(view),
-    Responders: responders(view),
-    Impact: impact(view),
-    'Root cause and contributing factors': rootCause(view),
-    'Blast radius': blastRadius(view),
-    'Actions taken': actionsTaken(view),
-    Escalations: escalations(view),
-    'What went well': text(view.pir.wentWell),
-    'What went badly': text(view.pir.wentBadly),
-    'Corrective actions': correctiveActions(view),
-    'Monitoring gap updates': monitoringGaps(view),
-    'Runbook improvements': text(view.pir.runbookImprovements),
+    Summary: summary(m),
+    Timeline: timeline(m),
+    Charts: charts(m, opts.asciiCharts === true),
+    Responders: responders(m),
+    Impact: impact(m),
+    'Root cause and contributing factors': rootCause(m),
+    'Blast radius': blastRadius(m),
+    'Actions taken': actionsTaken(m),
+    Escalations: escalations(m),
+    'State at resolution': atResolution(m),
+    'What went well': text(m.wentWell),
+    'What went badly': text(m.wentBadly),
+    'Corrective actions': correctiveActions(m),
+    'Monitoring gap updates': monitoringGaps(m),
+    'Runbook improvements': text(m.runbookImprovements),
   };
-  const out = [`# Post-incident review: ${mdInline(view.id)}`];
+  const out = [`# Post-incident review: ${mdInline(m.incident.id)}`];
+  const banner = practiceBanner(m);
+  if (banner) out.push(banner);
   for (const section of PIR_SECTIONS) out.push(`## ${section}`, body[section]);
-  out.push(footer(view, verification));
+  if (m.fullJournal) out.push(`## ${PIR_APPENDIX}`, appendix(m));
+  out.push(footer(m));
   return `${out.join('\n\n')}\n`;
+}
+
+/** The whole PIR as markdown. `verification` is what the journal reported when read back for export. */
+export function renderPir(view: IncidentView, verification?: ChainVerification, opts: PirRenderOptions = {}): string {
+  return renderPirModel(buildPirModel(view, verification, opts), opts);
+}
+
+/** The same content as JSON (for an incident tracker): the model, plus what --strict reports. */
+export function renderPirJson(view: IncidentView, verification?: ChainVerification, opts: PirOptions = {}): string {
+  const model = buildPirModel(view, verification, opts);
+  return `${JSON.stringify({ ...model, strictProblems: strictProblems(view, verification) }, null, 2)}\n`;
 }
 
 /**

@@ -1,22 +1,19 @@
 // The snapshot model: what the runbook watches, at one instant.
 // Every source (the simulation, Redis, RabbitMQ, PostgreSQL, HTTP) produces a part of a
 // Snapshot; triggers, escalation and the panels read nothing else. Pure data, no I/O.
+import type { LagMethod } from '../domain/duration.js';
+import { FAILURE_CLASSES, type FailureClass } from '../domain/failureClasses.js';
+import type { FreshnessKind } from '../domain/thresholds.js';
+import type { Signal } from './signals.js';
 
 /** Epoch milliseconds. All times in the core are UTC epoch ms. */
 export type EpochMs = number;
 
-export const FAILURE_CLASSES = ['transient', 'validation', 'provider', 'parser', 'unclassified'] as const;
-export type FailureClass = (typeof FAILURE_CLASSES)[number];
+// The failure classes are a domain fact (contract section 4); the snapshot counts by them.
+export { FAILURE_CLASSES, type FailureClass };
 
-/**
- * How a queue's lag was obtained (contract section 2).
- * - `stamped`: now - lsos_sent_at of the oldest ready message (exact).
- * - `first-seen`: the head message carried no stamp; lag since the cockpit first saw it (a lower bound).
- * - `drain-rate`: backlog divided by the observed drain rate (an estimate).
- * - `empty`: no ready message, lag is 0.
- * - `unknown`: nothing to go on.
- */
-export type LagMethod = 'stamped' | 'first-seen' | 'drain-rate' | 'empty' | 'unknown';
+/** How a queue's lag was obtained (contract section 2): src/domain/duration.ts. */
+export type { LagMethod };
 
 export interface TaskFailureCount {
   task: string;
@@ -49,6 +46,12 @@ export interface QueueSnapshot {
   topFailingTasks: TaskFailureCount[];
   /** Messages completed per minute (drain rate). */
   drainPerMinute: number;
+  /**
+   * Tasks that finished (succeeded or failed for good) in the same window as failuresByClass, and
+   * the seconds that window really covers; absent when the source has no task events.
+   */
+  finishedInWindow?: number;
+  eventWindowSeconds?: number;
   /** Messages that could not be read (malformed, wrong encoding, too large). */
   unreadable: number;
   /** Recent queue lag values, oldest first, for a trend sparkline. */
@@ -58,6 +61,19 @@ export interface QueueSnapshot {
    * history. Without it the checklist judges the failure ratio on the 1-hour window and says so.
    */
   last24h?: { failures: number; succeeded: number; deadLettered: number } | null;
+  /**
+   * Per task run from this queue: when it last succeeded and last failed for good, per failure
+   * class (task events; the simulation's model). The replay guard's evidence of a fix
+   * (src/core/replayGuard.ts); absent when the source has no task events.
+   */
+  taskOutcomes?: TaskOutcome[];
+}
+
+/** When a task last succeeded, and last failed for good (dead-lettered) per failure class. */
+export interface TaskOutcome {
+  task: string;
+  lastSuccessAt: EpochMs | null;
+  lastFailureAt: Partial<Record<FailureClass, EpochMs>>;
 }
 
 export interface WorkerSnapshot {
@@ -138,7 +154,7 @@ export interface BackupSnapshot {
   lastFailedAt: EpochMs | null;
 }
 
-export type FreshnessKind = 'crawl' | 'rank' | 'reviews';
+export type { FreshnessKind };
 
 export interface StaleCampaign {
   id: string;
@@ -239,8 +255,11 @@ export interface Snapshot {
   reporting: ReportingSnapshot;
   providers: ProviderSnapshot[];
   api: ApiHealth;
-  /** Signals a human or a security tool raised: cross-tenant risk is SEV-1 by the matrix. */
-  crossTenantRisk: boolean;
+  /**
+   * Signals that are not thresholds, raised by a source (the security tool, the simulation):
+   * cross-tenant exposure risk (SEV-1 by the matrix), data corruption risk (src/core/signals.ts).
+   */
+  signals: Signal[];
   sources: SourceStatus[];
 }
 
@@ -268,7 +287,7 @@ export function emptySnapshot(at: EpochMs = 0): Snapshot {
     reporting: { runs: 0, failures: 0, windowMinutes: 60, failedCampaigns: [] },
     providers: [],
     api: { healthy: true, latencyMs: null, detail: 'not checked', checkedAt: null },
-    crossTenantRisk: false,
+    signals: [],
     sources: [],
   };
 }

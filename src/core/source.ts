@@ -11,6 +11,28 @@ export const systemClock: Clock = { now: () => Date.now() };
 /** The part of a snapshot one source is responsible for. */
 export type SnapshotPatch = Partial<Omit<Snapshot, 'sources' | 'at'>>;
 
+/** A top-level part of the snapshot that one source owns (the store keeps `sources` and `at` itself). */
+export type SnapshotSlice = keyof SnapshotPatch;
+
+// Every slice once (a slice added to Snapshot and missing here does not compile): patches are
+// checked key by key at run time.
+const SLICES: Record<SnapshotSlice, true> = {
+  simulated: true,
+  scenario: true,
+  queues: true,
+  workers: true,
+  database: true,
+  reporting: true,
+  providers: true,
+  api: true,
+  signals: true,
+};
+export const SNAPSHOT_SLICES = Object.keys(SLICES) as readonly SnapshotSlice[];
+
+export function isSnapshotSlice(key: string): key is SnapshotSlice {
+  return Object.hasOwn(SLICES, key);
+}
+
 /**
  * A data source: the simulation, a broker, PostgreSQL, the API. A scheduler calls read() on an
  * interval (never overlapping) and writes the patch to the store in one batched update.
@@ -18,6 +40,11 @@ export type SnapshotPatch = Partial<Omit<Snapshot, 'sources' | 'at'>>;
  */
 export interface Source {
   readonly name: string;
+  /**
+   * The parts of the snapshot this source writes, and no other source does (queues come from one
+   * broker, the database from PostgreSQL). The store refuses a patch with anything else in it.
+   */
+  readonly owns: readonly SnapshotSlice[];
   read(signal: AbortSignal): Promise<SnapshotPatch>;
   /**
    * A reading can arrive and still say the source's own server is gone (the PostgreSQL primary is

@@ -1,22 +1,25 @@
 // The incident timeline: entry kinds and their details, the hash chain that makes the journal
 // tamper-evident, UTC timestamps, and a plain-text description of each entry for the timeline
 // panel and the PIR. Pure: hashing, no file I/O.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { DateTime } from 'luxon';
+import { formatDurationLong } from '../domain/duration.js';
+import type { TriggerEntryIdentity } from '../domain/triggerId.js';
 import type { EpochMs } from './snapshot.js';
 import type { IncidentState, MilestoneName, PirField, Severity } from './incident.js';
 import { PIR_FIELD_LABELS, isPirField } from './incident.js';
 
 // ---- Entry kinds and details ------------------------------------------------------------------
 
-/** What a runbook trigger saw when it fired or cleared (the figure that crossed the line). */
-export type TriggerDetails = {
-  triggerKey: string;
+/**
+ * What a runbook trigger saw when it fired or cleared (the figure that crossed the line). It names
+ * the trigger as journals always have: its kind as `triggerKey`, what it fired on (a queue, a
+ * replica, a provider pool, "reporting") as `target` (src/domain/triggerId.ts).
+ */
+export type TriggerDetails = TriggerEntryIdentity & {
   title: string;
   /** Runbook section, e.g. "3". */
   section: string;
-  /** What it fired on: a queue, a replica, a provider pool, "reporting". */
-  target: string;
   value: number | null;
   threshold: number | null;
   unit: string;
@@ -30,6 +33,54 @@ export type TriggerDetails = {
   providers?: string[];
   /** The trigger's own one-line account of what crossed the line. */
   detail?: string;
+  /**
+   * The earliest evidence of the problem in the data when it fired (ISO UTC): a queue's oldest
+   * message's enqueue time, a dead pool's last heartbeat, the first minute above baseline.
+   */
+  evidenceAt?: string;
+  /** What that evidence is, in words. */
+  evidence?: string;
+  /** Fired on the embedded simulation's data. */
+  simulated?: boolean;
+  /**
+   * A signal's own account (src/core/signals.ts): its severity, what was seen, the evidence and
+   * who raised it; enough to raise it again when the cockpit resumes the incident.
+   */
+  signal?: { severity: Severity; detail: string; evidence: string[]; raisedBy: string };
+};
+
+/** One queue in a `figures` sample. */
+export type QueueFigures = {
+  /** Queue lag, seconds; null when unknown. */
+  lag: number | null;
+  depth: number;
+  /** Messages in `Q.dead`. */
+  dead: number;
+  /** Dead-letter growth per hour, and its baseline per hour (null: not known). */
+  dlRate: number;
+  dlBase: number | null;
+  /** Failures in the last hour. */
+  fail: number;
+  /** Workers online consuming it. */
+  workers?: number;
+};
+
+/**
+ * A compact sample of the key figures (one a minute while an incident is active), kept for the
+ * PIR's charts and each action's effect. Not part of the PIR's timeline table.
+ */
+export type FiguresDetails = {
+  /** When the figures were read (ISO UTC): earlier than the entry itself for a backfilled sample. */
+  t: string;
+  queues: Record<string, QueueFigures>;
+  /** Replica lag, seconds (null: unknown). */
+  replicas: Record<string, number | null>;
+  /** SERP failure ratio and campaigns with a failure, per provider pool. */
+  providers?: Record<string, { failRate: number; campaigns: number }>;
+  reports?: { runs: number; failures: number; failedCampaigns: string[] };
+  simulated?: boolean;
+  scenario?: string;
+  [key: string]: unknown;
 };
 
 /** A mitigation action taken (later issues fill this in; extra keys are allowed). */
@@ -74,7 +125,8 @@ export type IntegrityCheckDetails = {
  */
 export type EntryDetailsByKind = {
   'incident-opened': { reason: string; openedBy: 'operator' | 'trigger'; triggerKey?: string };
-  'responder-joined': { role: string };
+  /** A shared incident also records how the cockpit is in it, and where it runs (presence). */
+  'responder-joined': { role: string; access?: 'operator' | 'viewer'; host?: string; instance?: string };
   resumed: { entriesRead: number; tornTail: boolean; brokenAtSeq: number | null; problems: string[] };
   'trigger-fired': TriggerDetails;
   'trigger-cleared': TriggerDetails;
@@ -82,14 +134,27 @@ export type EntryDetailsByKind = {
   'severity-decided': { severity: Severity; previous: Severity | null; reason: string };
   'source-lost': { source: string; error: string | null };
   'source-restored': { source: string; downForMs: number | null };
-  'state-changed': { from: IncidentState; to: IncidentState; reason: string };
-  milestone: { name: MilestoneName; at: string };
+  /**
+   * `stillFiring` / `stillInForce`: resolved while those still fired or held (the operator was
+   * asked and said yes); `reopened`: a resolved incident opened again (src/core/lifecycle.ts).
+   */
+  'state-changed': {
+    from: IncidentState;
+    to: IncidentState;
+    reason: string;
+    stillFiring?: string[];
+    stillInForce?: string[];
+    reopened?: boolean;
+  };
+  /** `source`: where the time came from (the evidence, the trigger, the operator). */
+  milestone: { name: MilestoneName; at: string; source?: string };
   'milestone-corrected': {
     name: MilestoneName;
     at: string;
     previousAt: string | null;
     reason: string;
     supersedesSeq: number | null;
+    source?: string;
   };
   note: { text: string };
   'procedure-step': { section: string; step: string; text: string; done: boolean };
@@ -97,6 +162,19 @@ export type EntryDetailsByKind = {
   action: ActionDetails;
   page: PageDetails;
   'integrity-check': IntegrityCheckDetails;
+  figures: FiguresDetails;
+  /**
+   * Who is the incident commander from now on (src/journal/shared): the one who opened the
+   * incident, or whoever takes command by key. `previous` is who held it (null: nobody).
+   */
+  commander: { user: string; host: string; instance: string; previous: string | null; how: 'opened' | 'took' };
+  /** A cockpit left the incident (quit), or another saw its presence lapse (`lastSeen`). */
+  'responder-left': { role: string; access: 'operator' | 'viewer'; host: string; instance: string; lastSeen: string; why: string };
+  /**
+   * Two incidents became one (src/journal/shared/merge rule): recorded in the incident kept
+   * (`from` its absorbed id) and in the one absorbed (`into`).
+   */
+  'incident-merged': { from: string; into: string; rule: string; entries: number };
 };
 
 export type EntryKind = keyof EntryDetailsByKind;
@@ -121,14 +199,32 @@ export const ENTRY_KINDS: readonly EntryKind[] = [
   'action',
   'page',
   'integrity-check',
+  'figures',
+  'commander',
+  'responder-left',
+  'incident-merged',
 ];
 
 export function isKnownKind(v: unknown): v is EntryKind {
   return typeof v === 'string' && (ENTRY_KINDS as readonly string[]).includes(v);
 }
 
+/**
+ * The cockpit that wrote an entry (a shared incident has one hash chain per origin): the OS user,
+ * the host and the cockpit instance (one per process run).
+ */
+export interface EntryOrigin {
+  user: string;
+  host: string;
+  instance: string;
+}
+
 export interface TimelineEntry {
-  /** 1, 2, 3… without gaps. */
+  /**
+   * 1, 2, 3… without gaps within its origin's chain (a journal written by one cockpit has one).
+   * In a merged view of a shared incident (src/journal/shared/merge.ts) it is the entry's place
+   * in the merged timeline instead, and `originSeq` keeps its chain sequence.
+   */
   seq: number;
   /** When it was recorded: ISO 8601 UTC with milliseconds and `Z`. */
   at: string;
@@ -141,6 +237,12 @@ export interface TimelineEntry {
   prevHash: string;
   /** sha256 over the canonical JSON of every other field. */
   hash: string;
+  /** Which cockpit wrote it; absent in journals written before incidents were shared (hashed when present). */
+  origin?: EntryOrigin;
+  /** Simulated time (ISO UTC) in a simulation; `at` is always wall-clock UTC (hashed when present). */
+  simAt?: string;
+  /** In a merged view only (never stored, never hashed): the entry's seq in its origin's chain. */
+  originSeq?: number;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -190,22 +292,8 @@ export function parseOperatorTime(input: string): string | null {
   return d.isValid ? formatUtc(d.toMillis()) : null;
 }
 
-/** `1h 02m 03s`, `4m 05s`, `12s`, `850ms`; negative durations keep their sign. */
-export function formatDuration(ms: number): string {
-  const sign = ms < 0 ? '-' : '';
-  let rest = Math.abs(Math.round(ms));
-  if (rest < 1000) return `${sign}${rest}ms`;
-  rest = Math.floor(rest / 1000);
-  const d = Math.floor(rest / 86400);
-  const h = Math.floor((rest % 86400) / 3600);
-  const m = Math.floor((rest % 3600) / 60);
-  const s = rest % 60;
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  if (d > 0) return `${sign}${d}d ${pad(h)}h ${pad(m)}m ${pad(s)}s`;
-  if (h > 0) return `${sign}${h}h ${pad(m)}m ${pad(s)}s`;
-  if (m > 0) return `${sign}${m}m ${pad(s)}s`;
-  return `${sign}${s}s`;
-}
+/** `1h 02m 03s`, `4m 05s`, `12s`, `850ms`: the timeline's and the PIR's duration format. */
+export { formatDurationLong as formatDuration } from '../domain/duration.js';
 
 // ---- The hash chain ---------------------------------------------------------------------------
 
@@ -215,21 +303,44 @@ export function canonicalJson(value: unknown): string {
     const s = JSON.stringify(value);
     return s === undefined ? 'null' : s;
   }
+  // Built in one pass (no intermediate arrays): every entry is hashed on every read of a journal.
   if (Array.isArray(value)) {
-    return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (i > 0) out += ',';
+      out += v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v);
+    }
+    return `${out}]`;
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined && typeof obj[k] !== 'function')
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined || typeof v === 'function') continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
 
-export type UnsealedEntry = Omit<TimelineEntry, 'hash'>;
+/** sha256 hex; the one-shot crypto.hash (Node 20.12+) is three times cheaper than a Hash object per entry. */
+const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => (crypto as unknown as { hash(alg: string, data: string, enc: 'hex'): string }).hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
+export type UnsealedEntry = Omit<TimelineEntry, 'hash' | 'originSeq'>;
 
 export function entryHash(entry: UnsealedEntry | TimelineEntry): string {
-  const { seq, at, operator, kind, incidentId, details, prevHash } = entry;
-  return createHash('sha256').update(canonicalJson({ seq, at, operator, kind, incidentId, details, prevHash })).digest('hex');
+  const { seq, at, operator, kind, incidentId, details, prevHash, origin, simAt } = entry;
+  // origin and simAt are left out when absent (canonicalJson drops undefined): an entry written
+  // before they existed hashes as it always did. A merged view's seq is not the chain's.
+  const chainSeq = (entry as Partial<TimelineEntry>).originSeq ?? seq;
+  return sha256Hex(canonicalJson({ seq: chainSeq, at, operator, kind, incidentId, details, prevHash, origin, simAt }));
 }
 
 /**
@@ -238,7 +349,15 @@ export function entryHash(entry: UnsealedEntry | TimelineEntry): string {
  */
 export function sealEntry(
   prev: Pick<TimelineEntry, 'seq' | 'hash'> | null,
-  fields: { at: string; operator: string; kind: EntryKind; incidentId: string; details: Record<string, unknown> },
+  fields: {
+    at: string;
+    operator: string;
+    kind: EntryKind;
+    incidentId: string;
+    details: Record<string, unknown>;
+    origin?: EntryOrigin;
+    simAt?: string;
+  },
 ): TimelineEntry {
   const details = JSON.parse(JSON.stringify(fields.details)) as Record<string, unknown>;
   const unsealed: UnsealedEntry = {
@@ -250,6 +369,8 @@ export function sealEntry(
     details,
     prevHash: prev === null ? GENESIS_HASH : prev.hash,
   };
+  if (fields.origin) unsealed.origin = { user: fields.origin.user, host: fields.origin.host, instance: fields.origin.instance };
+  if (fields.simAt !== undefined) unsealed.simAt = fields.simAt;
   return { ...unsealed, hash: entryHash(unsealed) };
 }
 
@@ -309,6 +430,24 @@ export function entryShapeProblem(v: unknown): string | null {
   if (typeof e.details !== 'object' || e.details === null || Array.isArray(e.details)) return 'details is not an object';
   if (typeof e.prevHash !== 'string' || !HASH_PATTERN.test(e.prevHash)) return 'prevHash is not a sha256 hex digest';
   if (typeof e.hash !== 'string' || !HASH_PATTERN.test(e.hash)) return 'hash is not a sha256 hex digest';
+  if (e.origin !== undefined && originProblem(e.origin) !== null) return `origin ${originProblem(e.origin) ?? ''}`;
+  if (e.simAt !== undefined && !isUtcTimestamp(e.simAt)) return 'simAt is not an ISO UTC timestamp with milliseconds';
+  if (e.originSeq !== undefined) return 'originSeq belongs to a merged view, not to a stored entry';
+  return null;
+}
+
+/** Printable, at most 200 characters, no control characters: an origin's parts name files and keys. */
+// eslint-disable-next-line no-control-regex
+const ORIGIN_PART = /^[^\u0000-\u001f\u007f]{1,200}$/;
+
+/** Why `v` is not an entry origin (user, host, instance), or null. */
+export function originProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is not an object';
+  const o = v as Record<string, unknown>;
+  for (const k of ['user', 'host', 'instance'] as const) {
+    if (typeof o[k] !== 'string' || !ORIGIN_PART.test(o[k] as string)) return `${k} is not a short printable string`;
+  }
+  if (!/^[a-z0-9]{4,32}$/.test(o.instance as string)) return 'instance is not 4-32 lower-case letters and digits';
   return null;
 }
 
@@ -354,7 +493,7 @@ export function formatFigure(value: unknown, unit: unknown): string {
     case 'flag':
       return value !== 0 ? 'yes' : 'no';
     case 's':
-      return Math.abs(value) >= 60 ? `${n(value)} s (${formatDuration(value * 1000)})` : `${n(value)} s`;
+      return Math.abs(value) >= 60 ? `${n(value)} s (${formatDurationLong(value * 1000)})` : `${n(value)} s`;
     default:
       return `${n(value)} ${u}`;
   }
@@ -410,7 +549,7 @@ export function describeEntry(entry: TimelineEntry): string {
     case 'source-restored':
       text =
         typeof d.downForMs === 'number'
-          ? `Data source ${str(d.source, '?')} restored after ${formatDuration(d.downForMs)}`
+          ? `Data source ${str(d.source, '?')} restored after ${formatDurationLong(d.downForMs)}`
           : `Data source ${str(d.source, '?')} restored`;
       break;
     case 'state-changed':
@@ -453,6 +592,24 @@ export function describeEntry(entry: TimelineEntry): string {
       text = `Integrity check ${str(d.check, '?')}${server}: ${str(d.status, '?').toUpperCase()} (expected ${str(d.expect, '?')}) — ${str(d.detail)}`;
       break;
     }
+    case 'figures':
+      text = `Key figures at ${str(d.t, '?')} (kept for the PIR's charts and action effects)`;
+      break;
+    case 'commander':
+      text =
+        d.how === 'opened'
+          ? `${str(d.user, '?')}@${str(d.host, '?')} is incident commander (opened the incident)`
+          : `${str(d.user, '?')}@${str(d.host, '?')} took command${str(d.previous) === '' ? '' : ` from ${str(d.previous)}`}`;
+      break;
+    case 'responder-left':
+      text = `${entry.operator}@${str(d.host, '?')} (${str(d.access, 'operator')}) left, last seen ${str(d.lastSeen, '?')}${reason(d.why)}`;
+      break;
+    case 'incident-merged':
+      text =
+        str(d.from) !== '' && d.from === d.into
+          ? `Incident ${str(d.from)} opened without the shared Redis became the environment's shared incident${reason(d.rule)}`
+          : `Incident ${str(d.from, '?')} merged into ${str(d.into, '?')} (${str(d.entries, '?')} entries)${reason(d.rule)}`;
+      break;
     default:
       text = `${String(entry.kind)}: ${preview(d)}`;
   }

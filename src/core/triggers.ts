@@ -1,51 +1,49 @@
 // Runbook triggers, exactly as the runbook words them, with hysteresis so a value hovering at
 // the line does not flap. Pure: (previous trigger states, snapshot, thresholds) -> new states.
+//
+// What each trigger is (section, wording, threshold, unit, how the matrix reads it) is
+// src/domain/thresholds.ts; the breach rule too. This file measures each one from the snapshot.
+// Adding a trigger: its entry in RUNBOOK_TRIGGERS (with its threshold in the same file) and its
+// measurement in MEASURES below; nothing else.
+import { formatDurationDetail } from '../domain/duration.js';
+import { moduleOfQueue, PLATFORM } from '../domain/queues.js';
+import {
+  DEFAULT_THRESHOLDS,
+  TRIGGER_KINDS,
+  clearLevel,
+  deadLetterBaseline,
+  deadLetterFactor,
+  stillBreaching,
+  triggerLine,
+  triggerSpec,
+  type Thresholds,
+  type TriggerKind,
+  type TriggerUnit,
+} from '../domain/thresholds.js';
+import { triggerId } from '../domain/triggerId.js';
+import { orderTriggers } from './escalation.js';
+import type { Severity } from './incident.js';
 import type { RunbookSectionId } from './runbook.js';
-import type { EpochMs, Snapshot } from './snapshot.js';
+import { signalLine, type Signal, type SignalKind } from './signals.js';
+import type { EpochMs, QueueSnapshot, Snapshot } from './snapshot.js';
 
-export type TriggerKind =
-  'queue-lag' | 'dead-letter-spike' | 'report-failures' | 'serp-failures' | 'replica-lag' | 'failed-migrations' | 'primary-degradation';
+export { DEFAULT_THRESHOLDS, type TriggerKind, type TriggerUnit };
+/** The thresholds the triggers judge by: all of them (src/domain/thresholds.ts). */
+export type TriggerThresholds = Thresholds;
 
-export interface TriggerThresholds {
-  /** Runbook 3: any queue lag > 15 minutes. */
-  queueLagSeconds: number;
-  /** Runbook 3: dead-letter spike > 3x baseline. */
-  deadLetterSpikeFactor: number;
-  /** A zero baseline would make any single dead letter an infinite spike: the baseline is at least this. */
-  deadLetterBaselineFloorPerHour: number;
-  /** Runbook 4: monthly report failures exceed 5% in a 1-hour window. */
-  reportFailureRatio: number;
-  /** Below this many runs in the window a ratio says nothing (1 failure of 3 is not "33%"). */
-  reportMinRuns: number;
-  /** Runbook 5: SERP failure rate > threshold ... */
-  serpFailureRate: number;
-  /** ... across multiple campaigns. */
-  serpMinCampaigns: number;
-  /** Runbook 6: replica lag breach. */
-  replicaLagSeconds: number;
-  /**
-   * Hysteresis: a firing trigger clears only when its value falls to this fraction of the
-   * threshold (0.8 = 20% below the line). Fires strictly above the threshold.
-   */
-  clearRatio: number;
+/** What the trigger saw, for the blast radius: queues, campaigns, replicas, provider pools. */
+export interface TriggerScope {
+  queues?: string[];
+  campaigns?: number;
+  /** The campaigns by id, when the trigger names them (a signal's evidence). */
+  campaignIds?: string[];
+  replicas?: string[];
+  providers?: string[];
 }
 
-export const DEFAULT_THRESHOLDS: TriggerThresholds = {
-  queueLagSeconds: 15 * 60,
-  deadLetterSpikeFactor: 3,
-  deadLetterBaselineFloorPerHour: 1,
-  reportFailureRatio: 0.05,
-  reportMinRuns: 10,
-  serpFailureRate: 0.2,
-  serpMinCampaigns: 2,
-  replicaLagSeconds: 60,
-  clearRatio: 0.8,
-};
-
-export type TriggerUnit = 's' | 'ratio' | 'x' | 'count' | 'flag';
-
+/** One runbook trigger on one target, as last evaluated. */
 export interface TriggerState {
-  /** Unique per kind and target, e.g. `queue-lag:crawl`. */
+  /** Its id, `kind:target` (src/domain/triggerId.ts), e.g. `queue-lag:crawl`. */
   key: string;
   kind: TriggerKind;
   section: RunbookSectionId;
@@ -66,8 +64,16 @@ export interface TriggerState {
   detail: string;
   /** When the trigger last changed between firing and clear. */
   since: EpochMs;
-  /** What the trigger saw, for the blast radius: queues, campaigns, replicas. */
-  scope: { queues?: string[]; campaigns?: number; replicas?: string[]; providers?: string[] };
+  scope: TriggerScope;
+  /**
+   * The severity it implies when it says so itself (a signal's; the primary unreachable is a full
+   * outage, SEV-1); absent: the matrix's reading of its kind (src/core/escalation.ts impliedSeverity).
+   */
+  severity?: Severity;
+  /** A signal's evidence, a line each (which campaigns' data crossed, a failing check's rows). */
+  evidence?: string[];
+  /** The signal this trigger judges (src/core/signals.ts); absent for a threshold. */
+  signal?: Signal;
 }
 
 export interface TriggerChange {
@@ -76,219 +82,242 @@ export interface TriggerChange {
   trigger: TriggerState;
 }
 
-const QUEUE_MODULE: Record<string, string> = {
-  crawl: 'crawl',
-  rank: 'rank',
-  reviews: 'reviews',
-  reporting: 'reporting',
-  'reporting.retry': 'reporting',
-  email: 'email',
-};
-
-export function moduleOfQueue(queue: string): string {
-  return QUEUE_MODULE[queue] ?? 'platform';
-}
-
-/** A measurement taken from the snapshot before hysteresis is applied. */
-interface Measurement {
-  key: string;
-  kind: TriggerKind;
-  section: RunbookSectionId;
-  title: string;
+/** What a measurement reads off the snapshot for one target; the rest comes from the trigger's spec. */
+interface Reading {
   target: string;
   module: string;
+  /** The figure compared with the threshold. */
   value: number;
-  threshold: number;
-  unit: TriggerUnit;
   /** Extra condition besides value > threshold (e.g. enough runs, several campaigns). */
   eligible: boolean;
   detail: string;
-  scope: TriggerState['scope'];
+  scope: TriggerScope;
+  severity?: Severity;
+  /** A runbook section other than the kind's (a SEV-1 signal is answered by section 7). */
+  section?: RunbookSectionId;
+  evidence?: string[];
+  signal?: Signal;
 }
 
-export function formatSeconds(s: number): string {
-  const v = Math.max(0, Math.round(s));
-  if (v < 60) return `${v}s`;
-  if (v < 3600) return `${Math.floor(v / 60)}m${String(v % 60).padStart(2, '0')}s`;
-  const h = Math.floor(v / 3600);
-  const m = Math.floor((v % 3600) / 60);
-  return `${h}h${String(m).padStart(2, '0')}m`;
+/** A trigger measured per queue, or over the whole snapshot. */
+type Measure =
+  | { per: 'queue'; read: (q: QueueSnapshot, t: Thresholds) => Reading | null }
+  | { per: 'snapshot'; read: (snap: Snapshot, t: Thresholds) => Reading[] };
+
+/** Each raised signal of a kind (src/core/signals.ts): fires while active, at its own severity. */
+function signalReadings(kind: SignalKind, module: string): Measure {
+  return {
+    per: 'snapshot',
+    read: (snap) =>
+      snap.signals
+        .filter((sig) => sig.kind === kind)
+        .map((sig) => ({
+          target: sig.id,
+          module,
+          value: sig.active ? 1 : 0,
+          eligible: true,
+          detail: signalLine(sig),
+          scope: { campaigns: sig.campaigns.length, campaignIds: [...sig.campaigns] },
+          severity: sig.severity,
+          // SEV-1 is answered by the escalation matrix first: immediate paging (runbook 7).
+          ...(sig.severity === 'SEV-1' ? { section: 7 as const } : {}),
+          evidence: [...sig.evidence],
+          signal: sig,
+        })),
+  };
 }
 
 function pct(r: number): string {
   return `${(r * 100).toFixed(1)}%`;
 }
 
-function measure(snap: Snapshot, t: TriggerThresholds): Measurement[] {
-  const out: Measurement[] = [];
-  for (const q of snap.queues) {
-    if (q.lagSeconds !== null) {
-      out.push({
-        key: `queue-lag:${q.name}`,
-        kind: 'queue-lag',
-        section: 3,
-        title: 'Queue lag > 15 minutes',
+/** How each trigger reads the snapshot. Every kind of RUNBOOK_TRIGGERS must have one. */
+const MEASURES: Record<TriggerKind, Measure> = {
+  'queue-lag': {
+    per: 'queue',
+    read: (q, t) =>
+      q.lagSeconds === null
+        ? null
+        : {
+            target: q.name,
+            module: moduleOfQueue(q.name),
+            value: q.lagSeconds,
+            eligible: true,
+            detail: `${q.name} lag ${formatDurationDetail(q.lagSeconds)} (${q.lagMethod}) vs ${formatDurationDetail(t.queueLagSeconds)}, depth ${q.depth}`,
+            scope: { queues: [q.name] },
+          },
+  },
+  'dead-letter-spike': {
+    per: 'queue',
+    read: (q, t) => {
+      const baseline = deadLetterBaseline(q.deadLetterBaselinePerHour, t.deadLetterBaselineFloorPerHour);
+      const factor = deadLetterFactor(q.deadLetterGrowthPerHour, q.deadLetterBaselinePerHour, t.deadLetterBaselineFloorPerHour);
+      return {
         target: q.name,
         module: moduleOfQueue(q.name),
-        value: q.lagSeconds,
-        threshold: t.queueLagSeconds,
-        unit: 's',
+        value: factor,
         eligible: true,
-        detail: `${q.name} lag ${formatSeconds(q.lagSeconds)} (${q.lagMethod}) vs ${formatSeconds(t.queueLagSeconds)}, depth ${q.depth}`,
+        detail: `${q.name}.dead +${q.deadLetterGrowthPerHour.toFixed(1)}/h = ${factor.toFixed(1)}x baseline ${baseline.toFixed(1)}/h (${q.deadLetterBaselineSource ?? 'floor'})`,
         scope: { queues: [q.name] },
-      });
+      };
+    },
+  },
+  'report-failures': {
+    per: 'snapshot',
+    read: (snap, t) => {
+      const r = snap.reporting;
+      const ratio = r.runs > 0 ? r.failures / r.runs : 0;
+      return [
+        {
+          target: 'reporting',
+          module: 'reporting',
+          value: ratio,
+          eligible: r.runs >= t.reportMinRuns,
+          detail: `${r.failures}/${r.runs} report runs failed in ${r.windowMinutes}m = ${pct(ratio)} vs ${pct(t.reportFailureRatio)}`,
+          scope: { queues: ['reporting'], campaigns: r.failedCampaigns.length },
+        },
+      ];
+    },
+  },
+  'serp-failures': {
+    per: 'snapshot',
+    read: (snap, t) =>
+      snap.providers.map((p) => {
+        const rate = p.requests > 0 ? p.failures / p.requests : 0;
+        return {
+          target: p.name,
+          module: 'rank',
+          value: rate,
+          eligible: p.campaignsAffected >= t.serpMinCampaigns,
+          detail: `${p.name} SERP failures ${pct(rate)} vs ${pct(t.serpFailureRate)} across ${p.campaignsAffected}/${p.campaignsTotal} campaigns`,
+          scope: { providers: [p.name], campaigns: p.campaignsAffected, queues: ['rank'] },
+        };
+      }),
+  },
+  'replica-lag': {
+    per: 'snapshot',
+    read: (snap, t) =>
+      snap.database.replicas.map((rep) => ({
+        target: rep.name,
+        module: 'database',
+        // A paused replay is a breach in waiting: its lag only grows. It counts as a breach
+        // once the lag passes the line, like any other replica.
+        value: rep.lagSeconds ?? (rep.reachable ? 0 : Number.POSITIVE_INFINITY),
+        eligible: true,
+        detail: rep.reachable
+          ? `${rep.name} replay lag ${rep.lagSeconds === null ? 'unknown' : formatDurationDetail(rep.lagSeconds)}${rep.replayPaused ? ' (replay paused)' : ''} vs ${formatDurationDetail(t.replicaLagSeconds)}`
+          : `${rep.name} unreachable`,
+        scope: { replicas: [rep.name] },
+      })),
+  },
+  'failed-migrations': {
+    per: 'snapshot',
+    read: (snap) => [
+      {
+        target: 'primary',
+        module: 'database',
+        value: snap.database.failedMigrations,
+        eligible: true,
+        detail: `${snap.database.failedMigrations} failed migration(s)`,
+        scope: {},
+      },
+    ],
+  },
+  'primary-degradation': {
+    per: 'snapshot',
+    read: (snap) => {
+      const db = snap.database;
+      const degraded = !db.primaryReachable || db.primaryDegraded !== null;
+      return [
+        {
+          target: 'primary',
+          module: 'database',
+          value: degraded ? 1 : 0,
+          eligible: true,
+          detail: !db.primaryReachable ? 'primary unreachable' : `primary degraded: ${db.primaryDegraded ?? 'no'}`,
+          scope: {},
+          // The matrix's full service outage (runbook 7): the primary gone is SEV-1, not a degradation.
+          ...(db.primaryReachable ? {} : { severity: 'SEV-1' as const }),
+        },
+      ];
+    },
+  },
+  'cross-tenant-risk': signalReadings('cross-tenant-risk', PLATFORM),
+  'data-corruption': signalReadings('data-corruption', 'database'),
+};
+
+/** Every trigger's reading, queue triggers queue by queue first, then the others in the runbook's order. */
+function measure(snap: Snapshot, t: Thresholds): { kind: TriggerKind; reading: Reading }[] {
+  const out: { kind: TriggerKind; reading: Reading }[] = [];
+  for (const q of snap.queues) {
+    for (const kind of TRIGGER_KINDS) {
+      const m = MEASURES[kind];
+      if (m.per !== 'queue') continue;
+      const reading = m.read(q, t);
+      if (reading) out.push({ kind, reading });
     }
-    const baseline = Math.max(q.deadLetterBaselinePerHour ?? 0, t.deadLetterBaselineFloorPerHour);
-    const factor = q.deadLetterGrowthPerHour / baseline;
-    out.push({
-      key: `dead-letter-spike:${q.name}`,
-      kind: 'dead-letter-spike',
-      section: 3,
-      title: 'Dead-letter spike > 3x baseline',
-      target: q.name,
-      module: moduleOfQueue(q.name),
-      value: factor,
-      threshold: t.deadLetterSpikeFactor,
-      unit: 'x',
-      eligible: true,
-      detail: `${q.name}.dead +${q.deadLetterGrowthPerHour.toFixed(1)}/h = ${factor.toFixed(1)}x baseline ${baseline.toFixed(1)}/h (${q.deadLetterBaselineSource ?? 'floor'})`,
-      scope: { queues: [q.name] },
-    });
   }
-  const r = snap.reporting;
-  const ratio = r.runs > 0 ? r.failures / r.runs : 0;
-  out.push({
-    key: 'report-failures:reporting',
-    kind: 'report-failures',
-    section: 4,
-    title: 'Monthly report failures > 5% in 1-hour window',
-    target: 'reporting',
-    module: 'reporting',
-    value: ratio,
-    threshold: t.reportFailureRatio,
-    unit: 'ratio',
-    eligible: r.runs >= t.reportMinRuns,
-    detail: `${r.failures}/${r.runs} report runs failed in ${r.windowMinutes}m = ${pct(ratio)} vs ${pct(t.reportFailureRatio)}`,
-    scope: { queues: ['reporting'], campaigns: r.failedCampaigns.length },
-  });
-  for (const p of snap.providers) {
-    const rate = p.requests > 0 ? p.failures / p.requests : 0;
-    out.push({
-      key: `serp-failures:${p.name}`,
-      kind: 'serp-failures',
-      section: 5,
-      title: 'SERP failure rate > threshold across multiple campaigns',
-      target: p.name,
-      module: 'rank',
-      value: rate,
-      threshold: t.serpFailureRate,
-      unit: 'ratio',
-      eligible: p.campaignsAffected >= t.serpMinCampaigns,
-      detail: `${p.name} SERP failures ${pct(rate)} vs ${pct(t.serpFailureRate)} across ${p.campaignsAffected}/${p.campaignsTotal} campaigns`,
-      scope: { providers: [p.name], campaigns: p.campaignsAffected, queues: ['rank'] },
-    });
+  for (const kind of TRIGGER_KINDS) {
+    const m = MEASURES[kind];
+    if (m.per === 'snapshot') for (const reading of m.read(snap, t)) out.push({ kind, reading });
   }
-  for (const rep of snap.database.replicas) {
-    // A paused replay is a breach in waiting: its lag only grows. It counts as a breach
-    // once the lag passes the line, like any other replica.
-    const lag = rep.lagSeconds ?? (rep.reachable ? 0 : Number.POSITIVE_INFINITY);
-    out.push({
-      key: `replica-lag:${rep.name}`,
-      kind: 'replica-lag',
-      section: 6,
-      title: 'Replica lag breach',
-      target: rep.name,
-      module: 'database',
-      value: lag,
-      threshold: t.replicaLagSeconds,
-      unit: 's',
-      eligible: true,
-      detail: rep.reachable
-        ? `${rep.name} replay lag ${rep.lagSeconds === null ? 'unknown' : formatSeconds(rep.lagSeconds)}${rep.replayPaused ? ' (replay paused)' : ''} vs ${formatSeconds(t.replicaLagSeconds)}`
-        : `${rep.name} unreachable`,
-      scope: { replicas: [rep.name] },
-    });
-  }
-  const db = snap.database;
-  out.push({
-    key: 'failed-migrations:primary',
-    kind: 'failed-migrations',
-    section: 6,
-    title: 'Failed migrations',
-    target: 'primary',
-    module: 'database',
-    value: db.failedMigrations,
-    threshold: 0,
-    unit: 'count',
-    eligible: true,
-    detail: `${db.failedMigrations} failed migration(s)`,
-    scope: {},
-  });
-  const degraded = !db.primaryReachable || db.primaryDegraded !== null;
-  out.push({
-    key: 'primary-degradation:primary',
-    kind: 'primary-degradation',
-    section: 6,
-    title: 'Primary degradation',
-    target: 'primary',
-    module: 'database',
-    value: degraded ? 1 : 0,
-    threshold: 0,
-    unit: 'flag',
-    eligible: true,
-    detail: !db.primaryReachable ? 'primary unreachable' : `primary degraded: ${db.primaryDegraded ?? 'no'}`,
-    scope: {},
-  });
   return out;
 }
 
 /**
- * Applies the runbook triggers with hysteresis. A trigger fires when its value is strictly above
- * its threshold (and any extra condition holds); once firing it stays firing until the value
- * falls to `threshold * clearRatio` (flags and counts clear at 0). Returns every trigger that is
- * firing or has fired before (so cleared ones stay visible), and the changes of this evaluation.
+ * Applies the runbook triggers with hysteresis (the breach rule of src/domain/thresholds.ts): a
+ * trigger fires when its value is strictly above its threshold (and any extra condition holds);
+ * once firing it stays firing until the value falls to `threshold * clearRatio` (flags and counts
+ * clear at 0). Returns every trigger that is firing or has fired before (so cleared ones stay
+ * visible), and the changes of this evaluation.
  */
 export function evaluateTriggers(
   prev: readonly TriggerState[],
   snap: Snapshot,
-  thresholds: TriggerThresholds = DEFAULT_THRESHOLDS,
+  thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ): { triggers: TriggerState[]; changes: TriggerChange[] } {
   const prevByKey = new Map(prev.map((p) => [p.key, p]));
   const seen = new Set<string>();
   const triggers: TriggerState[] = [];
   const changes: TriggerChange[] = [];
-  for (const m of measure(snap, thresholds)) {
-    seen.add(m.key);
-    const before = prevByKey.get(m.key);
+  for (const { kind, reading: m } of measure(snap, thresholds)) {
+    const spec = triggerSpec(kind);
+    const key = triggerId(kind, m.target);
+    seen.add(key);
+    const before = prevByKey.get(key);
     const wasFiring = before?.firing ?? false;
-    const clearAt = m.unit === 'flag' || m.unit === 'count' ? m.threshold : m.threshold * thresholds.clearRatio;
-    // Fire strictly above the line; once firing, hold until the value falls to clearAt.
-    const firing = wasFiring ? m.value > clearAt : m.eligible && m.value > m.threshold;
+    const threshold = triggerLine(kind, thresholds);
+    const clearAt = clearLevel(threshold, thresholds.clearRatio, spec.unit);
+    const firing = stillBreaching(wasFiring, m.value, threshold, clearAt, m.eligible);
     if (!firing && !before) continue; // never fired: nothing to show
     const state: TriggerState = {
-      key: m.key,
-      kind: m.kind,
-      section: m.section,
-      title: m.title,
+      key,
+      kind,
+      section: m.section ?? spec.section,
+      title: spec.title,
       target: m.target,
       module: m.module,
       firing,
       value: m.value,
-      threshold: m.threshold,
+      threshold,
       clearAt,
-      unit: m.unit,
+      unit: spec.unit,
       detail: m.detail,
       since: firing === wasFiring && before ? before.since : snap.at,
       scope: m.scope,
+      ...(m.severity ? { severity: m.severity } : {}),
+      ...(m.evidence ? { evidence: m.evidence } : {}),
+      ...(m.signal ? { signal: m.signal } : {}),
     };
     triggers.push(state);
-    if (firing !== wasFiring) changes.push({ key: m.key, fired: firing, trigger: state });
+    if (firing !== wasFiring) changes.push({ key, fired: firing, trigger: state });
   }
   // A target that vanished from the snapshot (queue deleted, source lost) keeps its last state:
   // losing sight of a problem is not the problem clearing.
   for (const p of prev) if (!seen.has(p.key)) triggers.push(p);
-  triggers.sort((a, b) => Number(b.firing) - Number(a.firing) || a.section - b.section || a.key.localeCompare(b.key));
-  return { triggers, changes };
+  // The most serious first: firing, then the severity each implies, then how far past its line
+  // (src/core/escalation.ts orderTriggers).
+  return { triggers: orderTriggers(triggers), changes };
 }
 
 export function firingTriggers(triggers: readonly TriggerState[]): TriggerState[] {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Clock } from '../core/source.js';
 import { systemClock } from '../core/source.js';
 import { isIncidentId } from '../core/incident.js';
-import type { EntryDetails, EntryKind, TimelineEntry } from '../core/timeline.js';
+import type { EntryDetails, EntryKind, EntryOrigin, TimelineEntry } from '../core/timeline.js';
 import { GENESIS_HASH, entryShapeProblem, formatUtc, isKnownKind, sealEntry, verifyChain } from '../core/timeline.js';
 
 export interface JournalReport {
@@ -29,6 +29,18 @@ export interface JournalOptions {
   clock?: Clock;
   /** Who is recorded as the operator when append() is not told; defaults to the OS user. */
   operator?: string;
+  /** The file's name in `dir` (default `<incident-id>.jsonl`): a shared incident keeps one chain per cockpit (src/journal/shared). */
+  fileName?: string;
+  /** Stamped on every entry (a shared incident's per-origin chain); none: the journal is the incident's only chain. */
+  origin?: EntryOrigin;
+  /** A simulation's clock: every entry then carries `simAt` beside its wall-clock `at` (from `clock`). */
+  simClock?: Clock;
+  /**
+   * How many entries may wait in memory while the disk cannot be written (0, the default: none,
+   * append throws instead), and their total size in bytes (default 16 MiB).
+   */
+  maxPending?: number;
+  maxPendingBytes?: number;
 }
 
 /** The OS user running the cockpit; os.userInfo() throws when the uid has no passwd entry. */
@@ -117,26 +129,110 @@ function fsyncDir(dir: string): void {
 
 const { O_RDWR, O_APPEND, O_CREAT, O_EXCL } = fs.constants;
 
+/** Why the journal could not be written: the file system's own error, and since when (wall clock). */
+export interface JournalFault {
+  /** The errno code (ENOSPC, EPERM, EACCES, EROFS, EIO, EDQUOT…), or 'ERROR' when there is none. */
+  code: string;
+  message: string;
+  /** Wall-clock ms of the first failure of this fault. */
+  since: number;
+}
+
+/** The journal's health as the screen shows it. */
+export interface JournalHealth {
+  /** null while everything appended is on disk. */
+  fault: JournalFault | null;
+  /** Entries sealed into the chain and folded, waiting in memory to be written. */
+  pending: number;
+  /** The first of them (they are always the last entries), null when none wait. */
+  firstPendingSeq: number | null;
+  /** How many entries may wait, and how many bytes. */
+  limit: { entries: number; bytes: number };
+  /** Entries refused because the waiting list was full: never sealed, never written. */
+  refused: number;
+}
+
+/** An entry could not be written and may not wait (the waiting list is full, or it must be on disk first). */
+export class JournalWriteError extends Error {
+  override name = 'JournalWriteError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Entries written in one write + fsync when catching up after a fault. */
+const BATCH_BYTES = 64 * 1024;
+
+function errCode(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && code !== '' ? code : 'ERROR';
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A file-system error as the screen says it: the code and the system's words, without the path
+ * and syscall Node appends ("ENOSPC: no space left on device").
+ */
+export function fsErrorText(err: unknown): string {
+  const code = errCode(err);
+  const text = errText(err);
+  if (code === 'ERROR') return text;
+  const words = text.startsWith(`${code}: `) ? text.slice(code.length + 2).split(', ')[0] : text;
+  return `${code}: ${words}`;
+}
+
+export interface AppendOptions {
+  operator?: string;
+  /**
+   * The entry must be on disk before append returns (an action about to change the system): on a
+   * fault it is not kept and append throws, even when other entries may wait in memory.
+   */
+  durable?: boolean;
+}
+
 export class IncidentJournal {
   readonly incidentId: string;
   readonly path: string;
   private readonly clock: Clock;
   private readonly operator: string;
+  private readonly origin: EntryOrigin | undefined;
+  private readonly simClock: Clock | undefined;
   private readonly found: JournalReport;
   private readonly list: TimelineEntry[];
   private fd: number | null = null;
-  /** The file does not end with '\n' (torn tail, or a failed write): start the next entry on a new line. */
+  /** The file does not end with '\n' (a torn tail found on open): start the next entry on a new line. */
   private needsNewline: boolean;
-  /** After a failed fsync the page cache cannot be trusted: refuse further appends. */
-  private failure: Error | null = null;
   private exclusive: boolean;
+  /** How many of `list` are on disk (written and fsynced); the rest wait in memory. */
+  private durable: number;
+  /** The file's size after the last confirmed write: bytes past it are a failed write's, cut off before the next. */
+  private durableSize: number;
+  private fault: JournalFault | null = null;
+  private pendingBytes = 0;
+  private refused = 0;
+  /** Bytes of a batch whose write or fsync failed and that may be in the file past durableSize. */
+  private inFlight = 0;
+  /** Counts re-chainings of waiting entries after another writer appended (see adoptOthers). */
+  private generationCount = 0;
+  private readonly maxPending: number;
+  private readonly maxPendingBytes: number;
 
   private constructor(dir: string, incidentId: string, opts: JournalOptions, exclusive: boolean) {
     this.incidentId = incidentId;
-    this.path = path.join(dir, journalFileName(incidentId));
+    this.path = path.join(dir, opts.fileName ?? journalFileName(incidentId));
     this.clock = opts.clock ?? systemClock;
+    this.origin = opts.origin;
+    this.simClock = opts.simClock;
     this.operator = opts.operator ?? defaultOperator();
     this.exclusive = exclusive;
+    this.maxPending = Math.max(0, Math.floor(opts.maxPending ?? 0));
+    this.maxPendingBytes = Math.max(0, Math.floor(opts.maxPendingBytes ?? 16 * 1024 * 1024));
     let text = '';
     if (!exclusive) {
       try {
@@ -147,6 +243,8 @@ export class IncidentJournal {
     }
     this.found = parseJournal(text, incidentId);
     this.list = [...this.found.entries];
+    this.durable = this.list.length;
+    this.durableSize = Buffer.byteLength(text);
     this.needsNewline = text !== '' && !text.endsWith('\n');
   }
 
@@ -158,10 +256,20 @@ export class IncidentJournal {
     return new IncidentJournal(dir, incidentId, opts, false);
   }
 
-  /** A new incident's journal; fails with EEXIST if the id is taken (two cockpits, one minute). */
+  /**
+   * A new incident's journal; fails with EEXIST if the id is taken (two cockpits, one minute).
+   * When the file cannot be created (disk full, directory not writable) and entries may wait in
+   * memory (`maxPending`), the journal is returned faulted and the file is created with its first
+   * write; otherwise the error is thrown.
+   */
   static create(dir: string, incidentId: string, opts: JournalOptions = {}): IncidentJournal {
     const journal = new IncidentJournal(dir, incidentId, opts, true);
-    journal.openFile();
+    try {
+      journal.openFile();
+    } catch (err) {
+      if (errCode(err) === 'EEXIST' || journal.maxPending === 0) throw err;
+      journal.noteFault(err);
+    }
     return journal;
   }
 
@@ -170,12 +278,30 @@ export class IncidentJournal {
     return { ...this.found, entries: [...this.found.entries], problems: [...this.found.problems] };
   }
 
+  /** Every entry of the chain, those waiting in memory included (they are the last ones). */
   entries(): readonly TimelineEntry[] {
     return this.list;
   }
 
   lastHash(): string {
     return this.list[this.list.length - 1]?.hash ?? GENESIS_HASH;
+  }
+
+  /** True when the entry with this seq is on disk. */
+  isDurable(seq: number): boolean {
+    const last = this.list[this.durable - 1];
+    return last !== undefined && seq <= last.seq;
+  }
+
+  health(): JournalHealth {
+    const pending = this.list.length - this.durable;
+    return {
+      fault: this.fault ? { ...this.fault } : null,
+      pending,
+      firstPendingSeq: pending > 0 ? (this.list[this.durable]?.seq ?? null) : null,
+      limit: { entries: this.maxPending, bytes: this.maxPendingBytes },
+      refused: this.refused,
+    };
   }
 
   private openFile(): number {
@@ -191,39 +317,181 @@ export class IncidentJournal {
   }
 
   /**
-   * Appends one entry and returns it only once it is on disk (write + fsync). Callers show only
-   * what this returned, so nothing shown can be lost by a crash.
+   * Appends one entry. Normally it returns only once the entry is on disk (write + fsync), so
+   * whatever is shown survives a crash. When the disk fails (full, read-only, not permitted) and
+   * the journal was given room to wait (`maxPending`), the entry is sealed into the chain, kept in
+   * memory and returned; `isDurable()` and `health()` say so, and the waiting entries are written
+   * in order by the next append or `flush()` that finds the disk writable again. Throws a
+   * JournalWriteError when the entry can neither be written nor wait.
    */
-  append<K extends EntryKind>(kind: K, details: EntryDetails<K>, operator?: string): TimelineEntry {
-    if (this.failure) throw new Error(`journal ${this.path} is unusable after a failed write: ${this.failure.message}`);
+  append<K extends EntryKind>(kind: K, details: EntryDetails<K>, opts: string | AppendOptions = {}): TimelineEntry {
+    const o: AppendOptions = typeof opts === 'string' ? { operator: opts } : opts;
     const prev = this.list[this.list.length - 1] ?? null;
     const entry = sealEntry(prev, {
       at: formatUtc(this.clock.now()),
-      operator: operator ?? this.operator,
+      operator: o.operator ?? this.operator,
       kind,
       incidentId: this.incidentId,
       details: details as Record<string, unknown>,
+      ...(this.origin ? { origin: this.origin } : {}),
+      ...(this.simClock ? { simAt: formatUtc(this.simClock.now()) } : {}),
     });
-    const line = `${this.needsNewline ? '\n' : ''}${JSON.stringify(entry)}\n`;
-    const fd = this.openFile();
-    const buf = Buffer.from(line, 'utf8');
-    try {
-      let off = 0;
-      while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
-    } catch (err) {
-      // Part of the line may be on disk: the next entry must start on a fresh line.
-      this.needsNewline = !this.endsWithNewline(fd);
-      throw err;
-    }
-    try {
-      fs.fsyncSync(fd);
-    } catch (err) {
-      this.failure = err as Error;
-      throw err;
-    }
-    this.needsNewline = false;
+    const bytes = Buffer.byteLength(JSON.stringify(entry)) + 1;
     this.list.push(entry);
-    return entry;
+    this.pendingBytes += bytes;
+    if (this.flush()) return entry;
+    const waiting = this.list.length - this.durable; // this one included
+    if (!o.durable && waiting <= this.maxPending && this.pendingBytes <= this.maxPendingBytes) {
+      return entry; // in the chain, waiting in memory until the disk takes it
+    }
+    // Not kept: it never reached the disk (what a failed write left was cut off again).
+    this.list.pop();
+    this.pendingBytes -= bytes;
+    const why = this.fault ? `${this.fault.code}: ${this.fault.message}` : 'unknown error';
+    const code = this.fault?.code ?? 'ERROR';
+    if (o.durable) {
+      throw new JournalWriteError(`journal ${this.path} cannot be written (${why}): not done, its record must be on disk first`, code);
+    }
+    this.refused++;
+    throw new JournalWriteError(
+      this.maxPending === 0
+        ? `journal ${this.path} cannot be written (${why})`
+        : `journal ${this.path} cannot be written (${why}) and ${waiting - 1} entries already wait in memory (the most it keeps): this ${kind} entry was not recorded`,
+      code,
+    );
+  }
+
+  /**
+   * Writes the entries waiting in memory, in order, in batches (write + fsync each). Returns true
+   * when nothing waits any more. A batch that fails is cut off the file (ftruncate to the last
+   * confirmed size) and written again next time, so no torn line is left and the chain continues.
+   */
+  flush(): boolean {
+    if (this.durable >= this.list.length) {
+      this.fault = null;
+      return true;
+    }
+    try {
+      const fd = this.openFile();
+      this.cutFailedWrite(fd);
+      if (fs.fstatSync(fd).size > this.durableSize) this.adoptOthers(fd);
+      while (this.durable < this.list.length) {
+        const lines: string[] = [];
+        let size = 0;
+        let n = 0;
+        for (let i = this.durable; i < this.list.length && (n === 0 || size < BATCH_BYTES); i++, n++) {
+          const line = `${JSON.stringify(this.list[i])}\n`;
+          lines.push(line);
+          size += Buffer.byteLength(line);
+        }
+        const buf = Buffer.from(`${this.needsNewline ? '\n' : ''}${lines.join('')}`, 'utf8');
+        this.inFlight = buf.length;
+        let off = 0;
+        while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+        fs.fsyncSync(fd);
+        this.inFlight = 0;
+        this.needsNewline = false;
+        this.durable += n;
+        this.durableSize += buf.length;
+        this.pendingBytes = Math.max(0, this.pendingBytes - size);
+      }
+      if (this.durable >= this.list.length) this.pendingBytes = 0;
+      this.fault = null;
+      return true;
+    } catch (err) {
+      this.noteFault(err);
+      if (this.fd !== null) {
+        this.cutFailedWrite(this.fd);
+        // After a failed fsync the page cache cannot be trusted: reopen and rewrite from the last
+        // confirmed size next time, so what is written is written again and fsynced.
+        try {
+          fs.closeSync(this.fd);
+        } catch {
+          // already unusable
+        }
+        this.fd = null;
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Cuts what our own failed write left past the last confirmed size (at most that batch's bytes;
+   * never anything before it, never more than we wrote).
+   */
+  private cutFailedWrite(fd: number): void {
+    if (this.inFlight === 0) return;
+    let size: number;
+    try {
+      size = fs.fstatSync(fd).size;
+    } catch {
+      return;
+    }
+    if (size <= this.durableSize) {
+      this.inFlight = 0;
+      return;
+    }
+    if (size > this.durableSize + this.inFlight) return; // someone else appended too: adoptOthers
+    try {
+      fs.ftruncateSync(fd, this.durableSize);
+      this.inFlight = 0;
+    } catch {
+      // Cannot cut it: keep it (the reader reports the torn line) and start on a fresh line.
+      this.durableSize = size;
+      this.inFlight = 0;
+      this.needsNewline = !this.endsWithNewline(fd);
+    }
+  }
+
+  /**
+   * Another writer appended to this file while entries waited here (the paging side sender of an
+   * incident the recorder moved on from). Its entries are read and kept; the waiting entries are
+   * chained after them (new seq and hash, same time, operator, kind and details), so the file
+   * stays one intact chain. generation() changes, so a holder of the old seqs can fold again.
+   */
+  private adoptOthers(fd: number): void {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+      const n = fs.readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    const text = buf.subarray(0, off).toString('utf8');
+    const onDisk = parseJournal(text, this.incidentId).entries;
+    const waiting = this.list.slice(this.durable);
+    const chain: TimelineEntry[] = [...onDisk];
+    for (const e of waiting) {
+      chain.push(
+        sealEntry(chain[chain.length - 1] ?? null, {
+          at: e.at,
+          operator: e.operator,
+          kind: e.kind,
+          incidentId: e.incidentId,
+          details: e.details,
+          ...(e.origin ? { origin: e.origin } : {}),
+          ...(e.simAt !== undefined ? { simAt: e.simAt } : {}),
+        }),
+      );
+    }
+    this.list.splice(0, this.list.length, ...chain);
+    this.durable = onDisk.length;
+    this.durableSize = off;
+    this.inFlight = 0;
+    this.needsNewline = text !== '' && !text.endsWith('\n');
+    this.generationCount++;
+  }
+
+  /** Changes when waiting entries were re-chained after another writer's (their seqs changed). */
+  generation(): number {
+    return this.generationCount;
+  }
+
+  private noteFault(err: unknown): void {
+    const code = errCode(err);
+    const message = errText(err);
+    this.fault = this.fault && this.fault.code === code ? { ...this.fault, message } : { code, message, since: Date.now() };
   }
 
   private endsWithNewline(fd: number): boolean {
@@ -248,10 +516,22 @@ export class IncidentJournal {
     }
   }
 
-  close(): void {
+  /** Closes the file after one last try to write what waits; returns how many entries are still not written. */
+  close(): number {
+    this.flush();
     if (this.fd !== null) {
-      fs.closeSync(this.fd);
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // nothing more to do
+      }
       this.fd = null;
     }
+    return this.list.length - this.durable;
+  }
+
+  /** The entries still waiting in memory, as journal lines (for a last-resort copy elsewhere). */
+  pendingLines(): string[] {
+    return this.list.slice(this.durable).map((e) => JSON.stringify(e));
   }
 }

@@ -10,6 +10,7 @@ import type { IncidentView } from '../core/incidentView.js';
 import { foldIncident } from '../core/incidentView.js';
 import type { JournalReport } from './journal.js';
 import { journalFileName, readJournalFile } from './journal.js';
+import { isSharedIncident, readMergedIncident, sharedIncidentIds } from './shared/storage.js';
 
 const APP_DIR = 'lsos-cockpit';
 
@@ -43,6 +44,10 @@ export interface IncidentSummary {
   verified: boolean;
   brokenAtSeq: number | null;
   path: string;
+  /** A practice incident on the embedded simulation (its triggers or figures say so). */
+  simulation: boolean;
+  /** Merged into another incident (src/journal/shared): never resumed, its entries live on there. */
+  mergedInto: string | null;
 }
 
 export interface LoadedIncident {
@@ -54,6 +59,12 @@ export interface LoadedIncident {
 /** Reads one incident from its journal; null when there is no such journal. */
 export function loadIncident(dir: string, incidentId: string): LoadedIncident | null {
   const file = journalPath(dir, incidentId);
+  // A shared incident: every cockpit's chain in its directory (and a journal from before), merged.
+  if (isSharedIncident(dir, incidentId)) {
+    const merged = readMergedIncident(dir, incidentId);
+    if (merged === null) return null;
+    return { view: foldIncident(merged.entries, incidentId), report: merged, path: path.join(dir, incidentId) };
+  }
   let report: JournalReport;
   try {
     report = readJournalFile(file, incidentId);
@@ -73,10 +84,22 @@ export function incidentIds(dir: string): string[] {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  return names
+  const ids = names
     .filter((n) => n.endsWith('.jsonl'))
     .map((n) => n.slice(0, -'.jsonl'.length))
     .filter(isIncidentId);
+  for (const id of sharedIncidentIds(dir)) if (!ids.includes(id)) ids.push(id);
+  return ids;
+}
+
+/** A practice incident: recorded on the embedded simulation (its triggers, figures or actions say so). */
+export function isSimulationIncident(view: IncidentView): boolean {
+  return view.entries.some(
+    (e) =>
+      e.simAt !== undefined ||
+      ((e.kind === 'trigger-fired' || e.kind === 'figures') && e.details.simulated === true) ||
+      (e.kind === 'incident-opened' && e.details.simulation === true),
+  );
 }
 
 function summarise(loaded: LoadedIncident): IncidentSummary {
@@ -91,6 +114,8 @@ function summarise(loaded: LoadedIncident): IncidentSummary {
     verified: report.ok,
     brokenAtSeq: report.brokenAtSeq,
     path: loaded.path,
+    simulation: isSimulationIncident(view),
+    mergedInto: view.mergedInto ?? null,
   };
 }
 
@@ -111,12 +136,15 @@ export function resolveIncidentRef(dir: string, ref: string): string | null {
     return all[all.length - 1]?.id ?? null;
   }
   if (!isIncidentId(ref)) return null;
-  return fs.existsSync(journalPath(dir, ref)) ? ref : null;
+  return fs.existsSync(journalPath(dir, ref)) || isSharedIncident(dir, ref) ? ref : null;
 }
 
-/** The incident to resume after a restart: the most recent one not yet resolved. */
-export function findOpenIncident(dir: string): IncidentSummary | null {
-  const open = listIncidents(dir).filter((i) => i.state !== 'resolved');
+/**
+ * The incident to resume after a restart: the most recent one not yet resolved. Never one merged
+ * into another; a live session never resumes a practice incident (`live: true`).
+ */
+export function findOpenIncident(dir: string, opts: { live?: boolean } = {}): IncidentSummary | null {
+  const open = listIncidents(dir).filter((i) => i.state !== 'resolved' && i.mergedInto === null && !(opts.live && i.simulation));
   return open[open.length - 1] ?? null;
 }
 
@@ -135,7 +163,8 @@ export function recentIncidentIds(dir: string, sinceMs: EpochMs, limit: number):
   const out: { id: string; mtime: number }[] = [];
   for (const id of incidentIds(dir)) {
     try {
-      const mtime = fs.statSync(journalPath(dir, id)).mtimeMs;
+      // A shared incident's directory changes when a file is added; its own chain's file on each append.
+      const mtime = isSharedIncident(dir, id) ? newestMtime(path.join(dir, id)) : fs.statSync(journalPath(dir, id)).mtimeMs;
       if (mtime >= sinceMs) out.push({ id, mtime });
     } catch {
       // gone meanwhile
@@ -145,4 +174,17 @@ export function recentIncidentIds(dir: string, sinceMs: EpochMs, limit: number):
     .sort((a, b) => b.mtime - a.mtime || b.id.localeCompare(a.id))
     .slice(0, Math.max(0, limit))
     .map((x) => x.id);
+}
+
+function newestMtime(dir: string): number {
+  let newest = fs.statSync(dir).mtimeMs;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.endsWith('.jsonl')) continue;
+    try {
+      newest = Math.max(newest, fs.statSync(path.join(dir, name)).mtimeMs);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return newest;
 }

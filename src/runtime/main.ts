@@ -6,21 +6,22 @@ import { fileURLToPath } from 'node:url';
 import { openMitigationSession, type MitigationSession } from '../control/mitigations/session.js';
 import { attachSessionServices } from '../control/mitigations/stepServices.js';
 import { openLiveSources } from '../sources/liveSources.js';
-import { ACTIONS, validateRegistry } from '../ui/registry/registry.js';
-import { attachMitigations, MITIGATION_ACTIONS } from '../ui/controllers/mitigation.js';
-import { bindPagingCommands, PAGING_ACTIONS } from '../ui/controllers/paging.js';
-import { attachReporting, createReportingServices, REPORTING_ACTIONS } from '../ui/controllers/reporting.js';
+import { createReportingServices } from '../control/reporting/services.js';
+import { IntegrityWatch } from './integrityWatch.js';
+import { buildRegistry } from '../ui/registry/build.js';
 import { CockpitRuntime } from './runtime.js';
-import { TIMELINE_ACTIONS } from '../ui/controllers/timeline.js';
+import { publishMitigations } from './services.js';
 import { IntegrityConfigError, loadIntegrityChecks, type IntegrityCheck } from '../control/integrity/config.js';
-import { PagingController } from '../control/paging/controller.js';
+import { PagingController, pagingOffView } from '../control/paging/controller.js';
 import { loadPagingConfig, loadRoster, type PagingFlags } from '../control/paging/config.js';
 import { SourceScheduler } from './scheduler.js';
 import { createCockpitStore } from '../ui/state/store.js';
-import { colorAllowed, localeIsUtf8, type CockpitFlags } from '../cli/args.js';
-import { hasLiveSource, triggerThresholds, type LoadedConfig } from '../config/index.js';
+import type { CockpitFlags } from './flags.js';
+import { colourAllowed, localeIsUtf8 } from '../ui/state/theme.js';
+import { hasLiveSource, type LoadedConfig } from '../config/index.js';
 import { systemClock, type Clock, type Source } from '../core/source.js';
 import { IncidentRecorder } from '../journal/recorder.js';
+import { journalDir, openSharedSession, publishShared, reconcileObservations } from './shared.js';
 import { LsosSimulation, loadScenario, ScenarioError, SimulationSource } from '../sources/sim/index.js';
 import { EscapeJoiningStdin } from '../ui/terminal/escapeJoiner.js';
 import { mountCockpit } from '../ui/terminal/mount.js';
@@ -43,7 +44,7 @@ interface Feed {
 interface Feeds {
   feeds: Feed[];
   clock: Clock;
-  /** The embedded model in simulation mode (actions change it), else null. */
+  /** The embedded model in simulation mode (mitigations change it), else null. */
   sim: LsosSimulation | null;
 }
 
@@ -100,7 +101,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     throw err;
   }
   const operator = safeUser();
-  const color = colorAllowed(io.env);
+  const color = colourAllowed(io.env);
   const store = createCockpitStore({
     session: {
       readonly: flags.readonly,
@@ -108,13 +109,34 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
       ascii: flags.ascii ?? !localeIsUtf8(io.env),
       color,
       operator,
-      thresholds: triggerThresholds(loaded.config.thresholds),
+      thresholds: loaded.config.thresholds,
+      // After a resolve, a trigger firing again within this offers to reopen (src/runtime/reopen.ts).
+      ...(loaded.config.reopenWindowMs !== undefined ? { reopenWindowMs: loaded.config.reopenWindowMs } : {}),
     },
     theme: flags.theme ?? (color ? 'dark' : 'mono'),
   });
   if (flags.presentation) store.getState().setUi({ presentation: true });
 
-  const recorder = new IncidentRecorder({ stateDir: loaded.config.stateDir, clock, operator });
+  // A live cockpit shares its incident with the environment's other cockpits (src/journal/shared);
+  // a simulation keeps its practice incidents in a store of its own, never resumed by a live session.
+  // Entries carry wall-clock time; a simulation's time is a field of its own (simAt).
+  const shared = openSharedSession({ config: loaded.config, simulation: sim !== null, operator, readonly: flags.readonly, env: io.env });
+  const recorder = new IncidentRecorder({
+    stateDir: journalDir(loaded.config.stateDir, sim !== null),
+    clock: systemClock,
+    ...(sim ? { simClock: clock } : {}),
+    operator,
+    ...(shared ? { sharing: shared } : {}),
+    live: sim === null,
+  });
+  if (shared) {
+    shared.attach(recorder);
+    publishShared(store, shared);
+    // The cockpit that takes over observing records what its sources show that the incident does not.
+    shared.onObserving(() => reconcileObservations(store, recorder));
+    // At most 1.5 s: the first frame shows the incident the environment has open, if any.
+    await shared.start();
+  }
 
   // Mitigations: the role comes from the roles file (the demo file on the simulation); live mode
   // with no roles file, or a refused one, is read-only and says why. A flag only ever lowers.
@@ -128,6 +150,26 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     const why = mitigation.actor.readonlyReason;
     store.setState((s) => ({ session: { ...s.session, readonly: true, readonlyReason: why } }));
   }
+  // A state directory the journal cannot write (full, read-only, not ours): start read-only and
+  // say why; entries wait in memory and are written, and read-only lifted, once it can be written.
+  const journalProblem = recorder.health().stateDirProblem;
+  if (journalProblem !== null) {
+    const ownReason = `journal not writable (${journalProblem})`;
+    store.setState((s) => ({
+      session: {
+        ...s.session,
+        readonly: true,
+        readonlyReason: s.session.readonly ? `${s.session.readonlyReason ?? 'read-only'}; ${ownReason}` : ownReason,
+      },
+    }));
+    const stop = recorder.onHealth((h) => {
+      if (h.stateDirProblem !== null) return;
+      stop();
+      if (store.getState().session.readonlyReason === ownReason) {
+        store.setState((s) => ({ session: { ...s.session, readonly: false, readonlyReason: null } }));
+      }
+    });
+  }
   // Reporting and database steps (completeness, integrity checks) read the live primary.
   const reporting = loaded.config.sources.database
     ? createReportingServices({
@@ -137,7 +179,9 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
         recorder,
       })
     : null;
-  if (reporting) attachReporting(store, reporting);
+  // Integrity checks with a severity and `every:` run by themselves: a failure raises a signal.
+  const integrityWatch = reporting?.integrity ? new IntegrityWatch(reporting.integrity, store) : null;
+  integrityWatch?.start();
   if (mitigation) {
     attachSessionServices(mitigation, {
       simulation: sim,
@@ -152,8 +196,14 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
         };
       },
       ...(reporting ? { completeness: reporting.completeness } : {}),
+      // The replay guard's evidence: what the task events showed, as of the sources' last read.
+      taskOutcomes: () => {
+        const snap = store.getState().snapshot;
+        const seen = snap.queues.filter((q) => q.taskOutcomes !== undefined);
+        return seen.length ? { at: snap.at, outcomes: seen.flatMap((q) => q.taskOutcomes ?? []) } : null;
+      },
     });
-    attachMitigations(store, mitigation.controller);
+    publishMitigations(store, mitigation.controller);
     mitigation.controller.start();
   }
 
@@ -168,15 +218,42 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
       simulation: sim !== null,
       demoRoster: DEMO_ROSTER(),
     });
-    paging = new PagingController(recorder, store, loadRoster(pagingConfig), pagingConfig, clock);
+    // Entries carry wall-clock time: re-pages and backoff are reckoned in it. A shared incident
+    // pages from the one cockpit holding the sender lease.
+    paging = new PagingController(
+      recorder,
+      store,
+      loadRoster(pagingConfig),
+      pagingConfig,
+      systemClock,
+      shared ? { lease: shared.pagingLease } : {},
+    );
+    shared?.pagingLease.setEnabled(true);
     await paging.start();
-    bindPagingCommands(paging);
   } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    await paging?.stop().catch(() => undefined);
     paging = null;
-    store.getState().flash(`paging off: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    // Live paging that was asked for and cannot work (a bad roster, a callback port taken) stops
+    // the cockpit before the screen opens: an incident decided later would page nobody.
+    if (sim === null) {
+      void mitigation?.close();
+      void reporting?.close();
+      await shared?.stop().catch(() => undefined);
+      recorder.close();
+      io.stderr.write(
+        `lsos-cockpit: paging refused, not starting: ${why}\n` +
+          '(fix it; or leave --roster and paging.roster out to run with paging OFF, said on the escalation panel)\n',
+      );
+      return 2;
+    }
+    // On the simulation: paging OFF on the escalation panel, with why, for the whole session.
+    store.getState().setPaging(pagingOffView('record-only', `could not start: ${why}`));
+    store.getState().flash(`paging off: ${why}`, 'error');
   }
   const guard = new TerminalGuard(io.stdout, io.stdin);
-  const stdin = new EscapeJoiningStdin(io.stdin);
+  // Ctrl-Z suspends (the terminal handed back to the shell), as in any full-screen program.
+  const stdin = new EscapeJoiningStdin(io.stdin, { onSuspendKey: () => guard.suspend() });
   // One scheduler per source: a slow or dead server never holds up the others.
   const schedulers = feeds.map((f) => new SourceScheduler(f.source, store, { intervalMs: f.intervalMs, timeoutMs: 5000, clock }));
 
@@ -185,6 +262,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     finish = resolve;
   });
   let stopping = false;
+  let sharedStopped: Promise<unknown> | null = null;
   let mounted: ReturnType<typeof mountCockpit> | null = null;
   const shutdown = (code: number, message?: string) => {
     if (stopping) return;
@@ -199,32 +277,56 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     stdin.detach();
     void paging?.stop();
     void mitigation?.close();
+    void integrityWatch?.stop();
     void reporting?.close();
-    recorder.close();
+    // Leaving is recorded (and sent, 1 s at most) before the journal closes.
+    sharedStopped = shared?.stop().catch(() => undefined) ?? null;
+    const left = recorder.close();
     guard.restore();
     guard.uninstall();
     if (message) io.stderr.write(`lsos-cockpit: ${message}\n`);
+    if (left.unwritten > 0) {
+      io.stderr.write(
+        `lsos-cockpit: ${left.unwritten} timeline entries could not be written to the journal (${left.error ?? 'unknown error'}); ${
+          left.savedTo ? `copied to ${left.savedTo}` : 'they are lost'
+        }\n`,
+      );
+    }
     finish(code);
   };
 
   const runtime = new CockpitRuntime(store, recorder, {
     quit: () => shutdown(0),
     repaint: () => mounted?.repaint(),
+    ...(shared ? { prepareOpen: () => shared.prepareOpen() } : {}),
   });
-  guard.install((reason, code) => shutdown(code, reason));
-  const onCont = () => mounted?.repaint();
-  process.on('SIGCONT', onCont);
+  // SIGCONT after Ctrl-Z or SIGTSTP (`fg`): the guard takes the terminal back, then this redraws.
+  guard.install(
+    (reason, code) => shutdown(code, reason),
+    () => mounted?.repaint(),
+  );
 
-  // One registry: the cockpit's own actions plus each area's; a key bound twice fails here, at start.
-  const actions = [...ACTIONS, ...TIMELINE_ACTIONS, ...MITIGATION_ACTIONS, ...PAGING_ACTIONS, ...REPORTING_ACTIONS];
-  validateRegistry(actions);
+  // One registry, every controller's bindings over the services this session has (a binding
+  // whose service is missing is disabled and says why); a key bound twice fails here, at start.
+  // Prefilled mitigation parameters are reckoned in wall time, as the executor checks them.
+  const bindings = buildRegistry({
+    commands: runtime,
+    clock: systemClock,
+    ...(mitigation ? { mitigation: mitigation.controller } : {}),
+    ...(paging ? { paging } : {}),
+    ...(reporting ? { reporting } : {}),
+    ...(shared ? { sharing: { takeCommand: () => runtime.takeCommand() } } : {}),
+  });
 
+  // The first frame shows data: each source's first read lands before the screen is drawn (for
+  // at most 300 ms; a slower source fills in when it answers), so start-up draws one full frame,
+  // not an empty one and then a full one.
+  await Promise.race([Promise.all(schedulers.map((s) => s.tick())), new Promise((r) => setTimeout(r, 300).unref())]);
   guard.enter();
   mounted = mountCockpit({
-    actions,
-    onAttempt: (action, outcome) => runtime.recordAttempt(action, outcome),
+    bindings,
+    onAttempt: (binding, outcome) => runtime.recordAttempt(binding, outcome),
     store,
-    commands: runtime,
     stdin: stdin as unknown as NodeJS.ReadStream,
     stdout: io.stdout,
     stderr: io.stderr,
@@ -232,7 +334,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   });
   for (const s of schedulers) s.start();
   const code = await done;
-  process.removeListener('SIGCONT', onCont);
+  if (sharedStopped) await Promise.race([sharedStopped, new Promise((r) => setTimeout(r, 2000).unref())]);
   runtime.dispose();
   return code;
 }

@@ -1,118 +1,42 @@
-// Wires the pieces together without owning any of them: store changes (triggers firing and
-// clearing, the severity suggestion, sources lost and restored) go to the incident recorder,
-// and every durable timeline entry comes back into the store for the timeline panel.
-// It also implements CockpitCommands, what actions ask of the running cockpit.
+// The running cockpit's side of the bindings: implements CockpitCommands (what key bindings ask
+// of the cockpit: notes, severity, incident states, the PIR) on the incident recorder, and joins
+// the store and the recorder through a RecorderBridge (store changes in, timeline entries out).
 import type { Severity } from '../core/escalation.js';
-import { isMilestoneName, MILESTONES } from '../core/incident.js';
-import { isPirField, type PirField, type PirFieldValues } from '../core/incident.js';
-import type { IncidentView } from '../core/incidentView.js';
-import { PIR_SECTIONS, strictProblems, type ChainVerification, type PirSection } from '../core/pir.js';
-import { describeEntry } from '../core/timeline.js';
-import { exportPirToFile } from '../cli/pir.js';
-import { IncidentError, IncidentRecorder, triggerDetailsOf } from '../journal/recorder.js';
+import { isMilestoneName, MILESTONES, type PirField, type PirFieldValues } from '../core/incident.js';
+import { exportPirToFile } from '../journal/pirExport.js';
+import { IncidentError, IncidentRecorder } from '../journal/recorder.js';
 import type { CockpitCommands, CorrectiveActionInput } from '../ui/registry/commands.js';
-import type { CockpitState, CockpitStore, IncidentSummary, PirSummary } from '../ui/state/store.js';
+import type { CockpitStore } from '../ui/state/store.js';
+import { RecorderBridge } from './recorderBridge.js';
+import { resolveReason, type ExportChoice, type ResolveNote } from '../core/lifecycle.js';
 
 export interface RuntimeHooks {
   quit(): void;
   repaint(): void;
-}
-
-/**
- * The PIR section a strictProblems line is about (lines read `<section>: <what>`) and the field
- * the editor marks for it. Sections with no editable field (Summary milestones, Timeline,
- * Journal) are only listed.
- */
-const FIELD_OF_SECTION: Partial<Record<PirSection, PirField>> = {
-  'Root cause and contributing factors': 'rootCause',
-  'Blast radius': 'blastRadius',
-  'Corrective actions': 'correctiveActions',
-  'Monitoring gap updates': 'monitoringGaps',
-  'Runbook improvements': 'runbookImprovements',
-};
-
-/** The PIR editor's picture of the review: values, what was edited, the prefill, what is missing. */
-export function pirSummary(view: IncidentView, verification?: ChainVerification): PirSummary {
-  const problems = strictProblems(view, verification);
-  const missing: PirField[] = [];
-  for (const p of problems) {
-    const section = PIR_SECTIONS.find((s) => p.startsWith(`${s}:`));
-    const field = section ? FIELD_OF_SECTION[section] : undefined;
-    if (field && !missing.includes(field)) missing.push(field);
-  }
-  return {
-    values: view.pir,
-    edited: view.pirEdited.filter(isPirField),
-    blastRadiusPrefill: view.blastRadiusPrefill,
-    strictProblems: problems,
-    missing,
-  };
-}
-
-/** The store's picture of an incident: what the timeline and escalation panels and the PIR editor draw. */
-export function incidentSummary(
-  view: IncidentView | null,
-  journalProblems: string[] = [],
-  verification?: ChainVerification,
-): IncidentSummary | null {
-  if (!view) return null;
-  return {
-    id: view.id,
-    state: view.state,
-    severity: view.severity,
-    startedAt: view.milestones.started?.at ?? view.openedAt ?? '',
-    entries: view.entries.map((e) => ({ seq: e.seq, at: e.at, operator: e.operator, kind: e.kind, text: describeEntry(e) })),
-    stepsDone: view.procedureSteps.filter((s) => s.done).map((s) => `${s.section}.${s.step}`),
-    journalProblems,
-    pir: pirSummary(view, verification),
-  };
+  /**
+   * A shared incident (src/journal/shared/session.ts): before opening one by hand, learn whether
+   * one is open in the environment (it is joined instead) or reserve an id for it.
+   */
+  prepareOpen?(): Promise<void>;
 }
 
 export class CockpitRuntime implements CockpitCommands {
-  private readonly unsubscribe: Array<() => void> = [];
-  private lastSuggested: Severity | null = null;
+  private readonly bridge: RecorderBridge;
+  /** The incident this session last resolved (a PIR export after a resolve means it). */
+  private justResolved: string | null = null;
 
   constructor(
     readonly store: CockpitStore,
     readonly recorder: IncidentRecorder,
     private readonly hooks: RuntimeHooks,
+    /** Wall-clock time (the reopen window); tests pass their own. */
+    opts: { now?: () => number } = {},
   ) {
-    const problems = recorder.resumeReport()?.problems ?? [];
-    // The resume report (chain broken?) counts for --strict too, as it does on export.
-    const summarise = (view: IncidentView | null) => incidentSummary(view, problems, recorder.resumeReport() ?? undefined);
-    store.getState().setIncident(summarise(recorder.view()));
-    this.lastSuggested = recorder.view()?.severity ?? null;
-    this.unsubscribe.push(recorder.subscribe((view) => store.getState().setIncident(summarise(view))));
-    this.unsubscribe.push(store.subscribe((s, prev) => this.onStoreChange(s, prev)));
+    this.bridge = new RecorderBridge(store, recorder, opts.now);
   }
 
   dispose(): void {
-    for (const u of this.unsubscribe.splice(0)) u();
-  }
-
-  /** Records what the latest ingest changed. Runs synchronously inside the store update. */
-  private onStoreChange(s: CockpitState, prev: CockpitState): void {
-    if (s.lastChanges !== prev.lastChanges) {
-      for (const c of s.lastChanges) {
-        const details = triggerDetailsOf(c.trigger);
-        if (c.fired) this.recorder.onTriggerFired(details);
-        else this.recorder.onTriggerCleared(details);
-      }
-    }
-    if (s.suggestion !== prev.suggestion && this.recorder.isActive()) {
-      const sev = s.suggestion.severity;
-      if (sev !== null && sev !== this.lastSuggested) {
-        this.lastSuggested = sev;
-        this.recorder.suggestSeverity(sev, s.suggestion.reason, s.suggestion.page.join(', ') || 'ticket');
-      }
-    }
-    if (s.snapshot.sources !== prev.snapshot.sources) {
-      for (const src of s.snapshot.sources) {
-        const before = prev.snapshot.sources.find((x) => x.name === src.name);
-        if (src.state === 'unreachable' && before?.state !== 'unreachable') this.recorder.onSourceLost(src.name, src.error);
-        if (before?.state === 'unreachable' && src.state !== 'unreachable') this.recorder.onSourceRestored(src.name);
-      }
-    }
+    this.bridge.dispose();
   }
 
   /**
@@ -149,7 +73,13 @@ export class CockpitRuntime implements CockpitCommands {
   }
 
   async openIncident(reason: string): Promise<void> {
+    if (!this.recorder.isActive()) await this.hooks.prepareOpen?.();
     this.guard(() => this.recorder.openIncident(reason));
+  }
+
+  /** Takes command of the shared incident (recorded; every cockpit shows it). */
+  async takeCommand(): Promise<void> {
+    this.guard(() => this.recorder.takeCommand());
   }
 
   async addNote(text: string): Promise<void> {
@@ -157,6 +87,7 @@ export class CockpitRuntime implements CockpitCommands {
   }
 
   async decideSeverity(severity: Severity, reason: string): Promise<void> {
+    if (!this.recorder.isActive()) await this.hooks.prepareOpen?.();
     this.guard(() => {
       if (!this.recorder.isActive()) this.recorder.openIncident(`severity ${severity} set by the operator: ${reason}`);
       this.recorder.decideSeverity(severity, reason);
@@ -171,8 +102,29 @@ export class CockpitRuntime implements CockpitCommands {
     });
   }
 
-  async setIncidentState(state: 'mitigated' | 'resolved'): Promise<void> {
-    this.guard(() => this.recorder.setState(state, `marked ${state} by the operator`));
+  async setIncidentState(state: 'mitigated' | 'resolved', note?: ResolveNote): Promise<void> {
+    const resolving = state === 'resolved' && note !== undefined;
+    this.guard(() =>
+      this.recorder.setState(state, resolving ? resolveReason(note) : `marked ${state} by the operator`, resolving ? note : undefined),
+    );
+    if (state === 'resolved') this.justResolved = this.recorder.view()?.id ?? null;
+  }
+
+  async reopenIncident(reason: string): Promise<void> {
+    this.guard(() => this.recorder.reopen(reason));
+    // Triggers held for the offer and still firing go into the reopened incident now.
+    this.bridge.settleReopen();
+  }
+
+  /**
+   * The incident a PIR export without an id means: the current one when it is resolved (or the
+   * only one); the question when this session resolved one and another is current now.
+   */
+  pirExportChoice(): ExportChoice {
+    const view = this.recorder.view();
+    if (!view) return { none: 'no incident to export' };
+    if (view.state === 'resolved' || this.justResolved === null || this.justResolved === view.id) return { export: view.id };
+    return { ask: [this.justResolved, view.id], why: `${view.id} (${view.state}) opened after ${this.justResolved} was resolved` };
   }
 
   async correctMilestone(milestone: string, at: string, reason: string): Promise<void> {
@@ -180,11 +132,11 @@ export class CockpitRuntime implements CockpitCommands {
     this.guard(() => this.recorder.correctMilestone(milestone, at, reason));
   }
 
-  async exportPir(): Promise<string> {
-    const view = this.recorder.view();
-    if (!view) throw new IncidentError('no incident to export');
-    const out = exportPirToFile(this.recorder.stateDir, view.id);
-    if (!out) throw new IncidentError(`incident ${view.id} not found in ${this.recorder.stateDir}`);
+  async exportPir(incidentId?: string): Promise<string> {
+    const id = incidentId ?? this.recorder.view()?.id;
+    if (!id) throw new IncidentError('no incident to export');
+    const out = exportPirToFile(this.recorder.stateDir, id);
+    if (!out) throw new IncidentError(`incident ${id} not found in ${this.recorder.stateDir}`);
     return out.path;
   }
 

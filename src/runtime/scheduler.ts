@@ -1,6 +1,8 @@
 // Polling lives outside React: one scheduler per source. A read never overlaps the previous one
 // (the next is scheduled only after it settles), a failure backs off exponentially up to a cap,
-// and each settled read becomes exactly one store update.
+// and each settled read becomes exactly one store update. The source's slices of the snapshot
+// are declared to the store when the scheduler is made: a patch outside them is refused and the
+// source shows as failed, with why.
 import type { Clock, Source } from '../core/source.js';
 import { sanitize } from '../core/sanitize.js';
 import type { CockpitStore } from '../ui/state/store.js';
@@ -13,7 +15,7 @@ export interface SchedulerOptions {
   /** A read taking longer than this is aborted and counts as a failure. */
   timeoutMs?: number;
   clock: Clock;
-  /** Called after every settled read (tests, the recorder). */
+  /** Called after every settled read (tests). */
   onSettled?: (ok: boolean) => void;
 }
 
@@ -28,7 +30,9 @@ export class SourceScheduler {
     private readonly source: Source,
     private readonly store: CockpitStore,
     private readonly opts: SchedulerOptions,
-  ) {}
+  ) {
+    store.getState().declareSource(source.name, source.owns);
+  }
 
   /** Consecutive failures so far (0 when the source is healthy). */
   get consecutiveFailures(): number {

@@ -106,7 +106,7 @@ describe.runIf(ok)('lsos-cockpit act', () => {
     const r = await act(BOB, ['pause-task', '--task', 'crawl.fetch_page', '--until', '10m', '--reason', 'failure loop', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
-      /^Pause crawl\.fetch_page until \S+\n {2}flag {4}SET lsos:pause:crawl\.fetch_page \{"by":"bob","reason":"failure loop",.*\} PX (\d+) \(db 0\)\n/,
+      /^Pause crawl\.fetch_page: emitted -> paused until \S+\n {2}flag {4}SET lsos:pause:crawl\.fetch_page \{"by":"bob","reason":"failure loop",.*\} PX (\d+) \(db 0\)\n/,
     );
     const px = Number(/PX (\d+)/.exec(r.out)?.[1]);
     expect(px).toBeGreaterThan(595_000);
@@ -199,7 +199,8 @@ describe.runIf(ok)('lsos-cockpit act', () => {
     ]);
     expect(wrongName.code).toBe(4);
 
-    const done = await act(CAROL, [
+    // `act` sees no task events: no evidence of a fix can be shown, so a live replay is refused…
+    const unproven = await act(CAROL, [
       'replay-dead-letters',
       '--queue',
       'reviews',
@@ -210,6 +211,23 @@ describe.runIf(ok)('lsos-cockpit act', () => {
       '--reason',
       'parser fixed',
     ]);
+    expect(unproven.code).toBe(4);
+    expect(unproven.out).toMatch(/REFUSED: no evidence of a fix \(runbook 3\.4: replay after the fix\): no task events in this session/);
+    expect(await broker.llen('reviews.dead')).toBe(3);
+    // …unless the operator overrides the fix check too (recorded).
+    const done = await act(CAROL, [
+      'replay-dead-letters',
+      '--queue',
+      'reviews',
+      '--reason-code',
+      'fix-deployed',
+      '--override-task',
+      'reviews.sync_reviews',
+      '--fix-check',
+      'override',
+      '--reason',
+      'parser fixed',
+    ]);
     expect(done.code).toBe(0);
     expect(await broker.llen('reviews.dead')).toBe(0);
     const back = (await broker.lrange('reviews', 0, -1)).map((m) => JSON.parse(m) as { headers: Record<string, unknown> });
@@ -217,7 +235,13 @@ describe.runIf(ok)('lsos-cockpit act', () => {
     for (const m of back) expect(m.headers).toMatchObject({ lsos_replay_reason: 'fix-deployed', lsos_replayed_by: 'carol' });
     const last = (await auditRows()).at(-1);
     expect(last).toMatchObject({ operator: 'carol', role: 'privileged', result: 'done' });
-    expect(last?.parameters).toMatchObject({ override: true, overrideTask: 'reviews.sync_reviews', reasonCode: 'fix-deployed' });
+    expect(last?.parameters).toMatchObject({
+      override: true,
+      overrideTask: 'reviews.sync_reviews',
+      reasonCode: 'fix-deployed',
+      fixCheck: 'override',
+      fixCheckOverride: true,
+    });
     expect([...(last?.task_ids ?? [])].sort()).toEqual(published.map((p) => p.id).sort());
   });
 
@@ -250,11 +274,18 @@ describe.runIf(ok)('lsos-cockpit act', () => {
     const rowsBefore = (await auditRows()).length;
     const r = await act(ALICE, ['--simulation', 'reduce-concurrency', '--queue', 'rank', '--concurrency', '1', '--reason', 'demo']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^SIMULATED Reduce concurrency of rank workers to 1\n/);
+    expect(r.out).toMatch(/^SIMULATED Reduce rank worker pools 8 -> 1 processes\n/);
     expect(r.out).toMatch(/SIMULATED DONE\n {2}ok {6}celery@rank-1 acknowledged pool 1: SIMULATED: celery@rank-1: pool \d+ -> 1 processes/);
     expect(await flags.get('lsos:pacing:profile')).toBeNull();
     expect((await auditRows()).length).toBe(rowsBefore);
-    const last = journalActions().at(-1);
+    // Practice apart from reality: recorded in the simulation's own store, nothing in the live one.
+    const liveBefore = journalActions().length;
+    const practice = path.join(dir, 'state', 'simulation');
+    const last = incidentIds(practice)
+      .flatMap((id) => readJournalFile(journalPath(practice, id), id).entries.filter((e) => e.kind === 'action'))
+      .at(-1);
     expect(last?.details).toMatchObject({ action: 'reduce-concurrency', outcome: 'done, SIMULATED', role: 'privileged' });
+    expect(journalActions().length).toBe(liveBefore);
+    expect(journalActions().some((e) => String(e.details.outcome).includes('SIMULATED'))).toBe(false);
   });
 });

@@ -160,9 +160,10 @@ describe('checks, in order, and refusals recorded as refused', () => {
     if (refused.status === 'refused') expect(refused.refusal).toMatch(/reviews\.sync_reviews/);
     expect(sim.snapshot().queues.find((q) => q.name === 'reviews')?.deadLetters).toBe(before);
 
+    // At 30 s the parser failure loop still fires (the fix comes at 30 min): the fix check is overridden too.
     const done = await c.execute({
       mitigationId: 'replay-dead-letters',
-      params: { queue: 'reviews', reasonCode: 'fix-deployed', overrideTask: 'reviews.sync_reviews' },
+      params: { queue: 'reviews', reasonCode: 'fix-deployed', overrideTask: 'reviews.sync_reviews', fixCheck: 'override' },
       reason: 'parser fixed',
     });
     expect(done.status).toBe('done');
@@ -176,8 +177,11 @@ describe('checks, in order, and refusals recorded as refused', () => {
       expect((e.details.audit as { parameters: Record<string, unknown> }).parameters).toMatchObject({
         override: true,
         overrideTask: 'reviews.sync_reviews',
+        fixCheck: 'override',
+        fixCheckOverride: true,
         simulated: true,
       });
+      expect(e.details.fixCheckOverride).toMatch(/^no evidence of a fix \(runbook 3\.4: replay after the fix\): /);
     }
   });
 

@@ -7,15 +7,13 @@ import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MitigationController } from '../../src/control/mitigations/controller.js';
 import { SimulationBackend } from '../../src/control/mitigations/simBackend.js';
-import { ACTIONS, menuActions, validateRegistry } from '../../src/ui/registry/registry.js';
-import { attachMitigations, MITIGATION_ACTIONS } from '../../src/ui/controllers/mitigation.js';
-import { PAGING_ACTIONS } from '../../src/ui/controllers/paging.js';
-import { REPORTING_ACTIONS } from '../../src/ui/controllers/reporting.js';
-import { TIMELINE_ACTIONS } from '../../src/ui/controllers/timeline.js';
+import { MITIGATIONS } from '../../src/control/mitigations/catalog.js';
+import { menuBindings } from '../../src/ui/registry/help.js';
+import { publishMitigations } from '../../src/runtime/services.js';
 import { createCockpitStore } from '../../src/ui/state/store.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { LsosSimulation, loadScenario } from '../../src/sources/sim/index.js';
-import { cleanupAll, KEYS, renderCockpit } from '../ui/fixtures.js';
+import { cleanupAll, KEYS, renderCockpit, testRegistry } from '../ui/fixtures.js';
 import { until } from '../celery/harness.js';
 
 const dirs: string[] = [];
@@ -24,7 +22,11 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const ALL = [...ACTIONS, ...MITIGATION_ACTIONS];
+/** The parameters form as key -> value. */
+function formOf(store: ReturnType<typeof createCockpitStore>): Record<string, string> {
+  const o = store.getState().ui.overlay;
+  return Object.fromEntries((o?.kind === 'mitigation' ? (o.form ?? []) : []).map((f) => [f.key, f.value]));
+}
 
 function setup(role: 'operator' | 'privileged' | 'viewer' = 'operator') {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-flow-'));
@@ -39,51 +41,67 @@ function setup(role: 'operator' | 'privileged' | 'viewer' = 'operator') {
     actor: { operator: 'alice', role, roleSource: 'fixtures/roles.demo.yaml', readonly: false, readonlyReason: null },
     isIdempotent: () => false,
   });
-  attachMitigations(store, controller);
+  publishMitigations(store, controller);
   return { sim, store, recorder, controller };
 }
 
-describe('mitigation actions in the registry', () => {
-  it('merge into the registry without clashing, and show in the Enter menu of the panel they apply to', () => {
-    expect(() => validateRegistry(ALL)).not.toThrow();
-    const queueMenu = menuActions(ALL, 'queues').map((a) => a.id);
+describe('mitigations in the registry', () => {
+  it('are bindings in the built registry, in the Enter menu of the panel they apply to', () => {
+    const ALL = testRegistry();
+    const queueMenu = menuBindings(ALL, 'queues').map((a) => a.id);
     expect(queueMenu).toEqual(
       expect.arrayContaining(['reduce-concurrency', 'stop-consuming', 'scale-replicas', 'replay-dead-letters', 'pause-task']),
     );
-    expect(menuActions(ALL, 'replicas').map((a) => a.id)).toEqual(expect.arrayContaining(['freeze-writes', 'unfreeze-writes']));
-    expect(menuActions(ALL, 'failures').map((a) => a.id)).toEqual(
+    expect(menuBindings(ALL, 'replicas').map((a) => a.id)).toEqual(expect.arrayContaining(['freeze-writes', 'unfreeze-writes']));
+    expect(menuBindings(ALL, 'failures').map((a) => a.id)).toEqual(
       expect.arrayContaining(['quarantine-provider', 'shift-provider', 'rerun-kpis', 'backfill-rank']),
     );
-    expect(menuActions(ALL, 'replicas').map((a) => a.id)).not.toContain('reduce-concurrency');
+    expect(menuBindings(ALL, 'replicas').map((a) => a.id)).not.toContain('reduce-concurrency');
   });
 
-  it('the whole merged registry validates, with the owner-notice and read-failover mitigations registered', () => {
-    const merged = [...ACTIONS, ...TIMELINE_ACTIONS, ...MITIGATION_ACTIONS, ...PAGING_ACTIONS, ...REPORTING_ACTIONS];
-    expect(() => validateRegistry(merged)).not.toThrow();
-    expect(MITIGATION_ACTIONS.map((a) => a.id)).toEqual(
+  it('the whole registry builds (and validates) with the owner-notice and read-failover mitigations registered', () => {
+    const merged = testRegistry();
+    expect(merged.filter((b) => b.group === 'mitigation').map((a) => a.id)).toEqual(
       expect.arrayContaining(['notify-owners', 'fail-over-reads', 'restore-read-target']),
     );
-    expect(menuActions(merged, 'replicas').map((a) => a.id)).toEqual(expect.arrayContaining(['fail-over-reads', 'restore-read-target']));
-    expect(menuActions(merged, 'failures').map((a) => a.id)).toContain('notify-owners');
+    expect(menuBindings(merged, 'replicas').map((a) => a.id)).toEqual(expect.arrayContaining(['fail-over-reads', 'restore-read-target']));
+    expect(menuBindings(merged, 'failures').map((a) => a.id)).toContain('notify-owners');
+  });
+
+  it('take `dangerous` from the catalog: the Enter menu marks stop-consuming (confirms); its own flow asks, not the dispatcher', async () => {
+    const { store, controller } = setup();
+    const r = renderCockpit({ store, services: { mitigation: controller }, size: { columns: 120, rows: 50 } });
+    for (const m of MITIGATIONS) expect(r.bindings.find((b) => b.id === m.id)?.dangerous, m.id).toBe(m.dangerous);
+    await r.press(KEYS.enter);
+    expect(r.frame()).toContain('Actions: Queue lag');
+    expect(r.frame()).toContain('Stop consuming (runbook 3.3) (confirms)');
+    expect(r.frame()).toMatch(/Resume consuming \(runbook 3\.3\)\s/);
+    expect(r.frame()).not.toContain('Resume consuming (runbook 3.3) (confirms)');
+    // Choosing it opens its parameters, not a y/n first: the flow confirms after its preview and reason.
+    const at = menuBindings(r.bindings, 'queues').findIndex((b) => b.id === 'stop-consuming');
+    await r.press(...Array<string>(at).fill('j'), KEYS.enter);
+    expect(store.getState().ui.overlay).toMatchObject({ kind: 'mitigation', id: 'stop-consuming', step: 'params' });
   });
 });
 
 describe('the flow, on the simulation', () => {
   it('Enter -> reduce concurrency -> parameters -> preview -> reason -> confirm -> SIMULATED result', async () => {
-    const { sim, store, recorder } = setup();
-    const r = renderCockpit({ store, actions: ALL, size: { columns: 100, rows: 36 } });
+    const { sim, store, recorder, controller } = setup();
+    const r = renderCockpit({ store, services: { mitigation: controller }, size: { columns: 100, rows: 36 } });
     // Select the rank queue (the rows come from the model).
     const rankRow = store.getState().snapshot.queues.findIndex((q) => q.name === 'rank');
     for (let i = 0; i < rankRow; i++) await r.press('j');
     await r.press(KEYS.enter);
-    const menu = menuActions(ALL, 'queues');
+    const menu = menuBindings(r.bindings, 'queues');
     const at = menu.findIndex((a) => a.id === 'reduce-concurrency');
     for (let i = 0; i < at; i++) await r.press('j');
     await r.press(KEYS.enter);
     const workers = sim.snapshot().workers.filter((w) => w.online && w.queues.includes('rank'));
     const half = Math.max(1, Math.floor(Math.min(...workers.map((w) => w.concurrency)) / 2));
-    expect(store.getState().ui.overlay).toMatchObject({ kind: 'mitigation', step: 'params', text: `queue=rank concurrency=${half}` });
-    expect(r.frame()).toContain(`> queue=rank concurrency=${half}`);
+    // The parameters as a form: each field prefilled, with what the system says now.
+    expect(store.getState().ui.overlay).toMatchObject({ kind: 'mitigation', step: 'params', params: `queue=rank concurrency=${half}` });
+    expect(formOf(store)).toEqual({ queue: 'rank', concurrency: String(half), workers: '' });
+    expect(r.frame()).toMatch(new RegExp(`processes per worker +${half} +now: 8 processes on 4 workers`));
 
     await r.press(KEYS.enter);
     await until(
@@ -127,12 +145,13 @@ describe('the flow, on the simulation', () => {
   });
 
   it("an operator's replay shows the refusal in the preview and Enter records it as refused", async () => {
-    const { store, recorder } = setup('operator');
-    const r = renderCockpit({ store, actions: ALL, size: { columns: 100, rows: 36 } });
+    const { store, recorder, controller } = setup('operator');
+    const r = renderCockpit({ store, services: { mitigation: controller }, size: { columns: 100, rows: 36 } });
     await r.press(':');
     await r.type('replay-dead-letters queue=crawl reasonCode=fix-deployed');
     await r.press(KEYS.enter);
-    expect(store.getState().ui.overlay).toMatchObject({ kind: 'mitigation', step: 'params', text: 'queue=crawl reasonCode=fix-deployed' });
+    expect(store.getState().ui.overlay).toMatchObject({ kind: 'mitigation', step: 'params' });
+    expect(formOf(store)).toMatchObject({ queue: 'crawl', reasonCode: 'fix-deployed' });
     await r.press(KEYS.enter);
     await until(() => (store.getState().ui.overlay as { step?: string } | null)?.step === 'preview', 3000, 10);
     await r.press();
@@ -147,11 +166,12 @@ describe('the flow, on the simulation', () => {
   });
 
   it('a replay override is confirmed only by typing the task name', async () => {
-    const { sim, store } = setup('privileged');
+    const { sim, store, controller } = setup('privileged');
     const before = sim.snapshot().queues.find((q) => q.name === 'reviews')?.deadLetters ?? 0;
-    const r = renderCockpit({ store, actions: ALL, size: { columns: 100, rows: 36 } });
+    const r = renderCockpit({ store, services: { mitigation: controller }, size: { columns: 100, rows: 36 } });
     await r.press(':');
-    await r.type('replay-dead-letters queue=reviews reasonCode=fix-deployed overrideTask=reviews.sync_reviews');
+    // At 30 s the parser loop still fires: without fixCheck=override the fix check refuses first.
+    await r.type('replay-dead-letters queue=reviews reasonCode=fix-deployed overrideTask=reviews.sync_reviews fixCheck=override');
     await r.press(KEYS.enter, KEYS.enter);
     await until(() => (store.getState().ui.overlay as { step?: string } | null)?.step === 'preview', 3000, 10);
     await r.press(KEYS.enter);

@@ -275,7 +275,7 @@ describe.runIf(ok)('live mitigations (private redis-server, real Celery)', () =>
       });
       control = new RedisRemoteControl({ url: brokerUrl });
       publisher = new RedisTaskPublisher({ url: brokerUrl });
-    }, 60_000);
+    });
 
     afterAll(async () => {
       await worker?.stop();

@@ -79,6 +79,36 @@ describe.runIf(isRoot)('roles file permissions (sshd-like)', () => {
     if (!r.ok) expect(r.reason).toMatch(/could be replaced/);
   });
 
+  it("follows a symlink and checks every directory on the way: the link's and the target's", () => {
+    // A root-owned link to a root-owned file in root-owned directories: granted.
+    const target = write('linked.yaml', ROLES);
+    const link = path.join(dir, 'link.yaml');
+    fs.symlinkSync(target, link);
+    expect(resolveRole({ path: link, identity: ALICE })).toMatchObject({ ok: true, role: 'privileged' });
+    // The same file reached through a directory alice owns (a link inside it): refused, naming it.
+    const hers = path.join(dir, 'hers');
+    fs.mkdirSync(hers);
+    fs.chownSync(hers, ALICE.uid, ALICE.gid);
+    fs.symlinkSync(target, path.join(hers, 'roles.yaml'));
+    const via = path.join(dir, 'via.yaml');
+    fs.symlinkSync(path.join(hers, 'roles.yaml'), via);
+    const r = resolveRole({ path: via, identity: ALICE });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toContain(`${hers}: it is owned by alice`);
+    expect(permissionProblems(via, ALICE)).toEqual([`${hers}: it is owned by alice (uid ${ALICE.uid}) (the file could be replaced)`]);
+  });
+
+  it('refuses a roles path that is not a regular file, or loops', () => {
+    const loop = path.join(dir, 'loop.yaml');
+    fs.symlinkSync(loop, loop);
+    const r = resolveRole({ path: loop, identity: ALICE });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/ELOOP|too many symbolic links/);
+    const d = resolveRole({ path: dir, identity: ALICE });
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(d.reason).toMatch(/not a regular file/);
+  });
+
   it('gives viewer, read-only, with the reason, when there is no roles file', () => {
     const r = resolveRole({ path: path.join(dir, 'missing.yaml'), identity: ALICE });
     expect(r).toMatchObject({ ok: false, role: 'viewer' });

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { SourceScheduler } from '../../src/runtime/scheduler.js';
-import { createCockpitStore } from '../../src/ui/state/store.js';
-import type { Source, SnapshotPatch } from '../../src/core/source.js';
+import { createCockpitStore, SliceError } from '../../src/ui/state/store.js';
+import type { Source, SnapshotPatch, SnapshotSlice } from '../../src/core/source.js';
+import { queue } from '../core/helpers.js';
 
 /** An in-memory source whose answers the test controls (a unit test of the scheduler's logic). */
 class ScriptedSource implements Source {
-  readonly name = 'scripted';
   calls = 0;
   concurrent = 0;
   maxConcurrent = 0;
-  constructor(private readonly answers: Array<() => Promise<SnapshotPatch>>) {}
+  constructor(
+    private readonly answers: Array<() => Promise<SnapshotPatch>>,
+    readonly owns: readonly SnapshotSlice[] = ['scenario'],
+    readonly name = 'scripted',
+  ) {}
   async read(): Promise<SnapshotPatch> {
     this.calls += 1;
     this.concurrent += 1;
@@ -46,7 +50,7 @@ describe('source scheduler', () => {
     const a = s.tick();
     const b = s.tick();
     expect(a).toBe(b);
-    release({ crossTenantRisk: false });
+    release({ scenario: null });
     await a;
     expect(src.calls).toBe(1);
     expect(src.maxConcurrent).toBe(1);
@@ -54,14 +58,14 @@ describe('source scheduler', () => {
 
   it('writes one store update per settled read, marks failures unreachable, keeps the last good time, recovers', async () => {
     const src = new ScriptedSource([
-      async () => ({ crossTenantRisk: true }),
+      async () => ({ scenario: 'first' }),
       async () => {
         throw new Error('ECONNREFUSED 127.0.0.1:6390');
       },
       async () => {
         throw new Error('still down');
       },
-      async () => ({ crossTenantRisk: false }),
+      async () => ({ scenario: 'again' }),
     ]);
     const store = createCockpitStore();
     let updates = 0;
@@ -72,13 +76,13 @@ describe('source scheduler', () => {
     clock.t = 1_000;
     await s.tick();
     expect(updates).toBe(1);
-    expect(store.getState().snapshot.crossTenantRisk).toBe(true);
+    expect(store.getState().snapshot.scenario).toBe('first');
     clock.t = 2_000;
     await s.tick();
     let st = store.getState().snapshot.sources.find((x) => x.name === 'scripted');
     expect(st).toMatchObject({ state: 'unreachable', lastGoodAt: 1_000, unreachableSince: 2_000 });
     expect(st?.error).toContain('ECONNREFUSED');
-    expect(store.getState().snapshot.crossTenantRisk).toBe(true); // last good data kept
+    expect(store.getState().snapshot.scenario).toBe('first'); // last good data kept
     expect(s.nextDelay()).toBe(500);
     clock.t = 3_000;
     await s.tick();
@@ -166,6 +170,7 @@ describe('a reading that says its own server is down', () => {
     ];
     const src: Source = {
       name: 'postgres',
+      owns: ['database'],
       read: async () => answers.shift() as SnapshotPatch,
       unreachableIn: (p) => (p.database && !p.database.primaryReachable ? (p.database.primaryError ?? 'down') : null),
       close: async () => {},
@@ -189,5 +194,89 @@ describe('a reading that says its own server is down', () => {
     clock.t = 12_000;
     await s.tick();
     expect(store.getState().snapshot.sources[0]).toMatchObject({ state: 'ok', lastGoodAt: 12_000, unreachableSince: null });
+  });
+});
+
+describe('each source owns a declared slice of the snapshot', () => {
+  it('refuses a patch outside the slice: nothing of it is merged, the source shows unreachable and why, and backs off', async () => {
+    const broker = new ScriptedSource(
+      [
+        async () => ({ queues: [queue('crawl', { depth: 7 })] }),
+        async () => ({ queues: [], database: { ...createCockpitStore().getState().snapshot.database, connections: 99 } }),
+      ],
+      ['queues', 'workers', 'reporting', 'providers'],
+      'redis',
+    );
+    const store = createCockpitStore();
+    const s = new SourceScheduler(broker, store, { intervalMs: 1000, backoffMs: 500, clock });
+    clock.t = 20_000;
+    await s.tick();
+    expect(store.getState().snapshot.queues.map((q) => q.depth)).toEqual([7]);
+    clock.t = 21_000;
+    await s.tick();
+    const st = store.getState();
+    expect(st.snapshot.queues.map((q) => q.depth)).toEqual([7]); // the refused patch's queues were not merged either
+    expect(st.snapshot.database.connections).toBe(0);
+    expect(st.snapshot.sources[0]).toMatchObject({ name: 'redis', state: 'unreachable', lastGoodAt: 20_000 });
+    expect(st.snapshot.sources[0]?.error).toBe('redis wrote database, outside what it owns (queues, workers, reporting, providers)');
+    expect(s.nextDelay()).toBe(500);
+  });
+
+  it('refuses a write into a slice another source owns, a key that is no slice, and a slice claimed twice', () => {
+    const store = createCockpitStore();
+    const down = { api: { healthy: false, latencyMs: null, detail: 'x', checkedAt: null } };
+    // Nobody owns the API figures yet: a writer that declared nothing (a test's) may write them.
+    store.getState().ingest('by-hand', down, 1);
+    expect(store.getState().snapshot.api.healthy).toBe(false);
+    store.getState().declareSource('api', ['api']);
+    expect(() => store.getState().ingest('by-hand', { api: { ...down.api, healthy: true } }, 2)).toThrow(
+      'by-hand wrote api (api), owned by another source',
+    );
+    expect(store.getState().snapshot.api.healthy).toBe(false);
+    expect(() => store.getState().ingest('api', { api: down.api, sources: [] } as never, 2)).toThrow(
+      'api wrote sources, which is not a part of the snapshot',
+    );
+    store.getState().declareSource('postgres', ['database']);
+    expect(() => store.getState().ingest('postgres', { scenario: 'x' }, 1)).toThrow(/postgres wrote scenario, outside/);
+    expect(store.getState().snapshot.scenario).toBeNull();
+    // Two brokers would both claim the queues: the second scheduler is refused when it is made.
+    new SourceScheduler(new ScriptedSource([], ['queues'], 'redis'), store, { intervalMs: 1000, clock });
+    expect(
+      () => new SourceScheduler(new ScriptedSource([], ['queues', 'workers'], 'rabbitmq'), store, { intervalMs: 1000, clock }),
+    ).toThrow('rabbitmq claims queues, which redis already owns');
+    // The refused claim took nothing: workers are still free.
+    store.getState().declareSource('events', ['workers']);
+    expect(() => store.getState().declareSource('redis', ['queues', 'workers'])).toThrow(/redis already declared queues/);
+  });
+});
+
+describe('what an update changed comes back as events', () => {
+  it('ingest returns triggers fired and cleared, the evaluated suggestion and sources lost and restored, and publishes them after the update', () => {
+    const store = createCockpitStore();
+    store.getState().declareSource('redis', ['queues']);
+    const published: string[][] = [];
+    const seenInUpdate: string[] = [];
+    store.subscribe(() => seenInUpdate.push(`update ${published.length}`));
+    store.getState().onChanges((changes) => {
+      // Published once the update is over: the state already shows it.
+      expect(store.getState().snapshot.queues[0]?.lagSeconds).toBe(lagNow);
+      published.push(changes.map((c) => c.kind));
+    });
+    let lagNow = 1200;
+    const fired = store
+      .getState()
+      .ingest('redis', { queues: [queue('crawl', { lagSeconds: lagNow, lagMethod: 'stamped', depth: 5 })] }, 1000);
+    expect(fired.map((c) => c.kind)).toEqual(['trigger-fired', 'severity-evaluated']);
+    expect(fired[0]).toMatchObject({ kind: 'trigger-fired', trigger: { kind: 'queue-lag', target: 'crawl', firing: true } });
+    expect(fired[1]).toMatchObject({ kind: 'severity-evaluated', suggestion: { severity: store.getState().suggestion.severity } });
+    const lost = store.getState().sourceFailed('redis', 'ECONNREFUSED', 2000);
+    expect(lost).toEqual([{ kind: 'source-lost', source: 'redis', error: 'ECONNREFUSED' }]);
+    expect(store.getState().sourceFailed('redis', 'still down', 3000)).toEqual([]); // once per outage
+    lagNow = 0;
+    const back = store.getState().ingest('redis', { queues: [queue('crawl')] }, 4000);
+    expect(back.map((c) => c.kind)).toEqual(['trigger-cleared', 'severity-evaluated', 'source-restored']);
+    expect(published).toEqual([fired, lost, [], back].map((cs) => cs.map((c) => c.kind)));
+    expect(seenInUpdate).toEqual(['update 0', 'update 1', 'update 2', 'update 3']);
+    expect(Object.keys(store.getState())).not.toContain('lastChanges');
   });
 });

@@ -129,7 +129,8 @@ export class CeleryWorker {
     // detached: its own process group, so stop/kill reach the pool children too.
     const child = spawn(PYTHON, args, { cwd: CELERY_DIR, env: celeryEnv(opts), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const w = new CeleryWorker(opts, child);
-    await w.waitReady(opts.readyTimeoutMs ?? 30_000);
+    // A generous ceiling: Python and the prefork pool start slowly on a busy machine.
+    await w.waitReady(opts.readyTimeoutMs ?? 90_000);
     return w;
   }
 
@@ -306,7 +307,7 @@ export class RedisTruth {
  * Integration suites must run under CI=true: a missing server fails the suite there. Elsewhere the
  * suite is skipped, loudly. Use: `const ok = await requireServer('redis', () => ping()); describe.runIf(ok)(...)`.
  */
-export async function requireServer(name: string, check: () => Promise<unknown>, timeoutMs = 3000): Promise<boolean> {
+export async function requireServer(name: string, check: () => Promise<unknown>, timeoutMs = 15_000): Promise<boolean> {
   try {
     await Promise.race([check(), sleep(timeoutMs).then(() => Promise.reject(new Error(`no answer within ${timeoutMs} ms`)))]);
     return true;
@@ -355,7 +356,7 @@ export class PrivateRedis {
       },
     );
     this.child = child;
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       try {
         await redisAvailable(this.url);
@@ -404,9 +405,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `fn` until it returns a truthy value or the timeout passes (then returns the last value). */
-export async function until<T>(fn: () => Promise<T> | T, timeoutMs = 15_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/** Below this a ceiling is raised to it: a loaded machine is slow, not wrong. */
+const MIN_CEILING_MS = 30_000;
+
+/**
+ * Polls `fn` until it returns a truthy value or the ceiling passes (then returns the last value).
+ * The ceiling is at least 30 s whatever `timeoutMs` says: it only matters when the condition
+ * never comes, and a short one fails tests on a busy machine.
+ */
+export async function until<T>(fn: () => Promise<T> | T, timeoutMs = MIN_CEILING_MS, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + Math.max(timeoutMs, MIN_CEILING_MS);
   let v = await fn();
   while (!v && Date.now() < deadline) {
     await sleep(everyMs);

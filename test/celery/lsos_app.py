@@ -20,7 +20,8 @@ Contract behaviour implemented here:
   * failure on demand: every task takes `fail='<ExceptionName>'` (TimeoutError, ValidationError,
     ProxyBlocked, ParserError, LsosMysteryError (unclassified), and a few more, see EXCEPTIONS),
     `fail_times=N` (fail only the first N attempts), `fail_mode='reject'` (raise
-    Reject(exc, requeue=False) instead), `sleep=<seconds>`;
+    Reject(exc, requeue=False) instead), `sleep=<seconds>`, `fail_unless='<key>'` (fail only
+    while that key is absent from the broker's Redis: a bug until its fix is deployed);
   * retries: every failure except validation ones is retried (countdown 0) up to max_retries;
     then the task fails for good;
   * dead letters: on Redis the worker LPUSHes the original kombu envelope into `Q.dead`, headers
@@ -247,11 +248,14 @@ class LsosTask(Task):
     acks_on_failure_or_timeout = False
 
 
-def _behave(task, fail=None, fail_times=None, fail_mode='raise', sleep=0, message=None):
+def _behave(task, fail=None, fail_times=None, fail_mode='raise', sleep=0, message=None, fail_unless=None):
     """The failure-on-demand knobs every task shares."""
     if sleep:
         time.sleep(float(sleep))
     if not fail:
+        return
+    # A bug until its fix is deployed: fails only while this key is absent from the broker's Redis.
+    if fail_unless and IS_REDIS and _redis().exists(fail_unless):
         return
     if fail_times is not None and task.request.retries >= int(fail_times):
         return

@@ -180,7 +180,28 @@ describe('grading at, below and above the line', () => {
     expect(find(oneHour.checks, 'failure-ratio', 'crawl')[0]).toMatchObject({ status: 'warn', value: 0.05, window: '1h' });
     expect(find(oneHour.checks, 'failure-ratio', 'crawl')[0]?.detail).toBe('3/60 failed = 5.0%, last 1h (no 24h history from the source)');
     const few = run(healthy({ queues: [queue('crawl', { last24h: { failures: 5, succeeded: 5, deadLettered: 0 } })] }));
-    expect(find(few.checks, 'failure-ratio', 'crawl')[0]).toMatchObject({ status: 'ok', value: 0.5 });
+    // Too few runs is not judged, and not judged is not OK.
+    expect(find(few.checks, 'failure-ratio', 'crawl')[0]).toMatchObject({ status: 'unknown', value: 0.5 });
+  });
+
+  it('failure ratio without 24h history: failures over the tasks finished in the same event window, and how long it was', () => {
+    // 5 s of events: 9 of 100 finished tasks failed for good. The drain rate extrapolated to an
+    // hour (1,200/min) must not be the denominator.
+    const r = run(
+      healthy({
+        queues: [
+          queue('reviews', {
+            drainPerMinute: 1200,
+            finishedInWindow: 100,
+            eventWindowSeconds: 5,
+            failuresByClass: { transient: 0, validation: 0, provider: 0, parser: 9, unclassified: 0 },
+          }),
+        ],
+      }),
+    );
+    const c = find(r.checks, 'failure-ratio', 'reviews')[0];
+    expect(c).toMatchObject({ value: 0.09, window: '1h', status: 'breach' });
+    expect(c?.detail).toMatch(/^9\/100 failed = 9\.0%, last 5s of events/);
   });
 
   it('dead-letter growth against its baseline (floored), 24h growth when known', () => {

@@ -5,11 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  buildLiveSources,
-  classifyFailure,
   ConfigError,
   ConfigFlagError,
-  DEFAULT_FAILURE_CLASS_RULES,
   DEFAULT_QUEUES,
   describeSources,
   hasLiveSource,
@@ -18,10 +15,11 @@ import {
   maskUrl,
   parseConfigFlags,
   redactSecrets,
-  triggerThresholds,
   type LoadConfigInput,
 } from '../../src/config/index.js';
 import { DEFAULT_THRESHOLDS } from '../../src/core/triggers.js';
+import { buildLiveSources } from '../../src/sources/liveSources.js';
+import { DEFAULT_FAILURE_CLASS_RULES, classifyException } from '../../src/domain/failureClasses.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lsos-config-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -172,10 +170,11 @@ describe('defaults and config file location', () => {
     expect(hasLiveSource(config)).toBe(false);
     expect(config.queues).toEqual(['crawl', 'rank', 'reviews', 'reporting', 'reporting.retry', 'email', 'celery']);
     expect(config.queues).toEqual([...DEFAULT_QUEUES]);
-    expect(triggerThresholds(config.thresholds)).toEqual(DEFAULT_THRESHOLDS);
+    expect(config.thresholds).toEqual(DEFAULT_THRESHOLDS);
     expect(config.thresholds.freshnessSeconds).toEqual({ crawl: 86400, rank: 86400, reviews: 172800 });
     expect(config.thresholds.backupMaxAgeSeconds).toBe(26 * 3600);
     expect(config.statementTimeoutMs).toBe(2000);
+    expect(config.replayQuietPeriodMs).toBe(5 * 60_000);
     expect(config.stateDir).toBe(join(root, 'nohome', '.local', 'state', 'lsos-cockpit'));
     expect(provenance['thresholds.queueLag']).toEqual({ kind: 'default' });
     expect(describeSources(config)).toEqual(['no live source configured: the embedded simulation runs']);
@@ -260,13 +259,16 @@ pollIntervalMs:
   redis: 500
   postgres: 10s
 statementTimeoutMs: 1500
+replayQuietPeriodMs: 2m
 `;
 
   it('reads them all with their units', () => {
     const { config, provenance } = load({ argv: ['--config', writeConfig(text)] });
     expect(config.sources.database?.backupOkStatuses).toEqual(['ok', 'finished']);
     expect(config.queues).toEqual(['crawl', 'rank']);
+    // Every threshold the file sets, exactly; one it does not (a trigger added later) keeps its default.
     expect(config.thresholds).toEqual({
+      ...DEFAULT_THRESHOLDS,
       queueLagSeconds: 600,
       deadLetterSpikeFactor: 4,
       deadLetterBaselineFloorPerHour: 0.5,
@@ -289,37 +291,24 @@ statementTimeoutMs: 1500
     expect(config.stateDir).toBe('/srv/lsos-cockpit');
     expect(config.pollIntervalMs).toEqual({ redis: 500, amqp: 2000, postgres: 10000, api: 5000 });
     expect(config.statementTimeoutMs).toBe(1500);
+    expect(config.replayQuietPeriodMs).toBe(120_000);
     expect(isIdempotent(config, 'crawl.fetch_page')).toBe(true);
     expect(isIdempotent(config, 'email.deliver_report')).toBe(false);
     expect(isIdempotent(config, 'rank.check_serp')).toBe(false); // not declared: not idempotent
     expect(provenance['tasks.crawl.fetch_page']?.kind).toBe('file');
     // Configured rules replace the defaults, in order: first match wins.
-    expect(classifyFailure(config.failureClasses, 'TimeoutError')).toBe('provider');
-    expect(classifyFailure(config.failureClasses, 'NetDown')).toBe('transient');
-    expect(classifyFailure(config.failureClasses, 'ValueError')).toBe('transient');
-    expect(classifyFailure(config.failureClasses, 'Oops')).toBe('unclassified');
+    // The classifier the live sources run: dotted paths and reprs by their class name.
+    expect(classifyException('TimeoutError', config.failureClasses)).toBe('provider');
+    expect(classifyException('NetDown', config.failureClasses)).toBe('transient');
+    expect(classifyException('ValueError', config.failureClasses)).toBe('transient');
+    expect(classifyException('Oops', config.failureClasses)).toBe('unclassified');
+    expect(classifyException("lsos.errors.NetDown('eth0')", config.failureClasses)).toBe('transient');
   });
 
-  it("default failure-class rules are the contract's (section 4)", () => {
-    const r = DEFAULT_FAILURE_CLASS_RULES;
-    const cases: [string, string][] = [
-      ['ConnectionError', 'transient'],
-      ['SoftTimeLimitExceeded', 'transient'],
-      ['ReadTimeout', 'transient'],
-      ['WorkerLostError', 'transient'],
-      ['ValidationError', 'validation'],
-      ['IntegrityError', 'validation'],
-      ['InvalidKeyword', 'validation'],
-      ['ProxyBlocked', 'provider'],
-      ['CaptchaDetected', 'provider'],
-      ['ProviderQuotaExceeded', 'provider'],
-      ['JSONDecodeError', 'parser'],
-      ['HtmlParseError', 'parser'],
-      ['UnicodeDecodeError', 'parser'],
-      ['KeyError', 'unclassified'],
-      ['requests.exceptions.ConnectionError', 'transient'],
-    ];
-    for (const [name, cls] of cases) expect(classifyFailure(r, name), name).toBe(cls);
+  it('no failureClasses in the file: the contract rules, copied (a config may not alter the defaults)', () => {
+    const { config } = load({});
+    expect(config.failureClasses).toEqual(DEFAULT_FAILURE_CLASS_RULES);
+    expect(config.failureClasses[0]?.names).not.toBe(DEFAULT_FAILURE_CLASS_RULES[0]?.names);
   });
 });
 
@@ -370,7 +359,7 @@ describe('validation names the origin of every problem', () => {
       `${where(file, text, 'cosmic')}: failureClasses[0].class: must be one of transient, validation, provider, parser (a name no rule matches is unclassified), got "cosmic"`,
       `${where(file, text, '"yes"')}: tasks.crawl.fetch_page.idempotent: expected true or false, got string "yes"`,
       `${where(file, text, '10', 'redis: 10')}: pollIntervalMs.redis: must be at least 100, got 10`,
-      `${where(file, text, 'statementTimeout:')}: statementTimeout: unknown key "statementTimeout" (expected one of: sources, queues, thresholds, failureClasses, tasks, stateDir, pollIntervalMs, statementTimeoutMs, paging, integrityChecks)`,
+      `${where(file, text, 'statementTimeout:')}: statementTimeout: unknown key "statementTimeout" (expected one of: sources, queues, thresholds, failureClasses, tasks, stateDir, pollIntervalMs, statementTimeoutMs, replayQuietPeriodMs, reopenWindowMs, paging, integrityChecks)`,
       `${where(file, text, 'redis://h/notanumber')}: sources.redis.url: the path of a Redis URL is the database number, got "redis://h/notanumber"`,
       `${where(file, text, 'mysql://')}: sources.database.url: expected a postgres:// or postgresql:// URL, got "mysql://root:***@db/lsos"`,
       `${where(file, text, 'ftp://api')}: sources.api.url: expected a http:// or https:// URL, got "ftp://api"`,
@@ -437,6 +426,24 @@ describe('validation names the origin of every problem', () => {
     }
   });
 
+  it('a password with an unencoded "#", "/", "?" or "%" is refused with how to write it, never shown', () => {
+    const cases: [string, RegExp][] = [
+      ['postgres://cockpit:Pg#S3cretPW@db/x', /not a valid URL: "postgres:\/\/cockpit:\*\*\*@db\/x".*percent-encoded \(%23/],
+      ['postgres://cockpit:123#S3cretPW@db/x', /"postgres:\/\/cockpit:\*\*\*@db\/x" does not parse as meant \(a "#" starts a fragment\)/],
+      ['postgres://cockpit:12/S3cretPW@db/x', /does not parse as meant \(an "@" after the host\).*%2F/],
+      ['postgres://cockpit:12?S3cretPW@db/x', /does not parse as meant \(an "@" after the host\).*%3F/],
+      ['postgres://cockpit:Pct50%S3cretPW@db/x', /holds a "%" that is not percent-encoding.*%25/],
+    ];
+    for (const [url, message] of cases) {
+      const err = problems(() => load({ env: { DATABASE_URL: url } }));
+      expect(err.message, url).toMatch(message);
+      expect(err.message, url).not.toContain('S3cretPW');
+    }
+    // Encoded, the same passwords are fine; an "@" in a password parses (the last "@" ends it).
+    for (const url of ['postgres://cockpit:Pg%23S3cret%2F%3F%25@db/x', 'postgres://cockpit:p@ss@db/x'])
+      expect(load({ env: { DATABASE_URL: url } }).config.sources.database?.url).toBe(url);
+  });
+
   it('flag parsing: values required, repeatable --replica-url, the rest untouched', () => {
     expect(
       parseConfigFlags([
@@ -470,6 +477,23 @@ describe('masking passwords', () => {
       ['https://api.example.com/health', 'https://api.example.com/health'],
       ['redis://user@h', 'redis://user@h'],
       ['not a url at all', 'not a url at all'],
+      // Unencoded `#`, `/`, `?`, `@`, `%`: not a URL any parser agrees on, masked all the same.
+      ['postgres://cockpit:Pg#S3cretPW@host/db', 'postgres://cockpit:***@host/db'],
+      ['postgres://cockpit:a/b?c#d@host:5432/db', 'postgres://cockpit:***@host:5432/db'],
+      ['postgres://cockpit:50%off@host/db', 'postgres://cockpit:***@host/db'],
+      ['redis://:p@ss#w/rd@h:6379/0', 'redis://:***@h:6379/0'],
+      // The `@host` missing: a "port" that is not a number is masked with all that follows.
+      ['postgres://cockpit:S3cret/db', 'postgres://cockpit:***'],
+      ['postgres://cockpit:Pg#S3cret', 'postgres://cockpit:***'],
+      ['postgres://db:5432/lsos', 'postgres://db:5432/lsos'],
+      ['postgres://[::1]:5432/lsos', 'postgres://[::1]:5432/lsos'],
+      // No scheme: nothing before the last `@` is shown.
+      ['cockpit:Pg#S3cret@host/db', '***@host/db'],
+      ['r1=cockpit:x@host/db', '***@host/db'],
+      // libpq's keyword/value form.
+      ['host=db password=s3cret user=x', 'host=db password=*** user=x'],
+      ["host=db password='s3 cret' user=x", 'host=db password=*** user=x'],
+      ['postgres://u@db/x?password=a#b&sslmode=require', 'postgres://u@db/x?password=***&sslmode=require'],
     ];
     for (const [raw, masked] of cases) expect(maskUrl(raw), raw).toBe(masked);
   });
@@ -479,6 +503,12 @@ describe('masking passwords', () => {
     const msg = `could not connect to ${url}: password Tr1ckyP@ss rejected; also see amqp://a:zz9zz@rabbit`;
     const out = redactSecrets(msg, [url]);
     expect(out).toBe('could not connect to postgres://cockpit:***@db/x: password *** rejected; also see amqp://a:***@rabbit');
+  });
+
+  it('redactSecrets finds the password of a malformed URL in a driver message', () => {
+    const url = 'postgres://cockpit:Pg#S3cretPW@db/x';
+    expect(redactSecrets('auth failed with Pg#S3cretPW (and Pg%23S3cretPW)', [url])).toBe('auth failed with *** (and ***)');
+    expect(redactSecrets('bad 50%off', ['redis://:50%off@h'])).toBe('bad ***');
   });
 
   it('describeSources shows where each source came from, masked', () => {
@@ -507,7 +537,7 @@ describe('live sources from the configuration', () => {
     const sources = buildLiveSources(config, {
       redis: (r) => {
         made.push(`redis ${r.url} db ${r.db}`);
-        return { name: 'redis', read: async () => ({}), close: async () => undefined };
+        return { name: 'redis', owns: [], read: async () => ({}), close: async () => undefined };
       },
     });
     expect(sources.map((s) => [s.source.name, s.area, s.pollIntervalMs])).toEqual([
@@ -561,4 +591,39 @@ describe('the integrity checks file (runbook 6.4)', () => {
     expect(() => loadIntegrityChecks(checksFile)).toThrow(IntegrityConfigError);
     expect(() => loadIntegrityChecks(join(root, 'missing.yaml'))).toThrow(/cannot read it/);
   });
+});
+
+describe('a source that cannot be set up', () => {
+  it('is a source that reads as down with the reason (password masked); check says it could not run (exit 3)', async () => {
+    const { runCheck } = await import('../../src/cli/check.js');
+    const url = 'redis://cockpit:S3cretPW@cache:6379/0';
+    const factories = {
+      redis: () => {
+        throw new Error(`driver refused ${url}: S3cretPW is not allowed here`);
+      },
+    };
+    let out = '';
+    let err = '';
+    const io = {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      env: { REDIS_URL: url },
+      cwd: root,
+    };
+    const code = await runCheck(['--json', '--only', 'queue-lag', '--timeout', '500'], io as never, {
+      factories,
+      loaded: load({ env: { REDIS_URL: url } }),
+    });
+    expect(code).toBe(3);
+    const report = JSON.parse(out) as { sources: { name: string; state: string; error: string }[] };
+    expect(report.sources).toEqual([
+      {
+        name: 'redis',
+        area: 'broker',
+        state: 'unreachable',
+        error: 'the redis source cannot be set up: driver refused redis://cockpit:***@cache:6379/0: *** is not allowed here',
+      },
+    ]);
+    expect(out + err).not.toContain('S3cretPW');
+  }, 20_000);
 });

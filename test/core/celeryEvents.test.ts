@@ -10,7 +10,7 @@ import {
   parsePyLiteral,
   type CeleryEvent,
 } from '../../src/core/celeryEvents.js';
-import { classifyException } from '../../src/core/failureClass.js';
+import { classifyException } from '../../src/domain/failureClasses.js';
 import { PYTHON, celeryAvailable, requireServer, run } from '../celery/harness.js';
 
 const CAPTURES = '/work/shared/docs/celery-wire/captures/redis';
@@ -234,6 +234,41 @@ describe('failures, reports and SERP providers', () => {
       a.ingest(ev('task-failed', { uuid, exception: outcome }), at);
     }
   }
+
+  it('drain rate and the failure window cover the time really observed: a 5 s look, and a steady hour', () => {
+    // 20 tasks per second on crawl, each with its own received/succeeded pair.
+    const feed = (a: EventAggregator, from: number, seconds: number, failEvery = 0) => {
+      let n = 0;
+      for (let ms = 0; ms < seconds * 1000; ms += 50) {
+        const at = from + ms;
+        const id = `t${from}-${ms}`;
+        a.ingest(ev('task-received', { uuid: id, name: 'crawl.fetch_page', args: '()', kwargs: '{}', timestamp: at / 1000 }), at);
+        n += 1;
+        const failed = failEvery > 0 && n % failEvery === 0;
+        a.ingest(
+          ev(failed ? 'task-failed' : 'task-succeeded', {
+            uuid: id,
+            timestamp: at / 1000,
+            ...(failed ? { exception: 'ParserError()' } : {}),
+          }),
+          at,
+        );
+      }
+    };
+    const short = agg();
+    feed(short, T0, 5, 10);
+    const s = short.patch(T0 + 5000).queues.find((q) => q.name === 'crawl');
+    // 100 tasks in 5 s = 1,200 per minute (the old 10 s floor said 600).
+    expect(s?.drainPerMinute).toBeGreaterThan(1100);
+    expect(s?.drainPerMinute).toBeLessThan(1300);
+    expect(s?.windowSeconds).toBe(5);
+    expect(s?.finished).toBe(100);
+    const long = agg();
+    feed(long, T0, 3600);
+    const l = long.patch(T0 + 3600_000).queues.find((q) => q.name === 'crawl');
+    expect(l?.drainPerMinute).toBeGreaterThan(1150);
+    expect(l?.drainPerMinute).toBeLessThan(1250);
+  });
 
   it('counts failures per queue and class, top failing tasks, retries and drain', () => {
     const a = agg();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { colorAllowed, localeIsUtf8, parseCockpitFlags, UsageError } from '../../src/cli/args.js';
+import { parseCockpitFlags, UsageError } from '../../src/cli/args.js';
+import { colourAllowed as colorAllowed, localeIsUtf8 } from '../../src/ui/state/theme.js';
 
 describe('command-line flags', () => {
   it('defaults to the default scenario at real speed', () => {

@@ -21,10 +21,29 @@ describe('escalation matrix suggestion', () => {
     expect(suggest({ ...base, workers: base.workers.map((w) => ({ ...w, online: false })) }).severity).toBe('SEV-1');
     expect(suggest({ ...base, database: { ...base.database, primaryReachable: false } }).severity).toBe('SEV-1');
   });
-  it('SEV-1 for cross-tenant risk', () => {
-    const r = suggest(snap({ crossTenantRisk: true }));
+  it('SEV-1 for cross-tenant risk (a raised signal), with its evidence in the reason', () => {
+    const signal = {
+      id: 'sim:1',
+      kind: 'cross-tenant-risk' as const,
+      severity: 'SEV-1' as const,
+      detail: 'report for cmp-017 rendered with cmp-023 KPIs',
+      campaigns: ['cmp-017', 'cmp-023'],
+      evidence: ['report for cmp-017 rendered with cmp-023 KPIs'],
+      raisedBy: 'the security tool',
+      raisedAt: 1,
+      active: true,
+    };
+    const r = suggest(snap({ signals: [signal] }));
     expect(r.severity).toBe('SEV-1');
     expect(r.reason).toContain('cross-tenant');
+    expect(r.reason).toContain('campaigns cmp-017, cmp-023');
+    expect(r.page).toEqual(['on-call engineer', 'security lead']);
+    // Withdrawn: the trigger clears and the matrix no longer says SEV-1 for it.
+    const s = snap({ signals: [signal] });
+    const fired = evaluateTriggers([], s, DEFAULT_THRESHOLDS).triggers;
+    const cleared = evaluateTriggers(fired, { ...s, signals: [{ ...signal, active: false }] }, DEFAULT_THRESHOLDS).triggers;
+    expect(cleared.find((t) => t.kind === 'cross-tenant-risk')?.firing).toBe(false);
+    expect(suggestSeverity(s, cleared).severity).not.toBe('SEV-1');
   });
   it('SEV-2 for a major module unavailable: pages primary on-call and the module owner', () => {
     const s = snap({

@@ -14,7 +14,6 @@ const suite = available ? describe : describe.skip;
 
 // Panel titles as drawn in their top borders (numbered: the number key focuses the panel).
 const PANELS = ['1 Queue lag', '2 Failure classes', '3 Replica lag', '4 Escalation'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 suite('lsos-cockpit in a real terminal (tmux)', () => {
   let t: TmuxSession | null = null;
@@ -74,17 +73,23 @@ suite('lsos-cockpit in a real terminal (tmux)', () => {
 
   it('keeps the frame intact while figures update (no stale or shifted lines)', async () => {
     const { session } = await open(120, 40, ['--speed', '20']);
-    await sleep(3000); // dozens of incremental updates
+    // A dozen incremental updates drawn (counted on screen, however slow the machine).
+    let updates = 0;
+    let previous = session.capture();
+    await session.waitFor((s) => {
+      if (s !== previous) updates++;
+      previous = s;
+      return updates >= 12;
+    }, 'a dozen screen updates');
     session.keys('j', 'j', 'Tab');
-    await sleep(500);
-    const screen = session.capture();
+    // Tab has moved the focus (the focused panel's border is the double one) to panel 2.
+    const screen = await session.waitFor((s) => s.includes('╔═ 2 Failure classes'), 'the focus on panel 2');
     const lines = screen.split('\n');
     expect(lines[0]).toMatch(/^[╔╭].*1 Queue lag/);
     for (const p of PANELS) expect(screen.split(p).length - 1, `${p} drawn once`).toBe(1);
     expect(screen.split('SIMULATION:').length - 1).toBe(1);
     session.keys('C-l'); // repaint
-    await sleep(500);
-    expect(session.capture().split('\n')[0]).toMatch(/^[╔╭].*1 Queue lag/);
+    await session.waitFor((s) => /^[╔╭].*1 Queue lag/.test(s.split('\n')[0] ?? ''), 'the frame after the repaint');
   });
 
   it('follows resizes live and says how large the terminal must be below 80x24', async () => {

@@ -36,12 +36,15 @@ export class TmuxSession {
     return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
   }
 
-  /** Starts the cockpit at cols x rows, inside a shell that records the terminal's state after it exits. */
-  start(cols: number, rows: number, cliArgs: string[] = [], env: Record<string, string> = {}): void {
+  /**
+   * Starts the cockpit at cols x rows, inside a shell that records the terminal's state after it
+   * exits. `wrapper`: a command the cockpit runs under (e.g. setpriv to run it as another user).
+   */
+  start(cols: number, rows: number, cliArgs: string[] = [], env: Record<string, string> = {}, wrapper: string[] = []): void {
     const envs = Object.entries({ LANG: 'C.UTF-8', TERM: 'xterm-256color', ...env })
       .map(([k, v]) => `${k}=${shq(v)}`)
       .join(' ');
-    const cmd = `env -u CI ${envs} node ${shq(CLI)} --state-dir ${shq(this.stateDir)} ${cliArgs.map(shq).join(' ')}; stty -a > ${shq(this.sttyAfter)}; sleep 600`;
+    const cmd = `${wrapper.map(shq).join(' ')} env -u CI ${envs} node ${shq(CLI)} --state-dir ${shq(this.stateDir)} ${cliArgs.map(shq).join(' ')}; stty -a > ${shq(this.sttyAfter)}; sleep 600`;
     this.tmux('new-session', '-d', '-s', this.name, '-x', String(cols), '-y', String(rows), 'bash', '--norc', '--noprofile', '-c', cmd);
     this.tmux('set-option', '-t', this.name, 'remain-on-exit', 'on');
   }
@@ -78,8 +81,12 @@ export class TmuxSession {
     }
   }
 
-  async waitFor(pred: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Polls the screen until `pred` holds. The ceiling is at least 60 s whatever `timeoutMs` says:
+   * a busy machine draws late, not wrong.
+   */
+  async waitFor(pred: (screen: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + Math.max(timeoutMs, 60_000);
     let screen = '';
     while (Date.now() < deadline) {
       screen = this.capture();
@@ -94,7 +101,7 @@ export class TmuxSession {
   }
 
   /** Waits for the cockpit to exit; returns `stty -a` as the terminal was left. */
-  async waitForExit(timeoutMs = 10_000): Promise<string> {
+  async waitForExit(timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (existsSync(this.sttyAfter)) {

@@ -2,6 +2,7 @@
 // dead-letter rates. The broker-facing behaviour is in amqp-source / amqp-celery.
 import { describe, expect, it } from 'vitest';
 import { DeadLetterRate, RecentDeadLetters, deadLetterDetail } from '../../src/sources/amqp/deadLetters.js';
+import { drainRateLag } from '../../src/domain/duration.js';
 import { LagBook } from '../../src/sources/amqp/lag.js';
 import { parseSentAt, readTaskMessage, readXDeath, type RawAmqpMessage } from '../../src/sources/amqp/taskMessage.js';
 
@@ -117,8 +118,8 @@ describe('LagBook', () => {
     const bare = readTaskMessage(msg({ headers: { task: 't', id: 'u-1' } }), NOW);
     expect(book.fromHead('q', bare, NOW)).toEqual({ lagSeconds: 0, lagMethod: 'first-seen' });
     expect(book.fromHead('q', bare, NOW + 7_000)).toEqual({ lagSeconds: 7, lagMethod: 'first-seen' });
-    expect(LagBook.fromDrainRate(120, 60)).toEqual({ lagSeconds: 120, lagMethod: 'drain-rate' });
-    expect(LagBook.fromDrainRate(5, 0)).toEqual({ lagSeconds: null, lagMethod: 'unknown' });
+    expect(drainRateLag(120, 60)).toEqual({ lagSeconds: 120, lagMethod: 'drain-rate' });
+    expect(drainRateLag(5, 0)).toEqual({ lagSeconds: null, lagMethod: 'unknown' });
     for (const v of [1, 2, 3, 4]) book.trend('q', v);
     expect(book.trend('q', null)).toEqual([2, 3, 4]);
     book.countUnreadable('q', 'k', NOW);

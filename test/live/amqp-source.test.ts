@@ -8,6 +8,7 @@ import { RabbitMqSource, RabbitMqUnreachableError, type RabbitQueueSnapshot } fr
 import { SourceScheduler } from '../../src/runtime/scheduler.js';
 import { createCockpitStore } from '../../src/ui/state/store.js';
 import { systemClock } from '../../src/core/source.js';
+import { bracketed, expectBetween } from '../support/timing.js';
 import { TcpProxy, amqpUrl, connectionCount, createVhost, deleteVhost, queueTruth, rabbitReady, waitFor } from './amqp-support.js';
 
 const VHOST = `lsos-test-amqp-source-${process.pid}`;
@@ -117,21 +118,24 @@ describe.skipIf(!ready)('RabbitMQ source (live broker, private vhost)', () => {
     publishTask('crawl', 'lag-2', { lsos_sent_at: Date.now() / 1000 });
     await ch.checkQueue('crawl');
     const s = source();
-    const q = await read(s);
-    const expected = Date.now() / 1000 - sentAt;
+    // The lag is taken at some instant during the read: between the message's ages at either end.
+    const { value: q, before, after } = await bracketed(() => read(s));
     expect(q.get('crawl')?.lagMethod).toBe('stamped');
-    expect(Math.abs((q.get('crawl')?.lagSeconds ?? -1) - expected)).toBeLessThan(1);
+    expectBetween(q.get('crawl')?.lagSeconds, before / 1000 - sentAt, after / 1000 - sentAt, 1, 'crawl lag');
 
     await ch.purgeQueue('crawl');
     publishTask('crawl', 'bare-1'); // no lsos_sent_at
     await ch.checkQueue('crawl');
-    const first = (await read(s)).get('crawl');
-    await new Promise((r) => setTimeout(r, 1500));
-    const second = (await read(s)).get('crawl');
+    const a = await bracketed(() => read(s));
+    const first = a.value.get('crawl');
+    await new Promise((r) => setTimeout(r, 1500)); // the lag grows with real time: let some pass
+    const b = await bracketed(() => read(s));
+    const second = b.value.get('crawl');
     expect(first?.lagMethod).toBe('first-seen');
     expect(second?.lagMethod).toBe('first-seen');
-    expect((second?.lagSeconds ?? 0) - (first?.lagSeconds ?? 0)).toBeGreaterThanOrEqual(1.4);
-    expect((second?.lagSeconds ?? 0) - (first?.lagSeconds ?? 0)).toBeLessThan(2.5);
+    // It grew by the time between the two reads' instants, whatever a busy machine made that.
+    const grew = (second?.lagSeconds ?? 0) - (first?.lagSeconds ?? 0);
+    expectBetween(grew, (b.before - a.after) / 1000, (b.after - a.before) / 1000, 0.1, 'first-seen lag growth');
     expect(second?.lagTrend.length).toBeGreaterThanOrEqual(2);
     await ch.purgeQueue('crawl');
   });

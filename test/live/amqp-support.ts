@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { TcpProxy as SharedTcpProxy } from '../support/tcpProxy.js';
+import { DEFAULT_WAIT_MS } from '../support/waitFor.js';
 
 const run = promisify(execFile);
 
@@ -17,7 +18,7 @@ export function amqpUrl(vhost: string, port = RABBIT_PORT): string {
   return `amqp://guest:guest@${RABBIT_HOST}:${port}/${encodeURIComponent(vhost)}`;
 }
 
-function canConnect(port: number, host = RABBIT_HOST, timeoutMs = 1000): Promise<boolean> {
+function canConnect(port: number, host = RABBIT_HOST, timeoutMs = 10_000): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ port, host });
     const done = (ok: boolean) => {
@@ -39,7 +40,8 @@ export async function rabbitReady(suite: string): Promise<boolean> {
   if (!(await canConnect(RABBIT_PORT))) reason = `RabbitMQ not listening on ${RABBIT_HOST}:${RABBIT_PORT}`;
   else {
     try {
-      await run('rabbitmqctl', ['-q', 'list_vhosts'], { timeout: 15_000 });
+      // rabbitmqctl starts an Erlang VM: seconds on a busy machine.
+      await run('rabbitmqctl', ['-q', 'list_vhosts'], { timeout: 60_000 });
     } catch (err) {
       reason = `rabbitmqctl unusable (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
     }
@@ -51,7 +53,7 @@ export async function rabbitReady(suite: string): Promise<boolean> {
 }
 
 export async function rabbitmqctl(...args: string[]): Promise<string> {
-  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }
 
@@ -105,10 +107,11 @@ export async function connectionCount(vhost: string): Promise<number> {
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 20_000,
+  timeoutMs = DEFAULT_WAIT_MS,
   everyMs = 200,
 ): Promise<T> {
-  const until = Date.now() + timeoutMs;
+  // Never less than the shared ceiling: it only matters when the condition never comes.
+  const until = Date.now() + Math.max(timeoutMs, DEFAULT_WAIT_MS);
   let last: unknown = null;
   for (;;) {
     try {

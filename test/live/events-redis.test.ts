@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCelerySource, type RedisQueueSnapshot } from '../../src/sources/redis/index.js';
 import { parsePyLiteral } from '../../src/core/celeryEvents.js';
-import { classifyException } from '../../src/core/failureClass.js';
+import { classifyException } from '../../src/domain/failureClasses.js';
 import { emptyFailures, type WorkerSnapshot } from '../../src/core/snapshot.js';
 import type { SnapshotPatch } from '../../src/core/source.js';
 import {
@@ -21,6 +21,7 @@ import {
   type CeleryEnvOptions,
   type PublishSpec,
 } from '../celery/harness.js';
+import { LOAD_SLACK_MS } from '../support/timing.js';
 
 const DB = 12;
 const URL = `redis://127.0.0.1:6379/${DB}`;
@@ -181,7 +182,8 @@ describe.runIf(ok)('Celery events from a real worker on Redis (db 12)', () => {
     let last: WorkerSnapshot | undefined;
     let offline: WorkerSnapshot | undefined;
     let offlineReadAt = 0;
-    while (Date.now() - killedAt < 10_000) {
+    while (Date.now() - killedAt < 30_000) {
+      const readStart = Date.now();
       const w = me(await source.read());
       const readAt = Date.now();
       if (w && !w.online) {
@@ -190,8 +192,9 @@ describe.runIf(ok)('Celery events from a real worker on Redis (db 12)', () => {
         break;
       }
       last = w;
-      // While online, Celery's rule still holds: now < last heartbeat + 2 x 2 s.
-      expect(readAt).toBeLessThan((w?.lastHeartbeatAt ?? 0) + 4000 + 50);
+      // While online, Celery's rule still holds: now < last heartbeat + 2 x 2 s (now: an instant
+      // within the read, so no later than its start; a busy machine can make the read long).
+      expect(readStart).toBeLessThanOrEqual((w?.lastHeartbeatAt ?? 0) + 4000);
       await sleep(100);
     }
     expect(offline, 'went offline').toBeDefined();
@@ -200,7 +203,7 @@ describe.runIf(ok)('Celery events from a real worker on Redis (db 12)', () => {
     expect(offline?.offlineSince).toBe((offline?.lastHeartbeatAt ?? 0) + 4000);
     expect(offlineReadAt).toBeGreaterThanOrEqual(offline?.offlineSince ?? Infinity);
     // No offline event after -9: detection takes up to one heartbeat interval plus the window.
-    expect(offlineReadAt - killedAt).toBeLessThan(2000 + 4000 + 500);
+    expect(offlineReadAt - killedAt).toBeLessThan(2000 + 4000 + LOAD_SLACK_MS);
 
     worker = await CeleryWorker.start({ ...ENV, name: NODE, queues: ALL, concurrency: 2 });
     const back = await until(async () => me(await source.read())?.online, 10_000, 100);

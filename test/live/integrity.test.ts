@@ -1,7 +1,7 @@
 // Integrity checks (runbook 6 step 4) on a real PostgreSQL primary and streaming replica: the
 // validated YAML, each verdict with the figures it was judged on (compared with the server's own
 // answer), amcheck where the extension exists and skipped with the reason where it does not, and
-// every result recorded in the incident's timeline and its PIR (from the cockpit action).
+// every result recorded in the incident's timeline and its PIR (from the cockpit binding).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +9,13 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReadOnlyPool } from '../../src/sources/postgres/pool.js';
 import { createCockpitStore } from '../../src/ui/state/store.js';
-import { attachReporting, createReportingServices, REPORTING_ACTIONS } from '../../src/ui/controllers/reporting.js';
-import { createDispatcher } from '../../src/ui/registry/registry.js';
+import { createReportingServices } from '../../src/control/reporting/services.js';
+import { testRegistry } from '../ui/fixtures.js';
+import { createDispatcher } from '../../src/ui/registry/dispatcher.js';
 import { renderPir } from '../../src/core/pir.js';
 import { exampleIntegrityChecks, IntegrityConfigError, parseIntegrityChecks } from '../../src/control/integrity/config.js';
 import { runIntegrityOnPool } from '../../src/control/integrity/run.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
-import type { CockpitCommands } from '../../src/ui/registry/commands.js';
 import { requirePg, startReplicaPair, type PgReplicaPair } from '../support/pgReplica.js';
 import { createLsosTables, DB, fillMonth } from '../runbook/lsosTables.js';
 
@@ -187,8 +187,7 @@ describe.runIf(ok)('integrity checks on a real primary and replica', () => {
       checks: parseIntegrityChecks(CHECKS_YAML),
       recorder,
     });
-    attachReporting(store, svc);
-    const dispatcher = createDispatcher({ store, commands: {} as CockpitCommands, actions: REPORTING_ACTIONS });
+    const dispatcher = createDispatcher({ store, bindings: testRegistry({ reporting: svc }) });
     store.getState().setUi({ focus: 'replicas' });
     try {
       const outcome = await dispatcher.attempt('integrity-checks');

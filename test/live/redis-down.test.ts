@@ -71,7 +71,9 @@ describe.runIf(ok)('Redis down and back (private redis-server)', () => {
       const rejectMs = performance.now() - t0;
       expect(err).toBeInstanceOf(Error);
       expect(err?.message).toMatch(new RegExp(`redis 127\\.0\\.0\\.1:${redis.port}/0 unreachable`));
-      expect(rejectMs).toBeLessThan(1500);
+      // At once or within its 1 s ready timeout (plus what a busy machine adds): before the 5 s
+      // command timeout it would otherwise wait for.
+      expect(rejectMs).toBeLessThan(4500);
       // The scheduler marks it unreachable, keeping the last good data.
       expect(await until(() => status()?.state === 'unreachable', 5000, 50)).toBe(true);
       expect(status()?.error).toMatch(/unreachable/);
@@ -80,7 +82,7 @@ describe.runIf(ok)('Redis down and back (private redis-server)', () => {
       await sleep(500);
       const t1 = performance.now();
       await expect(source.read()).rejects.toThrow(/unreachable/);
-      expect(performance.now() - t1).toBeLessThan(1500);
+      expect(performance.now() - t1).toBeLessThan(4500);
 
       // Back (a fresh, empty server on the same port).
       await redis.start();

@@ -2,7 +2,19 @@
 // shown undelivered, and delivered exactly once when the receiver recovers — also when the
 // cockpit was torn down and rebuilt from the journal in between.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Cockpit, Receiver, freePort, openWithTrigger, removeTempDirs, rosterFor, sleep, tempDir, testConfig, waitFor } from './helpers.js';
+import { nextTurn } from '../support/waitFor.js';
+import {
+  Cockpit,
+  Receiver,
+  freePort,
+  openWithTrigger,
+  removeTempDirs,
+  rosterFor,
+  settled,
+  tempDir,
+  testConfig,
+  waitFor,
+} from './helpers.js';
 
 let rx: Receiver | null = null;
 let c: Cockpit | null = null;
@@ -50,7 +62,7 @@ describe('an endpoint that does not accept', () => {
       'delivered',
       () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered',
     );
-    await sleep(300);
+    await settled(ck);
     expect(rx.acceptedFor(`${id}:on-call-engineer`)).toHaveLength(1);
     expect(rx.acceptedFor(`${id}:security-lead`)).toHaveLength(1);
     expect(ck.pageEntries().filter((d) => d.event === 'delivered' && d.target === 'on-call-engineer')).toHaveLength(1);
@@ -78,7 +90,7 @@ describe('an endpoint that does not accept', () => {
       'delivered',
       () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered',
     );
-    await sleep(300);
+    await settled(ck);
     expect(rx.acceptedFor(`${ck.incidentId()}:on-call-engineer`)).toHaveLength(1);
   });
 
@@ -93,7 +105,7 @@ describe('an endpoint that does not accept', () => {
       'delivered',
       () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered',
     );
-    await sleep(300);
+    await settled(ck);
     expect(rx.acceptedFor(`${ck.incidentId()}:on-call-engineer`)).toHaveLength(1);
     expect(rx.acceptedFor(`${ck.incidentId()}:security-lead`)).toHaveLength(1);
   });
@@ -103,7 +115,7 @@ describe('an endpoint that does not accept', () => {
     rx.mode = 'bad-request';
     const ck = await sev1(rx.url(''));
     await waitFor('failed', () => view(ck, 'on-call-engineer')?.delivery === 'failed');
-    await sleep(200);
+    await settled(ck);
     expect(rx.requests.filter((r) => r.path === '/pd/on-call-engineer')).toHaveLength(1);
     const f = ck.pageEntries().find((d) => d.event === 'failed' && d.target === 'on-call-engineer');
     expect(f).toMatchObject({ httpStatus: 400, state: 'failed' });
@@ -133,7 +145,8 @@ describe('across a restart of the cockpit', () => {
     ck.recorder.close();
     // The receiver comes back while the cockpit is down.
     rx = await new Receiver().start(port);
-    await sleep(100);
+    ck.paging.sweep(); // what its timer would do: a stopped controller sends nothing
+    await ck.paging.idle();
     expect(rx.requests).toHaveLength(0);
     await ck.restart();
     // Right after the start the view (rebuilt from the journal) shows what happened before.
@@ -141,7 +154,7 @@ describe('across a restart of the cockpit', () => {
       'delivered after restart',
       () => view(ck, 'on-call-engineer')?.delivery === 'delivered' && view(ck, 'security-lead')?.delivery === 'delivered',
     );
-    await sleep(300);
+    await settled(ck);
     const id = ck.incidentId();
     expect(rx.acceptedFor(`${id}:on-call-engineer`)).toHaveLength(1);
     expect(rx.acceptedFor(`${id}:security-lead`)).toHaveLength(1);
@@ -160,11 +173,11 @@ describe('across a restart of the cockpit', () => {
     c = new Cockpit(dir, rosterFor(rx.url('')), testConfig());
     openWithTrigger(c, ['crawl']);
     c.recorder.decideSeverity('SEV-2', 'crawl down'); // paging not started: as if it crashed right after
-    await sleep(50);
+    await nextTurn();
     expect(rx.requests).toHaveLength(0);
     await c.restart();
     await waitFor('pages', () => rx?.accepted().length === 2);
-    await sleep(200);
+    await settled(c);
     expect(
       rx
         .accepted()
@@ -172,7 +185,7 @@ describe('across a restart of the cockpit', () => {
         .sort(),
     ).toEqual(['/pd/crawl-owner', '/pd/primary-on-call']);
     await c.restart();
-    await sleep(200);
+    await settled(c);
     expect(rx.accepted()).toHaveLength(2);
   });
 });

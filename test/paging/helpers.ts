@@ -12,6 +12,7 @@ import type { Clock } from '../../src/core/source.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { defaultPagingConfig, type PagingConfig } from '../../src/control/paging/config.js';
 import { PagingController } from '../../src/control/paging/controller.js';
+import { DEFAULT_WAIT_MS, nextTurn, waitFor as waitUntil } from '../support/waitFor.js';
 
 export type ReceiverMode = 'ok' | 'error' | 'hang' | 'bad-request' | 'too-many';
 
@@ -46,7 +47,9 @@ export class Receiver {
         this.requests.push(r);
         const answer = (status: number, text: string) => {
           r.status = status;
-          res.writeHead(status, { 'content-type': 'application/json' });
+          // One connection per request: no kept-alive socket outlives a swapReceiver() and
+          // turns the next attempt into a reset.
+          res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
           res.end(text);
         };
         switch (this.mode) {
@@ -96,6 +99,17 @@ export class Receiver {
       s.closeAllConnections();
     });
   }
+}
+
+/**
+ * Stops `old` and starts a fresh receiver on its port. After a controller's stop() its aborted
+ * attempts may still reach `old` (their bytes were written before the abort; this process reads
+ * them later): closing `old` drops those, so the new one sees only requests sent afterwards.
+ */
+export async function swapReceiver(old: Receiver): Promise<Receiver> {
+  const port = old.port;
+  await old.stop();
+  return new Receiver().start(port);
 }
 
 /** A port nothing listens on (taken, then released). */
@@ -218,12 +232,23 @@ export class Cockpit {
   }
 }
 
-export async function waitFor(what: string, pred: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!pred()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Polls `pred` every 10 ms until it holds; the ceiling is generous (a loaded machine is slow, not wrong). */
+export async function waitFor(what: string, pred: () => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+  await waitUntil(pred, { what, timeoutMs, everyMs: 10 });
+}
+
+/**
+ * Waits until paging is at rest: nothing waiting to be sent (pending or retrying) in the current
+ * incident, no other incident's sends unfinished, and no attempt on the wire. Since the receivers
+ * run in this process and an attempt ends only once its answer came back, every request sent so
+ * far has been seen by them then; nothing more is sent until something changes.
+ */
+export async function settled(ck: Cockpit, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+  const unsent = () => [...(ck.paging.state()?.messages.values() ?? [])].some((m) => m.state === 'pending' || m.state === 'retrying');
+  // Reactions the controller queued (a decision's pages, a resolution's resolves) run first.
+  await nextTurn();
+  await waitUntil(() => !unsent() && ck.paging.backgroundIncidents().length === 0, { what: 'paging at rest', timeoutMs, everyMs: 10 });
+  await ck.paging.idle();
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,13 +1,12 @@
 // Paging through real local HTTP receivers: each matrix row's pages and payloads, dedup keys,
 // acknowledgement by key and by callback, re-paging, resolution, and SEV changes.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../../src/ui/registry/registry.js';
-import { PAGING_ACTIONS, bindPagingCommands } from '../../src/ui/controllers/paging.js';
+import { createDispatcher } from '../../src/ui/registry/dispatcher.js';
 import { describeEntry } from '../../src/core/timeline.js';
 import { foldIncident } from '../../src/core/incidentView.js';
 import { renderPir } from '../../src/core/pir.js';
-import { fakeCommands } from '../ui/fixtures.js';
-import { Cockpit, Receiver, openWithTrigger, removeTempDirs, rosterFor, sleep, tempDir, testConfig, waitFor } from './helpers.js';
+import { testRegistry } from '../ui/fixtures.js';
+import { Cockpit, Receiver, openWithTrigger, removeTempDirs, rosterFor, settled, tempDir, testConfig, waitFor } from './helpers.js';
 
 let rx: Receiver;
 let c: Cockpit;
@@ -16,7 +15,6 @@ beforeEach(async () => {
   rx = await new Receiver().start();
 });
 afterEach(async () => {
-  bindPagingCommands(null);
   await c?.stop();
   await rx.stop();
 });
@@ -43,7 +41,7 @@ describe('each matrix row', () => {
     openWithTrigger(c, ['crawl']);
     c.recorder.decideSeverity('SEV-1', 'crawl down for every tenant');
     await waitFor('two pages', () => rx.accepted().length === 2);
-    await sleep(50);
+    await settled(c);
     const id = c.incidentId();
     expect(
       rx
@@ -83,7 +81,7 @@ describe('each matrix row', () => {
     openWithTrigger(c, ['crawl', 'email']);
     c.recorder.decideSeverity('SEV-2', 'crawl and email queues stuck');
     await waitFor('three pages', () => rx.accepted().length === 3);
-    await sleep(50);
+    await settled(c);
     const id = c.incidentId();
     expect(
       rx
@@ -116,13 +114,13 @@ describe('each matrix row', () => {
     c.recorder.openIncident('customers report errors');
     c.recorder.decideSeverity('SEV-2', 'high error rates');
     await waitFor('primary paged', () => rx.accepted().length === 1);
-    await sleep(30);
+    await settled(c);
     expect(c.store.getState().paging?.needsModule).toBe(true);
     expect(c.pageEntries().some((d) => d.event === 'needs-module')).toBe(true);
     await c.paging.pickModule('reviews');
     await waitFor('owner paged', () => rx.accepted().length === 2);
     expect(rx.accepted()[1]?.path).toBe('/pd/reviews-owner');
-    await sleep(30);
+    await settled(c);
     expect(c.store.getState().paging?.needsModule).toBe(false);
   });
 
@@ -131,7 +129,7 @@ describe('each matrix row', () => {
     openWithTrigger(c, ['rank']);
     c.recorder.decideSeverity('SEV-3', 'rank lag, workaround in place');
     await waitFor('ticket', () => rx.accepted().length === 1);
-    await sleep(80);
+    await settled(c);
     expect(rx.accepted().map((r) => r.path)).toEqual(['/ticket']);
     expect(rx.accepted()[0]?.body).toMatchObject({
       type: 'ticket',
@@ -153,7 +151,7 @@ describe('changing the severity', () => {
     await waitFor('ticket', () => rx.accepted().length === 1);
     c.recorder.decideSeverity('SEV-1', 'it spread to every tenant');
     await waitFor('SEV-1 pages', () => rx.accepted().length === 3);
-    await sleep(80);
+    await settled(c);
     expect(
       rx
         .accepted()
@@ -162,7 +160,7 @@ describe('changing the severity', () => {
         .sort(),
     ).toEqual(['/pd/on-call-engineer', '/pd/security-lead']);
     c.recorder.decideSeverity('SEV-3', 'contained to one tenant');
-    await sleep(120);
+    await settled(c);
     expect(rx.requests).toHaveLength(3);
     const notPaged = c.pageEntries().filter((d) => d.event === 'not-paged');
     expect(notPaged).toHaveLength(1);
@@ -171,20 +169,19 @@ describe('changing the severity', () => {
     expect(entry && describeEntry(entry)).toContain('nobody');
     // Raising again does not page twice the people already paged.
     c.recorder.decideSeverity('SEV-1', 'back to everyone');
-    await sleep(120);
+    await settled(c);
     expect(rx.requests).toHaveLength(3);
   });
 });
 
 describe('acknowledgement', () => {
-  it('by key in the cockpit (the ack-page action): recorded, re-page stopped, PagerDuty told', async () => {
+  it('by key in the cockpit (the ack-page binding): recorded, re-page stopped, PagerDuty told', async () => {
     await cockpit();
     openWithTrigger(c, ['crawl']);
     c.recorder.decideSeverity('SEV-1', 'outage');
     await waitFor('pages', () => rx.accepted().length === 2);
-    await sleep(30);
-    bindPagingCommands(c.paging);
-    const d = createDispatcher({ store: c.store, commands: fakeCommands(), actions: PAGING_ACTIONS });
+    await settled(c);
+    const d = createDispatcher({ store: c.store, bindings: testRegistry({ paging: c.paging }) });
     c.store.getState().setIncident({ id: c.incidentId() } as never);
     // It lives on the escalation panel, where the pages are shown.
     expect(await d.attempt('ack-page')).toMatchObject({ status: 'disabled', reason: 'applies to the escalation panel' });
@@ -193,7 +190,7 @@ describe('acknowledgement', () => {
     expect(await d.attempt('ack-page')).toEqual({ status: 'prompted' });
     expect(await d.attempt('ack-page', { args: { text: 'on-call-engineer by dana' } })).toEqual({ status: 'done' });
     await waitFor('acknowledge event', () => rx.acceptedFor(`${c.incidentId()}:on-call-engineer`, 'acknowledge').length === 1);
-    await sleep(30);
+    await settled(c);
     const t = c.store.getState().paging?.targets.find((x) => x.target === 'on-call-engineer');
     expect(t?.ack).toMatchObject({ by: 'dana', via: 'cockpit' });
     expect(t?.nextRepageAt).toBeNull();
@@ -208,7 +205,8 @@ describe('acknowledgement', () => {
   });
 
   it('by callback on the local port: by dedup key, by incident; junk refused', async () => {
-    await cockpit({ callback: { host: '127.0.0.1', port: 0 } });
+    const token = 'callback-token-for-the-paging-test';
+    await cockpit({ callback: { host: '127.0.0.1', port: 0 }, callbackToken: token });
     openWithTrigger(c, ['crawl']);
     c.recorder.decideSeverity('SEV-2', 'crawl down');
     await waitFor('pages', () => rx.accepted().length === 2);
@@ -217,7 +215,11 @@ describe('acknowledgement', () => {
     // The page tells the receiver where to call back.
     expect((rx.accepted()[0]?.body.payload as { custom_details: { ack_callback: string } }).custom_details.ack_callback).toBe(url);
     const post = (b: unknown, type = 'application/json') =>
-      fetch(url as string, { method: 'POST', headers: { 'content-type': type }, body: typeof b === 'string' ? b : JSON.stringify(b) });
+      fetch(url as string, {
+        method: 'POST',
+        headers: { 'content-type': type, authorization: `Bearer ${token}` },
+        body: typeof b === 'string' ? b : JSON.stringify(b),
+      });
     const id = c.incidentId();
     const ok = await post({ dedup_key: `${id}:crawl-owner`, by: 'carl' });
     expect(ok.status).toBe(200);
@@ -247,15 +249,16 @@ describe('re-paging and resolution', () => {
     openWithTrigger(c, ['crawl']);
     c.recorder.decideSeverity('SEV-1', 'outage');
     await waitFor('pages', () => rx.accepted().length === 2);
-    await sleep(50);
+    await settled(c);
     const id = c.incidentId();
     c.clock.advance(30_000);
-    await sleep(60);
+    c.paging.sweep(); // what the sweep timer does next: nothing is due yet
+    await settled(c);
     expect(rx.accepted()).toHaveLength(2);
     await c.paging.acknowledgePage('security-lead', 'sam');
     c.clock.advance(31_000);
     await waitFor('re-page', () => rx.acceptedFor(`${id}:on-call-engineer`).length === 2);
-    await sleep(60);
+    await settled(c);
     // The acknowledged security lead is not re-paged.
     expect(rx.acceptedFor(`${id}:security-lead`)).toHaveLength(1);
     const second = rx.acceptedFor(`${id}:on-call-engineer`)[1]?.body;
@@ -276,7 +279,7 @@ describe('re-paging and resolution', () => {
     await waitFor('pages', () => rx.accepted().length === 3);
     c.recorder.setState('resolved', 'workers back');
     await waitFor('resolves', () => rx.accepted().length === 6);
-    await sleep(50);
+    await settled(c);
     const id = c.incidentId();
     for (const t of ['primary-on-call', 'crawl-owner']) {
       expect(rx.acceptedFor(`${id}:${t}`, 'resolve')[0]?.body).toEqual({
@@ -302,7 +305,8 @@ describe('record-only mode (simulation)', () => {
     await cockpit({ mode: 'record-only' });
     openWithTrigger(c, ['crawl']);
     c.recorder.decideSeverity('SEV-1', 'outage');
-    await sleep(100);
+    c.paging.sweep();
+    await settled(c);
     expect(rx.requests).toHaveLength(0);
     expect(c.intents().map((d) => d.state)).toEqual(['recorded', 'recorded']);
     const p = c.store.getState().paging;

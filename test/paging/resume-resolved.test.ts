@@ -6,7 +6,20 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { IncidentJournal } from '../../src/journal/journal.js';
 import { loadIncident } from '../../src/journal/store.js';
 import type { PagingConfig } from '../../src/control/paging/config.js';
-import { Cockpit, Receiver, freePort, openWithTrigger, removeTempDirs, rosterFor, sleep, tempDir, testConfig, waitFor } from './helpers.js';
+import { nextTurn } from '../support/waitFor.js';
+import {
+  Cockpit,
+  Receiver,
+  freePort,
+  openWithTrigger,
+  removeTempDirs,
+  rosterFor,
+  settled,
+  swapReceiver,
+  tempDir,
+  testConfig,
+  waitFor,
+} from './helpers.js';
 
 let rx: Receiver | null = null;
 let c: Cockpit | null = null;
@@ -70,18 +83,19 @@ describe('resolves not delivered when the cockpit exits', () => {
     const failedBefore = journalPages(dir, id).filter((d) => d.event === 'attempt-failed' && d.target === 'ticket').length;
     await ck.paging.stop();
     ck.recorder.close();
-    rx.mode = 'ok';
-    const before = rx.requests.length;
-    await sleep(50);
-    expect(rx.requests.length).toBe(before);
+    // stop() aborted the attempts on the wire, but bytes already written still reach the
+    // receiver after it returns: a fresh receiver on the same port sees only what comes later.
+    rx = await swapReceiver(rx);
+    ck.paging.sweep(); // what its timer would do: a stopped controller sends nothing
+    await ck.paging.idle();
+    expect(rx.requests).toHaveLength(0);
 
     await ck.restart();
     // The recorder did not resume it (it is resolved): the controller found it on its own.
     expect(ck.recorder.view()).toBeNull();
     await waitFor('resolves delivered', () => TARGETS.every((t) => rx?.acceptedFor(`${id}:${t}`, 'resolve').length === 1));
     await waitFor('side sender done', () => ck.paging.backgroundIncidents().length === 0);
-    await ck.paging.idle();
-    await sleep(150);
+    await settled(ck);
     expectResolvedOnce(rx, dir, id);
     // The attempts count on from before the restart; the same dedup key as the trigger.
     const ticket = journalPages(dir, id).find(
@@ -97,7 +111,7 @@ describe('resolves not delivered when the cockpit exits', () => {
     // Nothing is sent again by a further start.
     const accepted = rx.accepted().length;
     await ck.restart();
-    await sleep(200);
+    await settled(ck);
     expect(ck.paging.backgroundIncidents()).toEqual([]);
     expect(rx.accepted().length).toBe(accepted);
     expect(verified(dir, id).ok).toBe(true);
@@ -122,7 +136,7 @@ describe('resolves not delivered when the cockpit exits', () => {
     await ck.restart();
     await waitFor('resolves delivered', () => TARGETS.every((t) => rx?.acceptedFor(`${id}:${t}`, 'resolve').length === 1));
     await waitFor('side sender done', () => ck.paging.backgroundIncidents().length === 0);
-    await sleep(150);
+    await settled(ck);
     expect(first.accepted().length).toBe(3);
     expectResolvedOnce(rx, dir, id);
   });
@@ -134,13 +148,13 @@ describe('resolves not delivered when the cockpit exits', () => {
     const id = await pagedIncident(ck, rx);
     await ck.paging.stop(); // as if it died right after the state change was written
     ck.recorder.setState('resolved', 'workers back');
-    await sleep(50);
+    await nextTurn();
     expect(journalPages(dir, id).some((d) => d.event === 'intent' && (d.message as { action: string }).action === 'resolve')).toBe(false);
     ck.recorder.close();
     await ck.restart();
     await waitFor('resolves delivered', () => TARGETS.every((t) => rx?.acceptedFor(`${id}:${t}`, 'resolve').length === 1));
     await waitFor('side sender done', () => ck.paging.backgroundIncidents().length === 0);
-    await sleep(150);
+    await settled(ck);
     expectResolvedOnce(rx, dir, id);
   });
 
@@ -153,16 +167,19 @@ describe('resolves not delivered when the cockpit exits', () => {
     ck.recorder.setState('resolved', 'workers back');
     await waitFor('failed resolves', () => journalPages(dir, id).filter((d) => d.event === 'attempt-failed').length >= TARGETS.length);
     await ck.stop();
-    rx.mode = 'ok';
-    const requests = rx.requests.length;
+    // Attempts stop() aborted may still land on the old receiver (their bytes were on the wire):
+    // the new controller's sends, if any, land on a fresh one.
+    rx = await swapReceiver(rx);
     const { PagingController } = await import('../../src/control/paging/controller.js');
     const { IncidentRecorder } = await import('../../src/journal/recorder.js');
     const recorder = new IncidentRecorder({ stateDir: dir, operator: 'alice' });
     const paging = new PagingController(recorder, null, ck.roster, ck.config, undefined, { resumeScan: { windowMs: 60_000, limit: 0 } });
     await paging.start();
-    await sleep(150);
+    // start() adopts other incidents and launches their sends at once; idle() waits for those.
     expect(paging.backgroundIncidents()).toEqual([]);
-    expect(rx.requests.length).toBe(requests);
+    paging.sweep();
+    await paging.idle();
+    expect(rx.requests).toHaveLength(0);
     await paging.stop();
     recorder.close();
   });
@@ -182,7 +199,9 @@ describe('the recorder switches incidents while sends are unfinished', () => {
     const b = ck.incidentId();
     expect(b).not.toBe(a);
     expect(ck.paging.backgroundIncidents()).toEqual([a]);
-    await sleep(100);
+    // The side sender keeps retrying A's resolves while B is the current incident.
+    const failed = journalPages(dir, a).filter((d) => d.event === 'attempt-failed').length;
+    await waitFor('a retry by the side sender', () => journalPages(dir, a).filter((d) => d.event === 'attempt-failed').length > failed);
     rx.mode = 'ok';
     ck.recorder.decideSeverity('SEV-1', 'rank down');
     await waitFor('resolves of A delivered', () => TARGETS.every((t) => rx?.acceptedFor(`${a}:${t}`, 'resolve').length === 1));
@@ -191,7 +210,7 @@ describe('the recorder switches incidents while sends are unfinished', () => {
       () => rx?.acceptedFor(`${b}:on-call-engineer`).length === 1 && rx?.acceptedFor(`${b}:security-lead`).length === 1,
     );
     await waitFor('side sender done', () => ck.paging.backgroundIncidents().length === 0);
-    await sleep(150);
+    await settled(ck);
     expectResolvedOnce(rx, dir, a);
     // B's journal has only B's pages; A's none of B's.
     expect(ck.pageEntries().every((d) => String(d.dedupKey ?? `${b}:`).startsWith(`${b}:`))).toBe(true);
@@ -211,7 +230,7 @@ describe('the recorder switches incidents while sends are unfinished', () => {
     expect(b).not.toBe(a);
     await waitFor('resolves of A delivered', () => TARGETS.every((t) => rx?.acceptedFor(`${a}:${t}`, 'resolve').length === 1));
     await waitFor('side sender done', () => ck.paging.backgroundIncidents().length === 0);
-    await sleep(150);
+    await settled(ck);
     expectResolvedOnce(rx, dir, a);
     expect(ck.pageEntries()).toEqual([]);
   });
@@ -230,9 +249,9 @@ describe('the recorder switches incidents while sends are unfinished', () => {
     openWithTrigger(ck, ['rank']);
     expect(ck.paging.backgroundIncidents()).toEqual([a]);
     rx.mode = 'ok';
-    await waitFor('resolves of A delivered', () => TARGETS.every((t) => rx?.acceptedFor(`${a}:${t}`, 'resolve').length === 1), 8000);
+    await waitFor('resolves of A delivered', () => TARGETS.every((t) => rx?.acceptedFor(`${a}:${t}`, 'resolve').length === 1));
     await waitFor('side sender done', () => ck.paging.backgroundIncidents().length === 0);
-    await sleep(150);
+    await settled(ck);
     const timedOut = journalPages(dir, a).filter((d) => d.event === 'attempt-failed' && /timed out/.test(String(d.error)));
     expect(timedOut.length).toBe(TARGETS.length);
     expectResolvedOnce(rx, dir, a);
@@ -252,7 +271,7 @@ describe('the recorder switches incidents while sends are unfinished', () => {
     expect(ck.paging.backgroundIncidents()).toEqual([]);
     rx.mode = 'ok';
     await waitFor('resolves of A delivered', () => TARGETS.every((t) => rx?.acceptedFor(`${a}:${t}`, 'resolve').length === 1));
-    await sleep(150);
+    await settled(ck);
     expectResolvedOnce(rx, dir, a);
     expect(ck.store.getState().paging?.targets.every((t) => t.delivery === 'delivered' && t.lastAction === 'resolve')).toBe(true);
   });

@@ -1,21 +1,20 @@
 // Procedure coverage: every step of runbook sections 2 to 9 maps to something the cockpit shows,
 // does or records, or is a manual step the runbook pane names; every ref must really exist (a
-// panel, a daily-checklist check id, an action in the merged registry, a timeline entry kind).
+// panel, a daily-checklist check id, a binding in the registry, a timeline entry kind).
 import { describe, expect, it } from 'vitest';
 import { OWNER_NOTICE_MITIGATIONS } from '../../src/control/mitigations/ownerNotices.js';
 import { READ_FAILOVER_MITIGATIONS } from '../../src/control/mitigations/readFailover.js';
-import { ACTIONS, findAction, type Action } from '../../src/ui/registry/registry.js';
-import { MITIGATION_ACTIONS } from '../../src/ui/controllers/mitigation.js';
-import { PAGING_ACTIONS } from '../../src/ui/controllers/paging.js';
-import { REPORTING_ACTIONS } from '../../src/ui/controllers/reporting.js';
-import { TIMELINE_ACTIONS } from '../../src/ui/controllers/timeline.js';
+import { findBinding } from '../../src/ui/registry/dispatcher.js';
+import type { Binding } from '../../src/ui/registry/types.js';
+import { testRegistry } from '../ui/fixtures.js';
 import { PANELS } from '../../src/ui/state/store.js';
 import { CHECK_IDS } from '../../src/core/checklist.js';
 import { COVERED_SECTIONS, manualPart, PROCEDURE_MAP, procedureRefs, type ProcedureRef } from '../../src/core/procedureMap.js';
 import { RUNBOOK } from '../../src/core/runbook.js';
 import { ENTRY_KINDS } from '../../src/core/timeline.js';
 
-const merged: Action[] = [...ACTIONS, ...MITIGATION_ACTIONS, ...PAGING_ACTIONS, ...TIMELINE_ACTIONS, ...REPORTING_ACTIONS];
+// The registry as the cockpit builds it, every controller's bindings.
+const merged: Binding[] = testRegistry();
 
 function refProblem(ref: ProcedureRef): string | null {
   switch (ref.kind) {
@@ -23,7 +22,7 @@ function refProblem(ref: ProcedureRef): string | null {
       if ('panel' in ref) return (PANELS as readonly string[]).includes(ref.panel) ? null : `no panel ${ref.panel}`;
       return (CHECK_IDS as readonly string[]).includes(ref.check) ? null : `no checklist check ${ref.check}`;
     case 'does':
-      if (findAction(merged, ref.action)) return null;
+      if (findBinding(merged, ref.action)) return null;
       return `no action ${ref.action} in the registry`;
     case 'records':
       return (ENTRY_KINDS as readonly string[]).includes(ref.entryKind) ? null : `no timeline entry kind ${ref.entryKind}`;
@@ -65,8 +64,8 @@ describe('runbook procedure coverage', () => {
     expect(refProblem({ kind: 'records', entryKind: 'nope' })).toMatch(/no timeline entry kind/);
   });
 
-  it('the issue-7 mitigations (owner notices, read failover) are actions in the merged registry', () => {
-    for (const m of [...OWNER_NOTICE_MITIGATIONS, ...READ_FAILOVER_MITIGATIONS]) expect(findAction(merged, m.id), m.id).toBeDefined();
+  it('the owner-notice and read-failover mitigations are bindings in the registry', () => {
+    for (const m of [...OWNER_NOTICE_MITIGATIONS, ...READ_FAILOVER_MITIGATIONS]) expect(findBinding(merged, m.id), m.id).toBeDefined();
     const does = Object.values(PROCEDURE_MAP)
       .flat()
       .flatMap((r) => (r.kind === 'does' ? [r.action] : []));

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../src/core/snapshot.js';
 import { defaultTasks } from '../../src/sources/sim/catalog.js';
 import { CohortQueue } from '../../src/sources/sim/cohort-queue.js';
-import { formatDuration, parseDuration } from '../../src/sources/sim/duration.js';
-import { DEFAULT_EXCEPTIONS, classifyException } from '../../src/sources/sim/failure-classes.js';
+import { formatDurationSpec, parseDurationMs } from '../../src/domain/duration.js';
+import { DEFAULT_EXCEPTIONS } from '../../src/sources/sim/failure-classes.js';
+import { classifyException } from '../../src/domain/failureClasses.js';
 import { HEARTBEAT_FREQ_S, heartbeatExpiresAt, isOnline } from '../../src/sources/sim/heartbeat.js';
 import { Prng, allocate } from '../../src/sources/sim/prng.js';
 import { RollingCounter } from '../../src/sources/sim/rolling-counter.js';
@@ -92,15 +93,15 @@ describe('failure classes (contract section 4)', () => {
 
 describe('durations', () => {
   it('parses unit strings and refuses the rest', () => {
-    expect(parseDuration('30s')).toBe(30_000);
-    expect(parseDuration('250ms')).toBe(250);
-    expect(parseDuration('1h30m')).toBe(5_400_000);
-    expect(parseDuration('14m30s')).toBe(870_000);
-    expect(parseDuration('2d')).toBe(172_800_000);
-    expect(parseDuration('1.5s')).toBe(1500);
-    for (const bad of ['', '30', 's', '30 seconds', '-5s', '5x', '1h 30m']) expect(parseDuration(bad), bad).toBeNull();
-    expect(formatDuration(90_000)).toBe('1m30s');
-    expect(formatDuration(3_600_000)).toBe('1h');
+    expect(parseDurationMs('30s')).toBe(30_000);
+    expect(parseDurationMs('250ms')).toBe(250);
+    expect(parseDurationMs('1h30m')).toBe(5_400_000);
+    expect(parseDurationMs('14m30s')).toBe(870_000);
+    expect(parseDurationMs('2d')).toBe(172_800_000);
+    expect(parseDurationMs('1.5s')).toBe(1500);
+    for (const bad of ['', '30', 's', '30 seconds', '-5s', '5x', '1h 30m']) expect(parseDurationMs(bad), bad).toBeNull();
+    expect(formatDurationSpec(90_000)).toBe('1m30s');
+    expect(formatDurationSpec(3_600_000)).toBe('1h');
   });
 });
 

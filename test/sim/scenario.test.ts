@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { QUEUE_NAMES } from '../../src/sources/sim/catalog.js';
+import { LSOS_QUEUES } from '../../src/domain/queues.js';
 import { ScenarioError, listScenarios, loadScenario, parseScenario } from '../../src/sources/sim/scenario.js';
 
 const fixture = (f: string): string => fileURLToPath(new URL(`./fixtures/${f}`, import.meta.url));
@@ -36,10 +36,10 @@ describe('bundled scenarios', () => {
     const s = loadScenario('default');
     expect(s.name).toBe('default');
     expect(s.file).toMatch(/fixtures[\\/]scenarios[\\/]default\.yaml$/);
-    expect(s.queues.map((q) => q.name)).toEqual([...QUEUE_NAMES]);
+    expect(s.queues.map((q) => q.name)).toEqual([...LSOS_QUEUES]);
     expect(s.queues.find((q) => q.name === 'crawl')?.backlog).toEqual({ count: 50_000, oldestAgeMs: 870_000 });
     expect(s.tasks.find((t) => t.name === 'rank.check_serp')?.usesProvider).toBe(true);
-    expect(s.events.map((e) => e.kind)).toEqual(['parser-deploy', 'worker-pool-dies', 'provider-degrade']);
+    expect(s.events.map((e) => e.kind)).toEqual(['parser-deploy', 'worker-pool-dies', 'provider-degrade', 'fix-deployed']);
     expect(s.events[0]?.line).toBeGreaterThan(1);
     expect(s.campaigns).toBe(40);
   });
@@ -58,8 +58,8 @@ describe('bundled scenarios', () => {
     const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBeDefined();
     const s = parseScenario(block!, 'README.md');
-    expect(s.events).toHaveLength(14);
-    expect(new Set(s.events.map((e) => e.kind)).size).toBe(14);
+    expect(s.events).toHaveLength(15);
+    expect(new Set(s.events.map((e) => e.kind)).size).toBe(15);
   });
 
   it('names the path it tried when a scenario does not exist', () => {

@@ -11,6 +11,8 @@ export class TcpProxy {
   /** Bytes sent to the target / received from it, over all connections. */
   bytesUp = 0;
   bytesDown = 0;
+  /** Connections accepted so far (a client's connection attempts, refused upstream or not). */
+  accepted = 0;
 
   constructor(
     readonly targetPort: number,
@@ -21,6 +23,7 @@ export class TcpProxy {
   /** Listens on `port` (0: a free one) and returns it. */
   async start(port = 0): Promise<number> {
     const server = net.createServer((client) => {
+      this.accepted++;
       const upstream = net.connect({ port: this.targetPort, host: this.targetHost });
       this.sockets.add(client);
       this.sockets.add(upstream);

@@ -3,6 +3,7 @@ import React, { useState } from 'react';
 import { Text, render, useInput } from 'ink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EscapeJoiningStdin, splitIncompleteEscape } from '../../src/ui/terminal/escapeJoiner.js';
+import { waitFor } from '../support/waitFor.js';
 
 describe('splitIncompleteEscape', () => {
   it.each([
@@ -47,7 +48,10 @@ function fakeStdout() {
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One event-loop turn: a chunk written to the fake tty has been read and handled. */
+const turn = () => new Promise<void>((r) => setImmediate(r));
+/** Ink listens (raw mode on) once useInput's effect ran: only then do writes arrive as separate reads. */
+const listening = (tty: { rawMode: boolean }) => waitFor(() => tty.rawMode, { what: 'Ink to read the terminal' });
 
 function KeyLog({ log }: { log: string[] }) {
   const [n, setN] = useState(0);
@@ -68,9 +72,11 @@ describe('an arrow key split across reads over SSH', () => {
     cleanup = null;
   });
 
-  function mount(useJoiner: boolean) {
+  // The hold is long in these tests so a busy machine's pauses between the two reads never
+  // outlast it; how long it is does not change what is joined.
+  function mount(useJoiner: boolean, holdMs = 60_000) {
     const tty = fakeTty();
-    const stdin = useJoiner ? new EscapeJoiningStdin(tty, { holdMs: 80 }) : tty;
+    const stdin = useJoiner ? new EscapeJoiningStdin(tty, { holdMs }) : tty;
     const log: string[] = [];
     const inst = render(<KeyLog log={log} />, {
       stdin: stdin as unknown as NodeJS.ReadStream,
@@ -88,40 +94,41 @@ describe('an arrow key split across reads over SSH', () => {
 
   it('is a cursor move, not an Escape followed by "[B"', async () => {
     const { tty, log } = mount(true);
-    await sleep(20);
+    await listening(tty);
     tty.write('\u001b');
-    await sleep(30); // the rest arrives in a second read, 30 ms later
+    await turn(); // the rest arrives in a second read
+    expect(log).toEqual([]);
     tty.write('[B');
-    await sleep(120);
+    await waitFor(() => log.length > 0, { what: 'a key' });
     expect(log).toEqual(['down']);
   });
 
   it('without the joiner Ink alone sees a stray Escape (why the joiner exists)', async () => {
     const { tty, log } = mount(false);
-    await sleep(20);
+    await listening(tty);
     tty.write('\u001b');
-    await sleep(30);
+    await waitFor(() => log.length > 0, { what: 'the Escape' });
     tty.write('[B');
-    await sleep(50);
+    await waitFor(() => log.length > 1, { what: 'the rest' });
     expect(log[0]).toBe('escape');
     expect(log).not.toContain('down');
   });
 
   it('a real lone Escape still arrives, after the hold', async () => {
-    const { tty, log } = mount(true);
-    await sleep(20);
+    const { tty, log } = mount(true, 80);
+    await listening(tty);
     tty.write('\u001b');
-    await sleep(30);
+    await turn(); // read, and held: the hold's timer cannot fire within this turn
     expect(log).toEqual([]);
-    await sleep(100);
+    await waitFor(() => log.length > 0, { what: 'the Escape after the hold' });
     expect(log).toEqual(['escape']);
   });
 
   it('whole sequences and plain keys pass straight through', async () => {
     const { tty, log } = mount(true);
-    await sleep(20);
+    await listening(tty);
     tty.write('j\u001b[Ak');
-    await sleep(10);
+    await waitFor(() => log.length >= 3, { what: 'three keys' });
     expect(log).toEqual(['text:j', 'up', 'text:k']);
   });
 });

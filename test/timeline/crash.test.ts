@@ -44,7 +44,7 @@ beforeAll(() => {
   const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}\n${r.stderr}`);
   journalModule = path.join(outDir, 'src', 'journal', 'journal.js');
-}, 120_000);
+});
 
 afterAll(() => {
   if (outDir !== '') fs.rmSync(outDir, { recursive: true, force: true });
@@ -106,5 +106,5 @@ describe('SIGKILL mid-incident', () => {
     expect(seqs2).toEqual(seqs2.map((_, i) => i + 1));
     // Nothing unreadable except at most the torn lines the two kills may have left.
     expect(afterSecond.problems.length).toBeLessThanOrEqual(2);
-  }, 120_000);
+  });
 });

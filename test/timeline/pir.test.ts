@@ -3,7 +3,7 @@ import { marked } from 'marked';
 import type { Token, Tokens } from 'marked';
 import { afterAll, describe, expect, it } from 'vitest';
 import { foldIncident } from '../../src/core/incidentView.js';
-import { PIR_SECTIONS, renderPir, strictProblems } from '../../src/core/pir.js';
+import { PIR_APPENDIX, PIR_SECTIONS, renderPir, strictProblems } from '../../src/core/pir.js';
 import { mdCell, mdInline, mdParagraphs } from '../../src/core/pirMarkdown.js';
 import { formatUtc, sanitizeText, sealEntry } from '../../src/core/timeline.js';
 import type { TimelineEntry } from '../../src/core/timeline.js';
@@ -109,36 +109,64 @@ describe('renderPir', () => {
     expect(headings(lex(md))).toEqual(EXPECTED_HEADINGS);
   });
 
-  it('puts one timeline row per journal entry with its exact UTC timestamp', () => {
-    const { md, entries } = exportOf(fullIncident().rec);
+  it('puts what a reader needs in the timeline, one row each, with exact UTC timestamps; PIR edits and ticks only with --full', () => {
+    const { rec } = fullIncident();
+    const { md, entries } = exportOf(rec);
     const [table] = tables(section(lex(md), 'Timeline'));
-    expect(table?.header.map((h) => h.text)).toEqual(['Seq', 'Time (UTC)', 'Operator', 'Kind', 'Details']);
-    expect(table?.rows).toHaveLength(entries.length);
-    table?.rows.forEach((row, i) => {
-      expect(row[0]?.text).toBe(String(entries[i]?.seq));
-      expect(row[1]?.text).toBe(entries[i]?.at);
-      expect(row[1]?.text).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-      expect(row[2]?.text).toBe('alice');
-      expect(row[3]?.text).toBe(entries[i]?.kind);
-    });
+    expect(table?.header.map((h) => h.text)).toEqual(['Time (UTC)', 'Who', 'What']);
+    const what = table?.rows.map((r) => r[2]?.text ?? '') ?? [];
+    for (const row of table?.rows ?? []) expect(row[0]?.text).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    // In time order (milestones at their own time: the corrected start comes first).
+    const times = table?.rows.map((r) => r[0]?.text ?? '') ?? [];
+    expect([...times].sort()).toEqual(times);
+    expect(what[0]).toBe('Milestone started (corrected): corrected by alice: deploy at 03:57');
     // The figure that crossed the line is in the trigger row.
-    const fired = table?.rows.find((r) => r[3]?.text === 'trigger-fired');
-    expect(fired?.[4]?.text).toContain('1260 s (21m 00s), threshold 900 s (15m 00s) (runbook §3)');
+    expect(what.find((w) => w.startsWith('Queue lag > 15 min fired on rank'))).toContain(
+      '1260 s (21m 00s), threshold 900 s (15m 00s) (runbook §3)',
+    );
+    expect(what.filter((w) => /^Queue lag > 15 min (fired|cleared) on rank/.test(w))).toHaveLength(2);
+    expect(what).toContain('Note: rank workers look stuck');
+    expect(what).toContain('Severity none → SEV-2: rank module unavailable');
+    expect(what.filter((w) => w.includes('increase replicas'))).toHaveLength(1);
+    // No PIR edits, ticks, joins or state changes that are milestones.
+    expect(what.some((w) => /PIR |Runbook §3 step 1|joined as|^State /.test(w))).toBe(false);
+    expect(table?.rows.length).toBeLessThan(entries.length);
+    expect(md).not.toContain(PIR_APPENDIX);
+    // --full: the whole journal as an appendix, one row per entry.
+    const v = rec.view();
+    if (!v) throw new Error('no view');
+    const full = renderPir(v, undefined, { full: true });
+    const tokens = lex(full);
+    expect(headings(tokens).map((h) => h.text)).toEqual([...EXPECTED_HEADINGS.map((h) => h.text), PIR_APPENDIX]);
+    const [appendix] = tables(section(tokens, PIR_APPENDIX));
+    expect(appendix?.header.map((h) => h.text)).toEqual(['Seq', 'Time (UTC)', 'Operator', 'Kind', 'Details']);
+    expect(appendix?.rows.map((r) => r[0]?.text)).toEqual(entries.map((e) => String(e.seq)));
+    expect(appendix?.rows.some((r) => r[3]?.text === 'pir-field')).toBe(true);
+    expect(appendix?.rows.some((r) => r[3]?.text === 'procedure-step')).toBe(true);
   });
 
-  it('summarises milestones (corrected start) and durations computed from the timeline', () => {
+  it('summarises milestones (corrected start, each with its source) and durations computed from them', () => {
     const { md } = exportOf(fullIncident().rec);
-    const [table] = tables(section(lex(md), 'Summary'));
-    const rows = Object.fromEntries((table?.rows ?? []).map((r) => [r[0]?.text, r[1]?.text]));
+    const [fields, milestones] = tables(section(lex(md), 'Summary'));
+    const rows = Object.fromEntries((fields?.rows ?? []).map((r) => [r[0]?.text, r[1]?.text]));
     expect(rows['Incident']).toBe('INC-20261128-0412');
     expect(rows['Highest severity']).toBe('SEV-2');
-    expect(rows['Started']).toBe('2026-11-28T03:57:00.000Z (corrected)');
-    expect(rows['Detected']).toBe('2026-11-28T04:12:00.000Z');
-    expect(rows['Mitigated']).toBe('2026-11-28T04:23:06.234Z');
-    expect(rows['Resolved']).toBe('2026-11-28T04:43:06.234Z');
-    expect(rows['Time to detect']).toBe('15m 00s (start to detection)');
-    expect(rows['Time to mitigate']).toBe('26m 06s (start to mitigation)');
-    expect(rows['Time to resolve']).toBe('46m 06s (start to resolution)');
+    expect(rows['Time to detect']).toBe('15m 00s (started to detected)');
+    expect(rows['Time to decide the severity']).toBe('1m 01s (detected to severity decided)');
+    expect(rows['Time to acknowledge']).toBe('—');
+    expect(rows['Time to mitigate']).toBe('26m 06s (started to mitigated)');
+    expect(rows['Time to resolve']).toBe('46m 06s (started to resolved)');
+    const ms = Object.fromEntries((milestones?.rows ?? []).map((r) => [r[0]?.text, [r[1]?.text, r[2]?.text]]));
+    expect(ms).toEqual({
+      started: ['2026-11-28T03:57:00.000Z (corrected)', 'corrected by alice: deploy at 03:57'],
+      detected: ['2026-11-28T04:12:00.000Z', 'first trigger: Queue lag > 15 min on rank'],
+      'severity decided': ['2026-11-28T04:13:01.234Z', 'SEV-2 decided by alice: rank module unavailable'],
+      acknowledged: ['—', 'no page was acknowledged'],
+      mitigated: ['2026-11-28T04:23:06.234Z', 'marked mitigated by alice: replicas increased'],
+      resolved: ['2026-11-28T04:43:06.234Z', 'marked resolved by alice: backlog drained'],
+    });
+    // The superseded start stays listed.
+    expect(md).toContain('started stamped — 2026-11-28T04:12:00.000Z by alice at seq 4 (superseded by seq');
   });
 
   it('renders the corrective actions table with owner and due date', () => {
@@ -156,11 +184,20 @@ describe('renderPir', () => {
     const tokens = lex(md);
     expect(tables(section(tokens, 'Responders'))[0]?.rows.map((r) => [r[0]?.text, r[1]?.text])).toEqual([['alice', 'on-call engineer']]);
     const blast = Object.fromEntries((tables(section(tokens, 'Blast radius'))[0]?.rows ?? []).map((r) => [r[0]?.text, r[1]?.text]));
-    expect(blast).toEqual({ Modules: 'rank freshness', Queues: 'rank', Campaigns: 'c-17, c-42', Replicas: 'replica-2' });
-    const actions = tables(section(tokens, 'Actions taken'))[0]?.rows.map((r) => r[2]?.text);
-    expect(actions).toEqual(['Runbook §3 step 1: Identify queue and top failing task names', 'increase replicas']);
-    const escalations = tables(section(tokens, 'Escalations'))[0]?.rows.map((r) => r[2]?.text);
-    expect(escalations).toEqual(['Severity none → SEV-2', 'Paged dana (module owner) for SEV-2']);
+    expect(blast).toEqual({
+      Modules: 'rank freshness',
+      Queues: 'rank',
+      Campaigns: 'c-17, c-42 (named by the triggers)',
+      Tenants: 'not known: no source in the journal names tenants',
+      Replicas: 'replica-2',
+      'SERP providers': 'not known',
+    });
+    const actions = tables(section(tokens, 'Actions taken'))[0]?.rows.map((r) => [r[0]?.text, r[3]?.text, r[4]?.text]);
+    // The runbook tick is not an action.
+    expect(actions).toEqual([['A1', 'increase replicas on rank — reason: backlog-only', 'ok']]);
+    const [severity, pages] = tables(section(tokens, 'Escalations'));
+    expect(severity?.rows.map((r) => r[2]?.text)).toEqual(['Severity none → SEV-2']);
+    expect(pages?.rows.map((r) => r[0]?.text)).toEqual(['dana (module owner) for SEV-2']);
     const impact = tables(section(tokens, 'Impact'))[0]?.rows.map((r) => [r[0]?.text, r[3]?.text, r[6]?.text]);
     expect(impact).toEqual([
       ['Queue lag > 15 min', '1260 s (21m 00s)', '2026-11-28T04:23:06.234Z'],
@@ -169,17 +206,20 @@ describe('renderPir', () => {
     const footer = section(tokens, 'Runbook improvements').find((t) => t.type === 'paragraph' && t.raw.includes('final hash'));
     expect(footer?.raw).toContain(`final hash \`${entries[entries.length - 1]?.hash}\``);
     expect(footer?.raw).toContain('chain verified: yes');
+    // Not a simulation: no practice banner.
+    expect(md).not.toContain('PRACTICE');
   });
 
   it('keeps hostile note text inside its table cell: no new rows, columns or sections', () => {
-    const { md, entries } = exportOf(fullIncident(HOSTILE).rec);
+    const { md } = exportOf(fullIncident(HOSTILE).rec);
+    const plain = exportOf(fullIncident().rec).md;
     const tokens = lex(md);
     expect(headings(tokens)).toEqual(EXPECTED_HEADINGS);
     const [table] = tables(section(tokens, 'Timeline'));
-    expect(table?.rows).toHaveLength(entries.length);
-    for (const row of table?.rows ?? []) expect(row).toHaveLength(5);
-    const noteRow = table?.rows.find((r) => r[3]?.text === 'note');
-    const cell = noteRow?.[4];
+    expect(table?.rows).toHaveLength(tables(section(lex(plain), 'Timeline'))[0]?.rows.length ?? -1);
+    for (const row of table?.rows ?? []) expect(row).toHaveLength(3);
+    const noteRow = table?.rows.find((r) => r[2]?.text.startsWith('Note: '));
+    const cell = noteRow?.[2];
     // Rendered to HTML, the cell shows the literal text: no live tags, no escape sequences.
     const html = marked.parser([{ type: 'paragraph', raw: cell?.text ?? '', text: cell?.text ?? '', tokens: cell?.tokens ?? [] }]);
     expect(html).not.toMatch(/<script|<img|<code|<strong|<em|<del|<h\d/);
@@ -248,7 +288,8 @@ describe('renderPir', () => {
     const md = renderPir(foldIncident(entries, id));
     const [table] = tables(section(lex(md), 'Timeline'));
     expect(table?.rows).toHaveLength(10_000);
-    expect(table?.rows[9_999]?.[1]?.text).toBe(formatUtc(T0 + 9_999));
+    expect(table?.rows[9_999]?.[0]?.text).toBe(formatUtc(T0 + 9_999));
+    expect(table?.rows[9_999]?.[2]?.text).toBe('Note: n9999 | x');
   });
 });
 

@@ -7,7 +7,11 @@ import { IncidentError, IncidentRecorder, triggerDetailsOf } from '../../src/jou
 import type { TriggerState } from '../../src/core/triggers.js';
 import { findOpenIncident, listIncidents, stateDir } from '../../src/journal/store.js';
 import { readJournalFile } from '../../src/journal/journal.js';
+import { sealEntry, type EntryKind, type TimelineEntry } from '../../src/core/timeline.js';
 import { ManualClock, T0, queueLagTrigger, replicaLagTrigger, tempDir, removeTempDirs } from './helpers.js';
+import { RecorderBridge } from '../../src/runtime/recorderBridge.js';
+import { createCockpitStore } from '../../src/ui/state/store.js';
+import { queue } from '../core/helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -44,6 +48,49 @@ describe('incident ids and the state directory', () => {
   });
 });
 
+describe('journals written before trigger ids were unified', () => {
+  // Exactly as earlier builds wrote them: the trigger named by `triggerKey` and `target`, no id
+  // string on disk (the in-memory id was `queue-lag@crawl` then, `queue-lag:crawl` now).
+  function oldJournal(dir: string, id: string): void {
+    const lines: TimelineEntry[] = [];
+    const add = (at: string, kind: EntryKind, details: Record<string, unknown>) =>
+      lines.push(sealEntry(lines[lines.length - 1] ?? null, { at, operator: 'bob', kind, incidentId: id, details }));
+    add('2026-11-28T04:00:00.000Z', 'incident-opened', { reason: 'Queue lag > 15 minutes', openedBy: 'trigger', triggerKey: 'queue-lag' });
+    add('2026-11-28T04:00:00.001Z', 'trigger-fired', {
+      triggerKey: 'queue-lag',
+      title: 'Queue lag > 15 minutes',
+      section: '3',
+      target: 'crawl',
+      value: 1260.4,
+      threshold: 900,
+      unit: 's',
+      module: 'crawl',
+      queues: ['crawl'],
+    });
+    add('2026-11-28T04:00:00.002Z', 'milestone', { name: 'started', at: '2026-11-28T04:00:00.000Z' });
+    add('2026-11-28T04:00:00.003Z', 'milestone', { name: 'detected', at: '2026-11-28T04:00:00.000Z' });
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${id}.jsonl`), lines.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  }
+
+  it('reads them: the trigger gets the one id, a re-fire is not recorded twice, and it clears', () => {
+    const dir = tempDir();
+    oldJournal(dir, 'INC-20261128-0400');
+    const { rec } = recorder(dir);
+    const v = rec.view();
+    expect(v?.id).toBe('INC-20261128-0400');
+    expect(v?.activeTriggers.map((t) => t.key)).toEqual(['queue-lag:crawl']);
+    expect(v?.triggers[0]).toMatchObject({ triggerKey: 'queue-lag', target: 'crawl', value: 1260.4, threshold: 900 });
+    const still = queueLagTrigger({ target: 'crawl', queues: ['crawl'] });
+    expect(rec.onTriggerFired(still)).toEqual([]);
+    expect(rec.onTriggerCleared({ ...still, value: 300 })?.kind).toBe('trigger-cleared');
+    expect(rec.view()?.activeTriggers).toEqual([]);
+    // What is written now reads the same way: the details keep the journal's field names.
+    const cleared = rec.view()?.entries.at(-1);
+    expect(cleared?.details).toMatchObject({ triggerKey: 'queue-lag', target: 'crawl' });
+  });
+});
+
 describe('IncidentRecorder', () => {
   it('opens an incident when the first trigger fires, stamping started and detected', () => {
     const { dir, rec } = recorder();
@@ -55,7 +102,7 @@ describe('IncidentRecorder', () => {
     expect(v?.state).toBe('open');
     expect(v?.milestones.started?.at).toBe('2026-11-28T04:12:00.000Z');
     expect(v?.milestones.detected?.at).toBe('2026-11-28T04:12:00.000Z');
-    expect(v?.activeTriggers.map((t) => t.key)).toEqual(['queue-lag@rank']);
+    expect(v?.activeTriggers.map((t) => t.key)).toEqual(['queue-lag:rank']);
     expect(fs.existsSync(path.join(dir, 'INC-20261128-0412.jsonl'))).toBe(true);
     // Every entry carries the operator and a UTC millisecond timestamp.
     for (const e of v?.entries ?? []) {
@@ -73,7 +120,7 @@ describe('IncidentRecorder', () => {
     expect(rec.onTriggerCleared(queueLagTrigger({ value: 300 }))?.kind).toBe('trigger-cleared');
     expect(rec.onTriggerCleared(queueLagTrigger({ value: 200 }))).toBeNull();
     const v = rec.view();
-    expect(v?.activeTriggers.map((t) => t.key)).toEqual(['replica-lag@replica-2']);
+    expect(v?.activeTriggers.map((t) => t.key)).toEqual(['replica-lag:replica-2']);
     expect(v?.triggers.find((t) => t.triggerKey === 'queue-lag')).toMatchObject({ value: 1260, clearedValue: 300 });
     expect(v?.blastRadiusPrefill).toEqual({
       modules: ['rank freshness'],
@@ -104,7 +151,8 @@ describe('IncidentRecorder', () => {
       ['SEV-2', 'SEV-1', 'alice'],
       ['SEV-1', 'SEV-2', 'alice'],
     ]);
-    expect(v?.milestones.acknowledged).not.toBeNull();
+    // A decision is not an acknowledgement: that is the first page acknowledged (issue 15).
+    expect(v?.milestones.acknowledged).toBeNull();
     expect(() => rec.decideSeverity('SEV-2', '  ')).toThrow(IncidentError);
   });
 
@@ -326,7 +374,7 @@ describe('IncidentRecorder', () => {
     const [, , fired] = rec.onTriggerFired(triggerDetailsOf(state));
     expect(fired?.details).toMatchObject({ triggerKey: 'serp-failures', section: '5', value: 0.375, campaignsAffected: 12 });
     const v = rec.view();
-    expect(v?.activeTriggers[0]?.key).toBe('serp-failures@proxy-a');
+    expect(v?.activeTriggers[0]?.key).toBe('serp-failures:proxy-a');
     expect(v?.blastRadiusPrefill).toEqual({
       modules: ['rank'],
       queues: ['rank'],
@@ -368,5 +416,65 @@ describe('IncidentRecorder', () => {
     rec.decideSeverity('SEV-2', 'r');
     const v = rec.view();
     expect(foldIncident(readJournalFile(path.join(rec.stateDir, `${v?.id}.jsonl`)).entries)).toEqual(v);
+  });
+});
+
+describe('the recorder bridge: store changes recorded outside the store update', () => {
+  function bridged() {
+    const { dir, clock, rec } = recorder();
+    const store = createCockpitStore({ session: { operator: 'alice' } });
+    store.getState().declareSource('redis', ['queues']);
+    const bridge = new RecorderBridge(store, rec);
+    return { dir, clock, rec, store, bridge };
+  }
+  const lagging = (lagSeconds: number) => ({ queues: [queue('rank', { lagSeconds, lagMethod: 'stamped' as const, depth: 40 })] });
+
+  it('opens the incident from a trigger once the update is over: nothing is written while the store updates', () => {
+    const { dir, rec, store, bridge } = bridged();
+    const duringUpdate: Array<{ incidentInRecorder: boolean; journals: number }> = [];
+    store.subscribe(() => duringUpdate.push({ incidentInRecorder: rec.view() !== null, journals: fs.readdirSync(dir).length }));
+    const changes = store.getState().ingest('redis', lagging(1260), T0);
+    expect(changes.map((c) => c.kind)).toEqual(['trigger-fired', 'severity-evaluated']);
+    // The ingest's own update saw no journal; the entries came after it, each through setIncident.
+    expect(duringUpdate[0]).toEqual({ incidentInRecorder: false, journals: 0 });
+    expect(duringUpdate.length).toBeGreaterThan(1);
+    const entries = store.getState().incident?.entries.map((e) => e.kind);
+    expect(entries).toEqual(['incident-opened', 'responder-joined', 'trigger-fired', 'milestone', 'milestone', 'severity-suggested']);
+    expect(store.getState().incident?.id).toBe(rec.view()?.id);
+    // The same suggestion on the next ingest is not recorded again; the clearing is.
+    store.getState().ingest('redis', lagging(1300), T0 + 1000);
+    store.getState().ingest('redis', lagging(0), T0 + 2000);
+    // (the figure series for the PIR is written alongside, one sample a minute: left out here)
+    const recorded = () => rec.view()?.entries.filter((e) => e.kind !== 'figures') ?? [];
+    expect(
+      recorded()
+        .map((e) => e.kind)
+        .slice(6),
+    ).toEqual(['trigger-cleared']);
+    bridge.dispose();
+    store.getState().ingest('redis', lagging(1260), T0 + 3000);
+    expect(recorded()).toHaveLength(7); // disposed: no longer recorded
+  });
+
+  it('records a source lost and restored once per outage, while an incident is active', () => {
+    const { clock, rec, store } = bridged();
+    rec.openIncident('crawl backlog');
+    store.getState().ingest('redis', lagging(0), T0);
+    store.getState().sourceFailed('redis', 'connect ECONNREFUSED 127.0.0.1:6390', T0 + 1000);
+    store.getState().sourceFailed('redis', 'connect ECONNREFUSED 127.0.0.1:6390', T0 + 2000);
+    clock.advance(30_000);
+    store.getState().ingest('redis', lagging(0), T0 + 30_000);
+    const kinds = rec.view()?.entries.map((e) => e.kind) ?? [];
+    expect(kinds.filter((k) => k === 'source-lost' || k === 'source-restored')).toEqual(['source-lost', 'source-restored']);
+    expect(rec.view()?.sourceOutages).toEqual([
+      {
+        source: 'redis',
+        lostAt: '2026-11-28T04:12:00.000Z',
+        restoredAt: '2026-11-28T04:12:30.000Z',
+        error: 'connect ECONNREFUSED 127.0.0.1:6390',
+      },
+    ]);
+    // Every entry but the figure series (kept for the PIR's charts) is on the timeline panel.
+    expect(store.getState().incident?.entries.length).toBe(rec.view()?.entries.filter((e) => e.kind !== 'figures').length);
   });
 });

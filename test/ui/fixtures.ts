@@ -5,12 +5,13 @@ import { render as inkRender } from 'ink';
 import { cleanup, render } from 'ink-testing-library';
 import { suggestSeverity } from '../../src/core/escalation.js';
 import { emptyFailures, emptySnapshot, type QueueSnapshot, type Snapshot } from '../../src/core/snapshot.js';
-import type { Clock } from '../../src/core/source.js';
+import { systemClock, type Clock } from '../../src/core/source.js';
 import { evaluateTriggers } from '../../src/core/triggers.js';
-import type { Action, AttemptHook } from '../../src/ui/registry/registry.js';
+import { buildRegistry } from '../../src/ui/registry/build.js';
+import type { AttemptHook, Binding, CockpitServices } from '../../src/ui/registry/types.js';
 import type { CockpitCommands } from '../../src/ui/registry/commands.js';
 import { foldIncident } from '../../src/core/incidentView.js';
-import { pirSummary } from '../../src/runtime/runtime.js';
+import { pirSummary } from '../../src/runtime/recorderBridge.js';
 import { createCockpitStore, type CockpitStore, type IncidentSummary, type SessionConfig } from '../../src/ui/state/store.js';
 import { Cockpit } from '../../panels/Cockpit.js';
 import type { Size } from '../../panels/layout.js';
@@ -237,20 +238,34 @@ export function cleanupAll(): void {
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
 const immediate = () => new Promise<void>((r) => setImmediate(r));
 
-/** Renders the Cockpit; `commands` defaults to fakeCommands() (a real CockpitRuntime works too). */
+/** The services a test leaves out: no mitigation backend, no paging, no database. */
+export type TestServices = Partial<Omit<CockpitServices, 'commands'>>;
+
+/**
+ * The registry as the cockpit builds it (buildRegistry), over `commands` (default fakeCommands())
+ * and whichever other services the test gives. Prefilled parameters use wall time, as in main.
+ */
+export function testRegistry(services: TestServices & { commands?: CockpitCommands } = {}): Binding[] {
+  return buildRegistry({ clock: systemClock, ...services, commands: services.commands ?? fakeCommands() });
+}
+
+/**
+ * Renders the Cockpit with the registry built from `commands` (default fakeCommands(); a real
+ * CockpitRuntime works too) and `services`.
+ */
 export function renderCockpit<C extends CockpitCommands = ReturnType<typeof fakeCommands>>(
-  opts: { store?: CockpitStore; commands?: C; size?: Size; onAttempt?: AttemptHook; clock?: Clock; actions?: readonly Action[] } = {},
+  opts: { store?: CockpitStore; commands?: C; services?: TestServices; size?: Size; onAttempt?: AttemptHook; clock?: Clock } = {},
 ) {
   const store = opts.store ?? fixtureStore();
   const commands = (opts.commands ?? fakeCommands()) as C;
+  const bindings = testRegistry({ ...opts.services, commands });
   // createElement: this helper file is .ts (no JSX).
   const tree = React.createElement(Cockpit, {
     store,
-    commands,
+    bindings,
     clock: opts.clock ?? fixedClock,
     ...(opts.size ? { size: opts.size } : {}),
     ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
-    ...(opts.actions ? { actions: opts.actions } : {}),
   });
   const r = opts.size && opts.size.columns > 100 ? renderWide(tree, opts.size.columns) : render(tree);
   /** Writes keys one by one, waiting for Ink after each (a lone Escape needs a setImmediate). */
@@ -267,5 +282,5 @@ export function renderCockpit<C extends CockpitCommands = ReturnType<typeof fake
     await press(...[...text]);
   }
   const frame = () => r.lastFrame() ?? '';
-  return { ...r, store, commands, press, type, frame };
+  return { ...r, store, commands, bindings, press, type, frame };
 }

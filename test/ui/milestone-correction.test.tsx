@@ -4,10 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTIONS } from '../../src/ui/registry/registry.js';
 import { CockpitRuntime } from '../../src/runtime/runtime.js';
 import { createCockpitStore } from '../../src/ui/state/store.js';
-import { TIMELINE_ACTIONS, parseMilestoneCorrection } from '../../src/ui/controllers/timeline.js';
+import { parseMilestoneCorrection } from '../../src/ui/controllers/timeline.js';
 import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { loadIncident } from '../../src/journal/store.js';
 import { cleanupAll, fixedClock, KEYS } from './fixtures.js';
@@ -31,7 +30,7 @@ function setup() {
     recorder.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const r = renderCockpit({ store, commands: runtime, actions: [...ACTIONS, ...TIMELINE_ACTIONS] });
+  const r = renderCockpit({ store, commands: runtime });
   const journal = () => loadIncident(dir, id)?.view;
   return { r, store, journal };
 }
@@ -90,7 +89,6 @@ describe('the registry audit point', () => {
     const r = renderCockpit({
       store,
       commands: runtime,
-      actions: [...ACTIONS, ...TIMELINE_ACTIONS],
       onAttempt: (a, o) => runtime.recordAttempt(a, o),
     });
     await r.press('n'); // add a note: refused, the session is read-only

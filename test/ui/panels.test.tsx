@@ -3,6 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
 import { emptySnapshot } from '../../src/core/snapshot.js';
 import { cleanupAll, fixtureStore, incidentSnapshot, openIncident, queue, renderCockpit } from './fixtures.js';
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { tablePanel } from '../../panels/TablePanel.js';
+import { tableAt } from '../../components/table.js';
+import { THEMES } from '../../src/ui/state/theme.js';
+import type { ReplicaSnapshot } from '../../src/core/snapshot.js';
 
 afterEach(() => cleanupAll());
 
@@ -73,21 +79,29 @@ describe('replica lag panel', () => {
 describe('escalation panel', () => {
   it('shows the suggestion, whom to page, the missing decision and the firing triggers', () => {
     const { frame } = renderCockpit({ size: { columns: 120, rows: 40 } });
-    expect(frame()).toMatch(/suggest SEV-2\s+page primary on-call, crawl owner/);
+    expect(frame()).toContain('SEV-2 suggested · not decided yet (s decides)');
+    expect(frame()).toMatch(/suggested: page primary on-call, crawl owner/);
     expect(frame()).toContain('why: high error rates');
-    expect(frame()).toContain('decided: none yet');
     expect(frame()).toContain('3 firing');
-    expect(lineWith(frame(), 'crawl lag ')).toMatch(/! crawl lag\s+crawl lag 23m05s \(stamped\)/);
+    expect(lineWith(frame(), 'crawl lag ')).toMatch(/! SEV-3 crawl lag\s+crawl lag 23m05s \(stamped\)/);
     expect(lineWith(frame(), 'replica-b lag')).toContain('1m00s'); // fired a minute ago
   });
 
-  it('shows the decided severity, by whom and since when', () => {
-    const store = fixtureStore();
-    store.setState({
-      decision: { severity: 'SEV-1', reason: 'crawl down for all tenants', by: 'alice', at: Date.UTC(2024, 5, 1, 13, 59, 0) },
-    });
+  it('shows the decided severity, by whom and since when, said as everywhere', () => {
+    const decided = { severity: 'SEV-1' as const, reason: 'crawl down for all tenants', by: 'alice', at: Date.UTC(2024, 5, 1, 13, 59, 0) };
+    const store = fixtureStore({ incident: openIncident({ decided }) });
     const { frame } = renderCockpit({ store, size: { columns: 200, rows: 40 } });
-    expect(frame()).toMatch(/decided SEV-1 by alice 2m00s ago \(13:59:00Z\): crawl down for all tenants/);
+    expect(frame()).toMatch(/SEV-2 suggested · SEV-1 decided by alice 2m00s ago \(13:59:00Z\): crawl down for all tenants/);
+    expect(lineWith(frame(), 'SIMULATION')).toContain('SEV-2 suggested · SEV-1 decided by alice');
+  });
+
+  it("never shows another incident's decision: the store's own is not this incident's", () => {
+    const store = fixtureStore({ incident: openIncident({ decided: null }) });
+    // The previous incident's decision, still in the store.
+    store.setState({ decision: { severity: 'SEV-1', reason: 'earlier', by: 'bob', at: Date.UTC(2024, 5, 1, 12, 0, 0) } });
+    const { frame } = renderCockpit({ store, size: { columns: 200, rows: 40 } });
+    expect(frame()).toContain('SEV-2 suggested · not decided yet');
+    expect(frame()).not.toContain('decided by bob');
   });
 });
 
@@ -101,19 +115,26 @@ describe('runbook pane', () => {
     expect(frame()).toContain('1/5 done');
   });
 
-  it('follows the trigger selected in the escalation panel', async () => {
+  it('follows the most serious trigger; r on another trigger row pins it and says so; r again follows the most serious', async () => {
     const r = renderCockpit({ size: { columns: 120, rows: 40 } });
-    await r.press('4', 'G'); // the replica-b trigger
+    expect(r.frame()).toContain('follows the most serious trigger (1 of 3 firing)');
+    await r.press('4', 'j'); // the replica-b trigger (second: SEV-3, further past its line than crawl's lag): moving pins nothing
+    expect(r.frame()).toContain('§3 Queue Triage Runbook');
+    await r.press('r');
     expect(r.frame()).toContain('§6 Database Incident Runbook');
     expect(r.frame()).toContain('6.2  Validate connection pool saturation');
+    expect(r.frame()).toContain('pinned by r to replica-b lag');
+    await r.press('4', 'r'); // the pinned row again: back to the most serious
+    expect(r.frame()).toContain('§3 Queue Triage Runbook');
+    expect(r.frame()).toContain('follows the most serious trigger');
   });
 
-  it('follows a queue row whose trigger fires', async () => {
+  it('r on a queue row whose trigger fires pins that trigger', async () => {
     const store = fixtureStore();
     store.getState().setUi({ runbookTrigger: 'replica-lag:replica-b' });
     const r = renderCockpit({ store, size: { columns: 120, rows: 40 } });
     expect(r.frame()).toContain('§6 Database Incident Runbook');
-    await r.press('j', 'k'); // back onto crawl, whose lag trigger fires
+    await r.press('1', 'r'); // crawl, whose lag trigger fires
     expect(r.frame()).toContain('§3 Queue Triage Runbook');
   });
 });
@@ -161,10 +182,10 @@ describe('status bar', () => {
         },
       ],
     });
-    const { frame } = renderCockpit({ store: fixtureStore({ snapshot, incident: openIncident() }), size: { columns: 160, rows: 40 } });
+    const { frame } = renderCockpit({ store: fixtureStore({ snapshot, incident: openIncident() }), size: { columns: 200, rows: 40 } });
     const bar = lineWith(frame(), 'SIMULATION');
     expect(bar).toContain('SIMULATION: crawl-backlog');
-    expect(bar).toContain('INC-20240601-01 open SEV-2');
+    expect(bar).toContain('INC-20240601-01 open  SEV-2 suggested · not decided yet');
     expect(bar).toContain('x postgres unreachable since 13:58:00Z (3m00s), data 4m00s old');
     expect(bar).toContain('redis 12s ago');
     // Unreachable sources come first.
@@ -229,6 +250,7 @@ describe('live updates', () => {
   it('a new snapshot updates the figures in place', async () => {
     const r = renderCockpit();
     const s = incidentSnapshot();
+    r.store.getState().declareSource('simulation', ['queues']);
     r.store
       .getState()
       .ingest(
@@ -236,11 +258,39 @@ describe('live updates', () => {
         { queues: s.queues.map((q) => (q.name === 'crawl' ? { ...q, depth: 9999, lagSeconds: 30 * 60 } : q)) },
         s.at + 1000,
       );
-    await new Promise((res) => setTimeout(res, 20));
+    await r.press();
     const crawl = lineWith(r.frame(), ' crawl ');
     expect(crawl).toContain('9999');
     expect(crawl).toContain('30m');
     expect(r.frame().match(/ crawl /g)?.length).toBeGreaterThanOrEqual(1);
     expect(lineWith(r.frame(), ' rank ')).toContain('~40s');
+  });
+});
+
+describe('a one-table panel (panels/TablePanel.tsx)', () => {
+  it('draws its frame from the panel list around its column set, says when its source is lost, and filters by what rows show', async () => {
+    const View = tablePanel<ReplicaSnapshot>({
+      id: 'replicas',
+      rows: (s) => s.snapshot.database.replicas,
+      table: (rows, width) => tableAt([{ key: 'name', header: 'replica', grow: 1, text: (r: ReplicaSnapshot) => r.name }], rows, width),
+      rowKey: (r) => r.name,
+      empty: 'no replica yet',
+    });
+    const store = fixtureStore({
+      snapshot: incidentSnapshot({
+        sources: [
+          { name: 'postgres', state: 'unreachable', lastGoodAt: null, unreachableSince: Date.UTC(2024, 5, 1, 13, 58, 0), error: 'x' },
+        ],
+      }),
+    });
+    const r = render(<View store={store} theme={THEMES.mono} ascii={false} width={40} height={8} focused />);
+    expect(r.lastFrame()).toMatch(/3 Replica lag .* 2 /);
+    expect(r.lastFrame()).toContain('replica-a');
+    expect(r.lastFrame()).toContain('x postgres unreachable since 13:58');
+    store.getState().setUi((ui) => ({ filters: { ...ui.filters, replicas: '-b' } }));
+    await new Promise((res) => setTimeout(res, 20));
+    expect(r.lastFrame()).toContain('replica-b');
+    expect(r.lastFrame()).not.toContain('replica-a');
+    expect(r.lastFrame()).toContain('/-b');
   });
 });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Action, AttemptOutcome } from '../../src/ui/registry/registry.js';
+import type { AttemptOutcome, Binding } from '../../src/ui/registry/types.js';
 import { clampPirIndex, pirRows } from '../../src/ui/controllers/pirEditor.js';
 import { CockpitRuntime } from '../../src/runtime/runtime.js';
 import { createCockpitStore, type CockpitState, type SessionConfig } from '../../src/ui/state/store.js';
@@ -46,7 +46,7 @@ function setup(session: Partial<SessionConfig> = {}, size?: { columns: number; r
   const id = store.getState().incident?.id ?? '';
   expect(id).toMatch(/^INC-/);
   const attempts: Array<[string, AttemptOutcome]> = [];
-  const r = renderCockpit({ store, commands: runtime, onAttempt: (a: Action, o) => attempts.push([a.id, o]), ...(size ? { size } : {}) });
+  const r = renderCockpit({ store, commands: runtime, onAttempt: (a: Binding, o) => attempts.push([a.id, o]), ...(size ? { size } : {}) });
   /** The incident as the journal on disk says it is. */
   const journal = () => {
     const loaded = loadIncident(dir, id);
@@ -59,8 +59,11 @@ function setup(session: Partial<SessionConfig> = {}, size?: { columns: number; r
     r.stdin.write(text);
     await r.press();
   };
-  /** Waits for the async command behind a key to settle (the journal write is synchronous). */
-  const settle = () => new Promise<void>((res) => setTimeout(res, 5));
+  /** Waits for the async command behind a key to settle (the journal write is synchronous): event-loop turns, not time. */
+  const settle = async () => {
+    await new Promise<void>((res) => setImmediate(res));
+    await r.press();
+  };
   /** Highlights the editor row whose label starts with `label`. */
   const select = async (label: string) => {
     const st = r.store.getState();

@@ -1,29 +1,24 @@
-// The registry, the dispatcher, the pure router and the reusable components, without the Cockpit.
+// The binding registry, the dispatcher, the pure router and the reusable components, without the Cockpit.
 import React from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
-import {
-  ACTIONS,
-  completeCommand,
-  createDispatcher,
-  disabledReason,
-  footerHints,
-  helpLines,
-  menuActions,
-  parseCommand,
-  parseSeverity,
-  validateRegistry,
-  type Action,
-  type AttemptOutcome,
-} from '../../src/ui/registry/registry.js';
+import { validateRegistry } from '../../src/ui/registry/build.js';
+import { completeCommand, parseCommand } from '../../src/ui/registry/commandLine.js';
+import { createDispatcher, disabledReason } from '../../src/ui/registry/dispatcher.js';
+import { footerHints, helpLines, menuBindings } from '../../src/ui/registry/help.js';
+import type { AttemptOutcome, Binding } from '../../src/ui/registry/types.js';
+import { parseSeverity } from '../../src/ui/controllers/incident.js';
 import { handleKey, keyName, routeKey, editText } from '../../src/ui/input/router.js';
+import { OVERLAYS } from '../../panels/overlays/index.js';
 import { DenseTable, layoutColumns, type Column } from '../../components/DenseTable.js';
 import { sparkline } from '../../components/Sparkline.js';
 import { bigText } from '../../components/BigText.js';
 import { formatDuration, formatLag } from '../../components/format.js';
 import { THEMES, nextTheme, resolveTheme, colourAllowed } from '../../src/ui/state/theme.js';
 import { computeLayout } from '../../panels/layout.js';
-import { cleanupAll, fakeCommands, fixtureStore, openIncident } from './fixtures.js';
+import { cleanupAll, fixtureStore, openIncident, testRegistry } from './fixtures.js';
+
+const REGISTRY = testRegistry();
 
 afterEach(() => cleanupAll());
 
@@ -31,8 +26,8 @@ const KNOWN_KEYS = /^(?:.|enter|esc|tab|shift-tab|space|up|down|left|right|pgup|
 
 describe('the registry', () => {
   it('is consistent: unique names, no key bound twice in a scope, canonical key names', () => {
-    expect(() => validateRegistry(ACTIONS)).not.toThrow();
-    for (const a of ACTIONS) {
+    expect(() => validateRegistry(REGISTRY)).not.toThrow();
+    for (const a of REGISTRY) {
       expect(a.title).not.toBe('');
       expect(a.description).not.toBe('');
       for (const k of a.keys) expect(k).toMatch(KNOWN_KEYS);
@@ -40,7 +35,7 @@ describe('the registry', () => {
   });
 
   it('catches a key bound twice', () => {
-    const dup: Action = {
+    const dup: Binding = {
       id: 'dup',
       keys: ['q'],
       title: 'd',
@@ -50,22 +45,22 @@ describe('the registry', () => {
       group: 'view',
       run: () => {},
     };
-    expect(() => validateRegistry([...ACTIONS, dup])).toThrow(/key "q"/);
+    expect(() => validateRegistry([...REGISTRY, dup])).toThrow(/key "q"/);
   });
 
-  it('marks the incident-changing actions as mutating and the state changes as dangerous', () => {
-    const byId = new Map(ACTIONS.map((a) => [a.id, a]));
+  it('marks the incident-changing bindings as mutating and the state changes as dangerous', () => {
+    const byId = new Map(REGISTRY.map((a) => [a.id, a]));
     for (const id of ['note', 'severity', 'tick', 'incident', 'mitigated', 'resolved']) expect(byId.get(id)?.mutates).toBe(true);
     for (const id of ['mitigated', 'resolved']) expect(byId.get(id)?.dangerous).toBe(true);
     for (const id of ['quit', 'help', 'pir', 'down', 'present']) expect(byId.get(id)?.mutates).toBe(false);
   });
 
-  it('adding an action is one entry: key, `:` name, menu, help and footer all pick it up', async () => {
+  it('adding a binding is one entry: key, `:` name, menu, help and footer all pick it up', async () => {
     const calls: string[] = [];
-    const throttle: Action = {
-      id: 'reduce-concurrency',
+    const throttle: Binding = {
+      id: 'throttle-queue',
       keys: ['C'],
-      title: 'Reduce concurrency',
+      title: 'Throttle the queue',
       description: 'Runbook 3.3: reduce concurrency if external blocks detected.',
       panels: ['queues'],
       mutates: true,
@@ -74,48 +69,68 @@ describe('the registry', () => {
       hint: 'throttle',
       run: () => void calls.push('ran'),
     };
-    const actions = [...ACTIONS, throttle];
-    validateRegistry(actions);
+    const bindings = [...REGISTRY, throttle];
+    validateRegistry(bindings);
     const store = fixtureStore({ incident: openIncident() });
     const attempts: AttemptOutcome[] = [];
-    const d = createDispatcher({ store, commands: fakeCommands(), actions, onAttempt: (_a, o) => attempts.push(o) });
-    expect(helpLines(actions).some((l) => l.kind === 'entry' && l.entry.name === ':reduce-concurrency')).toBe(true);
-    expect(menuActions(actions, 'queues')).toContain(throttle);
-    expect(menuActions(actions, 'replicas')).not.toContain(throttle);
-    expect(footerHints(actions, store.getState())).toContain('C throttle');
-    handleKey(d, 'C', { shift: true });
-    expect(store.getState().ui.overlay).toMatchObject({ kind: 'confirm', actionId: 'reduce-concurrency' });
-    handleKey(d, 'y', {});
+    const d = createDispatcher({ store, bindings, onAttempt: (_a, o) => attempts.push(o) });
+    expect(helpLines(bindings).some((l) => l.kind === 'entry' && l.entry.name === ':throttle-queue')).toBe(true);
+    expect(menuBindings(bindings, 'queues')).toContain(throttle);
+    expect(menuBindings(bindings, 'replicas')).not.toContain(throttle);
+    expect(footerHints(bindings, store.getState())).toContain('C throttle');
+    handleKey(d, 'C', { shift: true }, OVERLAYS);
+    expect(store.getState().ui.overlay).toMatchObject({ kind: 'confirm', actionId: 'throttle-queue' });
+    handleKey(d, 'y', {}, OVERLAYS);
     await Promise.resolve();
     expect(calls).toEqual(['ran']);
     expect(attempts.map((a) => a.status)).toEqual(['confirm-requested', 'done']);
     // Elsewhere the key does nothing; by name it says where it applies.
     store.getState().setUi({ focus: 'replicas' });
-    expect(routeKey(store.getState(), 'C', { shift: true }, actions)).toEqual({ kind: 'none' });
+    expect(routeKey(store.getState(), 'C', { shift: true }, bindings, OVERLAYS)).toEqual({ kind: 'none' });
     expect(disabledReason(throttle, store.getState())).toBe('applies to the queue lag panel');
   });
 
-  it('read-only refuses every mutating action with the reason', () => {
+  it('read-only refuses every mutating binding with the reason', () => {
     const s = fixtureStore({ incident: openIncident(), session: { readonly: true, readonlyReason: 'replica seat' } }).getState();
-    for (const a of ACTIONS.filter((x) => x.mutates)) expect(disabledReason(a, s)).toBe('read-only session: replica seat');
-    for (const a of ACTIONS.filter((x) => !x.mutates && !Array.isArray(x.panels) && !x.when)) expect(disabledReason(a, s)).toBeNull();
+    for (const a of REGISTRY.filter((x) => x.mutates)) expect(disabledReason(a, s)).toBe('read-only session: replica seat');
+    for (const a of REGISTRY.filter((x) => !x.mutates && !Array.isArray(x.panels) && !x.when)) expect(disabledReason(a, s)).toBeNull();
   });
 
   it('the dispatcher reports disabled attempts to the audit hook, and survives a failing hook', async () => {
     const store = fixtureStore();
     const seen: Array<[string, AttemptOutcome]> = [];
-    const d = createDispatcher({ store, commands: fakeCommands(), onAttempt: (a, o) => seen.push([a.id, o]) });
+    const d = createDispatcher({ store, bindings: REGISTRY, onAttempt: (a, o) => seen.push([a.id, o]) });
     await d.attempt('note');
     expect(seen).toEqual([['note', { status: 'disabled', reason: 'no incident open (I opens one)' }]]);
     const loud = createDispatcher({
       store,
-      commands: fakeCommands(),
+      bindings: REGISTRY,
       onAttempt: () => {
         throw new Error('journal closed');
       },
     });
     await loud.attempt('help');
     expect(store.getState().ui.flash?.text).toBe('audit hook failed: journal closed');
+  });
+
+  it('a binding whose service the session lacks is there, disabled, saying why', () => {
+    const store = fixtureStore({ incident: openIncident() });
+    store.getState().setUi({ focus: 'escalation' });
+    const why = (id: string) => {
+      const b = REGISTRY.find((x) => x.id === id);
+      expect(b, id).toBeDefined();
+      return b ? disabledReason(b, store.getState()) : null;
+    };
+    expect(why('quarantine-provider')).toBe('no mitigation backend in this session');
+    expect(why('ack-page')).toBe('paging is not running');
+    expect(why('page-module')).toBe('paging is not running');
+    expect(why('completeness')).toBe('no PostgreSQL primary configured (DATABASE_URL)');
+    expect(why('integrity-checks')).toBe('no PostgreSQL primary configured (DATABASE_URL)');
+  });
+
+  it("the footer lists the enabled hints in the help's group order, quit last, whichever controller they come from", () => {
+    const s = fixtureStore({ incident: openIncident() }).getState();
+    expect(footerHints(REGISTRY, s)).toBe('/ filter  : cmd  Enter actions  ? help  p present  n note  s severity  P PIR  q quit');
   });
 });
 
@@ -133,15 +148,15 @@ describe('the router', () => {
   it('sends keys to the overlay first, then the focused panel, then global keys', () => {
     const store = fixtureStore({ incident: openIncident() });
     const s = () => store.getState();
-    expect(routeKey(s(), 'q', {}, ACTIONS)).toEqual({ kind: 'action', id: 'quit' });
-    expect(routeKey(s(), 'x', {}, ACTIONS)).toEqual({ kind: 'none' });
+    expect(routeKey(s(), 'q', {}, REGISTRY, OVERLAYS)).toEqual({ kind: 'action', id: 'quit' });
+    expect(routeKey(s(), 'x', {}, REGISTRY, OVERLAYS)).toEqual({ kind: 'none' });
     store.getState().setUi({ focus: 'runbook' });
-    expect(routeKey(s(), 'x', {}, ACTIONS)).toEqual({ kind: 'action', id: 'tick' });
+    expect(routeKey(s(), 'x', {}, REGISTRY, OVERLAYS)).toEqual({ kind: 'action', id: 'tick' });
     store.getState().setUi({ overlay: { kind: 'help', scroll: 0 } });
     // In the help, q closes the help: it does not quit.
-    expect(routeKey(s(), 'q', {}, ACTIONS)).toEqual({ kind: 'ui', ui: { overlay: null } });
+    expect(routeKey(s(), 'q', {}, REGISTRY, OVERLAYS)).toEqual({ kind: 'ui', ui: { overlay: null } });
     store.getState().setUi({ overlay: { kind: 'note', text: 'abc' } });
-    expect(routeKey(s(), 'q', {}, ACTIONS)).toEqual({ kind: 'ui', ui: { overlay: { kind: 'note', text: 'abcq' } } });
+    expect(routeKey(s(), 'q', {}, REGISTRY, OVERLAYS)).toEqual({ kind: 'ui', ui: { overlay: { kind: 'note', text: 'abcq' } } });
   });
 
   it('edits text without control characters', () => {
@@ -157,8 +172,8 @@ describe('the router', () => {
     expect(parseSeverity('sev2')).toBe('SEV-2');
     expect(parseSeverity('SEV-1')).toBe('SEV-1');
     expect(parseSeverity('4')).toBeNull();
-    expect(completeCommand(ACTIONS, 'que').completed).toBe('queues ');
-    expect(completeCommand(ACTIONS, 're').matches.map((a) => a.id)).toEqual(expect.arrayContaining(['replicas', 'repaint', 'resolved']));
+    expect(completeCommand(REGISTRY, 'que').completed).toBe('queues ');
+    expect(completeCommand(REGISTRY, 're').matches.map((a) => a.id)).toEqual(expect.arrayContaining(['replicas', 'repaint', 'resolved']));
   });
 });
 

@@ -3,6 +3,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import chalk from 'chalk';
 import { incidentSnapshot, queue, cleanupAll, fixtureStore, openIncident, renderCockpit } from './fixtures.js';
+import { countPanelRenders } from '../../bench/panelRenders.js';
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { DenseTable, type Column } from '../../components/DenseTable.js';
+import { THEMES } from '../../src/ui/state/theme.js';
 
 afterEach(() => cleanupAll());
 
@@ -22,19 +27,19 @@ const COLOUR = /\x1b\[(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/;
 const YELLOW_OR_WHITE_TEXT = /\x1b\[(?:33|37|93|97)m|\x1b\[38;5;(?:3|7|11|15)m/;
 
 describe('presentation mode', () => {
-  it('shows a tall severity band with the top trigger and only the key figures', async () => {
-    const store = fixtureStore({ incident: openIncident() });
-    store.setState({ decision: { severity: 'SEV-1', reason: 'crawl down', by: 'alice', at: Date.UTC(2024, 5, 1, 13, 59, 0) } });
-    const r = renderCockpit({ store, size: { columns: 80, rows: 24 } });
+  it('shows a tall severity band, the section of the most serious trigger and the figures that matter', async () => {
+    const decided = { severity: 'SEV-1' as const, reason: 'crawl down', by: 'alice', at: Date.UTC(2024, 5, 1, 13, 59, 0) };
+    const store = fixtureStore({ incident: openIncident({ decided }) });
+    const r = renderCockpit({ store, size: { columns: 120, rows: 40 } });
     await r.press('p');
     const f = r.frame();
-    expect(f).toContain('DECIDED SEV-1 by alice at 13:59:00Z');
-    expect(f).toContain('Dead-letter spike > 3x baseline: crawl');
+    expect(f).toContain('SEV-2 SUGGESTED · SEV-1 DECIDED BY ALICE');
+    expect(f).toContain('§3 QUEUE TRIAGE RUNBOOK · crawl DL spike SEV-2');
     expect(f).toContain('█████'); // block letters
-    expect(f).toContain('FIRING TRIGGERS (3)');
-    expect(f).toMatch(/WORST QUEUE LAG/);
-    expect(f).toMatch(/crawl\s+23m\s+depth 4210/);
-    expect(f).toMatch(/replica-b\s+1m35s\s+paused/);
+    expect(f).toContain('FIGURES THAT MATTER');
+    expect(f).toMatch(/SEV-2 +crawl DL spike +7\.5x baseline +line 3x/);
+    expect(f).toMatch(/SEV-3 +replica-b lag +1m35s +line 1m/);
+    expect(f).toContain('LAST 3 TIMELINE ENTRIES');
     // The panels are gone, the status bar stays.
     expect(f).not.toContain('Failure classes');
     expect(f).toContain('SIMULATION');
@@ -50,8 +55,8 @@ describe('presentation mode', () => {
     });
     const r = renderCockpit({ store: fixtureStore({ snapshot }) });
     await r.press('p');
-    expect(r.frame()).toContain('NO RUNBOOK TRIGGER FIRING');
-    expect(r.frame()).toContain('FIRING TRIGGERS (0)');
+    expect(r.frame()).toContain('NO SEVERITY SUGGESTED · NOT DECIDED YET');
+    expect(r.frame()).toContain('no runbook trigger firing');
   });
 });
 
@@ -148,7 +153,7 @@ describe('outside text', () => {
     // Typed text is cleaned too.
     await r.press('n');
     r.stdin.write('ok\x1b[2Jfine');
-    await new Promise((res) => setTimeout(res, 10));
+    await r.press();
     expect(r.frame()).not.toMatch(/\x1b(?!\[[0-9;]*m)/);
   });
 });
@@ -159,13 +164,87 @@ describe('rendering economy', () => {
     await r.press();
     const before = r.frames.length;
     // Nothing on screen reads these: no React commit, so Ink does not draw.
-    r.store.setState({ lastChanges: [] });
+    r.store.setState({}); // a new state object, every field as it was
     r.store.getState().setUi((ui) => ({ selected: { ...ui.selected, timeline: 0 } })); // timeline not on screen at 100x30
     r.store.getState().setUi({ runbookTrigger: 'queue-lag:crawl' }); // the runbook pane is not on screen either
-    await new Promise((res) => setTimeout(res, 20));
+    await r.press();
     expect(r.frames.length).toBe(before);
     r.store.getState().flash('hello');
-    await new Promise((res) => setTimeout(res, 20));
+    await r.press();
     expect(r.frames.length).toBe(before + 1);
+  });
+});
+
+describe('rendering only what changed', () => {
+  // The panels' memo() functions are wrapped before the first render: every render React does not skip counts.
+  const renders = countPanelRenders();
+  const settle = () => new Promise((res) => setTimeout(res, 20));
+  const rendered = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([k]) => k)
+      .sort();
+
+  it('a source update renders only the panels it feeds (and the status line for a source new to it)', async () => {
+    const r = renderCockpit({ store: fixtureStore({ incident: openIncident() }), size: { columns: 120, rows: 40 } });
+    const s = r.store.getState();
+    s.declareSource('redis', ['queues']);
+    s.declareSource('postgres', ['database']);
+    await settle();
+    renders.take();
+    const snap = incidentSnapshot();
+    r.store.getState().ingest('postgres', { database: { ...snap.database, connections: 91 } }, snap.at + 1000);
+    await settle();
+    expect(r.frame().replace(/\x1b\[[0-9;]*m/g, '')).toContain('connections 91/100');
+    expect(rendered(renders.take())).toEqual(['replicas', 'status']);
+    // One queue's reserved count: the queue panel only (the failure classes it feeds show nothing new).
+    r.store.getState().ingest('redis', { queues: snap.queues.map((q) => (q.name === 'rank' ? { ...q, reserved: 9 } : q)) }, snap.at + 1000);
+    await settle();
+    expect(rendered(renders.take())).toEqual(['queues', 'status']);
+  });
+
+  it('a reading that changes nothing on screen renders no panel and draws no frame', async () => {
+    const r = renderCockpit({ store: fixtureStore({ incident: openIncident() }), size: { columns: 120, rows: 40 } });
+    const snap = incidentSnapshot();
+    r.store.getState().declareSource('redis', ['queues', 'database']);
+    r.store.getState().ingest('redis', { queues: snap.queues, database: snap.database }, snap.at);
+    await settle();
+    renders.take();
+    const frames = r.frames.length;
+    // The same figures again, as new objects: the triggers are evaluated again to the same result.
+    r.store.getState().ingest('redis', { queues: snap.queues.map((q) => ({ ...q })), database: { ...snap.database } }, snap.at);
+    await settle();
+    expect(rendered(renders.take())).toEqual([]);
+    expect(r.frames.length).toBe(frames);
+  });
+
+  it('a table redraws only the rows whose text changed: moving the selection formats two rows', () => {
+    let calls = 0;
+    const cols: Column<{ name: string; n: number }>[] = [
+      { key: 'name', header: 'name', grow: 1, text: (r) => (calls++, r.name) },
+      { key: 'n', header: 'n', width: 4, align: 'right', text: (r) => (calls++, String(r.n)) },
+    ];
+    const rows = Array.from({ length: 20 }, (_, i) => ({ name: `row-${i}`, n: i }));
+    const table = (selected: number) => (
+      <DenseTable
+        columns={cols}
+        rows={rows}
+        rowKey={(r) => r.name}
+        width={30}
+        height={12}
+        selected={selected}
+        focused
+        theme={THEMES.mono}
+      />
+    );
+    const r = render(table(0));
+    expect(calls).toBe(11 * 2); // the visible rows, once
+    calls = 0;
+    r.rerender(table(1));
+    expect(calls).toBe(2 * 2); // the row left and the row reached
+    expect(r.lastFrame()?.split('\n')[2]).toContain('\x1b[7m'); // row-1 has the bar
+    calls = 0;
+    r.rerender(table(1));
+    expect(calls).toBe(0);
   });
 });

@@ -3,7 +3,8 @@
 // `<oid>.reply.celery.pidbox`, declared exactly as Celery declares it (non-durable, auto-delete,
 // x-expires 10000, x-message-ttl 300000; other flags would be a 406 for the next Celery client).
 import { randomUUID } from 'node:crypto';
-import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { connectAmqp } from '../../sources/connect/amqp.js';
 import {
   buildPidboxRequest,
   DEFAULT_CONTROL_TIMEOUT_MS,
@@ -44,7 +45,7 @@ export class AmqpRemoteControl implements RemoteControl {
   }
 
   private async setup(): Promise<Channel> {
-    const conn = await connect(this.opts.url, { timeout: this.opts.connectTimeoutMs ?? 5000, noDelay: true });
+    const conn = (await connectAmqp(this.opts.url, { timeoutMs: this.opts.connectTimeoutMs ?? 5000 })).model;
     conn.on('error', () => undefined);
     conn.on('close', () => {
       this.conn = null;

@@ -3,7 +3,8 @@
 // The cockpit never declares a queue (re-declaring with other arguments is a 406 that closes the
 // channel, and an accidental declare would create a queue no worker consumes): a passive check on
 // a channel of its own comes first, and a missing queue is a clear error.
-import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
+import { connectAmqp } from '../../sources/connect/amqp.js';
 import { assertValidTaskMessage, buildTask, toAmqpMessage, type AmqpTaskMessage, type BuildOptions } from './message.js';
 import type { PublishResult, TaskPublisher, TaskSpec } from './types.js';
 
@@ -46,7 +47,7 @@ export class AmqpLink {
   ) {}
 
   private async open(): Promise<void> {
-    const conn = await connect(this.url, { timeout: this.connectTimeoutMs, noDelay: true });
+    const conn = (await connectAmqp(this.url, { timeoutMs: this.connectTimeoutMs })).model;
     this.dead = null;
     conn.on('error', (e: unknown) => (this.dead = errText(e)));
     conn.on('close', () => {

@@ -20,11 +20,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connect, type Channel, type ChannelModel, type GetMessage, type Message, type Options } from 'amqplib';
+import type { Channel, ChannelModel, GetMessage, Message, Options } from 'amqplib';
+import { connectAmqp } from '../../sources/connect/amqp.js';
+import { deadLetterQueueOf } from '../../domain/queues.js';
 import { MAX_MESSAGE_BYTES, validateTaskMessage, type AmqpTaskMessage } from './message.js';
 import { QueueNotFoundError } from './amqpPublisher.js';
 import { batchFor, checkReplayRequest, deadLetterIdentity, effectiveRate, errText, Pacer, replayHeaders, wanted } from './replay.js';
-import type { DeadLetterReplayer, ReplayRequest, ReplayResult } from './types.js';
+import type { DeadLetterDetail, DeadLetterReplayer, ReplayPreview, ReplayRequest, ReplayResult } from './types.js';
 
 // AMQP 0-9-1 tx class (amqplib has no API for it; these are its method ids in lib/defs.js).
 const TX_SELECT = 5898250;
@@ -126,7 +128,7 @@ export class AmqpDeadLetterReplayer implements DeadLetterReplayer {
 
   private async connection(): Promise<ChannelModel> {
     if (this.conn) return this.conn;
-    const conn = await connect(this.opts.url, { timeout: this.opts.connectTimeoutMs ?? 5000, noDelay: true });
+    const conn = (await connectAmqp(this.opts.url, { timeoutMs: this.opts.connectTimeoutMs ?? 5000 })).model;
     conn.on('error', () => undefined);
     conn.on('close', () => {
       if (this.conn === conn) this.conn = null;
@@ -155,10 +157,11 @@ export class AmqpDeadLetterReplayer implements DeadLetterReplayer {
   }
 
   /** Reads up to `sample` dead letters unacked, then requeues them all (closing the channel). */
-  async preview(queue: string, opts: { sample?: number } = {}): Promise<{ total: number; byTask: Record<string, number> }> {
-    const dead = `${queue}.dead`;
+  async preview(queue: string, opts: { sample?: number; details?: boolean } = {}): Promise<ReplayPreview> {
+    const dead = deadLetterQueueOf(queue);
     const total = await this.messageCount(dead);
     const byTask: Record<string, number> = {};
+    const details = new Map<string, DeadLetterDetail>();
     const ch = await this.channel();
     try {
       for (let i = 0; i < Math.min(total, opts.sample ?? 10_000); i++) {
@@ -167,11 +170,25 @@ export class AmqpDeadLetterReplayer implements DeadLetterReplayer {
         const t = m.properties.headers?.['task'];
         const name = typeof t === 'string' ? t : '(unreadable)';
         byTask[name] = (byTask[name] ?? 0) + 1;
+        if (!opts.details) continue;
+        // RabbitMQ's x-death says when it died (seconds); the exception is not in the message (contract 3).
+        const death = m.properties.headers?.['x-death'];
+        const first = Array.isArray(death) ? (death[0] as { time?: unknown } | undefined) : undefined;
+        const time = first?.time as { value?: unknown } | number | undefined;
+        const secs = typeof time === 'number' ? time : typeof time?.value === 'number' ? time.value : null;
+        const at = secs === null ? null : secs * 1000;
+        const d = details.get(name) ?? { task: name, excType: null, count: 0, oldestFailedAt: null, newestFailedAt: null };
+        d.count += 1;
+        if (at !== null) {
+          d.oldestFailedAt = d.oldestFailedAt === null ? at : Math.min(d.oldestFailedAt, at);
+          d.newestFailedAt = d.newestFailedAt === null ? at : Math.max(d.newestFailedAt, at);
+        }
+        details.set(name, d);
       }
     } finally {
       await ch.close().catch(() => undefined);
     }
-    return { total, byTask };
+    return opts.details ? { total, byTask, details: [...details.values()] } : { total, byTask };
   }
 
   async replay(req: ReplayRequest): Promise<ReplayResult> {
@@ -179,7 +196,7 @@ export class AmqpDeadLetterReplayer implements DeadLetterReplayer {
     const problems = checkReplayRequest(req);
     if (problems.length > 0) return { ...result, error: problems.join('; ') };
     const now = this.opts.now ?? Date.now;
-    const dead = `${req.queue}.dead`;
+    const dead = deadLetterQueueOf(req.queue);
     const ledger = new ReplayLedgerFile(
       ledgerFileFor(this.opts.stateDir ?? path.join(os.homedir(), '.lsos-cockpit'), this.opts.url, req.queue),
     );
@@ -224,7 +241,7 @@ export class AmqpDeadLetterReplayer implements DeadLetterReplayer {
             result.unreadable = (result.unreadable ?? 0) + 1;
             continue;
           }
-          if (!wanted(req, task)) {
+          if (!wanted(req, task, headers)) {
             held.push(m);
             continue;
           }

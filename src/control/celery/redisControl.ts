@@ -2,7 +2,8 @@
 // `_kombu.binding.reply.celery.pidbox` first (without that entry the worker silently drops its
 // reply), PUBLISH the kombu envelope on `/<db>.celery.pidbox`, then BRPOP the reply list.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openRedis, redisOptions } from '../../sources/connect/redis.js';
 import {
   buildPidboxRequest,
   DEFAULT_CONTROL_TIMEOUT_MS,
@@ -28,8 +29,7 @@ export { InvalidControlRequestError };
 
 export function dbFromUrl(url: string): number {
   try {
-    const n = Number(new URL(url).pathname.replace(/^\//, '') || '0');
-    return Number.isInteger(n) && n >= 0 ? n : 0;
+    return redisOptions(url).db; // a sentinel:// list too
   } catch {
     return 0;
   }
@@ -65,7 +65,7 @@ export class RedisRemoteControl implements RemoteControl {
   private clock = 0;
 
   constructor(private readonly opts: RedisControlOptions) {
-    this.redis = new Redis(opts.url, { maxRetriesPerRequest: 2 });
+    this.redis = openRedis(opts.url, { maxRetriesPerRequest: 2 });
     this.redis.on('error', () => undefined);
     this.db = opts.db ?? dbFromUrl(opts.url);
   }

@@ -1,6 +1,7 @@
 // Task publishing on Redis: LPUSH the kombu envelope onto the queue's priority list, as a Celery
 // producer does (no binding entry needed: Celery 5.2 publishes to the default exchange).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openRedis } from '../../sources/connect/redis.js';
 import { assertValidTaskMessage, buildTask, redisPriorityKey, toRedisEnvelope, type BuildOptions } from './message.js';
 import type { PublishResult, TaskPublisher, TaskSpec } from './types.js';
 
@@ -21,7 +22,7 @@ export class RedisTaskPublisher implements TaskPublisher {
       this.redis = opts.client;
       this.owned = false;
     } else if (opts.url) {
-      this.redis = new Redis(opts.url, { maxRetriesPerRequest: 2, lazyConnect: false });
+      this.redis = openRedis(opts.url, { maxRetriesPerRequest: 2, lazyConnect: false });
       this.redis.on('error', () => undefined); // surfaced through the rejected commands
       this.owned = true;
     } else throw new Error('RedisTaskPublisher needs url or client');

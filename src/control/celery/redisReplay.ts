@@ -13,7 +13,9 @@
 // without publishing (counted `alreadyDone`). Because the move is atomic, a crash never needs the
 // ledger to recover; it guards against duplicate copies and is the record of what was replayed.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openRedis } from '../../sources/connect/redis.js';
+import { deadLetterQueueOf } from '../../domain/queues.js';
 import { MAX_MESSAGE_BYTES, redisPriorityKey, validateTaskMessage } from './message.js';
 import {
   batchFor,
@@ -26,7 +28,7 @@ import {
   wanted,
   abortableSleep,
 } from './replay.js';
-import type { DeadLetterReplayer, ReplayRequest, ReplayResult } from './types.js';
+import type { DeadLetterDetail, DeadLetterReplayer, ReplayPreview, ReplayRequest, ReplayResult } from './types.js';
 
 export interface RedisReplayerOptions {
   url?: string;
@@ -112,7 +114,7 @@ export class RedisDeadLetterReplayer implements DeadLetterReplayer {
       this.redis = opts.client;
       this.owned = false;
     } else if (opts.url) {
-      this.redis = new Redis(opts.url, { maxRetriesPerRequest: 3 });
+      this.redis = openRedis(opts.url, { maxRetriesPerRequest: 3 });
       this.redis.on('error', () => undefined);
       this.owned = true;
     } else throw new Error('RedisDeadLetterReplayer needs url or client');
@@ -126,19 +128,33 @@ export class RedisDeadLetterReplayer implements DeadLetterReplayer {
     return `lsos:replay:lock:${queue}`;
   }
 
-  async preview(queue: string, opts: { sample?: number } = {}): Promise<{ total: number; byTask: Record<string, number> }> {
-    const dead = `${queue}.dead`;
+  async preview(queue: string, opts: { sample?: number; details?: boolean } = {}): Promise<ReplayPreview> {
+    const dead = deadLetterQueueOf(queue);
     const total = await this.redis.llen(dead);
     const sample = Math.min(total, opts.sample ?? 10_000);
     const byTask: Record<string, number> = {};
+    const details = new Map<string, DeadLetterDetail>();
     for (let i = 0; i < sample; i += 500) {
       const items = await this.redis.lrange(dead, -Math.min(sample, i + 500), -(i + 1));
       for (const raw of items) {
-        const name = taskName(raw) ?? '(unreadable)';
+        const head = opts.details ? deadLetterHead(raw) : null;
+        const name = head?.task ?? taskName(raw) ?? '(unreadable)';
         byTask[name] = (byTask[name] ?? 0) + 1;
+        if (!opts.details) continue;
+        // LSOS's dead-letter headers (contract section 3): the exception class and when it failed.
+        const excType = head?.excType ?? null;
+        const key = `${name}\u0000${excType ?? ''}`;
+        const d = details.get(key) ?? { task: name, excType, count: 0, oldestFailedAt: null, newestFailedAt: null };
+        d.count += 1;
+        const at = head?.failedAt ?? null;
+        if (at !== null) {
+          d.oldestFailedAt = d.oldestFailedAt === null ? at : Math.min(d.oldestFailedAt, at);
+          d.newestFailedAt = d.newestFailedAt === null ? at : Math.max(d.newestFailedAt, at);
+        }
+        details.set(key, d);
       }
     }
-    return { total, byTask };
+    return opts.details ? { total, byTask, details: [...details.values()] } : { total, byTask };
   }
 
   /** Reads one dead letter and decides what happens to it. */
@@ -162,10 +178,10 @@ export class RedisDeadLetterReplayer implements DeadLetterReplayer {
     }
     const task = env.headers['task'];
     if (typeof task !== 'string') return { raw, kind: 's', unreadable: true };
-    if (!wanted(req, task)) return { raw, kind: 's' };
+    if (!wanted(req, task, env.headers)) return { raw, kind: 's' };
     const origTag = typeof env.properties['delivery_tag'] === 'string' ? env.properties['delivery_tag'] : undefined;
     const headers = replayHeaders(env.headers, {
-      deadQueue: `${req.queue}.dead`,
+      deadQueue: deadLetterQueueOf(req.queue),
       operator: req.operator,
       reasonCode: req.reasonCode,
       nowMs: now,
@@ -203,7 +219,7 @@ export class RedisDeadLetterReplayer implements DeadLetterReplayer {
     const problems = checkReplayRequest(req);
     if (problems.length > 0) return { ...result, error: problems.join('; ') };
     const now = this.opts.now ?? Date.now;
-    const dead = `${req.queue}.dead`;
+    const dead = deadLetterQueueOf(req.queue);
     const lockTtl = this.opts.lockTtlMs ?? 5000;
     const token = randomUUID();
     const lockKey = this.lockKey(req.queue);
@@ -282,6 +298,24 @@ export class RedisDeadLetterReplayer implements DeadLetterReplayer {
 
   async close(): Promise<void> {
     if (this.owned) this.redis.disconnect();
+  }
+}
+
+/** A dead letter's task, `lsos_exc_type` and `lsos_failed_at` (epoch ms); null when unreadable. */
+function deadLetterHead(raw: string): { task: string; excType: string | null; failedAt: number | null } | null {
+  if (raw.length > MAX_MESSAGE_BYTES) return null;
+  try {
+    const h = (JSON.parse(raw) as { headers?: Record<string, unknown> }).headers ?? {};
+    if (typeof h['task'] !== 'string') return null;
+    const exc = h['lsos_exc_type'];
+    const at = h['lsos_failed_at'];
+    return {
+      task: h['task'],
+      excType: typeof exc === 'string' && exc.length <= 200 ? exc : null,
+      failedAt: typeof at === 'number' && Number.isFinite(at) ? Math.round(at * 1000) : null,
+    };
+  } catch {
+    return null;
   }
 }
 

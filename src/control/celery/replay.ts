@@ -80,9 +80,13 @@ export function checkReplayRequest(req: ReplayRequest): string[] {
   return out;
 }
 
-/** Whether a dead letter of this task name is replayed in this run. */
-export function wanted(req: ReplayRequest, task: string): boolean {
+/** Whether a dead letter of this task name (and recorded exception, `lsos_exc_type`) is replayed in this run. */
+export function wanted(req: ReplayRequest, task: string, headers: Record<string, unknown> = {}): boolean {
   if (req.tasks && req.tasks.length > 0 && !req.tasks.includes(task)) return false;
+  if (req.only) {
+    const exc = headers['lsos_exc_type'];
+    if (!req.only({ task, excType: typeof exc === 'string' ? exc : null })) return false;
+  }
   return req.allowedTasks(task);
 }
 

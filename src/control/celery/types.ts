@@ -93,6 +93,11 @@ export interface ReplayRequest {
   ratePerSecond?: number;
   /** Task names that may be replayed (idempotent ones, or the overridden one); others are skipped and counted. */
   allowedTasks: (task: string) => boolean;
+  /**
+   * Only dead letters this accepts (by task and the exception LSOS recorded, `lsos_exc_type`;
+   * null where the dead letter carries none, as on RabbitMQ); others stay in place. Default: all.
+   */
+  only?: (deadLetter: { task: string; excType: string | null }) => boolean;
   signal?: AbortSignal;
   onProgress?: (p: ReplayProgress) => void;
 }
@@ -114,10 +119,28 @@ export interface ReplayResult extends ReplayProgress {
   unreadable?: number;
 }
 
+/** Dead letters of one task and exception type, with when the oldest and newest of them failed. */
+export interface DeadLetterDetail {
+  task: string;
+  /** `lsos_exc_type` (Redis); null where the dead letter does not carry it (RabbitMQ). */
+  excType: string | null;
+  count: number;
+  /** Epoch ms (Redis `lsos_failed_at`, RabbitMQ's `x-death` time); null: not known. */
+  oldestFailedAt: number | null;
+  newestFailedAt: number | null;
+}
+
+export interface ReplayPreview {
+  total: number;
+  byTask: Record<string, number>;
+  /** With `details`: the dead letters read, by task and exception type, with their failure times. */
+  details?: DeadLetterDetail[];
+}
+
 /** Dead-letter replay with no loss and no duplicates, also across a crash or a dropped connection. */
 export interface DeadLetterReplayer {
   /** What a replay would do, without doing it (counts per task name, idempotent or not). */
-  preview(queue: string, opts?: { sample?: number }): Promise<{ total: number; byTask: Record<string, number> }>;
+  preview(queue: string, opts?: { sample?: number; details?: boolean }): Promise<ReplayPreview>;
   replay(req: ReplayRequest): Promise<ReplayResult>;
   close(): Promise<void>;
 }

@@ -16,11 +16,24 @@
 //       expect: { rows: 0 }              # the number of rows returned
 //     - name: btree-indexes
 //       amcheck: { schema: public }      # bt_index_check on every valid btree index (or `indexes: [..]`)
+//     - name: report-kpis-own-campaign
+//       sql: select r.campaign_id::text as report_of, k.campaign_id::text as kpis_of from reports r join report_kpis k on k.report_id = r.id where k.campaign_id <> r.campaign_id limit 20
+//       expect: { rows: 0 }
+//       severity: SEV-1                  # a failure is a signal: it opens an incident at this severity
+//       signal: cross-tenant-risk        # or data-corruption (the default)
+//       every: 10m                       # and the cockpit runs it by itself this often (at least 30s)
+//
+// A check with `severity:` that fails (not one skipped or in error: that says nothing of the data)
+// raises a signal (src/core/signals.ts): a trigger that opens an incident at that severity, with
+// the rows it returned as evidence and the campaign ids in them as its campaigns.
 //
 // A check runs as one statement on a read-only session with a statement timeout; `min`/`max`
 // may be combined (a range); `equals` takes a number or a string.
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { isSeverity, SEVERITIES, type Severity } from '../../core/incident.js';
+import { isSignalKind, SIGNAL_KINDS, type SignalKind } from '../../core/signals.js';
+import { parseDurationMs } from '../../domain/duration.js';
+import { parseYamlData } from '../../domain/yaml.js';
+import { readInputFile } from '../../config/inputFile.js';
 
 export type Expectation =
   | { kind: 'equals'; value: number | string }
@@ -28,10 +41,23 @@ export type Expectation =
   | { kind: 'rows'; value: number }
   | { kind: 'columnsEqual'; columns: string[] };
 
+/** What a failure of the check means, when its definition says (`severity:`): a signal. */
+export interface CheckSignal {
+  severity: Severity;
+  kind: SignalKind;
+  /** `every:`: the cockpit runs the check by itself this often (ms); null: only when asked. */
+  everyMs: number | null;
+}
+
+/** The shortest `every:` a check may have: the checks read the primary. */
+export const MIN_EVERY_MS = 30_000;
+
 export interface SqlCheck {
   type: 'sql';
   name: string;
   description: string;
+  /** null: a failure is only a result in the timeline; set: it also raises a signal. */
+  signal: CheckSignal | null;
   sql: string;
   expect: Expectation;
   requires: { tables: string[]; extensions: string[] };
@@ -41,6 +67,7 @@ export interface AmcheckCheck {
   type: 'amcheck';
   name: string;
   description: string;
+  signal: CheckSignal | null;
   /** Schemas whose btree indexes are checked (default: public). */
   schemas: string[];
   /** Only these indexes (schema-qualified or not); empty: every valid btree index of the schemas. */
@@ -128,7 +155,40 @@ function expectation(v: unknown, at: string, problems: string[]): Expectation | 
     : { kind: 'range', min: min as number | null, max: max as number | null };
 }
 
-function oneCheck(v: unknown, at: string, problems: string[]): IntegrityCheck | null {
+/**
+ * `severity:` (SEV-1/2/3), `signal:` (its kind; data-corruption when only the severity is given)
+ * and `every:` (how often the cockpit runs it by itself).
+ */
+function checkSignal(v: Record<string, unknown>, at: string, problems: string[], minEveryMs: number): CheckSignal | null {
+  if (v.severity === undefined) {
+    if (v.signal !== undefined) problems.push(`${at}.signal: needs a severity (severity: SEV-1, SEV-2 or SEV-3)`);
+    if (v.every !== undefined) problems.push(`${at}.every: needs a severity (a check run by itself raises a signal when it fails)`);
+    return null;
+  }
+  let everyMs: number | null = null;
+  if (v.every !== undefined) {
+    everyMs = typeof v.every === 'string' ? parseDurationMs(v.every) : null;
+    if (everyMs === null || everyMs < minEveryMs) {
+      problems.push(
+        `${at}.every: a duration of at least ${minEveryMs / 1000}s such as "10m", got ${JSON.stringify(v.every)?.slice(0, 40)}`,
+      );
+      everyMs = null;
+    }
+  }
+  const sev = typeof v.severity === 'string' ? v.severity.trim().toUpperCase() : v.severity;
+  if (!isSeverity(sev)) {
+    problems.push(`${at}.severity: one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(v.severity)?.slice(0, 40)}`);
+    return null;
+  }
+  const kind = v.signal === undefined ? 'data-corruption' : v.signal;
+  if (!isSignalKind(kind)) {
+    problems.push(`${at}.signal: one of ${SIGNAL_KINDS.join(', ')}, got ${JSON.stringify(v.signal)?.slice(0, 40)}`);
+    return null;
+  }
+  return { severity: sev, kind, everyMs };
+}
+
+function oneCheck(v: unknown, at: string, problems: string[], minEveryMs: number): IntegrityCheck | null {
   if (!isObj(v)) {
     problems.push(`${at}: a check is a mapping with name and sql + expect (or amcheck)`);
     return null;
@@ -141,7 +201,8 @@ function oneCheck(v: unknown, at: string, problems: string[]): IntegrityCheck | 
   if (typeof description !== 'string') problems.push(`${at}.description: text`);
   const label = typeof name === 'string' ? `${at} (${name.slice(0, 40)})` : at;
   if (v.amcheck !== undefined) {
-    unknownKeys(v, ['name', 'description', 'amcheck'], label, problems);
+    unknownKeys(v, ['name', 'description', 'amcheck', 'severity', 'signal', 'every'], label, problems);
+    const signal = checkSignal(v, label, problems, minEveryMs);
     const a = v.amcheck === null || v.amcheck === true ? {} : v.amcheck;
     if (!isObj(a)) {
       problems.push(`${label}.amcheck: a mapping { schema, indexes, heapallindexed, limit } (or {})`);
@@ -163,13 +224,15 @@ function oneCheck(v: unknown, at: string, problems: string[]): IntegrityCheck | 
       type: 'amcheck',
       name,
       description: typeof description === 'string' ? description : '',
+      signal,
       schemas: schemas.length ? schemas : ['public'],
       indexes,
       heapallindexed: a.heapallindexed === true,
       limit: finite(limit) ? limit : 200,
     };
   }
-  unknownKeys(v, ['name', 'description', 'sql', 'expect', 'requires'], label, problems);
+  unknownKeys(v, ['name', 'description', 'sql', 'expect', 'requires', 'severity', 'signal', 'every'], label, problems);
+  const signal = checkSignal(v, label, problems, minEveryMs);
   const sql = v.sql;
   if (typeof sql !== 'string' || sql.trim() === '') problems.push(`${label}.sql: the query (one statement)`);
   else if (sql.length > MAX_SQL) problems.push(`${label}.sql: longer than ${MAX_SQL} characters`);
@@ -199,14 +262,20 @@ function oneCheck(v: unknown, at: string, problems: string[]): IntegrityCheck | 
     type: 'sql',
     name,
     description: typeof description === 'string' ? description : '',
+    signal,
     sql: sql.trim().replace(/;\s*$/, ''),
     expect,
     requires,
   };
 }
 
+/** How checks are read: `minEveryMs`, the shortest `every:` allowed (MIN_EVERY_MS; shorter in tests). */
+export interface IntegrityReadOptions {
+  minEveryMs?: number;
+}
+
 /** Validates parsed YAML/JSON: `{ integrity_checks: [...] }` or the list itself. */
-export function validateIntegrityChecks(doc: unknown, source = 'integrity checks'): IntegrityCheck[] {
+export function validateIntegrityChecks(doc: unknown, source = 'integrity checks', opts: IntegrityReadOptions = {}): IntegrityCheck[] {
   const problems: string[] = [];
   let list: unknown = doc;
   if (isObj(doc)) {
@@ -217,7 +286,7 @@ export function validateIntegrityChecks(doc: unknown, source = 'integrity checks
   if (list.length > MAX_CHECKS) problems.push(`integrity_checks: ${list.length} checks, at most ${MAX_CHECKS}`);
   const checks: IntegrityCheck[] = [];
   list.slice(0, MAX_CHECKS).forEach((v, i) => {
-    const c = oneCheck(v, `integrity_checks[${i}]`, problems);
+    const c = oneCheck(v, `integrity_checks[${i}]`, problems, opts.minEveryMs ?? MIN_EVERY_MS);
     if (c) checks.push(c);
   });
   const seen = new Set<string>();
@@ -230,14 +299,11 @@ export function validateIntegrityChecks(doc: unknown, source = 'integrity checks
 }
 
 /** Parses and validates a YAML text. */
-export function parseIntegrityChecks(text: string, source = 'integrity checks'): IntegrityCheck[] {
-  let doc: unknown;
-  try {
-    doc = parse(text, { maxAliasCount: 50 });
-  } catch (e) {
-    throw new IntegrityConfigError([`not YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`], source);
-  }
-  return validateIntegrityChecks(doc, source);
+export function parseIntegrityChecks(text: string, source = 'integrity checks', opts: IntegrityReadOptions = {}): IntegrityCheck[] {
+  // A small file of checks: half the usual alias allowance.
+  const data = parseYamlData(text, source, { maxAliasCount: 50 });
+  if (!data.ok) throw new IntegrityConfigError([`${data.where}: ${data.problem.message}`], source);
+  return validateIntegrityChecks(data.value, source, opts);
 }
 
 /** The checks the cockpit runs when none are configured: LSOS's own tables (contract section 7). */
@@ -299,7 +365,7 @@ export function loadIntegrityChecks(file: string | null): IntegrityCheck[] {
   if (file === null) return exampleIntegrityChecks();
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputFile(file, { what: 'integrity checks file' });
   } catch (e) {
     throw new IntegrityConfigError([`cannot read it: ${e instanceof Error ? e.message : String(e)}`], file);
   }

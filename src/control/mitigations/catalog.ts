@@ -1,16 +1,24 @@
 // The runbook's mitigations as data (sections 3 to 6 and 8). Each says what it needs, who may
 // run it, what it will do (preview: exact keys, messages, workers, commands) and how it runs.
 import { randomUUID } from 'node:crypto';
+import { NO_REPLY, NO_REPLY_TEXT } from '../../core/inForce.js';
+import { classMix, clockTime, DEFAULT_REPLAY_QUIET_MS, judgeReplay, type DeadLetterGroup } from '../../core/replayGuard.js';
+import type { FailureClass } from '../../core/snapshot.js';
+import { formatDurationDetail } from '../../domain/duration.js';
+import { createClassifier } from '../../domain/failureClasses.js';
+import { deadLetterQueueOf, retryLaneOf } from '../../domain/queues.js';
 import type { ControlReply, TaskSpec } from '../celery/types.js';
 import type { StepResult } from './backend.js';
 import { flagKeys, iso, type FrozenValue, type PauseValue } from './flags.js';
 import { OWNER_NOTICE_MITIGATIONS } from './ownerNotices.js';
+import { ALL_WORKERS } from './params.js';
 import { READ_FAILOVER_MITIGATIONS } from './readFailover.js';
+import { stepServices } from './stepServices.js';
 import type { Failure, Mitigation, MitigationContext, Outcome, Preview, PreviewLine } from './types.js';
 
 export const DEFAULT_PAUSE_MS = 30 * 60_000;
 export const MAX_PAUSE_MS = 7 * 24 * 3600_000;
-export const RETRY_LANE = 'reporting.retry';
+export const RETRY_LANE = retryLaneOf('reporting');
 export const MAX_PUBLISH = 10_000;
 
 const line = (kind: PreviewLine['kind'], text: string): PreviewLine => ({ kind, text });
@@ -19,26 +27,48 @@ function preview(ctx: MitigationContext, title: string, lines: PreviewLine[], bl
   return { title, lines, blockers, simulated: ctx.backend.simulated };
 }
 
-/** Combines step results into an outcome: done, partly done (what failed), failed. */
+/**
+ * Combines step results into an outcome: done, partly done (what failed or is not known), failed,
+ * or no reply (nothing acknowledged, nothing refused: it may still apply).
+ */
 export function outcomeOf(ctx: MitigationContext, steps: StepResult[], extra: Partial<Outcome> = {}): Outcome {
-  const failures: Failure[] = steps.filter((s) => !s.ok).map((s) => ({ target: s.target, error: s.detail }));
-  const okCount = steps.length - failures.length;
-  const status = failures.length === 0 && steps.length > 0 ? 'done' : okCount > 0 ? 'partial' : 'failed';
+  const failures: Failure[] = steps.filter((s) => !s.ok && !s.noReply).map((s) => ({ target: s.target, error: s.detail }));
+  const unconfirmed: Failure[] = steps.filter((s) => !s.ok && s.noReply).map((s) => ({ target: s.target, error: s.detail }));
+  const okCount = steps.length - failures.length - unconfirmed.length;
+  const status =
+    okCount > 0
+      ? failures.length + unconfirmed.length === 0
+        ? 'done'
+        : 'partial'
+      : unconfirmed.length > 0
+        ? NO_REPLY
+        : 'failed';
   return {
     status,
     details: steps.filter((s) => s.ok).map((s) => s.detail),
     failures,
+    ...(unconfirmed.length ? { unconfirmed } : {}),
     simulated: ctx.backend.simulated,
     ...extra,
   };
 }
 
-const replySteps = (replies: ControlReply[], asked: string[], what: string): StepResult[] => {
-  const steps: StepResult[] = replies.map((r) => ({ ok: r.ok, target: r.worker, detail: `${r.worker} acknowledged ${what}: ${r.detail}` }));
+/**
+ * One step per worker asked: its reply (acknowledged or refused), or, for a worker that never
+ * replied, a step whose outcome is not known. Celery carries out a remote-control command it
+ * reads late (it checks `expires` only on replies), so silence is "no reply: may still apply",
+ * never a failure; the in-force checker confirms it either way from the worker's later replies.
+ */
+export const replySteps = (replies: ControlReply[], asked: string[], what: string): StepResult[] => {
+  const steps: StepResult[] = replies.map((r) => ({
+    ok: r.ok,
+    target: r.worker,
+    detail: `${r.worker} ${r.ok ? 'acknowledged' : 'refused'} ${what}: ${r.detail}`,
+  }));
   for (const w of asked) {
-    if (!replies.some((r) => r.worker === w)) steps.push({ ok: false, target: w, detail: `${w} did not reply (no acknowledgement)` });
+    if (!replies.some((r) => r.worker === w)) steps.push({ ok: false, noReply: true, target: w, detail: `${w} did not reply to ${what}: ${NO_REPLY_TEXT}` });
   }
-  return steps.map((s) => (s.ok ? s : { ...s, detail: s.detail.replace(' acknowledged ', ' refused ') }));
+  return steps;
 };
 
 async function needQueue(ctx: MitigationContext): Promise<string[]> {
@@ -108,6 +138,11 @@ async function publishOutcome(
   };
 }
 
+/** The flags now, for a preview's "before"; null when they cannot be read (the preview says unknown, it does not fail). */
+async function flagsNow(ctx: MitigationContext) {
+  return ctx.backend.readFlags().catch(() => null);
+}
+
 function pauseValue(ctx: MitigationContext, until: number): PauseValue {
   return { by: ctx.operator, reason: ctx.reason, at: iso(ctx.now), until: iso(until) };
 }
@@ -144,7 +179,8 @@ const reduceConcurrency: Mitigation = {
           ? line('note', `${w.worker}: pool ${w.concurrency} already <= ${target}: left alone`)
           : line('worker', `${w.worker}: pool_shrink n=${w.concurrency - (target ?? 0)} (${w.concurrency} -> ${target} processes)`),
     );
-    return preview(ctx, `Reduce concurrency of ${ctx.params.queue} workers to ${target}`, lines, blockers);
+    const before = [...new Set(workers.map((w) => (w.concurrency === null ? '?' : String(w.concurrency))))].join('/') || '?';
+    return preview(ctx, `Reduce ${ctx.params.queue} worker pools ${before} -> ${target} processes`, lines, blockers);
   },
   async run(ctx) {
     const target = ctx.params.concurrency ?? 1;
@@ -156,8 +192,9 @@ const reduceConcurrency: Mitigation = {
       plan.map((p) => p.worker),
       `pool ${target}`,
     );
+    // A worker that did not reply may still shrink: its size before is kept for the undo too.
     const restoreTo = Object.fromEntries(
-      plan.filter((p) => replies.some((r) => r.worker === p.worker && r.ok)).map((p) => [p.worker, p.from]),
+      plan.filter((p) => !replies.some((r) => r.worker === p.worker && !r.ok)).map((p) => [p.worker, p.from]),
     );
     return outcomeOf(ctx, steps, { record: { restoreTo, queue: ctx.params.queue, concurrency: target } });
   },
@@ -182,22 +219,23 @@ const restoreConcurrency: Mitigation = {
   description: 'Grow the shrunk pools back to their size before the shrink (Celery pool_grow).',
   async preview(ctx) {
     const blockers = await needQueue(ctx);
-    const to = ctx.params.restoreTo ?? {};
-    if (Object.keys(to).length === 0) blockers.push('nothing to restore: no pool size recorded before a shrink');
+    if (Object.keys(ctx.params.restoreTo ?? {}).length === 0)
+      blockers.push('nothing to restore: no pool size given or recorded before a shrink');
     const now = blockers.length ? [] : await ctx.backend.queueWorkers(ctx.params.queue ?? '');
-    const lines = Object.entries(to).map(([w, n]) => {
-      const cur = now.find((x) => x.worker === w)?.concurrency;
-      return line('worker', `${w}: pool_grow to ${n} processes (now ${cur ?? 'unknown'})`);
-    });
-    return preview(ctx, `Restore ${ctx.params.queue} worker pools`, lines, blockers);
+    const to = restorePlan(ctx.params.restoreTo ?? {}, now);
+    if (!blockers.length && to.length === 0) blockers.push(`no worker consumes ${ctx.params.queue}`);
+    const lines = to.map(({ worker, from, to: n }) => line('worker', `${worker}: pool_grow ${from ?? 'unknown'} -> ${n} processes`));
+    const sizes = (xs: (number | null)[]) => [...new Set(xs.map((x) => (x === null ? '?' : String(x))))].join('/') || '?';
+    return preview(
+      ctx,
+      `Restore ${ctx.params.queue} worker pools ${sizes(to.map((p) => p.from))} -> ${sizes(to.map((p) => p.to))} processes`,
+      lines,
+      blockers,
+    );
   },
   async run(ctx) {
     const now = await ctx.backend.queueWorkers(ctx.params.queue ?? '');
-    const plan = Object.entries(ctx.params.restoreTo ?? {}).map(([worker, to]) => ({
-      worker,
-      from: now.find((w) => w.worker === worker)?.concurrency ?? 0,
-      to,
-    }));
+    const plan = restorePlan(ctx.params.restoreTo ?? {}, now).map((p) => ({ ...p, from: p.from ?? 0 }));
     const replies = await ctx.backend.setConcurrency(plan);
     return outcomeOf(
       ctx,
@@ -209,6 +247,13 @@ const restoreConcurrency: Mitigation = {
     );
   },
 };
+
+/** `restoreTo` against the workers now: a bare size (`*`) means every worker consuming the queue. */
+function restorePlan(to: Record<string, number>, now: { worker: string; concurrency: number | null }[]) {
+  const all = to[ALL_WORKERS];
+  const entries = all !== undefined ? now.map((w) => [w.worker, all] as const) : Object.entries(to);
+  return entries.map(([worker, n]) => ({ worker, from: now.find((x) => x.worker === worker)?.concurrency ?? null, to: n }));
+}
 
 function consumerMitigation(consume: boolean): Mitigation {
   return {
@@ -234,7 +279,12 @@ function consumerMitigation(consume: boolean): Mitigation {
           : (await ctx.backend.queueWorkers(ctx.params.queue ?? '')).map((w) => w.worker);
       if (!blockers.length && workers.length === 0)
         blockers.push(consume ? 'no worker given (workers=w1@host,...)' : `no worker consumes ${ctx.params.queue}`);
-      const lines = workers.map((w) => line('worker', `${w}: ${consume ? 'add_consumer' : 'cancel_consumer'} queue=${ctx.params.queue}`));
+      const lines = workers.map((w) =>
+        line(
+          'worker',
+          `${w}: ${consume ? 'add_consumer' : 'cancel_consumer'} queue=${ctx.params.queue} (consumes it: ${consume ? 'no -> yes' : 'yes -> no'})`,
+        ),
+      );
       return preview(ctx, `${consume ? 'Resume' : 'Stop'} consuming ${ctx.params.queue}`, lines, blockers);
     },
     async run(ctx) {
@@ -269,7 +319,15 @@ const scaleReplicas: Mitigation = {
     const cmd = ctx.backend.replicasCommand(ctx.params.queue ?? '', n ?? 0);
     if ('error' in cmd) blockers.push(cmd.error);
     const lines = 'argv' in cmd ? [line('command', `run ${JSON.stringify(cmd.argv)} (no shell; output kept)`)] : [];
-    return preview(ctx, `Set ${ctx.params.queue} worker replicas to ${n}`, lines, blockers);
+    // The healthy workers serving the queue now (remote control): what the command changes.
+    // Unknown (not a blocker) when remote control cannot say: the command does not need it.
+    const now = blockers.length
+      ? null
+      : await ctx.backend.queueWorkers(ctx.params.queue ?? '').then(
+          (w) => w.length,
+          () => null,
+        );
+    return preview(ctx, `Set ${ctx.params.queue} worker replicas ${now ?? '?'} -> ${n}`, lines, blockers);
   },
   async run(ctx) {
     const r = await ctx.backend.scaleReplicas(ctx.params.queue ?? '', ctx.params.replicas ?? 0);
@@ -304,9 +362,11 @@ const pauseTask: Mitigation = {
     if (until <= ctx.now) blockers.push('the pause would end before it starts');
     if (until - ctx.now > MAX_PAUSE_MS) blockers.push('a pause lasts at most 7 days');
     const key = flagKeys.pause(ctx.params.task ?? '<task>');
+    const flags = await flagsNow(ctx);
+    const was = flags?.paused.find((p) => p.task === ctx.params.task);
     return preview(
       ctx,
-      `Pause ${ctx.params.task} until ${iso(until)}`,
+      `Pause ${ctx.params.task}: ${flags === null ? 'unknown' : was ? `paused until ${was.value?.until ?? '?'}` : 'emitted'} -> paused until ${iso(until)}`,
       [
         line('flag', `SET ${key} ${JSON.stringify(pauseValue(ctx, until))} PX ${until - ctx.now} (db 0)`),
         line('note', `lapses on its own at ${iso(until)}`),
@@ -334,12 +394,54 @@ const resumeTask: Mitigation = {
   description: 'Delete lsos:pause:<task>: producers emit it again.',
   async preview(ctx) {
     const blockers = ctx.params.task ? [] : ['a task name is needed'];
-    return preview(ctx, `Resume ${ctx.params.task}`, [line('flag', `DEL ${flagKeys.pause(ctx.params.task ?? '<task>')} (db 0)`)], blockers);
+    const flags = await flagsNow(ctx);
+    const was = flags?.paused.find((p) => p.task === ctx.params.task);
+    return preview(
+      ctx,
+      `Resume ${ctx.params.task}: ${flags === null ? 'unknown' : was ? `paused until ${was.value?.until ?? '?'}` : 'not paused'} -> emitted`,
+      [line('flag', `DEL ${flagKeys.pause(ctx.params.task ?? '<task>')} (db 0)`)],
+      blockers,
+    );
   },
   async run(ctx) {
     return outcomeOf(ctx, [await ctx.backend.resumeTask(ctx.params.task ?? '')]);
   },
 };
+
+const defaultClassify = createClassifier();
+
+/** The dead letters a replay would find, by task and failure class, from the backend's preview. */
+async function replayGroups(ctx: MitigationContext): Promise<{ total: number; groups: DeadLetterGroup[] }> {
+  const classify = stepServices(ctx.backend).classify ?? defaultClassify;
+  const p = await ctx.backend.replayPreview(ctx.params.queue ?? '', { details: true });
+  const details =
+    p.details ??
+    Object.entries(p.byTask).map(([task, count]) => ({ task, excType: null, count, oldestFailedAt: null, newestFailedAt: null }));
+  const groups: DeadLetterGroup[] = [];
+  for (const d of details) {
+    const failureClass = d.excType === null ? null : classify(d.excType);
+    const g = groups.find((x) => x.task === d.task && x.failureClass === failureClass);
+    if (!g) {
+      groups.push({ task: d.task, failureClass, count: d.count, oldestFailedAt: d.oldestFailedAt, newestFailedAt: d.newestFailedAt });
+      continue;
+    }
+    g.count += d.count;
+    const min = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+    const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+    g.oldestFailedAt = min(g.oldestFailedAt, d.oldestFailedAt);
+    g.newestFailedAt = max(g.newestFailedAt, d.newestFailedAt);
+  }
+  groups.sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));
+  return { total: p.total, groups };
+}
+
+/** Whether a dead letter of this exception type belongs to the replay's class filter. */
+function classFilter(ctx: MitigationContext): ((d: { task: string; excType: string | null }) => boolean) | undefined {
+  const want = ctx.params.failureClass;
+  if (!want) return undefined;
+  const classify = stepServices(ctx.backend).classify ?? defaultClassify;
+  return (d) => d.excType !== null && classify(d.excType) === want;
+}
 
 const replayDeadLetters: Mitigation = {
   id: 'replay-dead-letters',
@@ -347,44 +449,95 @@ const replayDeadLetters: Mitigation = {
   runbook: '3.4',
   appliesTo: 'queue',
   required: ['queue', 'reasonCode'],
-  optional: ['count', 'overrideTask', 'task'],
+  optional: ['failureClass', 'task', 'count', 'overrideTask', 'fixCheck'],
   role: 'privileged',
   dangerous: true,
   replay: true,
   description:
-    'Republish dead letters (Q.dead) to their original queue with their ids and lineage; idempotent tasks only unless overridden.',
+    'Republish dead letters (Q.dead) to their original queue with their ids and lineage, after the fix (runbook 3.4): refused until the task has run without a new failure of that class for the quiet period; idempotent tasks only unless overridden.',
   async preview(ctx) {
     const blockers = await needQueue(ctx);
     if (blockers.length) return preview(ctx, 'Replay dead letters', [], blockers);
-    const p = await ctx.backend.replayPreview(ctx.params.queue ?? '');
-    const replayTasks = Object.entries(p.byTask)
-      .filter(([task]) => !ctx.params.task || task === ctx.params.task)
-      .map(([task, count]) => ({ task, count, idempotent: ctx.isIdempotent(task) }));
+    const queue = ctx.params.queue ?? '';
+    const dead = deadLetterQueueOf(queue);
+    const { total, groups: all } = await replayGroups(ctx);
+    const cls: FailureClass | undefined = ctx.params.failureClass;
+    const inScope = all.filter((g) => (!ctx.params.task || g.task === ctx.params.task) && (!cls || g.failureClass === cls));
+    const allowed = (task: string) => ctx.isIdempotent(task) || task === ctx.params.overrideTask;
+    const moving = inScope.filter((g) => allowed(g.task));
+    const tasks = [...new Set(inScope.map((g) => g.task))];
+    const replayTasks = tasks.map((task) => ({
+      task,
+      count: inScope.filter((g) => g.task === task).reduce((n, g) => n + g.count, 0),
+      idempotent: ctx.isIdempotent(task),
+    }));
     const max = ctx.params.count;
-    const lines: PreviewLine[] = replayTasks.map((t) => {
-      const allowed = t.idempotent || t.task === ctx.params.overrideTask;
-      return line(
-        'message',
-        `${t.count} x ${t.task}: ${allowed ? `replay to ${ctx.params.queue}${t.idempotent ? '' : ' (OVERRIDE: not idempotent)'}` : 'skipped (not declared idempotent)'}`,
+    const movable = moving.reduce((n, g) => n + g.count, 0);
+    const replayed = Math.min(movable, max ?? movable);
+    const services = stepServices(ctx.backend);
+    // Judged on the clock of what saw the outcomes (the model's simulated time, the source's last read).
+    const seen = ctx.backend.taskOutcomes?.() ?? services.taskOutcomes?.() ?? null;
+    const guard = judgeReplay(moving, seen?.outcomes ?? null, seen?.at ?? ctx.now, services.replayQuietPeriodMs ?? DEFAULT_REPLAY_QUIET_MS);
+    const filters = [ctx.params.task ? `task ${ctx.params.task}` : '', cls ? `class ${cls}` : ''].filter(Boolean).join(', ');
+    const lines: PreviewLine[] = [
+      line(
+        'note',
+        `${dead}: ${total} -> ${total - replayed} dead letters; ${replayed} replayed to ${queue}${filters ? ` (only ${filters})` : ''}${max ? `, at most ${max}` : ''}`,
+      ),
+      line('note', `class mix in ${dead}: ${classMix(all) || 'empty'}`),
+    ];
+    for (const t of replayTasks) {
+      const mix = classMix(inScope.filter((g) => g.task === t.task));
+      const ok = allowed(t.task);
+      lines.push(
+        line(
+          'message',
+          `${t.count} x ${t.task} (${mix}): ${ok ? `replay to ${queue}${t.idempotent ? '' : ' (OVERRIDE: not idempotent)'}` : 'skipped (not declared idempotent)'}`,
+        ),
       );
-    });
-    lines.unshift(line('note', `${p.total} dead letters in ${ctx.params.queue}.dead${max ? `; at most ${max} replayed` : ''}`));
+    }
+    const oldest = Math.min(...inScope.map((g) => g.oldestFailedAt ?? Infinity));
+    const newest = Math.max(...inScope.map((g) => g.newestFailedAt ?? -Infinity));
+    if (Number.isFinite(oldest) && Number.isFinite(newest))
+      lines.push(line('note', `failed between ${clockTime(oldest)} (oldest) and ${clockTime(newest)} (newest)`));
+    else if (inScope.length) lines.push(line('note', 'when they failed is not recorded in these dead letters'));
+    lines.push(
+      line(
+        'note',
+        `quiet period needed: ${formatDurationDetail(guard.quietPeriodMs / 1000)} without a new failure of the class, after a success`,
+      ),
+    );
+    for (const e of guard.evidence) lines.push(line('note', `fix evidence ${e.fixed ? 'OK     ' : 'NOT YET'}: ${e.why}`));
+    if (!guard.eventsSeen)
+      lines.push(line('note', 'no task events in this session: the guard cannot see a fix (the cockpit on live events can)'));
     lines.push(
       line(
         'note',
         `same task id, correlation id, root_id, parent_id; headers lsos_replay_of, lsos_replay_count, lsos_replayed_by=${ctx.operator}, lsos_replay_reason=${ctx.params.reasonCode ?? '?'}, lsos_replayed_at`,
       ),
     );
-    if (p.total === 0) blockers.push(`${ctx.params.queue}.dead is empty`);
-    return { ...preview(ctx, `Replay ${ctx.params.queue}.dead -> ${ctx.params.queue}`, lines, blockers), replayTasks };
+    if (total === 0) blockers.push(`${dead} is empty`);
+    else if (inScope.length === 0) blockers.push(`no dead letter in ${dead} is ${filters}`);
+    if (cls && all.some((g) => g.failureClass === null))
+      blockers.push(
+        `dead letters in ${dead} do not record their exception (RabbitMQ): a failure-class filter cannot be applied; leave it empty`,
+      );
+    return {
+      ...preview(ctx, `Replay ${dead} -> ${queue}: ${replayed} of ${total}${filters ? ` (${filters})` : ''}`, lines, blockers),
+      replayTasks,
+      replayGroups: inScope,
+      replayGuard: guard,
+    };
   },
   async run(ctx, opts) {
     const override = ctx.params.overrideTask;
     const only = ctx.params.task;
+    const byClass = classFilter(ctx);
     const r = await ctx.backend.replay({
       queue: ctx.params.queue ?? '',
       ...(ctx.params.count ? { max: ctx.params.count } : {}),
       ...(only ? { tasks: [only] } : {}),
+      ...(byClass ? { only: byClass } : {}),
       operator: ctx.operator,
       reasonCode: ctx.params.reasonCode as never,
       allowedTasks: (t) => ctx.isIdempotent(t) || t === override,
@@ -392,7 +545,7 @@ const replayDeadLetters: Mitigation = {
       onProgress: (p) => opts.onProgress?.(p.replayed + p.skipped + p.alreadyDone, p.total, `${p.replayed} replayed, ${p.skipped} skipped`),
     });
     const failures: Failure[] = [];
-    if (r.error) failures.push({ target: `${ctx.params.queue}.dead`, error: r.error });
+    if (r.error) failures.push({ target: deadLetterQueueOf(ctx.params.queue ?? ''), error: r.error });
     if (r.stopped)
       failures.push({
         target: `${r.total - r.replayed - r.skipped - r.alreadyDone} dead letters`,
@@ -403,7 +556,7 @@ const replayDeadLetters: Mitigation = {
       status,
       details: [
         `${r.replayed} replayed to ${ctx.params.queue}`,
-        `${r.skipped} skipped (not idempotent)`,
+        `${r.skipped} skipped (${byClass || only ? 'not idempotent or not in the task/class asked' : 'not idempotent'})`,
         ...(r.alreadyDone ? [`${r.alreadyDone} already replayed before`] : []),
       ],
       failures,
@@ -412,6 +565,52 @@ const replayDeadLetters: Mitigation = {
       correlationIds: r.ids,
       ...(r.stopped ? { stopped: true } : {}),
     };
+  },
+};
+
+const fixDeployed: Mitigation = {
+  id: 'fix-deployed',
+  title: 'Fix deployed',
+  runbook: '3.4',
+  appliesTo: 'task',
+  required: ['task'],
+  optional: ['failureClass'],
+  role: 'operator',
+  dangerous: false,
+  description:
+    'Record that the fix of a failing task is deployed (in the simulation it is deployed on the model). The replay guard then waits for the task to run the quiet period without a new failure of that class before its dead letters may be replayed.',
+  async preview(ctx) {
+    const blockers = ctx.params.task ? [] : ['a task name is needed'];
+    const task = ctx.params.task ?? '<task>';
+    const what = ctx.params.failureClass ? `${ctx.params.failureClass} failures` : 'failures';
+    const services = stepServices(ctx.backend);
+    const quiet = formatDurationDetail((services.replayQuietPeriodMs ?? DEFAULT_REPLAY_QUIET_MS) / 1000);
+    const seen = ctx.backend.taskOutcomes?.() ?? services.taskOutcomes?.() ?? null;
+    const o = seen?.outcomes.filter((x) => x.task === ctx.params.task) ?? [];
+    const classes = Object.entries(Object.assign({}, ...o.map((x) => x.lastFailureAt)) as Record<string, number>).filter(
+      ([c]) => !ctx.params.failureClass || c === ctx.params.failureClass,
+    );
+    const last = classes.length ? Math.max(...classes.map(([, t]) => t)) : null;
+    const lines = [
+      line(
+        'note',
+        ctx.backend.deployFix
+          ? `the model's injected ${what} of ${task} stop (SIMULATED deploy)`
+          : `records that the fix for ${task} is deployed; the cockpit deploys nothing`,
+      ),
+      line(
+        'note',
+        `${task}: last ${what.replace(/s$/, '')} ${last === null ? 'not seen' : `${formatDurationDetail(((seen?.at ?? ctx.now) - last) / 1000)} ago (${clockTime(last)})`} -> replayable once it runs ${quiet} without one`,
+      ),
+    ];
+    return preview(ctx, `Fix deployed for ${task}${ctx.params.failureClass ? ` (${ctx.params.failureClass})` : ''}`, lines, blockers);
+  },
+  async run(ctx) {
+    const task = ctx.params.task ?? '';
+    const step: StepResult = ctx.backend.deployFix
+      ? await ctx.backend.deployFix(task, ctx.params.failureClass ?? null)
+      : { ok: true, target: task, detail: `recorded: the fix for ${task} is deployed (nothing changed by the cockpit)` };
+    return outcomeOf(ctx, [step], { record: { task, failureClass: ctx.params.failureClass ?? null } });
   },
 };
 
@@ -542,7 +741,8 @@ function providerStateMitigation(state: 'healthy' | 'quarantined'): Mitigation {
       const lines = [line('flag', `SET ${flagKeys.providerState(ctx.params.provider ?? '<pool>')} ${state} (db 0)`)];
       if (q && flags.activeProvider === ctx.params.provider)
         lines.push(line('note', `${ctx.params.provider} is the active pool: shift traffic to a fallback next (shift-provider)`));
-      return preview(ctx, `${q ? 'Quarantine' : 'Unquarantine'} ${ctx.params.provider}`, lines, blockers);
+      const was = flags.providers.find((p) => p.pool === ctx.params.provider)?.state ?? 'unset';
+      return preview(ctx, `${q ? 'Quarantine' : 'Unquarantine'} ${ctx.params.provider}: ${was} -> ${state}`, lines, blockers);
     },
     async run(ctx) {
       return outcomeOf(ctx, [await ctx.backend.setProviderState(ctx.params.provider ?? '', state)], {
@@ -570,11 +770,12 @@ const shiftProvider: Mitigation = {
     const flags = await ctx.backend.readFlags();
     const st = flags.providers.find((p) => p.pool === ctx.params.provider)?.state;
     if (st === 'quarantined') blockers.push(`${ctx.params.provider} is quarantined: pick another fallback`);
+    const inFlight = flags.providers.find((p) => p.pool === ctx.params.provider)?.concurrency ?? null;
     return preview(
       ctx,
-      `Shift SERP traffic to ${ctx.params.provider} at ${n} in flight`,
+      `Shift SERP traffic ${flags.activeProvider ?? 'unset'} -> ${ctx.params.provider}, in flight ${inFlight ?? 'unset'} -> ${n}`,
       [
-        line('flag', `SET ${flagKeys.providerConcurrency(ctx.params.provider ?? '<pool>')} ${n} (db 0)`),
+        line('flag', `SET ${flagKeys.providerConcurrency(ctx.params.provider ?? '<pool>')} ${n} (db 0; was ${inFlight ?? 'unset'})`),
         line('flag', `SET ${flagKeys.providerActive} ${ctx.params.provider} (db 0; was ${flags.activeProvider ?? 'unset'})`),
       ],
       blockers,
@@ -603,7 +804,9 @@ function pacingMitigation(profile: 'normal' | 'conservative'): Mitigation {
     inForce: { kind: 'pacing', ...(c ? {} : { removes: true }) },
     description: `Request pacing of crawl and SERP work: ${profile} (lsos:pacing:profile).`,
     async preview(ctx) {
-      return preview(ctx, `Pacing profile ${profile}`, [line('flag', `SET ${flagKeys.pacing} ${profile} (db 0)`)]);
+      const flags = await flagsNow(ctx);
+      const was = flags === null ? 'unknown' : (flags.pacing ?? 'unset');
+      return preview(ctx, `Pacing profile ${was} -> ${profile}`, [line('flag', `SET ${flagKeys.pacing} ${profile} (db 0; was ${was})`)]);
     },
     async run(ctx) {
       return outcomeOf(ctx, [await ctx.backend.setPacing(profile)]);
@@ -642,7 +845,10 @@ function freezeMitigation(freeze: boolean): Mitigation {
     description: freeze ? 'Non-critical write paths refuse work (lsos:writes:frozen).' : 'Write paths open again (DEL lsos:writes:frozen).',
     async preview(ctx) {
       const v = frozenValue(ctx);
-      return preview(ctx, freeze ? `Freeze ${v.scope} writes` : 'Unfreeze writes', [
+      const flags = await flagsNow(ctx);
+      const was = flags?.writesFrozen;
+      const before = flags === null ? 'unknown' : was ? `frozen (${was.scope}, by ${was.by})` : 'open';
+      return preview(ctx, freeze ? `Freeze ${v.scope} writes: ${before} -> frozen` : `Unfreeze writes: ${before} -> open`, [
         line('flag', freeze ? `SET ${flagKeys.writesFrozen} ${JSON.stringify(v)} (db 0)` : `DEL ${flagKeys.writesFrozen} (db 0)`),
       ]);
     },
@@ -665,6 +871,7 @@ export const MITIGATIONS: readonly Mitigation[] = [
   pauseTask,
   resumeTask,
   replayDeadLetters,
+  fixDeployed,
   rerunKpis,
   rerenderReports,
   resumeEmail,

@@ -4,7 +4,9 @@ import type { AuditOutbox } from '../audit/outbox.js';
 import type { IncidentRecorder } from '../../journal/recorder.js';
 import type { MitigationBackend } from './backend.js';
 import { executeMitigation, type Actor, type ExecuteRequest, type ExecuteResult } from './execute.js';
-import { InForceChecker, type InForce, type MitigationsState } from './inForce.js';
+import { CONFIRMED, NOT_APPLIED } from '../../core/inForce.js';
+import type { ProvenanceRead } from '../audit/provenance.js';
+import { InForceChecker, type InForce, type MitigationsState, type Settlement } from './inForce.js';
 
 export interface ControllerOptions {
   recorder: IncidentRecorder;
@@ -14,6 +16,10 @@ export interface ControllerOptions {
   outbox?: AuditOutbox | null;
   /** Where the "Mitigations in force" state goes (the store), after each check and each action. */
   publish?: (state: MitigationsState) => void;
+  /** Who set what, from every incident's records and ops_audit_log (see audit/provenance.ts). */
+  provenance?: () => Promise<ProvenanceRead>;
+  /** How long a worker answering again may take to show a command it never replied to (default 15 s). */
+  confirmWindowMs?: number;
   now?: () => number;
 }
 
@@ -37,6 +43,9 @@ export class MitigationController {
       backend: o.backend,
       publish: (p) => this.update(p),
       recordLapse: (m) => this.recordLapse(m),
+      recordSettled: (st) => this.recordSettled(st),
+      ...(o.provenance ? { provenance: o.provenance } : {}),
+      ...(o.confirmWindowMs !== undefined ? { confirmWindowMs: o.confirmWindowMs } : {}),
       ...(o.now ? { now: o.now } : {}),
     });
     this.update({ inForce: this.checker.current() });
@@ -107,6 +116,50 @@ export class MitigationController {
       },
     });
     this.wakeOutbox();
+  }
+
+  /**
+   * A command sent without a reply, settled by the worker's later answer: recorded (journal and
+   * audit row) as confirmed applied or not applied, naming the entry it settles. With no incident
+   * to record it in, the next check settles it again.
+   */
+  private recordSettled(st: Settlement): void {
+    const m = st.item;
+    if (!this.o.recorder.view()) return;
+    const at = new Date((this.o.now ?? Date.now)()).toISOString();
+    const action = m.undoing ?? m.action;
+    const result = st.applied ? CONFIRMED : NOT_APPLIED;
+    const settles = m.setIn !== null && m.seq !== undefined ? `${m.setIn}#${m.seq}` : null;
+    const params = { ...(m.params ?? {}), workers: [st.worker] };
+    const reason = `${st.observed} (${action} had no reply${settles ? `; settles ${settles}` : ''})`;
+    try {
+      this.o.recorder.record('action', {
+        action,
+        target: m.target,
+        reason,
+        outcome: `${st.applied ? 'confirmed: applied' : 'not applied'}${m.simulated ? ', SIMULATED' : ''}`,
+        mitigation: action,
+        inForce: { kind: m.kind, ...(m.undoing ? { removes: true } : {}) },
+        params,
+        record: { workers: [st.worker], ...(st.applied && m.kind === 'shrunk-pool' ? { merge: { restoreTo: m.expect.restoreTo } } : {}) },
+        ...(settles ? { settles } : {}),
+        audit: {
+          at,
+          operator: this.o.actor.operator,
+          role: this.o.actor.role,
+          action,
+          target: m.target,
+          parameters: { ...params, ...(settles ? { settles } : {}) },
+          reason,
+          result,
+          taskIds: [],
+          correlationIds: [],
+        },
+      });
+      this.wakeOutbox();
+    } catch {
+      // The journal refused (full, not writable): the next check settles it again.
+    }
   }
 
   start(checkEveryMs = 5000, flushEveryMs = 5000): void {

@@ -1,9 +1,11 @@
 // The one way a mitigation runs, for the TUI and `lsos-cockpit act` alike. In order: role check,
 // reason check (replay: a contract reason code), parameters and preview blockers, idempotency
-// (replay: an override only by typing the task name, recorded as an override), then the attempt
+// (replay: an override only by typing the task name, recorded as an override), the replay guard
+// (replay: evidence of a fix, src/core/replayGuard.ts, unless overridden and recorded), then the attempt
 // is recorded in the journal (fsynced) with its audit row (outbox), the mitigation runs, and the
 // outcome is recorded the same way. A refusal is recorded as refused.
 import { REPLAY_REASON_CODES } from '../celery/types.js';
+import { NO_REPLY, NO_REPLY_TEXT } from '../../core/inForce.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import type { IncidentRecorder } from '../../journal/recorder.js';
 import { atLeast, type Role } from '../roles/roles.js';
@@ -81,6 +83,16 @@ export function preflight(m: Mitigation, actor: Actor, params: MitigationParams,
   return null;
 }
 
+/**
+ * Replay: runbook 3.4 "after fix". The preview's guard refusal unless the operator overrides it
+ * (`fixCheck: override`, recorded with the refusal it overrode).
+ */
+export function fixCheck(preview: Preview, params: MitigationParams): string | null {
+  const refusal = preview.replayGuard?.refusal ?? null;
+  if (refusal === null || params.fixCheck === 'override') return null;
+  return `${refusal}; to replay anyway set "without evidence of a fix" to override (fixCheck=override; recorded)`;
+}
+
 /** Replay: refuses a non-idempotent task without the typed override. */
 export function idempotencyCheck(preview: Preview, params: MitigationParams, isIdempotent: (t: string) => boolean): string | null {
   const override = params.overrideTask;
@@ -114,16 +126,25 @@ export async function executeMitigation(req: ExecuteRequest, deps: ExecuteDeps):
   };
   const target = targetOf(m, req.params);
   const override = m.replay && req.params.overrideTask !== undefined;
+  // Set once the preview is read: the guard refusal an explicit fix-check override went past.
+  let fixOverride: string | null = null;
 
   const entries: TimelineEntry[] = [];
-  const record = (result: string, extra: Record<string, unknown>, ids: { taskIds?: string[]; correlationIds?: string[] } = {}): void => {
+  const record = (
+    result: string,
+    extra: Record<string, unknown>,
+    ids: { taskIds?: string[]; correlationIds?: string[] } = {},
+    outcomeParams: Record<string, unknown> = {},
+  ): void => {
     if (!deps.recorder.isActive())
       deps.recorder.openIncident(`mitigation ${m.id} on ${target || 'the system'}: ${reason || 'no reason given'}`);
     const at = new Date(now()).toISOString();
     const parameters = {
       ...paramsForRecord(req.params),
       ...(override ? { override: true } : {}),
+      ...(fixOverride !== null ? { fixCheckOverride: true } : {}),
       ...(deps.backend.simulated ? { simulated: true } : {}),
+      ...outcomeParams,
     };
     const audit: Omit<AuditRecord, 'incidentId' | 'journalSeq'> = {
       at,
@@ -141,13 +162,15 @@ export async function executeMitigation(req: ExecuteRequest, deps: ExecuteDeps):
       action: m.id,
       target,
       reason,
-      outcome: deps.backend.simulated ? `${result}, SIMULATED` : result,
+      // A command without a reply is neither done nor failed: said so in the runbook's words.
+      outcome: `${result === NO_REPLY ? NO_REPLY_TEXT : result}${deps.backend.simulated ? ', SIMULATED' : ''}`,
       section: m.runbook,
       role: deps.actor.role,
       mitigation: m.id,
       params: parameters,
       ...(m.inForce ? { inForce: m.inForce } : {}),
       ...(override ? { override: req.params.overrideTask } : {}),
+      ...(fixOverride !== null ? { fixCheckOverride: fixOverride } : {}),
       ...extra,
       audit,
     });
@@ -181,11 +204,19 @@ export async function executeMitigation(req: ExecuteRequest, deps: ExecuteDeps):
   }
   const blocked = preview.blockers.length ? preview.blockers.join('; ') : null;
   const idem = m.replay ? idempotencyCheck(preview, req.params, deps.isIdempotent) : null;
-  if (req.dryRun) return { status: 'dry-run', preview, wouldRefuse: pre ?? blocked ?? idem };
+  const unfixed = m.replay ? fixCheck(preview, req.params) : null;
+  if (req.dryRun) return { status: 'dry-run', preview, wouldRefuse: pre ?? blocked ?? idem ?? unfixed };
   if (blocked) return refuse(blocked, preview);
   if (idem) return refuse(idem, preview);
+  if (unfixed) return refuse(unfixed, preview);
+  if (m.replay && preview.replayGuard?.refusal) fixOverride = preview.replayGuard.refusal;
 
-  record('attempted', { preview: preview.lines.map((l) => l.text).slice(0, 50) });
+  try {
+    record('attempted', { preview: preview.lines.map((l) => l.text).slice(0, 50) });
+  } catch (e) {
+    // The attempt must be on disk before anything changes (the journal is full or not writable).
+    return refuse(`not started: ${e instanceof Error ? e.message : String(e)}`, preview);
+  }
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -208,11 +239,18 @@ export async function executeMitigation(req: ExecuteRequest, deps: ExecuteDeps):
     {
       details: outcome.details.slice(0, 50),
       failures: outcome.failures.slice(0, 50),
+      ...(outcome.unconfirmed?.length ? { unconfirmed: outcome.unconfirmed.slice(0, 50) } : {}),
       ...(outcome.stopped ? { stopped: true } : {}),
       ...(outcome.record ? { record: outcome.record } : {}),
       ...(m.undo ? { undo: m.undo } : {}),
     },
     { taskIds: (outcome.taskIds ?? []).slice(0, 10_000), correlationIds: (outcome.correlationIds ?? []).slice(0, 10_000) },
+    // The audit row names the workers a command went to and those that never replied, so any
+    // cockpit reading ops_audit_log can tell what is in force and settle what is unconfirmed.
+    {
+      ...(!req.params.workers && Array.isArray(outcome.record?.workers) ? { workers: outcome.record.workers } : {}),
+      ...(outcome.unconfirmed?.length ? { noReply: outcome.unconfirmed.map((u) => u.target) } : {}),
+    },
   );
   return { status: outcome.status, preview, outcome, entries };
 }

@@ -1,9 +1,10 @@
 // The real system: control flags on Redis db 0 (contract section 6), Celery remote control and
 // task messages through src/control/celery, and the operator's replicas command.
 import type { Redis } from 'ioredis';
-import type { DeadLetterReplayer, RemoteControl, ReplayRequest, TaskPublisher, TaskSpec } from '../celery/types.js';
+import type { ControlReply, DeadLetterReplayer, RemoteControl, ReplayRequest, TaskPublisher, TaskSpec } from '../celery/types.js';
 import type { ReplicasCommand } from '../roles/roles.js';
-import type { CommandResult, FlagState, MitigationBackend, QueueWorker, StepResult } from './backend.js';
+import type { CommandResult, FlagState, MitigationBackend, QueueWorker, StepResult, WorkerPool } from './backend.js';
+import { writeFlag } from '../../sources/connect/redis.js';
 import { fillArgv, runCommand } from './commandRunner.js';
 import { flagKeys, parseFrozenValue, parsePauseValue, type FrozenValue, type PauseValue } from './flags.js';
 
@@ -22,6 +23,8 @@ export interface LiveBackendOptions {
   providers?: string[];
   /** How long to wait for workers' replies (default 2 s). */
   controlTimeoutMs?: number;
+  /** How long a consumer change may take to show in active_queues after the reply (default 15 s). */
+  confirmTimeoutMs?: number;
   /** Pool name of a queue's workers for the {pool} placeholder (default: the queue, dots as dashes). */
   poolOf?: (queue: string) => string;
 }
@@ -115,7 +118,7 @@ export class LiveBackend implements MitigationBackend {
     const key = flagKeys.pause(task);
     const ttl = Math.max(1, Math.round(untilMs - Date.now()));
     return this.step(key, `${key} set until ${value.until} (TTL ${Math.round(ttl / 1000)} s)`, () =>
-      this.redis().set(key, JSON.stringify(value), 'PX', ttl),
+      writeFlag(this.redis(), key, JSON.stringify(value), { ttlMs: ttl }),
     );
   }
 
@@ -129,28 +132,28 @@ export class LiveBackend implements MitigationBackend {
 
   setProviderState(pool: string, state: 'healthy' | 'quarantined'): Promise<StepResult> {
     const key = flagKeys.providerState(pool);
-    return this.step(key, `${key} = ${state}`, () => this.redis().set(key, state));
+    return this.step(key, `${key} = ${state}`, () => writeFlag(this.redis(), key, state));
   }
 
   setActiveProvider(pool: string): Promise<StepResult> {
     return this.step(flagKeys.providerActive, `${flagKeys.providerActive} = ${pool}`, () =>
-      this.redis().set(flagKeys.providerActive, pool),
+      writeFlag(this.redis(), flagKeys.providerActive, pool),
     );
   }
 
   setProviderConcurrency(pool: string, n: number): Promise<StepResult> {
     const key = flagKeys.providerConcurrency(pool);
-    return this.step(key, `${key} = ${n}`, () => this.redis().set(key, String(n)));
+    return this.step(key, `${key} = ${n}`, () => writeFlag(this.redis(), key, String(n)));
   }
 
   setPacing(profile: 'normal' | 'conservative'): Promise<StepResult> {
-    return this.step(flagKeys.pacing, `${flagKeys.pacing} = ${profile}`, () => this.redis().set(flagKeys.pacing, profile));
+    return this.step(flagKeys.pacing, `${flagKeys.pacing} = ${profile}`, () => writeFlag(this.redis(), flagKeys.pacing, profile));
   }
 
   freezeWrites(value: FrozenValue | null): Promise<StepResult> {
     const key = flagKeys.writesFrozen;
     if (value === null) return this.step(key, `${key} deleted`, () => this.redis().del(key));
-    return this.step(key, `${key} = ${JSON.stringify(value)}`, () => this.redis().set(key, JSON.stringify(value)));
+    return this.step(key, `${key} = ${JSON.stringify(value)}`, () => writeFlag(this.redis(), key, JSON.stringify(value)));
   }
 
   private control(): RemoteControl {
@@ -164,13 +167,40 @@ export class LiveBackend implements MitigationBackend {
     const [queues, stats] = await Promise.all([ctl.call('active_queues', {}, { timeoutMs }), ctl.call('stats', {}, { timeoutMs })]);
     const out: QueueWorker[] = [];
     for (const r of queues) {
-      const names = Array.isArray(r.raw)
-        ? r.raw.map((q) => (typeof q === 'object' && q !== null ? String((q as Record<string, unknown>).name ?? '') : '')).filter(Boolean)
-        : [];
+      const names = queueNames(r.raw);
       if (!names.includes(queue)) continue;
       out.push({ worker: r.worker, queues: names, concurrency: poolSize(stats.find((s) => s.worker === r.worker)?.raw) });
     }
     return out.sort((a, b) => a.worker.localeCompare(b.worker));
+  }
+
+  /**
+   * Every worker that answers (or those in `destination`): its pool from `stats` (processes now,
+   * `max-concurrency` its configured size, which a shrink leaves as it was; `uptime` when it
+   * started) and its queues from `active_queues`. Both asked at once; silence is not an error.
+   */
+  async workers(opts: { destination?: string[] } = {}): Promise<WorkerPool[]> {
+    const ctl = this.control();
+    const timeoutMs = this.o.controlTimeoutMs ?? 2000;
+    const to = opts.destination?.length ? { destination: opts.destination } : {};
+    const askedAt = Date.now();
+    const [queues, stats] = await Promise.all([
+      ctl.call('active_queues', {}, { ...to, timeoutMs }),
+      ctl.call('stats', {}, { ...to, timeoutMs }),
+    ]);
+    const names = [...new Set([...queues.map((r) => r.worker), ...stats.map((r) => r.worker)])].sort();
+    return names.map((worker) => {
+      const q = queues.find((r) => r.worker === worker);
+      const st = stats.find((r) => r.worker === worker)?.raw;
+      const uptime = typeof st === 'object' && st !== null ? (st as Record<string, unknown>).uptime : undefined;
+      return {
+        worker,
+        processes: processCount(st),
+        normal: maxConcurrency(st),
+        queues: q && q.ok ? queueNames(q.raw) : null,
+        startedAt: typeof uptime === 'number' && Number.isFinite(uptime) ? askedAt - uptime * 1000 : null,
+      };
+    });
   }
 
   async setConcurrency(plan: { worker: string; from: number; to: number }[]) {
@@ -192,10 +222,36 @@ export class LiveBackend implements MitigationBackend {
 
   async setConsuming(workers: string[], queue: string, consuming: boolean) {
     if (workers.length === 0) return [];
-    return this.control().call(
+    const replies = await this.control().call(
       consuming ? 'add_consumer' : 'cancel_consumer',
       { queue },
       { destination: workers, timeoutMs: this.o.controlTimeoutMs ?? 2000 },
+    );
+    return this.confirmConsuming(replies, queue, consuming);
+  }
+
+  /**
+   * Celery replies to add_consumer / cancel_consumer before it acts (the change is scheduled on
+   * the worker's event loop), so a reply alone does not mean the worker stopped (or started)
+   * taking the queue. Each worker that replied ok is asked for its active_queues until the change
+   * shows, up to a ceiling; one where it never shows is reported as not done, with why.
+   */
+  private async confirmConsuming(replies: ControlReply[], queue: string, consuming: boolean): Promise<ControlReply[]> {
+    const ceilingMs = this.o.confirmTimeoutMs ?? 15_000;
+    const timeoutMs = this.o.controlTimeoutMs ?? 2000;
+    const waiting = new Set(replies.filter((r) => r.ok).map((r) => r.worker));
+    const deadline = Date.now() + ceilingMs;
+    while (waiting.size > 0) {
+      const seen = await this.control().call('active_queues', {}, { destination: [...waiting], timeoutMs });
+      for (const r of seen) if (queueNames(r.raw).includes(queue) === consuming) waiting.delete(r.worker);
+      if (waiting.size === 0 || Date.now() >= deadline) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    const still = consuming ? 'does not consume' : 'still consumes';
+    return replies.map((r) =>
+      waiting.has(r.worker)
+        ? { ...r, ok: false, detail: `${r.detail}, but ${still} ${queue} ${ceilingMs / 1000} s later (active_queues)` }
+        : r,
     );
   }
 
@@ -230,6 +286,30 @@ export class LiveBackend implements MitigationBackend {
   async close(): Promise<void> {
     /* the clients belong to the caller */
   }
+}
+
+/** Queue names from an `active_queues` reply (a list of queue declarations). */
+function queueNames(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map((q) => (typeof q === 'object' && q !== null ? String((q as Record<string, unknown>).name ?? '') : '')).filter(Boolean);
+}
+
+function statsPool(raw: unknown): Record<string, unknown> | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const pool = (raw as Record<string, unknown>).pool;
+  return typeof pool === 'object' && pool !== null ? (pool as Record<string, unknown>) : null;
+}
+
+/** Pool processes now, from a `stats` reply; null when it does not list them. */
+export function processCount(raw: unknown): number | null {
+  const p = statsPool(raw);
+  return p && Array.isArray(p.processes) ? p.processes.length : null;
+}
+
+/** The pool's configured size from a `stats` reply (`max-concurrency`: a shrink or grow leaves it as started). */
+export function maxConcurrency(raw: unknown): number | null {
+  const max = statsPool(raw)?.['max-concurrency'];
+  return typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : null;
 }
 
 /** Pool size from a `stats` reply: pool['max-concurrency'], else the number of processes. */

@@ -1,7 +1,10 @@
-// Mitigation parameters from text: `key=value` words (the TUI's parameter line) or CLI options.
-// Validated at the edge: an unknown key or a bad value is named, never guessed at.
-import { parseDurationMs } from '../../config/duration.js';
-import type { EpochMs } from '../../core/snapshot.js';
+// Mitigation parameters from text: the TUI's form fields, `key=value` words (the `:` line) or CLI
+// options. Validated at the edge: an unknown key or a bad value is named, never guessed at. Each
+// parameter also has its label in the runbook's words and its allowed values or format
+// (PARAM_SPECS), which the form shows beside the field.
+import { parseDurationMs } from '../../domain/duration.js';
+import { FAILURE_CLASSES, type EpochMs, type FailureClass } from '../../core/snapshot.js';
+import { REPLAY_REASON_CODES } from '../celery/types.js';
 import type { MitigationParams, ParamName } from './types.js';
 
 export class ParamError extends Error {
@@ -45,6 +48,17 @@ export function setParam(p: MitigationParams, key: string, value: string, now: E
       (p as Record<string, unknown>)[k] = name(key, v);
       return;
     }
+    case 'failureClass':
+    case 'failure-class':
+      if (!(FAILURE_CLASSES as readonly string[]).includes(v))
+        throw new ParamError(`failure class must be one of ${FAILURE_CLASSES.join(', ')}, got "${v.slice(0, 30)}"`);
+      p.failureClass = v as FailureClass;
+      return;
+    case 'fixCheck':
+    case 'fix-check':
+      if (v !== 'require' && v !== 'override') throw new ParamError(`fix check must be require or override, got "${v.slice(0, 30)}"`);
+      p.fixCheck = v;
+      return;
     case 'until': {
       const d = parseDurationMs(v);
       const t = d !== null ? now + d : Date.parse(v);
@@ -74,9 +88,15 @@ export function setParam(p: MitigationParams, key: string, value: string, now: E
     case 'restoreTo':
     case 'restore-to': {
       const out: Record<string, number> = {};
+      // A bare size: every worker consuming the queue grows back to it.
+      if (/^\d+$/.test(v)) {
+        out[ALL_WORKERS] = int('restore-to', v, 1);
+        p.restoreTo = out;
+        return;
+      }
       for (const pair of list(v)) {
         const [w, n] = pair.split('=');
-        if (!w || n === undefined) throw new ParamError(`restore-to: "${pair}" is not worker=size`);
+        if (!w || n === undefined) throw new ParamError(`restore-to: "${pair}" is neither a pool size (8) nor worker=size`);
         out[name('restore-to', w)] = int('restore-to', n, 1);
       }
       p.restoreTo = out;
@@ -98,22 +118,102 @@ export function parseParamLine(text: string, now: EpochMs, base: MitigationParam
   return p;
 }
 
-/** The parameter line for params (the TUI prefills it so the operator can edit it). */
+/** One parameter's value as text, as its form field and the `key=value` line write it. */
+export function paramText(key: ParamName, v: MitigationParams[ParamName], now: EpochMs): string {
+  if (v === undefined) return '';
+  if (key === 'until') return `${Math.max(1, Math.round(((v as number) - now) / 60_000))}m`;
+  if (key === 'restoreTo') {
+    const entries = Object.entries(v as Record<string, number>);
+    const all = (v as Record<string, number>)[ALL_WORKERS];
+    return all !== undefined ? String(all) : entries.map(([w, n]) => `${w}=${n}`).join(',');
+  }
+  if (Array.isArray(v)) return v.join(',');
+  return String(v);
+}
+
+/** The parameter line for params: every parameter set, nothing hidden (the `:` line, the record). */
 export function formatParamLine(p: MitigationParams, now: EpochMs): string {
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(p)) {
-    if (v === undefined || k === 'reasonCode' || k === 'overrideTask') continue;
-    if (k === 'until') parts.push(`until=${Math.max(1, Math.round(((v as number) - now) / 60_000))}m`);
-    else if (k === 'restoreTo')
-      parts.push(
-        `restoreTo=${Object.entries(v as Record<string, number>)
-          .map(([w, n]) => `${w}=${n}`)
-          .join(',')}`,
-      );
-    else if (Array.isArray(v)) parts.push(`${k}=${v.join(',')}`);
-    else parts.push(`${k}=${String(v)}`);
+  for (const [k, v] of Object.entries(p) as [ParamName, MitigationParams[ParamName]][]) {
+    if (v === undefined) continue;
+    parts.push(`${k}=${paramText(k, v, now)}`);
   }
   return parts.join(' ');
+}
+
+/** Checks one field's text as it is typed: null when it parses (an empty optional field is fine). */
+export function checkParamText(key: ParamName, text: string, now: EpochMs): string | null {
+  if (text.trim() === '') return null;
+  try {
+    setParam({}, key, text, now);
+    return null;
+  } catch (e) {
+    if (e instanceof ParamError) return e.message;
+    throw e;
+  }
+}
+
+/** `restoreTo` key meaning every worker consuming the queue (a bare pool size). */
+export const ALL_WORKERS = '*';
+
+/** What a parameter is, in the runbook's words: the form's label, its format, its fixed choices. */
+export interface ParamSpec {
+  label: string;
+  /** Allowed values or format, shown beside the field. */
+  format: string;
+  /** A closed list (reason codes, classes): any other value is refused as it is typed. */
+  choices?: readonly string[];
+}
+
+export const PARAM_SPECS: Record<ParamName, ParamSpec> = {
+  queue: { label: 'queue', format: 'a queue name' },
+  task: { label: 'task', format: 'a task name (empty: every task)' },
+  provider: { label: 'provider pool', format: 'a SERP provider pool' },
+  until: { label: 'pause until', format: 'a duration (30m, 2h) or an ISO time; at most 7 days' },
+  concurrency: { label: 'processes per worker', format: 'whole number >= 1' },
+  replicas: { label: 'worker replicas', format: 'whole number 1-500' },
+  count: { label: 'at most (dead letters)', format: 'whole number >= 1 (empty: all)' },
+  campaigns: { label: 'campaigns', format: 'campaign ids, comma-separated' },
+  month: { label: 'report month', format: 'YYYY-MM' },
+  days: { label: 'missed days', format: 'YYYY-MM-DD, comma-separated' },
+  keywords: { label: 'keywords', format: 'comma-separated' },
+  scope: { label: 'write paths', format: 'non-critical (default) or a named scope' },
+  reasonCode: { label: 'reason code', format: "why the replay, as the contract's codes say (section 5)", choices: REPLAY_REASON_CODES },
+  overrideTask: {
+    label: 'non-idempotent task to replay',
+    format: 'its task name, typed again to confirm (recorded as an override; empty: idempotent tasks only)',
+  },
+  workers: { label: 'workers', format: 'w1@host,w2@host (empty: every worker consuming the queue)' },
+  restoreTo: { label: 'pool size to restore', format: 'processes per worker (8), or worker=size,...' },
+  replica: { label: 'read target', format: 'a replica name or primary (empty: the healthiest replica)' },
+  renotify: { label: 'notify again', format: 'true or false', choices: ['false', 'true'] },
+  failureClass: {
+    label: 'failure class',
+    format: 'only dead letters of this class (empty: every class)',
+    choices: FAILURE_CLASSES,
+  },
+  fixCheck: {
+    label: 'without evidence of a fix',
+    format: 'require: refuse; override: replay anyway (recorded as an override)',
+    choices: ['require', 'override'],
+  },
+};
+
+/** Labels that differ by mitigation (the same parameter means another thing there). */
+const LABELS: Record<string, Partial<Record<ParamName, ParamSpec>>> = {
+  'shift-provider': {
+    concurrency: { label: 'SERP requests in flight', format: 'whole number >= 1' },
+    provider: { label: 'fallback pool', format: 'a SERP provider pool, not quarantined' },
+  },
+  'fix-deployed': {
+    task: { label: 'task fixed', format: 'the task name whose fix is deployed' },
+    failureClass: { label: 'failure class fixed', format: 'empty: every class', choices: FAILURE_CLASSES },
+  },
+  'replay-dead-letters': { task: { label: 'only task', format: 'a task in the dead letters (empty: every task)' } },
+};
+
+export function paramSpec(mitigationId: string, key: ParamName): ParamSpec {
+  return LABELS[mitigationId]?.[key] ?? PARAM_SPECS[key];
 }
 
 /** Parameters as recorded (JSON-safe, `until` as ISO). */

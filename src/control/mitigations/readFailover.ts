@@ -123,7 +123,12 @@ const readFailover: Mitigation = {
       );
     } else if (target === current) blockers.push(`reads already go to ${target}`);
     if (target) lines.unshift(line('flag', `SET ${flagKeys.readTarget} ${target} (db 0; was ${current ?? 'unset'})`));
-    return { title: `Fail over reads to ${target ?? '?'}`, lines, blockers, simulated: ctx.backend.simulated };
+    return {
+      title: `Fail over reads: read target ${current ?? 'unset'} -> ${target ?? '?'}`,
+      lines,
+      blockers,
+      simulated: ctx.backend.simulated,
+    };
   },
   async run(ctx) {
     const n = need(ctx);
@@ -190,7 +195,7 @@ const restoreReadTarget: Mitigation = {
     ];
     if (last && current !== last.target)
       lines.push(line('note', `the flag is ${current ?? 'unset'}, not ${last.target} as the failover left it: changed by hand?`));
-    return { title: `Restore read target to ${to ?? 'unset'}`, lines, blockers, simulated: ctx.backend.simulated };
+    return { title: `Restore read target ${current ?? 'unset'} -> ${to ?? 'unset'}`, lines, blockers, simulated: ctx.backend.simulated };
   },
   async run(ctx) {
     const s = stepServices(ctx.backend);

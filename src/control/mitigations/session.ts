@@ -2,8 +2,10 @@
 // backend (live or simulation), the audit outbox, and the controller. Shared by the cockpit
 // (src/runtime/main.ts) and `lsos-cockpit act`.
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openRedis } from '../../sources/connect/redis.js';
 import { AuditOutbox } from '../audit/outbox.js';
+import { ProvenanceReader } from '../audit/provenance.js';
 import { AuditTrail } from '../audit/trail.js';
 import { AmqpRemoteControl } from '../celery/amqpControl.js';
 import { AmqpTaskPublisher } from '../celery/amqpPublisher.js';
@@ -22,8 +24,18 @@ import { MitigationController } from './controller.js';
 import type { Actor } from './execute.js';
 import { LiveBackend } from './liveBackend.js';
 import { SimulationBackend } from './simBackend.js';
+import { attachStepServices } from './stepServices.js';
+import { DEFAULT_REPLAY_QUIET_MS } from '../../core/replayGuard.js';
+import { createClassifier } from '../../domain/failureClasses.js';
 
 export const DEMO_ROLES_FILE = (): string => join(packageRoot(), 'fixtures', 'roles.demo.yaml');
+
+/**
+ * The simulation's demo declaration of idempotent tasks (`tasks.<name>.idempotent` in a live
+ * config): fetching a page, checking a SERP position and syncing reviews are upserts, safe to run
+ * twice. The config still wins where it declares a task; live mode never uses this list.
+ */
+export const SIMULATION_IDEMPOTENT_TASKS: readonly string[] = ['crawl.fetch_page', 'rank.check_serp', 'reviews.sync_reviews'];
 
 export interface SessionOptions {
   config: CockpitConfig;
@@ -57,9 +69,8 @@ export interface MitigationSession {
 
 /** The flags' Redis client: the broker's server, db 0 (contract section 6). */
 export function flagsClient(brokerUrl: string): Redis {
-  const u = new URL(brokerUrl);
-  u.pathname = '/0';
-  const r = new Redis(u.toString(), { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false, db: 0 });
+  // openRedis: redis://, rediss:// and a sentinel:// list alike (writes follow a failover to the new master).
+  const r = openRedis(brokerUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false, db: 0 });
   r.on('error', () => undefined); // surfaced by the commands that fail
   return r;
 }
@@ -125,16 +136,24 @@ export function openMitigationSession(o: SessionOptions): MitigationSession {
       queues: o.config.queues,
     });
   }
+  // The replay guard's quiet period and the config's failure-class rules (dead letters' exceptions).
+  attachStepServices(backend, {
+    replayQuietPeriodMs: o.config.replayQuietPeriodMs ?? DEFAULT_REPLAY_QUIET_MS,
+    classify: createClassifier(o.config.failureClasses),
+  });
   const auditUrl = o.auditUrl !== undefined ? o.auditUrl : (o.config.sources.database?.url ?? null);
   const trail = !sim && auditUrl ? AuditTrail.fromUrl(auditUrl) : null;
   if (trail) closers.push(() => trail.close());
   const outbox = sim ? null : new AuditOutbox(o.recorder.stateDir, trail);
+  // Who set what is in force: every incident's journal here, and ops_audit_log (any cockpit, any `act`).
+  const provenance = new ProvenanceReader({ stateDir: o.recorder.stateDir, trail });
   const controller = new MitigationController({
     recorder: o.recorder,
     backend,
     actor,
-    isIdempotent: (t) => isIdempotent(o.config, t),
+    isIdempotent: (t) => (sim && o.config.tasks[t] === undefined ? SIMULATION_IDEMPOTENT_TASKS.includes(t) : isIdempotent(o.config, t)),
     outbox,
+    provenance: () => provenance.read(),
     ...(o.now ? { now: o.now } : {}),
   });
   return {

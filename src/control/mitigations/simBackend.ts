@@ -1,10 +1,11 @@
 // The embedded simulation as a backend: every control goes to LsosSimulation and every result is
 // marked simulated (shown as SIMULATED). Nothing here reaches a real system.
 import { randomUUID } from 'node:crypto';
-import type { ControlReply, ReplayRequest, ReplayResult, TaskSpec } from '../celery/types.js';
+import type { ControlReply, DeadLetterDetail, ReplayPreview, ReplayRequest, ReplayResult, TaskSpec } from '../celery/types.js';
+import type { FailureClass } from '../../core/snapshot.js';
 import type { ControlResult } from '../../sources/sim/controls.js';
 import type { LsosSimulation } from '../../sources/sim/simulation.js';
-import type { CommandResult, FlagState, MitigationBackend, QueueWorker, StepResult } from './backend.js';
+import type { CommandResult, FlagState, MitigationBackend, QueueWorker, StepResult, TaskOutcomesAt, WorkerPool } from './backend.js';
 import { type FrozenValue, type PauseValue } from './flags.js';
 
 const step = (r: ControlResult): StepResult => ({ ok: r.ok, target: r.target, detail: `SIMULATED: ${r.detail}` });
@@ -16,9 +17,12 @@ export class SimulationBackend implements MitigationBackend {
   /** Who set the flags whose value the model does not keep (pause and freeze metadata). */
   private readonly pauseMeta = new Map<string, PauseValue>();
   private frozenMeta: FrozenValue | null = null;
+  /** Each worker's pool size when first read: what a shrink is measured against. */
+  private readonly normalSize = new Map<string, number>();
 
   constructor(private readonly sim: LsosSimulation) {
     this.label = `simulation (${sim.scenario.name})`;
+    for (const w of sim.snapshot().workers) this.normalSize.set(w.hostname, w.concurrency);
   }
 
   private now(): number {
@@ -48,8 +52,12 @@ export class SimulationBackend implements MitigationBackend {
   }
 
   async pauseTask(task: string, value: PauseValue, untilMs: number): Promise<StepResult> {
-    // The pause runs on simulated time: the same length from the model's now.
-    const r = this.sim.pauseTask(task, this.now() + Math.max(1, untilMs - Date.now()));
+    // The pause runs on simulated time, for as long as asked: its length is measured on the clock
+    // `until` was reckoned on (the value's `at`, the executor's now), never against the wall
+    // clock, which may be hours away from the model's (a pause then lasted 1 ms).
+    const asked = Date.parse(value.at);
+    const lengthMs = Number.isFinite(asked) ? untilMs - asked : untilMs - Date.now();
+    const r = this.sim.pauseTask(task, this.now() + Math.max(1, lengthMs));
     if (r.ok) this.pauseMeta.set(task, value);
     return step(r);
   }
@@ -91,11 +99,24 @@ export class SimulationBackend implements MitigationBackend {
   }
 
   async setConcurrency(plan: { worker: string; from: number; to: number }[]): Promise<ControlReply[]> {
+    for (const p of plan) if (!this.normalSize.has(p.worker)) this.normalSize.set(p.worker, p.from);
     return plan.map((p) => reply(this.sim.setWorkerConcurrency(p.worker, p.to), p.worker));
   }
 
   async setConsuming(workers: string[], queue: string, consuming: boolean): Promise<ControlReply[]> {
     return workers.map((w) => reply(this.sim.setConsuming(w, queue, consuming), w));
+  }
+
+  /** The model's online workers; a pool's normal size is the one it had when first read. */
+  async workers(opts: { destination?: string[] } = {}): Promise<WorkerPool[]> {
+    const only = opts.destination?.length ? new Set(opts.destination) : null;
+    return this.sim
+      .snapshot()
+      .workers.filter((w) => w.online && (!only || only.has(w.hostname)))
+      .map((w) => {
+        if (!this.normalSize.has(w.hostname)) this.normalSize.set(w.hostname, w.concurrency);
+        return { worker: w.hostname, processes: w.concurrency, normal: this.normalSize.get(w.hostname) ?? null, queues: [...w.queues], startedAt: null };
+      });
   }
 
   replicasCommand(queue: string, replicas: number): { argv: string[] } {
@@ -128,47 +149,58 @@ export class SimulationBackend implements MitigationBackend {
     return { published, error: null };
   }
 
-  async replayPreview(queue: string) {
+  async replayPreview(queue: string, opts: { details?: boolean } = {}): Promise<ReplayPreview> {
     const byTask: Record<string, number> = {};
+    const details: DeadLetterDetail[] = [];
     let total = 0;
     for (const b of this.sim.deadLetterBreakdown(queue)) {
       byTask[b.task] = (byTask[b.task] ?? 0) + b.count;
       total += b.count;
+      // As LSOS writes them on Redis: the exception class and when it failed (the bucket's span).
+      const same = details.find((d) => d.task === b.task && d.excType === b.exception);
+      if (same) {
+        same.count += b.count;
+        same.oldestFailedAt = Math.min(same.oldestFailedAt ?? b.firstDeadAt, b.firstDeadAt);
+        same.newestFailedAt = Math.max(same.newestFailedAt ?? b.lastDeadAt, b.lastDeadAt);
+      } else
+        details.push({ task: b.task, excType: b.exception, count: b.count, oldestFailedAt: b.firstDeadAt, newestFailedAt: b.lastDeadAt });
     }
-    return { total, byTask };
+    return opts.details ? { total, byTask, details } : { total, byTask };
+  }
+
+  async deployFix(task: string, failureClass: FailureClass | null): Promise<StepResult> {
+    return step(this.sim.deployFix(task, failureClass));
+  }
+
+  taskOutcomes(): TaskOutcomesAt {
+    const s = this.sim.snapshot();
+    return { at: s.at, outcomes: s.queues.flatMap((q) => q.taskOutcomes ?? []) };
   }
 
   /**
    * The model replays whole buckets and does not know task ids; it moves, in batches, only the
-   * allowed tasks' share (other tasks' dead letters stay), so progress and stop behave as live.
+   * buckets the request allows (other tasks' and classes' dead letters stay), so progress and
+   * stop behave as live.
    */
   async replay(req: ReplayRequest): Promise<ReplayResult> {
-    const { total, byTask } = await this.replayPreview(req.queue);
-    const allowed = Object.entries(byTask).filter(([t]) => req.allowedTasks(t) && (!req.tasks || req.tasks.includes(t)));
-    const allowedCount = allowed.reduce((n, [, c]) => n + c, 0);
+    const accept = (b: { task: string; exception: string }) =>
+      req.allowedTasks(b.task) &&
+      (!req.tasks || req.tasks.includes(b.task)) &&
+      (!req.only || req.only({ task: b.task, excType: b.exception }));
+    const buckets = this.sim.deadLetterBreakdown(req.queue);
+    const total = buckets.reduce((n, b) => n + b.count, 0);
+    const allowedCount = buckets.filter(accept).reduce((n, b) => n + b.count, 0);
     const target = Math.min(allowedCount, req.max ?? allowedCount);
     const skipped = total - allowedCount;
     let replayed = 0;
     let stopped = false;
     const batch = 50;
-    // The model's replay takes the oldest buckets of every task: replay only when all are allowed.
-    if (allowedCount !== total) {
-      return {
-        replayed: 0,
-        skipped: total,
-        alreadyDone: 0,
-        total,
-        stopped: false,
-        error: 'SIMULATED: the model cannot replay one task of a mixed dead-letter queue; every task there must be allowed',
-        ids: [],
-      };
-    }
     while (replayed < target) {
       if (req.signal?.aborted) {
         stopped = true;
         break;
       }
-      const r = this.sim.replayDeadLetters(req.queue, Math.min(batch, target - replayed));
+      const r = this.sim.replayDeadLetters(req.queue, Math.min(batch, target - replayed), accept);
       if (!r.ok) return { replayed, skipped, alreadyDone: 0, total, stopped, error: `SIMULATED: ${r.detail}`, ids: [] };
       if (r.moved === 0) break;
       replayed += r.moved;

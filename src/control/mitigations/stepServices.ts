@@ -5,10 +5,10 @@
 // ctx.backend, so the static catalogue stays data and each session keeps its own.
 import type { Redis } from 'ioredis';
 import type { CompletenessReport } from '../../core/completeness.js';
-import type { ReplicaSnapshot } from '../../core/snapshot.js';
+import type { FailureClass, ReplicaSnapshot } from '../../core/snapshot.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import type { LsosSimulation } from '../../sources/sim/simulation.js';
-import type { MitigationBackend, StepResult } from './backend.js';
+import type { MitigationBackend, StepResult, TaskOutcomesAt } from './backend.js';
 import { flagKeys } from './flags.js';
 
 /** `lsos:db:read_target` (contract section 6): a replica's name or `primary`; null: not set. */
@@ -33,6 +33,12 @@ export interface StepServices {
   journal?(): readonly TimelineEntry[];
   readTarget?: ReadTargetControl;
   replicas?(): ReplicaChoiceInput;
+  /** The replay guard's evidence: task outcomes the events showed (the store's queues) as of their read; null: no events read. */
+  taskOutcomes?(): TaskOutcomesAt | null;
+  /** The replay guard's quiet period (config `replayQuietPeriodMs`). */
+  replayQuietPeriodMs?: number;
+  /** Exception class name -> failure class, as the config's rules say (dead letters' `lsos_exc_type`). */
+  classify?(exc: string): FailureClass;
 }
 
 const services = new WeakMap<MitigationBackend, StepServices>();
@@ -96,6 +102,7 @@ export function attachSessionServices(
     journal: () => readonly TimelineEntry[];
     replicas: () => ReplicaChoiceInput;
     completeness?: StepServices['completeness'];
+    taskOutcomes?: StepServices['taskOutcomes'];
   },
 ): void {
   const readTarget = o.simulation ? simulationReadTarget(o.simulation) : session.flags ? redisReadTarget(session.flags) : null;
@@ -104,5 +111,6 @@ export function attachSessionServices(
     replicas: o.replicas,
     ...(readTarget ? { readTarget } : {}),
     ...(o.completeness ? { completeness: o.completeness } : {}),
+    ...(o.taskOutcomes ? { taskOutcomes: o.taskOutcomes } : {}),
   });
 }

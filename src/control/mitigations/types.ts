@@ -1,7 +1,9 @@
 // Mitigations are data: what each one is, what it needs, who may run it, what it will do
 // (preview) and how (run against a MitigationBackend). The executor (execute.ts) is the only
 // place that runs them, for the TUI and `lsos-cockpit act` alike.
-import type { EpochMs } from '../../core/snapshot.js';
+import type { DeadLetterGroup, ReplayGuard } from '../../core/replayGuard.js';
+import type { EpochMs, FailureClass } from '../../core/snapshot.js';
+import type { InForceKind } from '../../core/inForce.js';
 import type { Role } from '../roles/roles.js';
 import type { MitigationBackend } from './backend.js';
 
@@ -39,6 +41,10 @@ export interface MitigationParams {
   replica?: string;
   /** Owner notices: explicit confirmation to notify again owners already told in this incident. */
   renotify?: boolean;
+  /** Replay: only dead letters of this failure class. Fix deployed: the class the fix is for. */
+  failureClass?: FailureClass;
+  /** Replay without evidence of a fix (runbook 3.4): `override` replays anyway, recorded as an override. */
+  fixCheck?: 'require' | 'override';
 }
 
 export type ParamName = keyof MitigationParams;
@@ -56,6 +62,9 @@ export interface Preview {
   blockers: string[];
   /** Filled for replays: task names found and whether each is idempotent. */
   replayTasks?: { task: string; count: number; idempotent: boolean }[];
+  /** Filled for replays: the dead letters it would move, by task and class, and the fix evidence. */
+  replayGroups?: DeadLetterGroup[];
+  replayGuard?: ReplayGuard;
   simulated: boolean;
 }
 
@@ -64,13 +73,20 @@ export interface Failure {
   error: string;
 }
 
-export type OutcomeStatus = 'done' | 'partial' | 'failed';
+/**
+ * `no-reply`: no step failed, but a worker never answered a remote-control command: it may still
+ * apply (Celery carries out a command read late; only the reply is dropped), so it is recorded as
+ * "no reply: may still apply", shown in force unconfirmed and checked until confirmed either way.
+ */
+export type OutcomeStatus = 'done' | 'partial' | 'failed' | 'no-reply';
 
 export interface Outcome {
   status: OutcomeStatus;
   /** One line per effect that happened (who acknowledged, keys written, counts). */
   details: string[];
   failures: Failure[];
+  /** Steps whose outcome is not known (a worker that did not reply): neither done nor failed. */
+  unconfirmed?: Failure[];
   simulated: boolean;
   taskIds?: string[];
   correlationIds?: string[];
@@ -94,9 +110,8 @@ export interface MitigationContext {
   isIdempotent(task: string): boolean;
 }
 
-/** What stays in force after a mitigation ran, for the "Mitigations in force" panel and drift. */
-export type InForceKind =
-  'paused-task' | 'quarantined-pool' | 'pacing' | 'frozen-writes' | 'shrunk-pool' | 'cancelled-consumer' | 'provider-shift' | 'read-target';
+/** What stays in force after a mitigation ran (one list, src/core/inForce.ts, the PIR's too). */
+export type { InForceKind };
 
 export interface Mitigation {
   id: string;

@@ -1,19 +1,37 @@
-// The acknowledgement callback: a small HTTP listener (127.0.0.1 by default) that paging
-// systems, chat bots or a curl from the responder's laptop (over an SSH tunnel) call when a page
-// is acknowledged.
+// The acknowledgement callback: a small HTTP listener (127.0.0.1 by default, only where configured)
+// that paging systems, chat bots or a curl from the responder's laptop (over an SSH tunnel) call
+// when a page is acknowledged.
 //
 //   POST /ack   {"dedup_key": "INC-…:crawl-owner", "by": "dana"}   one page
 //   POST /ack   {"incident": "INC-…", "by": "dana"}                 every page of the incident
 //   GET  /health                                                    200 "ok"
 //
-// Junk is refused: 400 (not JSON, wrong fields, bad types), 404 (unknown key or incident),
-// 405, 413 (over 16 KiB), 415 (not application/json), 401 (token configured, not given).
+// Every POST must carry `Authorization: Bearer <token>`: anyone on the host can reach a local
+// port, so without a token any local user could acknowledge pages. Live paging refuses to start a
+// listener without a token; only record-only paging (the simulation) may run one without.
+// Junk is refused: 401 (no or wrong token; checked before the body is read, nothing recorded), 400
+// (not JSON, wrong fields, bad types), 404 (unknown key or incident), 405, 413 (over 16 KiB), 415
+// (not application/json).
+//
+// A flood of connections cannot take the cockpit's file descriptors (the page sender needs them)
+// nor lock out a caller with the token: at most `maxConnections` sockets are open; when full, a
+// connection that has not sent a complete request within `graceMs` is closed to make room (a real
+// client sends its request at once; a half-open one never does), else the new one is refused; and
+// every socket has an idle limit. Every answer closes the connection (no keep-alive to hold).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { sanitize } from '../../core/sanitize.js';
 
 export const MAX_CALLBACK_BYTES = 16 * 1024;
+/** Open callback connections at most: far below any file descriptor limit (1024 at the least). */
+export const MAX_CALLBACK_CONNECTIONS = 64;
+/** A connection that has not sent a complete request after this long may be closed to make room. */
+export const CALLBACK_GRACE_MS = 250;
+/** A socket with nothing received or sent for this long is closed. */
+export const CALLBACK_IDLE_MS = 5_000;
+/** A token shorter than this is refused: it would be guessed. */
+export const MIN_CALLBACK_TOKEN_LENGTH = 16;
 
 export type AckRequest = { dedupKey: string; by: string } | { incident: string; by: string };
 
@@ -58,7 +76,7 @@ export function parseAckBody(raw: string): { ok: true; req: AckRequest } | { ok:
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' });
   res.end(text);
 }
 
@@ -70,28 +88,102 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+export class CallbackTokenError extends Error {
+  override name = 'CallbackTokenError';
+}
+
+export interface AckListenerOptions {
+  host: string;
+  port: number;
+  /** `Authorization: Bearer <token>` required on POST /ack. */
+  token?: string | null;
+  /** Record-only paging (nothing is sent, the simulation): the one case that may run without a token. */
+  recordOnly?: boolean;
+  maxConnections?: number;
+  graceMs?: number;
+  idleMs?: number;
+}
+
+interface Conn {
+  socket: Socket;
+  since: number;
+  /** A complete request arrived on it (it is being answered). */
+  inRequest: boolean;
+}
+
 export class AckListener {
   private server: Server | null = null;
+  private readonly conns = new Map<Socket, Conn>();
+  /** Connections closed to make room, or refused because the listener was full (tests, the status). */
+  readonly stats = { evicted: 0, refused: 0, unauthorised: 0, peak: 0 };
 
   constructor(
     private readonly handler: AckHandler,
-    private readonly opts: { host: string; port: number; token?: string | null },
+    private readonly opts: AckListenerOptions,
   ) {}
 
   async start(): Promise<AddressInfo> {
-    const server = createServer((req, res) => this.handle(req, res));
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 15_000;
+    const token = this.opts.token ?? null;
+    if (!token && !this.opts.recordOnly)
+      throw new CallbackTokenError(
+        'the acknowledgement callback needs a token (paging.callback.token or LSOS_PAGING_CALLBACK_TOKEN): without one anyone on this host could acknowledge pages',
+      );
+    if (token && token.length < MIN_CALLBACK_TOKEN_LENGTH)
+      throw new CallbackTokenError(`the callback token must be at least ${MIN_CALLBACK_TOKEN_LENGTH} characters`);
+    const idleMs = this.opts.idleMs ?? CALLBACK_IDLE_MS;
+    // Headers must be complete within the idle limit; Node checks every connectionsCheckingInterval.
+    const server = createServer({ connectionsCheckingInterval: 1000, headersTimeout: idleMs, requestTimeout: 2 * idleMs }, (req, res) =>
+      this.handle(req, res),
+    );
+    server.on('connection', (socket: Socket) => this.admit(socket, idleMs));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
+      server.listen({ port: this.opts.port, host: this.opts.host, backlog: 128 }, () => {
         server.off('error', reject);
         resolve();
       });
     });
     server.unref();
     return server.address() as AddressInfo;
+  }
+
+  /** Open callback connections now. */
+  connections(): number {
+    return this.conns.size;
+  }
+
+  /**
+   * A new connection: admitted when there is room; when full, the oldest connection that has sent
+   * no complete request within the grace time is closed for it, else it is refused.
+   */
+  private admit(socket: Socket, idleMs: number): void {
+    const max = this.opts.maxConnections ?? MAX_CALLBACK_CONNECTIONS;
+    if (this.conns.size >= max) {
+      const now = Date.now();
+      const grace = this.opts.graceMs ?? CALLBACK_GRACE_MS;
+      let victim: Conn | null = null;
+      for (const c of this.conns.values()) {
+        // Map order is admission order: the first stale one is the oldest.
+        if (!c.inRequest && now - c.since >= grace) {
+          victim = c;
+          break;
+        }
+      }
+      if (!victim) {
+        this.stats.refused++;
+        socket.destroy();
+        return;
+      }
+      this.stats.evicted++;
+      this.conns.delete(victim.socket);
+      victim.socket.destroy();
+    }
+    this.conns.set(socket, { socket, since: Date.now(), inRequest: false });
+    this.stats.peak = Math.max(this.stats.peak, this.conns.size);
+    socket.setTimeout(idleMs, () => socket.destroy());
+    socket.once('close', () => this.conns.delete(socket));
+    socket.on('error', () => undefined);
   }
 
   address(): AddressInfo | null {
@@ -106,10 +198,13 @@ export class AckListener {
     await new Promise<void>((resolve) => {
       s.close(() => resolve());
       s.closeAllConnections();
+      for (const c of this.conns.values()) c.socket.destroy();
     });
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const conn = this.conns.get(req.socket);
+    if (conn) conn.inRequest = true;
     const path = (req.url ?? '').split('?')[0];
     if (path === '/health' && req.method === 'GET') return send(res, 200, { ok: true });
     if (path !== '/ack') return send(res, 404, { error: 'not found (POST /ack)' });
@@ -117,8 +212,12 @@ export class AckListener {
       res.setHeader('allow', 'POST');
       return send(res, 405, { error: 'method not allowed (POST /ack)' });
     }
-    if (this.opts.token && !tokenMatches(req.headers.authorization, this.opts.token))
+    if (this.opts.token && !tokenMatches(req.headers.authorization, this.opts.token)) {
+      // Before the body is read: nothing of it is parsed, nothing recorded.
+      this.stats.unauthorised++;
+      res.setHeader('www-authenticate', 'Bearer');
       return send(res, 401, { error: 'missing or wrong bearer token' });
+    }
     const type = String(req.headers['content-type'] ?? '')
       .split(';')[0]
       ?.trim()

@@ -3,12 +3,13 @@
 // `paging:` section of the cockpit's config file (line-aware, like src/config/file.ts), then the
 // flags (`--roster FILE`, `--paging-dry-run`, `--paging-live`, `--paging-callback-port N`).
 // Every problem is reported with where it came from.
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
-import { parseDurationMs } from '../../config/duration.js';
+import { isMap, isScalar, type Node, type Pair } from 'yaml';
+import { parseDurationMs } from '../../domain/duration.js';
+import { parseYaml } from '../../domain/yaml.js';
 import { ConfigError, type ConfigProblem } from '../../config/errors.js';
+import { readInputFile } from '../../config/inputFile.js';
 import {
   DEFAULT_REPAGE_MS,
   PAGE_FORMATS,
@@ -43,6 +44,10 @@ export interface PagingConfig {
 }
 
 export const DEFAULT_CALLBACK_HOST = '127.0.0.1';
+/** The callback token from the environment (beats `paging.callback.token`; keeps it out of the config file). */
+export const CALLBACK_TOKEN_ENV = 'LSOS_PAGING_CALLBACK_TOKEN';
+/** A shorter token would be guessed (src/control/paging/callback.ts refuses it too). */
+const MIN_TOKEN_LENGTH = 16;
 
 export function defaultPagingConfig(partial: Partial<PagingConfig> = {}): PagingConfig {
   return {
@@ -118,20 +123,13 @@ export function readPagingSection(
   text: string,
   file: string,
 ): { values: Partial<PagingConfig> & { roster?: string }; problems: ConfigProblem[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const yaml = parseYaml(text, file);
   const problems: ConfigProblem[] = [];
   const values: Partial<PagingConfig> & { roster?: string } = {};
-  if (doc.errors.length > 0) return { values, problems }; // src/config reports syntax errors
-  const origin = (node: Node | null | undefined, fallback?: Node | null): string => {
-    const off = node?.range?.[0] ?? fallback?.range?.[0];
-    if (off === undefined) return `${file}:1:1`;
-    const p = lines.linePos(off);
-    return `${file}:${p.line}:${p.col}`;
-  };
+  if (yaml.problems.length > 0) return { values, problems }; // src/config reports what is wrong with the YAML
   const problem = (node: Node | null | undefined, path: string, message: string, fallback?: Node | null) =>
-    problems.push({ origin: origin(node, fallback), path, message: `${path}: ${message}` });
-  const root = doc.contents as Node | null;
+    problems.push({ origin: yaml.where(node, fallback), path, message: `${path}: ${message}` });
+  const root = yaml.root();
   if (!isMap(root)) return { values, problems };
   const pagingPair = (root.items as Pair<Node, Node | null>[]).find((p) => isScalar(p.key) && p.key.value === 'paging');
   if (!pagingPair) return { values, problems };
@@ -288,7 +286,7 @@ export function loadPagingConfig(input: LoadPagingInput): PagingConfig {
     let text = input.configText;
     if (text === undefined) {
       try {
-        text = readFileSync(input.configFile, 'utf8');
+        text = readInputFile(input.configFile, { what: 'config file' });
       } catch {
         text = '';
       }
@@ -322,6 +320,22 @@ export function loadPagingConfig(input: LoadPagingInput): PagingConfig {
     });
   if (flags.callbackPort !== undefined)
     config.callback = { host: config.callback?.host ?? DEFAULT_CALLBACK_HOST, port: flags.callbackPort };
+  const envToken = input.env[CALLBACK_TOKEN_ENV]?.trim();
+  if (envToken) config.callbackToken = envToken;
+  const tokenOrigin = envToken ? `environment variable ${CALLBACK_TOKEN_ENV}` : (input.configFile ?? 'paging.callback.token');
+  if (config.callbackToken !== null && config.callbackToken.length < MIN_TOKEN_LENGTH)
+    problems.push({
+      origin: tokenOrigin,
+      path: 'paging.callback.token',
+      message: `paging.callback.token: at least ${MIN_TOKEN_LENGTH} characters (it is ${config.callbackToken.length}); e.g. openssl rand -hex 24`,
+    });
+  // Live paging: anyone on the host can reach the port, so acknowledgements need the token.
+  if (config.callback && config.mode === 'live' && config.callbackToken === null)
+    problems.push({
+      origin: flags.callbackPort !== undefined ? 'flag --paging-callback-port' : (input.configFile ?? 'paging.callback'),
+      path: 'paging.callback.token',
+      message: `paging.callback: live paging with an acknowledgement callback needs a token (paging.callback.token or ${CALLBACK_TOKEN_ENV}, at least ${MIN_TOKEN_LENGTH} characters): without one anyone on this host could acknowledge pages`,
+    });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -337,7 +351,7 @@ export class RosterError extends ConfigError {
 export function loadRoster(config: Pick<PagingConfig, 'rosterFile' | 'rosterExplicit'>): Roster | null {
   let text: string;
   try {
-    text = readFileSync(config.rosterFile, 'utf8');
+    text = readInputFile(config.rosterFile, { what: 'roster' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !config.rosterExplicit) return null;
     throw new RosterError([

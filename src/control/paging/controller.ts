@@ -56,8 +56,6 @@ import {
   type TargetState,
 } from '../../core/paging.js';
 import type { IncidentRecorder } from '../../journal/recorder.js';
-import type { PagingCommands } from '../../ui/controllers/paging.js';
-import type { CockpitStore } from '../../ui/state/store.js';
 import { AckListener, type AckRequest } from './callback.js';
 import type { PagingConfig } from './config.js';
 import { backoffMs, deliver, type FetchLike } from './http.js';
@@ -77,12 +75,61 @@ export interface PagingDeps {
   random?: () => number;
   /** Which other incidents' journals are looked at on start for unfinished paging. */
   resumeScan?: { windowMs: number; limit: number };
+  /**
+   * A shared incident (src/journal/shared): pages go out from the one cockpit holding this lease,
+   * whatever the number of cockpits; the others fold the same journal and show the same view.
+   * Absent: this cockpit sends (it is the only one).
+   */
+  lease?: SenderLease;
+}
+
+/** The paging sender's lease (src/journal/shared/lease.ts). */
+export interface SenderLease {
+  held(): boolean;
+  onChange(listener: (held: boolean) => void): () => void;
+}
+
+/**
+ * Where the controller shows what it does: the paging view on the escalation panel and a flash
+ * line when something fails. The cockpit's store is one (this layer does not import the UI).
+ */
+export interface PagingScreen {
+  getState(): {
+    setPaging(paging: PagingView | null): void;
+    flash(text: string, level?: 'info' | 'warn' | 'error'): void;
+  };
 }
 
 /** Journals written in the last 7 days, the 20 most recent. */
 export const DEFAULT_RESUME_SCAN = { windowMs: 7 * 24 * 60 * 60_000, limit: 20 };
 
-export type { PagingCommands };
+/** Whom deciding a severity would page, said before it is decided (the severity dialog). */
+export interface PagePreview {
+  mode: 'live' | 'record-only';
+  /** Who the decision pages, in the matrix's words with the roster's names (`security lead Dana Okafor`). */
+  targets: string[];
+  /** Named by the matrix for it but paged already in this incident: not paged again. */
+  already: string[];
+  /** What the matrix asks that the roster cannot route (a module with no owner, no module known). */
+  unresolved: string[];
+  /** Why nobody is paged (lowered, unchanged, no roster), else null. */
+  none: string | null;
+}
+
+/** What the cockpit's paging bindings ask of paging (src/ui/controllers/paging.ts). */
+export interface PagingCommands {
+  /**
+   * Exactly whom deciding `severity` now would page: the matrix's targets for it (the affected
+   * modules of the incident, else `modules`) less those this incident already paged, with the
+   * roster's names; the same rule onDecision pages by. Changes nothing.
+   */
+  wouldPage?(severity: Severity, modules?: readonly string[]): PagePreview;
+  /** Records that `by` acknowledged `target` (or `all`); resolves to the acknowledged targets. */
+  acknowledgePage(target: string, by: string): Promise<string[]>;
+  /** The module whose owner the matrix pages at SEV-2, when the triggers do not say. */
+  pickModule(module: string): Promise<void>;
+  unacknowledgedTargets(): string[];
+}
 
 const globalTimers: PagingTimers = {
   setInterval: (fn, ms) => {
@@ -92,6 +139,14 @@ const globalTimers: PagingTimers = {
   },
   clearInterval: (h) => globalThis.clearInterval(h as ReturnType<typeof setInterval>),
 };
+
+/**
+ * What the escalation panel shows while paging is off (no roster, or it could not start): PAGING
+ * OFF with the reason, for as long as it lasts, whether an incident is open or not.
+ */
+export function pagingOffView(mode: PagingConfig['mode'], reason: string): PagingView {
+  return pagingView(new PagingFolder('').state, { mode, repage: { 'SEV-1': 0, 'SEV-2': 0 }, disabled: reason });
+}
 
 export class PagingController implements PagingCommands {
   private folder: PagingFolder | null = null;
@@ -104,12 +159,13 @@ export class PagingController implements PagingCommands {
   private sweepHandle: unknown = null;
   private listener: AckListener | null = null;
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeLease: (() => void) | null = null;
   private running = false;
   private readonly timers: PagingTimers;
 
   constructor(
     private readonly recorder: IncidentRecorder,
-    private readonly store: CockpitStore | null,
+    private readonly store: PagingScreen | null,
     private readonly roster: Roster | null,
     private readonly config: PagingConfig,
     private readonly clock: Clock = systemClock,
@@ -134,6 +190,7 @@ export class PagingController implements PagingCommands {
         host: this.config.callback.host,
         port: this.config.callback.port,
         token: this.config.callbackToken,
+        recordOnly: this.config.mode === 'record-only',
       });
       try {
         await this.listener.start();
@@ -147,6 +204,19 @@ export class PagingController implements PagingCommands {
     }
     this.rebuild();
     this.unsubscribe = this.recorder.subscribe((view, entry) => this.onEntry(view?.id ?? null, entry));
+    this.unsubscribeLease =
+      this.deps.lease?.onChange((held) => {
+        if (held) {
+          // Taking over: whatever the journal shows unfinished is this cockpit's to finish now.
+          this.reconcile();
+          this.sweep();
+        } else {
+          // Lost it: attempts on the wire are abandoned (their messages stay pending for the new sender).
+          this.abort.abort();
+          this.abort = new AbortController();
+        }
+        this.push();
+      }) ?? null;
     this.scanOtherIncidents();
     this.reconcile();
     this.sweepHandle = this.timers.setInterval(() => this.sweep(), this.config.sweepMs);
@@ -159,6 +229,8 @@ export class PagingController implements PagingCommands {
     this.running = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeLease?.();
+    this.unsubscribeLease = null;
     if (this.sweepHandle !== null) this.timers.clearInterval(this.sweepHandle);
     this.sweepHandle = null;
     this.abort.abort();
@@ -192,7 +264,8 @@ export class PagingController implements PagingCommands {
 
   view(): PagingView | null {
     const st = this.folder?.state;
-    if (!st) return null;
+    // No roster: said on the panel from the start, not only once an incident opens.
+    if (!st) return this.roster ? null : pagingOffView(this.config.mode, `no roster (${this.config.rosterFile}): the cockpit pages no one`);
     const a = this.listener?.address();
     return pagingView(st, {
       mode: this.config.mode,
@@ -225,6 +298,30 @@ export class PagingController implements PagingCommands {
     return ids;
   }
 
+  wouldPage(severity: Severity, modules: readonly string[] = []): PagePreview {
+    const mode = this.config.mode;
+    const nobody = (none: string): PagePreview => ({ mode, targets: [], already: [], unresolved: [], none });
+    if (!this.roster) return nobody(`no roster (${this.config.rosterFile}): the cockpit pages no one; page by hand`);
+    const st = this.folder?.state ?? null;
+    // Deciding with no incident open (or the last one resolved) opens a new one: nobody paged yet.
+    const active = st && st.incidentState !== 'resolved' && this.recorder.isActive() ? st : null;
+    const previous = active?.decided?.severity ?? null;
+    const fromIncident = active ? affectedModules(active) : [];
+    const r = pagesFor(previous, severity, fromIncident.length > 0 ? fromIncident : modules, this.roster);
+    if (r.lowered) return nobody(`lowered from ${previous}: the matrix adds no one, nobody is paged`);
+    if (r.unchanged) return nobody(`already ${severity}: nobody new is paged`);
+    const name = (t: PageTarget) => (t.channel === 'ticket' ? 'a ticket (same-day remediation)' : `${t.role} ${sanitize(t.contact, 40)}`);
+    const fresh = r.targets.filter((t) => !active?.targets.has(t.id));
+    const already = r.targets.filter((t) => active?.targets.has(t.id));
+    return {
+      mode,
+      targets: fresh.map(name),
+      already: already.map(name),
+      unresolved: r.unresolved,
+      none: fresh.length === 0 ? (r.unresolved.length > 0 ? 'nobody the roster can route' : 'everyone it names was paged already') : null,
+    };
+  }
+
   async pickModule(module: string): Promise<void> {
     const m = module.trim().toLowerCase();
     if (!isLsosModule(m)) throw new Error(`not an LSOS module: ${sanitize(module, 40)} (one of ${LSOS_MODULES.join(', ')})`);
@@ -241,7 +338,7 @@ export class PagingController implements PagingCommands {
       reason: `Affected module picked by the operator: ${m}${sev === 'SEV-2' ? '' : ` (its owner is paged at SEV-2; now ${sev ?? 'no severity decided'})`}`,
       ...(sev ? { severity: sev } : {}),
     });
-    if (sev === 'SEV-2' && st.incidentState !== 'resolved' && !st.targets.has(target)) {
+    if (sev === 'SEV-2' && st.incidentState !== 'resolved' && !st.targets.has(target) && this.sends()) {
       const t = matrixTargets('SEV-2', [m], this.roster).targets.find((x) => x.id === target);
       if (t) this.intent('trigger', t, 'SEV-2', `SEV-2: page the module owner (${m}, picked by the operator)`, {});
     }
@@ -281,7 +378,10 @@ export class PagingController implements PagingCommands {
       // entries of their own, and nested appends would reach other listeners out of order.
       // They are for this incident only: the recorder may have moved on by then.
       if (entry.kind === 'severity-decided') queueMicrotask(() => this.onDecision(incidentId, entry.seq));
-      else if (entry.kind === 'state-changed' && entry.details.to === 'resolved') {
+      else if (entry.kind === 'page' && entry.details.event === 'module-picked' && entry.origin && this.deps.lease) {
+        // Picked on another cockpit: the sender pages the module owner the decision now needs.
+        queueMicrotask(() => this.reconcile());
+      } else if (entry.kind === 'state-changed' && entry.details.to === 'resolved') {
         queueMicrotask(() => {
           const main = this.main();
           if (main && main.incidentId === incidentId) this.resolveAll(main);
@@ -345,9 +445,13 @@ export class PagingController implements PagingCommands {
    * their paging (the latest decision is re-checked too: paging is idempotent per target), and
    * resolve events for a resolved incident.
    */
+  /** This cockpit sends the pages: it holds the sender lease, or incidents are not shared. */
+  private sends(): boolean {
+    return !this.deps.lease || this.deps.lease.held();
+  }
   private reconcile(): void {
     const st = this.folder?.state;
-    if (!st || !this.running) return;
+    if (!st || !this.running || !this.sends()) return;
     if (st.incidentState === 'resolved') {
       const main = this.main();
       if (main) this.resolveAll(main);
@@ -361,7 +465,7 @@ export class PagingController implements PagingCommands {
 
   private onDecision(incidentId: string, seq: number): void {
     const st = this.folder?.state;
-    if (!st || !this.running || st.incidentId !== incidentId || st.incidentState === 'resolved') return;
+    if (!st || !this.running || st.incidentId !== incidentId || st.incidentState === 'resolved' || !this.sends()) return;
     const entry = this.recorder.view()?.entries.find((e) => e.seq === seq && e.kind === 'severity-decided');
     if (!entry) return;
     const severity = entry.details.severity as Severity;
@@ -434,7 +538,7 @@ export class PagingController implements PagingCommands {
    */
   private resolveAll(ob: Outbox): void {
     const st = ob.state;
-    if (!this.running) return;
+    if (!this.running || !this.sends()) return;
     for (const t of st.targets.values()) {
       if (t.resolvedAt !== null) continue;
       for (const id of t.messages) {
@@ -506,7 +610,9 @@ export class PagingController implements PagingCommands {
         }
       }
       // Tell the paging system, so it stops escalating (an ack from the callback came from it).
-      if (via === 'cockpit') this.intent('acknowledge', this.targetOf(t), t.severity, `acknowledged by ${by} in the cockpit`, {});
+      // Only the sender does; an ack made on another cockpit is told by the sender's sweep.
+      if (via === 'cockpit' && this.sends())
+        this.intent('acknowledge', this.targetOf(t), t.severity, `acknowledged by ${by} in the cockpit`, {});
     }
     this.sweep();
   }
@@ -588,7 +694,7 @@ export class PagingController implements PagingCommands {
 
   /** Sends what is due, re-pages who is due. Runs on the sweep interval and after every change. */
   sweep(): void {
-    if (!this.running || !this.roster) return;
+    if (!this.running || !this.roster || !this.sends()) return;
     this.sweepMain();
     this.sweepSides();
   }
@@ -597,6 +703,12 @@ export class PagingController implements PagingCommands {
     const st = this.folder?.state;
     if (!st || !this.running || !this.roster) return;
     const now = this.clock.now();
+    // Acknowledged by key on another cockpit of a shared incident: the sender tells the paging system.
+    for (const t of st.targets.values()) {
+      if (t.ack?.via !== 'cockpit' || t.resolvedAt !== null || t.channel === 'ticket') continue;
+      if (t.messages.some((id) => st.messages.get(id)?.message.action === 'acknowledge')) continue;
+      this.intent('acknowledge', this.targetOf(t), t.severity, `acknowledged by ${t.ack.by} in a cockpit`, {});
+    }
     // Re-pages: the latest trigger delivered, nobody acknowledged, the interval passed.
     for (const t of st.targets.values()) {
       const due = nextRepageAt(st, t, this.config.repageMs);

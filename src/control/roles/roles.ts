@@ -17,7 +17,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse } from 'yaml';
+import { parseYamlData } from '../../domain/yaml.js';
+import { InputFileError, readInputFd } from '../../config/inputFile.js';
 
 export const ROLES = ['viewer', 'operator', 'privileged'] as const;
 export type Role = (typeof ROLES)[number];
@@ -100,24 +101,103 @@ export function writableBy(st: fs.Stats, who: Identity, isDir: boolean): string 
   return null;
 }
 
-/** Every problem that makes the file untrustworthy for `who`, the file itself and each directory above it. */
-export function permissionProblems(file: string, who: Identity): string[] {
+const MAX_SYMLINKS = 40; // as the kernel's ELOOP limit
+
+function errno(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${message}`), { code });
+}
+
+/**
+ * The real path of `file`, resolved one component at a time (lstat, readlink), and every
+ * directory the resolution went through: the directories holding each symlink as well as the
+ * directories of what it points to. Whoever could change any of them could redirect the path.
+ */
+export function resolveRealPath(file: string): { real: string; dirs: string[]; last: fs.Stats } {
+  let pending = path.resolve(file).split('/').filter(Boolean);
+  let cur = '/';
+  const dirs = new Set<string>(['/']);
+  let links = 0;
+  let last = fs.lstatSync('/');
+  while (pending.length > 0) {
+    const c = pending.shift() as string;
+    if (c === '.') continue;
+    if (c === '..') {
+      cur = path.dirname(cur);
+      continue;
+    }
+    const next = path.join(cur, c);
+    const st = fs.lstatSync(next);
+    if (st.isSymbolicLink()) {
+      if (++links > MAX_SYMLINKS) throw errno('ELOOP', `too many symbolic links in ${file}`);
+      const target = fs.readlinkSync(next);
+      pending = [...target.split('/').filter(Boolean), ...pending];
+      if (path.isAbsolute(target)) cur = '/';
+      continue;
+    }
+    if (pending.length > 0) {
+      if (!st.isDirectory()) throw errno('ENOTDIR', `${next} is not a directory`);
+      dirs.add(next);
+    }
+    cur = next;
+    last = st;
+  }
+  return { real: cur, dirs: [...dirs], last };
+}
+
+/** Problems of the directories of a resolved path (the file could be replaced through them). */
+function directoryProblems(dirs: readonly string[], who: Identity): string[] {
   const problems: string[] = [];
-  const abs = path.resolve(file);
-  const st = fs.statSync(abs);
-  if (!st.isFile()) return [`${abs} is not a regular file`];
-  const own = writableBy(st, who, false);
-  if (own) problems.push(`${abs}: ${own}`);
-  let dir = path.dirname(abs);
-  for (;;) {
-    const d = fs.statSync(dir);
-    const why = writableBy(d, who, true);
+  // Deepest first: the directory holding the file is the likeliest culprit and is named first.
+  for (const dir of [...dirs].reverse()) {
+    const why = writableBy(fs.lstatSync(dir), who, true);
     if (why) problems.push(`${dir}: ${why} (the file could be replaced)`);
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
   }
   return problems;
+}
+
+/**
+ * Every problem that makes the file untrustworthy for `who`: the file itself and every directory
+ * its path goes through, symlinks followed (the link's directories and the target's). A check by
+ * path, for callers that only want to know; resolveRole checks the opened descriptor instead.
+ */
+export function permissionProblems(file: string, who: Identity): string[] {
+  const { real, dirs, last } = resolveRealPath(file);
+  if (!last.isFile()) return [`${real} is not a regular file`];
+  const problems: string[] = [];
+  const own = writableBy(last, who, false);
+  if (own) problems.push(`${real}: ${own}`);
+  return [...problems, ...directoryProblems(dirs, who)];
+}
+
+/**
+ * The roles file, read once through one descriptor: the path is resolved (every directory on the
+ * way recorded), the real path opened with O_NOFOLLOW, the opened descriptor checked (the same
+ * file the resolution found, a regular file, not writable by `who`, at most 1 MiB), the
+ * directories checked, and the text read from that descriptor. Nothing is looked up by path after
+ * the checks, so swapping a link or a file in between changes nothing: the checks and the read
+ * are of the same file. Directory rules cannot be raced either: only a directory's owner can
+ * change its mode, and a directory owned by `who` is refused.
+ */
+export function readRolesFileChecked(file: string, who: Identity, o: { skipOwnership?: boolean } = {}): { text: string; real: string } {
+  const { real, dirs, last } = resolveRealPath(file);
+  const fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.dev !== last.dev || st.ino !== last.ino)
+      throw new RolesFileError(`roles file ${file} changed while it was being checked: refused`);
+    if (!st.isFile()) throw new RolesFileError(`roles file refused: ${real} is not a regular file`);
+    if (!o.skipOwnership) {
+      const problems: string[] = [];
+      const own = writableBy(st, who, false);
+      if (own) problems.push(`${real}: ${own}`);
+      problems.push(...directoryProblems(dirs, who));
+      if (problems.length > 0)
+        throw new RolesFileError(`roles file refused (as sshd refuses loose key permissions): ${problems.join('; ')}`);
+    }
+    return { text: readInputFd(fd, real === path.resolve(file) ? real : `${file} (${real})`, { what: 'roles file' }), real };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export class RolesFileError extends Error {
@@ -126,12 +206,9 @@ export class RolesFileError extends Error {
 
 /** Parses and validates the YAML. Throws RolesFileError naming what is wrong. */
 export function parseRolesFile(text: string, file: string): RolesFile {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw new RolesFileError(`${file}: not YAML: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const data = parseYamlData(text, file);
+  if (!data.ok) throw new RolesFileError(`${data.where}: ${data.problem.message}`);
+  const doc = data.value;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new RolesFileError(`${file}: expected a mapping with "users"`);
   const d = doc as Record<string, unknown>;
   for (const k of Object.keys(d))
@@ -182,19 +259,18 @@ export interface ResolveOptions {
 export function resolveRole(o: ResolveOptions): RoleResolution {
   const identity = o.identity ?? currentIdentity();
   const no = (reason: string, file: RolesFile | null = null): RoleResolution => ({ ok: false, role: 'viewer', reason, identity, file });
-  if (!fs.existsSync(o.path)) return no(`no roles file at ${o.path}: read-only`);
-  if (!o.simulationDemo) {
-    let problems: string[];
-    try {
-      problems = permissionProblems(o.path, identity);
-    } catch (e) {
-      return no(`roles file ${o.path} cannot be checked: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    if (problems.length > 0) return no(`roles file refused (as sshd refuses loose key permissions): ${problems.join('; ')}`);
+  let text: string;
+  try {
+    text = readRolesFileChecked(o.path, identity, { skipOwnership: o.simulationDemo === true }).text;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return no(`no roles file at ${o.path}: read-only`);
+    if (e instanceof RolesFileError || e instanceof InputFileError) return no(e.message);
+    return no(`roles file ${o.path} cannot be checked: ${e instanceof Error ? e.message : String(e)}`);
   }
   let file: RolesFile;
   try {
-    file = parseRolesFile(fs.readFileSync(o.path, 'utf8'), o.path);
+    file = parseRolesFile(text, o.path);
   } catch (e) {
     return no(e instanceof Error ? e.message : String(e));
   }

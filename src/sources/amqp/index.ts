@@ -1,11 +1,5 @@
 // The RabbitMQ Celery source (see README-section.md for what it costs the broker).
-export {
-  RabbitMqSource,
-  DEFAULT_LSOS_QUEUES,
-  type RabbitMqSourceOptions,
-  type RabbitQueueSnapshot,
-  type RabbitSourceStats,
-} from './rabbitSource.js';
+export { RabbitMqSource, type RabbitMqSourceOptions, type RabbitQueueSnapshot, type RabbitSourceStats } from './rabbitSource.js';
 export { RabbitMqUnreachableError } from './session.js';
 export type { DeadLetterDetail } from './deadLetters.js';
 export type { QueueStatus } from './queueProbe.js';

@@ -1,13 +1,11 @@
-// Queue lag from what a head peek saw (contract section 2), plus the per-queue memory that needs:
-// when an unstamped head was first seen, which malformed messages were already counted, and the
-// recent lag values for the trend sparkline. Pure.
-import type { EpochMs, LagMethod } from '../../core/snapshot.js';
+// Queue lag from what a head peek saw, plus the per-queue memory that needs: when an unstamped
+// head was first seen, which malformed messages were already counted, and the recent lag values
+// for the trend sparkline. The lag arithmetic itself (contract section 2) is src/domain/duration.ts. Pure.
+import type { EpochMs } from '../../core/snapshot.js';
+import { headLag, type LagReading } from '../../domain/duration.js';
 import type { TaskMessageInfo } from './taskMessage.js';
 
-export interface LagReading {
-  lagSeconds: number | null;
-  lagMethod: LagMethod;
-}
+export type { LagReading };
 
 /** Bounded insertion-ordered set: the oldest entries go first. */
 class BoundedKeys {
@@ -53,18 +51,10 @@ export class LagBook {
    * message at the head (a lower bound, and labelled so).
    */
   fromHead(queue: string, head: TaskMessageInfo, now: EpochMs): LagReading {
+    if (head.sentAt !== null) return headLag(now, head.sentAt, now);
     const m = this.mem(queue);
-    if (head.sentAt !== null) return { lagSeconds: Math.max(0, now / 1000 - head.sentAt), lagMethod: 'stamped' };
     m.firstSeen.add(head.key, now);
-    const first = m.firstSeen.get(head.key) ?? now;
-    return { lagSeconds: Math.max(0, (now - first) / 1000), lagMethod: 'first-seen' };
-  }
-
-  /** Backlog over drain rate, when there is no head to read (peeking off, or it vanished). */
-  static fromDrainRate(depth: number, drainPerMinute: number): LagReading {
-    if (depth === 0) return { lagSeconds: 0, lagMethod: 'empty' };
-    if (drainPerMinute > 0) return { lagSeconds: (depth / drainPerMinute) * 60, lagMethod: 'drain-rate' };
-    return { lagSeconds: null, lagMethod: 'unknown' };
+    return headLag(now, null, m.firstSeen.get(head.key) ?? now);
   }
 
   /** Counts a malformed message once, however many reads see it. */

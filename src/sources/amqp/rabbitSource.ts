@@ -4,19 +4,18 @@
 // back, and two queues of its own (events, dead-letter copies) that die with its connection.
 import type { ConsumeMessage } from 'amqplib';
 import { EventAggregator, applyQueueEventStats, parseEventPayload, type EventAggregatorOptions } from '../../core/celeryEvents.js';
-import { exceptionName } from '../../core/failureClass.js';
+import { exceptionName } from '../../domain/failureClasses.js';
 import { emptyFailures, type EpochMs, type QueueSnapshot } from '../../core/snapshot.js';
-import { systemClock, type Clock, type Source, type SnapshotPatch } from '../../core/source.js';
+import { systemClock, type Clock, type Source, type SnapshotPatch, type SnapshotSlice } from '../../core/source.js';
 import { redactSecrets } from '../../config/maskUrl.js';
+import { drainRateLag } from '../../domain/duration.js';
+import { LSOS_QUEUES, deadLetterQueueOf } from '../../domain/queues.js';
 import { DeadLetterRate, RecentDeadLetters, deadLetterDetail, type DeadLetterDetail, type TaskException } from './deadLetters.js';
 import { LagBook, type LagReading } from './lag.js';
 import { peekHead, probeQueue, sampleQueue, type QueueProbe, type QueueStatus } from './queueProbe.js';
 import { AmqpSession, RabbitMqUnreachableError, describeError, type ChannelSlot } from './session.js';
 import { Tap } from './taps.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, readTaskMessage } from './taskMessage.js';
-
-/** The LSOS queues (contract section 1): RabbitMQ offers no queue listing over AMQP. */
-export const DEFAULT_LSOS_QUEUES = ['crawl', 'rank', 'reviews', 'reporting', 'reporting.retry', 'email', 'celery'] as const;
 
 export interface RabbitMqSourceOptions {
   /** `amqp://user:pass@host:5672/vhost`. */
@@ -111,6 +110,8 @@ interface QueueReading {
 
 export class RabbitMqSource implements Source {
   readonly name = 'rabbitmq';
+  /** A broker's Celery picture: queues, workers, and what events say of reports and providers. */
+  readonly owns: readonly SnapshotSlice[] = ['queues', 'workers', 'reporting', 'providers'];
   private readonly o: Required<Omit<RabbitMqSourceOptions, 'aggregator' | 'events' | 'deadLetterBaselinePerHour'>> & {
     deadLetterBaselinePerHour: Readonly<Record<string, number>>;
   };
@@ -131,14 +132,15 @@ export class RabbitMqSource implements Source {
 
   constructor(opts: RabbitMqSourceOptions) {
     if (typeof opts.url !== 'string' || !/^amqps?:\/\//.test(opts.url)) throw new Error('rabbitmq: url must be an amqp:// or amqps:// URL');
-    const queues = [...new Set(opts.queues ?? DEFAULT_LSOS_QUEUES)];
+    // RabbitMQ offers no queue listing over AMQP: by default the contract's queues.
+    const queues = [...new Set(opts.queues ?? LSOS_QUEUES)];
     for (const q of queues) {
       if (typeof q !== 'string' || q.length === 0 || q.length > 255) throw new Error(`rabbitmq: invalid queue name ${JSON.stringify(q)}`);
     }
     this.o = {
       url: opts.url,
       queues,
-      deadLetterQueue: opts.deadLetterQueue ?? ((q) => `${q}.dead`),
+      deadLetterQueue: opts.deadLetterQueue ?? deadLetterQueueOf,
       deadLetterExchange: opts.deadLetterExchange ?? 'lsos.dlx',
       eventExchange: opts.eventExchange ?? 'celeryev',
       clock: opts.clock ?? systemClock,
@@ -442,7 +444,7 @@ export class RabbitMqSource implements Source {
       let lag: LagReading;
       if (r.probe.status !== 'ok') lag = { lagSeconds: null, lagMethod: 'unknown' };
       else if (r.probe.depth === 0) lag = { lagSeconds: 0, lagMethod: 'empty' };
-      else lag = r.lag ?? LagBook.fromDrainRate(r.probe.depth, drain);
+      else lag = r.lag ?? drainRateLag(r.probe.depth, drain);
       const rate = this.rate(r.name);
       const configured = this.o.deadLetterBaselinePerHour[r.name];
       const observed = rate.observedBaselinePerHour(now);

@@ -3,7 +3,7 @@
 // is data, not a failed read: read() resolves either way, so the escalation sees `healthy: false`.
 import { maskUrl, redactSecrets } from '../../config/maskUrl.js';
 import { sanitize } from '../../core/sanitize.js';
-import type { Clock, Source, SnapshotPatch } from '../../core/source.js';
+import type { Clock, Source, SnapshotPatch, SnapshotSlice } from '../../core/source.js';
 import { systemClock } from '../../core/source.js';
 import type { ApiHealth } from '../../core/snapshot.js';
 
@@ -126,6 +126,7 @@ function fetchFailure(err: unknown, timedOut: boolean, timeoutMs: number): strin
 /** The API source: one health check per read. */
 export class ApiHealthSource implements Source {
   readonly name = 'api';
+  readonly owns: readonly SnapshotSlice[] = ['api'];
   constructor(
     private readonly baseUrl: string,
     private readonly opts: ApiHealthOptions = {},

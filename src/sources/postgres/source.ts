@@ -9,9 +9,11 @@
 // down (runbook 6.3: fail over reads), would be lost with it. read() rejects only when aborted.
 import type pg from 'pg';
 import { maskUrl } from '../../config/maskUrl.js';
-import type { Clock, Source, SnapshotPatch } from '../../core/source.js';
+import type { Clock, Source, SnapshotPatch, SnapshotSlice } from '../../core/source.js';
 import { systemClock } from '../../core/source.js';
 import type { DatabaseSnapshot, EpochMs, FreshnessKind } from '../../core/snapshot.js';
+import { DEFAULT_THRESHOLDS } from '../../domain/thresholds.js';
+import { DEFAULT_BACKUP_OK_STATUSES } from '../../config/types.js';
 import { combineReplicas, type ReplicaOutcome } from './combine.js';
 import { checkOut, createReadOnlyPool, describePgError, serverLabel } from './pool.js';
 import { BrokenSession, readPrimary, type PrimaryReading } from './primary.js';
@@ -29,8 +31,7 @@ export interface PostgresSourceOptions {
   clock?: Clock;
 }
 
-const DEFAULT_FRESHNESS: Record<FreshnessKind, number> = { crawl: 24 * 3600, rank: 24 * 3600, reviews: 48 * 3600 };
-const DEFAULT_OK: readonly string[] = ['ok', 'success', 'succeeded', 'completed', 'complete', 'done'];
+const DEFAULT_OK = DEFAULT_BACKUP_OK_STATUSES;
 
 interface Server {
   name: string;
@@ -41,6 +42,7 @@ interface Server {
 
 export class PostgresSource implements Source {
   readonly name = 'postgres';
+  readonly owns: readonly SnapshotSlice[] = ['database'];
   private readonly primary: Server;
   private readonly replicas: Server[];
   private readonly clock: Clock;
@@ -112,7 +114,7 @@ export class PostgresSource implements Source {
     let broken: unknown = undefined;
     try {
       const reading = await readPrimary(client, {
-        freshnessSeconds: this.opts.freshnessSeconds ?? DEFAULT_FRESHNESS,
+        freshnessSeconds: this.opts.freshnessSeconds ?? DEFAULT_THRESHOLDS.freshnessSeconds,
         backupOkStatuses: this.opts.backupOkStatuses ?? DEFAULT_OK,
         worstCampaigns: this.opts.worstCampaigns ?? 5,
         queryChars: 120,

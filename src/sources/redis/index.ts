@@ -1,6 +1,5 @@
 export {
   RedisCelerySource,
-  LSOS_QUEUES,
   type RedisSourceOptions,
   type RedisSourceStats,
   type RedisQueueSnapshot,
@@ -9,4 +8,4 @@ export {
 } from './redisSource.js';
 export { RedisEventStream, type EventStreamStats } from './eventStream.js';
 export { DeadLetterTrend, type DeadLetterFigures, type DeadLetterTrendOptions } from './deadLetterTrend.js';
-export { priorityKeys, queueFromBinding, deadLetterKey, KOMBU_SEP, PRIORITY_STEPS } from './keys.js';
+export { priorityKeys, queueFromBinding, KOMBU_SEP, PRIORITY_STEPS } from './keys.js';

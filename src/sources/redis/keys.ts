@@ -1,6 +1,7 @@
 // kombu's Redis key layout for Celery queues (celery-wire/celery-5.2-wire.md section 1).
 // A queue is a LIST (LPUSH by producers, BRPOP by workers, so the oldest ready message is the
 // tail), split into priority sub-lists; `_kombu.binding.<exchange>` SETs name the queues.
+import { isDeadLetterQueue } from '../../domain/queues.js';
 
 /** kombu's separator inside binding members and priority key names: bytes 0x06 0x16. */
 export const KOMBU_SEP = '\x06\x16';
@@ -29,17 +30,14 @@ export function queueFromBinding(bindingKey: string, member: string): string | n
   const parts = member.split(KOMBU_SEP);
   if (parts.length !== 3) return null;
   const queue = parts[2] as string;
-  if (queue.length === 0 || queue.length > 200) return null;
+  // kombu names a queue by any string; Redis keys may be up to 512 MB, but a name longer than this
+  // is not a queue name anyone types.
+  if (queue.length === 0 || queue.length > 1024) return null;
   if (queue.endsWith('.celery.pidbox') || queue.endsWith('.reply.celery.pidbox') || queue.startsWith('celeryev.')) return null;
-  if (queue.endsWith('.dead')) return null;
-  // Printable names only: a control byte here is not a queue anyone routes to by name.
-  if (/[\x00-\x1f\x7f]/.test(queue)) return null;
+  if (isDeadLetterQueue(queue)) return null;
+  // A name with control bytes (ESC…) is still a queue workers may consume: it is watched, and
+  // shown escaped wherever it is drawn or recorded (escapeControls), never dropped.
   return queue;
-}
-
-/** The dead-letter list of queue Q (LSOS contract section 3). */
-export function deadLetterKey(queue: string): string {
-  return `${queue}.dead`;
 }
 
 /** kombu's ack-emulation keys (no global_keyprefix by default). */

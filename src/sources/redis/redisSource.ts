@@ -2,12 +2,21 @@
 // kombu's keys, plus Celery events from pub/sub, merged into one snapshot patch per tick.
 //
 // Cost per tick, however many queues: ONE round trip, a pipeline of
-//   EVALSHA inspect (all queues: depths, oldest ready message, samples, dead letters, unacked)
+//   EVALSHA inspect 'q' per chunk of queuesPerCall queues (depths, dead-letter lengths, and the
+//     message reads this tick asks for: heads, readability samples, dead-letter classes)
+//   EVALSHA inspect 'u' per window of unackedPerCall unacked entries (reserved by queue)
 //   SCAN <cursor> MATCH _kombu.binding.* COUNT n   (queue discovery, one step per tick)
 //   SMEMBERS of the binding keys the previous step found
 //   MGET provider flags (optional)
-// plus one more (EVAL with the script text) only when Redis lost the cached script.
-// Nothing reads a whole list or hash; see inspectScript.ts for the per-call bounds.
+// plus one more (SCRIPT LOAD and the calls again) only when Redis lost the cached script, and a
+// ZCARD on the very first tick (to size the unacked windows).
+// Each call is short (Redis serves nobody else while a script runs): a chunk counts its queues
+// (LLEN) and reads messages only within its read budget. Which heads, samples and dead letters are
+// read is planned here, per tick, within budgets: a list whose length changed has its head read
+// at once; every other non-empty queue's head is re-read in rotation (so a head that moved while
+// the length stayed the same is seen within queues/headRefreshPerTick ticks; every tick up to
+// 32 queues); readability samples and dead-letter classes likewise. Nothing reads a whole list or
+// hash; see inspectScript.ts.
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   EventAggregator,
@@ -16,24 +25,34 @@ import {
   type ProviderFlags,
   type QueueEventStats,
 } from '../../core/celeryEvents.js';
-import { createClassifier, type FailureRule } from '../../core/failureClass.js';
-import {
-  FAILURE_CLASSES,
-  emptyFailures,
-  type EpochMs,
-  type FailureClass,
-  type LagMethod,
-  type QueueSnapshot,
-} from '../../core/snapshot.js';
-import { systemClock, type Clock, type SnapshotPatch, type Source } from '../../core/source.js';
+import { createClassifier, type FailureClassRule } from '../../domain/failureClasses.js';
+import { FAILURE_CLASSES, emptyFailures, type EpochMs, type FailureClass, type QueueSnapshot } from '../../core/snapshot.js';
+import { systemClock, type Clock, type SnapshotPatch, type SnapshotSlice, type Source } from '../../core/source.js';
+import { redisOptions } from '../connect/redis.js';
 import { DeadLetterTrend } from './deadLetterTrend.js';
 import { RedisEventStream, type EventStreamStats } from './eventStream.js';
-import { INSPECT_LUA, decodeInspectReply, inspectArgv, type InspectReading, type SubListReading } from './inspectScript.js';
+import {
+  ASK_DEAD,
+  ASK_DEEP,
+  ASK_HEAD,
+  ASK_SUBS,
+  INSPECT_LUA,
+  decodeQueueChunk,
+  decodeUnacked,
+  queueChunkArgv,
+  unackedArgv,
+  type HeadReading,
+  type InspectReading,
+  type QueueAsk,
+  type QueueRecord,
+  type SubListReading,
+  type UnackedReading,
+  type UnackedWindow,
+} from './inspectScript.js';
 import { BINDING_PREFIX, UNACKED_INDEX_KEY, UNACKED_KEY, queueFromBinding } from './keys.js';
 import { createHash } from 'node:crypto';
-
-/** The LSOS contract's queues (section 1). */
-export const LSOS_QUEUES = ['crawl', 'rank', 'reviews', 'reporting', 'reporting.retry', 'email', 'celery'] as const;
+import { headLag, oldestLag } from '../../domain/duration.js';
+import { LSOS_QUEUES } from '../../domain/queues.js';
 
 export interface RedisSourceOptions {
   /** `redis://[user:password@]host:port/db`; the db also names the events channel `/<db>.celeryev/*`. */
@@ -55,15 +74,31 @@ export interface RedisSourceOptions {
   discoverPrefix?: string;
   /** SCAN COUNT of one discovery step per tick (default 1000). */
   scanCount?: number;
-  /** Upper bound of queues inspected per tick (default 2000). */
+  /** Upper bound of queues inspected per tick (default 10,000; chunked, see queuesPerCall). */
   maxQueues?: number;
+  /** Queues per EVALSHA call: each call stays short (default 250). */
+  queuesPerCall?: number;
+  /** Messages one call may read (copy into Lua) at most; the rest waits a tick (default 96). */
+  readsPerCall?: number;
+  /** Bytes of messages one call may read at most (checked before each read; default 192 KiB). */
+  bytesPerCall?: number;
+  /** Non-empty queues whose head is re-read per tick although their length did not change (default 32). */
+  headRefreshPerTick?: number;
+  /** Queues whose oldest sampleDepth messages are checked for readability per tick (default 4). */
+  deepSamplesPerTick?: number;
+  /** Queues whose newest dead letters are classified per tick (default 4). */
+  deadSamplesPerTick?: number;
+  /** Queues whose priority lists (Q\x06\x163 …) are counted per tick besides those known non-empty (default 32). */
+  subListChecksPerTick?: number;
+  /** Unacked entries per EVALSHA call (default 250). */
+  unackedPerCall?: number;
   /** Oldest messages per priority list checked for readability each tick (default 8). */
   sampleDepth?: number;
   /** A message larger than this is unreadable and never leaves Redis (default 256 KiB). */
   maxMessageBytes?: number;
   /** Newest dead letters classified per queue when `Q.dead` changes (default 50). */
   deadSample?: number;
-  /** Re-classify dead letters every this many ticks even if the length did not change (default 30). */
+  /** Re-classify dead letters (and re-check readability) at least every this many ticks of a queue's turn (default 30). */
   deadResampleEveryTicks?: number;
   /** Unacked entries read per tick; above it the newest stand for all (default 5000). */
   maxUnackedScan?: number;
@@ -82,7 +117,7 @@ export interface RedisSourceOptions {
   maxEventBytes?: number;
   /** An aggregator to share, or options for the one this source makes. */
   aggregator?: EventAggregator | EventAggregatorOptions;
-  failureRules?: FailureRule[];
+  failureRules?: readonly FailureClassRule[];
   /** Read `lsos:provider:*` flags in the same round trip (default: when the broker db is 0, where LSOS keeps them). */
   providerFlags?: boolean;
   /** Provider pools whose flags are read besides those seen in SERP events. */
@@ -113,6 +148,8 @@ export interface RedisTickStats {
   roundTrips: number;
   ms: number;
   queues: number;
+  /** EVALSHA calls in the tick's pipeline (queue chunks and unacked windows). */
+  scriptCalls: number;
 }
 
 export interface RedisSourceStats {
@@ -131,25 +168,48 @@ interface QueueState {
   deadClasses: Record<FailureClass, number>;
   deadSample: { sampled: number; byExcType: Record<string, number> } | null;
   lagTrend: number[];
-  /** Per priority list: the last full reading and its sample key. */
-  samples: SubListReading[];
+  /** Per priority list (ready list first): what was last read of it. */
+  lists: ListState[];
+  /** The priority lists were counted at least once. */
+  subsChecked: boolean;
+  subsTick: number;
+  /** Ticks (this.ticks) of the last head read, readability sample, and dead-letter classification. */
+  headTick: number;
+  deepTick: number;
+  /** Head identity when the readability sample was taken: another head makes a new sample due. */
+  deepHeadId: string;
+  deadTick: number;
+  deadAtSample: number;
 }
 
+interface ListState {
+  /** Length as last counted. */
+  len: number;
+  /** Length when the head was last read (-1: not read since it changed): the script compares. */
+  readLen: number;
+  head: HeadReading | null;
+  /** The last readability sample (unreadable among `sampled`), null before the first. */
+  unreadable: number | null;
+  sampled: number;
+}
+
+const NEVER = -1_000_000;
+/** SCAN passes between two SMEMBERS of a binding key already read. */
+const REREAD_BINDING_CYCLES = 10;
+const emptyList = (): ListState => ({ len: 0, readLen: -1, head: null, unreadable: null, sampled: 0 });
+
 function parseConnection(o: RedisSourceOptions): { conn: RedisOptions; db: number; label: string } {
-  let host = o.host ?? '127.0.0.1';
-  let port = o.port ?? 6379;
-  let db = o.db ?? 0;
-  let username = o.username;
-  let password = o.password;
+  const host = o.host ?? '127.0.0.1';
+  const port = o.port ?? 6379;
+  const db = o.db ?? 0;
+  const username = o.username;
+  const password = o.password;
+  // A configured URL (redis://, rediss://, a sentinel:// list) is made into options in one place.
   if (o.url) {
-    const u = new URL(o.url);
-    if (u.protocol !== 'redis:') throw new Error(`redis source: unsupported URL scheme ${u.protocol}`);
-    host = u.hostname || host;
-    port = u.port ? Number(u.port) : port;
-    const path = u.pathname.replace(/^\//, '');
-    if (path) db = Number(path);
-    if (u.username) username = decodeURIComponent(u.username);
-    if (u.password) password = decodeURIComponent(u.password);
+    // The URL's database beats the db option, as before (a URL without one takes the option).
+    const urlNamesDb = o.url.split(';').some((p) => /^\s*[a-z]+:\/\/[^/?]*\/\d+/i.test(p));
+    const c = redisOptions(o.url, !urlNamesDb && o.db !== undefined ? { db: o.db } : {});
+    return { conn: c.options, db: c.db, label: c.label };
   }
   if (!Number.isInteger(db) || db < 0) throw new Error(`redis source: bad db number ${String(db)}`);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`redis source: bad port ${String(port)}`);
@@ -161,6 +221,8 @@ function parseConnection(o: RedisSourceOptions): { conn: RedisOptions; db: numbe
 
 export class RedisCelerySource implements Source {
   readonly name: string;
+  /** A broker's Celery picture: queues, workers, and what events say of reports and providers. */
+  readonly owns: readonly SnapshotSlice[] = ['queues', 'workers', 'reporting', 'providers'];
   private readonly redis: Redis;
   private readonly events: RedisEventStream | null;
   readonly aggregator: EventAggregator;
@@ -173,6 +235,14 @@ export class RedisCelerySource implements Source {
     discoverPrefix: string;
     scanCount: number;
     maxQueues: number;
+    queuesPerCall: number;
+    readsPerCall: number;
+    bytesPerCall: number;
+    headRefreshPerTick: number;
+    deepSamplesPerTick: number;
+    deadSamplesPerTick: number;
+    subListChecksPerTick: number;
+    unackedPerCall: number;
     sampleDepth: number;
     maxMessageBytes: number;
     deadSample: number;
@@ -189,10 +259,18 @@ export class RedisCelerySource implements Source {
   private readonly classify: (e: unknown) => FailureClass;
   private readonly sha = createHash('sha1').update(INSPECT_LUA).digest('hex');
   private scriptLoaded = false;
+  /** unacked_index's size at the last tick (null before the first). */
+  private unackedTotal: number | null = null;
+  /** Delivery tag -> routing key (null: value missing), read once per delivery. */
+  private readonly unackedRk = new Map<string, string | null>();
+  /** Entries scored after this (at or after, while some are not read yet) are read next tick. */
+  private unackedSince = { score: -Infinity, after: false };
   private scanCursor = '0';
   /** Binding keys found by the last SCAN step, read with SMEMBERS in the next tick. */
   private pendingBindings: string[] = [];
   private scanCycle = 0;
+  /** Binding key -> the queues its members named, and the SCAN passes it was read and last seen in. */
+  private readonly bindingMembers = new Map<string, { queues: string[]; readCycle: number; seenCycle: number }>();
   /** Discovered queue -> last SCAN cycle its binding was seen. */
   private readonly discovered = new Map<string, number>();
   private readonly queueState = new Map<string, QueueState>();
@@ -217,7 +295,17 @@ export class RedisCelerySource implements Source {
       discover: opts.discover ?? true,
       discoverPrefix: opts.discoverPrefix ?? '',
       scanCount: opts.scanCount ?? 1000,
-      maxQueues: opts.maxQueues ?? 2000,
+      // Every queue is watched: the inspection is chunked (queuesPerCall per EVALSHA, one round
+      // trip), so a limit here would only hide queues. A caller may still set one.
+      maxQueues: opts.maxQueues ?? Number.POSITIVE_INFINITY,
+      queuesPerCall: Math.max(1, opts.queuesPerCall ?? 250),
+      readsPerCall: Math.max(1, opts.readsPerCall ?? 96),
+      bytesPerCall: Math.max(1, opts.bytesPerCall ?? 196_608),
+      headRefreshPerTick: Math.max(0, opts.headRefreshPerTick ?? 32),
+      deepSamplesPerTick: Math.max(0, opts.deepSamplesPerTick ?? 4),
+      deadSamplesPerTick: Math.max(0, opts.deadSamplesPerTick ?? 4),
+      subListChecksPerTick: Math.max(0, opts.subListChecksPerTick ?? 32),
+      unackedPerCall: Math.max(1, opts.unackedPerCall ?? 250),
       sampleDepth: Math.max(1, opts.sampleDepth ?? 8),
       maxMessageBytes: opts.maxMessageBytes ?? 262_144,
       deadSample: opts.deadSample ?? 50,
@@ -311,7 +399,14 @@ export class RedisCelerySource implements Source {
         deadClasses: emptyFailures(),
         deadSample: null,
         lagTrend: [],
-        samples: [],
+        lists: [emptyList(), emptyList(), emptyList(), emptyList()],
+        subsChecked: false,
+        subsTick: NEVER,
+        headTick: NEVER,
+        deepTick: NEVER,
+        deepHeadId: '',
+        deadTick: NEVER,
+        deadAtSample: -1,
       };
       this.queueState.set(queue, s);
     }
@@ -329,53 +424,75 @@ export class RedisCelerySource implements Source {
     const started = performance.now();
     this.events?.start();
     await this.ensureReady();
+    let roundTrips = 0;
+    if (this.unackedTotal === null) {
+      // First tick: size the unacked windows (afterwards the last tick's total does).
+      roundTrips += 1;
+      this.unackedTotal = await this.redis.zcard(this.o.unackedIndexKey).catch((err: unknown) => {
+        throw this.unreachable(err instanceof Error ? err.message : String(err));
+      });
+    }
     const queues = this.queueList();
-    const resample = this.ticks % this.o.deadResampleEveryTicks === 0;
-    const argv = inspectArgv({
+    const asks = this.plan(queues);
+    const chunks: QueueAsk[][] = [];
+    for (let i = 0; i < asks.length; i += this.o.queuesPerCall) chunks.push(asks.slice(i, i + this.o.queuesPerCall));
+    const limits = {
       sampleDepth: this.o.sampleDepth,
       maxMessageBytes: this.o.maxMessageBytes,
       deadSample: this.o.deadSample,
-      maxUnackedScan: this.o.maxUnackedScan,
-      unackedKey: this.o.unackedKey,
-      unackedIndexKey: this.o.unackedIndexKey,
-      queues: queues.map((name) => {
-        const st = this.queueState.get(name);
-        return {
-          name,
-          lastDeadLetters: resample ? -1 : (st?.lastDead ?? -1),
-          lastSampleKeys: resample ? [] : (st?.samples.map((x) => x.sampleKey) ?? []),
-        };
-      }),
-    });
+      readsPerCall: this.o.readsPerCall,
+      bytesPerCall: this.o.bytesPerCall,
+    };
+    const scriptCalls: string[][] = chunks.map((c) => queueChunkArgv(limits, c));
+    // Windows over the newest min(total, maxUnackedScan) entries, sized from the last total (with
+    // room to grow); one more tick corrects a window count that fell short.
+    const toScan = Math.min(this.o.maxUnackedScan, Math.ceil(this.unackedTotal * 1.25) + this.o.unackedPerCall);
+    for (let from = 0; from < toScan; from += this.o.unackedPerCall)
+      scriptCalls.push(
+        unackedArgv(
+          this.o.unackedKey,
+          this.o.unackedIndexKey,
+          from,
+          Math.min(toScan, from + this.o.unackedPerCall) - 1,
+          this.unackedSince,
+          this.o.unackedPerCall,
+        ),
+      );
     const bindings = this.pendingBindings;
     const bindingCycle = this.scanCycle;
     const providers = this.o.providerFlags ? this.providerNames() : [];
     const flagKeys = this.o.providerFlags ? ['lsos:provider:active', ...providers.map((p) => `lsos:provider:${p}:state`)] : [];
 
     const pipe = this.redis.pipeline();
-    if (this.scriptLoaded) pipe.evalsha(this.sha, 0, ...argv);
-    else pipe.eval(INSPECT_LUA, 0, ...argv);
+    if (!this.scriptLoaded) pipe.script('LOAD', INSPECT_LUA);
+    for (const argv of scriptCalls) pipe.evalsha(this.sha, 0, ...argv);
     if (this.o.discover) pipe.scan(this.scanCursor, 'MATCH', `${BINDING_PREFIX}*`, 'COUNT', this.o.scanCount);
     for (const key of bindings) pipe.smembers(key);
     if (flagKeys.length > 0) pipe.mget(...flagKeys);
-    let roundTrips = 1;
+    roundTrips += 1;
     const results = await this.exec(pipe);
-    let [scriptErr, scriptReply] = results[0] ?? [new Error('no reply'), null];
-    if (scriptErr && /NOSCRIPT/.test(scriptErr.message)) {
-      // Redis restarted or flushed its script cache: send the text once more.
+    let i = this.scriptLoaded ? 0 : 1;
+    let replies = results.slice(i, i + scriptCalls.length);
+    i += scriptCalls.length;
+    if (replies.some(([err]) => err && /NOSCRIPT/.test(err.message))) {
+      // Redis restarted or flushed its script cache: load the text once more and ask again.
       roundTrips += 1;
-      const retry = await this.exec(this.redis.pipeline().eval(INSPECT_LUA, 0, ...argv));
-      [scriptErr, scriptReply] = retry[0] ?? [new Error('no reply'), null];
+      const retry = this.redis.pipeline().script('LOAD', INSPECT_LUA);
+      for (const argv of scriptCalls) retry.evalsha(this.sha, 0, ...argv);
+      replies = (await this.exec(retry)).slice(1);
     }
-    if (scriptErr) {
+    for (const [err] of replies) {
+      if (!err) continue;
       // A reply error is Redis answering; anything else is the connection failing under us.
-      if (scriptErr.name === 'ReplyError') throw new Error(`redis ${this.label}: inspection failed: ${scriptErr.message}`);
-      throw this.unreachable(scriptErr.message);
+      if (err.name === 'ReplyError') throw new Error(`redis ${this.label}: inspection failed: ${err.message}`);
+      throw this.unreachable(err.message);
     }
     this.scriptLoaded = true;
-    const reading = decodeInspectReply(scriptReply, queues);
+    const records = chunks.flatMap((c, k) => decodeQueueChunk(replies[k]?.[1], c));
+    const unacked = this.foldUnacked(replies.slice(chunks.length).map(([, r]) => decodeUnacked(r)));
+    this.unackedTotal = unacked.total;
+    const reading: InspectReading = { unacked, queues: this.merge(asks, records) };
 
-    let i = 1;
     if (this.o.discover) {
       const [err, scan] = results[i++] ?? [null, null];
       if (!err) this.advanceDiscovery(scan);
@@ -395,8 +512,218 @@ export class RedisCelerySource implements Source {
     const ms = performance.now() - started;
     this.ticks += 1;
     this.totalRoundTrips += roundTrips;
-    this.lastTick = { at: now, roundTrips, ms, queues: queues.length };
+    this.lastTick = { at: now, roundTrips, ms, queues: queues.length, scriptCalls: scriptCalls.length };
     return patch;
+  }
+
+  /**
+   * What each queue's chunk call reads this tick. The script reads the head of every list whose
+   * length changed by itself; besides that, within per-tick budgets, oldest turn first: re-read
+   * heads of non-empty queues (a head can move while the length stays), readability samples where
+   * the head changed since the last one, dead-letter classes where Q.dead changed, priority lists.
+   */
+  private plan(queues: string[]): QueueAsk[] {
+    const t = this.ticks;
+    const states = queues.map((name) => this.state(name));
+    const flags = new Array<number>(queues.length).fill(0);
+    const pick = (bit: number, want: (st: QueueState) => boolean, since: (st: QueueState) => number, budget: number) => {
+      if (budget <= 0) return;
+      const idx: number[] = [];
+      states.forEach((st, k) => {
+        if (want(st)) idx.push(k);
+      });
+      if (idx.length > budget) idx.sort((a, b) => since(states[a] as QueueState) - since(states[b] as QueueState));
+      for (const k of idx.slice(0, budget)) flags[k] = (flags[k] as number) | bit;
+    };
+    const nonEmpty = (st: QueueState) => st.lists.some((l) => l.len > 0);
+    pick(
+      ASK_HEAD,
+      (st) => nonEmpty(st) && st.headTick < t,
+      (st) => st.headTick,
+      this.o.headRefreshPerTick,
+    );
+    pick(
+      ASK_DEEP,
+      // Readability of the oldest messages: when first seen, when the head itself is unreadable (a
+      // poison message holds the queue), else in turn every deadResampleEveryTicks ticks at most.
+      (st) =>
+        nonEmpty(st) &&
+        (st.deepTick === NEVER ||
+          (st.deepHeadId !== headIds(st) && st.lists.some((l) => l.len > 0 && l.head !== null && l.head.status !== 'ok')) ||
+          t - st.deepTick >= this.o.deadResampleEveryTicks),
+      (st) => st.deepTick,
+      this.o.deepSamplesPerTick,
+    );
+    pick(
+      ASK_DEAD,
+      (st) => st.lastDead !== 0 && (st.lastDead !== st.deadAtSample || t - st.deadTick >= this.o.deadResampleEveryTicks),
+      (st) => st.deadTick,
+      this.o.deadSamplesPerTick,
+    );
+    // Priority lists: always where one held messages, else in turn (never counted first).
+    states.forEach((st, k) => {
+      if (st.lists.slice(1).some((l) => l.len > 0)) flags[k] = (flags[k] as number) | ASK_SUBS;
+    });
+    pick(
+      ASK_SUBS,
+      (st) => !st.lists.slice(1).some((l) => l.len > 0),
+      (st) => st.subsTick,
+      this.o.subListChecksPerTick,
+    );
+    return queues.map((name, k) => {
+      const st = states[k] as QueueState;
+      const f = flags[k] as number;
+      return {
+        name,
+        flags: f,
+        lastDead: st.lastDead,
+        lastLens: (f & ASK_SUBS) !== 0 ? st.lists.map((l) => l.readLen) : [st.lists[0]?.readLen ?? -1],
+      };
+    });
+  }
+
+  /** Reserved per routing key from this tick's windows: each delivery's routing key is read once, then remembered. */
+  private foldUnacked(windows: UnackedWindow[]): UnackedReading {
+    const total = windows.reduce((n, w) => Math.max(n, w.total), 0);
+    const seen = new Set<string>();
+    const byRoutingKey: Record<string, number> = {};
+    let scanned = 0;
+    let minUnknown = Infinity;
+    let maxScore = -Infinity;
+    for (const w of windows) {
+      for (const e of w.entries) {
+        if (seen.has(e.tag)) continue; // entries can shift between windows while the pipeline runs
+        seen.add(e.tag);
+        maxScore = Math.max(maxScore, e.score);
+        if (e.routingKey !== undefined) this.unackedRk.set(e.tag, e.routingKey);
+        const rk = this.unackedRk.get(e.tag);
+        if (rk === undefined) {
+          minUnknown = Math.min(minUnknown, e.score);
+          continue;
+        }
+        if (rk === null) continue;
+        scanned += 1;
+        byRoutingKey[rk] = (byRoutingKey[rk] ?? 0) + 1;
+      }
+    }
+    // Forget deliveries acked since (every entry was listed), or start afresh if the cache outgrew its bound.
+    if (seen.size >= total) {
+      for (const tag of this.unackedRk.keys()) if (!seen.has(tag)) this.unackedRk.delete(tag);
+    } else if (this.unackedRk.size > 4 * this.o.maxUnackedScan) {
+      this.unackedRk.clear();
+    }
+    this.unackedSince = minUnknown < Infinity ? { score: minUnknown, after: false } : { score: maxScore, after: true };
+    return { total, scanned: Math.min(scanned, total), byRoutingKey };
+  }
+
+  /** Folds this tick's records into each queue's state; returns every queue's effective reading. */
+  private merge(asks: QueueAsk[], records: (QueueRecord | null)[]): InspectReading['queues'] {
+    const t = this.ticks;
+    return asks.map((ask, k) => {
+      const st = this.state(ask.name);
+      const rec = records[k] ?? null;
+      const deep = (ask.flags & ASK_DEEP) !== 0;
+      let deadSample: QueueRecord['deadSample'] = null;
+      if (rec) {
+        st.lastDead = rec.deadLetters;
+        if (rec.deadSample) {
+          deadSample = rec.deadSample;
+          st.deadTick = t;
+          st.deadAtSample = rec.deadLetters;
+        } else if ((ask.flags & ASK_DEAD) !== 0 && !rec.deadDeferred) {
+          // Asked, nothing to classify (Q.dead is empty).
+          st.deadTick = t;
+          st.deadAtSample = rec.deadLetters;
+        }
+        let deepDone = deep;
+        rec.lists.forEach((e, i) => {
+          const l = st.lists[i] as ListState;
+          l.len = e.length;
+          if (e.length === 0) {
+            l.readLen = 0;
+            l.head = null;
+            l.unreadable = 0;
+            l.sampled = 0;
+          } else if (e.head) {
+            l.readLen = e.length;
+            l.head = e.head;
+            if (e.head.unreadable !== null) {
+              l.unreadable = e.head.unreadable;
+              l.sampled = e.head.sampled;
+            }
+            if (deep && e.head.unreadable === null) deepDone = false;
+          } else if (e.deferred) {
+            deepDone = false;
+          } else if (deep && l.unreadable === null) {
+            deepDone = false;
+          }
+        });
+        if (rec.lists.length === 4) {
+          st.subsChecked = true;
+          st.subsTick = t;
+        }
+        if ((ask.flags & ASK_HEAD) !== 0 && !rec.lists.some((e) => e.deferred)) st.headTick = t;
+        if (deepDone) {
+          st.deepTick = t;
+          st.deepHeadId = headIds(st);
+        }
+      } else {
+        // Unchanged: every length as sent, no read asked for was needed.
+        if ((ask.flags & ASK_HEAD) !== 0) st.headTick = t;
+        if ((ask.flags & ASK_SUBS) !== 0) {
+          st.subsChecked = true;
+          st.subsTick = t;
+        }
+        if ((ask.flags & ASK_DEAD) !== 0) {
+          st.deadTick = t;
+          st.deadAtSample = st.lastDead;
+        }
+      }
+      const lists: SubListReading[] = st.lists.map((l) => ({
+        length: l.len,
+        unreadable: l.unreadable,
+        sampled: l.sampled,
+        headStatus: l.head?.status ?? 'empty',
+        headSentAt: l.len > 0 ? (l.head?.sentAt ?? null) : null,
+        headId: l.len > 0 ? (l.head?.id ?? '') : '',
+        headTask: l.len > 0 ? (l.head?.task ?? null) : null,
+        headRead: l.head !== null,
+      }));
+      return { queue: ask.name, deadLetters: st.lastDead < 0 ? 0 : st.lastDead, deadSample, lists };
+    });
+  }
+
+  /**
+   * One-shot use (`check`): runs SCAN steps, reading the bindings each finds, until a full pass
+   * over the keyspace has ended, so the next read() covers every discovered queue (a tick does one
+   * step). At most `maxSteps` round trips.
+   */
+  async discoverAll(signal?: AbortSignal, maxSteps = 100_000): Promise<void> {
+    if (!this.o.discover) return;
+    await this.ensureReady();
+    const cycle0 = this.scanCycle;
+    for (let step = 0; step < maxSteps && (this.scanCycle === cycle0 || this.pendingBindings.length > 0); step++) {
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+      const bindings = this.pendingBindings;
+      const cycle = this.scanCycle;
+      const more = this.scanCycle === cycle0;
+      const pipe = this.redis.pipeline();
+      if (more) pipe.scan(this.scanCursor, 'MATCH', `${BINDING_PREFIX}*`, 'COUNT', this.o.scanCount);
+      for (const key of bindings) pipe.smembers(key);
+      const results = await this.exec(pipe);
+      let i = 0;
+      if (more) {
+        const [err, scan] = results[i++] ?? [null, null];
+        if (err) throw this.unreachable(err.message);
+        this.advanceDiscovery(scan);
+      } else {
+        this.pendingBindings = [];
+      }
+      bindings.forEach((key) => {
+        const [err, members] = results[i++] ?? [null, null];
+        if (!err && Array.isArray(members)) this.noteBinding(key, members, cycle);
+      });
+    }
   }
 
   private async exec(pipe: ReturnType<Redis['pipeline']>): Promise<[Error | null, unknown][]> {
@@ -418,24 +745,40 @@ export class RedisCelerySource implements Source {
   private advanceDiscovery(scan: unknown): void {
     if (!Array.isArray(scan) || scan.length !== 2 || typeof scan[0] !== 'string' || !Array.isArray(scan[1])) return;
     const keys = (scan[1] as unknown[]).filter((k): k is string => typeof k === 'string');
-    this.pendingBindings = keys.slice(0, this.o.maxQueues);
+    // A binding key read recently still binds the same queues: SCAN finding it again keeps them;
+    // its members are read again (SMEMBERS) every REREAD_BINDING_CYCLES passes, or when new.
+    const pending: string[] = [];
+    for (const key of keys) {
+      const known = this.bindingMembers.get(key);
+      if (known && this.scanCycle - known.readCycle < REREAD_BINDING_CYCLES) {
+        known.seenCycle = this.scanCycle;
+        for (const q of known.queues) if (this.discovered.has(q)) this.discovered.set(q, this.scanCycle);
+      } else if (pending.length < this.o.maxQueues) {
+        pending.push(key);
+      }
+    }
+    this.pendingBindings = pending;
     this.scanCursor = scan[0];
     if (this.scanCursor === '0') {
       // A full pass ended: queues whose binding vanished during it are forgotten.
       const finished = this.scanCycle;
       this.scanCycle += 1;
       for (const [q, cycle] of this.discovered) if (cycle < finished - 1) this.discovered.delete(q);
+      for (const [key, b] of this.bindingMembers) if (b.seenCycle < finished - 1) this.bindingMembers.delete(key);
     }
   }
 
   private noteBinding(key: string, members: unknown[], cycle: number): void {
+    const queues: string[] = [];
     for (const m of members) {
       if (typeof m !== 'string') continue;
       const q = queueFromBinding(key, m);
       if (!q || !q.startsWith(this.o.discoverPrefix)) continue;
+      queues.push(q);
       if (!this.discovered.has(q) && this.discovered.size >= this.o.maxQueues) continue;
       this.discovered.set(q, cycle);
     }
+    this.bindingMembers.set(key, { queues, readCycle: cycle, seenCycle: cycle });
   }
 
   private buildPatch(reading: InspectReading, now: EpochMs, flags: ProviderFlags | undefined): SnapshotPatch {
@@ -450,7 +793,6 @@ export class RedisCelerySource implements Source {
     for (const r of reading.queues) {
       const st = this.state(r.queue);
       st.trend.observe(r.deadLetters, now);
-      st.lastDead = r.deadLetters;
       if (r.deadSample) {
         st.deadSample = r.deadSample;
         st.deadClasses = emptyFailures();
@@ -460,38 +802,26 @@ export class RedisCelerySource implements Source {
         st.deadClasses = emptyFailures();
       }
       const dl = st.trend.figures(now);
-      // A list unchanged since the last tick (same length and tail) keeps its last reading.
-      const lists = r.lists.map((l, i) => {
-        const prev = st.samples[i];
-        return l.headStatus === 'unchanged' && prev && prev.sampleKey === l.sampleKey ? prev : l;
-      });
-      if (lists.some((l) => l.headStatus === 'unchanged')) {
-        // The cache and Redis disagree (should not happen): read everything afresh next tick.
-        st.samples = [];
-      } else {
-        st.samples = lists;
-      }
+      // Each list as last read (merge() kept what this tick did not need to read again).
+      const lists = r.lists;
       const unreadable = lists.reduce((n, l) => n + (l.unreadable ?? 0), 0);
 
       // Queue lag: the oldest ready message across the priority lists.
-      let lag = 0;
-      let anyReady = false;
-      let allStamped = true;
-      for (const l of lists) {
-        if (l.length === 0) continue;
-        anyReady = true;
-        let lagS: number;
-        if (l.headSentAt !== null) {
-          lagS = Math.max(0, now / 1000 - l.headSentAt);
-        } else {
-          allStamped = false;
+      const heads = lists
+        .filter((l) => l.length > 0)
+        .map((l) => {
+          if (l.headSentAt !== null) return headLag(now, l.headSentAt, now);
           const seen = this.firstSeen.get(l.headId) ?? now;
           nextFirstSeen.set(l.headId, seen);
-          lagS = (now - seen) / 1000;
-        }
-        lag = Math.max(lag, lagS);
-      }
-      const lagMethod: LagMethod = !anyReady ? 'empty' : allStamped ? 'stamped' : 'first-seen';
+          return headLag(now, null, seen);
+        });
+      // A head not read yet (its read deferred by a call's budget, first ticks at thousands of
+      // queues) is an unknown lag, never a "first seen just now" 0 s.
+      const unread = lists.some((l) => l.length > 0 && !l.headRead);
+      const oldest: { lagSeconds: number | null; lagMethod: QueueSnapshot['lagMethod'] } = unread
+        ? { lagSeconds: null, lagMethod: 'unknown' }
+        : oldestLag(heads);
+      const lag = oldest.lagSeconds ?? 0;
       st.lagTrend.push(lag);
       if (st.lagTrend.length > this.o.lagTrendLength) st.lagTrend.shift();
 
@@ -502,8 +832,8 @@ export class RedisCelerySource implements Source {
         depth: lists.reduce((n, l) => n + l.length, 0),
         reserved: Math.round((u.byRoutingKey[r.queue] ?? 0) * scale),
         consumers: null,
-        lagSeconds: anyReady ? lag : 0,
-        lagMethod,
+        lagSeconds: oldest.lagSeconds,
+        lagMethod: oldest.lagMethod,
         deadLetters: r.deadLetters,
         deadLetterGrowthPerHour: dl.growthPerHour,
         deadLetterBaselinePerHour: dl.baselinePerHour,
@@ -600,4 +930,9 @@ function parseFlags(providers: string[], values: unknown[]): ProviderFlags {
     if (v === 'healthy' || v === 'quarantined') states[p] = v;
   });
   return { active, states };
+}
+
+/** The oldest-head identities of a queue's non-empty lists: a change makes a readability sample due. */
+function headIds(st: QueueState): string {
+  return st.lists.map((l) => (l.len > 0 ? (l.head?.id ?? '?') : '')).join('\n');
 }

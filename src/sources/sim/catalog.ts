@@ -2,20 +2,9 @@
 // pools and the database. A scenario only states what differs; these defaults are a healthy day.
 
 import { FAILURE_CLASSES, type FailureClass } from '../../core/snapshot.js';
+import { LSOS_QUEUES } from '../../domain/queues.js';
 import { DEFAULT_EXCEPTIONS } from './failure-classes.js';
 import type { DatabaseSpec, ProviderPoolSpec, QueueSpec, TaskSpec, WorkerPoolSpec } from './scenario-types.js';
-
-export const QUEUE_NAMES = ['crawl', 'rank', 'reviews', 'reporting', 'reporting.retry', 'email', 'celery'] as const;
-
-/** Dead-letter queue of a work queue (contract section 3). */
-export function deadLetterQueueName(queue: string): string {
-  return `${queue}.dead`;
-}
-
-/** A queue can run a task when it is the task's home queue or that queue's isolated retry lane. */
-export function isLaneFor(queue: string, home: string): boolean {
-  return queue === home || queue === `${home}.retry`;
-}
 
 function failure(p: Partial<Record<FailureClass, number>>): Record<FailureClass, number> {
   const out = {} as Record<FailureClass, number>;
@@ -61,7 +50,7 @@ export function defaultQueues(): QueueSpec[] {
     celery: 2,
   };
   const stamped: Record<string, number> = { celery: 0.6 }; // unrouted legacy producers often lack the signal
-  return QUEUE_NAMES.map((name) => ({
+  return LSOS_QUEUES.map((name) => ({
     name,
     stampedShare: stamped[name] ?? 1,
     deadLetterBaselinePerHour: baseline[name] ?? null,

@@ -17,7 +17,8 @@ export type ControlName =
   | 'scaleWorkers'
   | 'setReadTarget'
   | 'enqueue'
-  | 'replayDeadLetters';
+  | 'replayDeadLetters'
+  | 'deployFix';
 
 export type ControlValue = string | number | boolean | null;
 

@@ -1,14 +1,8 @@
-// Failure classes by exception class name: the default rules of the LSOS contract, section 4
-// (first match wins). The simulation draws an exception name per failure and classifies it with
-// these rules, so its numbers mean what a real cockpit would compute from `task-failed` events.
+// The exceptions the simulation raises, per failure class. It draws an exception name per failure
+// and classifies it with the contract's default rules (src/domain/failureClasses.ts), the same the
+// live sources use, so its numbers mean what a real cockpit would compute from `task-failed` events.
 
-import { classifyException as classifyByDefaultRules } from '../../core/failureClass.js';
-import type { FailureClass } from '../../core/snapshot.js';
-
-/** The failure class of an exception class name (contract section 4 default rules, the same the live sources use). */
-export function classifyException(name: string): FailureClass {
-  return classifyByDefaultRules(name);
-}
+import type { FailureClass } from '../../domain/failureClasses.js';
 
 /** Exceptions the simulation raises per class unless a task names its own. */
 export const DEFAULT_EXCEPTIONS: Record<FailureClass, readonly string[]> = {

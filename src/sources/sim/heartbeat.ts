@@ -8,15 +8,14 @@
 // does not extend the expiry. So with the default freq a worker is offline 4 s after its last beat.
 
 import type { EpochMs } from '../../core/snapshot.js';
+import { heartbeatLifetimeSeconds } from '../../domain/duration.js';
 
 /** Celery's default worker heartbeat frequency, seconds. */
 export const HEARTBEAT_FREQ_S = 2.0;
-/** celery.events.state.HEARTBEAT_EXPIRE_WINDOW, percent. */
-export const HEARTBEAT_EXPIRE_WINDOW = 200;
 
 /** When a heartbeat sent at `lastHeartbeat` expires (celery.events.state.heartbeat_expires). */
 export function heartbeatExpiresAt(lastHeartbeat: EpochMs, freq: number = HEARTBEAT_FREQ_S): EpochMs {
-  return lastHeartbeat + freq * 1000 * (HEARTBEAT_EXPIRE_WINDOW / 100);
+  return lastHeartbeat + heartbeatLifetimeSeconds(freq) * 1000;
 }
 
 /** Celery's `Worker.alive`: a heartbeat was seen and now is before its expiry. */

@@ -9,7 +9,9 @@ import {
   type LagMethod,
   type QueueSnapshot,
   type TaskFailureCount,
+  type TaskOutcome,
 } from '../../core/snapshot.js';
+import { secondsSince } from '../../domain/duration.js';
 import { CohortQueue } from './cohort-queue.js';
 import { allocate } from './prng.js';
 import { RollingCounter } from './rolling-counter.js';
@@ -42,7 +44,8 @@ export interface DeadLetterBucket {
   reason: DeadReason;
   /** Retry attempt the task died at (its `retries` header, kept on replay). */
   attempt: number;
-  /** Latest time a message of this bucket was dead-lettered. */
+  /** Earliest and latest time a message of this bucket was dead-lettered. */
+  firstDeadAt: EpochMs;
   lastDeadAt: EpochMs;
   count: number;
 }
@@ -58,6 +61,8 @@ export class QueueModel {
   private readonly deadAdded = new RollingCounter(DEAD_LETTER_WINDOW_MS, 10_000);
   private readonly drained = new RollingCounter(DRAIN_WINDOW_MS, 1000);
   private readonly failures = new Map<string, Record<FailureClass, RollingCounter>>();
+  /** Per task: last success and last failure for good per class, as task events would show them. */
+  private readonly outcomes = new Map<string, TaskOutcome>();
   private readonly lagSamples: number[] = [];
   private nextLagSampleAt: EpochMs;
   /** Messages held by workers, kept up to date by the simulation. */
@@ -100,15 +105,27 @@ export class QueueModel {
     byClass[c].add(at, n);
   }
 
-  addDeadLetters(at: EpochMs, b: Omit<DeadLetterBucket, 'count' | 'lastDeadAt'>, n: number, countAsGrowth = true): void {
+  /** A task finished in this queue: succeeded (`failed` null) or failed for good with that class. */
+  recordOutcome(at: EpochMs, task: string, failed: FailureClass | null): void {
+    let o = this.outcomes.get(task);
+    if (!o) {
+      o = { task, lastSuccessAt: null, lastFailureAt: {} };
+      this.outcomes.set(task, o);
+    }
+    if (failed === null) o.lastSuccessAt = at;
+    else o.lastFailureAt[failed] = at;
+  }
+
+  addDeadLetters(at: EpochMs, b: Omit<DeadLetterBucket, 'count' | 'lastDeadAt' | 'firstDeadAt'>, n: number, countAsGrowth = true): void {
     if (n <= 0) return;
     const key = deadKey(b);
     const bucket = this.dead.get(key);
     if (bucket) {
       bucket.count += n;
       bucket.lastDeadAt = Math.max(bucket.lastDeadAt, at);
+      bucket.firstDeadAt = Math.min(bucket.firstDeadAt, at);
     } else {
-      this.dead.set(key, { ...b, lastDeadAt: at, count: n });
+      this.dead.set(key, { ...b, firstDeadAt: at, lastDeadAt: at, count: n });
     }
     this.deadTotal += n;
     if (countAsGrowth) {
@@ -117,12 +134,15 @@ export class QueueModel {
     }
   }
 
-  /** Take up to `max` dead letters out of `Q.dead`, spread over what is there. */
-  takeDeadLetters(max: number): DeadLetterBucket[] {
-    const buckets = [...this.dead.values()];
+  /** Take up to `max` dead letters out of `Q.dead` (only buckets `only` accepts), spread over what is there. */
+  takeDeadLetters(max: number, only: (b: DeadLetterBucket) => boolean = () => true): DeadLetterBucket[] {
+    const buckets = [...this.dead.values()].filter((b) => only(b));
     const parts = allocate(
       buckets.map((b) => b.count),
-      Math.min(max, this.deadTotal),
+      Math.min(
+        max,
+        buckets.reduce((n, b) => n + b.count, 0),
+      ),
     );
     const out: DeadLetterBucket[] = [];
     buckets.forEach((b, i) => {
@@ -144,9 +164,9 @@ export class QueueModel {
   lag(now: EpochMs): { seconds: number; method: LagMethod } {
     const head = this.ready.peek();
     if (!head) return { seconds: 0, method: 'empty' };
-    if (head.stamped) return { seconds: Math.max(0, (now - head.sentAt) / 1000), method: 'stamped' };
+    if (head.stamped) return { seconds: secondsSince(now, head.sentAt), method: 'stamped' };
     // No lsos_sent_at: the cockpit only knows since when it has seen that head message.
-    return { seconds: Math.max(0, (now - Math.max(head.sentAt, this.observedFrom)) / 1000), method: 'first-seen' };
+    return { seconds: secondsSince(now, Math.max(head.sentAt, this.observedFrom)), method: 'first-seen' };
   }
 
   sampleLag(now: EpochMs): void {
@@ -195,6 +215,7 @@ export class QueueModel {
       drainPerMinute: round1((this.drained.sum(now) * 60_000) / drainSpan),
       unreadable: 0,
       lagTrend: this.lagSamples.slice(),
+      taskOutcomes: [...this.outcomes.values()].map((o) => ({ ...o, lastFailureAt: { ...o.lastFailureAt } })),
     };
   }
 

@@ -1,6 +1,7 @@
 // A scenario, once parsed and merged over the default LSOS topology: the starting state and the
 // perturbations scheduled at simulated offsets from the start.
 
+import type { Severity } from '../../core/incident.js';
 import type { FailureClass } from '../../core/snapshot.js';
 
 export interface BacklogSpec {
@@ -110,8 +111,11 @@ export type ScenarioEvent = EventBase &
     | { kind: 'primary-down' }
     | { kind: 'failed-migration'; migration: string }
     | { kind: 'blocking-queries'; count: number; query: string }
-    | { kind: 'cross-tenant-risk'; detail: string }
+    | { kind: 'cross-tenant-risk'; detail: string; campaigns: string[] }
+    | { kind: 'data-corruption'; detail: string; campaigns: string[]; severity: Severity }
     | { kind: 'api-unhealthy'; detail: string }
+    /** The fix of a task's failure is deployed: the failures a scenario event injected into it end (one class, or all). */
+    | { kind: 'fix-deployed'; task: string; failureClass: FailureClass | null }
   );
 
 export type ScenarioEventKind = ScenarioEvent['kind'];

@@ -4,13 +4,16 @@
 // A scenario states what differs from a healthy LSOS day (src/sources/sim/catalog.ts) and schedules
 // perturbations at offsets from the start. JSON files are read by the same parser (JSON is YAML).
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import type { Node, YAMLMap } from 'yaml';
 import { FAILURE_CLASSES, type FailureClass } from '../../core/snapshot.js';
+import { isSeverity, SEVERITIES } from '../../core/incident.js';
+import { campaignsIn, SIGNAL_DEFAULT_SEVERITY } from '../../core/signals.js';
+import { LSOS_QUEUES } from '../../domain/queues.js';
+import { parseYaml } from '../../domain/yaml.js';
 import {
   DEFAULT_CAMPAIGNS,
-  QUEUE_NAMES,
   defaultDatabase,
   defaultProviderPools,
   defaultQueues,
@@ -18,7 +21,8 @@ import {
   defaultWorkerPools,
   makeTask,
 } from './catalog.js';
-import { classifyException } from './failure-classes.js';
+import { classifyException } from '../../domain/failureClasses.js';
+import { InputFileError, readInputFile } from '../../config/inputFile.js';
 import { scenariosDir } from './package-root.js';
 import { ScenarioError } from './scenario-error.js';
 import type {
@@ -88,8 +92,10 @@ const EVENT_KEYS: Record<ScenarioEventKind, { fields: readonly string[]; lasting
   'primary-down': { fields: [], lasting: true },
   'failed-migration': { fields: ['migration'], lasting: false },
   'blocking-queries': { fields: ['count', 'query'], lasting: true },
-  'cross-tenant-risk': { fields: ['detail'], lasting: false },
+  'cross-tenant-risk': { fields: ['detail', 'campaigns'], lasting: false },
+  'data-corruption': { fields: ['detail', 'campaigns', 'severity'], lasting: false },
   'api-unhealthy': { fields: ['detail'], lasting: true },
+  'fix-deployed': { fields: ['task', 'failureClass'], lasting: false },
 };
 const EVENT_KINDS = Object.keys(EVENT_KEYS) as ScenarioEventKind[];
 
@@ -100,15 +106,11 @@ export function workerHostnames(pool: WorkerPoolSpec): string[] {
 
 /** Parse and validate scenario text. `fileName` is used in error messages. */
 export function parseScenario(text: string, fileName: string): Scenario {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const r = new YamlReader(fileName, lineCounter);
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const pos = lineCounter.linePos(firstError.pos[0]);
-    throw new ScenarioError(fileName, pos.line, pos.col, `YAML syntax: ${firstError.message.split('\n')[0]}`);
-  }
-  const root = doc.contents as Node | null;
+  const yaml = parseYaml(text, fileName);
+  const r = new YamlReader(yaml);
+  const first = yaml.problems[0];
+  if (first) throw new ScenarioError(fileName, first.line, first.col, first.message);
+  const root = yaml.doc.contents as Node | null;
   if (root === null) throw new ScenarioError(fileName, 1, 1, 'the scenario is empty');
   return new ScenarioParser(r, fileName).parse(r.map(root, 'scenario'));
 }
@@ -184,7 +186,7 @@ class ScenarioParser {
   private queueRef(node: Node | null, path: string, keyNode?: Node | null): QueueSpec {
     const name = this.r.string(node, path, keyNode);
     const q = this.queues.find((x) => x.name === name);
-    if (!q) this.r.fail(node ?? keyNode, `${path}: unknown queue "${name}" (LSOS queues: ${QUEUE_NAMES.join(', ')})`);
+    if (!q) this.r.fail(node ?? keyNode, `${path}: unknown queue "${name}" (LSOS queues: ${LSOS_QUEUES.join(', ')})`);
     return q;
   }
 
@@ -199,7 +201,7 @@ class ScenarioParser {
     const r: YamlReader = this.r;
     for (const qe of r.entries(r.map(e.value, 'queues', e.keyNode), 'queues')) {
       const q = this.queues.find((x) => x.name === qe.key);
-      if (!q) r.fail(qe.keyNode, `queues: unknown queue "${qe.key}" (LSOS queues: ${QUEUE_NAMES.join(', ')})`);
+      if (!q) r.fail(qe.keyNode, `queues: unknown queue "${qe.key}" (LSOS queues: ${LSOS_QUEUES.join(', ')})`);
       const path = `queues.${qe.key}`;
       for (const f of r.entries(r.map(qe.value, path, qe.keyNode), path, QUEUE_KEYS)) {
         const p = `${path}.${f.key}`;
@@ -585,9 +587,26 @@ class ScenarioParser {
         };
       }
       case 'cross-tenant-risk':
-        return { kind, detail: str('detail', 'cross-tenant data exposure suspected') };
+      case 'data-corruption': {
+        // Which campaigns' data is involved: named in the list, else the ids the detail names.
+        const detail = str('detail', kind === 'cross-tenant-risk' ? 'cross-tenant data exposure suspected' : 'data corruption suspected');
+        const c = f('campaigns');
+        const campaigns = c ? r.strings(c.value, `${path}.campaigns`, c.keyNode).map((x) => x.value) : campaignsIn(detail);
+        for (const id of campaigns)
+          if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) r.fail(c?.value ?? map, `${path}.campaigns: ${JSON.stringify(id)} is not a campaign id`);
+        if (kind === 'cross-tenant-risk') return { kind, detail, campaigns };
+        const sevE = f('severity');
+        const sev = sevE ? r.string(sevE.value, `${path}.severity`, sevE.keyNode) : SIGNAL_DEFAULT_SEVERITY['data-corruption'];
+        if (!isSeverity(sev)) r.fail(sevE?.value ?? map, `${path}.severity: one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(sev)}`);
+        return { kind, detail, campaigns, severity: sev };
+      }
       case 'api-unhealthy':
         return { kind, detail: str('detail', 'HTTP 503 from /health') };
+      case 'fix-deployed': {
+        const t = task();
+        const c = f('failureClass');
+        return { kind, task: t.name, failureClass: c ? this.oneOf(c.value, `${path}.failureClass`, FAILURE_CLASSES, c.keyNode) : null };
+      }
     }
   }
 }
@@ -615,8 +634,9 @@ export function loadScenario(nameOrPath: string): Scenario {
   const file = resolveScenarioPath(nameOrPath);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputFile(file, { what: 'scenario file' });
   } catch (err) {
+    if (err instanceof InputFileError) throw new ScenarioError(file, null, null, err.message);
     const known = listScenarioFiles().map((f) => basename(f, extname(f)));
     const code = (err as NodeJS.ErrnoException).code;
     throw new ScenarioError(file, null, null, `cannot read scenario (${code ?? String(err)}); known scenarios: ${known.join(', ')}`);

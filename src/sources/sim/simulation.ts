@@ -4,6 +4,7 @@
 // workers heartbeat, replicas replay, and scheduled perturbations break things. Mitigation controls
 // change the same model. Same seed + same steps = identical snapshots: all randomness is one Prng.
 
+import { SIGNAL_DEFAULT_SEVERITY, type Signal } from '../../core/signals.js';
 import type { Clock } from '../../core/source.js';
 import {
   FAILURE_CLASSES,
@@ -13,11 +14,12 @@ import {
   type Snapshot,
   type WorkerSnapshot,
 } from '../../core/snapshot.js';
-import { isLaneFor } from './catalog.js';
+import { formatDurationSpec } from '../../domain/duration.js';
+import { deadLetterQueueOf, isLaneFor, workQueueOf } from '../../domain/queues.js';
 import type { ControlName, ControlResult, ControlState, ControlValue, PacingProfile, ReplayResult, ScaleResult } from './controls.js';
 import { DatabaseModel, type BlockingSource, type DatabaseInputs } from './database-model.js';
-import { formatDuration } from './duration.js';
-import { classifyException, isRetried } from './failure-classes.js';
+import { isRetried } from './failure-classes.js';
+import { classifyException } from '../../domain/failureClasses.js';
 import { HEARTBEAT_FREQ_S, heartbeatExpiresAt, isOnline } from './heartbeat.js';
 import { Prng, allocate } from './prng.js';
 import { ProviderPool } from './provider-model.js';
@@ -103,7 +105,8 @@ export class LsosSimulation {
   private effects: ActiveEffect[] = [];
   private nextEvent = 0;
   private nextPid = 4100;
-  private crossTenantRisk = false;
+  /** Signals raised by scenario events (src/core/signals.ts): the security tool's, an integrity finding. */
+  private readonly signals: Signal[] = [];
   private api: ApiHealth;
   private nextApiCheckAt: EpochMs;
   private readonly taskNow = new Map<string, TaskNow>();
@@ -271,8 +274,23 @@ export class LsosSimulation {
       case 'failed-migration':
         this.database.failedMigrations++;
         return;
+      case 'fix-deployed':
+        this.endFaults(ev.task, ev.failureClass);
+        return;
       case 'cross-tenant-risk':
-        this.crossTenantRisk = true;
+      case 'data-corruption':
+        this.signals.push({
+          // Named by whose data is involved (the trigger's target), else by its place.
+          id: ev.campaigns.length > 0 ? ev.campaigns.join('+') : `signal-${this.signals.length + 1}`,
+          kind: ev.kind,
+          severity: ev.kind === 'data-corruption' ? ev.severity : SIGNAL_DEFAULT_SEVERITY[ev.kind],
+          detail: ev.detail,
+          campaigns: [...ev.campaigns],
+          evidence: [ev.detail],
+          raisedBy: ev.kind === 'cross-tenant-risk' ? 'the security tool (simulated)' : 'an integrity check (simulated)',
+          raisedAt: this.now,
+          active: true,
+        });
         return;
       default:
         this.effects.push({
@@ -283,6 +301,21 @@ export class LsosSimulation {
         });
         this.nextPid += 100;
     }
+  }
+
+  /** The failures scenario events injected into `task` (of one class, or all) end: its fix is deployed. */
+  private endFaults(task: string, failureClass: FailureClass | null): number {
+    const hits = (ev: ScenarioEvent): boolean => {
+      if (!('task' in ev) || ev.task !== task) return false;
+      if (ev.kind === 'parser-deploy') return failureClass === null || failureClass === 'parser';
+      if (ev.kind === 'task-failure') return failureClass === null || failureClass === ev.failureClass;
+      if (ev.kind === 'report-render-failure') return failureClass === null || failureClass === classifyException(ev.exception);
+      return false;
+    };
+    const before = this.effects.length;
+    this.effects = this.effects.filter((e) => !hits(e.event));
+    this.refreshTaskNow();
+    return before - this.effects.length;
   }
 
   private expire(): void {
@@ -443,6 +476,7 @@ export class LsosSimulation {
       this.publish(q, t, lane.attempt + 1, k);
       return;
     }
+    q.recordOutcome(this.now, t.name, c);
     names.forEach((exception, i) => {
       const n = perName[i] ?? 0;
       q.addDeadLetters(
@@ -456,6 +490,7 @@ export class LsosSimulation {
 
   private succeed(lane: Lane, n: number): void {
     const t = lane.task;
+    lane.queue.recordOutcome(this.now, t.name, null);
     if (t.report === 'final') this.reporting.runsSucceeded(this.now, n);
     const next = t.then === null ? undefined : this.tasks.get(t.then);
     if (!next || !this.canEmit(next)) return;
@@ -609,7 +644,7 @@ export class LsosSimulation {
       reporting: this.reporting.snapshot(now),
       providers: [...this.providers.values()].map((p) => p.snapshot(now, p.name === this.activeProvider)),
       api: { ...this.api },
-      crossTenantRisk: this.crossTenantRisk,
+      signals: this.signals.map((x) => ({ ...x, campaigns: [...x.campaigns], evidence: [...x.evidence] })),
       sources: [],
     };
   }
@@ -633,7 +668,7 @@ export class LsosSimulation {
 
   /** What sits in `Q.dead`, by task, exception and reason. */
   deadLetterBreakdown(queue: string): DeadLetterBucket[] {
-    return this.queues.get(stripDead(queue))?.deadLetterBreakdown() ?? [];
+    return this.queues.get(workQueueOf(queue))?.deadLetterBreakdown() ?? [];
   }
 
   // --- Controls (runbook mitigations) ---
@@ -653,7 +688,7 @@ export class LsosSimulation {
     const before = this.pauses.has(task) ? (this.pauses.get(task) ?? 'indefinitely') : null;
     this.pauses.set(task, untilMs);
     const after = untilMs ?? 'indefinitely';
-    const how = untilMs === null ? 'until resumed' : `for ${formatDuration(untilMs - this.now)}`;
+    const how = untilMs === null ? 'until resumed' : `for ${formatDurationSpec(untilMs - this.now)}`;
     return this.result('pauseTask', task, before, after, `emissions of ${task} paused ${how}`);
   }
 
@@ -798,6 +833,25 @@ export class LsosSimulation {
     return this.result('setReadTarget', name, before, name, `read-only queries now go to ${name}`);
   }
 
+  /**
+   * The operator's "fix deployed" on the model: the failures scenario events injected into the
+   * task (of one class, or all) end, as when a scenario's `fix-deployed` event comes. Refused
+   * when nothing injected is failing it (the model's baseline failures are not a bug to fix).
+   */
+  deployFix(task: string, failureClass: FailureClass | null = null): ControlResult {
+    if (!this.tasks.has(task)) return this.refuse('deployFix', task, `unknown task ${task}`);
+    const ended = this.endFaults(task, failureClass);
+    const what = failureClass ? `${failureClass} failures` : 'failures';
+    if (ended === 0) return this.refuse('deployFix', task, `no injected ${what} of ${task} to fix (only its normal failure rates)`);
+    this.applied.push({
+      at: this.now,
+      kind: 'fix-deployed',
+      description: describeEvent({ kind: 'fix-deployed', task, failureClass, atMs: this.now - this.startAt, durationMs: null, line: null }),
+      line: null,
+    });
+    return this.result('deployFix', task, 'failing', 'fixed', `fix for ${task} deployed: its injected ${what} stop`);
+  }
+
   /** Publish `count` new messages of a task (a re-run or a backfill), stamped with now. */
   enqueue(task: string, queue: string, count: number): ControlResult {
     const t = this.tasks.get(task);
@@ -815,15 +869,15 @@ export class LsosSimulation {
    * (contract section 5): it keeps its `retries` count and its original `lsos_sent_at` (the model
    * knows only when the bucket was last dead-lettered, so that time stands in for it).
    */
-  replayDeadLetters(queue: string, max: number): ReplayResult {
-    const name = stripDead(queue);
+  replayDeadLetters(queue: string, max: number, only?: (b: DeadLetterBucket) => boolean): ReplayResult {
+    const name = workQueueOf(queue);
     const q = this.queues.get(name);
     if (!q) return { ...this.refuse('replayDeadLetters', queue, `unknown queue ${queue}`), moved: 0 };
     if (!Number.isInteger(max) || max <= 0)
       return { ...this.refuse('replayDeadLetters', queue, `max must be a whole number > 0, got ${max}`), moved: 0 };
     const before = q.deadTotal;
     let moved = 0;
-    for (const b of q.takeDeadLetters(max)) {
+    for (const b of q.takeDeadLetters(max, only)) {
       const t = this.tasks.get(b.task);
       if (!t) continue;
       this.publish(q, t, b.attempt, b.count, Math.min(b.lastDeadAt, this.now), 1);
@@ -832,22 +886,18 @@ export class LsosSimulation {
     return {
       ...this.result(
         'replayDeadLetters',
-        `${name}.dead`,
+        deadLetterQueueOf(name),
         before,
         q.deadTotal,
-        `${moved} dead letters replayed from ${name}.dead to ${name}`,
+        `${moved} dead letters replayed from ${deadLetterQueueOf(name)} to ${name}`,
       ),
       moved,
     };
   }
 }
 
-function stripDead(queue: string): string {
-  return queue.endsWith('.dead') ? queue.slice(0, -'.dead'.length) : queue;
-}
-
 function describeEvent(ev: ScenarioEvent): string {
-  const lasting = ev.durationMs === null ? '' : ` for ${formatDuration(ev.durationMs)}`;
+  const lasting = ev.durationMs === null ? '' : ` for ${formatDurationSpec(ev.durationMs)}`;
   switch (ev.kind) {
     case 'provider-degrade':
       return `SERP provider ${ev.pool} degrades: ${Math.round(ev.failureProbability * 100)}% of requests fail${lasting}`;
@@ -875,7 +925,11 @@ function describeEvent(ev: ScenarioEvent): string {
       return `${ev.count} blocked queries behind one lock${lasting}`;
     case 'cross-tenant-risk':
       return `cross-tenant risk raised: ${ev.detail}`;
+    case 'data-corruption':
+      return `data corruption risk raised (${ev.severity}): ${ev.detail}`;
     case 'api-unhealthy':
       return `API unhealthy: ${ev.detail}${lasting}`;
+    case 'fix-deployed':
+      return `the fix for ${ev.task}${ev.failureClass ? ` (${ev.failureClass} failures)` : ''} is deployed`;
   }
 }

@@ -3,7 +3,7 @@
 // snapshot as the patch.
 
 import type { Snapshot } from '../../core/snapshot.js';
-import type { Clock, SnapshotPatch, Source } from '../../core/source.js';
+import { SNAPSHOT_SLICES, type Clock, type SnapshotPatch, type SnapshotSlice, type Source } from '../../core/source.js';
 import { STEP_MS, type LsosSimulation } from './simulation.js';
 
 export interface SimulationSourceOptions {
@@ -20,6 +20,8 @@ export interface SimulationSourceOptions {
 
 export class SimulationSource implements Source {
   readonly name: string;
+  /** The embedded model of LSOS stands in for every live source at once. */
+  readonly owns: readonly SnapshotSlice[] = SNAPSHOT_SLICES;
   private readonly speed: number;
   private readonly stepMs: number;
   private readonly realNow: () => number;

@@ -1,8 +1,10 @@
-// Typed reads from a YAML syntax tree that remember where every value sits, so a validation
-// error can point at the line and column of the offending key or value.
+// Typed reads from a scenario's YAML syntax tree (parsed and located by src/domain/yaml.ts), so a
+// validation error points at the line and column of the offending key or value. The first
+// problem stops the scenario: it is thrown as a ScenarioError.
 
-import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
-import { parseDuration } from './duration.js';
+import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { parseDurationMs } from '../../domain/duration.js';
+import type { YamlText } from '../../domain/yaml.js';
 import { ScenarioError } from './scenario-error.js';
 
 /** Something with a position: a node, or nothing (then the error points at a fallback). */
@@ -22,36 +24,25 @@ export interface NumberRule {
 }
 
 export class YamlReader {
-  constructor(
-    readonly file: string,
-    private readonly lineCounter: LineCounter,
-  ) {}
+  readonly file: string;
+  constructor(private readonly yaml: YamlText) {
+    this.file = yaml.file;
+  }
 
   /** Throw a ScenarioError at the node's position (or at `fallback`'s when the node has none). */
   fail(at: At, reason: string, fallback?: At): never {
-    const offset = at?.range?.[0] ?? fallback?.range?.[0];
-    if (offset === undefined) throw new ScenarioError(this.file, null, null, reason);
-    const pos = this.lineCounter.linePos(offset);
+    const pos = this.yaml.position(at, fallback);
+    if (pos === null) throw new ScenarioError(this.file, null, null, reason);
     throw new ScenarioError(this.file, pos.line, pos.col, reason);
   }
 
   /** 1-based line of a node, null when it has no position. */
   lineOf(node: At): number | null {
-    const offset = node?.range?.[0];
-    return offset === undefined ? null : this.lineCounter.linePos(offset).line;
+    return this.yaml.position(node)?.line ?? null;
   }
 
   describe(node: At): string {
-    if (node === null || node === undefined) return 'nothing';
-    if (isMap(node)) return 'a mapping';
-    if (isSeq(node)) return 'a list';
-    if (isScalar(node)) {
-      const v = node.value;
-      if (v === null) return 'null';
-      if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
-      return `${typeof v} ${String(v)}`;
-    }
-    return 'an alias';
+    return this.yaml.describe(node);
   }
 
   map(node: At, path: string, keyNode?: At): YAMLMap {
@@ -119,7 +110,7 @@ export class YamlReader {
   /** A duration string such as "30s", "5m", "1h30m", "250ms". */
   duration(node: At, path: string, keyNode?: At): number {
     if (isScalar(node) && typeof node.value === 'string') {
-      const ms = parseDuration(node.value);
+      const ms = parseDurationMs(node.value);
       if (ms !== null) return ms;
       return this.fail(
         node,

@@ -1,40 +1,19 @@
-// The runbook's mitigations as registry actions (group `mitigation`): each appears in the Enter
-// menu of the panel whose selection it applies to, runs by `:` name, and goes through one flow
-// (parameters -> preview -> reason -> confirm -> progress -> result) in the mitigation overlay.
-// Execution goes through the MitigationController attached to the store (attachMitigations):
-// the same executeMitigation() as `lsos-cockpit act`, with the same checks and records.
+// The runbook's mitigations (src/control/mitigations/catalog.ts) as bindings (group
+// `mitigation`): each appears in the Enter menu of the panel whose selection it applies to, runs
+// by `:` name, and goes through one flow (parameters -> preview -> reason -> confirm -> progress
+// -> result) in the mitigation overlay. Execution goes through `services.mitigation`, the same
+// executeMitigation() as `lsos-cockpit act`, with the same checks and records. Adding a
+// mitigation to the catalog adds its binding here; nothing else is needed.
 import { MITIGATIONS } from '../../control/mitigations/catalog.js';
 import type { MitigationController } from '../../control/mitigations/controller.js';
-import type { MitigationOverlay } from '../state/mitigationOverlay.js';
 import { formatParamLine, parseParamLine, ParamError } from '../../control/mitigations/params.js';
 import type { Mitigation, MitigationParams } from '../../control/mitigations/types.js';
 import { sanitize } from '../../core/sanitize.js';
-import type { Action, ActionContext, ActionResult } from '../registry/registry.js';
-import { failureTaskRows, selectedIndex, selectedQueue } from '../state/selectors.js';
-import type { CockpitState, CockpitStore, PanelId } from '../state/store.js';
+import type { Binding, BindingContext, BindingResult, CockpitServices } from '../registry/types.js';
+import type { CockpitState, CockpitStore, MitigationOverlay, PanelId } from '../state/store.js';
+import { buildForm, formLine, paramsFromForm, prefill } from './mitigationForm.js';
 
-const controllers = new WeakMap<CockpitStore, MitigationController>();
-const running = new WeakMap<CockpitStore, AbortController>();
-
-/**
- * Connects a session's controller to its store: the actions find it here, and the controller's
- * state (backend, role, mitigations in force, drift) is published into `state.mitigations`.
- * Returns a detach function.
- */
-export function attachMitigations(store: CockpitStore, controller: MitigationController): () => void {
-  controllers.set(store, controller);
-  store.setState({ mitigations: controller.snapshot() });
-  const o = controller.o;
-  const prev = o.publish;
-  o.publish = (state) => {
-    prev?.(state);
-    store.setState({ mitigations: state });
-  };
-  return () => {
-    controllers.delete(store);
-    o.publish = prev;
-  };
-}
+const NO_BACKEND = 'no mitigation backend in this session';
 
 const PANELS_FOR: Record<Mitigation['appliesTo'], PanelId[]> = {
   queue: ['queues'],
@@ -44,66 +23,9 @@ const PANELS_FOR: Record<Mitigation['appliesTo'], PanelId[]> = {
   global: ['failures', 'escalation'],
 };
 
-/** The task the selection is about: the failures panel's row, else the queue's top failing task. */
-function selectedTask(s: CockpitState): string | undefined {
-  if (s.ui.focus === 'failures') {
-    const rows = failureTaskRows(s);
-    return rows[Math.min(selectedIndex(s, 'failures'), rows.length - 1)]?.task;
-  }
-  return selectedQueue(s)?.topFailingTasks[0]?.task;
-}
-
-function previousMonth(now: number): string {
-  const d = new Date(now);
-  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
-  return `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
-}
-
-/** Parameters prefilled from the selection; the operator edits the line before the preview. */
+/** Parameters prefilled from the selection and the system (the form shows where each came from). */
 export function defaultParams(m: Mitigation, s: CockpitState, now: number): MitigationParams {
-  const p: MitigationParams = {};
-  const queue = selectedQueue(s)?.name;
-  const want = new Set([...m.required, ...(m.optional ?? [])]);
-  const workers = s.snapshot.workers.filter((w) => w.online && queue && w.queues.includes(queue));
-  const inForce = s.mitigations?.inForce ?? [];
-  const degraded = [...s.snapshot.providers].sort((a, b) => b.failures / Math.max(1, b.requests) - a.failures / Math.max(1, a.requests))[0];
-  if (want.has('queue') && m.appliesTo === 'queue' && queue) p.queue = queue;
-  if (want.has('task')) {
-    const t = selectedTask(s);
-    if (t && (m.appliesTo === 'task' || m.replay === undefined)) p.task = t;
-    if (m.replay) delete p.task;
-  }
-  if (m.id === 'pause-task') p.until = now + 30 * 60_000;
-  if (m.id === 'reduce-concurrency') p.concurrency = Math.max(1, Math.floor(Math.min(...workers.map((w) => w.concurrency), 8) / 2));
-  if (m.id === 'scale-replicas') p.replicas = Math.max(2, workers.length * 2);
-  if (m.id === 'restore-concurrency') {
-    const f = inForce.find((x) => x.kind === 'shrunk-pool' && x.target === queue);
-    const to = f?.expect.restoreTo as Record<string, number> | undefined;
-    if (to && Object.keys(to).length) p.restoreTo = to;
-  }
-  if (m.id === 'resume-consuming') {
-    const f = inForce.find((x) => x.kind === 'cancelled-consumer' && x.target === queue);
-    const ws = f?.expect.workers as string[] | undefined;
-    if (ws?.length) p.workers = ws;
-  }
-  if (m.id === 'quarantine-provider' && degraded) p.provider = degraded.name;
-  if (m.id === 'unquarantine-provider') p.provider = s.snapshot.providers.find((x) => x.state === 'quarantined')?.name ?? degraded?.name;
-  if (m.id === 'shift-provider') {
-    const fallback =
-      s.snapshot.providers.find((x) => x.state === 'healthy' && !x.active && x.name !== degraded?.name) ??
-      s.snapshot.providers.find((x) => !x.active);
-    if (fallback) p.provider = fallback.name;
-    p.concurrency = 2;
-  }
-  if (want.has('campaigns') && s.snapshot.reporting.failedCampaigns.length && m.id !== 'backfill-rank')
-    p.campaigns = s.snapshot.reporting.failedCampaigns.slice(0, 200);
-  if (want.has('month')) p.month = previousMonth(now);
-  if (m.id === 'backfill-rank') {
-    p.days = [new Date(now - 86_400_000).toISOString().slice(0, 10)];
-    const active = s.snapshot.providers.find((x) => x.active);
-    if (active) p.provider = active.name;
-  }
-  return p;
+  return prefill(m, s, now).params;
 }
 
 function setOverlay(store: CockpitStore, o: MitigationOverlay | null): void {
@@ -119,30 +41,53 @@ function base(m: Mitigation, params: string): MitigationOverlay {
   return { kind: 'mitigation', step: 'params', id: m.id, title: m.title, params, reason: '', text: params };
 }
 
-async function runFlow(m: Mitigation, ctx: ActionContext): Promise<ActionResult> {
+/** The parameters form, prefilled (what the `:` line typed wins), focused on its first field that needs work. */
+function withForm(m: Mitigation, s: CockpitState, now: number, typed: MitigationParams): MitigationOverlay {
+  const form = buildForm(m, s, now, typed);
+  const bad = form.findIndex((f) => f.error !== null || (f.required && f.value === ''));
+  const field = bad >= 0 ? bad : 0;
+  return { ...base(m, formLine(form)), form, field, text: form[field]?.value ?? '' };
+}
+
+/** What one registry's mitigation bindings share: the controller, the clock, the run in progress. */
+interface FlowDeps {
+  controller: MitigationController;
+  now(): number;
+  /** Aborts the mitigation running now (the `s` key while it runs); null when none runs. */
+  running: { abort: AbortController | null };
+}
+
+async function runFlow(m: Mitigation, deps: FlowDeps, ctx: BindingContext): Promise<BindingResult> {
   const { store, args } = ctx;
-  const controller = controllers.get(store);
-  if (!controller) throw new Error('no mitigation backend in this session');
-  const now = Date.now();
+  const { controller, running } = deps;
+  const now = deps.now();
   const step = args?.step;
   if (step === undefined) {
-    // From the menu (no args) or `:id key=value ...` (args.text).
-    const line = args?.text?.trim() || formatParamLine(defaultParams(m, store.getState(), now), now);
-    setOverlay(store, base(m, line));
+    // From the menu (no args) or `:id key=value ...` (args.text): the form, prefilled.
+    let typed: MitigationParams = {};
+    try {
+      typed = parseParamLine(args?.text ?? '', now);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      setOverlay(store, { ...withForm(m, store.getState(), now, {}), error: e.message });
+      return { prompted: true };
+    }
+    setOverlay(store, withForm(m, store.getState(), now, typed));
     return { prompted: true };
   }
   const prev = current(store, m.id) ?? base(m, args?.params ?? '');
   if (step === 'stop') {
-    running.get(store)?.abort();
+    running.abort?.abort();
     store.getState().flash(`${m.title}: stopping…`, 'warn');
     return;
   }
   let params: MitigationParams;
   try {
-    params = parseParamLine(args?.params ?? '', now);
+    // The form when it is open (each field parsed as itself), else the line the step was given.
+    params = prev.form ? paramsFromForm(prev.form, now) : parseParamLine(args?.params ?? '', now);
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
-    setOverlay(store, { ...prev, step: 'params', text: args?.params ?? '', error: e.message });
+    setOverlay(store, { ...prev, step: 'params', error: e.message });
     return { prompted: true };
   }
   if (step === 'preview') {
@@ -151,7 +96,7 @@ async function runFlow(m: Mitigation, ctx: ActionContext): Promise<ActionResult>
     setOverlay(store, {
       ...prev,
       step: 'preview',
-      params: args?.params ?? '',
+      params: prev.form ? formatParamLine(params, now) : (args?.params ?? ''),
       preview: {
         title: r.preview.title,
         lines: r.preview.lines.map((l) => `${l.kind.padEnd(7)} ${l.text}`),
@@ -169,7 +114,7 @@ async function runFlow(m: Mitigation, ctx: ActionContext): Promise<ActionResult>
     return { prompted: true };
   }
   const abort = new AbortController();
-  running.set(store, abort);
+  running.abort = abort;
   setOverlay(store, { ...prev, step: 'running', reason: args?.reason ?? '', progress: { done: 0, total: 0, text: 'starting' } });
   try {
     const r = await controller.execute({
@@ -191,39 +136,41 @@ async function runFlow(m: Mitigation, ctx: ActionContext): Promise<ActionResult>
           : [
               ...r.outcome.details.map((d) => `ok      ${d}`),
               ...r.outcome.failures.map((f) => `FAILED  ${f.target}: ${f.error}`),
+              // Not known either way: shown in force, unconfirmed, until the worker's replies settle it.
+              ...(r.outcome.unconfirmed ?? []).map((f) => `NO REPLY ${f.error}`),
               ...(r.outcome.stopped ? ['stopped by the operator'] : []),
             ];
     setOverlay(store, { ...prev, step: 'result', reason: args?.reason ?? '', result: { status: r.status, lines, simulated: sim } });
-    const level = r.status === 'done' ? 'info' : r.status === 'partial' ? 'warn' : 'error';
+    const level = r.status === 'done' ? 'info' : r.status === 'partial' || r.status === 'no-reply' ? 'warn' : 'error';
     store
       .getState()
       .flash(`${sim ? 'SIMULATED ' : ''}${m.title}: ${r.status}${r.status === 'refused' ? ` (${sanitize(r.refusal, 100)})` : ''}`, level);
   } finally {
-    running.delete(store);
+    running.abort = null;
   }
 }
 
-function needsController(s: CockpitState): string | null {
-  if (!s.mitigations) return 'no mitigation backend in this session';
-  return null;
-}
-
-function actionOf(m: Mitigation): Action {
-  return {
+/** One binding per catalog mitigation; disabled, saying why, when the session has no backend. */
+export function bindings({ mitigation, clock }: CockpitServices): Binding[] {
+  const running: FlowDeps['running'] = { abort: null };
+  return MITIGATIONS.map((m) => ({
     id: m.id,
     keys: [],
     title: `${m.title} (runbook ${m.runbook})`,
     description: `${m.description} Needs role ${m.role}${m.undo ? `; undo: :${m.undo}` : ''}. Shows a preview, asks for a reason and to confirm. :${m.id} key=value… prefills the parameters.`,
     panels: PANELS_FOR[m.appliesTo],
     mutates: true,
-    // The flow has its own preview and confirm step.
-    dangerous: false,
+    // As the catalog says, so the menu and help mark it; the flow asks (after its preview and
+    // reason), not the dispatcher.
+    dangerous: m.dangerous,
+    confirms: 'flow',
     group: 'mitigation',
     // A role too low does not disable it: choosing it goes through the executor, which shows
     // the refusal and records it (runbook 8: refused attempts are part of the audit trail).
-    when: needsController,
-    run: (ctx) => runFlow(m, ctx),
-  };
+    when: () => (mitigation ? null : NO_BACKEND),
+    run: (ctx) => {
+      if (!mitigation) throw new Error(NO_BACKEND);
+      return runFlow(m, { controller: mitigation, now: () => clock.now(), running }, ctx);
+    },
+  }));
 }
-
-export const MITIGATION_ACTIONS: Action[] = MITIGATIONS.map(actionOf);

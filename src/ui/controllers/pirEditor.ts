@@ -1,5 +1,5 @@
-// The PIR editor's rows, shared by the router (what Enter / d act on), the actions (what they
-// record) and the overlay (what it draws). Pure. Validation is not here: the recorder refuses
+// The PIR editor's rows, shared by the router (what Enter / d act on), the PIR bindings
+// (controllers/pir.ts: what they record) and the overlay (what it draws). Pure. Validation is not here: the recorder refuses
 // bad rows (a due date that is not a real date) and the dispatcher shows why.
 import { PIR_FIELD_LABELS, type BlastRadius, type CorrectiveAction, type PirTextField } from '../../core/incident.js';
 import type { CorrectiveActionInput } from '../registry/commands.js';

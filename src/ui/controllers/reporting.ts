@@ -1,70 +1,19 @@
-// Registry actions for the runbook steps that read the database on demand: data completeness of
-// the report month (runbook 4 step 1) and the integrity checks after a database incident
-// (runbook 6 step 4). Both are read-only against PostgreSQL (read-only sessions with a statement
-// timeout); their results go into the open incident's timeline (integrity results as
-// `integrity-check` entries, which the PIR lists under "Actions taken"). The services are
-// attached per store by the composition root (attachReporting), like the mitigation controller.
+// Bindings for the runbook steps that read the database on demand: data completeness of the
+// report month (runbook 4 step 1) and the integrity checks after a database incident (runbook 6
+// step 4). Both are read-only against PostgreSQL; their results go into the open incident's
+// timeline (integrity results as `integrity-check` entries, which the PIR lists under "Actions
+// taken"). The reads are `services.reporting` (src/control/reporting/services.ts); without a
+// PostgreSQL primary configured the bindings are disabled and say so.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { readCompleteness } from '../../sources/postgres/completeness.js';
-import { createReadOnlyPool, serverLabel } from '../../sources/postgres/pool.js';
-import { completenessLines, DEFAULT_HISTORY_DAYS, parseMonth, previousMonth, type CompletenessReport } from '../../core/completeness.js';
+import { completenessLines, parseMonth, previousMonth } from '../../core/completeness.js';
 import { sanitize } from '../../core/sanitize.js';
-import type { IntegrityCheck } from '../../control/integrity/config.js';
-import { runIntegrityOnPool, type IntegrityRun } from '../../control/integrity/run.js';
+import type { ReportingServices } from '../../control/reporting/services.js';
+import { checkSignalId, signalOfResult } from '../../control/integrity/signals.js';
 import type { IncidentRecorder } from '../../journal/recorder.js';
-import type { Action, ActionContext, ActionResult } from '../registry/registry.js';
-import type { CockpitState, CockpitStore } from '../state/store.js';
+import type { Binding, BindingContext, BindingResult, CockpitServices } from '../registry/types.js';
+import type { CockpitState } from '../state/store.js';
 
-export interface ReportingServices {
-  /** Completeness of a month for these campaigns (null: every active campaign). */
-  completeness(q: { month: string; campaigns: readonly string[] | null }): Promise<CompletenessReport>;
-  /** The configured integrity checks and where they run; null: none configured. */
-  integrity: { checks: readonly IntegrityCheck[]; server: string; run(signal?: AbortSignal): Promise<IntegrityRun> } | null;
-  /** Where results are recorded (the open incident). */
-  recorder: IncidentRecorder;
-}
-
-const attached = new WeakMap<CockpitStore, ReportingServices>();
-
-export function attachReporting(store: CockpitStore, services: ReportingServices): () => void {
-  attached.set(store, services);
-  store.setState({ reportingTools: { server: services.integrity?.server ?? '', integrityChecks: services.integrity?.checks.length ?? 0 } });
-  return () => {
-    attached.delete(store);
-    store.setState({ reportingTools: null });
-  };
-}
-
-export interface ReportingServicesOptions {
-  /** The PostgreSQL primary (DATABASE_URL). */
-  databaseUrl: string;
-  statementTimeoutMs: number;
-  historyDays?: number;
-  checks: readonly IntegrityCheck[];
-  recorder: IncidentRecorder;
-  now?: () => number;
-}
-
-/** Live services on their own small read-only pool (closed by the returned close()). */
-export function createReportingServices(o: ReportingServicesOptions): ReportingServices & { close(): Promise<void> } {
-  const pool: pg.Pool = createReadOnlyPool(o.databaseUrl, { statementTimeoutMs: o.statementTimeoutMs, max: 1 });
-  const now = o.now ?? Date.now;
-  const db = new URL(o.databaseUrl).pathname.replace(/^\//, '') || 'postgres';
-  const server = `${serverLabel(o.databaseUrl)}/${db}`;
-  return {
-    recorder: o.recorder,
-    completeness: (q) => readCompleteness(pool, { ...q, now: now(), historyDays: o.historyDays ?? DEFAULT_HISTORY_DAYS }),
-    integrity: o.checks.length
-      ? { checks: o.checks, server, run: (signal) => runIntegrityOnPool(pool, o.checks, { server, ...(signal ? { signal } : {}), now }) }
-      : null,
-    close: () => pool.end(),
-  };
-}
-
-function services(s: CockpitStore): ReportingServices | undefined {
-  return attached.get(s);
-}
+const NO_DATABASE = 'no PostgreSQL primary configured (DATABASE_URL)';
 
 /** The report month from `:completeness 2026-10 [c1,c2]`, else the previous month. */
 function monthArg(text: string | undefined, now: number): { month: string; campaigns: string[] | null } {
@@ -83,11 +32,9 @@ function recordable(s: CockpitState, recorder: IncidentRecorder): boolean {
   return !s.session.readonly && recorder.isActive();
 }
 
-async function runCompleteness({ store, args }: ActionContext): Promise<ActionResult> {
-  const svc = services(store);
-  if (!svc) throw new Error('no database in this session');
+async function runCompleteness(svc: ReportingServices, now: number, { store, args }: BindingContext): Promise<BindingResult> {
   const s = store.getState();
-  const asked = monthArg(args?.text, Date.now());
+  const asked = monthArg(args?.text, now);
   // The campaigns the reporting incident touches; all active ones when the trigger named none.
   const campaigns = asked.campaigns ?? (s.snapshot.reporting.failedCampaigns.length ? s.snapshot.reporting.failedCampaigns : null);
   store.getState().flash(`completeness of ${asked.month}: reading…`);
@@ -106,25 +53,36 @@ async function runCompleteness({ store, args }: ActionContext): Promise<ActionRe
       historyCutoff: report.window.historyCutoff,
     });
   }
-  store
-    .getState()
-    .setUi({
-      overlay: {
-        kind: 'message',
-        title: `Data completeness ${report.window.month} (runbook 4.1)`,
-        body: sanitize(lines.join('\n'), 4000).slice(0, 1000),
-      },
-    });
+  store.getState().setUi({
+    overlay: {
+      kind: 'message',
+      title: `Data completeness ${report.window.month} (runbook 4.1)`,
+      body: sanitize(lines.join('\n'), 4000).slice(0, 1000),
+    },
+  });
   return { prompted: true };
 }
 
-async function runIntegrity({ store }: ActionContext): Promise<ActionResult> {
-  const svc = services(store);
-  if (!svc?.integrity) throw new Error('no integrity checks configured');
+async function runIntegrity(svc: ReportingServices, { store }: BindingContext): Promise<BindingResult> {
+  if (!svc.integrity) throw new Error('no integrity checks configured');
   const integrity = svc.integrity;
   const runId = randomUUID();
   store.getState().flash(`integrity checks: running ${integrity.checks.length} on ${integrity.server}…`);
   const run = await integrity.run();
+  // A failed check whose definition carries a severity raises a signal: a trigger that opens an
+  // incident at that severity (src/control/integrity/signals.ts); passing again withdraws it.
+  // Raised first, so that the incident a signal opens records the results below.
+  const raised: string[] = [];
+  for (const r of run.results) {
+    const check = integrity.checks.find((c) => c.name === r.name);
+    if (!check) continue;
+    const now = store.getState();
+    const previous = now.raisedSignals.find((x) => x.id === checkSignalId(check)) ?? null;
+    const sig = signalOfResult(check, r, run.server, now.snapshot.at || run.finishedAt, previous);
+    if (!sig) continue;
+    now.raiseSignal(sig, now.snapshot.at || run.finishedAt);
+    if (sig.active) raised.push(`${sig.kind} ${sig.severity} (${check.name})`);
+  }
   const s = store.getState();
   const record = recordable(s, svc.recorder);
   if (record) {
@@ -143,6 +101,7 @@ async function runIntegrity({ store }: ActionContext): Promise<ActionResult> {
   }
   const sum = run.summary;
   const body = [
+    ...(raised.length > 0 ? [`SIGNAL raised: ${raised.join(', ')}`] : []),
     `${integrity.server}: ${sum.pass} passed, ${sum.fail} failed, ${sum.error} errors, ${sum.skipped} skipped${record ? ' (recorded in the timeline)' : ' (no incident open: not recorded)'}`,
     ...run.results.map((r) => `${r.status.toUpperCase().padEnd(7)} ${r.name}: ${r.detail}`),
   ].join('\n');
@@ -158,38 +117,40 @@ async function runIntegrity({ store }: ActionContext): Promise<ActionResult> {
   return { prompted: true };
 }
 
-export const REPORTING_ACTIONS: Action[] = [
-  {
-    id: 'completeness',
-    keys: [],
-    title: 'Data completeness (runbook 4.1)',
-    description:
-      "Which days of the report month lack rank results or crawled pages, per campaign and owner; days older than the providers' history are marked irrecoverable. :completeness [YYYY-MM] [campaign,...] (default: the previous month, the failing campaigns).",
-    aliases: ['data-completeness'],
-    panels: ['failures', 'escalation'],
-    mutates: false,
-    dangerous: false,
-    group: 'runbook',
-    when: (s) => (s.reportingTools ? null : 'no PostgreSQL primary configured (DATABASE_URL)'),
-    run: runCompleteness,
-  },
-  {
-    id: 'integrity-checks',
-    keys: [],
-    title: 'Integrity checks (runbook 6.4)',
-    description:
-      'Runs the configured read-only integrity checks on the primary; each result, pass or fail with its figures, goes into the timeline and the PIR.',
-    aliases: ['integrity'],
-    panels: ['replicas', 'escalation'],
-    mutates: false,
-    dangerous: false,
-    group: 'runbook',
-    when: (s) =>
-      !s.reportingTools
-        ? 'no PostgreSQL primary configured (DATABASE_URL)'
-        : s.reportingTools.integrityChecks === 0
-          ? 'no integrity checks configured'
-          : null,
-    run: runIntegrity,
-  },
-];
+export function bindings({ reporting, clock }: CockpitServices): Binding[] {
+  // The `when` guards already refused without the services; this keeps the type honest.
+  const services = (): ReportingServices => {
+    if (!reporting) throw new Error(NO_DATABASE);
+    return reporting;
+  };
+  return [
+    {
+      id: 'completeness',
+      keys: [],
+      title: 'Data completeness (runbook 4.1)',
+      description:
+        "Which days of the report month lack rank results or crawled pages, per campaign and owner; days older than the providers' history are marked irrecoverable. :completeness [YYYY-MM] [campaign,...] (default: the previous month, the failing campaigns).",
+      aliases: ['data-completeness'],
+      panels: ['failures', 'escalation'],
+      mutates: false,
+      dangerous: false,
+      group: 'runbook',
+      when: () => (reporting ? null : NO_DATABASE),
+      run: (ctx) => runCompleteness(services(), clock.now(), ctx),
+    },
+    {
+      id: 'integrity-checks',
+      keys: [],
+      title: 'Integrity checks (runbook 6.4)',
+      description:
+        'Runs the configured read-only integrity checks on the primary; each result, pass or fail with its figures, goes into the timeline and the PIR.',
+      aliases: ['integrity'],
+      panels: ['replicas', 'escalation'],
+      mutates: false,
+      dangerous: false,
+      group: 'runbook',
+      when: () => (!reporting ? NO_DATABASE : (reporting.integrity?.checks.length ?? 0) === 0 ? 'no integrity checks configured' : null),
+      run: (ctx) => runIntegrity(services(), ctx),
+    },
+  ];
+}

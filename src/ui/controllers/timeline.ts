@@ -1,8 +1,9 @@
-// Timeline actions beyond notes and steps: correcting a milestone's time when the operator learns
+// Timeline bindings beyond notes and steps: correcting a milestone's time when the operator learns
 // the real one (the incident started before it was detected). The correction is a new entry that
 // supersedes the old time; the timeline never edits history.
 import { MILESTONES } from '../../core/incident.js';
-import type { Action } from '../registry/registry.js';
+import type { Binding, CockpitServices } from '../registry/types.js';
+import { needsIncident } from './common.js';
 
 export const MILESTONE_FORMAT = 'milestone | time (ISO 8601, UTC if no offset) | reason';
 
@@ -15,29 +16,31 @@ export function parseMilestoneCorrection(text: string): { milestone: string; at:
   return { milestone, at, reason };
 }
 
-export const TIMELINE_ACTIONS: readonly Action[] = [
-  {
-    id: 'correct-milestone',
-    keys: ['T'],
-    title: 'Correct a milestone time',
-    description: `When the real time of a milestone is learned later (the incident started earlier): ${MILESTONE_FORMAT}. Recorded as a new entry that supersedes the old time.`,
-    aliases: ['milestone'],
-    mutates: true,
-    dangerous: false,
-    group: 'incident',
-    when: (s) => (s.incident === null ? 'no incident open (I opens one)' : null),
-    run: async ({ store, commands, args }) => {
-      const text = args?.text?.trim() ?? '';
-      if (text === '') {
-        store
-          .getState()
-          .setUi({ overlay: { kind: 'prompt', actionId: 'correct-milestone', label: `Correct milestone: ${MILESTONE_FORMAT}`, text: '' } });
-        return { prompted: true };
-      }
-      const parsed = parseMilestoneCorrection(text);
-      if (typeof parsed === 'string') throw new Error(parsed);
-      await commands.correctMilestone(parsed.milestone, parsed.at, parsed.reason);
-      store.getState().flash(`${parsed.milestone} corrected to ${parsed.at}`);
+export function bindings({ commands }: CockpitServices): Binding[] {
+  return [
+    {
+      id: 'correct-milestone',
+      keys: ['T'],
+      title: 'Correct a milestone time',
+      description: `When the real time of a milestone is learned later (the incident started earlier): ${MILESTONE_FORMAT}. Recorded as a new entry that supersedes the old time.`,
+      aliases: ['milestone'],
+      mutates: true,
+      dangerous: false,
+      group: 'incident',
+      when: needsIncident,
+      run: async ({ store, args }) => {
+        const text = args?.text?.trim() ?? '';
+        if (text === '') {
+          store.getState().setUi({
+            overlay: { kind: 'prompt', actionId: 'correct-milestone', label: `Correct milestone: ${MILESTONE_FORMAT}`, text: '' },
+          });
+          return { prompted: true };
+        }
+        const parsed = parseMilestoneCorrection(text);
+        if (typeof parsed === 'string') throw new Error(parsed);
+        await commands.correctMilestone(parsed.milestone, parsed.at, parsed.reason);
+        store.getState().flash(`${parsed.milestone} corrected to ${parsed.at}`);
+      },
     },
-  },
-];
+  ];
+}

@@ -7,6 +7,8 @@ import { FAILURE_CLASSES } from '../../core/snapshot.js';
 import { RUNBOOK, runbookSection, type RunbookSection, type RunbookSectionId } from '../../core/runbook.js';
 import { sanitize } from '../../core/sanitize.js';
 import type { TriggerState } from '../../core/triggers.js';
+import type { DecidedSeverity, Severity } from '../../core/escalation.js';
+import { panelSources } from './panels.js';
 import type { CockpitState, PanelId, TimelineLine } from './store.js';
 
 /** Remembers the last call: same arguments (by identity), same result object. */
@@ -144,11 +146,27 @@ export interface RunbookFocus {
   /** The trigger the section is shown for; null when nothing fires (the daily checklist). */
   trigger: TriggerState | null;
   section: RunbookSection;
+  /** The operator pinned this trigger (`r` on a trigger row); false: it is the most serious one. */
+  pinned: boolean;
+  /** The most serious firing trigger (triggers are ordered most serious first), or null. */
+  top: TriggerState | null;
+  /** How many triggers fire. */
+  firing: number;
 }
 
+// The runbook pane and the presentation headline follow the most serious firing trigger (the
+// first: src/core/escalation.ts orderTriggers orders them) unless the operator pinned another.
 const runbookFocusOf = memoLast((triggers: TriggerState[], key: string | null | undefined): RunbookFocus => {
-  const trigger = (key ? triggers.find((t) => t.key === key) : undefined) ?? triggers.find((t) => t.firing) ?? null;
-  return { trigger, section: runbookSection(trigger ? trigger.section : 2) };
+  const pinnedTo = key ? triggers.find((t) => t.key === key) : undefined;
+  const top = triggers.find((t) => t.firing) ?? null;
+  const trigger = pinnedTo ?? top;
+  return {
+    trigger,
+    section: runbookSection(trigger ? trigger.section : 2),
+    pinned: pinnedTo !== undefined,
+    top,
+    firing: triggers.filter((t) => t.firing).length,
+  };
 });
 export const runbookFocus = (s: CockpitState): RunbookFocus => runbookFocusOf(s.triggers, s.ui.runbookTrigger);
 
@@ -176,6 +194,7 @@ export function clampIndex(i: number, length: number): number {
   return Math.max(0, Math.min(i, length - 1));
 }
 
+/** The rows j/k move through in a panel. */
 export function rowCount(s: CockpitState, panel: PanelId): number {
   switch (panel) {
     case 'queues':
@@ -192,6 +211,9 @@ export function rowCount(s: CockpitState, panel: PanelId): number {
       return timelineRows(s).length;
     case 'mitigations':
       return s.mitigations?.inForce.length ?? 0;
+    default:
+      // A panel with no rows to move through (the panel list may add one without a case here).
+      return 0;
   }
 }
 
@@ -211,10 +233,34 @@ export function incidentActive(s: CockpitState): boolean {
   return s.incident !== null && s.incident.state !== 'resolved';
 }
 
-/** The trigger to headline: the decided or suggested severity's top firing trigger. */
+/** The most serious firing trigger (the triggers are ordered most serious first). */
 export function topFiringTrigger(s: CockpitState): TriggerState | null {
   return s.triggers.find((t) => t.firing) ?? null;
 }
+
+// ---- severity ----------------------------------------------------------------------------------
+
+/**
+ * The decision on screen: the current incident's own, from its journal; none without an incident,
+ * so a new incident never shows the previous one's decision.
+ */
+export function decidedSeverity(s: CockpitState): DecidedSeverity | null {
+  if (!s.incident) return null;
+  return s.incident.decided !== undefined ? s.incident.decided : s.decision;
+}
+
+export interface SeverityOnScreen {
+  /** What the matrix suggests now. */
+  suggested: Severity | null;
+  decided: DecidedSeverity | null;
+}
+
+const severityOnScreenOf = memoLast((suggested: Severity | null, decided: DecidedSeverity | null): SeverityOnScreen => ({
+  suggested,
+  decided,
+}));
+/** Suggested and decided together: what the status line, escalation panel and presentation say. */
+export const severityOnScreen = (s: CockpitState): SeverityOnScreen => severityOnScreenOf(s.suggestion.severity, decidedSeverity(s));
 
 /** Queues with a firing lag / dead-letter trigger (same object until the triggers change). */
 export const firingQueues = memoLast((triggers: TriggerState[]) => {
@@ -228,17 +274,9 @@ export const firingQueues = memoLast((triggers: TriggerState[]) => {
   return { lag, deadLetters };
 });
 
-/** Which data source feeds a panel, so the panel itself can say when that source is lost. */
-const PANEL_SOURCES: Partial<Record<PanelId, readonly string[]>> = {
-  queues: ['redis', 'rabbitmq'],
-  failures: ['redis', 'rabbitmq'],
-  replicas: ['postgres'],
-  escalation: ['api'],
-};
-
-/** The first unreachable source feeding `panel`, or null while they all answer. */
+/** The first unreachable source feeding `panel` (the panel list names its sources), or null while they all answer. */
 export function panelSourceProblem(s: CockpitState, panel: PanelId): SourceStatus | null {
-  const names = PANEL_SOURCES[panel];
-  if (!names) return null;
+  const names = panelSources(panel);
+  if (names.length === 0) return null;
   return s.snapshot.sources.find((x) => names.includes(x.name) && x.state === 'unreachable') ?? null;
 }

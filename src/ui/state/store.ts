@@ -1,72 +1,36 @@
-// The single source of truth. Sources write snapshot patches (one batched update per tick);
-// the pure core derives triggers and the severity suggestion in the same update; panels read
-// small slices through selectors. No I/O here.
+// The single source of truth. Sources write snapshot patches (one batched update per tick), each
+// only to the slices it declared; the pure core derives triggers and the severity suggestion in
+// the same update; panels read small slices through selectors. What an update changed (triggers
+// fired or cleared, sources lost or restored) is returned and published as events once the update
+// is done: the runtime records them (src/runtime/recorderBridge.ts). No I/O here.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { suggestSeverity, type Severity, type SeverityDecision, type SeveritySuggestion } from '../../core/escalation.js';
+import {
+  suggestSeverity,
+  type DecidedSeverity,
+  type Severity,
+  type SeverityDecision,
+  type SeveritySuggestion,
+} from '../../core/escalation.js';
 import type { BlastRadius, PirField, PirFieldValues } from '../../core/incident.js';
 import type { PagingView } from '../../core/paging.js';
-import type { MitigationOverlay } from './mitigationOverlay.js';
+import type { Overlay } from '../../../panels/overlays/kinds.js';
 import type { MitigationsState } from '../../control/mitigations/inForce.js';
+import type { RecorderHealth } from '../../journal/recorder.js';
+import type { SharedView } from '../../journal/shared/session.js';
+import { PANELS, type PanelId } from './panels.js';
 import { emptySnapshot, type EpochMs, type Snapshot, type SourceStatus } from '../../core/snapshot.js';
-import type { SnapshotPatch } from '../../core/source.js';
-import {
-  DEFAULT_THRESHOLDS,
-  evaluateTriggers,
-  type TriggerChange,
-  type TriggerState,
-  type TriggerThresholds,
-} from '../../core/triggers.js';
+import { isSnapshotSlice, type SnapshotPatch, type SnapshotSlice } from '../../core/source.js';
+import type { Signal } from '../../core/signals.js';
+import { NO_TRENDS, sampleTrends, type TriggerTrends } from '../../core/triggerTrends.js';
+import { DEFAULT_THRESHOLDS, evaluateTriggers, type TriggerState, type TriggerThresholds } from '../../core/triggers.js';
 
-export const PANELS = ['queues', 'failures', 'replicas', 'escalation', 'runbook', 'timeline', 'mitigations'] as const;
-export type PanelId = (typeof PANELS)[number];
-
-export const PANEL_TITLES: Record<PanelId, string> = {
-  queues: 'Queue lag',
-  failures: 'Failure classes',
-  replicas: 'Replica lag',
-  escalation: 'Escalation',
-  runbook: 'Runbook',
-  timeline: 'Timeline',
-  mitigations: 'Mitigations in force',
-};
+// The panels, their titles and focus order come from the panel list.
+export { PANELS, PANEL_TITLES, type PanelId } from './panels.js';
 
 export type ThemeName = 'dark' | 'light' | 'mono';
 
-/** Overlays take every key while open (the input router sends keys to them first). */
-export type Overlay =
-  | { kind: 'help'; /** First help line shown (the help is windowed). */ scroll?: number }
-  | { kind: 'quit-confirm' }
-  | { kind: 'command'; text: string }
-  | { kind: 'filter'; panel: PanelId; text: string }
-  | { kind: 'severity'; step: 'pick' | 'reason'; severity: Severity | null; reason: string }
-  | { kind: 'note'; text: string }
-  | { kind: 'actions'; panel: PanelId; /** Highlighted entry. */ index?: number }
-  | { kind: 'message'; title: string; body: string }
-  /**
-   * A dangerous action waiting for y/n; `args` are passed to it when confirmed. `back`: the
-   * overlay it was asked from (e.g. the PIR editor), shown again once answered.
-   */
-  | { kind: 'confirm'; actionId: string; prompt: string; args?: Record<string, string>; back?: Overlay }
-  /**
-   * A one-line text prompt whose Enter runs `actionId` with `{ ...args, text }`. `back`: the
-   * overlay to return to on Enter or Esc (null: close). `allowEmpty`: Enter on an empty line is
-   * an answer (clearing a PIR field), not a mistake.
-   */
-  | {
-      kind: 'prompt';
-      actionId: string;
-      label: string;
-      text: string;
-      args?: Record<string, string>;
-      back?: Overlay;
-      allowEmpty?: boolean;
-      /** Why the last answer was refused (e.g. not a real due date): shown under the input. */
-      error?: string;
-    }
-  /** The post-incident review editor; `index` is the highlighted row (see src/ui/controllers/pirEditor.ts). */
-  | { kind: 'pir'; index: number }
-  /** A mitigation being prepared, run or reported (src/ui/state/mitigationOverlay.ts). */
-  | MitigationOverlay;
+// Overlay kinds live in panels/overlays/<kind>/ (state, keys and view together).
+export type { Overlay, OverlayKind, OverlayOf, MitigationOverlay } from '../../../panels/overlays/kinds.js';
 
 /** `ui.selected.timeline` at this value follows the newest entry. */
 export const FOLLOW_NEWEST = Number.MAX_SAFE_INTEGER;
@@ -77,6 +41,8 @@ export interface UiState {
   filters: Record<PanelId, string>;
   overlay: Overlay | null;
   presentation: boolean;
+  /** The focused panel drawn alone over the whole screen (z). */
+  zoom: boolean;
   theme: ThemeName;
   /** A short line in the status bar: what just happened, or why a key did nothing. */
   flash: { text: string; level: 'info' | 'warn' | 'error'; at: EpochMs } | null;
@@ -95,6 +61,8 @@ export interface SessionConfig {
   color: boolean;
   operator: string;
   thresholds: TriggerThresholds;
+  /** How long after a resolve a trigger firing again offers to reopen it (config `reopenWindowMs`; default 30 min). */
+  reopenWindowMs?: number;
 }
 
 export interface CockpitState {
@@ -104,29 +72,72 @@ export interface CockpitState {
   suggestion: SeveritySuggestion;
   decision: SeverityDecision | null;
   ui: UiState;
-  /** Trigger changes of the latest ingest, for the recorder (the timeline) to pick up. */
-  lastChanges: TriggerChange[];
   /** The open (or last) incident as the timeline panel shows it; null when there is none. */
   incident: IncidentSummary | null;
   /** Pages sent by the escalation matrix (src/control/paging/controller.ts); absent or null: paging not running. */
   paging?: PagingView | null;
   /** Mitigations: backend, role, what is in force and its drift (set by the MitigationController). */
   mitigations?: MitigationsState;
-  /** Database tools on demand (src/ui/controllers/reporting.ts): completeness and integrity checks; absent or null: none. */
-  reportingTools?: { server: string; integrityChecks: number } | null;
+  /**
+   * Signals the cockpit itself raised (an operator's `:declare`, a failed integrity check with a
+   * severity): judged with the snapshot's own signals as triggers (src/core/signals.ts).
+   */
+  raisedSignals: Signal[];
+  /** Each trigger's figure over the last minutes (presentation mode draws the trends). */
+  trends: TriggerTrends;
+  /** Writing the journal: a fault, entries waiting in memory (set by the recorder bridge); absent: not known yet. */
+  journal?: RecorderHealth | null;
+  /** The shared incident: Redis, presence, commander, leases (set by src/runtime/shared.ts); absent: not shared. */
+  shared?: SharedView | null;
 
   /**
-   * One batched update per source tick. `problem`: the reading arrived but says the source's own
-   * server is unreachable (its figures are still merged; the source shows as unreachable).
+   * Declares the slices of the snapshot a source writes (at start, by its scheduler). Throws a
+   * SliceError when another source already owns one of them, or the same name claimed others.
    */
-  ingest(source: string, patch: SnapshotPatch, at: EpochMs, problem?: string | null): void;
-  /** A source failed to answer: keep its last data, mark it. */
-  sourceFailed(source: string, error: string, at: EpochMs): void;
+  declareSource(source: string, owns: readonly SnapshotSlice[]): void;
+  /**
+   * One batched update per source tick; returns what it changed (also published to onChanges).
+   * `problem`: the reading arrived but says the source's own server is unreachable (its figures
+   * are still merged; the source shows as unreachable). Throws a SliceError, changing nothing,
+   * when the patch writes outside the source's declared slices, or (a source that declared
+   * nothing) into a slice another source owns.
+   */
+  ingest(source: string, patch: SnapshotPatch, at: EpochMs, problem?: string | null): StoreChange[];
+  /** A source failed to answer: keep its last data, mark it. Returns what changed. */
+  sourceFailed(source: string, error: string, at: EpochMs): StoreChange[];
+  /**
+   * Calls `listener` with the changes of every ingest and sourceFailed, after the store update
+   * (and its subscribers) finished. Returns an unsubscribe function.
+   */
+  onChanges(listener: (changes: readonly StoreChange[]) => void): () => void;
   decideSeverity(severity: Severity, reason: string, at: EpochMs): void;
+  /**
+   * Raises a signal (or replaces the one with its id: a check that passes again withdraws it
+   * with `active: false`) and judges the triggers again at once; returns what changed (also
+   * published to onChanges), as an ingest does.
+   */
+  raiseSignal(signal: Signal, at: EpochMs): StoreChange[];
   setUi(patch: Partial<UiState> | ((ui: UiState) => Partial<UiState>)): void;
   setIncident(incident: IncidentSummary | null): void;
   setPaging(paging: PagingView | null): void;
+  setJournal(journal: RecorderHealth | null): void;
   flash(text: string, level?: 'info' | 'warn' | 'error'): void;
+}
+
+/**
+ * What one store update changed, as events. `severity-evaluated` comes with every ingest (the
+ * matrix is evaluated again each time): the recorder keeps only a severity new to the incident.
+ */
+export type StoreChange =
+  | { kind: 'trigger-fired'; trigger: TriggerState }
+  | { kind: 'trigger-cleared'; trigger: TriggerState }
+  | { kind: 'severity-evaluated'; suggestion: SeveritySuggestion }
+  | { kind: 'source-lost'; source: string; error: string | null }
+  | { kind: 'source-restored'; source: string };
+
+/** A source wrote, or claimed, a part of the snapshot that is not its own. */
+export class SliceError extends Error {
+  override name = 'SliceError';
 }
 
 /** One timeline entry as drawn: already durable (fsynced) when it reaches the store. */
@@ -137,6 +148,13 @@ export interface TimelineLine {
   operator: string;
   kind: string;
   text: string;
+  /** Not on disk yet: waiting in memory while the journal cannot be written. */
+  unwritten?: boolean;
+  /** What the detail view shows beside the line: the entry's details and its place in the chain. */
+  details?: Record<string, unknown>;
+  hash?: string;
+  prevHash?: string;
+  simAt?: string;
 }
 
 /** The post-incident review as the PIR editor shows it. */
@@ -161,6 +179,15 @@ export interface IncidentSummary {
   entries: TimelineLine[];
   /** Runbook steps ticked as done, as `section.step` (e.g. `3.1`). */
   stepsDone: string[];
+  /**
+   * This incident's latest severity decision from its journal (null: none yet). Absent: not
+   * known (a summary built by hand); the store's own decision is shown then.
+   */
+  decided?: DecidedSeverity | null;
+  /** Who leads the incident: its commander where the shared incident names one, else who opened it. */
+  commander?: string | null;
+  /** When it was last resolved (wall clock, ISO UTC); null or absent: not resolved now. The reopen offer counts from it. */
+  resolvedAt?: string | null;
   /** Journal problems found on start (torn tail, broken chain), shown to the operator. */
   journalProblems: string[];
   /** The review being written: what the PIR editor shows. */
@@ -181,6 +208,7 @@ export function initialUi(theme: ThemeName = 'dark'): UiState {
     filters: zeroByPanel(''),
     overlay: null,
     presentation: false,
+    zoom: false,
     theme,
     flash: null,
     runbookTrigger: null,
@@ -207,19 +235,85 @@ function upsertSource(sources: SourceStatus[], next: SourceStatus): SourceStatus
   return copy;
 }
 
+/** Sources that went unreachable, or came back, between two lists of source states. */
+function sourceTransitions(before: readonly SourceStatus[], after: readonly SourceStatus[]): StoreChange[] {
+  const out: StoreChange[] = [];
+  for (const src of after) {
+    const was = before.find((x) => x.name === src.name);
+    if (src.state === 'unreachable' && was?.state !== 'unreachable') out.push({ kind: 'source-lost', source: src.name, error: src.error });
+    if (was?.state === 'unreachable' && src.state !== 'unreachable') out.push({ kind: 'source-restored', source: src.name });
+  }
+  return out;
+}
+
+/**
+ * The snapshot the triggers judge: the sources' signals and the cockpit's own together (a source's
+ * signal wins over one of the same id raised again from the journal after a restart).
+ */
+function withRaised(snap: Snapshot, raised: readonly Signal[]): Snapshot {
+  if (raised.length === 0) return snap;
+  const own = raised.filter((r) => !snap.signals.some((s) => s.id === r.id));
+  return own.length === 0 ? snap : { ...snap, signals: [...snap.signals, ...own] };
+}
+
 export function createCockpitStore(opts: { session?: Partial<SessionConfig>; snapshot?: Snapshot; theme?: ThemeName } = {}): CockpitStore {
   const snapshot = opts.snapshot ?? emptySnapshot();
+  // Who owns which slice: fixed at start, never drawn, so kept out of the state.
+  const owners = new Map<SnapshotSlice, string>();
+  const claims = new Map<string, readonly SnapshotSlice[]>();
+  const listeners = new Set<(changes: readonly StoreChange[]) => void>();
+  const publish = (changes: StoreChange[]): StoreChange[] => {
+    for (const l of [...listeners]) l(changes);
+    return changes;
+  };
+  // A declared source writes only its slices; a slice a source owns is written by it alone. A
+  // writer that declared nothing (a test feeding the store a whole snapshot by hand) may write
+  // what nobody owns; the store's own `at` and `sources` it sets itself, as for everyone.
+  const checkPatch = (source: string, patch: SnapshotPatch): void => {
+    const owns = claims.get(source);
+    const keys = Object.keys(patch).filter((k) => owns || (k !== 'at' && k !== 'sources'));
+    const unknown = keys.filter((k) => !isSnapshotSlice(k));
+    if (unknown.length > 0) throw new SliceError(`${source} wrote ${unknown.join(', ')}, which is not a part of the snapshot`);
+    if (owns) {
+      const outside = keys.filter((k) => owners.get(k as SnapshotSlice) !== source);
+      if (outside.length > 0)
+        throw new SliceError(`${source} wrote ${outside.join(', ')}, outside what it owns (${owns.join(', ') || 'nothing'})`);
+      return;
+    }
+    const taken = keys.filter((k) => owners.has(k as SnapshotSlice));
+    if (taken.length > 0) {
+      const by = taken.map((k) => `${k} (${owners.get(k as SnapshotSlice)})`).join(', ');
+      throw new SliceError(`${source} wrote ${by}, owned by another source`);
+    }
+  };
   return createStore<CockpitState>()((set, get) => ({
     session: defaultSession(opts.session),
     snapshot,
     triggers: [],
     suggestion: { severity: null, reason: 'no data yet', page: [], ticket: false, modules: [] },
     decision: null,
+    raisedSignals: [],
+    trends: NO_TRENDS,
     ui: initialUi(opts.theme),
-    lastChanges: [],
     incident: null,
 
+    declareSource(source, owns) {
+      const known = claims.get(source);
+      if (known) {
+        if (known.length === owns.length && owns.every((k) => known.includes(k))) return;
+        throw new SliceError(`${source} already declared ${known.join(', ') || 'nothing'}, not ${owns.join(', ') || 'nothing'}`);
+      }
+      for (const slice of owns) {
+        if (!isSnapshotSlice(slice)) throw new SliceError(`${source} claims ${String(slice)}, which is not a part of the snapshot`);
+        const owner = owners.get(slice);
+        if (owner !== undefined) throw new SliceError(`${source} claims ${slice}, which ${owner} already owns`);
+      }
+      for (const slice of owns) owners.set(slice, source);
+      claims.set(source, [...owns]);
+    },
+
     ingest(source, patch, at, problem = null) {
+      checkPatch(source, patch);
       const s = get();
       const prev = s.snapshot.sources.find((x) => x.name === source);
       const status: SourceStatus =
@@ -238,13 +332,15 @@ export function createCockpitStore(opts: { session?: Partial<SessionConfig>; sna
         at: Math.max(s.snapshot.at, at),
         sources: upsertSource(s.snapshot.sources, status),
       };
-      const { triggers, changes } = evaluateTriggers(s.triggers, merged, s.session.thresholds);
-      set({
-        snapshot: merged,
-        triggers,
-        lastChanges: changes,
-        suggestion: suggestSeverity(merged, triggers),
-      });
+      const judged = withRaised(merged, s.raisedSignals);
+      const { triggers, changes } = evaluateTriggers(s.triggers, judged, s.session.thresholds);
+      const suggestion = suggestSeverity(judged, triggers);
+      set({ snapshot: merged, triggers, suggestion, trends: sampleTrends(s.trends, triggers, merged.at) });
+      return publish([
+        ...changes.map((c): StoreChange => ({ kind: c.fired ? 'trigger-fired' : 'trigger-cleared', trigger: c.trigger })),
+        { kind: 'severity-evaluated', suggestion },
+        ...sourceTransitions(s.snapshot.sources, merged.sources),
+      ]);
     },
 
     sourceFailed(source, error, at) {
@@ -257,7 +353,27 @@ export function createCockpitStore(opts: { session?: Partial<SessionConfig>; sna
         unreachableSince: prev?.unreachableSince ?? at,
         error,
       };
-      set({ snapshot: { ...s.snapshot, sources: upsertSource(s.snapshot.sources, status) }, lastChanges: [] });
+      const sources = upsertSource(s.snapshot.sources, status);
+      set({ snapshot: { ...s.snapshot, sources } });
+      return publish(sourceTransitions(s.snapshot.sources, sources));
+    },
+
+    onChanges(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    raiseSignal(signal, at) {
+      const s = get();
+      const raisedSignals = [...s.raisedSignals.filter((x) => x.id !== signal.id), signal];
+      const judged = withRaised({ ...s.snapshot, at: Math.max(s.snapshot.at, at) }, raisedSignals);
+      const { triggers, changes } = evaluateTriggers(s.triggers, judged, s.session.thresholds);
+      const suggestion = suggestSeverity(judged, triggers);
+      set({ raisedSignals, triggers, suggestion });
+      return publish([
+        ...changes.map((c): StoreChange => ({ kind: c.fired ? 'trigger-fired' : 'trigger-cleared', trigger: c.trigger })),
+        { kind: 'severity-evaluated', suggestion },
+      ]);
     },
 
     decideSeverity(severity, reason, at) {
@@ -276,6 +392,10 @@ export function createCockpitStore(opts: { session?: Partial<SessionConfig>; sna
 
     setPaging(paging) {
       set({ paging });
+    },
+
+    setJournal(journal) {
+      set({ journal });
     },
 
     flash(text, level = 'info') {

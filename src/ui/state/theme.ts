@@ -104,6 +104,12 @@ export function colourAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
   return !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
 }
 
+/** Whether the terminal can draw Unicode box characters, from the locale (LC_ALL > LC_CTYPE > LANG); else ASCII. */
+export function localeIsUtf8(env: NodeJS.ProcessEnv): boolean {
+  const loc = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
+  return /utf-?8/i.test(loc);
+}
+
 export function toneStyle(theme: Theme, tone: Tone | undefined): ToneStyle {
   return tone ? theme.tones[tone] : theme.tones.normal;
 }

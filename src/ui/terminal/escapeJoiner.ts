@@ -2,9 +2,13 @@
 // only until the next setImmediate, so the app would see a lone Escape and then the text "[B".
 // This stream sits between the terminal and Ink and holds an incomplete escape sequence at the
 // end of a read for a short while (as terminal programs do, 50-100 ms), passing it on whole.
+// It also plays the line discipline's part for Ctrl-Z: in raw mode the terminal sends the byte
+// 0x1a instead of raising SIGTSTP, so it is taken out here and handed to `onSuspendKey`.
 import { Readable } from 'node:stream';
 
 const ESC = '\u001b';
+/** Ctrl-Z, the terminal's VSUSP character. */
+export const CTRL_Z = '\u001a';
 
 /**
  * Splits input into what can be passed on now and an incomplete escape sequence at its end
@@ -27,6 +31,8 @@ export function splitIncompleteEscape(s: string): [ready: string, held: string] 
 export interface EscapeJoinerOptions {
   /** How long to wait for the rest of a split escape sequence. */
   holdMs?: number;
+  /** Ctrl-Z was typed: suspend (the byte is not passed on). */
+  onSuspendKey?: () => void;
 }
 
 type RawSource = NodeJS.ReadableStream & {
@@ -42,6 +48,7 @@ export class EscapeJoiningStdin extends Readable {
   private held = '';
   private timer: NodeJS.Timeout | null = null;
   private readonly holdMs: number;
+  private readonly onSuspendKey: (() => void) | null;
   private readonly onData = (chunk: Buffer | string) => this.feed(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
 
   constructor(
@@ -51,6 +58,7 @@ export class EscapeJoiningStdin extends Readable {
     super({ encoding: 'utf8' });
     this.isTTY = Boolean(source.isTTY);
     this.holdMs = opts.holdMs ?? 80;
+    this.onSuspendKey = opts.onSuspendKey ?? null;
     source.on('data', this.onData);
   }
 
@@ -81,7 +89,14 @@ export class EscapeJoiningStdin extends Readable {
     this.timer = null;
   }
 
-  private feed(chunk: string): void {
+  private feed(input: string): void {
+    const suspend = this.onSuspendKey !== null && input.includes(CTRL_Z);
+    const chunk = suspend ? input.split(CTRL_Z).join('') : input;
+    if (chunk) this.join(chunk);
+    if (suspend) this.onSuspendKey?.();
+  }
+
+  private join(chunk: string): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const [ready, held] = splitIncompleteEscape(this.held + chunk);

@@ -1,0 +1,198 @@
+// Redis server time the cockpit's Redis source costs per tick, read from Redis itself: on a
+// private redis-server (never the shared one) SLOWLOG with a threshold of 0 records every command
+// with its duration in microseconds, so each tick's EVALSHA calls, SCAN and SMEMBERS are summed
+// exactly; INFO commandstats gives the same total as a cross-check. Queues are filled with
+// Celery-shaped messages, bindings, dead letters and unacked entries; between ticks 50 messages
+// are consumed and 50 published (a live system at 50 tasks/s) so the script does real work.
+import { Redis } from 'ioredis';
+import { RedisCelerySource } from '../src/sources/redis/index.js';
+import { envelope, startPrivateRedis } from './live-redis.js';
+
+const PREFIX = 'b_';
+const PER_QUEUE = 10;
+const DEAD_PER_QUEUE = 5;
+const UNACKED = 200;
+const CHURN_PER_TICK = 50;
+
+export interface RedisTimeFigures {
+  queues: number;
+  ticks: number;
+  /** Redis time per tick (all the source's commands), ms. */
+  tickMedian: number;
+  tickP90: number;
+  tickMax: number;
+  /** The longest single command (an EVALSHA of one chunk), ms. */
+  callMax: number;
+  callsPerTick: number;
+  evalshaUsecPerCall: number;
+  clientMsMedian: number;
+  /** CPU time of Redis's main thread per tick (INFO cpu), ms: unlike the wall times above, not
+   * inflated when the machine preempts Redis mid-command; includes the two INFO calls around it. */
+  cpuMsMedian: number;
+  cpuMsP90: number;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
+}
+
+async function fill(r: Redis, names: string[]): Promise<void> {
+  const now = Date.now() / 1000;
+  for (let from = 0; from < names.length; from += 200) {
+    const pipe = r.pipeline();
+    names.slice(from, from + 200).forEach((q, k) => {
+      const qi = from + k;
+      for (let i = 0; i < PER_QUEUE; i++) pipe.lpush(q, envelope(q, qi * 1000 + i, now - 60 + i));
+      pipe.sadd(`_kombu.binding.${q}`, `${q}\x06\x16\x06\x16${q}`);
+      for (let i = 0; i < DEAD_PER_QUEUE; i++)
+        pipe.lpush(`${q}.dead`, JSON.stringify({ headers: { lsos_exc_type: i % 2 ? 'ProxyBlocked' : 'TimeoutError' } }));
+      if (qi < UNACKED) {
+        const tag = `u-${q}`;
+        pipe.hset('unacked', tag, JSON.stringify([JSON.parse(envelope(q, qi, now)), '', q]));
+        pipe.zadd('unacked_index', now, tag);
+      }
+    });
+    await pipe.exec();
+  }
+}
+
+/** 50 tasks consumed and 50 published across random queues, a few dead-lettered. */
+async function churn(r: Redis, names: string[], tick: number): Promise<void> {
+  const pipe = r.pipeline();
+  const now = Date.now() / 1000;
+  for (let i = 0; i < CHURN_PER_TICK; i++) {
+    const q = names[(tick * 7919 + i * 104729) % names.length] as string;
+    pipe.rpop(q);
+    pipe.lpush(q, envelope(q, tick * 100 + i, now));
+    if (i % 10 === 0) pipe.lpush(`${q}.dead`, JSON.stringify({ headers: { lsos_exc_type: 'ParserError' } }));
+  }
+  await pipe.exec();
+}
+
+/** The commands the source sends (SCAN and SMEMBERS for discovery, MGET for provider flags). */
+const SOURCE_COMMANDS = ['evalsha', 'eval', 'scan', 'smembers', 'mget'];
+
+function mainThreadCpu(info: string): number {
+  const user = /used_cpu_user_main_thread:([\d.]+)/.exec(info) ?? /used_cpu_user:([\d.]+)/.exec(info);
+  const sys = /used_cpu_sys_main_thread:([\d.]+)/.exec(info) ?? /used_cpu_sys:([\d.]+)/.exec(info);
+  return Number(user?.[1] ?? 0) + Number(sys?.[1] ?? 0);
+}
+
+function parseCommandStats(info: string): Map<string, { calls: number; usec: number }> {
+  const out = new Map<string, { calls: number; usec: number }>();
+  for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/gm))
+    out.set(m[1] as string, { calls: Number(m[2]), usec: Number(m[3]) });
+  return out;
+}
+
+type SlowEntry = [number, number, number, (string | Buffer)[], string, string];
+
+export async function measureRedisTime(queueCounts: number[], ticks = 40): Promise<RedisTimeFigures[]> {
+  const priv = await startPrivateRedis();
+  if (!priv) throw new Error('redis-server not found: the Redis server-time bench needs a private redis-server');
+  const ctl = new Redis(priv.url, { connectionName: 'bench-ctl' });
+  const out: RedisTimeFigures[] = [];
+  try {
+    for (const n of queueCounts) {
+      await ctl.flushdb();
+      const names = Array.from({ length: n }, (_, i) => `${PREFIX}q${String(i).padStart(5, '0')}`);
+      await fill(ctl, names);
+      const source = new RedisCelerySource({
+        url: priv.url,
+        queues: [],
+        discoverPrefix: PREFIX,
+        events: false,
+        providerFlags: false,
+        maxQueues: Math.max(n, 2000),
+      });
+      try {
+        // Discovery (SCAN steps, then SMEMBERS) until every queue is watched, then two warm ticks.
+        for (let i = 0; i < 200; i++) if (((await source.read()).queues?.length ?? 0) >= n) break;
+        await source.read();
+        // Per tick: INFO commandstats (reset before each tick) sums the source's top-level commands;
+        // commands the script runs inside Redis are counted within its EVALSHA. Per call: SLOWLOG
+        // above 100 µs (a lower threshold would log every command inside the script and slow it).
+        await ctl.config('SET', 'slowlog-log-slower-than', '100');
+        await ctl.config('SET', 'slowlog-max-len', '100000');
+        await ctl.slowlog('RESET');
+        const perTick: number[] = [];
+        const clientMs: number[] = [];
+        const cpuMs: number[] = [];
+        const calls: number[] = [];
+        let evalUsec = 0;
+        let evalCalls = 0;
+        for (let t = 0; t < ticks; t++) {
+          await churn(ctl, names, t);
+          await ctl.config('RESETSTAT');
+          const cpu0 = mainThreadCpu(await ctl.info('cpu'));
+          const t0 = performance.now();
+          await source.read();
+          clientMs.push(performance.now() - t0);
+          const cpu1 = mainThreadCpu(await ctl.info('cpu'));
+          cpuMs.push((cpu1 - cpu0) * 1000);
+          const stats = parseCommandStats(await ctl.info('commandstats'));
+          let usec = 0;
+          let count = 0;
+          for (const cmd of SOURCE_COMMANDS) {
+            const s = stats.get(cmd);
+            if (!s) continue;
+            usec += s.usec;
+            count += s.calls;
+            if (cmd === 'evalsha' || cmd === 'eval') {
+              evalUsec += s.usec;
+              evalCalls += s.calls;
+            }
+          }
+          perTick.push(usec / 1000);
+          calls.push(count);
+        }
+        let callMax = 0;
+        for (const e of (await ctl.slowlog('GET', '100000')) as SlowEntry[]) {
+          const cmd = String(e[3]?.[0] ?? '').toLowerCase();
+          if (cmd === 'evalsha' || cmd === 'eval') callMax = Math.max(callMax, e[2]);
+          if (process.env.BENCH_DEBUG && e[2] > 3000) console.log(n, e[2], String(e[3]?.slice(0, 12).join(' ')).slice(0, 200));
+        }
+        out.push({
+          queues: n,
+          ticks,
+          tickMedian: round(pct(perTick, 50)),
+          tickP90: round(pct(perTick, 90)),
+          tickMax: round(Math.max(...perTick)),
+          callMax: round(callMax / 1000),
+          callsPerTick: pct(calls, 50),
+          evalshaUsecPerCall: evalCalls > 0 ? Math.round(evalUsec / evalCalls) : NaN,
+          clientMsMedian: round(pct(clientMs, 50)),
+          cpuMsMedian: round(pct(cpuMs, 50)),
+          cpuMsP90: round(pct(cpuMs, 90)),
+        });
+      } finally {
+        await source.close();
+      }
+    }
+  } finally {
+    ctl.disconnect();
+    await priv.stop();
+  }
+  return out;
+}
+
+function round(x: number): number {
+  return Number(x.toFixed(2));
+}
+
+export async function benchRedisTime(): Promise<Record<string, number | string>> {
+  const counts = (process.env.BENCH_REDIS_QUEUES ?? '7,200,2000').split(',').map(Number);
+  const rows = await measureRedisTime(counts);
+  const fig: Record<string, number | string> = {};
+  for (const r of rows) {
+    const k = `redis.${r.queues}q`;
+    fig[`${k}.serverMsPerTick (wall) median/p90/max`] = `${r.tickMedian} / ${r.tickP90} / ${r.tickMax}`;
+    fig[`${k}.redisCpuMsPerTick median/p90`] = `${r.cpuMsMedian} / ${r.cpuMsP90}`;
+    fig[`${k}.longestCallMs (wall)`] = r.callMax;
+    fig[`${k}.commandsPerTick`] = r.callsPerTick;
+    fig[`${k}.evalshaUsecPerCall`] = r.evalshaUsecPerCall;
+    fig[`${k}.clientMsPerTick.median`] = r.clientMsMedian;
+  }
+  return fig;
+}

@@ -1,0 +1,128 @@
+// Queue lag's column set (runbook 3): one dense line per queue. Pure: store data in, columns and
+// rows at a width out.
+import { formatCount, formatDuration, formatLag, formatRate } from '../../components/format.js';
+import { sparklineFrom0 } from '../../components/trend.js';
+import { tableAt, type Column, type Table } from '../../components/table.js';
+import { escapeControls, hasControls, sanitize } from '../../src/core/sanitize.js';
+import type { QueueSnapshot } from '../../src/core/snapshot.js';
+import type { TriggerThresholds } from '../../src/core/triggers.js';
+import { breaches, deadLetterFactor, standing } from '../../src/domain/thresholds.js';
+import type { firingQueues } from '../../src/ui/state/selectors.js';
+import type { Tone } from '../../src/ui/state/theme.js';
+
+/** What the queue table is drawn from: the queues (filtered), which of them fire, the thresholds. */
+export interface QueuesData {
+  rows: readonly QueueSnapshot[];
+  firing: ReturnType<typeof firingQueues>;
+  thresholds: TriggerThresholds;
+}
+
+/** Dead-letter growth as a multiple of its baseline, as the trigger computes it. */
+export function queueDeadLetterFactor(q: QueueSnapshot, t: TriggerThresholds): number {
+  return deadLetterFactor(q.deadLetterGrowthPerHour, q.deadLetterBaselinePerHour, t.deadLetterBaselineFloorPerHour);
+}
+
+/**
+ * The lag by the one breach rule: over the runbook line (or its trigger still fires, holding until
+ * the clear line), near it (above the clear line), unknown (muted).
+ */
+export function lagTone(q: QueueSnapshot, data: Omit<QueuesData, 'rows'>): Tone | undefined {
+  const t = data.thresholds;
+  if (q.lagSeconds === null || q.lagMethod === 'unknown') return 'muted';
+  if (data.firing.lag.has(q.name)) return 'breach';
+  const s = standing(q.lagSeconds, t.queueLagSeconds, t.clearRatio);
+  return s === 'breach' ? 'breach' : s === 'near' ? 'warn' : undefined;
+}
+
+/** Dead letters growing over the spike factor (or their trigger fires). */
+export function deadLetterTone(q: QueueSnapshot, data: Omit<QueuesData, 'rows'>): Tone | undefined {
+  return data.firing.deadLetters.has(q.name) || breaches(queueDeadLetterFactor(q, data.thresholds), data.thresholds.deadLetterSpikeFactor)
+    ? 'breach'
+    : undefined;
+}
+
+/** Two readings of a queue that the table shows alike (the fields its columns read). */
+export function sameQueueRow(a: QueueSnapshot, b: QueueSnapshot): boolean {
+  return (
+    a === b ||
+    (a.name === b.name &&
+      a.depth === b.depth &&
+      a.reserved === b.reserved &&
+      a.lagSeconds === b.lagSeconds &&
+      a.lagMethod === b.lagMethod &&
+      a.deadLetters === b.deadLetters &&
+      a.deadLetterGrowthPerHour === b.deadLetterGrowthPerHour &&
+      a.deadLetterBaselinePerHour === b.deadLetterBaselinePerHour &&
+      a.deadLetterBaselineSource === b.deadLetterBaselineSource &&
+      a.drainPerMinute === b.drainPerMinute &&
+      a.lagTrend.length === b.lagTrend.length &&
+      a.lagTrend.every((v, i) => v === b.lagTrend[i]))
+  );
+}
+
+export function sameQueueRows(a: readonly QueueSnapshot[], b: readonly QueueSnapshot[]): boolean {
+  return a === b || (a.length === b.length && a.every((q, i) => sameQueueRow(q, b[i] as QueueSnapshot)));
+}
+
+export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean): Column<QueueSnapshot>[] {
+  const lag = (q: QueueSnapshot) => lagTone(q, data);
+  const dl = (q: QueueSnapshot) => deadLetterTone(q, data);
+  const mark = (q: QueueSnapshot): Tone | undefined =>
+    lag(q) === 'breach' || dl(q) === 'breach' ? 'breach' : lag(q) === 'warn' ? 'warn' : undefined;
+  return [
+    // ! over the runbook line, ~ near it: readable without colour.
+    { key: 'mark', header: ' ', width: 1, text: (q) => (mark(q) === 'breach' ? '!' : mark(q) === 'warn' ? '~' : ' '), tone: mark },
+    // As wide as the longest name (up to 24): `reporting` and `reporting.retry` never both read `reporti…`.
+    // A name with control bytes is shown escaped (crawl\u001B…), never stripped to look like another.
+    {
+      key: 'name',
+      header: 'queue',
+      fit: 24,
+      minWidth: 15,
+      text: (q) => sanitize(hasControls(q.name) ? escapeControls(q.name) : q.name, 80),
+    },
+    { key: 'depth', header: 'depth', width: 5, align: 'right', text: (q) => formatCount(q.depth) },
+    { key: 'reserved', header: 'rsvd', width: 5, align: 'right', hideBelow: 42, text: (q) => formatCount(q.reserved) },
+    { key: 'lag', header: 'lag', width: 6, align: 'right', text: (q) => formatLag(q.lagSeconds, q.lagMethod), tone: lag },
+    { key: 'dead', header: 'dead', width: 5, align: 'right', text: (q) => formatCount(q.deadLetters) },
+    { key: 'growth', header: 'dl/h', fit: 9, align: 'right', text: (q) => formatRate(q.deadLetterGrowthPerHour), tone: dl },
+    {
+      key: 'factor',
+      header: 'vs bl',
+      fit: 8,
+      align: 'right',
+      hideBelow: 52,
+      // `?` when there is no baseline yet (the floor is used).
+      text: (q) => `${queueDeadLetterFactor(q, data.thresholds).toFixed(1)}x${q.deadLetterBaselineSource === null ? '?' : ''}`,
+      tone: dl,
+    },
+    // Tasks finished per minute from this queue (Celery events, over the window they cover).
+    { key: 'drain', header: 'drain/m', fit: 8, align: 'right', hideBelow: 72, text: (q) => formatDrain(q.drainPerMinute) },
+    {
+      key: 'trend',
+      header: 'lag trend, peak',
+      grow: 1,
+      minWidth: 10,
+      hideBelow: 60,
+      // Scaled from 0 to the runbook's lag line (or the peak when higher), the peak written beside
+      // it: the bar's height means the same on every row.
+      text: (q, w) => {
+        const peak = Math.max(0, ...q.lagTrend.filter(Number.isFinite));
+        const label = q.lagTrend.length ? ` ${formatDuration(peak)}` : '';
+        return sparklineFrom0(q.lagTrend, Math.max(0, w - label.length), data.thresholds.queueLagSeconds, ascii) + label;
+      },
+      tone: lag,
+    },
+  ];
+}
+
+/** A drain rate per minute: whole tasks from 10 up, one decimal below. */
+export function formatDrain(perMinute: number): string {
+  if (!Number.isFinite(perMinute) || perMinute <= 0) return '0';
+  return perMinute >= 10 ? formatCount(perMinute) : perMinute.toFixed(1);
+}
+
+/** The queue table at `width`. */
+export function queuesTable(data: QueuesData, width: number, ascii: boolean): Table<QueueSnapshot> {
+  return tableAt(queueColumns(data, ascii), data.rows, width);
+}

@@ -1,0 +1,165 @@
+// The production build of the cockpit: src/cli.ts bundled by esbuild into dist/src/cli.js (the
+// package's bin, what `npm start` and the end-to-end tests run), with React's production build
+// chosen at build time and code split at every dynamic import(), so the simulation never parses
+// the broker, PostgreSQL or subcommand code it does not use.
+//
+// `node scripts/bundle.mjs`            bundle now (after tsc in `npm run build`)
+// `node scripts/bundle.mjs --if-stale` bundle only when a source is newer than the last bundle
+//                                      (`npm start`: no rebuild when the build is current)
+// `node scripts/bundle.mjs --metafile` also write dist/bundle-meta.json (what each chunk holds)
+//
+// tsc still writes dist/ beside it: the typecheck, the bench and the tests that run single
+// compiled modules (dist/src/journal/journal.js) use those files.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT_DIR = join(ROOT, 'dist', 'src');
+const ENTRY_OUT = join(OUT_DIR, 'cli.js');
+/** Written last: its mtime and content say which inputs the bundle was made from. */
+const STAMP = join(ROOT, 'dist', 'bundle-stamp.json');
+const CHUNK_PREFIX = 'bundle-';
+/** What the bundle is made of besides node_modules: a change to any of these makes it stale. */
+const INPUT_DIRS = ['src', 'panels', 'components'];
+const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/bundle.mjs'];
+
+function newestInput() {
+  let newest = 0;
+  const walk = (dir) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|tsx|mjs|js|json)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const d of INPUT_DIRS) walk(join(ROOT, d));
+  for (const f of INPUT_FILES) if (existsSync(join(ROOT, f))) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
+  return newest;
+}
+
+/** The bundle is current when its stamp exists, names every chunk it wrote, and is newer than every input. */
+function isCurrent() {
+  if (!existsSync(STAMP) || !existsSync(ENTRY_OUT)) return false;
+  try {
+    const stamp = JSON.parse(readFileSync(STAMP, 'utf8'));
+    if (!Array.isArray(stamp.outputs) || stamp.outputs.some((f) => !existsSync(join(ROOT, f)))) return false;
+    // A later tsc run rewrites dist/src/cli.js with its unbundled output: then it is not ours.
+    if (!readFileSync(ENTRY_OUT, 'utf8').includes('lsos-cockpit production bundle')) return false;
+  } catch {
+    return false;
+  }
+  return statSync(STAMP).mtimeMs >= newestInput();
+}
+
+/**
+ * `import.meta.url` in a bundled module would name the chunk, not the module: keep the meaning it
+ * has in tsc's output (dist/<path>.js), so `new URL('../../../fixtures/…', import.meta.url)` and
+ * the package-root walk resolve the same files from the bundle as from dist/.
+ */
+const keepModuleUrl = {
+  name: 'keep-module-url',
+  setup(build) {
+    build.onLoad({ filter: /\.(ts|tsx)$/ }, (args) => {
+      if (args.path.split(sep).includes('node_modules')) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      const loader = extname(args.path) === '.tsx' ? 'tsx' : 'ts';
+      if (!source.includes('import.meta.url')) return { contents: source, loader };
+      const compiled = join(ROOT, 'dist', relative(ROOT, args.path)).replace(/\.tsx?$/, '.js');
+      let rel = relative(OUT_DIR, compiled).split(sep).join('/');
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader };
+    });
+  },
+};
+
+/**
+ * Two dependency checks that look for a browser API at load time make Node load its whole fetch
+ * implementation (undici, about 170 ms of start-up on this machine) for nothing: pg asks whether
+ * it runs in a Cloudflare Worker by constructing a `Response`, and yoga-layout (Ink's layout)
+ * fetches its WebAssembly from a data: URL when `fetch` exists. The cockpit runs on Node only:
+ * both take their Node path. Like scripts/patch-ink.mjs, a text that is not found fails the build
+ * (a new version of the dependency needs this re-checked).
+ */
+const NODE_ONLY = [
+  { file: 'node_modules/pg/lib/stream.js', from: "if (typeof Response === 'function') {", to: 'if (false) {', count: 1 },
+  { file: 'node_modules/yoga-layout/dist/binaries/yoga-wasm-base64-esm.js', from: '"function"!=typeof fetch', to: '!0', count: 2 },
+];
+
+const nodeOnly = {
+  name: 'node-only',
+  setup(build) {
+    const patches = new Map(NODE_ONLY.filter((p) => existsSync(join(ROOT, p.file))).map((p) => [realpathSync(join(ROOT, p.file)), p]));
+    build.onLoad({ filter: /[\\/](stream\.js|yoga-wasm-base64-esm\.js)$/ }, (args) => {
+      const patch = patches.get(args.path);
+      if (!patch) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      const found = source.split(patch.from).length - 1;
+      if (found !== patch.count)
+        throw new Error(`bundle: ${patch.file} has ${found} of "${patch.from}", expected ${patch.count}: re-check the node-only patch`);
+      return { contents: source.replaceAll(patch.from, patch.to), loader: 'js' };
+    });
+  },
+};
+
+async function bundle({ metafile }) {
+  const esbuild = await import('esbuild');
+  mkdirSync(OUT_DIR, { recursive: true });
+  const started = performance.now();
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { cli: 'src/cli.ts' },
+    outdir: OUT_DIR,
+    // Chunks sit beside the entry, at the depth keepModuleUrl assumes.
+    chunkNames: `${CHUNK_PREFIX}[name]-[hash]`,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // React, react-reconciler and scheduler pick their production build from this at build time.
+    define: { 'process.env.NODE_ENV': '"production"' },
+    minifySyntax: true,
+    minifyWhitespace: false,
+    minifyIdentifiers: false,
+    keepNames: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    // Optional native or dev-only modules the dependencies try to load and do without.
+    external: ['pg-native', 'react-devtools-core', 'bufferutil', 'utf-8-validate'],
+    // CommonJS dependencies (pg, ioredis, amqplib) call require() for Node's own modules.
+    banner: {
+      js: [
+        '// lsos-cockpit production bundle (scripts/bundle.mjs): edit src/, then npm run build',
+        "import { createRequire as __lsosCreateRequire } from 'node:module';",
+        'const require = __lsosCreateRequire(import.meta.url);',
+      ].join('\n'),
+    },
+    plugins: [keepModuleUrl, nodeOnly],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const outputs = Object.keys(result.metafile.outputs)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => relative(ROOT, join(ROOT, f)).split(sep).join('/'));
+  // Chunks of an earlier bundle (their names carry a content hash) would pile up; removed only
+  // after a successful build, so a failed one leaves the previous bundle whole.
+  const keep = new Set(Object.keys(result.metafile.outputs).map((f) => relative(OUT_DIR, join(ROOT, f))));
+  for (const f of readdirSync(OUT_DIR)) if (f.startsWith(CHUNK_PREFIX) && !keep.has(f)) rmSync(join(OUT_DIR, f));
+  chmodSync(ENTRY_OUT, 0o755);
+  if (metafile) writeFileSync(join(ROOT, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));
+  writeFileSync(STAMP, JSON.stringify({ builtAt: new Date().toISOString(), outputs }, null, 2) + '\n');
+  const bytes = outputs.reduce((n, f) => n + statSync(join(ROOT, f)).size, 0);
+  const entryBytes = statSync(ENTRY_OUT).size;
+  process.stdout.write(
+    `bundle: dist/src/cli.js ${(entryBytes / 1024).toFixed(0)} KiB + ${outputs.length - 1} lazy chunks (${(bytes / 1024).toFixed(0)} KiB in all) in ${Math.round(performance.now() - started)} ms\n`,
+  );
+}
+
+const args = new Set(process.argv.slice(2));
+if (args.has('--if-stale') && isCurrent()) {
+  process.stdout.write('bundle: dist/src/cli.js is current\n');
+} else {
+  await bundle({ metafile: args.has('--metafile') });
+}

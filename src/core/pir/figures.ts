@@ -1,0 +1,188 @@
+// The compact series of key figures the journal keeps for the post-incident review: one
+// `figures` entry a minute while an incident is active (and a few minutes of backfill from
+// before it opened), read back for the PIR's charts and for each action's effect. Names are kept
+// escaped (\uXXXX for control and invisible characters), as trigger names are. Pure.
+import type { Snapshot } from '../snapshot.js';
+import { escapeControls } from '../sanitize.js';
+import { totalFailures } from '../snapshot.js';
+import type { FiguresDetails, QueueFigures, TimelineEntry } from '../timeline.js';
+import { isUtcTimestamp, parseUtc, formatUtc } from '../timeline.js';
+
+/** At most this many named campaigns per sample (the blast radius names them; the rest are counted). */
+export const MAX_NAMED_CAMPAIGNS = 50;
+
+/** One sample as read back from the journal, with its time as epoch ms. */
+export interface FigureSample extends FiguresDetails {
+  tMs: number;
+  /** The entry it came from. */
+  seq: number;
+}
+
+const round = (n: number, digits = 2): number => {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+};
+
+/** The figures of one snapshot, as the journal keeps them (numbers rounded; names as the snapshot has them). */
+export function sampleFigures(snap: Snapshot): FiguresDetails {
+  const queues: Record<string, QueueFigures> = {};
+  for (const q of snap.queues) {
+    const workers = snap.workers.filter((w) => w.queues.includes(q.name));
+    queues[escapeControls(q.name)] = {
+      lag: q.lagSeconds === null || !Number.isFinite(q.lagSeconds) ? null : round(q.lagSeconds, 1),
+      depth: q.depth,
+      dead: q.deadLetters,
+      dlRate: round(q.deadLetterGrowthPerHour, 1),
+      dlBase: q.deadLetterBaselinePerHour === null ? null : round(q.deadLetterBaselinePerHour, 2),
+      fail: totalFailures(q),
+      workers: workers.filter((w) => w.online).length,
+    };
+  }
+  const replicas: Record<string, number | null> = {};
+  for (const r of snap.database.replicas) {
+    replicas[escapeControls(r.name)] = r.lagSeconds === null || !Number.isFinite(r.lagSeconds) ? null : round(r.lagSeconds, 1);
+  }
+  const providers: Record<string, { failRate: number; campaigns: number }> = {};
+  for (const p of snap.providers) {
+    providers[escapeControls(p.name)] = {
+      failRate: p.requests > 0 ? round(p.failures / p.requests, 4) : 0,
+      campaigns: p.campaignsAffected,
+    };
+  }
+  const r = snap.reporting;
+  const d: FiguresDetails = {
+    t: formatUtc(snap.at),
+    queues,
+    replicas,
+    providers,
+    reports: { runs: r.runs, failures: r.failures, failedCampaigns: r.failedCampaigns.slice(0, MAX_NAMED_CAMPAIGNS).map(escapeControls) },
+  };
+  if (snap.simulated) {
+    d.simulated = true;
+    if (snap.scenario) d.scenario = escapeControls(snap.scenario);
+  }
+  return d;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const num = (v: unknown): number => numOrNull(v) ?? 0;
+
+/** The `figures` entries of a journal, validated, oldest sample first. Malformed ones are skipped. */
+export function readFigureSeries(entries: readonly TimelineEntry[]): FigureSample[] {
+  const out: FigureSample[] = [];
+  const seen = new Set<number>();
+  for (const e of entries) {
+    if (e.kind !== 'figures') continue;
+    const d = e.details;
+    if (!isUtcTimestamp(d.t) || !isObj(d.queues)) continue;
+    const tMs = parseUtc(d.t);
+    if (tMs === null || seen.has(tMs)) continue;
+    seen.add(tMs);
+    const queues: Record<string, QueueFigures> = {};
+    for (const [name, raw] of Object.entries(d.queues)) {
+      if (!isObj(raw)) continue;
+      queues[name] = {
+        lag: numOrNull(raw.lag),
+        depth: num(raw.depth),
+        dead: num(raw.dead),
+        dlRate: num(raw.dlRate),
+        dlBase: numOrNull(raw.dlBase),
+        fail: num(raw.fail),
+        ...(typeof raw.workers === 'number' ? { workers: raw.workers } : {}),
+      };
+    }
+    const replicas: Record<string, number | null> = {};
+    if (isObj(d.replicas)) for (const [name, v] of Object.entries(d.replicas)) replicas[name] = numOrNull(v);
+    const providers: Record<string, { failRate: number; campaigns: number }> = {};
+    if (isObj(d.providers)) {
+      for (const [name, v] of Object.entries(d.providers))
+        if (isObj(v)) providers[name] = { failRate: num(v.failRate), campaigns: num(v.campaigns) };
+    }
+    const rep = isObj(d.reports) ? d.reports : {};
+    out.push({
+      t: d.t,
+      tMs,
+      seq: e.seq,
+      queues,
+      replicas,
+      providers,
+      reports: {
+        runs: num(rep.runs),
+        failures: num(rep.failures),
+        failedCampaigns: Array.isArray(rep.failedCampaigns) ? rep.failedCampaigns.filter((c): c is string => typeof c === 'string') : [],
+      },
+      ...(d.simulated === true ? { simulated: true } : {}),
+      ...(typeof d.scenario === 'string' ? { scenario: d.scenario } : {}),
+    });
+  }
+  return out.sort((a, b) => a.tMs - b.tMs);
+}
+
+// ---- Which figure, and reading it -----------------------------------------------------------
+
+export type FigureKind =
+  'queue-lag' | 'queue-depth' | 'dead-letters' | 'dead-letter-rate' | 'replica-lag' | 'serp-failure-rate' | 'report-failure-ratio';
+
+/** A figure of the series: what it is and on what (a queue, a replica, a provider, `reporting`). */
+export interface FigureRef {
+  kind: FigureKind;
+  target: string;
+}
+
+export const FIGURE_LABELS: Record<FigureKind, { label: string; unit: 's' | 'count' | 'per-hour' | 'ratio' }> = {
+  'queue-lag': { label: 'queue lag', unit: 's' },
+  'queue-depth': { label: 'queue depth', unit: 'count' },
+  'dead-letters': { label: 'dead letters', unit: 'count' },
+  'dead-letter-rate': { label: 'dead-letter growth', unit: 'per-hour' },
+  'replica-lag': { label: 'replica lag', unit: 's' },
+  'serp-failure-rate': { label: 'SERP failure rate', unit: 'ratio' },
+  'report-failure-ratio': { label: 'report failure ratio', unit: 'ratio' },
+};
+
+export function figureLabel(ref: FigureRef): string {
+  return `${ref.target} ${FIGURE_LABELS[ref.kind].label}`;
+}
+
+/** The value of a figure in one sample; null when the sample does not have it. */
+export function figureValue(s: FiguresDetails, ref: FigureRef): number | null {
+  switch (ref.kind) {
+    case 'queue-lag':
+      return s.queues[ref.target]?.lag ?? null;
+    case 'queue-depth':
+      return s.queues[ref.target]?.depth ?? null;
+    case 'dead-letters':
+      return s.queues[ref.target]?.dead ?? null;
+    case 'dead-letter-rate':
+      return s.queues[ref.target]?.dlRate ?? null;
+    case 'replica-lag':
+      return ref.target in s.replicas ? (s.replicas[ref.target] ?? null) : null;
+    case 'serp-failure-rate':
+      return s.providers?.[ref.target]?.failRate ?? null;
+    case 'report-failure-ratio': {
+      const r = s.reports;
+      return r && r.runs > 0 ? r.failures / r.runs : null;
+    }
+  }
+}
+
+/**
+ * The sample nearest to `atMs` within `toleranceMs` (ties: the earlier one), else null. The series
+ * is a minute apart, so one minute either side finds the sample of that minute.
+ */
+export function sampleNear(series: readonly FigureSample[], atMs: number, toleranceMs = 60_000): FigureSample | null {
+  let best: FigureSample | null = null;
+  for (const s of series) {
+    const d = Math.abs(s.tMs - atMs);
+    if (d > toleranceMs) continue;
+    if (best === null || d < Math.abs(best.tMs - atMs)) best = s;
+  }
+  return best;
+}
+
+/** The latest sample at or before `atMs` (no older than `maxAgeMs`), else null: what was known at that time. */
+export function sampleAtOrBefore(series: readonly FigureSample[], atMs: number, maxAgeMs = 120_000): FigureSample | null {
+  let best: FigureSample | null = null;
+  for (const s of series) if (s.tMs <= atMs && atMs - s.tMs <= maxAgeMs && (best === null || s.tMs > best.tMs)) best = s;
+  return best;
+}
