@@ -1,7 +1,7 @@
 // Escalation matrix (runbook section 7): a suggested severity with its reason and who the matrix
 // says to page, and the operator's decision beside it. Pure.
 import type { Snapshot } from './snapshot.js';
-import type { TriggerState } from './triggers.js';
+import type { TriggerState } from './triggerState.js';
 import { moduleOfQueue } from '../domain/queues.js';
 import { triggerSpec, type MatrixReading } from '../domain/thresholds.js';
 import { SEVERITIES, type Severity } from './incident.js';

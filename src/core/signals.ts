@@ -2,8 +2,8 @@
 // (the security tool's cross-tenant exposure risk, an integrity check that failed, an operator's
 // `:declare`). Each is judged as a runbook trigger (src/core/triggers.ts): it opens an incident,
 // carries its severity by the escalation matrix (runbook 7) and shows its evidence. Pure.
-import type { Severity } from './incident.js';
-import type { EpochMs } from './snapshot.js';
+import type { Severity } from '../domain/severity.js';
+import type { EpochMs } from '../domain/time.js';
 
 /** What kind of risk: data of one tenant shown to another, or data that may be wrong. */
 export const SIGNAL_KINDS = ['cross-tenant-risk', 'data-corruption'] as const;

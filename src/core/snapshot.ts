@@ -6,8 +6,8 @@ import { FAILURE_CLASSES, type FailureClass } from '../domain/failureClasses.js'
 import type { FreshnessKind } from '../domain/thresholds.js';
 import type { Signal } from './signals.js';
 
-/** Epoch milliseconds. All times in the core are UTC epoch ms. */
-export type EpochMs = number;
+import type { EpochMs } from '../domain/time.js';
+export type { EpochMs };
 
 // The failure classes are a domain fact (contract section 4); the snapshot counts by them.
 export { FAILURE_CLASSES, type FailureClass };

@@ -22,8 +22,9 @@ import {
 } from '../domain/thresholds.js';
 import { triggerId } from '../domain/triggerId.js';
 import { orderTriggers } from './escalation.js';
-import type { Severity } from './incident.js';
+import type { Severity } from '../domain/severity.js';
 import type { RunbookSectionId } from './runbook.js';
+import type { TriggerScope, TriggerState } from './triggerState.js';
 import { signalLine, type Signal, type SignalKind } from './signals.js';
 import type { EpochMs, QueueSnapshot, Snapshot } from './snapshot.js';
 
@@ -31,50 +32,7 @@ export { DEFAULT_THRESHOLDS, type TriggerKind, type TriggerUnit };
 /** The thresholds the triggers judge by: all of them (src/domain/thresholds.ts). */
 export type TriggerThresholds = Thresholds;
 
-/** What the trigger saw, for the blast radius: queues, campaigns, replicas, provider pools. */
-export interface TriggerScope {
-  queues?: string[];
-  campaigns?: number;
-  /** The campaigns by id, when the trigger names them (a signal's evidence). */
-  campaignIds?: string[];
-  replicas?: string[];
-  providers?: string[];
-}
-
-/** One runbook trigger on one target, as last evaluated. */
-export interface TriggerState {
-  /** Its id, `kind:target` (src/domain/triggerId.ts), e.g. `queue-lag:crawl`. */
-  key: string;
-  kind: TriggerKind;
-  section: RunbookSectionId;
-  /** The runbook's wording of the trigger. */
-  title: string;
-  /** What it fired on: a queue, provider, replica, `primary`, `reporting`. */
-  target: string;
-  /** The LSOS module affected (crawl, rank, reviews, reporting, email, database, api, platform). */
-  module: string;
-  firing: boolean;
-  /** The figure compared with the threshold. */
-  value: number;
-  threshold: number;
-  /** While firing, the value must fall to this to clear. */
-  clearAt: number;
-  unit: TriggerUnit;
-  /** One line saying what crossed the line, for the panel and the timeline. */
-  detail: string;
-  /** When the trigger last changed between firing and clear. */
-  since: EpochMs;
-  scope: TriggerScope;
-  /**
-   * The severity it implies when it says so itself (a signal's; the primary unreachable is a full
-   * outage, SEV-1); absent: the matrix's reading of its kind (src/core/escalation.ts impliedSeverity).
-   */
-  severity?: Severity;
-  /** A signal's evidence, a line each (which campaigns' data crossed, a failing check's rows). */
-  evidence?: string[];
-  /** The signal this trigger judges (src/core/signals.ts); absent for a threshold. */
-  signal?: Signal;
-}
+export type { TriggerScope, TriggerState } from './triggerState.js';
 
 export interface TriggerChange {
   key: string;

@@ -144,7 +144,11 @@ describe('lsos-cockpit pir export', () => {
     expect(await runPirExport(['export', 'INC-20200101-0000', '--state-dir', dir], t)).toBe(3);
     expect(await runPirExport(['export', 'latest', '--state-dir', dir], t)).toBe(3);
     expect(await runPirExport(['export', '../../etc/passwd', '--state-dir', dir], t)).toBe(3);
-    expect(await runPirExport(['export'], t)).toBe(2);
+    // No id: the incident resolved last; none here, so the same "unknown incident" exit.
+    expect(await runPirExport(['export', '--state-dir', dir], t)).toBe(3);
+    expect(t.err()).toContain(`no incidents in ${dir}`);
+    expect(await runPirExport(['export', 'latest', 'extra'], t)).toBe(2);
+    expect(await runPirExport(['export', 'latest', '--format', 'yaml', '--state-dir', dir], t)).toBe(2);
     expect(await runPirExport(['import', 'latest'], t)).toBe(2);
     expect(await runPirExport(['export', 'latest', '-o'], t)).toBe(2);
     const help = io();

@@ -1,0 +1,2 @@
+/** Epoch milliseconds. All times in the core are UTC epoch ms. */
+export type EpochMs = number;
