@@ -45,6 +45,19 @@ describe('Redis Sentinel broker', () => {
   });
 
   it('keeps reading and writing across SENTINEL FAILOVER and a SIGKILLed master; a write during each switch lands once', async () => {
+    // WAIT on the master the Sentinels name: right after a switch a node can still answer as a
+    // replica for a moment ("WAIT cannot be used with replica instances"), so ask until it answers.
+    const replicated = (n: number) =>
+      waitFor(
+        async () => {
+          try {
+            return Number(await cluster.client(await cluster.masterPort()).call('WAIT', String(n), '10000')) >= n;
+          } catch {
+            return false;
+          }
+        },
+        { what: `the writes so far on ${n} replica(s)`, timeoutMs: 60_000 },
+      );
     const flags = flagsClient(cluster.url(DB));
     try {
       let master = await cluster.masterPort();
@@ -58,7 +71,7 @@ describe('Redis Sentinel broker', () => {
         ['kill', 7],
       ] as const) {
         // Everything written so far is on every replica before the switch (SIGKILL loses unreplicated writes).
-        await cluster.client(master).call('WAIT', '2', '10000');
+        await replicated(2);
         const switched = how === 'failover' ? cluster.failover() : cluster.killMaster();
         // The action issued while the switch happens: a control flag written through the cockpit's flags client.
         const value = `pause-crawl-${how}`;
@@ -70,7 +83,7 @@ describe('Redis Sentinel broker', () => {
         const m = cluster.client(master, DB);
         // On the new master, and on every replica of it (nothing of the old master's left to win back).
         expect(await cluster.client(master).get(FLAG)).toBe(value);
-        await cluster.client(master).call('WAIT', '1', '10000');
+        await replicated(1);
         for (const r of cluster.redis.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null))
           await waitFor(async () => (await cluster.client(r.port).get(FLAG)) === value, { what: `flag on ${r.port}` });
         // The flags client now writes to the new master.
