@@ -114,7 +114,7 @@ export function readJournalFile(file: string, incidentId?: string): JournalRepor
   return parseJournal(fs.readFileSync(file, 'utf8'), incidentId);
 }
 
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   // Makes a new file's directory entry durable too. Not every platform can open a directory.
   let fd: number | null = null;
   try {

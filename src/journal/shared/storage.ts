@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { isIncidentId } from '../../core/incident.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { entryShapeProblem, isKnownKind } from '../../core/timeline.js';
-import { journalFileName } from '../journal.js';
+import { fsyncDir, journalFileName } from '../journal.js';
 import type { MergeReport } from './merge.js';
 import { MergedTimeline } from './merge.js';
 import { storedForm } from './origin.js';
@@ -163,18 +163,6 @@ export function readMergedIncident(stateDir: string, incidentId: string): MergeR
   if (files === null) return null;
   const merged = MergedTimeline.fromEntries(files.entries, { tornTail: files.tornTail, problems: files.problems });
   return merged.report(foreignChainProblems(incidentId, merged.entries()));
-}
-
-function fsyncDir(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // best effort: not every platform opens a directory
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
 }
 
 /**
