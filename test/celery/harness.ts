@@ -444,6 +444,8 @@ export async function run(
       if (code === 0) resolve({ stdout, stderr });
       else reject(new Error(`${cmd} ${args.join(' ')} exited ${String(code)}: ${stderr.slice(-2000)}`));
     });
+    // A child that exits without reading its input closes the pipe: EPIPE is not the test's failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(o.input ?? '');
   });
 }

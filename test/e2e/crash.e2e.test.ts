@@ -57,7 +57,7 @@ suite('a cockpit killed with SIGKILL mid-incident', () => {
     expect(inc, `incident ${id} in ${JSON.stringify(after)}`).toBeDefined();
     expect(inc?.state).toBe('open');
     expect(inc?.entries).toBeGreaterThanOrEqual(shown);
-    const journal = execFileSync('cat', [`${first.stateDir}/${id}.jsonl`], { encoding: 'utf8' });
+    const journal = execFileSync('cat', [`${first.stateDir}/simulation/${id}.jsonl`], { encoding: 'utf8' }); // a practice incident: its own store
     expect(journal).toContain('crawl pool gone; paging reviews owner');
 
     // Start again on the same state dir: the same incident, still open, every entry kept.
