@@ -41,10 +41,11 @@ export class TmuxSession {
    * exits. `wrapper`: a command the cockpit runs under (e.g. setpriv to run it as another user).
    */
   start(cols: number, rows: number, cliArgs: string[] = [], env: Record<string, string> = {}, wrapper: string[] = []): void {
-    const envs = Object.entries({ LANG: 'C.UTF-8', TERM: 'xterm-256color', ...env })
+    // CI=true as .ci/run exports it: the cockpit on a terminal must draw anyway (Ink alone would not).
+    const envs = Object.entries({ LANG: 'C.UTF-8', TERM: 'xterm-256color', CI: 'true', ...env })
       .map(([k, v]) => `${k}=${shq(v)}`)
       .join(' ');
-    const cmd = `${wrapper.map(shq).join(' ')} env -u CI ${envs} node ${shq(CLI)} --state-dir ${shq(this.stateDir)} ${cliArgs.map(shq).join(' ')}; stty -a > ${shq(this.sttyAfter)}; sleep 600`;
+    const cmd = `${wrapper.map(shq).join(' ')} env ${envs} node ${shq(CLI)} --state-dir ${shq(this.stateDir)} ${cliArgs.map(shq).join(' ')}; stty -a > ${shq(this.sttyAfter)}; sleep 600`;
     this.tmux('new-session', '-d', '-s', this.name, '-x', String(cols), '-y', String(rows), 'bash', '--norc', '--noprofile', '-c', cmd);
     this.tmux('set-option', '-t', this.name, 'remain-on-exit', 'on');
   }
