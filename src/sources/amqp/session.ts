@@ -126,7 +126,8 @@ export class AmqpSession {
    * count: a proxy that accepts but never answers must not hang the read).
    */
   static async open(opts: SessionOptions, signal?: AbortSignal): Promise<AmqpSession> {
-    const where = maskUrl(opts.url);
+    // Where, without the query (CA and key file paths make the line long and say nothing of where).
+    const where = maskUrl(opts.url).replace(/\?[^;]*/g, '');
     // connectAmqp: one node or Celery's ';' failover list, amqps:// with its CA and client certificate.
     const pending = connectAmqp(opts.url, {
       timeoutMs: opts.connectTimeoutMs,

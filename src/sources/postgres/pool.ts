@@ -3,6 +3,7 @@
 // and none can hang on a lock for longer than the timeout.
 import pg from 'pg';
 import { maskUrl, redactSecrets } from '../../config/maskUrl.js';
+import { authOrTlsProblem } from '../connect/errors.js';
 
 export const APPLICATION_NAME = 'lsos-cockpit';
 
@@ -85,6 +86,13 @@ export function describePgError(err: unknown, url: string): string {
 function describeOne(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const e = err as Error & { code?: string };
+  // A CA or key file named by sslrootcert/sslcert/sslkey that cannot be read (pg-connection-string reads them).
+  const file = (e as { path?: unknown }).path;
+  if (e.code === 'ENOENT' || e.code === 'EACCES')
+    return `cannot read ${typeof file === 'string' ? file : 'a file'} (${e.code}) named by sslrootcert, sslcert or sslkey`;
+  // Wrong password, untrusted certificate, host name mismatch: said in those words, one line.
+  const known = authOrTlsProblem(e);
+  if (known) return known;
   if (e.message) return e.message.split('\n')[0] as string;
   return e.code ?? e.name;
 }

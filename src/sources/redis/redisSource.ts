@@ -28,6 +28,7 @@ import {
 import { createClassifier, type FailureClassRule } from '../../domain/failureClasses.js';
 import { FAILURE_CLASSES, emptyFailures, type EpochMs, type FailureClass, type QueueSnapshot } from '../../core/snapshot.js';
 import { systemClock, type Clock, type SnapshotPatch, type SnapshotSlice, type Source } from '../../core/source.js';
+import { authOrTlsProblem } from '../connect/errors.js';
 import { redisOptions } from '../connect/redis.js';
 import { DeadLetterTrend } from './deadLetterTrend.js';
 import { RedisEventStream, type EventStreamStats } from './eventStream.js';
@@ -338,8 +339,9 @@ export class RedisCelerySource implements Source {
       maxRetriesPerRequest: 0,
       commandTimeout: opts.commandTimeoutMs ?? 5000,
     });
+    // In the runbook's words (wrong password, untrusted certificate, host name mismatch), one line.
     this.redis.on('error', (err: Error) => {
-      this.lastError = err.message;
+      this.lastError = authOrTlsProblem(err) ?? err.message;
     });
     this.redis.on('ready', () => {
       this.lastError = null;
