@@ -106,6 +106,8 @@ export class AmqpSession {
   private constructor(
     readonly model: ChannelModel,
     readonly url: string,
+    /** The node of the list this session is on (host:port/vhost, no credentials). */
+    readonly node: string,
   ) {
     model.on('error', (err: Error) => {
       this.deadReason ??= describeError(err);
@@ -133,7 +135,7 @@ export class AmqpSession {
       timeoutMs: opts.connectTimeoutMs,
       socket: { clientProperties: { connection_name: opts.connectionName } },
       urlOf: (nodeUrl) => withHeartbeat(nodeUrl, opts.heartbeatSeconds),
-    }).then((c) => c.model);
+    });
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const guard = new Promise<never>((_, reject) => {
@@ -144,11 +146,11 @@ export class AmqpSession {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      const model = await Promise.race([pending, guard]);
-      return new AmqpSession(model, opts.url);
+      const c = await Promise.race([pending, guard]);
+      return new AmqpSession(c.model, opts.url, c.node.label);
     } catch (err) {
       // A connection that completes after we gave up must not linger.
-      pending.then((m) => m.close().catch(() => undefined)).catch(() => undefined);
+      pending.then((c) => c.model.close().catch(() => undefined)).catch(() => undefined);
       throw new RabbitMqUnreachableError(redactSecrets(`RabbitMQ unreachable at ${where}: ${describeError(err)}`, [opts.url]));
     } finally {
       clearTimeout(timer);
