@@ -3,15 +3,18 @@
 // listener using the test's certificates (also on 127.0.0.2, whose address the certificate does
 // not name). It stands for a second node of a cluster, or a TLS broker. The shared broker on
 // 5672 is never touched; SIGKILL of this node is a node dying.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connect } from 'amqplib';
 import { freePort } from './pgReplica.js';
 import type { TestCerts } from './tlsCerts.js';
 import { waitFor } from './waitFor.js';
+
+const run = promisify(execFile);
 
 export const RABBITMQ_SERVER = process.env.RABBITMQ_SERVER ?? '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
@@ -25,6 +28,8 @@ export interface PrivateRabbit {
   password: string;
   /** amqp://user:password@127.0.0.1:port/vhost (vhost '/' by default). */
   url(o?: { vhost?: string; password?: string }): string;
+  /** rabbitmqctl against this node (its own cookie), stdout. */
+  ctl(...args: string[]): Promise<string>;
   /** SIGKILL: the node is gone at once, its connections dropped. */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -142,6 +147,13 @@ export async function startPrivateRabbit(o: { certs?: TestCerts; name?: string }
     password,
     url,
     kill: killAll,
+    async ctl(...args: string[]) {
+      const { stdout } = await run(join(dirname(RABBITMQ_SERVER), 'rabbitmqctl'), ['-q', '-n', nodeName, ...args], {
+        env,
+        timeout: 60_000,
+      });
+      return stdout;
+    },
     logTail,
     async stop() {
       await killAll().catch(() => undefined);
