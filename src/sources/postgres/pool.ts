@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { maskUrl, redactSecrets } from '../../config/maskUrl.js';
 import { authOrTlsProblem } from '../connect/errors.js';
+import { hostList, hostListClient } from './hosts.js';
 
 export const APPLICATION_NAME = 'lsos-cockpit';
 
@@ -29,8 +30,10 @@ export function sessionUrl(url: string, statementTimeoutMs: number): string {
   return u.toString();
 }
 
-/** `host:port` of a server, for labels and messages (never the credentials). */
+/** `host:port` of a server (`h1:p1,h2:p2` for a host list), for labels and messages (never the credentials). */
 export function serverLabel(url: string): string {
+  const hosts = hostList(url);
+  if (hosts) return hosts.labels.join(',');
   try {
     const u = new URL(url);
     const host = u.hostname || u.searchParams.get('host') || 'localhost';
@@ -41,8 +44,12 @@ export function serverLabel(url: string): string {
 }
 
 export function createReadOnlyPool(url: string, opts: ReadOnlyPoolOptions): pg.Pool {
+  // libpq's host list: each connection to the host that answered last (src/sources/postgres/hosts.ts).
+  const hosts = hostList(url);
   const pool = new pg.Pool({
-    connectionString: sessionUrl(url, opts.statementTimeoutMs),
+    ...(hosts
+      ? { Client: hostListClient(hosts, (one) => sessionUrl(one, opts.statementTimeoutMs)) }
+      : { connectionString: sessionUrl(url, opts.statementTimeoutMs) }),
     max: opts.max ?? 2,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? Math.max(2000, opts.statementTimeoutMs),
     // Client-side guard for a server that stopped answering (statement_timeout cannot fire then).

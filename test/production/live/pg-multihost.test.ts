@@ -13,6 +13,8 @@ import { describeEntry, type TimelineEntry } from '../../../src/core/timeline.js
 import { IncidentRecorder } from '../../../src/journal/recorder.js';
 import { CockpitRuntime } from '../../../src/runtime/runtime.js';
 import { SourceScheduler } from '../../../src/runtime/scheduler.js';
+import { AuditTrail } from '../../../src/control/audit/trail.js';
+import { createReadOnlyPool, serverLabel } from '../../../src/sources/postgres/pool.js';
 import { PostgresSource } from '../../../src/sources/postgres/source.js';
 import { createCockpitStore } from '../../../src/ui/state/store.js';
 import { requirePg, startReplicaPair, type PgReplicaPair } from '../../support/pgReplica.js';
@@ -70,6 +72,16 @@ describe.skipIf(!ok)('PostgreSQL multi-host primary URL', () => {
         .filter((e) => e.kind === 'source-switched');
     scheduler.start();
     const direct = new PostgresSource({ primaryUrl: url, statementTimeoutMs: 3000, connectTimeoutMs: 2000 });
+    // The other users of the primary URL (reporting and integrity services' pools, the audit log)
+    // take the same list: a pool made once follows it too, one failed attempt per host passed over.
+    const pool = createReadOnlyPool(url, { statementTimeoutMs: 3000, connectTimeoutMs: 2000, max: 1 });
+    const portOfPool = async (): Promise<number | null> =>
+      pool.query('select inet_server_port() as port').then(
+        (res) => Number((res.rows[0] as { port: number }).port),
+        () => null,
+      );
+    const trail = AuditTrail.fromUrl(url, { connectTimeoutMs: 2000 });
+    expect(serverLabel(url)).toBe(`127.0.0.1:${r},127.0.0.1:${p}`);
     try {
       // The read-write one, though listed second; it sees the standby streaming from it.
       await waitFor(() => db().primaryReachable && db().primaryDegraded === null && line().includes(`postgres (primary 127.0.0.1:${p}) `), {
@@ -77,6 +89,10 @@ describe.skipIf(!ok)('PostgreSQL multi-host primary URL', () => {
         timeoutMs: 30_000,
       });
       await waitFor(() => db().replicas.some((x) => x.name === 'standby-1'), { what: 'the standby seen from the primary' });
+      await waitFor(async () => (await portOfPool()) === p, { what: `the pool on the read-write ${p}` });
+      // The audit log's table on the read-write one (the standby, listed first, would refuse the DDL).
+      await trail.ensureTable();
+      expect(await trail.rows()).toEqual([]);
 
       // The primary goes away; until the standby is promoted no host of the list will do.
       await pair.primary.stop();
@@ -99,6 +115,20 @@ describe.skipIf(!ok)('PostgreSQL multi-host primary URL', () => {
       const sw = switches()[0] as TimelineEntry;
       expect(sw.details).toEqual({ source: 'postgres', role: 'primary', to: `127.0.0.1:${r}`, from: `127.0.0.1:${p}` });
       expect(describeEntry(sw)).toBe(`Data source postgres: primary changed to 127.0.0.1:${r} (was 127.0.0.1:${p})`);
+      // A pool made before the switch reaches the promoted one (its idle connection to the old one is gone).
+      await waitFor(async () => (await portOfPool()) === r, { what: `the pool on the promoted ${r}`, timeoutMs: 30_000 });
+      // The audit log's client too: after its connection to the stopped one, the promoted one.
+      await waitFor(
+        async () =>
+          (await trail
+            .rows()
+            .then(() => true)
+            .catch(() => false)) && (await trail.ensureTable().then(() => true)),
+        {
+          what: 'the audit log on the promoted primary',
+          timeoutMs: 30_000,
+        },
+      );
       // And it keeps reading there: a newer reading, still from the promoted one.
       const at = store.getState().snapshot.sources.find((s) => s.name === 'postgres')?.lastGoodAt ?? 0;
       await waitFor(() => (store.getState().snapshot.sources.find((s) => s.name === 'postgres')?.lastGoodAt ?? 0) > at, {
@@ -109,6 +139,8 @@ describe.skipIf(!ok)('PostgreSQL multi-host primary URL', () => {
       await scheduler.stop();
       await source.close();
       await direct.close();
+      await pool.end().catch(() => undefined);
+      await trail.close().catch(() => undefined);
       runtime.dispose();
       recorder.close();
       rmSync(stateDir, { recursive: true, force: true });
