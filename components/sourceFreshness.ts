@@ -10,7 +10,9 @@ import { formatDuration, utcClock } from './format.js';
 export type FreshnessPart = string | { since: number | null; suffix: string; none?: string };
 
 export function sourceFreshness(source: SourceStatus): { parts: FreshnessPart[]; tone: Tone } {
-  const name = sanitize(source.name, 24);
+  // Where a source that can move reads from: `redis (master 127.0.0.1:6380) 2s ago`.
+  const where = source.endpoint ? ` (${sanitize(source.endpoint.role, 12)} ${sanitize(source.endpoint.address, 48)})` : '';
+  const name = `${sanitize(source.name, 24)}${where}`;
   switch (source.state) {
     case 'unreachable': {
       const since = source.unreachableSince;
@@ -49,7 +51,9 @@ export function sameSource(a: SourceStatus | null, b: SourceStatus | null): bool
     a.state === b.state &&
     a.lastGoodAt === b.lastGoodAt &&
     a.unreachableSince === b.unreachableSince &&
-    a.error === b.error
+    a.error === b.error &&
+    a.endpoint?.role === b.endpoint?.role &&
+    a.endpoint?.address === b.endpoint?.address
   );
 }
 

@@ -251,7 +251,9 @@ export function parseAmqpBroker(raw: string): AmqpNode[] | { problem: string } {
     const vhost = decode(u.pathname.replace(/^\//, '')) || '/';
     out.push({
       url: u.toString(),
-      label: `${u.protocol === 'amqps:' ? 'amqps://' : ''}${u.hostname}:${port}${vhost === '/' ? '' : `/${vhost}`}`,
+      // amqps:// keeps a path (`/` for the default vhost), so the label never ends in `:port` (a `: `
+      // after it would read as a password to the masking of URLs in error text).
+      label: `${u.protocol === 'amqps:' ? 'amqps://' : ''}${u.hostname}:${port}${vhost === '/' ? (u.protocol === 'amqps:' ? '/' : '') : `/${vhost}`}`,
       tls,
     });
   }

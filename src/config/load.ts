@@ -27,6 +27,7 @@ import {
   type ThresholdsConfig,
 } from './types.js';
 import { parseReplicaItem, urlProblem, type UrlKind } from './urls.js';
+import { pgUrlProblem } from './pgUrl.js';
 import { brokerKindOf, parseAmqpBroker, parseRedisBroker, parseTransportOptions, withMasterName } from './brokerUrl.js';
 
 export type Env = NodeJS.ProcessEnv | Record<string, string | undefined>;
@@ -133,7 +134,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   };
   const checkUrl = (kind: UrlKind, path: string, v: V<string> | undefined): string | null => {
     if (!v) return null;
-    const p = urlProblem(kind, v.value);
+    const p = kind === 'postgres' ? pgUrlProblem(v.value) : urlProblem(kind, v.value);
     if (p) problems.push({ origin: formatOrigin(v.origin), path, message: `${path}: ${p}` });
     return p ? null : v.value;
   };

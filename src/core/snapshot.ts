@@ -233,9 +233,22 @@ export interface ApiHealth {
 
 export type SourceState = 'ok' | 'stale' | 'unreachable' | 'simulated' | 'connecting';
 
+/**
+ * Where a source reads from now, when that can change under it: the master a Sentinel-backed
+ * broker found, the node of a failover list it is connected to. Never a password.
+ */
+export interface SourceEndpoint {
+  /** What the address is to the source: `master`, `node`. */
+  role: string;
+  /** host:port. */
+  address: string;
+}
+
 export interface SourceStatus {
   name: string;
   state: SourceState;
+  /** Where it reads from now (kept from the last good reading while unreachable); absent or null: one fixed server. */
+  endpoint?: SourceEndpoint | null;
   /** When the last good data arrived. */
   lastGoodAt: EpochMs | null;
   /** Since when the source has been unreachable, null while reachable. */

@@ -1,5 +1,5 @@
 // Small interfaces between the pure core and everything that does I/O.
-import type { EpochMs, Snapshot } from './snapshot.js';
+import type { EpochMs, Snapshot, SourceEndpoint } from './snapshot.js';
 
 /** The cockpit's clock. In simulation mode it is the simulation's clock (it may run faster than real time). */
 export interface Clock {
@@ -52,5 +52,11 @@ export interface Source {
    * the figures it did get are still used. Absent or null: reachable.
    */
   unreachableIn?(patch: SnapshotPatch): string | null;
+  /**
+   * Where the source read from just now, when that can change (a Sentinel broker's master, a
+   * node of a failover list): the status line shows it and a change is recorded. Absent or null:
+   * one fixed server, nothing to show.
+   */
+  endpoint?(): SourceEndpoint | null;
   close(): Promise<void>;
 }

@@ -134,6 +134,8 @@ export type EntryDetailsByKind = {
   'severity-decided': { severity: Severity; previous: Severity | null; reason: string };
   'source-lost': { source: string; error: string | null };
   'source-restored': { source: string; downForMs: number | null };
+  /** The source reads from another server: `role` the address's part (`master`, `node`), `to` and `from` host:port. */
+  'source-switched': { source: string; role: string; to: string; from: string };
   /**
    * `stillFiring` / `stillInForce`: resolved while those still fired or held (the operator was
    * asked and said yes); `reopened`: a resolved incident opened again (src/core/lifecycle.ts).
@@ -190,6 +192,7 @@ export const ENTRY_KINDS: readonly EntryKind[] = [
   'severity-decided',
   'source-lost',
   'source-restored',
+  'source-switched',
   'state-changed',
   'milestone',
   'milestone-corrected',
@@ -552,6 +555,9 @@ export function describeEntry(entry: TimelineEntry): string {
           ? `Data source ${str(d.source, '?')} restored after ${formatDurationLong(d.downForMs)}`
           : `Data source ${str(d.source, '?')} restored`;
       break;
+    case 'source-switched':
+      text = `Data source ${str(d.source, '?')}: ${brokerWord(str(d.source))}${str(d.role, 'server')} changed to ${str(d.to, '?')} (was ${str(d.from, '?')})`;
+      break;
     case 'state-changed':
       text = `State ${str(d.from, '?')} → ${str(d.to, '?')}${reason(d.reason)}`;
       break;
@@ -614,4 +620,9 @@ export function describeEntry(entry: TimelineEntry): string {
       text = `${String(entry.kind)}: ${preview(d)}`;
   }
   return sanitizeText(text);
+}
+
+/** `broker ` for the broker sources (redis, rabbitmq, amqp), so the line reads "broker master changed to …". */
+function brokerWord(source: string): string {
+  return /^(redis|rabbitmq|amqp)\b/.test(source) ? 'broker ' : '';
 }

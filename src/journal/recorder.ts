@@ -662,6 +662,13 @@ export class IncidentRecorder {
     return this.append('source-lost', { source, error: error === null ? null : escapeControls(error) });
   }
 
+  /** A source reads from another server (a broker's new master after a failover); only during an active incident. */
+  onSourceSwitched(source: string, role: string, to: string, from: string): TimelineEntry | null {
+    if (!this.observes()) return null;
+    if (!this.activeView()) return null;
+    return this.append('source-switched', { source, role: escapeControls(role), to: escapeControls(to), from: escapeControls(from) });
+  }
+
   onSourceRestored(source: string): TimelineEntry | null {
     if (!this.observes()) return null;
     const v = this.view();

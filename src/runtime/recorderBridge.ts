@@ -223,6 +223,9 @@ export class RecorderBridge {
       case 'source-restored':
         this.recorder.onSourceRestored(c.source);
         return;
+      case 'source-switched':
+        this.recorder.onSourceSwitched(c.source, c.role, c.to, c.from);
+        return;
     }
   }
 }

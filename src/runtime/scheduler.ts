@@ -91,7 +91,16 @@ export class SourceScheduler {
       const patch = await raceAbort(this.source.read(controller.signal), controller.signal);
       const problem = this.source.unreachableIn?.(patch) ?? null;
       this.failures = problem === null ? 0 : this.failures + 1;
-      this.store.getState().ingest(this.source.name, patch, this.opts.clock.now(), problem === null ? null : sanitize(problem, 200));
+      const endpoint = this.source.endpoint?.() ?? null;
+      this.store
+        .getState()
+        .ingest(
+          this.source.name,
+          patch,
+          this.opts.clock.now(),
+          problem === null ? null : sanitize(problem, 200),
+          endpoint && { role: sanitize(endpoint.role, 20), address: sanitize(endpoint.address, 80) },
+        );
       ok = problem === null;
     } catch (err) {
       this.failures += 1;

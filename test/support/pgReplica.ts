@@ -127,6 +127,11 @@ export class PgServer {
     await pgExec('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop']);
   }
 
+  /** A standby becomes a primary (pg_ctl promote, waiting until it accepts writes). */
+  async promote(): Promise<void> {
+    await pgExec('pg_ctl', ['-D', this.dataDir, '-w', '-t', '60', 'promote']);
+  }
+
   async running(): Promise<boolean> {
     try {
       await pgExec('pg_ctl', ['-D', this.dataDir, 'status']);
@@ -228,8 +233,8 @@ export class PgReplicaPair {
   }
 }
 
-/** initdb a primary, pg_basebackup a standby from it, start both. */
-export async function startReplicaPair(opts: ReplicaPairOptions = {}): Promise<PgReplicaPair> {
+/** A temporary root directory owned by postgres, and a helper making subdirectories in it. */
+async function pgRoot(): Promise<{ root: string; sub: (name: string) => Promise<string> }> {
   const root = await mkdtemp(join(tmpdir(), 'lsos-pg-'));
   await chmod(root, 0o755);
   await ownedByPostgres(root);
@@ -239,6 +244,75 @@ export async function startReplicaPair(opts: ReplicaPairOptions = {}): Promise<P
     await ownedByPostgres(p);
     return p;
   };
+  return { root, sub };
+}
+
+/** initdb into `dataDir` (trust for everyone) with the test settings and `extra` lines after them. */
+async function initCluster(dataDir: string, port: number, socketDir: string, extra: readonly string[]): Promise<void> {
+  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
+  await appendFile(
+    join(dataDir, 'postgresql.conf'),
+    [
+      '',
+      '# lsos-cockpit test cluster',
+      `port = ${port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${socketDir}'`,
+      'fsync = off',
+      'shared_buffers = 16MB',
+      "timezone = 'UTC'",
+      ...extra,
+      '',
+    ].join('\n'),
+  );
+}
+
+export interface SinglePgOptions {
+  /** postgresql.conf lines after the test settings (the last setting of a name wins). */
+  conf?: readonly string[];
+  /** pg_hba.conf lines placed before initdb's trust lines (the first matching line wins). */
+  hba?: readonly string[];
+  /** Files copied into the data directory, owned by postgres, mode 0600 (a TLS key must be). */
+  files?: Readonly<Record<string, string>>;
+}
+
+/** One private PostgreSQL server (initdb, start on a free port), e.g. with TLS and password logins. */
+export async function startPgServer(opts: SinglePgOptions = {}): Promise<{ server: PgServer; root: string; cleanup(): Promise<void> }> {
+  const { root, sub } = await pgRoot();
+  const dataDir = await sub('data');
+  const socketDir = await sub('sock');
+  const port = await freePort(56000 + Math.floor(Math.random() * 400));
+  const log = join(root, 'server.log');
+  const server = new PgServer('server', port, dataDir, log);
+  const cleanup = async (): Promise<void> => {
+    if (await server.running()) await server.kill().catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+  };
+  try {
+    await initCluster(dataDir, port, socketDir, opts.conf ?? []);
+    for (const [name, from] of Object.entries(opts.files ?? {})) {
+      const to = join(dataDir, name);
+      await writeFile(to, await readFile(from));
+      await chmod(to, 0o600);
+      await ownedByPostgres(to);
+    }
+    if (opts.hba?.length) {
+      const hba = join(dataDir, 'pg_hba.conf');
+      await writeFile(hba, `${opts.hba.join('\n')}\n${await readFile(hba, 'utf8')}`);
+    }
+    await writeFile(log, '');
+    await ownedByPostgres(log);
+    await server.startOnFreePort();
+  } catch (err) {
+    await cleanup().catch(() => undefined);
+    throw err;
+  }
+  return { server, root, cleanup };
+}
+
+/** initdb a primary, pg_basebackup a standby from it, start both. */
+export async function startReplicaPair(opts: ReplicaPairOptions = {}): Promise<PgReplicaPair> {
+  const { root, sub } = await pgRoot();
   const primaryDir = await sub('primary');
   const socketDir = await sub('sock');
   const archiveDir = await sub('archive');
@@ -248,30 +322,17 @@ export async function startReplicaPair(opts: ReplicaPairOptions = {}): Promise<P
   const replicaPort = await freePort(opts.replicaPort ?? primaryPort + 1, [primaryPort]);
   const replicaName = opts.replicaName ?? 'replica-1';
 
-  await pgExec('initdb', ['-D', primaryDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
-  await appendFile(
-    join(primaryDir, 'postgresql.conf'),
-    [
-      '',
-      '# lsos-cockpit test cluster',
-      `port = ${primaryPort}`,
-      "listen_addresses = '127.0.0.1'",
-      `unix_socket_directories = '${socketDir}'`,
-      'wal_level = replica',
-      'max_wal_senders = 5',
-      'max_replication_slots = 5',
-      'wal_keep_size = 128MB',
-      'hot_standby = on',
-      'fsync = off',
-      'shared_buffers = 16MB',
-      `max_connections = ${opts.maxConnections ?? 30}`,
-      'archive_mode = on',
-      `archive_command = 'test ! -f ${failFlag} && cp %p ${archiveDir}/%f'`,
-      'wal_receiver_status_interval = 1s',
-      "timezone = 'UTC'",
-      '',
-    ].join('\n'),
-  );
+  await initCluster(primaryDir, primaryPort, socketDir, [
+    'wal_level = replica',
+    'max_wal_senders = 5',
+    'max_replication_slots = 5',
+    'wal_keep_size = 128MB',
+    'hot_standby = on',
+    `max_connections = ${opts.maxConnections ?? 30}`,
+    'archive_mode = on',
+    `archive_command = 'test ! -f ${failFlag} && cp %p ${archiveDir}/%f'`,
+    'wal_receiver_status_interval = 1s',
+  ]);
   const primaryLog = join(root, 'primary.log');
   const primary = new PgServer('primary', primaryPort, primaryDir, primaryLog);
   const replicaDir = join(root, 'replica');

@@ -5,6 +5,7 @@
 // `lsos-cockpit`; the table is created once when missing and allowed, else refused with what an
 // administrator must run.
 import pg from 'pg';
+import { hostList, hostListClient } from '../../sources/postgres/hosts.js';
 import { auditHash, GENESIS_HASH, verifyAuditChain, type AuditRecord, type AuditRow, type ChainReport } from './chain.js';
 
 export const AUDIT_TABLE = 'ops_audit_log';
@@ -63,6 +64,8 @@ export class AuditTrail {
   private ready = false;
   private client: pg.Client | null = null;
   private connecting: Promise<pg.Client> | null = null;
+  /** pg.Client, or for a libpq host list a client class that moves along the list (made once). */
+  private Client: typeof pg.Client | null = null;
   /** One statement or transaction at a time on the one connection. */
   private lock: Promise<unknown> = Promise.resolve();
   /** Connections opened so far (tests, the status). */
@@ -80,27 +83,34 @@ export class AuditTrail {
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
     this.connecting ??= (async () => {
-      const c = new pg.Client({
-        connectionString: this.url,
-        application_name: APPLICATION_NAME,
-        connectionTimeoutMillis: this.opts.connectTimeoutMs ?? 2000,
-        statement_timeout: this.opts.statementTimeoutMs ?? 5000,
-      });
-      // A dropped connection (also while a query runs): forget it, never an uncaught error.
-      const drop = () => {
-        if (this.client === c) this.client = null;
-      };
-      c.on('error', drop);
-      c.on('end', drop);
-      this.connectionsOpened++;
-      try {
-        await c.connect();
-      } catch (e) {
-        await c.end().catch(() => undefined);
-        throw e;
+      // A libpq host list: the host that answered last, then the next ones (each host once).
+      const hosts = hostList(this.url);
+      this.Client ??= hosts ? hostListClient(hosts, (one) => one) : pg.Client;
+      const attempts = hosts?.urls.length ?? 1;
+      for (let attempt = 1; ; attempt++) {
+        const c = new this.Client({
+          connectionString: this.url,
+          application_name: APPLICATION_NAME,
+          connectionTimeoutMillis: this.opts.connectTimeoutMs ?? 2000,
+          statement_timeout: this.opts.statementTimeoutMs ?? 5000,
+        });
+        // A dropped connection (also while a query runs): forget it, never an uncaught error.
+        const drop = () => {
+          if (this.client === c) this.client = null;
+        };
+        c.on('error', drop);
+        c.on('end', drop);
+        this.connectionsOpened++;
+        try {
+          await c.connect();
+        } catch (e) {
+          await c.end().catch(() => undefined);
+          if (attempt < attempts) continue;
+          throw e;
+        }
+        this.client = c;
+        return c;
       }
-      this.client = c;
-      return c;
     })().finally(() => {
       this.connecting = null;
     });

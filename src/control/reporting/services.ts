@@ -7,6 +7,7 @@ import pg from 'pg';
 import { DEFAULT_HISTORY_DAYS, type CompletenessReport } from '../../core/completeness.js';
 import type { IncidentRecorder } from '../../journal/recorder.js';
 import { readCompleteness } from '../../sources/postgres/completeness.js';
+import { hostList } from '../../sources/postgres/hosts.js';
 import { createReadOnlyPool, serverLabel } from '../../sources/postgres/pool.js';
 import type { IntegrityCheck } from '../integrity/config.js';
 import { runIntegrityOnPool, type IntegrityRun } from '../integrity/run.js';
@@ -40,7 +41,9 @@ export interface ReportingServicesOptions {
 export function createReportingServices(o: ReportingServicesOptions): ReportingServices & { close(): Promise<void> } {
   const pool: pg.Pool = createReadOnlyPool(o.databaseUrl, { statementTimeoutMs: o.statementTimeoutMs, max: 1 });
   const now = o.now ?? Date.now;
-  const db = new URL(o.databaseUrl).pathname.replace(/^\//, '') || 'postgres';
+  // The first host's URL names the database for a libpq host list too.
+  const one = hostList(o.databaseUrl)?.urls[0] ?? o.databaseUrl;
+  const db = new URL(one).pathname.replace(/^\//, '') || 'postgres';
   const server = `${serverLabel(o.databaseUrl)}/${db}`;
   return {
     recorder: o.recorder,

@@ -178,6 +178,7 @@ export function timelineRows(
       e.kind === 'severity-suggested' ||
       e.kind === 'source-lost' ||
       e.kind === 'source-restored' ||
+      e.kind === 'source-switched' ||
       (e.kind === 'incident-opened' && d.openedBy === 'trigger');
     const row = (kind: TimelineRowKind, what: string): void => {
       rows.push({ at: e.at, atMs: at(e.at), who: automatic ? 'cockpit' : e.operator, kind, what, seqs: [e.seq] });
@@ -205,6 +206,7 @@ export function timelineRows(
         break;
       case 'source-lost':
       case 'source-restored':
+      case 'source-switched':
         row('source', describeEntry(e));
         break;
       case 'state-changed':

@@ -5,7 +5,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { EventAggregator, applyQueueEventStats, parseEventPayload, type EventAggregatorOptions } from '../../core/celeryEvents.js';
 import { exceptionName } from '../../domain/failureClasses.js';
-import { emptyFailures, type EpochMs, type QueueSnapshot } from '../../core/snapshot.js';
+import { emptyFailures, type EpochMs, type QueueSnapshot, type SourceEndpoint } from '../../core/snapshot.js';
 import { systemClock, type Clock, type Source, type SnapshotPatch, type SnapshotSlice } from '../../core/source.js';
 import { redactSecrets } from '../../config/maskUrl.js';
 import { drainRateLag } from '../../domain/duration.js';
@@ -493,6 +493,12 @@ export class RabbitMqSource implements Source {
       eventTap: this.eventTap.running ? null : this.eventTap.problem,
       deadLetterTap: this.deadLetterTap.running ? null : this.deadLetterTap.problem,
     };
+  }
+
+  /** The node of a `;` failover list the source is on (null for a single node: nothing to show). */
+  endpoint(): SourceEndpoint | null {
+    if (!this.session || this.session.dead || !this.o.url.includes(';')) return null;
+    return { role: 'node', address: this.session.node };
   }
 
   async close(): Promise<void> {

@@ -106,6 +106,8 @@ export class AmqpSession {
   private constructor(
     readonly model: ChannelModel,
     readonly url: string,
+    /** The node of the list this session is on (host:port/vhost, no credentials). */
+    readonly node: string,
   ) {
     model.on('error', (err: Error) => {
       this.deadReason ??= describeError(err);
@@ -126,13 +128,14 @@ export class AmqpSession {
    * count: a proxy that accepts but never answers must not hang the read).
    */
   static async open(opts: SessionOptions, signal?: AbortSignal): Promise<AmqpSession> {
-    const where = maskUrl(opts.url);
+    // Where, without the query (CA and key file paths make the line long and say nothing of where).
+    const where = maskUrl(opts.url).replace(/\?[^;]*/g, '');
     // connectAmqp: one node or Celery's ';' failover list, amqps:// with its CA and client certificate.
     const pending = connectAmqp(opts.url, {
       timeoutMs: opts.connectTimeoutMs,
       socket: { clientProperties: { connection_name: opts.connectionName } },
       urlOf: (nodeUrl) => withHeartbeat(nodeUrl, opts.heartbeatSeconds),
-    }).then((c) => c.model);
+    });
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const guard = new Promise<never>((_, reject) => {
@@ -143,11 +146,11 @@ export class AmqpSession {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      const model = await Promise.race([pending, guard]);
-      return new AmqpSession(model, opts.url);
+      const c = await Promise.race([pending, guard]);
+      return new AmqpSession(c.model, opts.url, c.node.label);
     } catch (err) {
       // A connection that completes after we gave up must not linger.
-      pending.then((m) => m.close().catch(() => undefined)).catch(() => undefined);
+      pending.then((c) => c.model.close().catch(() => undefined)).catch(() => undefined);
       throw new RabbitMqUnreachableError(redactSecrets(`RabbitMQ unreachable at ${where}: ${describeError(err)}`, [opts.url]));
     } finally {
       clearTimeout(timer);

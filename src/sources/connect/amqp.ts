@@ -37,6 +37,8 @@ export async function connectAmqp(
   const nodes = amqpNodes(url);
   const start = o.after === undefined ? 0 : (o.after + 1) % nodes.length;
   const failures: string[] = [];
+  // One node: the caller names it already, the problem alone is said.
+  let onlyProblem: string | null = null;
   for (let k = 0; k < nodes.length; k++) {
     const index = (start + k) % nodes.length;
     const node = nodes[index] as AmqpNode;
@@ -53,10 +55,11 @@ export async function connectAmqp(
       const model = await connect(o.urlOf ? o.urlOf(node.url) : node.url, socket);
       return { model, node, index };
     } catch (err) {
-      failures.push(`${node.label}: ${connectProblem(err)}`);
+      onlyProblem = connectProblem(err);
+      failures.push(`${node.label}: ${onlyProblem}`);
     }
   }
   throw new AmqpConnectError(
-    redactSecrets(nodes.length === 1 ? (failures[0] ?? 'no node') : `no node answered (${failures.join('; ')})`, [url]),
+    redactSecrets(nodes.length === 1 ? (onlyProblem ?? 'no node') : `no node answered (${failures.join('; ')})`, [url]),
   );
 }

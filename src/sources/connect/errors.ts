@@ -17,6 +17,22 @@ export function connectProblem(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = String(e?.message ?? err).split('\n')[0] ?? '';
+  const known = authOrTlsProblem(err);
+  if (known) return known;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ETIMEDOUT') return 'connection timed out';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (${code})`;
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/**
+ * A wrong password, an untrusted certificate, a host name mismatch, an expired certificate or a
+ * server without TLS, in those words; null for anything else.
+ */
+export function authOrTlsProblem(err: unknown): string | null {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = String(e?.message ?? err).split('\n')[0] ?? '';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /does not match certificate|altnames/i.test(message))
     return `host name mismatch: the server's certificate does not name this host (${message.replace(/^Hostname\/IP does not match certificate's altnames: /, '')})`;
   if (UNTRUSTED.has(code) || /self[- ]signed certificate|unable to verify|unable to get local issuer/i.test(message))
@@ -26,11 +42,11 @@ export function connectProblem(err: unknown): string {
     /WRONGPASS|invalid username-password|NOAUTH|ACCESS[-_]REFUSED|authentication failed|password authentication/i.test(message) ||
     code === '28P01'
   )
-    return `wrong user name or password (the server refused the login: ${message.replace(/\s+/g, ' ').slice(0, 160)})`;
+    return `wrong user name or password (the server refused the login: ${message
+      .replace(/\s*For details see the broker logfile\.?"?/i, '')
+      .replace(/\s+/g, ' ')
+      .slice(0, 160)})`;
   if (/wrong version number|packet length too long|unknown protocol/i.test(message))
     return `TLS handshake failed: the server does not speak TLS on this port (${message})`;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ETIMEDOUT') return 'connection timed out';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (${code})`;
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
+  return null;
 }

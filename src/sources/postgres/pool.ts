@@ -3,6 +3,8 @@
 // and none can hang on a lock for longer than the timeout.
 import pg from 'pg';
 import { maskUrl, redactSecrets } from '../../config/maskUrl.js';
+import { authOrTlsProblem } from '../connect/errors.js';
+import { hostList, hostListClient } from './hosts.js';
 
 export const APPLICATION_NAME = 'lsos-cockpit';
 
@@ -28,8 +30,10 @@ export function sessionUrl(url: string, statementTimeoutMs: number): string {
   return u.toString();
 }
 
-/** `host:port` of a server, for labels and messages (never the credentials). */
+/** `host:port` of a server (`h1:p1,h2:p2` for a host list), for labels and messages (never the credentials). */
 export function serverLabel(url: string): string {
+  const hosts = hostList(url);
+  if (hosts) return hosts.labels.join(',');
   try {
     const u = new URL(url);
     const host = u.hostname || u.searchParams.get('host') || 'localhost';
@@ -40,8 +44,12 @@ export function serverLabel(url: string): string {
 }
 
 export function createReadOnlyPool(url: string, opts: ReadOnlyPoolOptions): pg.Pool {
+  // libpq's host list: each connection to the host that answered last (src/sources/postgres/hosts.ts).
+  const hosts = hostList(url);
   const pool = new pg.Pool({
-    connectionString: sessionUrl(url, opts.statementTimeoutMs),
+    ...(hosts
+      ? { Client: hostListClient(hosts, (one) => sessionUrl(one, opts.statementTimeoutMs)) }
+      : { connectionString: sessionUrl(url, opts.statementTimeoutMs) }),
     max: opts.max ?? 2,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? Math.max(2000, opts.statementTimeoutMs),
     // Client-side guard for a server that stopped answering (statement_timeout cannot fire then).
@@ -85,6 +93,13 @@ export function describePgError(err: unknown, url: string): string {
 function describeOne(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const e = err as Error & { code?: string };
+  // A CA or key file named by sslrootcert/sslcert/sslkey that cannot be read (pg-connection-string reads them).
+  const file = (e as { path?: unknown }).path;
+  if (e.code === 'ENOENT' || e.code === 'EACCES')
+    return `cannot read ${typeof file === 'string' ? file : 'a file'} (${e.code}) named by sslrootcert, sslcert or sslkey`;
+  // Wrong password, untrusted certificate, host name mismatch: said in those words, one line.
+  const known = authOrTlsProblem(e);
+  if (known) return known;
   if (e.message) return e.message.split('\n')[0] as string;
   return e.code ?? e.name;
 }

@@ -11,7 +11,8 @@ import type pg from 'pg';
 import { maskUrl } from '../../config/maskUrl.js';
 import type { Clock, Source, SnapshotPatch, SnapshotSlice } from '../../core/source.js';
 import { systemClock } from '../../core/source.js';
-import type { DatabaseSnapshot, EpochMs, FreshnessKind } from '../../core/snapshot.js';
+import type { DatabaseSnapshot, EpochMs, FreshnessKind, SourceEndpoint } from '../../core/snapshot.js';
+import { parsePgHosts, type TargetSessionAttrs } from '../../config/pgUrl.js';
 import { DEFAULT_THRESHOLDS } from '../../domain/thresholds.js';
 import { DEFAULT_BACKUP_OK_STATUSES } from '../../config/types.js';
 import { combineReplicas, type ReplicaOutcome } from './combine.js';
@@ -40,10 +41,27 @@ interface Server {
   pool: pg.Pool;
 }
 
+/**
+ * The primary as configured: one host, or libpq's list (`host=a,b`, `postgres://u@a:5432,b:5433/db`)
+ * with target_session_attrs. The hosts are tried from the one used last; with `read-write` or
+ * `primary` a host in recovery is passed over, so the figures follow a promoted standby.
+ */
+interface Primary {
+  hosts: Server[];
+  current: number;
+  attrs: TargetSessionAttrs;
+  /** What the configuration says (masked when shown). */
+  url: string;
+  /** The host read from last time, null when the last read found none. */
+  lastGood: number | null;
+}
+
+type PrimaryOutcome = { ok: true; reading: PrimaryReading } | { ok: false; error: string };
+
 export class PostgresSource implements Source {
   readonly name = 'postgres';
   readonly owns: readonly SnapshotSlice[] = ['database'];
-  private readonly primary: Server;
+  private readonly primary: Primary;
   private readonly replicas: Server[];
   private readonly clock: Clock;
   private last: { reading: PrimaryReading; at: EpochMs } | null = null;
@@ -56,7 +74,16 @@ export class PostgresSource implements Source {
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     };
     const server = (name: string, url: string): Server => ({ name, url, label: serverLabel(url), pool: createReadOnlyPool(url, poolOpts) });
-    this.primary = server('primary', opts.primaryUrl);
+    const hosts = parsePgHosts(opts.primaryUrl);
+    // A string the parser refuses is left to the driver as one host (its error is shown on read).
+    const urls = 'problem' in hosts ? [opts.primaryUrl] : hosts.urls;
+    this.primary = {
+      hosts: urls.map((u) => server('primary', u)),
+      current: 0,
+      attrs: 'problem' in hosts ? 'any' : hosts.attrs,
+      url: opts.primaryUrl,
+      lastGood: null,
+    };
     this.replicas = (opts.replicas ?? []).map((r) => server(r.name, r.url));
     this.clock = opts.clock ?? systemClock;
   }
@@ -83,7 +110,7 @@ export class PostgresSource implements Source {
       blocking: r?.blocking ?? [],
       // Failed migrations come from the deploy pipeline, not from here.
       failedMigrations: 0,
-      primaryDegraded: primary.ok ? degradation(primary.reading) : `primary ${this.primary.label} unreachable: ${primary.error}`,
+      primaryDegraded: primary.ok ? degradation(primary.reading) : `primary ${this.primaryLabel()} unreachable: ${primary.error}`,
       replicas: combineReplicas(replicas, standbys),
       lastBackupAt: r?.backup?.lastOkAt ?? null,
       primaryError: primary.ok ? null : primary.error,
@@ -104,12 +131,55 @@ export class PostgresSource implements Source {
     return db.primaryError ?? 'primary unreachable';
   }
 
-  private async readPrimary(): Promise<{ ok: true; reading: PrimaryReading } | { ok: false; error: string }> {
+  /** host:port of the primary, or of every host of a list. */
+  private primaryLabel(): string {
+    return this.primary.hosts.map((h) => h.label).join(',');
+  }
+
+  /** Where the primary figures come from now, for a list of hosts (a single host: nothing to show). */
+  endpoint(): SourceEndpoint | null {
+    const p = this.primary;
+    if (p.hosts.length < 2 || p.lastGood === null) return null;
+    return { role: 'primary', address: (p.hosts[p.lastGood] as Server).label };
+  }
+
+  /** The primary's reading from the first host that answers and fits target_session_attrs, starting at the one used last. */
+  private async readPrimary(): Promise<PrimaryOutcome> {
+    const p = this.primary;
+    if (p.hosts.length === 1) {
+      const r = await this.readPrimaryOn(p.hosts[0] as Server);
+      p.lastGood = r.ok ? 0 : null;
+      return r;
+    }
+    const wantsPrimary = p.attrs === 'read-write' || p.attrs === 'primary';
+    const failures: string[] = [];
+    for (let k = 0; k < p.hosts.length; k++) {
+      const i = (p.current + k) % p.hosts.length;
+      const host = p.hosts[i] as Server;
+      const r = await this.readPrimaryOn(host);
+      if (!r.ok) {
+        failures.push(`${host.label}: ${r.error}`);
+        continue;
+      }
+      if (wantsPrimary && r.reading.inRecovery) {
+        failures.push(`${host.label}: in recovery (a standby)`);
+        continue;
+      }
+      p.current = i;
+      p.lastGood = i;
+      return r;
+    }
+    p.lastGood = null;
+    const wanted = wantsPrimary ? `a ${p.attrs} primary` : 'answering';
+    return { ok: false, error: `no host of the list is ${wanted} (${failures.join('; ')})` };
+  }
+
+  private async readPrimaryOn(server: Server): Promise<PrimaryOutcome> {
     let client: pg.PoolClient;
     try {
-      client = await checkOut(this.primary.pool);
+      client = await checkOut(server.pool);
     } catch (err) {
-      return { ok: false, error: describePgError(err, this.primary.url) };
+      return { ok: false, error: describePgError(err, server.url) };
     }
     let broken: unknown = undefined;
     try {
@@ -135,7 +205,7 @@ export class PostgresSource implements Source {
       // The session is gone or in an unknown state: never give it back to the pool.
       broken = err;
       const cause = err instanceof BrokenSession ? err.cause : err;
-      return { ok: false, error: describePgError(cause, this.primary.url) };
+      return { ok: false, error: describePgError(cause, server.url) };
     } finally {
       client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
     }
@@ -152,7 +222,7 @@ export class PostgresSource implements Source {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.primary, ...this.replicas].map((s) => s.pool.end().catch(() => undefined)));
+    await Promise.all([...this.primary.hosts, ...this.replicas].map((s) => s.pool.end().catch(() => undefined)));
   }
 }
 

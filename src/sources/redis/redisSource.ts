@@ -26,9 +26,17 @@ import {
   type QueueEventStats,
 } from '../../core/celeryEvents.js';
 import { createClassifier, type FailureClassRule } from '../../domain/failureClasses.js';
-import { FAILURE_CLASSES, emptyFailures, type EpochMs, type FailureClass, type QueueSnapshot } from '../../core/snapshot.js';
+import {
+  FAILURE_CLASSES,
+  emptyFailures,
+  type EpochMs,
+  type FailureClass,
+  type QueueSnapshot,
+  type SourceEndpoint,
+} from '../../core/snapshot.js';
 import { systemClock, type Clock, type SnapshotPatch, type SnapshotSlice, type Source } from '../../core/source.js';
-import { redisOptions } from '../connect/redis.js';
+import { authOrTlsProblem } from '../connect/errors.js';
+import { connectedTo, redisOptions } from '../connect/redis.js';
 import { DeadLetterTrend } from './deadLetterTrend.js';
 import { RedisEventStream, type EventStreamStats } from './eventStream.js';
 import {
@@ -338,8 +346,9 @@ export class RedisCelerySource implements Source {
       maxRetriesPerRequest: 0,
       commandTimeout: opts.commandTimeoutMs ?? 5000,
     });
+    // In the runbook's words (wrong password, untrusted certificate, host name mismatch), one line.
     this.redis.on('error', (err: Error) => {
-      this.lastError = err.message;
+      this.lastError = authOrTlsProblem(err) ?? err.message;
     });
     this.redis.on('ready', () => {
       this.lastError = null;
@@ -893,6 +902,13 @@ export class RedisCelerySource implements Source {
       events: this.events?.stats() ?? null,
       lastError: this.lastError,
     };
+  }
+
+  /** For a Sentinel broker, the master it is connected to now (null for one fixed server: nothing to show). */
+  endpoint(): SourceEndpoint | null {
+    if (!this.redis.options.sentinels?.length) return null;
+    const address = connectedTo(this.redis);
+    return address ? { role: 'master', address } : null;
   }
 
   async close(): Promise<void> {

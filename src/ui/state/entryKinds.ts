@@ -11,6 +11,7 @@ const KIND_WORDS: Readonly<Record<string, string>> = {
   'severity-decided': 'decided',
   'source-lost': 'source lost',
   'source-restored': 'source back',
+  'source-switched': 'switched',
   'state-changed': 'state',
   milestone: 'milestone',
   'milestone-corrected': 'corrected',

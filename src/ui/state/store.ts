@@ -18,7 +18,7 @@ import type { MitigationsState } from '../../control/mitigations/inForce.js';
 import type { RecorderHealth } from '../../journal/recorder.js';
 import type { SharedView } from '../../journal/shared/session.js';
 import { PANELS, type PanelId } from './panels.js';
-import { emptySnapshot, type EpochMs, type Snapshot, type SourceStatus } from '../../core/snapshot.js';
+import { emptySnapshot, type EpochMs, type Snapshot, type SourceEndpoint, type SourceStatus } from '../../core/snapshot.js';
 import { isSnapshotSlice, type SnapshotPatch, type SnapshotSlice } from '../../core/source.js';
 import type { Signal } from '../../core/signals.js';
 import { NO_TRENDS, sampleTrends, type TriggerTrends } from '../../core/triggerTrends.js';
@@ -102,7 +102,7 @@ export interface CockpitState {
    * when the patch writes outside the source's declared slices, or (a source that declared
    * nothing) into a slice another source owns.
    */
-  ingest(source: string, patch: SnapshotPatch, at: EpochMs, problem?: string | null): StoreChange[];
+  ingest(source: string, patch: SnapshotPatch, at: EpochMs, problem?: string | null, endpoint?: SourceEndpoint | null): StoreChange[];
   /** A source failed to answer: keep its last data, mark it. Returns what changed. */
   sourceFailed(source: string, error: string, at: EpochMs): StoreChange[];
   /**
@@ -133,7 +133,9 @@ export type StoreChange =
   | { kind: 'trigger-cleared'; trigger: TriggerState }
   | { kind: 'severity-evaluated'; suggestion: SeveritySuggestion }
   | { kind: 'source-lost'; source: string; error: string | null }
-  | { kind: 'source-restored'; source: string };
+  | { kind: 'source-restored'; source: string }
+  /** The source reads from another server than at its last reading (a Sentinel failover: a new master). */
+  | { kind: 'source-switched'; source: string; role: string; to: string; from: string };
 
 /** A source wrote, or claimed, a part of the snapshot that is not its own. */
 export class SliceError extends Error {
@@ -242,6 +244,10 @@ function sourceTransitions(before: readonly SourceStatus[], after: readonly Sour
     const was = before.find((x) => x.name === src.name);
     if (src.state === 'unreachable' && was?.state !== 'unreachable') out.push({ kind: 'source-lost', source: src.name, error: src.error });
     if (was?.state === 'unreachable' && src.state !== 'unreachable') out.push({ kind: 'source-restored', source: src.name });
+    const from = was?.endpoint;
+    const to = src.endpoint;
+    if (from && to && (from.address !== to.address || from.role !== to.role))
+      out.push({ kind: 'source-switched', source: src.name, role: to.role, to: to.address, from: from.address });
   }
   return out;
 }
@@ -312,7 +318,7 @@ export function createCockpitStore(opts: { session?: Partial<SessionConfig>; sna
       claims.set(source, [...owns]);
     },
 
-    ingest(source, patch, at, problem = null) {
+    ingest(source, patch, at, problem = null, endpoint = null) {
       checkPatch(source, patch);
       const s = get();
       const prev = s.snapshot.sources.find((x) => x.name === source);
@@ -326,6 +332,9 @@ export function createCockpitStore(opts: { session?: Partial<SessionConfig>; sna
               unreachableSince: prev?.unreachableSince ?? at,
               error: problem,
             };
+      // Where it reads now; a reading that names none keeps the last known (so a switch is seen against it).
+      const where = endpoint ?? prev?.endpoint ?? null;
+      if (where) status.endpoint = where;
       const merged: Snapshot = {
         ...s.snapshot,
         ...patch,
@@ -352,6 +361,7 @@ export function createCockpitStore(opts: { session?: Partial<SessionConfig>; sna
         lastGoodAt: prev?.lastGoodAt ?? null,
         unreachableSince: prev?.unreachableSince ?? at,
         error,
+        ...(prev?.endpoint ? { endpoint: prev.endpoint } : {}),
       };
       const sources = upsertSource(s.snapshot.sources, status);
       set({ snapshot: { ...s.snapshot, sources } });
