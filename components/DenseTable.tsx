@@ -9,7 +9,7 @@ import React, { memo, useMemo, useRef } from 'react';
 import { Box, Text } from 'ink';
 import type { Theme, ToneStyle } from '../src/ui/state/theme.js';
 import { useAgo } from './clock.js';
-import { cellText, layoutColumns, type Column, type LaidOutColumn, type Table } from './table.js';
+import { cellText, headerText, layoutColumns, type Column, type LaidOutColumn, type Table } from './table.js';
 import { fitWidth } from './format.js';
 
 export type { Column, LaidOutColumn, Table } from './table.js';
@@ -188,17 +188,18 @@ function headerPieces<R>(
   columns.forEach(({ column, width: w }, i) => {
     const sorted = sort !== null && sort !== undefined && sort.key === column.key;
     const arrow = sorted ? (ascii ? (sort.desc ? 'v' : '^') : sort.desc ? '▼' : '▲') : '';
-    const name = column.header.trim();
+    const head = headerText(column, w);
+    const name = head.trim();
     // The sorted column's header carries the arrow, bold: after its name when there is room, else
     // (a right-aligned figure column as wide as its name) in the gap before it, else the name is cut.
     const inGap = sorted && [...name].length + 1 > w && column.align === 'right' && i > 0;
     if (i > 0) line.text(inGap ? arrow : ' ', 1, inGap ? { ...muted, bold: true } : PLAIN);
     if (sorted) {
-      const text = inGap ? column.header : `${fitWidth(name, Math.max(0, w - 1))}${arrow}`;
+      const text = inGap ? head : `${fitWidth(name, Math.max(0, w - 1))}${arrow}`;
       line.text(cellText(text, w, column.align), w, { ...muted, bold: true });
       return;
     }
-    line.text(cellText(column.header, w, column.align), w, muted);
+    line.text(cellText(head, w, column.align), w, muted);
   });
   return line.pieces;
 }

@@ -78,6 +78,7 @@ export function bindings(_services: CockpitServices): Binding[] {
       mutates: false,
       dangerous: false,
       group: 'view',
+      hint: 'zoom',
       run: ({ store }) => {
         const s = store.getState();
         const zoom = !s.ui.zoom;
