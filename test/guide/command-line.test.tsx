@@ -102,6 +102,16 @@ describe('the : line at 80x24', () => {
     expect(r.frame()).toContain('SEV-1  SEV-2  SEV-3');
   });
 
+  it("lists a mitigation's usage and an argument's pick list under the line", async () => {
+    const r = renderCockpit({ store: fixtureStore({ incident: openIncident() }), size: SIZE });
+    await r.press(':');
+    await r.type('replay-dead-letters reasonCode=');
+    await r.press(KEYS.tab);
+    const f = r.frame();
+    expect(f).toContain(':replay-dead-letters queue= reasonCode=');
+    expect(f).toMatch(/reasonCode= fix-deployed {2}transient-cleared/);
+  });
+
   it('leaves no text behind once closed, and opens empty again', async () => {
     const r = renderCockpit({ store: fixtureStore({ incident: openIncident() }), size: SIZE });
     await r.press(':');

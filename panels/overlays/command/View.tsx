@@ -19,13 +19,37 @@ import type { CommandOverlay } from './state.js';
 /** Lines of matches or candidates shown under the input at most. */
 const LIST = 8;
 
+/**
+ * The argument values as listed: without the `key=` they all share (`fix-deployed` for
+ * `reasonCode=fix-deployed`), wrapped over at most `lines` lines of `width`.
+ */
+export function candidateLines(candidates: readonly string[], width: number, lines: number): string[] {
+  const eq = candidates[0]?.indexOf('=') ?? -1;
+  const key = eq >= 0 ? (candidates[0]?.slice(0, eq + 1) ?? '') : '';
+  const strip = key !== '' && candidates.every((c) => c.startsWith(key) && c.length > key.length);
+  const items = strip ? candidates.map((c) => c.slice(key.length)) : [...candidates];
+  const out: string[] = [];
+  let line = strip ? key : '';
+  for (const item of items) {
+    const next = line === '' ? item : line.endsWith('=') ? `${line} ${item}` : `${line}  ${item}`;
+    if (next.length > width && line !== '' && line !== key) {
+      out.push(line);
+      line = item;
+    } else line = next;
+  }
+  if (line !== '') out.push(line);
+  return out.slice(0, Math.max(1, lines));
+}
+
 export function CommandView({ overlay, store, theme, ascii, size, bindings }: OverlayViewProps<CommandOverlay>) {
   // Whether each match is enabled depends on all of the state: read while the line is open only.
   const state = useStore(store, (s) => s);
   const c = completeCommand(bindings, overlay.text, state);
   const { matches } = c;
   const note = overlay.note ? 1 : 0;
-  const listed = c.binding ? 1 + (c.candidates.length > 0 ? 1 : 0) : Math.max(1, Math.min(LIST, matches.length));
+  const width = Math.min(96, size.columns - 2);
+  const values = c.binding && c.candidates.length > 0 ? candidateLines(c.candidates, modalInnerWidth(width), 3) : [];
+  const listed = c.binding ? 1 + values.length : Math.max(1, Math.min(LIST, matches.length));
   // Border 2, title, input, note, list, footer: the input line is never pushed out.
   const box = place(size, 96, 5 + note + listed, 1);
   const inner = modalInnerWidth(box.width);
@@ -52,11 +76,11 @@ export function CommandView({ overlay, store, theme, ascii, size, bindings }: Ov
             <Text bold>{`:${c.binding.id}`}</Text>
             <Text {...theme.tones.muted}>{` ${c.binding.usage ?? '<text>'}  ${c.binding.title}`}</Text>
           </Text>
-          {c.candidates.length > 0 && room > 1 ? (
-            <Text wrap="truncate-end" {...theme.tones.accent}>
-              {c.candidates.join('  ')}
+          {values.slice(0, Math.max(0, room - 1)).map((line, i) => (
+            <Text key={i} wrap="truncate-end" {...theme.tones.accent}>
+              {line}
             </Text>
-          ) : null}
+          ))}
         </>
       ) : matches.length === 0 ? (
         <Text wrap="truncate-end" {...theme.tones.warn}>
