@@ -19,7 +19,8 @@ export const commandKeys: OverlayKeys<CommandOverlay> = {
     if (name === 'tab') {
       const c = completeCommand(bindings, overlay.text, state);
       const word = overlay.text.trimStart();
-      // Nothing more to complete and several names fit: say which.
+      // Nothing more to complete and several names fit: say which. (An argument's values are
+      // listed under the line anyway.)
       const stuck = c.completed === overlay.text;
       const note =
         stuck && c.binding === null && c.matches.length > 1
@@ -27,9 +28,7 @@ export const commandKeys: OverlayKeys<CommandOverlay> = {
               word,
               c.matches.map((b) => b.id),
             )
-          : stuck && c.candidates.length > 1
-            ? `one of: ${c.candidates.join(' ')}`
-            : undefined;
+          : undefined;
       return { kind: 'ui', ui: { overlay: { kind: 'command', text: c.completed, ...(note ? { note } : {}) } } };
     }
     if (name === 'enter') {
