@@ -9,7 +9,7 @@ import React, { memo, useMemo, useRef } from 'react';
 import { Box, Text } from 'ink';
 import type { Theme, ToneStyle } from '../src/ui/state/theme.js';
 import { useAgo } from './clock.js';
-import { cellText, layoutColumns, type Column, type LaidOutColumn, type Table } from './table.js';
+import { cellText, headerText, layoutColumns, type Column, type LaidOutColumn, type Table } from './table.js';
 import { fitWidth } from './format.js';
 
 export type { Column, LaidOutColumn, Table } from './table.js';
@@ -30,6 +30,9 @@ export interface DenseTableProps<R> {
   theme: Theme;
   header?: boolean;
   emptyText?: string;
+  /** The column the rows are sorted by: its header carries the arrow (▼ largest first, ▲ smallest; v / ^ in ASCII). */
+  sort?: { key: string; desc: boolean } | null | undefined;
+  ascii?: boolean;
 }
 
 /** First visible row: moves only as far as needed to keep the selection in view. */
@@ -174,17 +177,35 @@ const Row = memo(function Row({ pieces }: { pieces: readonly Piece[] }) {
   );
 });
 
-function headerPieces<R>(columns: readonly LaidOutColumn<R>[], width: number, muted: ToneStyle): Piece[] {
+function headerPieces<R>(
+  columns: readonly LaidOutColumn<R>[],
+  width: number,
+  muted: ToneStyle,
+  sort: DenseTableProps<R>['sort'],
+  ascii: boolean,
+): Piece[] {
   const line = new LineBuilder(width);
   columns.forEach(({ column, width: w }, i) => {
-    if (i > 0) line.text(' ', 1, PLAIN);
-    line.text(cellText(column.header, w, column.align), w, muted);
+    const sorted = sort !== null && sort !== undefined && sort.key === column.key;
+    const arrow = sorted ? (ascii ? (sort.desc ? 'v' : '^') : sort.desc ? '▼' : '▲') : '';
+    const head = headerText(column, w);
+    const name = head.trim();
+    // The sorted column's header carries the arrow, bold: after its name when there is room, else
+    // (a right-aligned figure column as wide as its name) in the gap before it, else the name is cut.
+    const inGap = sorted && [...name].length + 1 > w && column.align === 'right' && i > 0;
+    if (i > 0) line.text(inGap ? arrow : ' ', 1, inGap ? { ...muted, bold: true } : PLAIN);
+    if (sorted) {
+      const text = inGap ? head : `${fitWidth(name, Math.max(0, w - 1))}${arrow}`;
+      line.text(cellText(text, w, column.align), w, { ...muted, bold: true });
+      return;
+    }
+    line.text(cellText(head, w, column.align), w, muted);
   });
   return line.pieces;
 }
 
 function DenseTableImpl<R>(props: DenseTableProps<R>) {
-  const { columns, width, height, selected, focused, theme, header = true } = props;
+  const { columns, width, height, selected, focused, theme, header = true, sort = null, ascii = false } = props;
   const laidOut = useMemo(() => (columns ? layoutColumns(columns, width) : []), [columns, width]);
   const cols = props.table ? props.table.columns : laidOut;
   const rows = props.table ? props.table.rows : (props.rows ?? []);
@@ -192,7 +213,12 @@ function DenseTableImpl<R>(props: DenseTableProps<R>) {
   const start = useWindowStart(selected, rows.length, bodyRows);
   const visible = rows.slice(start, start + bodyRows);
   const muted = theme.tones.muted;
-  const head = useMemo(() => headerPieces(cols, width, muted), [cols, width, muted]);
+  const sortKey = sort?.key;
+  const sortDesc = sort?.desc;
+  const head = useMemo(
+    () => headerPieces(cols, width, muted, sortKey === undefined ? null : { key: sortKey, desc: sortDesc ?? false }, ascii),
+    [cols, width, muted, sortKey, sortDesc, ascii],
+  );
   const cache = useRef(new Map<string, CachedRow<R>>());
   const seen = new Map<string, CachedRow<R>>();
   const lines = visible.map((row, i) => {

@@ -20,6 +20,10 @@ export interface PanelFrameProps {
   filter?: string;
   /** True while the filter is being typed (draws a cursor). */
   editingFilter?: boolean;
+  /** Rows shown only because they started breaching after the filter was typed (`/crawl +1 firing`). */
+  kept?: number;
+  /** The table's sort, e.g. `sort:lag▼` (src/ui/state/sort.ts sortLabel). */
+  sort?: string;
   /** Right side of the title line, e.g. `3/12`. */
   info?: string;
   /** Drawn over the bottom border (e.g. a lost data source's notice); positions itself. */
@@ -52,6 +56,8 @@ function PanelFrameImpl({
   ascii,
   filter = '',
   editingFilter = false,
+  kept = 0,
+  sort = '',
   info = '',
   footer,
   children,
@@ -59,7 +65,9 @@ function PanelFrameImpl({
   const chars = borderChars(ascii, focused);
   const borderColor = focused ? theme.borderFocused : theme.border;
   const label = ` ${number !== undefined ? `${number} ` : ''}${title} `;
-  const filterText = filter !== '' || editingFilter ? ` /${filter}${editingFilter ? '_' : ''} ` : '';
+  const filterText =
+    (filter !== '' || editingFilter ? ` /${filter}${editingFilter ? '_' : ''}${kept > 0 ? ` +${kept} firing` : ''} ` : '') +
+    (sort ? ` ${sort} ` : '');
   const parts = titleParts(width, label, filterText, info ? ` ${info} ` : '', chars.top, [chars.topLeft, chars.topRight]);
   // A full border with the title drawn over its top line. (Not borderTop={false} plus a title
   // line: Ink 6.8 re-applies a changed borderStyle without borderTop and adds a blank line.)

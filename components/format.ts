@@ -57,6 +57,20 @@ export function fitWidth(text: string, width: number, ellipsis = '…'): string 
   return out + ellipsis;
 }
 
+/**
+ * Cut in the middle: the start and the end kept, `…` between (`reviews.sy…ew_meta`), so names
+ * that share a long prefix (`reviews.sync_reviews`, `reviews.sync_review_meta`) stay apart when cut.
+ */
+export function fitMiddle(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (stringWidth(text) <= width) return text;
+  const chars = [...text];
+  if (width < 5 || chars.some((c) => stringWidth(c) !== 1)) return fitWidth(text, width);
+  const head = Math.ceil((width - 1) * 0.4);
+  const tail = width - 1 - head;
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`;
+}
+
 /** Pads to a display width (left or right aligned); longer text is left for <Text> to truncate. */
 export function padTo(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   const gap = width - stringWidth(text);

@@ -7,6 +7,8 @@ import { fitWidth, padTo } from './format.js';
 export interface Column<R> {
   key: string;
   header: string;
+  /** The header at the column's laid-out width, when it has a longer and a shorter form (default: `header`). */
+  headerAt?(width: number): string;
   /** Fixed width in cells. */
   width?: number;
   /**
@@ -118,7 +120,16 @@ export function rowCells<R>(columns: readonly LaidOutColumn<R>[], row: R): CellT
 
 /** The header line's cells. */
 export function headerCells<R>(columns: readonly LaidOutColumn<R>[]): CellText[] {
-  return columns.map(({ column, width }) => ({ key: column.key, text: cellText(column.header, width, column.align), tone: 'muted' }));
+  return columns.map(({ column, width }) => ({
+    key: column.key,
+    text: cellText(headerText(column, width), width, column.align),
+    tone: 'muted',
+  }));
+}
+
+/** A column's header as drawn at `width`. */
+export function headerText<R>(column: Column<R>, width: number): string {
+  return column.headerAt ? column.headerAt(width) : column.header;
 }
 
 /** A row as one line of plain text, cells separated by one space (what a test or a screen reader reads). */

@@ -19,6 +19,25 @@ export function sparkline(values: readonly number[], width: number, ascii = fals
 }
 
 /**
+ * The values in at most `width` cells, oldest first: each cell the largest of the run of values
+ * it stands for, so the whole series fits (a 90-sample, 15-minute trend in 12 cells) and a peak
+ * is never averaged away. Fewer values than cells: one cell each.
+ */
+export function bucketMax(values: readonly number[], width: number): number[] {
+  if (width <= 0) return [];
+  if (values.length <= width) return values.slice();
+  const out: number[] = [];
+  for (let i = 0; i < width; i++) {
+    const from = Math.floor((i * values.length) / width);
+    const to = Math.floor(((i + 1) * values.length) / width);
+    let m = -Infinity;
+    for (let j = from; j < to; j++) m = Math.max(m, Number.isFinite(values[j]) ? (values[j] as number) : 0);
+    out.push(m === -Infinity ? 0 : m);
+  }
+  return out;
+}
+
+/**
  * The last `width` values on a fixed scale from 0 to `top` (at least their maximum): a queue 8
  * messages behind draws a low line, not a full bar as a min-max scale would. Padded on the left.
  */

@@ -134,6 +134,8 @@ export const EscalationPanel = memo(function EscalationPanel({ store, theme, asc
       ascii={ascii}
       filter={ui.filter}
       editingFilter={ui.editing}
+      kept={ui.kept}
+      sort={ui.sortText}
       info={`${firingCount} firing  ${ui.info}`}
     >
       <SuggestionLines store={store} theme={theme} ascii={ascii} width={inner.width} />
@@ -145,6 +147,8 @@ export const EscalationPanel = memo(function EscalationPanel({ store, theme, asc
         width={inner.width}
         height={split.triggers}
         selected={ui.selected}
+        sort={ui.sort}
+        ascii={ascii}
         focused={focused}
         theme={theme}
         emptyText={ui.filter ? 'no trigger matches the filter' : 'no runbook trigger has fired'}

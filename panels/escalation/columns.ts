@@ -28,8 +28,10 @@ export const TRIGGER_COLUMNS: readonly Column<TriggerState>[] = [
   {
     key: 'trigger',
     header: 'trigger',
-    grow: 1,
-    minWidth: 8,
+    // As wide as its longest name (up to 28): two triggers on one target (`crawl DL spike`,
+    // `crawl lag`) never both read `crawl …`; the detail gives way first.
+    fit: 28,
+    minWidth: 12,
     // The trigger's short name; the detail column and the runbook pane say the rest.
     text: (t) => `${sanitize(t.target, 60)} ${triggerSpec(t.kind).short}`,
     tone: (t) => (t.firing ? undefined : 'muted'),
@@ -39,6 +41,8 @@ export const TRIGGER_COLUMNS: readonly Column<TriggerState>[] = [
     header: 'detail',
     grow: 2,
     minWidth: 8,
+    // Narrower than this, the trigger names keep the room (Enter on a row shows the detail).
+    hideBelow: 44,
     text: (t) => sanitize(t.firing ? t.detail : `cleared: ${t.detail}`, 200),
     tone: (t) => (t.firing ? undefined : 'muted'),
   },

@@ -37,6 +37,8 @@ export const FailuresPanel = memo(function FailuresPanel({ store, theme, ascii, 
       ascii={ascii}
       filter={ui.filter}
       editingFilter={ui.editing}
+      kept={ui.kept}
+      sort={ui.sortText}
       info={ui.info}
       footer={<SourceNotice store={store} panel="failures" width={width} height={height} theme={theme} />}
     >
@@ -58,6 +60,8 @@ export const FailuresPanel = memo(function FailuresPanel({ store, theme, ascii, 
             width={split.tasks.width}
             height={split.tasks.height}
             selected={ui.selected}
+            sort={ui.sort}
+            ascii={ascii}
             focused={focused}
             theme={theme}
             emptyText={ui.filter ? 'no task matches the filter' : 'no failing task'}

@@ -1,6 +1,6 @@
 // Failure classes' column sets (runbook 3, step 2): failures per class across queues and for the
 // queue selected in the queue panel, and the top failing tasks with their class. Pure.
-import { formatCount } from '../../components/format.js';
+import { fitMiddle, formatCount } from '../../components/format.js';
 import { tableAt, type Column, type Table } from '../../components/table.js';
 import { sanitize } from '../../src/core/sanitize.js';
 import { FAILURE_CLASSES, type FailureClass, type QueueSnapshot } from '../../src/core/snapshot.js';
@@ -28,7 +28,8 @@ export function classRows(totals: Record<FailureClass, number>, queue: QueueSnap
 }
 
 export const TASK_COLUMNS: readonly Column<FailureTaskRow>[] = [
-  { key: 'task', header: 'top failing task', grow: 3, minWidth: 8, text: (r) => sanitize(r.task, 120) },
+  // Cut in the middle when narrow: tasks of one module share their start and differ at the end.
+  { key: 'task', header: 'top failing task', grow: 3, minWidth: 8, text: (r, w) => fitMiddle(sanitize(r.task, 120), w) },
   {
     key: 'class',
     header: 'class',

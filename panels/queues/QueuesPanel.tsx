@@ -34,6 +34,8 @@ export const QueuesPanel = memo(function QueuesPanel({ store, theme, ascii, widt
       ascii={ascii}
       filter={ui.filter}
       editingFilter={ui.editing}
+      kept={ui.kept}
+      sort={ui.sortText}
       info={ui.info}
       footer={<SourceNotice store={store} panel="queues" width={width} height={height} theme={theme} />}
     >
@@ -43,6 +45,8 @@ export const QueuesPanel = memo(function QueuesPanel({ store, theme, ascii, widt
         width={inner.width}
         height={inner.height}
         selected={ui.selected}
+        sort={ui.sort}
+        ascii={ascii}
         focused={focused}
         theme={theme}
         emptyText={ui.filter ? 'no queue matches the filter' : 'no queue data yet'}

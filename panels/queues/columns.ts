@@ -1,7 +1,7 @@
 // Queue lag's column set (runbook 3): one dense line per queue. Pure: store data in, columns and
 // rows at a width out.
 import { formatCount, formatDuration, formatLag, formatRate } from '../../components/format.js';
-import { sparklineFrom0 } from '../../components/trend.js';
+import { bucketMax, sparklineFrom0 } from '../../components/trend.js';
 import { tableAt, type Column, type Table } from '../../components/table.js';
 import { escapeControls, hasControls, sanitize } from '../../src/core/sanitize.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
@@ -15,6 +15,35 @@ export interface QueuesData {
   rows: readonly QueueSnapshot[];
   firing: ReturnType<typeof firingQueues>;
   thresholds: TriggerThresholds;
+  /** The sparklines' common scale top in seconds (queuesTable: the lag line or the highest peak shown). */
+  trendTop?: number;
+}
+
+/** The sparklines' scale: from 0 to the runbook's lag line, or to the highest lag in any row's trend when higher. */
+export function trendTop(rows: readonly QueueSnapshot[], t: TriggerThresholds): number {
+  let top = t.queueLagSeconds;
+  for (const q of rows) for (const v of q.lagTrend) if (Number.isFinite(v) && v > top) top = v;
+  return top;
+}
+
+/** The time the sparklines cover, when the source samples on a clock (`15m`); null when not known. */
+export function trendSpan(rows: readonly QueueSnapshot[]): string | null {
+  let ms = 0;
+  for (const q of rows) if (q.lagTrendEveryMs) ms = Math.max(ms, q.lagTrendEveryMs * q.lagTrend.length);
+  return ms > 0 ? formatDuration(Math.round(ms / 1000)) : null;
+}
+
+/**
+ * The trend column's header at `width`: the window and the scale every row's bars share, e.g.
+ * `lag, last 15m, scale 0-23m`, shorter as the column narrows (`lag 15m 0-23m`, `0-23m`).
+ */
+export function trendHeader(rows: readonly QueueSnapshot[], top: number, width = Infinity): string {
+  const span = trendSpan(rows);
+  const scale = `0-${formatDuration(top)}`;
+  const forms = span
+    ? [`lag, last ${span}, scale ${scale}`, `lag last ${span}, ${scale}`, `last ${span} ${scale}`, `${span} ${scale}`, scale]
+    : [`lag trend, scale ${scale}`, `lag trend, ${scale}`, `trend ${scale}`, scale];
+  return forms.find((f) => f.length <= width) ?? scale;
 }
 
 /** Dead-letter growth as a multiple of its baseline, as the trigger computes it. */
@@ -64,7 +93,8 @@ export function sameQueueRows(a: readonly QueueSnapshot[], b: readonly QueueSnap
   return a === b || (a.length === b.length && a.every((q, i) => sameQueueRow(q, b[i] as QueueSnapshot)));
 }
 
-export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean): Column<QueueSnapshot>[] {
+export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, rows?: readonly QueueSnapshot[]): Column<QueueSnapshot>[] {
+  const top = data.trendTop ?? (rows ? trendTop(rows, data.thresholds) : data.thresholds.queueLagSeconds);
   const lag = (q: QueueSnapshot) => lagTone(q, data);
   const dl = (q: QueueSnapshot) => deadLetterTone(q, data);
   const mark = (q: QueueSnapshot): Tone | undefined =>
@@ -100,16 +130,19 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean): Co
     { key: 'drain', header: 'drain/m', fit: 8, align: 'right', hideBelow: 72, text: (q) => formatDrain(q.drainPerMinute) },
     {
       key: 'trend',
-      header: 'lag trend, peak',
+      header: trendHeader(rows ?? [], top),
+      headerAt: (w) => trendHeader(rows ?? [], top, w),
       grow: 1,
       minWidth: 10,
       hideBelow: 60,
-      // Scaled from 0 to the runbook's lag line (or the peak when higher), the peak written beside
-      // it: the bar's height means the same on every row.
+      // One scale for every row, written in the header (from 0 to the runbook's lag line, or the
+      // highest peak shown): a bar's height means the same on every row. The whole window in the
+      // cells there are (each cell the peak of its stretch); the row's own peak written beside it.
       text: (q, w) => {
         const peak = Math.max(0, ...q.lagTrend.filter(Number.isFinite));
         const label = q.lagTrend.length ? ` ${formatDuration(peak)}` : '';
-        return sparklineFrom0(q.lagTrend, Math.max(0, w - label.length), data.thresholds.queueLagSeconds, ascii) + label;
+        const cells = Math.max(0, w - label.length);
+        return sparklineFrom0(bucketMax(q.lagTrend, cells), cells, top, ascii) + label;
       },
       tone: lag,
     },
@@ -124,5 +157,5 @@ export function formatDrain(perMinute: number): string {
 
 /** The queue table at `width`. */
 export function queuesTable(data: QueuesData, width: number, ascii: boolean): Table<QueueSnapshot> {
-  return tableAt(queueColumns(data, ascii), data.rows, width);
+  return tableAt(queueColumns(data, ascii, data.rows), data.rows, width);
 }

@@ -39,6 +39,8 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
       ascii={ascii}
       filter={ui.filter}
       editingFilter={ui.editing}
+      kept={ui.kept}
+      sort={ui.sortText}
       info={ui.info}
       footer={<SourceNotice store={store} panel="replicas" width={width} height={height} theme={theme} />}
     >
@@ -49,6 +51,8 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
           width={inner.width}
           height={split.replicas}
           selected={ui.selected}
+          sort={ui.sort}
+          ascii={ascii}
           focused={focused}
           theme={theme}
           emptyText={ui.filter ? 'no replica matches the filter' : 'no replica data'}

@@ -8,21 +8,27 @@ import { useShallow } from 'zustand/react/shallow';
 import { useWallWithin } from '../../components/clock.js';
 import { Badge, SourceBadge } from '../../components/StatusBar.js';
 import { sameSources } from '../../components/sourceFreshness.js';
-import { footerHints } from '../../src/ui/registry/help.js';
+import { footerHintList } from '../../src/ui/registry/help.js';
 import type { Binding } from '../../src/ui/registry/types.js';
 import { severityOnScreen } from '../../src/ui/state/selectors.js';
 import type { CockpitStore, UiState } from '../../src/ui/state/store.js';
 import type { Theme } from '../../src/ui/state/theme.js';
 import { useSlice } from '../common.js';
-import { FLASH_MS, flashText, statusSegments } from './columns.js';
+import { FLASH_MS, fitFooter, flashText, statusSegments } from './columns.js';
 
 export { FLASH_MS } from './columns.js';
 
-function Flash({ flash, theme }: { flash: NonNullable<UiState['flash']>; theme: Theme }) {
-  const visible = useWallWithin(flash.at, FLASH_MS);
-  if (!visible) return null;
-  const f = flashText(flash);
-  return <Text {...theme.tones[f.tone]}>{f.text}</Text>;
+/** The footer: the flash while it lasts, then the key hints that fit whole (`? help` always). */
+function Footer({ flash, hints, width, theme }: { flash: UiState['flash']; hints: readonly string[]; width: number; theme: Theme }) {
+  const visible = useWallWithin(flash?.at ?? null, FLASH_MS);
+  const f = flash && visible ? flashText(flash) : null;
+  const line = fitFooter(f?.text ?? '', hints, width);
+  return (
+    <Text wrap="truncate-end">
+      {f ? <Text {...theme.tones[f.tone]}>{line.flash}</Text> : null}
+      <Text {...theme.tones.muted}>{line.hints}</Text>
+    </Text>
+  );
 }
 
 export const StatusLine = memo(function StatusLine({
@@ -46,7 +52,10 @@ export const StatusLine = memo(function StatusLine({
     store,
     useShallow((s) => (s.incident ? { id: s.incident.id, state: s.incident.state, severity: s.incident.severity } : null)),
   );
-  const hints = useStore(store, (s) => footerHints(actions, s));
+  const hints = useStore(
+    store,
+    useShallow((s) => footerHintList(actions, s)),
+  );
   const flash = useStore(store, (s) => s.ui.flash);
   const journal = useStore(store, (s) => s.journal);
   const severity = useStore(store, severityOnScreen);
@@ -70,10 +79,7 @@ export const StatusLine = memo(function StatusLine({
           ),
         )}
       </Text>
-      <Text wrap="truncate-end">
-        {flash ? <Flash flash={flash} theme={theme} /> : null}
-        <Text {...theme.tones.muted}>{hints}</Text>
-      </Text>
+      <Footer flash={flash} hints={hints} width={width} theme={theme} />
     </Box>
   );
 });

@@ -129,3 +129,23 @@ export function flashText(flash: { text: string; level: 'info' | 'warn' | 'error
     tone: flash.level === 'error' ? 'breach' : flash.level === 'warn' ? 'warn' : 'accent',
   };
 }
+
+/**
+ * The footer line at `width`: the flash message (cut to leave room for `? help` and `q quit`),
+ * then the key hints that fit whole, in order, those two always among them. Never a hint cut in
+ * the middle.
+ */
+export function fitFooter(flash: string, hints: readonly string[], width: number): { flash: string; hints: string } {
+  const must = hints.filter((h) => h.startsWith('? ') || h.startsWith('q '));
+  const reserve = must.reduce((n, h) => n + h.length + 2, 0);
+  let f = flash;
+  if (f.length > 0 && f.length + reserve > width) f = `${fitWidth(f.trimEnd(), Math.max(0, width - reserve - 2))}  `;
+  let room = width - f.length - reserve;
+  const kept = hints.filter((h) => {
+    if (must.includes(h)) return true;
+    if (h.length + 2 > room) return false;
+    room -= h.length + 2;
+    return true;
+  });
+  return { flash: f, hints: kept.join('  ') };
+}

@@ -45,6 +45,8 @@ export const TimelinePanel = memo(function TimelinePanel({ store, theme, ascii, 
       ascii={ascii}
       filter={ui.filter}
       editingFilter={ui.editing}
+      kept={ui.kept}
+      sort={ui.sortText}
       info={head ? ui.info : ''}
     >
       {head === null || text === null ? (
@@ -76,6 +78,8 @@ export const TimelinePanel = memo(function TimelinePanel({ store, theme, ascii, 
             width={inner.width}
             height={Math.max(0, inner.height - 1 - text.problems.length)}
             selected={ui.selected}
+            sort={ui.sort}
+            ascii={ascii}
             focused={focused}
             theme={theme}
             emptyText={ui.filter ? 'no entry matches the filter' : 'no entries yet'}

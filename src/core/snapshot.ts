@@ -56,6 +56,8 @@ export interface QueueSnapshot {
   unreadable: number;
   /** Recent queue lag values, oldest first, for a trend sparkline. */
   lagTrend: number[];
+  /** Optional: the time between two lagTrend values, when the source samples on a clock (the sparkline's label says the window). */
+  lagTrendEveryMs?: number;
   /**
    * Optional (added for the daily checklist): the previous 24 hours, when a source keeps that much
    * history. Without it the checklist judges the failure ratio on the 1-hour window and says so.

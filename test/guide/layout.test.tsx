@@ -31,3 +31,18 @@ describe('zoom', () => {
     expect(f).toContain('Queue lag');
   });
 });
+
+describe('the footer at 80x24', () => {
+  it('is never cut in the middle of a hint: ? help and q quit stay, z zoom is listed, a long message gives way', async () => {
+    const r = renderCockpit({ store: fixtureStore({ incident: openIncident() }), size: { columns: 80, rows: 24 } });
+    const footer = () => r.frame().split('\n').at(-1) ?? '';
+    expect(footer()).toMatch(/z zoom/);
+    expect(footer()).toMatch(/\? help/);
+    expect(footer()).toMatch(/q quit$/);
+    expect(footer()).not.toContain('…');
+    // A message that fills the line: it is cut, the two keys that matter stay whole.
+    r.store.getState().flash('x'.repeat(120), 'warn');
+    await r.press();
+    expect(footer()).toMatch(/^warn: x+…  \? help  q quit$/);
+  });
+});

@@ -56,7 +56,8 @@ describe('queue lag columns', () => {
     expect(c.factor?.text.trim()).toBe('7.5x'); // 45/h against a 6/h baseline
     expect(c.factor?.tone).toBe('breach');
     expect(c.trend?.text).toMatch(/ ▁[▁-█]{7}█ 23m$/);
-    expect(header(t.columns)).toContain('lag trend, peak');
+    // The header gives the scale every row's bars share: 0 to the highest peak shown (23m, over the 15m line).
+    expect(header(t.columns)).toContain('lag trend, scale 0-23m');
     // The drain rate per queue (tasks finished a minute, from the events).
     expect(header(t.columns)).toContain('drain/m');
     expect(c.drain?.text.trim()).toBe('10');
@@ -78,6 +79,20 @@ describe('queue lag columns', () => {
       expect(cells(t.columns, two[1]!).name?.text.trim()).toBe('reporting.retry');
       expect(cells(t.columns, two[1]!).growth?.text.trim()).toBe('+1852/h');
     }
+  });
+
+  it('the header says the window when the source samples on a clock, and the whole window fits the cells', () => {
+    const long = queue('crawl', {
+      lagSeconds: 600,
+      lagMethod: 'stamped',
+      lagTrendEveryMs: 10_000,
+      lagTrend: Array.from({ length: 90 }, (_, i) => i * 10),
+    });
+    const t = queuesTable({ ...data(), rows: [long] }, 100, false);
+    expect(header(t.columns)).toContain('lag, last 15m, scale 0-15m');
+    const cell = cells(t.columns, long).trend?.text ?? '';
+    // 90 samples drawn in the cells there are: the first cell low, the last one the 14m50s peak.
+    expect(cell).toMatch(/^▁[▁-█]+█ 14m$/);
   });
 
   it('a small lag draws a low line, not a full bar: the scale is the runbook line or the peak', () => {

@@ -91,13 +91,15 @@ describe('default scenario', () => {
     expect(queue(at(s, 85), 'crawl').drainPerMinute).toBe(0);
   });
 
-  it('runs 10 simulated minutes quickly and keeps a 30-sample lag trend', () => {
+  it('runs 10 simulated minutes quickly and keeps a lag trend sampled every 10 s (15 minutes of it at most)', () => {
     const s = sim('default');
     const t = performance.now();
     const snap = at(s, 600);
     expect(performance.now() - t).toBeLessThan(3_000 + LOAD_SLACK_MS);
     const crawl = queue(snap, 'crawl');
-    expect(crawl.lagTrend).toHaveLength(30);
+    expect(crawl.lagTrend.length).toBeGreaterThanOrEqual(60);
+    expect(crawl.lagTrend.length).toBeLessThanOrEqual(61);
+    expect(crawl.lagTrendEveryMs).toBe(10_000);
     for (let i = 1; i < crawl.lagTrend.length; i++) expect(crawl.lagTrend[i]!).toBeGreaterThan(crawl.lagTrend[i - 1]!);
     expect(crawl.lagTrend.at(-1)!).toBeGreaterThan(1400);
     // The 5-minute provider degradation shows up on the active pool.

@@ -140,9 +140,11 @@ describe('command line', () => {
     const r = renderCockpit();
     await r.press(':');
     await r.type('frobnicate');
-    expect(r.frame()).toContain('no command "frobnicate"');
+    expect(r.frame()).toContain('no command starts with "frobnicate"');
+    // Enter keeps the line open, with what was typed, and says why.
     await r.press(KEYS.enter);
-    expect(r.frame()).toContain('unknown command: frobnicate');
+    expect(r.frame()).toContain('no command "frobnicate"');
+    expect(r.frame()).toContain(':frobnicate');
   });
 });
 

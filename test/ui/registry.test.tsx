@@ -130,7 +130,7 @@ describe('the registry', () => {
 
   it("the footer lists the enabled hints in the help's group order, quit last, whichever controller they come from", () => {
     const s = fixtureStore({ incident: openIncident() }).getState();
-    expect(footerHints(REGISTRY, s)).toBe('/ filter  : cmd  Enter actions  ? help  p present  n note  s severity  P PIR  q quit');
+    expect(footerHints(REGISTRY, s)).toBe('/ filter  : cmd  Enter actions  ? help  p present  z zoom  n note  s severity  P PIR  q quit');
   });
 });
 

@@ -2,4 +2,6 @@
 export interface CommandOverlay {
   kind: 'command';
   text: string;
+  /** What the last Tab or Enter could not do: the candidates of an ambiguous prefix, an unknown name. */
+  note?: string;
 }

@@ -23,7 +23,8 @@ export const DEAD_LETTER_WINDOW_MS = 10 * 60_000;
 export const FAILURE_WINDOW_MS = 60 * 60_000;
 const DRAIN_WINDOW_MS = 60_000;
 const LAG_SAMPLE_EVERY_MS = 10_000;
-const LAG_SAMPLES = 30;
+/** 15 minutes of lag samples: the queue panel's sparkline spans the runbook's lag line in time too. */
+const LAG_SAMPLES = 90;
 const HOUR_MS = 3_600_000;
 
 /** Messages of one task at one retry attempt in one queue. */
@@ -215,6 +216,7 @@ export class QueueModel {
       drainPerMinute: round1((this.drained.sum(now) * 60_000) / drainSpan),
       unreadable: 0,
       lagTrend: this.lagSamples.slice(),
+      lagTrendEveryMs: LAG_SAMPLE_EVERY_MS,
       taskOutcomes: [...this.outcomes.values()].map((o) => ({ ...o, lastFailureAt: { ...o.lastFailureAt } })),
     };
   }

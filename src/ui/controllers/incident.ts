@@ -164,6 +164,8 @@ export function bindings({ commands, paging }: CockpitServices): Binding[] {
       title: 'Set severity',
       description: 'Decide the severity (SEV-1/2/3) with a mandatory reason.',
       aliases: ['sev'],
+      usage: 'SEV-1|SEV-2|SEV-3 <reason>',
+      complete: (_s, before) => (before.length === 0 ? ['SEV-1', 'SEV-2', 'SEV-3'] : []),
       mutates: true,
       dangerous: false,
       group: 'incident',

@@ -11,7 +11,7 @@ import type { Mitigation, MitigationParams } from '../../control/mitigations/typ
 import { sanitize } from '../../core/sanitize.js';
 import type { Binding, BindingContext, BindingResult, CockpitServices } from '../registry/types.js';
 import type { CockpitState, CockpitStore, MitigationOverlay, PanelId } from '../state/store.js';
-import { buildForm, formLine, paramsFromForm, prefill } from './mitigationForm.js';
+import { buildForm, choicesFor, formLine, paramsFromForm, prefill } from './mitigationForm.js';
 
 const NO_BACKEND = 'no mitigation backend in this session';
 
@@ -150,6 +150,26 @@ async function runFlow(m: Mitigation, deps: FlowDeps, ctx: BindingContext): Prom
   }
 }
 
+/**
+ * The `:` line's completion of a mitigation's `key=value` words: the parameter names not typed
+ * yet (`queue=`), and once a name and `=` are typed, its pick list (the queues, the reason codes...).
+ */
+export function completeParams(m: Mitigation, s: CockpitState, before: readonly string[], current: string, now: number): string[] {
+  const names = [...m.required, ...(m.optional ?? [])];
+  const given = new Set(before.map((w) => w.split('=')[0]));
+  const eq = current.indexOf('=');
+  if (eq < 0) return names.filter((k) => !given.has(k)).map((k) => `${k}=`);
+  const key = names.find((k) => k === current.slice(0, eq));
+  if (!key) return [];
+  let typed: MitigationParams = {};
+  try {
+    typed = parseParamLine(before.join(' '), now);
+  } catch {
+    // A word not understood yet: the pick list without it.
+  }
+  return choicesFor(m, s, key, typed).choices.map((c) => `${key}=${c}`);
+}
+
 /** One binding per catalog mitigation; disabled, saying why, when the session has no backend. */
 export function bindings({ mitigation, clock }: CockpitServices): Binding[] {
   const running: FlowDeps['running'] = { abort: null };
@@ -159,6 +179,8 @@ export function bindings({ mitigation, clock }: CockpitServices): Binding[] {
     title: `${m.title} (runbook ${m.runbook})`,
     description: `${m.description} Needs role ${m.role}${m.undo ? `; undo: :${m.undo}` : ''}. Shows a preview, asks for a reason and to confirm. :${m.id} key=value… prefills the parameters.`,
     panels: PANELS_FOR[m.appliesTo],
+    usage: [...m.required.map((k) => `${k}=`), ...(m.optional ?? []).map((k) => `[${k}=]`)].join(' '),
+    complete: (s, before, cur) => completeParams(m, s, before, cur, clock.now()),
     mutates: true,
     // As the catalog says, so the menu and help mark it; the flow asks (after its preview and
     // reason), not the dispatcher.

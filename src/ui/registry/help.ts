@@ -107,12 +107,16 @@ const byGroup = (bindings: Binding[]) => bindings.sort((a, b) => GROUP_ORDER.ind
 
 /** The status bar's key hints: the focused panel's own bindings first, enabled ones only. */
 export function footerHints(bindings: readonly Binding[], s: CockpitState): string {
+  return footerHintList(bindings, s).join('  ');
+}
+
+/** The footer's key hints, one a binding (`/ filter`), in the order footerHints joins them. */
+export function footerHintList(bindings: readonly Binding[], s: CockpitState): string[] {
   const own = bindings.filter((b) => b.hint && !b.overlay && Array.isArray(b.panels) && b.panels.includes(s.ui.focus));
   const global = bindings.filter((b) => b.hint && !b.overlay && !Array.isArray(b.panels));
   return [...byGroup(own), ...byGroup(global)]
     .filter((b) => disabledReason(b, s) === null)
-    .map((b) => `${displayKey(b.keys[0] ?? '')} ${b.hint}`)
-    .join('  ');
+    .map((b) => `${displayKey(b.keys[0] ?? '')} ${b.hint}`);
 }
 
 /** The Enter menu: the focused panel's own bindings and the global incident and mitigation ones. */

@@ -81,6 +81,14 @@ export interface Binding {
   group: BindingGroup;
   /** Other `:` names. */
   aliases?: string[];
+  /** What the `:` line takes after the name, e.g. `SEV-1|SEV-2|SEV-3 <reason>` (the line and the help show it). */
+  usage?: string;
+  /**
+   * The values the `:` line's argument being typed may take (Tab completes them): `before` are
+   * the argument words already typed, `current` the one being typed (the line keeps those that
+   * start with it). Absent: free text.
+   */
+  complete?(state: CockpitState, before: readonly string[], current: string): string[];
   /** Short label for the status bar's key hints; absent: not in the footer. */
   hint?: string;
   /** The confirm question for a dangerous binding (`args`: what it will run with). */

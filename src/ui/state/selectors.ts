@@ -9,6 +9,7 @@ import { sanitize } from '../../core/sanitize.js';
 import type { TriggerState } from '../../core/triggers.js';
 import type { DecidedSeverity, Severity } from '../../core/escalation.js';
 import { panelSources } from './panels.js';
+import { sortKeys, sortRows, type SortContext, type SortSpec } from './sort.js';
 import type { CockpitState, PanelId, TimelineLine } from './store.js';
 
 /** Remembers the last call: same arguments (by identity), same result object. */
@@ -31,12 +32,98 @@ export function matchesFilter(filter: string, ...fields: Array<string | number |
   return fields.some((f) => f !== null && f !== undefined && sanitize(String(f)).toLowerCase().includes(needle));
 }
 
+// ---- breaching rows and filters ------------------------------------------------------------------
+
+/** Trigger key -> since, of the triggers firing now (what a filter records when it is typed). */
+export function firingNow(triggers: readonly TriggerState[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of triggers) if (t.firing) out[t.key] = t.since;
+  return out;
+}
+
+/**
+ * Whether a firing trigger started firing after the filter was typed (`before`: what fired then;
+ * a trigger that cleared and fired again has a new `since`). No record: every firing trigger is new.
+ */
+function newlyFiring(t: TriggerState, before: Record<string, number> | undefined): boolean {
+  return t.firing && before?.[t.key] !== t.since;
+}
+
+/** The firing triggers a row of a panel stands for (a queue's lag and dead letters, a replica's lag, a trigger row itself). */
+function rowTriggers(panel: PanelId, triggers: readonly TriggerState[], row: unknown): TriggerState[] {
+  switch (panel) {
+    case 'queues': {
+      const q = row as QueueSnapshot;
+      return triggers.filter((t) => t.firing && (t.kind === 'queue-lag' || t.kind === 'dead-letter-spike') && t.target === q.name);
+    }
+    case 'failures': {
+      const r = row as FailureTaskRow;
+      return triggers.filter((t) => t.firing && t.kind === 'dead-letter-spike' && t.target === r.queue);
+    }
+    case 'replicas': {
+      const r = row as ReplicaSnapshot;
+      return triggers.filter((t) => t.firing && t.kind === 'replica-lag' && t.target === r.name);
+    }
+    case 'escalation':
+      return (row as TriggerState).firing ? [row as TriggerState] : [];
+    default:
+      return [];
+  }
+}
+
+/**
+ * A panel's rows through its filter: those that match, and those that do not but whose trigger
+ * started firing after the filter was typed (a filter never hides a newly breaching row). `kept`:
+ * how many are shown only for that (the title says so; their row marker says they breach).
+ */
+function filterKeepingBreaches<R>(
+  panel: PanelId,
+  rows: readonly R[],
+  filter: string,
+  matches: (row: R) => boolean,
+  triggers: readonly TriggerState[],
+  before: Record<string, number> | undefined,
+): { rows: R[]; kept: number } {
+  if (filter === '') return { rows: rows as R[], kept: 0 };
+  let kept = 0;
+  const out = rows.filter((r) => {
+    if (matches(r)) return true;
+    const keep = rowTriggers(panel, triggers, r).some((t) => newlyFiring(t, before));
+    if (keep) kept += 1;
+    return keep;
+  });
+  return { rows: out, kept };
+}
+
+/** A panel's sort (none when it has no such column). */
+const sortOf = (s: CockpitState, panel: PanelId): SortSpec | undefined => s.ui.sorts?.[panel];
+const sortContext = memoLast((thresholds: SortContext['thresholds']): SortContext => ({ thresholds }));
+
 // ---- queues ----------------------------------------------------------------------------------
 
-const filterQueues = memoLast((queues: QueueSnapshot[], filter: string) =>
-  filter === '' ? queues : queues.filter((q) => matchesFilter(filter, q.name, q.lagMethod)),
+const filterQueues = memoLast(
+  (
+    queues: QueueSnapshot[],
+    filter: string,
+    triggers: TriggerState[],
+    before: Record<string, number> | undefined,
+    sort: SortSpec | undefined,
+    ctx: SortContext,
+  ) => {
+    const f = filterKeepingBreaches('queues', queues, filter, (q) => matchesFilter(filter, q.name, q.lagMethod), triggers, before);
+    return { rows: sortRows(f.rows, sortKeys<QueueSnapshot>('queues'), sort, ctx), kept: f.kept };
+  },
 );
-export const queueRows = (s: CockpitState): QueueSnapshot[] => filterQueues(s.snapshot.queues, s.ui.filters.queues);
+const queueView = (s: CockpitState) =>
+  filterQueues(
+    s.snapshot.queues,
+    s.ui.filters.queues,
+    s.triggers,
+    s.ui.filterFiring?.queues,
+    sortOf(s, 'queues'),
+    sortContext(s.session.thresholds),
+  );
+export const queueRows = (s: CockpitState): QueueSnapshot[] => queueView(s).rows;
 
 export function selectedQueue(s: CockpitState): QueueSnapshot | null {
   const rows = queueRows(s);
@@ -70,11 +157,36 @@ const allFailureTasks = memoLast((queues: QueueSnapshot[]): FailureTaskRow[] => 
   rows.sort((a, b) => b.count - a.count || a.queue.localeCompare(b.queue) || a.task.localeCompare(b.task));
   return rows;
 });
-const filterFailureTasks = memoLast((rows: FailureTaskRow[], filter: string) =>
-  filter === '' ? rows : rows.filter((r) => matchesFilter(filter, r.queue, r.task, r.failureClass)),
+const filterFailureTasks = memoLast(
+  (
+    rows: FailureTaskRow[],
+    filter: string,
+    triggers: TriggerState[],
+    before: Record<string, number> | undefined,
+    sort: SortSpec | undefined,
+    ctx: SortContext,
+  ) => {
+    const f = filterKeepingBreaches(
+      'failures',
+      rows,
+      filter,
+      (r) => matchesFilter(filter, r.queue, r.task, r.failureClass),
+      triggers,
+      before,
+    );
+    return { rows: sortRows(f.rows, sortKeys<FailureTaskRow>('failures'), sort, ctx), kept: f.kept };
+  },
 );
-export const failureTaskRows = (s: CockpitState): FailureTaskRow[] =>
-  filterFailureTasks(allFailureTasks(s.snapshot.queues), s.ui.filters.failures);
+const failureView = (s: CockpitState) =>
+  filterFailureTasks(
+    allFailureTasks(s.snapshot.queues),
+    s.ui.filters.failures,
+    s.triggers,
+    s.ui.filterFiring?.failures,
+    sortOf(s, 'failures'),
+    sortContext(s.session.thresholds),
+  );
+export const failureTaskRows = (s: CockpitState): FailureTaskRow[] => failureView(s).rows;
 
 /** Failures per class summed over every queue. */
 export const failureTotals = memoLast((queues: QueueSnapshot[]): Record<FailureClass, number> => {
@@ -85,10 +197,30 @@ export const failureTotals = memoLast((queues: QueueSnapshot[]): Record<FailureC
 
 // ---- replicas ----------------------------------------------------------------------------------
 
-const filterReplicas = memoLast((replicas: ReplicaSnapshot[], filter: string) =>
-  filter === '' ? replicas : replicas.filter((r) => matchesFilter(filter, r.name, r.replayPaused ? 'paused' : '', r.seenFrom)),
+const filterReplicas = memoLast(
+  (
+    replicas: ReplicaSnapshot[],
+    filter: string,
+    triggers: TriggerState[],
+    before: Record<string, number> | undefined,
+    sort: SortSpec | undefined,
+    ctx: SortContext,
+  ) => {
+    const match = (r: ReplicaSnapshot) => matchesFilter(filter, r.name, r.replayPaused ? 'paused' : '', r.seenFrom);
+    const f = filterKeepingBreaches('replicas', replicas, filter, match, triggers, before);
+    return { rows: sortRows(f.rows, sortKeys<ReplicaSnapshot>('replicas'), sort, ctx), kept: f.kept };
+  },
 );
-export const replicaRows = (s: CockpitState): ReplicaSnapshot[] => filterReplicas(s.snapshot.database.replicas, s.ui.filters.replicas);
+const replicaView = (s: CockpitState) =>
+  filterReplicas(
+    s.snapshot.database.replicas,
+    s.ui.filters.replicas,
+    s.triggers,
+    s.ui.filterFiring?.replicas,
+    sortOf(s, 'replicas'),
+    sortContext(s.session.thresholds),
+  );
+export const replicaRows = (s: CockpitState): ReplicaSnapshot[] => replicaView(s).rows;
 
 const filterBlocking = memoLast((blocking: BlockingQuery[], filter: string) => {
   const rows = filter === '' ? blocking.slice() : blocking.filter((b) => matchesFilter(filter, b.query, b.blockedPid, b.blockingPid));
@@ -99,12 +231,22 @@ export const blockingRows = (s: CockpitState): BlockingQuery[] => filterBlocking
 
 // ---- escalation --------------------------------------------------------------------------------
 
-const filterTriggers = memoLast((triggers: TriggerState[], filter: string) =>
-  filter === ''
-    ? triggers
-    : triggers.filter((t) => matchesFilter(filter, t.title, t.target, t.module, t.detail, t.firing ? 'firing' : 'cleared')),
+const filterTriggers = memoLast(
+  (triggers: TriggerState[], filter: string, before: Record<string, number> | undefined, sort: SortSpec | undefined, ctx: SortContext) => {
+    const match = (t: TriggerState) => matchesFilter(filter, t.title, t.target, t.module, t.detail, t.firing ? 'firing' : 'cleared');
+    const f = filterKeepingBreaches('escalation', triggers, filter, match, triggers, before);
+    return { rows: sortRows(f.rows, sortKeys<TriggerState>('escalation'), sort, ctx), kept: f.kept };
+  },
 );
-export const triggerRows = (s: CockpitState): TriggerState[] => filterTriggers(s.triggers, s.ui.filters.escalation);
+const triggerView = (s: CockpitState) =>
+  filterTriggers(
+    s.triggers,
+    s.ui.filters.escalation,
+    s.ui.filterFiring?.escalation,
+    sortOf(s, 'escalation'),
+    sortContext(s.session.thresholds),
+  );
+export const triggerRows = (s: CockpitState): TriggerState[] => triggerView(s).rows;
 
 export function selectedTrigger(s: CockpitState): TriggerState | null {
   const rows = triggerRows(s);
@@ -182,10 +324,28 @@ export const stepsDone = (s: CockpitState): string[] => s.incident?.stepsDone ??
 // ---- timeline ----------------------------------------------------------------------------------
 
 const NO_ENTRIES: TimelineLine[] = [];
-const filterTimeline = memoLast((entries: TimelineLine[], filter: string) =>
-  filter === '' ? entries : entries.filter((e) => matchesFilter(filter, e.kind, e.operator, e.text, e.at)),
-);
-export const timelineRows = (s: CockpitState): TimelineLine[] => filterTimeline(s.incident?.entries ?? NO_ENTRIES, s.ui.filters.timeline);
+const filterTimeline = memoLast((entries: TimelineLine[], filter: string, sort: SortSpec | undefined, ctx: SortContext) => {
+  const rows = filter === '' ? entries : entries.filter((e) => matchesFilter(filter, e.kind, e.operator, e.text, e.at));
+  return sortRows(rows, sortKeys<TimelineLine>('timeline'), sort, ctx);
+});
+export const timelineRows = (s: CockpitState): TimelineLine[] =>
+  filterTimeline(s.incident?.entries ?? NO_ENTRIES, s.ui.filters.timeline, sortOf(s, 'timeline'), sortContext(s.session.thresholds));
+
+/** How many of a panel's rows are shown only because they started breaching after its filter was typed. */
+export function keptByBreach(s: CockpitState, panel: PanelId): number {
+  switch (panel) {
+    case 'queues':
+      return queueView(s).kept;
+    case 'failures':
+      return failureView(s).kept;
+    case 'replicas':
+      return replicaView(s).kept;
+    case 'escalation':
+      return triggerView(s).kept;
+    default:
+      return 0;
+  }
+}
 
 // ---- selection ---------------------------------------------------------------------------------
 

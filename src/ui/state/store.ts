@@ -18,6 +18,7 @@ import type { MitigationsState } from '../../control/mitigations/inForce.js';
 import type { RecorderHealth } from '../../journal/recorder.js';
 import type { SharedView } from '../../journal/shared/session.js';
 import { PANELS, type PanelId } from './panels.js';
+import type { SortSpec } from './sort.js';
 import { emptySnapshot, type EpochMs, type Snapshot, type SourceEndpoint, type SourceStatus } from '../../core/snapshot.js';
 import { isSnapshotSlice, type SnapshotPatch, type SnapshotSlice } from '../../core/source.js';
 import type { Signal } from '../../core/signals.js';
@@ -43,6 +44,14 @@ export interface UiState {
   presentation: boolean;
   /** The focused panel drawn alone over the whole screen (z). */
   zoom: boolean;
+  /** Each panel's sort (`<` / `>` pick the column, `o` reverses); absent: the panel's own order. */
+  sorts: Partial<Record<PanelId, SortSpec>>;
+  /**
+   * The triggers firing when each panel's filter was last typed (trigger key -> since): a row
+   * whose trigger fires and is not among them (it started firing since) is shown whatever the
+   * filter says, so a filter never hides a newly breaching row.
+   */
+  filterFiring: Partial<Record<PanelId, Record<string, number>>>;
   theme: ThemeName;
   /** A short line in the status bar: what just happened, or why a key did nothing. */
   flash: { text: string; level: 'info' | 'warn' | 'error'; at: EpochMs } | null;
@@ -211,6 +220,8 @@ export function initialUi(theme: ThemeName = 'dark'): UiState {
     overlay: null,
     presentation: false,
     zoom: false,
+    sorts: {},
+    filterFiring: {},
     theme,
     flash: null,
     runbookTrigger: null,
