@@ -356,7 +356,14 @@ export function bodyLines(data: PresentationData, width: number, height: number,
   // Shrink from the bottom: the timeline, then the mitigations, then the figures, to their minimum;
   // then drop whole parts from the bottom.
   for (const p of [paged, timeline, inForce, figures, headline]) {
-    while (need() > height && p.lines.length > p.min) p.lines.pop();
+    // The timeline keeps its newest entries: the oldest give way.
+    while (need() > height && p.lines.length > p.min) p === timeline ? p.lines.shift() : p.lines.pop();
+  }
+  if (entries.length > 0 && timeline.lines.length < entries.length && timeline.title) {
+    timeline.title = {
+      ...timeline.title,
+      text: fit(`LAST ${timeline.lines.length} TIMELINE ENTRIES (of ${entries.length})`, width, ascii),
+    };
   }
   // Then drop whole parts, the pages first, then from the bottom.
   if (need() > height) parts.splice(parts.indexOf(paged), 1);

@@ -282,6 +282,21 @@ describe('presentation mode, line by line', () => {
       ).toBe(true);
   });
 
+  it('when the timeline must shrink it keeps the newest entries and says how many it shows', () => {
+    // The least height with room for all five (more height may draw the figures larger)...
+    let roomy = 10;
+    while (!bodyLines(data, 120, roomy, false).some((l) => l.text === 'LAST 5 TIMELINE ENTRIES')) roomy++;
+    // ...and two rows less: the timeline gives up its oldest entries first.
+    const height = roomy - 2;
+    const body = bodyLines(data, 120, height, false).map((l) => l.text);
+    const title = body.find((l) => l.startsWith('LAST '));
+    expect(title).toBe('LAST 3 TIMELINE ENTRIES (of 5)');
+    const shown = body.slice(body.indexOf(title as string) + 1).join('\n');
+    expect(shown).toContain('entry number 8');
+    expect(shown).toContain('entry number 6');
+    expect(shown).not.toContain('entry number 5');
+  });
+
   it('without an incident: no elapsed time, the band says so; nothing firing: the checklist', () => {
     const quiet: PresentationData = {
       ...data,
