@@ -8,7 +8,7 @@ import { foldInForce, NO_REPLY_TEXT } from '../../src/core/inForce.js';
 import { mitigationsInForce } from '../../src/core/pir/resolution.js';
 import type { TimelineEntry } from '../../src/core/timeline.js';
 import type { AuditRecord } from '../../src/control/audit/chain.js';
-import { recordedAcross } from '../../src/control/mitigations/inForceSystem.js';
+import { inForceOnSystem, recordedAcross, type SystemReading } from '../../src/control/mitigations/inForceSystem.js';
 
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
 let seq = 0;
@@ -232,5 +232,32 @@ describe('who set it, across incidents and the audit table', () => {
     });
     expect(recordedAcross([], [simulated], false)).toEqual([]);
     expect(recordedAcross([], [simulated], true).map((m) => m.kind)).toEqual(['pacing']);
+  });
+});
+
+describe('the read target on the system', () => {
+  const reading = (readTarget: string): SystemReading => ({
+    flags: { paused: [], providers: [], activeProvider: null, pacing: null, writesFrozen: null },
+    readTarget,
+    workers: [],
+    workersError: null,
+  });
+  const onSystem = (r: SystemReading, journal: TimelineEntry[]) =>
+    inForceOnSystem(r, recordedAcross(journal, [], false), [], new Map(), T0 + 3_600_000, false).filter((m) => m.kind === 'read-target');
+
+  it('reads on a replica with no failover recorded are the normal setting, not a mitigation in force', () => {
+    expect(onSystem(reading('replica-1'), [])).toEqual([]);
+    expect(onSystem(reading('primary'), [])).toEqual([]);
+  });
+
+  it('a recorded failover is in force while its target holds, with who set it; once the target moved on it is not', () => {
+    const failover = action('fail-over-reads', 'done', {
+      kind: 'read-target',
+      record: { target: 'replica-2', previous: 'replica-1' },
+      by: 'bob',
+    });
+    const held = onSystem(reading('replica-2'), [failover]);
+    expect(held.map((m) => [m.target, m.by])).toEqual([['lsos:db:read_target', 'bob']]);
+    expect(onSystem(reading('replica-1'), [failover])).toEqual([]);
   });
 });

@@ -337,9 +337,13 @@ export function inForceOnSystem(
       }),
     );
   }
+  // Nor has the read target: reads on a replica are LSOS's normal setting as often as on the primary
+  // (the simulation's normal is replica-1). It is in force while a recorded failover's target still
+  // holds; a target set outside the cockpit with no record cannot be told from the normal one.
   const rt = reading.readTarget;
-  if (typeof rt === 'string' && rt !== 'primary' && !has('read-target', flagKeys.readTarget)) {
-    const rec = recordOf(recorded, 'read-target', flagKeys.readTarget);
+  const readRec = recordOf(recorded, 'read-target', flagKeys.readTarget);
+  if (typeof rt === 'string' && readRec !== null && readRec.record.target === rt && !has('read-target', flagKeys.readTarget)) {
+    const rec = readRec;
     out.push(
       systemItem('read-target', flagKeys.readTarget, rec, at, simulated, {
         expect: { target: rt, previous: rec?.record.previous ?? null },
