@@ -263,7 +263,7 @@ function pagedText(t: PagingView['targets'][number], ascii: boolean): string {
 
 function entryText(e: TimelineLine): string {
   // The kinds in the timeline panel's short words (fired, suggested, decided, note…).
-  return `${utcClock(e.at)}Z  ${padTo(entryKindWord(e.kind), KIND_WORD_WIDTH)} ${sanitize(e.operator, 20)}: ${sanitize(e.text, 300)}`;
+  return `${utcClock(e.simAt ?? e.at)}Z  ${padTo(entryKindWord(e.kind), KIND_WORD_WIDTH)} ${sanitize(e.operator, 20)}: ${sanitize(e.text, 300)}`;
 }
 
 /** Rows each part wants, so the screen can shrink them from the bottom. */

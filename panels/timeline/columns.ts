@@ -19,7 +19,9 @@ export interface TimelineHead {
 }
 
 export const TIMELINE_COLUMNS: readonly Column<TimelineLine>[] = [
-  { key: 'at', header: 'UTC', width: 8, text: (e) => utcClock(e.at) },
+  // A simulation's entries at its own clock, as the status line, the milestones and the PIR tell
+  // them (the wall clock runs at another speed beside it).
+  { key: 'at', header: 'UTC', width: 8, text: (e) => utcClock(e.simAt ?? e.at) },
   // Who and kind are as wide as what they hold (a short word per kind, never cut), so the entry
   // text gets the rest of the width.
   { key: 'who', header: 'who', fit: 10, hideBelow: 48, text: (e) => sanitize(e.operator, 40), tone: () => 'muted' },

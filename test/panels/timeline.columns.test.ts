@@ -28,6 +28,11 @@ describe('timeline columns', () => {
     expect(cells(t.columns, entries[1]!).who).toEqual({ text: 'cockpit', tone: 'muted' });
   });
 
+  it("a simulation's entry shows its simulated time, as the milestones and the PIR do, not the wall clock", () => {
+    const sim: TimelineLine = { ...entries[1]!, at: '2026-12-06T12:29:05.000Z', simAt: '2026-12-06T12:14:36.510Z' };
+    expect(cells(timelineTable([sim], 100).columns, sim).at?.text).toBe('12:14:36');
+  });
+
   it('every journal kind reads as a word that is never cut, even beside a long one (no trigger-f...)', () => {
     const kinds = ['trigger-fired', 'severity-suggested', 'severity-decided', 'source-restored', 'milestone-corrected', 'procedure-step'];
     const rows = kinds.map((kind, i) => ({ ...entries[0]!, seq: i + 1, kind }));
