@@ -25,7 +25,8 @@ export function sameReplicaRow(a: ReplicaSnapshot, b: ReplicaSnapshot): boolean 
       a.lagSeconds === b.lagSeconds &&
       a.replayPaused === b.replayPaused &&
       a.reachable === b.reachable &&
-      a.seenFrom === b.seenFrom)
+      a.seenFrom === b.seenFrom &&
+      a.promoted === b.promoted)
   );
 }
 
@@ -59,6 +60,7 @@ export function replicaOverLine(r: ReplicaSnapshot, limit: number): boolean {
 
 /** Down or over the lag line is a breach; a paused replay is a warning (its lag only grows). */
 export function replicaTone(r: ReplicaSnapshot, limit: number): Tone | undefined {
+  if (r.promoted) return 'muted';
   if (!r.reachable || replicaOverLine(r, limit)) return 'breach';
   if (r.replayPaused) return 'warn';
   return undefined;
@@ -75,16 +77,29 @@ export function replicaColumns(limit: number): Column<ReplicaSnapshot>[] {
       text: (r) => (!r.reachable ? 'x' : replicaOverLine(r, limit) ? '!' : r.replayPaused ? 'P' : ' '),
       tone,
     },
-    { key: 'name', header: 'replica', grow: 1, minWidth: 6, text: (r) => sanitize(r.name, 80) },
+    // A configured replica the primary's host list followed: no longer a replica, said so.
+    {
+      key: 'name',
+      header: 'replica',
+      grow: 1,
+      minWidth: 6,
+      text: (r) => (r.promoted ? `${sanitize(r.name, 80)} (promoted: now the primary)` : sanitize(r.name, 80)),
+    },
     {
       key: 'lag',
       header: 'lag',
       width: 6,
       align: 'right',
-      text: (r) => (!r.reachable ? '-' : r.lagSeconds === null ? '?' : formatDuration(r.lagSeconds)),
+      text: (r) => (r.promoted || !r.reachable ? '-' : r.lagSeconds === null ? '?' : formatDuration(r.lagSeconds)),
       tone,
     },
-    { key: 'state', header: 'replay', width: 7, text: (r) => (!r.reachable ? 'down' : r.replayPaused ? 'paused' : 'running'), tone },
+    {
+      key: 'state',
+      header: 'replay',
+      width: 7,
+      text: (r) => (r.promoted ? 'primary' : !r.reachable ? 'down' : r.replayPaused ? 'paused' : 'running'),
+      tone,
+    },
     { key: 'seen', header: 'from', width: 9, hideBelow: 44, text: (r) => r.seenFrom, tone: () => 'muted' },
   ];
 }

@@ -486,6 +486,10 @@ function replicaChecks(input: ChecklistInput): Draft[] {
   for (const r of reps) {
     const limit = formatDurationDetail(t.replicaLagSeconds);
     const base = { id: 'replica-lag' as const, target: r.name, unit: 's' as const, threshold: t.replicaLagSeconds, warnAt };
+    if (r.promoted) {
+      out.push({ ...base, status: 'ok', value: null, detail: 'promoted: now the primary (no longer a replica, no replay lag)' });
+      continue;
+    }
     if (!r.reachable) {
       // As the replica-lag trigger counts it: a replica nobody can see is a breach, not a pause in monitoring.
       out.push({

@@ -117,6 +117,11 @@ export interface ReplicaSnapshot {
   fromPrimary?: StandbyFromPrimary | null;
   /** Optional: the lag as the replica itself reports it (null: replica not read). */
   fromReplicaSeconds?: number | null;
+  /**
+   * Optional: this configured replica was promoted and is the primary the cockpit reads now (no
+   * longer a replica: no lag, never a lag breach; shown as "promoted: now the primary").
+   */
+  promoted?: boolean;
 }
 
 /** One row of the primary's pg_stat_replication. */

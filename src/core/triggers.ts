@@ -161,10 +161,13 @@ const MEASURES: Record<TriggerKind, Measure> = {
         // A paused replay is a breach in waiting: its lag only grows. It counts as a breach
         // once the lag passes the line, like any other replica.
         value: rep.lagSeconds ?? (rep.reachable ? 0 : Number.POSITIVE_INFINITY),
-        eligible: true,
-        detail: rep.reachable
-          ? `${rep.name} replay lag ${rep.lagSeconds === null ? 'unknown' : formatDurationDetail(rep.lagSeconds)}${rep.replayPaused ? ' (replay paused)' : ''} vs ${formatDurationDetail(t.replicaLagSeconds)}`
-          : `${rep.name} unreachable`,
+        // A replica promoted to primary has no replay to lag.
+        eligible: rep.promoted !== true,
+        detail: rep.promoted
+          ? `${rep.name} promoted: now the primary`
+          : rep.reachable
+            ? `${rep.name} replay lag ${rep.lagSeconds === null ? 'unknown' : formatDurationDetail(rep.lagSeconds)}${rep.replayPaused ? ' (replay paused)' : ''} vs ${formatDurationDetail(t.replicaLagSeconds)}`
+            : `${rep.name} unreachable`,
         scope: { replicas: [rep.name] },
       })),
   },

@@ -349,6 +349,15 @@ describe('grading at, below and above the line', () => {
     ).toMatchObject({ status: 'breach', value: null });
     expect(r([])[0]).toMatchObject({ target: 'r1', status: 'unknown', detail: 'could not run: nothing read about this replica' });
     expect(r([], [])[0]).toMatchObject({ target: 'replicas', status: 'ok' });
+    // Promoted to primary: no longer a replica, no lag to judge.
+    expect(r([{ name: 'r1', lagSeconds: null, replayPaused: false, seenFrom: 'replica', reachable: true, promoted: true }])).toEqual([
+      expect.objectContaining({
+        target: 'r1',
+        status: 'ok',
+        value: null,
+        detail: 'promoted: now the primary (no longer a replica, no replay lag)',
+      }),
+    ]);
   });
 });
 

@@ -135,6 +135,17 @@ describe('database triggers (runbook 6)', () => {
   it('an unreachable replica is a breach', () => {
     expect(firingKeys(rep(null, false, false))).toContain('replica-lag:replica-1');
   });
+  it('a replica promoted to primary is not a lagging replica', () => {
+    const promoted = (lag: number | null) =>
+      snap({
+        database: {
+          ...snap().database,
+          replicas: [{ name: 'replica-1', lagSeconds: lag, replayPaused: false, seenFrom: 'replica', reachable: true, promoted: true }],
+        },
+      });
+    expect(firingKeys(promoted(null))).not.toContain('replica-lag:replica-1');
+    expect(firingKeys(promoted(600))).not.toContain('replica-lag:replica-1');
+  });
   it('failed migrations and primary degradation', () => {
     const s = snap({ database: { ...snap().database, failedMigrations: 1, primaryDegraded: 'checkpoint stalls' } });
     expect(firingKeys(s)).toEqual(expect.arrayContaining(['failed-migrations:primary', 'primary-degradation:primary']));

@@ -46,6 +46,17 @@ describe('replica lag columns', () => {
     expect(cells(t.blocking.columns, lock).blocker?.tone).toBe('warn');
   });
 
+  it('a configured replica promoted to primary: named so, no lag, replay "primary", muted, never a breach', () => {
+    const promoted = replica('standby-1', { lagSeconds: null, seenFrom: 'replica', promoted: true });
+    const t = replicasTables({ ...data, rows: [a, promoted] }, 80, false);
+    expect(cells(t.replicas.columns, promoted)).toMatchObject({
+      mark: { text: ' ', tone: 'muted' },
+      name: { text: expect.stringMatching(/^standby-1 \(promoted: now the primary\) *$/) as unknown as string, tone: undefined },
+      lag: { text: '     -', tone: 'muted' },
+      state: { text: 'primary', tone: 'muted' },
+    });
+  });
+
   it('the pool: a warning from 80% used, a breach from 95%', () => {
     expect(poolLine(87, 100, 1)).toEqual({ text: '87/100 87%', tone: 'warn', blocking: '  blocking 1' });
     expect(poolLine(96, 100, 0)).toMatchObject({ text: '96/100 96% !', tone: 'breach' });

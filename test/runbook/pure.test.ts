@@ -82,6 +82,15 @@ describe('read target choice', () => {
       at: 0,
     });
     expect(only.offered).toEqual(['primary']);
+    // A replica promoted to primary is not offered as a replica: the primary is.
+    const promoted = chooseReadTarget({
+      replicas: [rep('s1', { lagSeconds: null, seenFrom: 'replica', promoted: true })],
+      primaryReachable: true,
+      thresholdSeconds: 60,
+      at: 0,
+    });
+    expect(promoted.offered).toEqual(['primary']);
+    expect(promoted.candidates).toEqual([{ name: 's1', lagSeconds: null, healthy: false, why: 'promoted: now the primary' }]);
     expect(only.warnings[0]).toMatch(/p: replay paused; l: lag 90 s >= 60 s\): the primary is the only choice/);
   });
 

@@ -2,7 +2,8 @@
 // Mnesia directory, config and Erlang cookie in a temporary directory, optionally with an AMQPS
 // listener using the test's certificates (also on 127.0.0.2, whose address the certificate does
 // not name). It stands for a second node of a cluster, or a TLS broker. The shared broker on
-// 5672 is never touched; SIGKILL of this node is a node dying.
+// 5672 is never touched; SIGKILL of this node is a node dying (SIGSTOP first: dying with
+// publishes it never answered).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
@@ -32,6 +33,8 @@ export interface PrivateRabbit {
   ctl(...args: string[]): Promise<string>;
   /** SIGKILL: the node is gone at once, its connections dropped. */
   kill(): Promise<void>;
+  /** SIGSTOP: the node hangs, its connections open but nothing read or answered (then kill() it). */
+  freeze(): Promise<void>;
   stop(): Promise<void>;
   logTail(): Promise<string>;
 }
@@ -147,6 +150,9 @@ export async function startPrivateRabbit(o: { certs?: TestCerts; name?: string }
     password,
     url,
     kill: killAll,
+    async freeze() {
+      for (const p of await pids()) process.kill(p, 'SIGSTOP');
+    },
     async ctl(...args: string[]) {
       const { stdout } = await run(join(dirname(RABBITMQ_SERVER), 'rabbitmqctl'), ['-q', '-n', nodeName, ...args], {
         env,

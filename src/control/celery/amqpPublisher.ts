@@ -3,8 +3,13 @@
 // The cockpit never declares a queue (re-declaring with other arguments is a 406 that closes the
 // channel, and an accidental declare would create a queue no worker consumes): a passive check on
 // a channel of its own comes first, and a missing queue is a clear error.
+//
+// Across a failover (Celery's `;` list of nodes): a publish whose confirm had not come when the
+// connection died is sent again on the next node that answers, the same message (same task id,
+// same correlation id); a publish the broker confirmed is never sent again. The connection is
+// opened from the node after the one lost, so a dead node is not asked first.
 import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
-import { connectAmqp } from '../../sources/connect/amqp.js';
+import { amqpNodes, connectAmqp } from '../../sources/connect/amqp.js';
 import { assertValidTaskMessage, buildTask, toAmqpMessage, type AmqpTaskMessage, type BuildOptions } from './message.js';
 import type { PublishResult, TaskPublisher, TaskSpec } from './types.js';
 
@@ -40,6 +45,10 @@ export class AmqpLink {
   private dead: string | null = null;
   /** Correlation ids the broker returned as unroutable (mandatory). */
   readonly returned = new Set<string>();
+  /** Index in the node list of the node connected to (or lost last). */
+  private node: number | null = null;
+  /** Connections lost so far: an attempt that saw this change lost its connection. */
+  private lost = 0;
 
   constructor(
     private readonly url: string,
@@ -47,10 +56,14 @@ export class AmqpLink {
   ) {}
 
   private async open(): Promise<void> {
-    const conn = (await connectAmqp(this.url, { timeoutMs: this.connectTimeoutMs })).model;
+    const c = await connectAmqp(this.url, { timeoutMs: this.connectTimeoutMs, ...(this.node === null ? {} : { after: this.node }) });
+    const conn = c.model;
+    this.node = c.index;
     this.dead = null;
     conn.on('error', (e: unknown) => (this.dead = errText(e)));
     conn.on('close', () => {
+      if (this.conn !== conn) return;
+      this.lost++;
       this.dead ??= 'connection closed';
       this.conn = null;
       this.confirm = null;
@@ -105,24 +118,54 @@ export class AmqpLink {
     return this.dead;
   }
 
+  /** How many connections were lost so far (compare before and after an attempt). */
+  get losses(): number {
+    return this.lost;
+  }
+
   async close(): Promise<void> {
     const c = this.conn;
     this.conn = null;
+    this.node = null;
     this.confirm = null;
     this.check = null;
     if (c) await c.close().catch(() => undefined);
   }
 }
 
+/** The connection went while a publish waited for its confirm (or before it could be sent): it may be sent again. */
+class PublishLost extends Error {
+  override readonly name = 'PublishLost';
+}
+
+type Prepared = { msg: AmqpTaskMessage; result: PublishResult };
+
 export class AmqpTaskPublisher implements TaskPublisher {
   private readonly link: AmqpLink;
   private readonly checked = new Map<string, number>();
+  /** The connection losses the queue checks were made under (a new node checks again). */
+  private checkedAt = 0;
+  /** How many times the unconfirmed rest of a batch is sent again after a lost connection. */
+  private readonly resends: number;
+  private inFlight = 0;
 
   constructor(private readonly opts: AmqpPublisherOptions) {
     this.link = new AmqpLink(opts.url, opts.connectTimeoutMs ?? 5000);
+    let nodes = 1;
+    try {
+      nodes = amqpNodes(opts.url).length;
+    } catch {
+      // a bad URL fails on the first publish, with its one-line error
+    }
+    this.resends = Math.max(1, nodes);
   }
 
-  private prepare(spec: TaskSpec): { msg: AmqpTaskMessage; result: PublishResult } {
+  /** Publishes sent and not confirmed by the broker yet. */
+  get unconfirmed(): number {
+    return this.inFlight;
+  }
+
+  private prepare(spec: TaskSpec): Prepared {
     const built = buildTask(spec, this.opts);
     const msg = toAmqpMessage(built);
     assertValidTaskMessage(msg, 'amqp');
@@ -130,6 +173,10 @@ export class AmqpTaskPublisher implements TaskPublisher {
   }
 
   private async ensureQueue(queue: string): Promise<void> {
+    if (this.checkedAt !== this.link.losses) {
+      this.checked.clear();
+      this.checkedAt = this.link.losses;
+    }
     const at = this.checked.get(queue);
     if (at !== undefined && Date.now() - at < (this.opts.checkTtlMs ?? 30_000)) return;
     await this.link.checkQueue(queue);
@@ -139,20 +186,80 @@ export class AmqpTaskPublisher implements TaskPublisher {
   /** Sends without waiting; the promise settles on the broker's confirm. */
   private send(ch: ConfirmChannel, m: AmqpTaskMessage): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      ch.publish(m.exchange, m.routingKey, m.content, { ...m.options, mandatory: true }, (err) => {
-        if (err) reject(new Error(`broker did not confirm: ${errText(err)}`));
-        else if (this.link.returned.delete(m.options.correlationId))
-          reject(new Error(`broker returned the message as unroutable (queue "${m.routingKey}" gone?)`));
+      this.inFlight++;
+      let settled = false;
+      const done = (err: Error | null): void => {
+        if (settled) return;
+        settled = true;
+        this.inFlight--;
+        if (err) reject(err);
         else resolve();
-      });
+      };
+      try {
+        ch.publish(m.exchange, m.routingKey, m.content, { ...m.options, mandatory: true }, (err) => {
+          // amqplib: 'channel closed' for every publish still unconfirmed when the channel or its connection goes.
+          if (err)
+            done(
+              err.message === 'channel closed'
+                ? new PublishLost(`connection lost before the broker confirmed (${errText(err)})`)
+                : new Error(`broker did not confirm: ${errText(err)}`),
+            );
+          else if (this.link.returned.delete(m.options.correlationId))
+            done(new Error(`broker returned the message as unroutable (queue "${m.routingKey}" gone?)`));
+          else done(null);
+        });
+      } catch (err) {
+        // The channel was closed before the publish could be written.
+        done(new PublishLost(`connection lost before the message was sent (${errText(err)})`));
+      }
     });
+  }
+
+  /**
+   * Sends the messages and waits for their confirms. Those not confirmed because the connection
+   * went are sent again (the same messages) on the next node, up to `resends` times; a confirmed
+   * one never again. Returns which were confirmed and the error that stopped the rest.
+   */
+  private async sendConfirmed(prepared: Prepared[]): Promise<{ confirmed: boolean[]; error: Error | null }> {
+    const confirmed = prepared.map(() => false);
+    let pending = prepared.map((_, i) => i);
+    let error: Error | null = null;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const losses = this.link.losses;
+      const failed: number[] = [];
+      let lost = false;
+      error = null;
+      try {
+        for (const q of new Set(pending.map((i) => (prepared[i] as Prepared).msg.routingKey))) await this.ensureQueue(q);
+        const ch = await this.link.confirmChannel();
+        const settled = await Promise.allSettled(pending.map((i) => this.send(ch, (prepared[i] as Prepared).msg)));
+        settled.forEach((s, k) => {
+          const i = pending[k] as number;
+          if (s.status === 'fulfilled') confirmed[i] = true;
+          else if (s.reason instanceof PublishLost) {
+            failed.push(i);
+            lost = true;
+            error ??= s.reason;
+          } else {
+            error ??= s.reason instanceof Error ? s.reason : new Error(errText(s.reason));
+          }
+        });
+      } catch (err) {
+        // Before anything was sent: the queue check or the channel, on a connection that went meanwhile?
+        failed.push(...pending);
+        lost = this.link.losses !== losses;
+        error = err instanceof Error ? err : new Error(errText(err));
+      }
+      if (failed.length === 0 || !lost || attempt >= this.resends) break;
+      pending = failed;
+    }
+    return { confirmed, error: confirmed.every(Boolean) ? null : error };
   }
 
   async publish(spec: TaskSpec): Promise<PublishResult> {
     const p = this.prepare(spec);
-    await this.ensureQueue(p.msg.routingKey);
-    const ch = await this.link.confirmChannel();
-    await this.send(ch, p.msg);
+    const r = await this.sendConfirmed([p]);
+    if (r.error !== null) throw r.error;
     return p.result;
   }
 
@@ -165,7 +272,7 @@ export class AmqpTaskPublisher implements TaskPublisher {
     try {
       for (let i = 0; i < specs.length; i += window) {
         if (opts.signal?.aborted) return { published, error: 'stopped' };
-        const prepared: ReturnType<AmqpTaskPublisher['prepare']>[] = [];
+        const prepared: Prepared[] = [];
         let invalid: string | null = null;
         for (const s of specs.slice(i, i + window)) {
           try {
@@ -175,15 +282,12 @@ export class AmqpTaskPublisher implements TaskPublisher {
             break;
           }
         }
-        for (const q of new Set(prepared.map((p) => p.msg.routingKey))) await this.ensureQueue(q);
-        const ch = await this.link.confirmChannel();
-        const settled = await Promise.allSettled(prepared.map((p) => this.send(ch, p.msg)));
-        // Confirms come in order per channel: count the leading run of confirmed ones.
-        for (let j = 0; j < settled.length; j++) {
-          const s = settled[j] as PromiseSettledResult<void>;
-          if (s.status === 'rejected') return { published, error: errText(s.reason) };
-          published.push((prepared[j] as { result: PublishResult }).result);
-        }
+        const r = await this.sendConfirmed(prepared);
+        // Every one the broker confirmed went out, in the order given.
+        prepared.forEach((p, j) => {
+          if (r.confirmed[j]) published.push(p.result);
+        });
+        if (r.error !== null) return { published, error: errText(r.error) };
         opts.onProgress?.(published.length, specs.length);
         if (invalid !== null) return { published, error: invalid };
       }

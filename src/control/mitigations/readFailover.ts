@@ -41,15 +41,17 @@ export interface ReadTargetChoice {
 /** Which read targets are healthy now. Pure. */
 export function chooseReadTarget(input: ReplicaChoiceInput): ReadTargetChoice {
   const candidates: ReplicaCandidate[] = input.replicas.map((r) => {
-    const why = !r.reachable
-      ? `unreachable${r.error ? ` (${r.error})` : ''}`
-      : r.replayPaused
-        ? 'replay paused'
-        : r.lagSeconds === null
-          ? 'lag unknown'
-          : r.lagSeconds >= input.thresholdSeconds
-            ? `lag ${Math.round(r.lagSeconds)} s >= ${input.thresholdSeconds} s`
-            : null;
+    const why = r.promoted
+      ? 'promoted: now the primary'
+      : !r.reachable
+        ? `unreachable${r.error ? ` (${r.error})` : ''}`
+        : r.replayPaused
+          ? 'replay paused'
+          : r.lagSeconds === null
+            ? 'lag unknown'
+            : r.lagSeconds >= input.thresholdSeconds
+              ? `lag ${Math.round(r.lagSeconds)} s >= ${input.thresholdSeconds} s`
+              : null;
     return { name: r.name, lagSeconds: r.lagSeconds, healthy: why === null, why };
   });
   const healthy = candidates

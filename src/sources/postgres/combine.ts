@@ -24,8 +24,14 @@ function maxKnown(a: number | null, b: number | null): number | null {
 /**
  * @param standbys the primary's pg_stat_replication rows; null when the primary could not be read
  *   (then nothing can be said from its side).
+ * @param nowPrimary names of configured replicas whose server is the primary read now (a promoted
+ *   standby the primary's host list followed): out of recovery, they are marked promoted.
  */
-export function combineReplicas(outcomes: readonly ReplicaOutcome[], standbys: readonly StandbyFromPrimary[] | null): ReplicaSnapshot[] {
+export function combineReplicas(
+  outcomes: readonly ReplicaOutcome[],
+  standbys: readonly StandbyFromPrimary[] | null,
+  nowPrimary: ReadonlySet<string> = new Set(),
+): ReplicaSnapshot[] {
   const byApp = new Map<string, StandbyFromPrimary>();
   for (const s of standbys ?? []) if (!byApp.has(s.applicationName)) byApp.set(s.applicationName, s);
   const out: ReplicaSnapshot[] = [];
@@ -34,7 +40,19 @@ export function combineReplicas(outcomes: readonly ReplicaOutcome[], standbys: r
     const fromPrimary = byApp.get(o.name) ?? null;
     if (fromPrimary) matched.add(fromPrimary);
     const primaryLag = fromPrimary ? primarySideLag(fromPrimary) : null;
-    if ('reading' in o) {
+    if ('reading' in o && !o.reading.inRecovery && nowPrimary.has(o.name)) {
+      out.push({
+        name: o.name,
+        lagSeconds: null,
+        replayPaused: false,
+        seenFrom: 'replica',
+        reachable: true,
+        error: null,
+        fromPrimary: null,
+        fromReplicaSeconds: null,
+        promoted: true,
+      });
+    } else if ('reading' in o) {
       const own = replicaSideLag(o.reading);
       out.push({
         name: o.name,

@@ -111,7 +111,7 @@ export class PostgresSource implements Source {
       // Failed migrations come from the deploy pipeline, not from here.
       failedMigrations: 0,
       primaryDegraded: primary.ok ? degradation(primary.reading) : `primary ${this.primaryLabel()} unreachable: ${primary.error}`,
-      replicas: combineReplicas(replicas, standbys),
+      replicas: combineReplicas(replicas, standbys, this.replicasNowPrimary(primary.ok)),
       lastBackupAt: r?.backup?.lastOkAt ?? null,
       primaryError: primary.ok ? null : primary.error,
       primaryCheckedAt: primary.ok ? now : (this.last?.at ?? null),
@@ -122,6 +122,13 @@ export class PostgresSource implements Source {
     if (r?.backup !== undefined) database.backup = r.backup;
     if (r?.freshness !== undefined) database.freshness = r.freshness;
     return { database };
+  }
+
+  /** Configured replicas on the server the primary figures come from now (a promoted standby). */
+  private replicasNowPrimary(primaryOk: boolean): Set<string> {
+    const p = this.primary;
+    const at = primaryOk && p.lastGood !== null ? p.hosts[p.lastGood]?.label : undefined;
+    return new Set(at === undefined ? [] : this.replicas.filter((r) => r.label === at).map((r) => r.name));
   }
 
   /** The primary down is this source unreachable, even though its replicas may still answer. */

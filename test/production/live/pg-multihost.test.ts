@@ -2,12 +2,17 @@
 // running cockpit: two private PostgreSQL instances, the second a pg_basebackup standby of the
 // first, listed standby first. The primary figures come from the read-write one; when the first
 // is stopped and the standby promoted (pg_ctl promote), they follow the promoted one, the status
-// line names it, and the open incident's timeline records the switch.
+// line names it, and the open incident's timeline records the switch. The standby is also
+// configured as a replica: once it is the primary, the replica list says so (promoted: now the
+// primary) instead of showing it as a replica whose lag cannot be read.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowLine } from '../../../components/table.js';
+import { replicasTables } from '../../../panels/replicas/columns.js';
 import { statusLineText } from '../../../panels/status/columns.js';
+import { evaluateTriggers } from '../../../src/core/triggers.js';
 import { systemClock } from '../../../src/core/source.js';
 import { describeEntry, type TimelineEntry } from '../../../src/core/timeline.js';
 import { IncidentRecorder } from '../../../src/journal/recorder.js';
@@ -42,7 +47,12 @@ describe.skipIf(!ok)('PostgreSQL multi-host primary URL', () => {
     const runtime = new CockpitRuntime(store, recorder, { quit() {}, repaint() {} });
     recorder.openIncident('primary failover test');
     const id = recorder.view()?.id as string;
-    const source = new PostgresSource({ primaryUrl: url, statementTimeoutMs: 3000, connectTimeoutMs: 2000 });
+    const source = new PostgresSource({
+      primaryUrl: url,
+      replicas: [{ name: 'standby-1', url: `postgres://postgres@127.0.0.1:${r}/postgres` }],
+      statementTimeoutMs: 3000,
+      connectTimeoutMs: 2000,
+    });
     const scheduler = new SourceScheduler(source, store, {
       intervalMs: 250,
       backoffMs: 250,
@@ -51,6 +61,12 @@ describe.skipIf(!ok)('PostgreSQL multi-host primary URL', () => {
       clock: systemClock,
     });
     const db = () => store.getState().snapshot.database;
+    // The replica panel's rows as text (its column set at 100 columns).
+    const replicaTable = (): string => {
+      const rows = db().replicas;
+      const t = replicasTables({ rows, blocking: [], connections: 0, maxConnections: 0, lagLimit: 60 }, 100, false);
+      return rows.map((x) => rowLine(t.replicas.columns, x)).join('\n');
+    };
     const line = () =>
       statusLineText(
         {
@@ -88,7 +104,13 @@ describe.skipIf(!ok)('PostgreSQL multi-host primary URL', () => {
         what: `the primary figures from 127.0.0.1:${p}`,
         timeoutMs: 30_000,
       });
-      await waitFor(() => db().replicas.some((x) => x.name === 'standby-1'), { what: 'the standby seen from the primary' });
+      await waitFor(() => db().replicas.some((x) => x.name === 'standby-1' && x.seenFrom === 'both'), {
+        what: 'the standby seen from the primary and read itself',
+      });
+      expect(db().replicas).toHaveLength(1);
+      expect(db().replicas[0]).toMatchObject({ reachable: true, error: null });
+      expect(db().replicas[0]?.promoted).toBeUndefined();
+      expect(replicaTable()).toMatch(/^ +standby-1 +\S+ running +both +$/m);
       await waitFor(async () => (await portOfPool()) === p, { what: `the pool on the read-write ${p}` });
       // The audit log's table on the read-write one (the standby, listed first, would refuse the DDL).
       await trail.ensureTable();
@@ -135,6 +157,12 @@ describe.skipIf(!ok)('PostgreSQL multi-host primary URL', () => {
         what: 'a newer reading from the promoted primary',
       });
       expect(db().primaryReachable).toBe(true);
+      // The replica list follows: the configured standby is the primary now, not a replica whose lag is unknown.
+      await waitFor(() => db().replicas.length === 1 && db().replicas[0]?.promoted === true, { what: 'standby-1 marked promoted' });
+      expect(db().replicas[0]).toMatchObject({ name: 'standby-1', lagSeconds: null, reachable: true, error: null });
+      expect(replicaTable()).toMatch(/^ +standby-1 \(promoted: now the primary\) +- primary +replica +$/m);
+      // Not a lagging replica for the runbook's trigger either.
+      expect(evaluateTriggers([], store.getState().snapshot).triggers.filter((t) => t.kind === 'replica-lag' && t.firing)).toEqual([]);
     } finally {
       await scheduler.stop();
       await source.close();
