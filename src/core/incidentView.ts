@@ -278,7 +278,11 @@ export class IncidentFolder {
     this.id = incidentId;
   }
 
-  add(e: TimelineEntry): void {
+  add(entry: TimelineEntry): void {
+    // A practice incident runs on the simulation's clock: its entries carry wall-clock `at` beside
+    // the simulated `simAt`, and the milestones and trigger evidence are simulated times. The view
+    // reads every entry at its simulated time, so the incident has one clock (screen, PIR, figures).
+    const e = entry.simAt !== undefined ? { ...entry, at: entry.simAt } : entry;
     this.entries.push(e);
     this.trackResponder(e);
     const d = e.details;

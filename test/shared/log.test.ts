@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TimelineEntry } from '../../src/core/timeline.js';
+import { readJournalFile } from '../../src/journal/journal.js';
 import { IncidentRecorder, type RecorderSharing } from '../../src/journal/recorder.js';
 import { SharedIncidentLog } from '../../src/journal/shared/log.js';
 import { makeOrigin, storedForm } from '../../src/journal/shared/origin.js';
@@ -182,8 +183,13 @@ describe('a shared incident between two cockpits', () => {
     const r = new IncidentRecorder({ stateDir: tempDir(), clock: wall, simClock: sim, operator: 'alice' });
     r.openIncident('practice');
     const v = r.view()!;
-    expect(v.entries.every((e) => e.at === '2026-11-28T04:12:00.000Z')).toBe(true);
-    expect(v.entries.every((e) => e.simAt === '2026-11-28T10:12:00.000Z')).toBe(true);
+    // On disk: wall-clock `at` (never backwards), the simulated time beside it.
+    const onDisk = readJournalFile(path.join(r.stateDir, `${v.id}.jsonl`), v.id).entries;
+    expect(onDisk.length).toBe(v.entries.length);
+    expect(onDisk.every((e) => e.at === '2026-11-28T04:12:00.000Z')).toBe(true);
+    expect(onDisk.every((e) => e.simAt === '2026-11-28T10:12:00.000Z')).toBe(true);
+    // The view reads a practice incident on one clock, the simulation's: entries, milestones alike.
+    expect(v.entries.every((e) => e.at === '2026-11-28T10:12:00.000Z')).toBe(true);
     expect(v.milestones.detected?.at).toBe('2026-11-28T10:12:00.000Z');
     // A restart with the simulated clock elsewhere never makes `at` go backwards.
     const later = new IncidentRecorder({
@@ -192,7 +198,8 @@ describe('a shared incident between two cockpits', () => {
       simClock: new ManualClock(T0),
       operator: 'alice',
     });
-    const last = later.view()!.entries[later.view()!.entries.length - 1]!;
+    const written = readJournalFile(path.join(r.stateDir, `${v.id}.jsonl`), v.id).entries;
+    const last = written[written.length - 1]!;
     expect(Date.parse(last.at)).toBeGreaterThan(T0);
     expect(findOpenIncident(r.stateDir, { live: true })).toBeNull(); // practice: a live session never resumes it
   });

@@ -30,7 +30,7 @@ const clean = (v: unknown) => sanitize(v, 4000);
 export function entryDetail(e: TimelineLine): Detail {
   const fields: Field[] = [
     { label: 'entry', value: `#${e.seq} ${entryKindWord(e.kind)} (${e.kind})` },
-    { label: 'when', value: `${e.at}${e.simAt ? `  (simulated ${e.simAt})` : ''}` },
+    { label: 'when', value: e.simAt ? `${e.simAt} (simulated time: a practice incident)` : e.at },
     { label: 'who', value: clean(e.operator) },
     { label: 'text', value: clean(e.text) },
   ];
