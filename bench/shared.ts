@@ -42,8 +42,20 @@ async function child(): Promise<void> {
   const url = process.env.BENCH_SHARED_URL ?? '';
   const dir = tmp('lsos-bench-shared-b-');
   const b = cockpit(url, 'bob', dir);
-  b.recorder.subscribe((_v, e) => {
-    if (e && e.kind === 'note') process.send?.({ text: e.details.text, at: wallNow() });
+  // A note that lands inside the timeline (made before an entry this cockpit already shows) makes
+  // the view fold again and is told with no entry: the view is then searched for notes not yet seen.
+  const seen = new Set<string>();
+  const report = (e: TimelineEntry, at: number) => {
+    const text = String(e.details.text);
+    if (seen.has(text)) return;
+    seen.add(text);
+    process.send?.({ text, at });
+  };
+  b.recorder.subscribe((v, e) => {
+    const at = wallNow();
+    if (e) {
+      if (e.kind === 'note') report(e, at);
+    } else for (const x of v?.entries ?? []) if (x.kind === 'note') report(x, at);
   });
   await b.session.start();
   process.send?.({ ready: true, incident: b.recorder.view()?.id ?? null });

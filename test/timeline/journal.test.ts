@@ -3,7 +3,7 @@ import nodeFs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, canonicalJson, entryHash, formatUtc, sealEntry, verifyChain } from '../../src/core/timeline.js';
+import { GENESIS_HASH, canonicalJson, entryCanonicalJson, entryHash, formatUtc, sealEntry, verifyChain } from '../../src/core/timeline.js';
 import type { TimelineEntry } from '../../src/core/timeline.js';
 import { IncidentJournal, parseJournal, readJournalFile } from '../../src/journal/journal.js';
 import { ManualClock, T0, fileLines, tempDir, removeTempDirs } from './helpers.js';
@@ -26,6 +26,40 @@ function journalWith(n: number): { dir: string; journal: IncidentJournal; file: 
 describe('canonical JSON and the hash chain', () => {
   it('sorts keys at every level and drops undefined', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[1,{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('writes an entry for its hash exactly as canonicalJson of its hashed fields, whatever its shape', () => {
+    const origin = { user: 'alice', host: 'bastion-1', instance: 'aaaa000001' };
+    const base = { seq: 3, at: formatUtc(T0), operator: 'o', kind: 'note' as const, incidentId: ID, prevHash: GENESIS_HASH, hash: '' };
+    const shapes: Array<Record<string, unknown>> = [
+      { ...base, details: { text: 'x' } },
+      { ...base, details: { text: 'x', n: 1 }, origin },
+      { ...base, details: { a: { z: 1, y: [2, { d: 1, c: undefined }] }, b: null }, origin, simAt: formatUtc(T0 + 5) },
+      { ...base, details: { 10: 'ten', 9: 'nine', x: [undefined, 1] } },
+      { ...base, details: { when: new Date(T0), f: () => 1 } },
+      { ...base, details: {}, origin: { instance: 'i', user: 'u', host: 'h' } },
+      { ...base, details: {}, origin: { ...origin, extra: 'x' } },
+      { ...base, details: {}, origin: { ...origin, host: undefined } },
+      { ...base, details: { text: 'x' }, originSeq: 7, seq: 1 },
+      { ...base, details: { s: 'é\u2028"\\' }, at: undefined, kind: 5 },
+      { ...base, details: Object.assign(Object.create({ inherited: 1 }) as object, { own: 1 }) },
+    ];
+    for (const e of shapes) {
+      const x = e as unknown as TimelineEntry;
+      const seq = x.originSeq ?? x.seq;
+      const expected = canonicalJson({
+        seq,
+        at: x.at,
+        operator: x.operator,
+        kind: x.kind,
+        incidentId: x.incidentId,
+        details: x.details,
+        prevHash: x.prevHash,
+        origin: x.origin,
+        simAt: x.simAt,
+      });
+      expect(entryCanonicalJson(x)).toBe(expected);
+    }
   });
 
   it('hashes independently of key order', () => {
