@@ -58,6 +58,10 @@ async function child(): Promise<void> {
     } else for (const x of v?.entries ?? []) if (x.kind === 'note') report(x, at);
   });
   await b.session.start();
+  // Ready once it shows the incident (start() may return before the join): notes made before that
+  // arrive with the join, not through the stream, and would measure the join.
+  const end = Date.now() + 30_000;
+  while (!b.recorder.view() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
   process.send?.({ ready: true, incident: b.recorder.view()?.id ?? null });
   process.on('message', (m: { quit?: boolean }) => {
     if (m.quit) void b.session.stop().then(() => process.exit(0));
@@ -78,8 +82,8 @@ async function fanout(n = 300): Promise<{ p50: number; p99: number; max: number;
   const proc = fork(script, ['--shared-child'], { env: { ...process.env, BENCH_SHARED_URL: redis.url }, stdio: 'ignore' });
   const arrived = new Map<string, number>();
   let ready = false;
-  proc.on('message', (m: { ready?: boolean; text?: string; at?: number }) => {
-    if (m.ready) ready = true;
+  proc.on('message', (m: { ready?: boolean; incident?: string | null; text?: string; at?: number }) => {
+    if (m.ready && m.incident === id) ready = true;
     else if (typeof m.text === 'string' && typeof m.at === 'number') arrived.set(m.text, m.at);
   });
   const until = async (cond: () => boolean, ms: number, what: string) => {
