@@ -3,7 +3,18 @@ import nodeFs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, canonicalJson, entryCanonicalJson, entryHash, formatUtc, sealEntry, verifyChain } from '../../src/core/timeline.js';
+import {
+  GENESIS_HASH,
+  canonicalJson,
+  entryCanonicalJson,
+  entryHash,
+  entryShapeProblem,
+  formatUtc,
+  isUtcTimestamp,
+  originProblem,
+  sealEntry,
+  verifyChain,
+} from '../../src/core/timeline.js';
 import type { TimelineEntry } from '../../src/core/timeline.js';
 import { IncidentJournal, parseJournal, readJournalFile } from '../../src/journal/journal.js';
 import { ManualClock, T0, fileLines, tempDir, removeTempDirs } from './helpers.js';
@@ -60,6 +71,61 @@ describe('canonical JSON and the hash chain', () => {
       });
       expect(entryCanonicalJson(x)).toBe(expected);
     }
+  });
+
+  it('checks timestamps, hashes and origins of entries read as the patterns say', () => {
+    const utc = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
+    const real = (v: string) => {
+      const m = utc.exec(v);
+      if (!m) return false;
+      const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as number[];
+      const t = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, 0));
+      return (
+        t.getUTCFullYear() === y &&
+        t.getUTCMonth() === mo! - 1 &&
+        t.getUTCDate() === d &&
+        t.getUTCHours() === h &&
+        t.getUTCMinutes() === mi &&
+        t.getUTCSeconds() === s
+      );
+    };
+    const times = [
+      formatUtc(T0),
+      '2028-02-29T23:59:59.999Z',
+      '2026-02-29T00:00:00.000Z',
+      '2026-02-30T00:00:00.000Z',
+      '0050-01-01T00:00:00.000Z',
+      '2026-12-06T24:00:00.000Z',
+      '2026-12-06T08:60:00.000Z',
+      '2026-12-06T08:06:61.000Z',
+      '2026-12-06T08:06:00.000',
+      '2026-12-06T08:06:00.000Z\n',
+      '2026-12-06 08:06:00.000Z',
+      '2026-12-06T08:06:00.00Z',
+      '2026-1a-06T08:06:00.000Z',
+      '+026-12-06T08:06:00.000Z',
+      '2026-12-06T08:06:00,000Z',
+      '',
+    ];
+    for (const v of times) expect(isUtcTimestamp(v), v).toBe(real(v));
+    const entry = sealEntry(null, { at: formatUtc(T0), operator: 'o', kind: 'note', incidentId: ID, details: {} });
+    for (const h of ['a'.repeat(64), 'A'.repeat(64), 'g'.repeat(64), 'a'.repeat(63), `${'0'.repeat(63)}/`, `${'9'.repeat(64)}\n`]) {
+      expect(entryShapeProblem({ ...entry, hash: h }) === null, h).toBe(/^[0-9a-f]{64}$/.test(h));
+      expect(entryShapeProblem({ ...entry, prevHash: h }) === null, h).toBe(/^[0-9a-f]{64}$/.test(h));
+    }
+    const origins: Array<[Record<string, unknown>, string | null]> = [
+      [{ user: 'alice', host: 'bastion-1', instance: 'abcd0001' }, null],
+      [{ user: 'é😀', host: 'h'.repeat(200), instance: 'a'.repeat(32) }, null],
+      [{ user: 'alice', host: 'h'.repeat(201), instance: 'abcd' }, 'host is not a short printable string'],
+      [{ user: '', host: 'h', instance: 'abcd' }, 'user is not a short printable string'],
+      [{ user: 'a\u001b', host: 'h', instance: 'abcd' }, 'user is not a short printable string'],
+      [{ user: 'a', host: 'h\u007f', instance: 'abcd' }, 'host is not a short printable string'],
+      [{ user: 'a', host: 'h', instance: 7 }, 'instance is not a short printable string'],
+      [{ user: 'a', host: 'h', instance: 'abc' }, 'instance is not 4-32 lower-case letters and digits'],
+      [{ user: 'a', host: 'h', instance: 'ABCD' }, 'instance is not 4-32 lower-case letters and digits'],
+      [{ user: 'a', host: 'h', instance: 'a'.repeat(33) }, 'instance is not 4-32 lower-case letters and digits'],
+    ];
+    for (const [o, problem] of origins) expect(originProblem(o)).toBe(problem);
   });
 
   it('hashes independently of key order', () => {
