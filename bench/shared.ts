@@ -42,10 +42,26 @@ async function child(): Promise<void> {
   const url = process.env.BENCH_SHARED_URL ?? '';
   const dir = tmp('lsos-bench-shared-b-');
   const b = cockpit(url, 'bob', dir);
-  b.recorder.subscribe((_v, e) => {
-    if (e && e.kind === 'note') process.send?.({ text: e.details.text, at: wallNow() });
+  // A note that lands inside the timeline (made before an entry this cockpit already shows) makes
+  // the view fold again and is told with no entry: the view is then searched for notes not yet seen.
+  const seen = new Set<string>();
+  const report = (e: TimelineEntry, at: number) => {
+    const text = String(e.details.text);
+    if (seen.has(text)) return;
+    seen.add(text);
+    process.send?.({ text, at });
+  };
+  b.recorder.subscribe((v, e) => {
+    const at = wallNow();
+    if (e) {
+      if (e.kind === 'note') report(e, at);
+    } else for (const x of v?.entries ?? []) if (x.kind === 'note') report(x, at);
   });
   await b.session.start();
+  // Ready once it shows the incident (start() may return before the join): notes made before that
+  // arrive with the join, not through the stream, and would measure the join.
+  const end = Date.now() + 30_000;
+  while (!b.recorder.view() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
   process.send?.({ ready: true, incident: b.recorder.view()?.id ?? null });
   process.on('message', (m: { quit?: boolean }) => {
     if (m.quit) void b.session.stop().then(() => process.exit(0));
@@ -66,8 +82,8 @@ async function fanout(n = 300): Promise<{ p50: number; p99: number; max: number;
   const proc = fork(script, ['--shared-child'], { env: { ...process.env, BENCH_SHARED_URL: redis.url }, stdio: 'ignore' });
   const arrived = new Map<string, number>();
   let ready = false;
-  proc.on('message', (m: { ready?: boolean; text?: string; at?: number }) => {
-    if (m.ready) ready = true;
+  proc.on('message', (m: { ready?: boolean; incident?: string | null; text?: string; at?: number }) => {
+    if (m.ready && m.incident === id) ready = true;
     else if (typeof m.text === 'string' && typeof m.at === 'number') arrived.set(m.text, m.at);
   });
   const until = async (cond: () => boolean, ms: number, what: string) => {

@@ -41,9 +41,9 @@ export function isMilestoneName(v: unknown): v is MilestoneName {
 // ---- Incident ids -----------------------------------------------------------------------------
 
 /**
- * `INC-YYYYMMDD-HHMM` in UTC, with `-N` (N ≥ 2) when that minute is already taken, or `-l` and 5
- * letters or digits for an incident a sharing cockpit opened while the shared Redis was
- * unreachable (unique without asking anyone; see src/journal/shared).
+ * `INC-YYYYMMDD-HHMM` in UTC; `-N` (N ≥ 2) when the shared Redis handed out that minute more than
+ * once (src/journal/shared); `-l` and 5 letters or digits for an id a cockpit or a command
+ * allocated on its own for a live incident (no shared incident, or the shared Redis unreachable).
  */
 export const INCIDENT_ID_PATTERN = /^INC-\d{8}-\d{4}(?:-[1-9]\d{0,3}|-l[0-9a-z]{5})?$/;
 
@@ -56,13 +56,37 @@ export function incidentIdBase(at: EpochMs): string {
   return `INC-${DateTime.fromMillis(at, { zone: 'utc' }).toFormat('yyyyMMdd-HHmm')}`;
 }
 
-/** A fresh id for an incident opened at `at`, disambiguated against the ids that exist. */
+/**
+ * A fresh id for a practice incident opened at `at` (a simulation's own store: never audited or
+ * paged for real), disambiguated against the ids that exist in that store: `-2`, `-3`, ...
+ */
 export function newIncidentId(at: EpochMs, existing: Iterable<string>): string {
   const taken = new Set(existing);
   const base = incidentIdBase(at);
   if (!taken.has(base)) return base;
   for (let n = 2; n < 10000; n++) {
     const candidate = `${base}-${n}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+  throw new Error(`no free incident id for ${base}`);
+}
+
+const LOCAL_SUFFIXES = 36 ** 5;
+
+/**
+ * A fresh id for a live incident opened at `at` without asking anyone (no shared incident, or the
+ * shared Redis unreachable): the minute, then `-l` and 5 random base-36 characters, never one of
+ * `existing` (this state directory's). The minute alone is not unique: two cockpits or `act` runs
+ * on different state directories opening in the same minute took the same id, ops_audit_log
+ * (rows keyed by incident id and journal seq) skipped the second one's rows as already written,
+ * and their pages shared one dedup key. `random` returns a number in [0, 1).
+ */
+export function localIncidentId(at: EpochMs, existing: Iterable<string>, random: () => number = Math.random): string {
+  const taken = new Set(existing);
+  const base = incidentIdBase(at);
+  for (let i = 0; i < 1000; i++) {
+    const n = Math.min(LOCAL_SUFFIXES - 1, Math.floor(random() * LOCAL_SUFFIXES));
+    const candidate = `${base}-l${n.toString(36).padStart(5, '0')}`;
     if (!taken.has(candidate)) return candidate;
   }
   throw new Error(`no free incident id for ${base}`);

@@ -249,7 +249,15 @@ export interface TimelineEntry {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
-const HASH_PATTERN = /^[0-9a-f]{64}$/;
+/** A sha256 hex digest, lower case (/^[0-9a-f]{64}$/ without the regex: checked twice per entry read). */
+function isHashHex(v: string): boolean {
+  if (v.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
 
 // ---- Time -------------------------------------------------------------------------------------
 
@@ -260,23 +268,41 @@ export function formatUtc(ms: EpochMs): string {
   return iso;
 }
 
-const UTC_MS_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
+/** The decimal number of `s` from `from` (inclusive) to `to` (exclusive); -1 unless all digits. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
 
-/** True for exactly the format formatUtc writes, with a real date and time. */
+/**
+ * True for exactly the format formatUtc writes (`YYYY-MM-DDTHH:MM:SS.mmmZ`), with a real date and
+ * time. Read by hand, without a regex or an array: this runs once per journal line on every read.
+ */
 export function isUtcTimestamp(v: unknown): v is string {
-  if (typeof v !== 'string') return false;
-  const m = UTC_MS_PATTERN.exec(v);
-  if (!m) return false;
-  // Checked by round trip rather than luxon: this runs once per journal line on every read.
-  const [y, mo, d, h, mi, s, ms] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
-  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+  if (typeof v !== 'string' || v.length !== 24) return false;
+  if (v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':' || v[19] !== '.' || v[23] !== 'Z') return false;
+  const y = digits(v, 0, 4);
+  const mo = digits(v, 5, 7);
+  const d = digits(v, 8, 10);
+  const h = digits(v, 11, 13);
+  const mi = digits(v, 14, 16);
+  const sec = digits(v, 17, 19);
+  const ms = digits(v, 20, 23);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || ms < 0) return false;
+  // Checked by round trip rather than luxon.
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms));
   return (
     t.getUTCFullYear() === y &&
     t.getUTCMonth() === mo - 1 &&
     t.getUTCDate() === d &&
     t.getUTCHours() === h &&
     t.getUTCMinutes() === mi &&
-    t.getUTCSeconds() === s
+    t.getUTCSeconds() === sec
   );
 }
 
@@ -338,12 +364,70 @@ const sha256Hex: (text: string) => string =
 
 export type UnsealedEntry = Omit<TimelineEntry, 'hash' | 'originSeq'>;
 
+/**
+ * Plain JSON data whose object keys are in sorted order at every level: JSON.stringify writes it
+ * exactly as canonicalJson would (no toJSON, no functions, no sorting needed).
+ */
+function inCanonicalOrder(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return typeof v !== 'function';
+  if (Array.isArray(v)) {
+    for (const x of v) if (!inCanonicalOrder(x)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  let prev = '';
+  let first = true;
+  for (const k in v) {
+    if (!first && !(prev < k)) return false;
+    if (!Object.prototype.hasOwnProperty.call(v, k) || !inCanonicalOrder((v as Record<string, unknown>)[k])) return false;
+    prev = k;
+    first = false;
+  }
+  return true;
+}
+
+const isStringOrAbsent = (v: unknown): boolean => v === undefined || typeof v === 'string';
+
+/**
+ * canonicalJson({ seq, at, operator, kind, incidentId, details, prevHash, origin, simAt }): the
+ * same text. Every entry is hashed on every read of a journal and every merge (100,000 entries),
+ * so the usual entry (string fields, details already in key order, an origin of three strings) is
+ * written by one JSON.stringify of an object built in key order; anything else the general way.
+ */
+export function entryCanonicalJson(entry: UnsealedEntry | TimelineEntry): string {
+  // A merged view's seq is not the chain's.
+  const seq = (entry as Partial<TimelineEntry>).originSeq ?? entry.seq;
+  const { at, operator, kind, incidentId, details, prevHash, origin, simAt } = entry;
+  const o = origin as unknown as Record<string, unknown> | undefined;
+  if (
+    isStringOrAbsent(at) &&
+    isStringOrAbsent(operator) &&
+    isStringOrAbsent(kind) &&
+    isStringOrAbsent(incidentId) &&
+    isStringOrAbsent(prevHash) &&
+    isStringOrAbsent(simAt) &&
+    (seq === undefined || typeof seq === 'number') &&
+    (o === undefined ||
+      (typeof o === 'object' &&
+        o !== null &&
+        Object.getPrototypeOf(o) === Object.prototype &&
+        typeof o.host === 'string' &&
+        typeof o.instance === 'string' &&
+        typeof o.user === 'string' &&
+        Object.keys(o).length === 3)) &&
+    inCanonicalOrder(details)
+  ) {
+    const sortedOrigin = o === undefined ? undefined : { host: o.host, instance: o.instance, user: o.user };
+    return JSON.stringify({ at, details, incidentId, kind, operator, origin: sortedOrigin, prevHash, seq, simAt });
+  }
+  return canonicalJson({ seq, at, operator, kind, incidentId, details, prevHash, origin, simAt });
+}
+
 export function entryHash(entry: UnsealedEntry | TimelineEntry): string {
-  const { seq, at, operator, kind, incidentId, details, prevHash, origin, simAt } = entry;
   // origin and simAt are left out when absent (canonicalJson drops undefined): an entry written
-  // before they existed hashes as it always did. A merged view's seq is not the chain's.
-  const chainSeq = (entry as Partial<TimelineEntry>).originSeq ?? seq;
-  return sha256Hex(canonicalJson({ seq: chainSeq, at, operator, kind, incidentId, details, prevHash, origin, simAt }));
+  // before they existed hashes as it always did.
+  return sha256Hex(entryCanonicalJson(entry));
 }
 
 /**
@@ -431,27 +515,46 @@ export function entryShapeProblem(v: unknown): string | null {
   if (typeof e.kind !== 'string' || e.kind === '') return 'kind is missing';
   if (typeof e.incidentId !== 'string') return 'incidentId is not a string';
   if (typeof e.details !== 'object' || e.details === null || Array.isArray(e.details)) return 'details is not an object';
-  if (typeof e.prevHash !== 'string' || !HASH_PATTERN.test(e.prevHash)) return 'prevHash is not a sha256 hex digest';
-  if (typeof e.hash !== 'string' || !HASH_PATTERN.test(e.hash)) return 'hash is not a sha256 hex digest';
+  if (typeof e.prevHash !== 'string' || !isHashHex(e.prevHash)) return 'prevHash is not a sha256 hex digest';
+  if (typeof e.hash !== 'string' || !isHashHex(e.hash)) return 'hash is not a sha256 hex digest';
   if (e.origin !== undefined && originProblem(e.origin) !== null) return `origin ${originProblem(e.origin) ?? ''}`;
   if (e.simAt !== undefined && !isUtcTimestamp(e.simAt)) return 'simAt is not an ISO UTC timestamp with milliseconds';
   if (e.originSeq !== undefined) return 'originSeq belongs to a merged view, not to a stored entry';
   return null;
 }
 
-/** Printable, at most 200 characters, no control characters: an origin's parts name files and keys. */
-// eslint-disable-next-line no-control-regex
-const ORIGIN_PART = /^[^\u0000-\u001f\u007f]{1,200}$/;
-
 /** Why `v` is not an entry origin (user, host, instance), or null. */
 export function originProblem(v: unknown): string | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is not an object';
   const o = v as Record<string, unknown>;
-  for (const k of ['user', 'host', 'instance'] as const) {
-    if (typeof o[k] !== 'string' || !ORIGIN_PART.test(o[k] as string)) return `${k} is not a short printable string`;
-  }
-  if (!/^[a-z0-9]{4,32}$/.test(o.instance as string)) return 'instance is not 4-32 lower-case letters and digits';
+  if (!isOriginPart(o.user)) return 'user is not a short printable string';
+  if (!isOriginPart(o.host)) return 'host is not a short printable string';
+  if (!isOriginPart(o.instance)) return 'instance is not a short printable string';
+  if (!isInstanceId(o.instance as string)) return 'instance is not 4-32 lower-case letters and digits';
   return null;
+}
+
+/**
+ * Printable, at most 200 characters, no control characters (an origin's parts name files and keys):
+ * 1-200 UTF-16 units, none of U+0000-U+001F or U+007F. A loop, not a regex: checked for every entry read.
+ */
+function isOriginPart(v: unknown): boolean {
+  if (typeof v !== 'string' || v.length < 1 || v.length > 200) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c <= 0x1f || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** /^[a-z0-9]{4,32}$/ without the regex. */
+function isInstanceId(v: string): boolean {
+  if (v.length < 4 || v.length > 32) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 122))) return false;
+  }
+  return true;
 }
 
 // ---- Text -------------------------------------------------------------------------------------

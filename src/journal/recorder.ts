@@ -1,6 +1,7 @@
 // The incident recorder: the one way anything gets into the timeline. Each call appends a
 // durable (fsync'd) entry to the journal, folds it into the incident view and only then tells
 // listeners, so the screen never shows an entry a crash could lose.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +17,7 @@ import {
   isMilestoneName,
   isPirTextField,
   isSeverity,
+  localIncidentId,
   newIncidentId,
   validateCorrectiveAction,
 } from '../core/incident.js';
@@ -34,6 +36,9 @@ import type { IncidentLog, IngestResult } from './shared/log.js';
 import { SharedIncidentLog } from './shared/log.js';
 import type { EntryOrigin } from './shared/origin.js';
 import { isSharedIncident } from './shared/storage.js';
+
+/** [0, 1) from the OS random source (cockpits started together draw independently). */
+const strongRandom = (): number => randomBytes(4).readUInt32BE(0) / 2 ** 32;
 
 /** A request the recorder refuses (bad input, wrong state). The UI shows the message. */
 export class IncidentError extends Error {
@@ -58,7 +63,10 @@ export interface RecorderOptions {
   simClock?: Clock;
   /** The incident is shared with other cockpits (src/journal/shared): one chain per cockpit, merged. */
   sharing?: RecorderSharing;
-  /** A live session: never resumes a practice incident found in the state directory. */
+  /**
+   * A live session: never resumes a practice incident found in the state directory, and the ids it
+   * allocates on its own carry a random suffix (unique across state directories, core/incident.ts).
+   */
   live?: boolean;
   /**
    * A command (`act`), not a cockpit: it takes up the open incident without recording that it did
@@ -199,6 +207,8 @@ export class IncidentRecorder {
   private readonly wall: Clock;
   private readonly simClock: Clock | undefined;
   readonly sharing: RecorderSharing | null;
+  /** A live session: ids it allocates on its own are unique across state directories. */
+  private readonly live: boolean;
   private journal: IncidentLog | null = null;
   private folder: IncidentFolder | null = null;
   private cached: IncidentView | null = null;
@@ -225,6 +235,7 @@ export class IncidentRecorder {
     this.simClock = opts.simClock;
     this.clock = opts.simClock ?? this.wall;
     this.sharing = opts.sharing ?? null;
+    this.live = opts.live === true;
     this.operator = opts.operator ?? defaultOperator();
     this.role = opts.role ?? DEFAULT_ROLE;
     this.maxPending = opts.maxPending ?? MAX_PENDING_ENTRIES;
@@ -519,7 +530,8 @@ export class IncidentRecorder {
       return;
     }
     this.closeJournal();
-    // Another cockpit may take the same minute between listing and creating: retry on EEXIST.
+    // A live id allocated here carries a random suffix (unique across state directories:
+    // core/incident.ts); one taken between listing and creating is retried on EEXIST.
     for (let attempt = 0; ; attempt++) {
       let existing: string[];
       try {
@@ -527,7 +539,7 @@ export class IncidentRecorder {
       } catch {
         existing = []; // an unreadable directory: the id is checked again when the file is created
       }
-      const id = plan && attempt === 0 ? plan.id : newIncidentId(now, existing);
+      const id = plan && attempt === 0 ? plan.id : this.live ? localIncidentId(now, existing, strongRandom) : newIncidentId(now, existing);
       try {
         this.journal = this.createLog(id);
         this.foldedGeneration = 0;

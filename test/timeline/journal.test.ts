@@ -3,7 +3,18 @@ import nodeFs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, canonicalJson, entryHash, formatUtc, sealEntry, verifyChain } from '../../src/core/timeline.js';
+import {
+  GENESIS_HASH,
+  canonicalJson,
+  entryCanonicalJson,
+  entryHash,
+  entryShapeProblem,
+  formatUtc,
+  isUtcTimestamp,
+  originProblem,
+  sealEntry,
+  verifyChain,
+} from '../../src/core/timeline.js';
 import type { TimelineEntry } from '../../src/core/timeline.js';
 import { IncidentJournal, parseJournal, readJournalFile } from '../../src/journal/journal.js';
 import { ManualClock, T0, fileLines, tempDir, removeTempDirs } from './helpers.js';
@@ -26,6 +37,95 @@ function journalWith(n: number): { dir: string; journal: IncidentJournal; file: 
 describe('canonical JSON and the hash chain', () => {
   it('sorts keys at every level and drops undefined', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[1,{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('writes an entry for its hash exactly as canonicalJson of its hashed fields, whatever its shape', () => {
+    const origin = { user: 'alice', host: 'bastion-1', instance: 'aaaa000001' };
+    const base = { seq: 3, at: formatUtc(T0), operator: 'o', kind: 'note' as const, incidentId: ID, prevHash: GENESIS_HASH, hash: '' };
+    const shapes: Array<Record<string, unknown>> = [
+      { ...base, details: { text: 'x' } },
+      { ...base, details: { text: 'x', n: 1 }, origin },
+      { ...base, details: { a: { z: 1, y: [2, { d: 1, c: undefined }] }, b: null }, origin, simAt: formatUtc(T0 + 5) },
+      { ...base, details: { 10: 'ten', 9: 'nine', x: [undefined, 1] } },
+      { ...base, details: { when: new Date(T0), f: () => 1 } },
+      { ...base, details: {}, origin: { instance: 'i', user: 'u', host: 'h' } },
+      { ...base, details: {}, origin: { ...origin, extra: 'x' } },
+      { ...base, details: {}, origin: { ...origin, host: undefined } },
+      { ...base, details: { text: 'x' }, originSeq: 7, seq: 1 },
+      { ...base, details: { s: 'é\u2028"\\' }, at: undefined, kind: 5 },
+      { ...base, details: Object.assign(Object.create({ inherited: 1 }) as object, { own: 1 }) },
+    ];
+    for (const e of shapes) {
+      const x = e as unknown as TimelineEntry;
+      const seq = x.originSeq ?? x.seq;
+      const expected = canonicalJson({
+        seq,
+        at: x.at,
+        operator: x.operator,
+        kind: x.kind,
+        incidentId: x.incidentId,
+        details: x.details,
+        prevHash: x.prevHash,
+        origin: x.origin,
+        simAt: x.simAt,
+      });
+      expect(entryCanonicalJson(x)).toBe(expected);
+    }
+  });
+
+  it('checks timestamps, hashes and origins of entries read as the patterns say', () => {
+    const utc = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
+    const real = (v: string) => {
+      const m = utc.exec(v);
+      if (!m) return false;
+      const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as number[];
+      const t = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, 0));
+      return (
+        t.getUTCFullYear() === y &&
+        t.getUTCMonth() === mo! - 1 &&
+        t.getUTCDate() === d &&
+        t.getUTCHours() === h &&
+        t.getUTCMinutes() === mi &&
+        t.getUTCSeconds() === s
+      );
+    };
+    const times = [
+      formatUtc(T0),
+      '2028-02-29T23:59:59.999Z',
+      '2026-02-29T00:00:00.000Z',
+      '2026-02-30T00:00:00.000Z',
+      '0050-01-01T00:00:00.000Z',
+      '2026-12-06T24:00:00.000Z',
+      '2026-12-06T08:60:00.000Z',
+      '2026-12-06T08:06:61.000Z',
+      '2026-12-06T08:06:00.000',
+      '2026-12-06T08:06:00.000Z\n',
+      '2026-12-06 08:06:00.000Z',
+      '2026-12-06T08:06:00.00Z',
+      '2026-1a-06T08:06:00.000Z',
+      '+026-12-06T08:06:00.000Z',
+      '2026-12-06T08:06:00,000Z',
+      '',
+    ];
+    for (const v of times) expect(isUtcTimestamp(v), v).toBe(real(v));
+    const entry = sealEntry(null, { at: formatUtc(T0), operator: 'o', kind: 'note', incidentId: ID, details: {} });
+    for (const h of ['a'.repeat(64), 'A'.repeat(64), 'g'.repeat(64), 'a'.repeat(63), `${'0'.repeat(63)}/`, `${'9'.repeat(64)}\n`]) {
+      expect(entryShapeProblem({ ...entry, hash: h }) === null, h).toBe(/^[0-9a-f]{64}$/.test(h));
+      expect(entryShapeProblem({ ...entry, prevHash: h }) === null, h).toBe(/^[0-9a-f]{64}$/.test(h));
+    }
+    const origins: Array<[Record<string, unknown>, string | null]> = [
+      [{ user: 'alice', host: 'bastion-1', instance: 'abcd0001' }, null],
+      [{ user: 'é😀', host: 'h'.repeat(200), instance: 'a'.repeat(32) }, null],
+      [{ user: 'alice', host: 'h'.repeat(201), instance: 'abcd' }, 'host is not a short printable string'],
+      [{ user: '', host: 'h', instance: 'abcd' }, 'user is not a short printable string'],
+      [{ user: 'a\u001b', host: 'h', instance: 'abcd' }, 'user is not a short printable string'],
+      [{ user: 'a', host: 'h\u007f', instance: 'abcd' }, 'host is not a short printable string'],
+      [{ user: 'a', host: 'h', instance: 7 }, 'instance is not a short printable string'],
+      [{ user: 'a', host: 'h', instance: 'abc' }, 'instance is not 4-32 lower-case letters and digits'],
+      [{ user: 'a', host: 'h', instance: 'ABCD' }, 'instance is not 4-32 lower-case letters and digits'],
+      [{ user: 'a', host: 'h', instance: 'a'.repeat(33) }, 'instance is not 4-32 lower-case letters and digits'],
+    ];
+    for (const [o, problem] of origins) expect(originProblem(o)).toBe(problem);
   });
 
   it('hashes independently of key order', () => {

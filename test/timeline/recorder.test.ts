@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { incidentIdBase, newIncidentId, parseDueDate } from '../../src/core/incident.js';
+import { incidentIdBase, isIncidentId, localIncidentId, newIncidentId, parseDueDate } from '../../src/core/incident.js';
 import { foldIncident } from '../../src/core/incidentView.js';
 import { IncidentError, IncidentRecorder, triggerDetailsOf } from '../../src/journal/recorder.js';
 import type { TriggerState } from '../../src/core/triggers.js';
@@ -29,6 +29,34 @@ describe('incident ids and the state directory', () => {
     expect(newIncidentId(T0, [])).toBe('INC-20261128-0412');
     expect(newIncidentId(T0, ['INC-20261128-0412'])).toBe('INC-20261128-0412-2');
     expect(newIncidentId(T0, ['INC-20261128-0412', 'INC-20261128-0412-2'])).toBe('INC-20261128-0412-3');
+  });
+
+  it('gives a live incident opened apart an id of its own: the minute, -l and 5 random characters, never one taken', () => {
+    expect(localIncidentId(T0, [], () => 0)).toBe('INC-20261128-0412-l00000');
+    expect(localIncidentId(T0, [], () => 0.999999999)).toBe('INC-20261128-0412-lzzzzz');
+    const draws = [0, 0, 0.5];
+    expect(localIncidentId(T0, ['INC-20261128-0412-l00000'], () => draws.shift() ?? 0)).toBe('INC-20261128-0412-li0000');
+    expect(isIncidentId(localIncidentId(T0, []))).toBe(true);
+  });
+
+  it('two live cockpits (or act runs) on different state directories opening in the same minute get different ids', () => {
+    // Seen: both INC-20261206-0806; ops_audit_log keys rows by (incident id, journal seq) and
+    // skipped the second one's rows as already written.
+    const clock = new ManualClock(T0);
+    const ids = ['alice', 'bob', 'carol'].map((operator) => {
+      const rec = new IncidentRecorder({ stateDir: tempDir(), clock, operator, live: true });
+      rec.openIncident(`declared by ${operator}`);
+      const id = rec.view()?.id ?? '';
+      rec.close();
+      return id;
+    });
+    for (const id of ids) expect(id).toMatch(/^INC-20261128-0412-l[0-9a-z]{5}$/);
+    expect(new Set(ids).size).toBe(3);
+    // Practice incidents (their own store, never audited or paged for real) keep the minute.
+    const practice = new IncidentRecorder({ stateDir: tempDir(), clock, operator: 'dave' });
+    practice.openIncident('drill');
+    expect(practice.view()?.id).toBe('INC-20261128-0412');
+    practice.close();
   });
 
   it('follows XDG_STATE_HOME, else ~/.local/state, unless overridden', () => {

@@ -23,7 +23,7 @@
 //   since, last seen); the observer records `responder-left` for one whose heartbeat lapsed.
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { incidentIdBase, isIncidentId } from '../../core/incident.js';
+import { incidentIdBase, isIncidentId, localIncidentId as pickLocalId } from '../../core/incident.js';
 import type { IncidentView } from '../../core/incidentView.js';
 import type { EpochMs } from '../../core/snapshot.js';
 import type { TimelineEntry } from '../../core/timeline.js';
@@ -116,9 +116,8 @@ function errText(err: unknown): string {
 }
 
 /** A local id, unique without asking anyone: the minute, then `-l` and 5 random base-36 characters. */
-export function localIncidentId(now: EpochMs): string {
-  const n = randomBytes(4).readUInt32BE(0) % 36 ** 5;
-  return `${incidentIdBase(now)}-l${n.toString(36).padStart(5, '0')}`;
+export function localIncidentId(now: EpochMs, existing: Iterable<string> = []): string {
+  return pickLocalId(now, existing, () => randomBytes(4).readUInt32BE(0) / 2 ** 32);
 }
 
 /** An entry from the stream, validated at the edge: its shape, and a chain of its own. */

@@ -1,21 +1,23 @@
 // The built cockpit, started fresh in a real terminal (tmux), shows what is in force on LSOS with
-// who set it and why: a pause set with `act` from a shell, and a pool shrink made during an
-// earlier incident that was then resolved (a real Celery worker). Its own state directory is
-// empty: nothing comes from its journal; the system is read, and who/why is joined from
-// ops_audit_log. Real servers: a private redis-server (flags on db 0, broker on db 1), a private
-// database on the shared PostgreSQL, a real worker, a root-owned roles file for the earlier actors.
-import { execFileSync } from 'node:child_process';
+// who set it and why: a pause set with `act` from a shell, and a pool shrink made with `act`
+// during an earlier incident that was then resolved (a real Celery worker). Both `act` runs are
+// the built CLI (`node dist/src/cli.js act ...`) as child processes of two other OS users
+// (cloudsdk, nobody), each with a state directory of its own, seconds apart (the same minute: their
+// incidents must not share an id, or ops_audit_log skips the second one's rows). The cockpit's own
+// state directory is empty: nothing comes from its journal; the system is read, and who/why is
+// joined from ops_audit_log. Real servers: a private redis-server (flags on db 0, broker on db 1),
+// a private database on the shared PostgreSQL, a real worker. The roles file must be
+// /etc/lsos-cockpit/roles.yaml (no flag or variable names another): each `act` runs in a private
+// mount namespace where /etc is an overlay holding it, so the machine's /etc is never touched.
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAct } from '../../../src/cli/act.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { openMitigationSession } from '../../../src/control/mitigations/session.js';
-import type { Identity } from '../../../src/control/roles/roles.js';
 import { IncidentRecorder } from '../../../src/journal/recorder.js';
-import { CeleryWorker, PrivateRedis, celeryAvailable, freePort, requireServer, run, runId, until } from '../../celery/harness.js';
+import { CeleryWorker, PrivateRedis, celeryAvailable, freePort, requireServer, run, runId } from '../../celery/harness.js';
 import { CLI, haveTmux, ROOT, TmuxSession } from '../../e2e/tmux.js';
+import { haveUser, ownedStateDir, removeBundles } from '../../shared/e2e/procs.js';
 
 const ADMIN = 'postgres://postgres@127.0.0.1:5432/test';
 const DB = `lsos_fresh_${runId()}`;
@@ -23,17 +25,19 @@ const isRoot = process.getuid?.() === 0;
 const ok =
   isRoot &&
   (haveTmux() || process.env.CI === 'true') &&
-  (await requireServer('PostgreSQL, redis-server and Debian Celery', async () => {
+  (await requireServer('PostgreSQL, redis-server, Debian Celery, runuser, unshare and the OS users cloudsdk and nobody', async () => {
     const c = new pg.Client(ADMIN);
     await c.connect();
     await c.end();
     await run('redis-server', ['--version']);
     await celeryAvailable();
+    await run('runuser', ['--help']);
+    await run('unshare', ['--mount', '--propagation', 'private', 'true']);
+    if (!haveUser('cloudsdk') || !haveUser('nobody')) throw new Error('users missing');
   }));
-if (!isRoot) console.warn('\n*** SKIPPING fresh-cockpit end-to-end test: it needs root to give the roles file to another owner ***\n');
+if (!isRoot) console.warn('\n*** SKIPPING fresh-cockpit end-to-end test: it needs root to run act as other OS users ***\n');
 
 const PREFIX = `fc${runId()}_`;
-const user = (username: string, uid: number): Identity => ({ username, uid, gid: uid, groups: [uid] });
 
 describe.runIf(ok)('a freshly started cockpit reads what is in force from the system', () => {
   let redis: PrivateRedis;
@@ -52,8 +56,12 @@ describe.runIf(ok)('a freshly started cockpit reads what is in force from the sy
     await admin.query(`CREATE DATABASE ${DB}`);
     dir = fs.mkdtempSync(path.join('/tmp', 'lsos-fresh-'));
     fs.chmodSync(dir, 0o755);
-    fs.writeFileSync(path.join(dir, 'roles.yaml'), 'users:\n  alice: operator\n  carol: operator\n');
-    fs.chmodSync(path.join(dir, 'roles.yaml'), 0o644);
+    // The upper layer of the /etc overlay: a root-owned roles file naming the two OS users.
+    fs.mkdirSync(path.join(dir, 'etc-up', 'lsos-cockpit'), { recursive: true, mode: 0o755 });
+    fs.mkdirSync(path.join(dir, 'etc-work'));
+    fs.writeFileSync(path.join(dir, 'etc-up', 'lsos-cockpit', 'roles.yaml'), 'users:\n  cloudsdk: operator\n  nobody: operator\n', {
+      mode: 0o644,
+    });
     fs.mkdirSync(path.join(dir, 'xdg', 'lsos-cockpit'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'xdg', 'lsos-cockpit', 'config.yaml'), `queues: [${PREFIX}rank, ${PREFIX}crawl]\n`);
     env = {
@@ -77,52 +85,81 @@ describe.runIf(ok)('a freshly started cockpit reads what is in force from the sy
     await redis?.stop();
     await admin?.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => undefined);
     await admin?.end().catch(() => undefined);
+    removeBundles();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('panel 7 lists the pause (act from a shell) and the shrunk pool (an earlier, resolved incident) with who and why', async () => {
-    const rolesFile = path.join(dir, 'roles.yaml');
-    const config = (stateDir: string) => loadConfig({ flags: { stateDir }, env, cwd: dir, home: dir }).config;
-
-    // An earlier incident on alice's cockpit: the rank pool shrunk to 1, then resolved.
-    const aliceDir = path.join(dir, 'alice');
-    const earlier = new IncidentRecorder({ stateDir: aliceDir, operator: 'alice' });
-    const a = openMitigationSession({ config: config(aliceDir), recorder: earlier, rolesFile, identity: user('alice', 45_001) });
-    const shrink = await a.controller.execute({
-      mitigationId: 'reduce-concurrency',
-      params: { queue: `${PREFIX}rank`, concurrency: 1 },
-      reason: 'proxy blocks rank',
+  /** `node dist/src/cli.js act ...` as OS user `user` from a bare shell environment; its exit code and output. */
+  const act = (user: string, stateDir: string, args: string[]): Promise<{ code: number; out: string }> => {
+    const envArgs = Object.entries({ ...env, HOME: stateDir, PATH: process.env.PATH ?? '/usr/bin:/bin' }).map(([k, v]) => `${k}=${v}`);
+    const script = 'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc && shift 2 && exec "$@"';
+    const argv = [
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      path.join(dir, 'etc-up'),
+      path.join(dir, 'etc-work'),
+    ];
+    argv.push('runuser', '-u', user, '--', 'env', '-i', ...envArgs, process.execPath, CLI, 'act', ...args, '--state-dir', stateDir);
+    return new Promise((resolve) => {
+      execFile('unshare', argv, { cwd: '/', timeout: 120_000 }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, out: `${stdout}${stderr}` });
+      });
     });
-    expect(shrink.status).toBe('done');
-    expect((await a.outbox?.flush())?.error).toBeNull();
+  };
+
+  it('panel 7 lists the pause (act from a shell) and the shrunk pool (an earlier, resolved incident) with who and why', async () => {
+    // An earlier incident: cloudsdk shrinks the rank pool to 1 with `act`; the incident is then resolved.
+    const cloudDir = ownedStateDir('cloudsdk');
+    const shrink = await act('cloudsdk', cloudDir, [
+      'reduce-concurrency',
+      '--queue',
+      `${PREFIX}rank`,
+      '--concurrency',
+      '1',
+      '--reason',
+      'proxy blocks rank',
+    ]);
+    expect(shrink.code, shrink.out).toBe(0);
+    const earlier = new IncidentRecorder({ stateDir: cloudDir, operator: 'cloudsdk' });
+    const earlierId = earlier.view()?.id;
+    expect(earlierId, 'the incident act opened').toMatch(/^INC-/);
     earlier.setState('resolved', 'rank drained');
-    await a.close();
     earlier.close();
 
-    // Incident ids are per minute and state directory; the audit table keys rows by (incident, seq):
-    // the act below must not open its incident in the same minute as the earlier one.
-    const minute = Math.floor(Date.now() / 60_000);
-    expect(await until(() => Math.floor(Date.now() / 60_000) > minute, 70_000, 250)).toBe(true);
-
-    // carol pauses crawl.fetch_page with `act` from her shell.
-    let out = '';
-    const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (out += s) }, env, cwd: dir };
-    const code = await runAct(
-      [
-        'pause-task',
-        '--task',
-        'crawl.fetch_page',
-        '--until',
-        '2h',
-        '--reason',
-        'parser loop: hold crawl',
-        '--state-dir',
-        path.join(dir, 'carol'),
-      ],
-      io,
-      { session: { identity: user('carol', 45_002), rolesFile } },
-    );
-    expect(code, out).toBe(0);
+    // nobody pauses crawl.fetch_page with `act` from a shell of their own, right away (no waiting
+    // for the next minute: ids allocated apart are unique).
+    const nobodyDir = ownedStateDir('nobody');
+    const pause = await act('nobody', nobodyDir, [
+      'pause-task',
+      '--task',
+      'crawl.fetch_page',
+      '--until',
+      '2h',
+      '--reason',
+      'parser loop: hold crawl',
+    ]);
+    expect(pause.code, pause.out).toBe(0);
+    // Both acts' rows are in ops_audit_log, each under its own incident (none skipped as already written).
+    const db = new pg.Client(env.DATABASE_URL);
+    await db.connect();
+    const rows = await db
+      .query<{ action: string; operator: string; incident_id: string }>(
+        `SELECT DISTINCT action, operator, incident_id FROM ops_audit_log WHERE result = 'done' ORDER BY action`,
+      )
+      .finally(() => db.end());
+    expect(rows.rows.map((r) => [r.action, r.operator])).toEqual([
+      ['pause-task', 'nobody'],
+      ['reduce-concurrency', 'cloudsdk'],
+    ]);
+    expect(rows.rows[1]?.incident_id).toBe(earlierId);
+    expect(rows.rows[0]?.incident_id).not.toBe(earlierId);
 
     // The cockpit, started fresh (its own empty state directory), in a real terminal.
     const s = new TmuxSession();
@@ -137,10 +174,10 @@ describe.runIf(ok)('a freshly started cockpit reads what is in force from the sy
       60_000,
     );
     const line = (what: string) => screen.split('\n').find((l) => l.includes(what)) ?? '';
-    expect(line('crawl.fetch_page')).toMatch(/paused\s+crawl\.fetch_page\s+carol/);
+    expect(line('crawl.fetch_page')).toMatch(/paused\s+crawl\.fetch_page\s+nobody/);
     expect(line('crawl.fetch_page')).toContain('parser loop: hold crawl [set in INC-');
-    expect(line('pool shrunk')).toMatch(new RegExp(`pool shrunk\\s+${PREFIX}rank\\s+alice`));
-    expect(line('pool shrunk')).toContain('proxy blocks rank [set in INC-');
+    expect(line('pool shrunk')).toMatch(new RegExp(`pool shrunk\\s+${PREFIX}rank\\s+cloudsdk`));
+    expect(line('pool shrunk')).toContain(`proxy blocks rank [set in ${earlierId}`);
     expect(fs.readdirSync(s.stateDir).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
     s.text('q');
   });

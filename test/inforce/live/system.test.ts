@@ -115,12 +115,9 @@ describe.runIf(ok)('mitigations in force, read from the system', () => {
     await a.close();
     earlier.close();
 
-    // Incident ids are per minute and per state directory, and ops_audit_log keys its rows by
-    // (incident, journal seq): two cockpits that open incidents in the same minute without a
-    // shared incident write the same key, and the second one's rows are taken as already there
-    // (issue 13 item 1 makes ids unique across cockpits). The earlier incident is earlier here.
-    const minute = Math.floor(Date.now() / 60_000);
-    expect(await until(() => Math.floor(Date.now() / 60_000) > minute, 70_000, 250)).toBe(true);
+    // ops_audit_log keys its rows by (incident, journal seq): carol's act below opens its incident
+    // right away, most often in the same minute, and its id must differ (issue 13: live ids
+    // allocated apart carry a random suffix), or its rows would be taken as already there.
 
     // 2. carol pauses crawl.fetch_page with `act`, from a shell of her own (her own state directory).
     let out = '';
@@ -141,8 +138,12 @@ describe.runIf(ok)('mitigations in force, read from the system', () => {
       { session: { identity: CAROL, rolesFile } },
     );
     expect(code, out).toBe(0);
-    const actIncident = /INC-\d{8}-\d{4}/.exec(fs.readdirSync(path.join(dir, 'carol-state')).join(' '))?.[0];
-    expect(actIncident).toBeDefined();
+    const actIncident = fs
+      .readdirSync(path.join(dir, 'carol-state'))
+      .find((f) => f.endsWith('.jsonl'))
+      ?.replace(/\.jsonl$/, '');
+    expect(actIncident).toMatch(/^INC-\d{8}-\d{4}-l[0-9a-z]{5}$/);
+    expect(actIncident).not.toBe(earlierId);
 
     // 3. A cockpit started fresh by dave: its own, empty state directory; no incident.
     const freshDir = path.join(dir, 'dave-state');
