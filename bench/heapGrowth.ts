@@ -4,9 +4,11 @@
 // breadth-first spanning tree from the GC roots; every object's subtree size is summed per path
 // of property names from the root (array indices as #), and the paths that grew most between the
 // two snapshots are printed, deepest first among equals: the structure that keeps growing is the
-// deepest path with a large growth (e.g. `…/aggregator(EventAggregator)/queues(Map)`).
+// deepest path with a large growth (e.g. `…/aggregator(EventAggregator)/queues(Map)`). The tree
+// is the first path breadth-first, which can change between snapshots: a path the first snapshot
+// did not have is marked `new path`, its whole size counted as growth (compare with its total).
 // `node dist/bench/run.js growth` (BENCH_GROWTH_MODES=sim,live selects the runs).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BenchTmux, shq } from './tmux.js';
@@ -91,7 +93,10 @@ export function growth(a: Map<string, number>, b: Map<string, number>, n = 25): 
   return rows
     .filter((r) => r[1] >= 16 * 1024)
     .slice(0, n)
-    .map(([k, d, v]) => `    ${`+${(d / 1024).toFixed(0)}`.padStart(7)} KB ${(v / 1024).toFixed(0).padStart(7)} KB  ${k.slice(-220)}`);
+    .map(
+      ([k, d, v]) =>
+        `    ${`+${(d / 1024).toFixed(0)}`.padStart(7)} KB ${(v / 1024).toFixed(0).padStart(7)} KB${a.has(k) ? '' : ' new path'}  ${k.slice(-220)}`,
+    );
 }
 
 async function snapshotNow(t: BenchTmux, name: string, dir: string, label: string): Promise<Map<string, number>> {
@@ -100,9 +105,15 @@ async function snapshotNow(t: BenchTmux, name: string, dir: string, label: strin
   for (let i = 0; i < 1200; i++) {
     const files = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && !f.startsWith('snap-'));
     if (files.length > 0 && readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')).length > before) {
-      await sleep(3000); // written in one go by V8; give it time to finish
+      // V8 writes it in pieces: done when its size has not changed for 2 s.
+      const written = join(dir, files[0] as string);
+      for (let last = -1, same = 0; same < 4; await sleep(500)) {
+        const size = statSync(written).size;
+        same = size === last && size > 0 ? same + 1 : 0;
+        last = size;
+      }
       const file = join(dir, `snap-${label}.heapsnapshot`);
-      renameSync(join(dir, files[0] as string), file);
+      renameSync(written, file);
       return sizesByPath(JSON.parse(readFileSync(file, 'utf8')) as Snapshot);
     }
     await sleep(100);
