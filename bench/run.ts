@@ -57,6 +57,10 @@ async function main(): Promise<void> {
     const { benchProfile } = await import('./profile.js');
     await section('CPU profiles and heap snapshots (start-up excluded)', () => benchProfile());
   }
+  if (only === 'growth') {
+    const { benchHeapGrowth } = await import('./heapGrowth.js');
+    await section('Heap growth between two snapshots, by path (simulation at speed 60, live on 500 queues)', () => benchHeapGrowth());
+  }
   // Last: the soak takes BENCH_SOAK_MIN minutes (default 10).
   if (want('soak')) {
     const { benchSoak } = await import('./beside-htop.js');

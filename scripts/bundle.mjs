@@ -85,13 +85,23 @@ const keepModuleUrl = {
 const NODE_ONLY = [
   { file: 'node_modules/pg/lib/stream.js', from: "if (typeof Response === 'function') {", to: 'if (false) {', count: 1 },
   { file: 'node_modules/yoga-layout/dist/binaries/yoga-wasm-base64-esm.js', from: '"function"!=typeof fetch', to: '!0', count: 2 },
+  // Not a Node path but the same mechanism: Ink 6.8.0 caches the size of every text it ever laid
+  // out in a Map that is never emptied; a screen whose figures and clock change keeps adding to it
+  // (0.5 MB in 4 minutes of the simulation at speed 60, for ever). Bounded: emptied past 2,048
+  // texts (a frame lays out a few hundred), so the cache still serves every frame.
+  {
+    file: 'node_modules/ink/build/measure-text.js',
+    from: '    cache.set(text, dimensions);',
+    to: '    if (cache.size >= 2048) cache.clear(); /* lsos-cockpit: scripts/bundle.mjs */\n    cache.set(text, dimensions);',
+    count: 1,
+  },
 ];
 
 const nodeOnly = {
   name: 'node-only',
   setup(build) {
     const patches = new Map(NODE_ONLY.filter((p) => existsSync(join(ROOT, p.file))).map((p) => [realpathSync(join(ROOT, p.file)), p]));
-    build.onLoad({ filter: /[\\/](stream\.js|yoga-wasm-base64-esm\.js)$/ }, (args) => {
+    build.onLoad({ filter: /[\\/](stream\.js|yoga-wasm-base64-esm\.js|measure-text\.js)$/ }, (args) => {
       const patch = patches.get(args.path);
       if (!patch) return undefined;
       const source = readFileSync(args.path, 'utf8');

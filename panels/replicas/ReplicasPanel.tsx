@@ -18,6 +18,7 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
   const blocking = useSlice(store, blockingRows, sameBlocking);
   const connections = useStore(store, (s) => s.snapshot.database.connections);
   const maxConnections = useStore(store, (s) => s.snapshot.database.maxConnections);
+  const reservedConnections = useStore(store, (s) => s.snapshot.database.reservedConnections ?? 0);
   const lagLimit = useStore(store, (s) => s.session.thresholds.replicaLagSeconds);
   const ui = usePanelUi(store, 'replicas');
   const inner = frameInner(width, height);
@@ -25,7 +26,7 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
     () => replicasTables({ rows, blocking, connections, maxConnections, lagLimit }, inner.width, ascii),
     [rows, blocking, connections, maxConnections, lagLimit, inner.width, ascii],
   );
-  const pool = poolLine(connections, maxConnections, blocking.length);
+  const pool = poolLine(connections, maxConnections, blocking.length, reservedConnections);
   const split = replicasSplit(inner.height, rows.length);
 
   return (
@@ -61,6 +62,7 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
           <Text {...theme.tones.muted}>connections </Text>
           <Text {...(pool.tone ? theme.tones[pool.tone] : {})}>{pool.text}</Text>
           <Text {...theme.tones.muted}>{pool.blocking}</Text>
+          <Text {...theme.tones.muted}>{pool.reserved}</Text>
         </Text>
         {split.blocking > 0 ? (
           blocking.length === 0 ? (

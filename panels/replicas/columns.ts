@@ -135,18 +135,26 @@ export function blockingColumns(ascii: boolean): Column<BlockingQuery>[] {
   ];
 }
 
-/** The pool line: `87/100 87%`, a breach from 95% used, a warning from 80%. */
+/**
+ * The pool line: `87/100 87%`, a breach from 95% used, a warning from 80%. Against the slots the
+ * application can use (max_connections minus the reserved ones), as the "connections saturated"
+ * trigger counts them: 17 of 20 with 3 reserved is `17/17 100% !`, never `17/20 85%`.
+ */
 export function poolLine(
   connections: number,
   maxConnections: number,
   blocking: number,
-): { text: string; tone: Tone | undefined; blocking: string } {
-  const used = maxConnections > 0 ? connections / maxConnections : 0;
+  reserved = 0,
+): { text: string; tone: Tone | undefined; blocking: string; reserved: string } {
+  const usable = Math.max(0, maxConnections - Math.max(0, reserved));
+  const used = usable > 0 ? connections / usable : connections > 0 ? 1 : 0;
   const tone: Tone | undefined = used >= 0.95 ? 'breach' : used >= 0.8 ? 'warn' : undefined;
   return {
-    text: `${connections}/${maxConnections} ${Math.round(used * 100)}%${tone === 'breach' ? ' !' : ''}`,
+    text: `${connections}/${usable} ${Math.round(used * 100)}%${tone === 'breach' ? ' !' : ''}`,
     tone,
     blocking: `  blocking ${blocking}`,
+    // Last on the line: a narrow panel cuts it before the blocking count.
+    reserved: reserved > 0 ? `  +${reserved} reserved` : '',
   };
 }
 

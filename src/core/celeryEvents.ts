@@ -407,11 +407,25 @@ const OTHER = '(other)';
 /**
  * Counts per key over a sliding window made of fixed buckets. Running totals are kept, so adding
  * is O(1) and reading a total is O(1); expired buckets are subtracted as time moves on.
- * Memory: at most `maxKeys` keys per bucket (extra keys fold into `(other)`).
+ * Memory: the buckets are rows of one flat array (a ring, one row per bucket of the window) and
+ * each key a column, at most `maxKeys` keys (extra keys fold into `(other)`). Its size is fixed
+ * once the keys are known: a counter's memory does not grow as the window fills (one small Map
+ * per bucket did: 500 queues x 6 counters x 60 buckets was most of the live cockpit's heap growth).
  */
 export class WindowedCounter {
-  private readonly buckets: { index: number; counts: Map<string, number> }[] = [];
-  private readonly totals = new Map<string, number>();
+  /** Key -> column, in the order keys were first counted (as entries() reports them). */
+  private readonly columns = new Map<string, number>();
+  private readonly freeColumns: number[] = [];
+  private usedColumns = 0;
+  private width = 0;
+  /** Row r (bucket index mod bucketsInWindow), column c: counts[r * width + c]. */
+  private counts = new Float64Array(0);
+  private totals = new Float64Array(0);
+  /** The bucket index each row holds, NaN when the row is empty (allocated on the first add). */
+  private rows: Float64Array | null = null;
+  private live = 0;
+  private newest = Number.NEGATIVE_INFINITY;
+  private oldest = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly bucketMs: number,
@@ -421,51 +435,70 @@ export class WindowedCounter {
 
   add(key: string, at: EpochMs, n = 1): void {
     this.advance(at);
-    const index = Math.floor(at / this.bucketMs);
-    let b = this.buckets[this.buckets.length - 1];
+    let index = Math.floor(at / this.bucketMs);
     // A clock step backwards lands in the newest bucket rather than reopening an old one.
-    if (!b || b.index < index) {
-      b = { index, counts: new Map() };
-      this.buckets.push(b);
+    if (this.live > 0 && index < this.newest) index = this.newest;
+    const rows = this.rows ?? (this.rows = new Float64Array(this.bucketsInWindow).fill(Number.NaN));
+    const r = this.row(index);
+    if (rows[r] !== index) {
+      if (!Number.isNaN(rows[r] as number)) this.drop(r);
+      rows[r] = index;
+      this.live++;
+      this.newest = index;
+      if (index < this.oldest) this.oldest = index;
     }
-    const k = this.totals.has(key) || this.totals.size < this.maxKeys ? key : OTHER;
-    b.counts.set(k, (b.counts.get(k) ?? 0) + n);
-    this.totals.set(k, (this.totals.get(k) ?? 0) + n);
+    let col = this.columns.get(key);
+    if (col === undefined) {
+      const k = this.columns.size < this.maxKeys ? key : OTHER;
+      col = this.columns.get(k) ?? this.assign(k);
+    }
+    this.counts[r * this.width + col] = (this.counts[r * this.width + col] as number) + n;
+    this.totals[col] = (this.totals[col] as number) + n;
   }
 
   /** Drops buckets that fell out of the window ending at `now`. */
   advance(now: EpochMs): void {
     const minIndex = Math.floor(now / this.bucketMs) - this.bucketsInWindow + 1;
-    while (this.buckets.length > 0 && (this.buckets[0] as { index: number }).index < minIndex) {
-      const old = this.buckets.shift() as { counts: Map<string, number> };
-      for (const [k, n] of old.counts) {
-        const left = (this.totals.get(k) ?? 0) - n;
-        if (left > 0) this.totals.set(k, left);
-        else this.totals.delete(k);
-      }
+    if (this.live === 0 || this.oldest >= minIndex || !this.rows) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < this.rows.length; r++) {
+      const index = this.rows[r] as number;
+      if (Number.isNaN(index)) continue;
+      if (index < minIndex) this.drop(r);
+      else if (index < oldest) oldest = index;
+    }
+    this.oldest = oldest;
+    // A key whose count left the window gives its column back.
+    for (const [key, col] of this.columns) {
+      if ((this.totals[col] as number) > 0) continue;
+      this.columns.delete(key);
+      for (let r = 0; r < this.bucketsInWindow; r++) this.counts[r * this.width + col] = 0;
+      this.totals[col] = 0;
+      this.freeColumns.push(col);
     }
   }
 
   get(key: string): number {
-    return this.totals.get(key) ?? 0;
+    const col = this.columns.get(key);
+    return col === undefined ? 0 : (this.totals[col] as number);
   }
 
   sum(): number {
     let n = 0;
-    for (const v of this.totals.values()) n += v;
+    for (const col of this.columns.values()) n += this.totals[col] as number;
     return n;
   }
 
-  entries(): IterableIterator<[string, number]> {
-    return this.totals.entries();
+  *entries(): IterableIterator<[string, number]> {
+    for (const [key, col] of this.columns) yield [key, this.totals[col] as number];
   }
 
   get size(): number {
-    return this.totals.size;
+    return this.columns.size;
   }
 
   get bucketCount(): number {
-    return this.buckets.length;
+    return this.live;
   }
 
   /**
@@ -476,6 +509,43 @@ export class WindowedCounter {
   coveredMs(now: EpochMs, since: EpochMs | null): number {
     const nominal = (this.bucketsInWindow - 1) * this.bucketMs + (now - Math.floor(now / this.bucketMs) * this.bucketMs);
     return since === null ? nominal : Math.max(0, Math.min(nominal, now - since));
+  }
+
+  private row(index: number): number {
+    const r = index % this.bucketsInWindow;
+    return r < 0 ? r + this.bucketsInWindow : r;
+  }
+
+  private drop(r: number): void {
+    const base = r * this.width;
+    for (const col of this.columns.values()) {
+      const v = this.counts[base + col] as number;
+      if (v === 0) continue;
+      this.totals[col] = (this.totals[col] as number) - v;
+      this.counts[base + col] = 0;
+    }
+    (this.rows as Float64Array)[r] = Number.NaN;
+    this.live--;
+  }
+
+  private assign(key: string): number {
+    let col = this.freeColumns.pop();
+    if (col === undefined) {
+      col = this.usedColumns++;
+      if (col >= this.width) this.widen(Math.min(Math.max(1, this.width * 2), this.maxKeys + 1));
+    }
+    this.columns.set(key, col);
+    return col;
+  }
+
+  private widen(width: number): void {
+    const counts = new Float64Array(this.bucketsInWindow * width);
+    for (let r = 0; r < this.bucketsInWindow; r++) counts.set(this.counts.subarray(r * this.width, (r + 1) * this.width), r * width);
+    const totals = new Float64Array(width);
+    totals.set(this.totals);
+    this.counts = counts;
+    this.totals = totals;
+    this.width = width;
   }
 }
 

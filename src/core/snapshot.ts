@@ -188,6 +188,11 @@ export interface DatabaseSnapshot {
   primaryReachable: boolean;
   connections: number;
   maxConnections: number;
+  /**
+   * Optional: slots of max_connections reserved for superusers and `pg_use_reserved_connections`
+   * (superuser_reserved_connections + reserved_connections); the application can use the rest.
+   */
+  reservedConnections?: number;
   blocking: BlockingQuery[];
   /** Migrations that failed (from the deploy pipeline / schema table). */
   failedMigrations: number;

@@ -4,11 +4,11 @@
 // last actions' effects can be judged). When an incident opens, the buffered minutes before it are
 // written too, so the charts show how it began. It also gives each trigger, as it fires, the
 // earliest evidence of its problem in the data (core/pir/evidence.ts).
-import { sampleFigures } from '../core/pir/figures.js';
+import { packFigures, sampleFigures, unpackFigures, type PackedFigures } from '../core/pir/figures.js';
 import { triggerEvidence } from '../core/pir/evidence.js';
 import { escapeControls } from '../core/sanitize.js';
 import type { Snapshot } from '../core/snapshot.js';
-import type { FiguresDetails, TriggerDetails } from '../core/timeline.js';
+import type { TriggerDetails } from '../core/timeline.js';
 import { parseUtc } from '../core/timeline.js';
 import type { TriggerState } from '../core/triggers.js';
 import type { IncidentRecorder } from '../journal/recorder.js';
@@ -31,7 +31,8 @@ export class FigureSeries {
   private readonly keep: number;
   private readonly backfillMs: number;
   private readonly afterResolvedMs: number;
-  private readonly buffer: FiguresDetails[] = [];
+  /** Packed (core/pir/figures.ts): 90 samples of 500 queues are 2.5 MB instead of 7 MB. */
+  private readonly buffer: PackedFigures[] = [];
   private lastBucket: number | null = null;
   /** Incident id -> time (ms) of the newest sample already in its journal. */
   private written = new Map<string, number>();
@@ -52,7 +53,7 @@ export class FigureSeries {
     const bucket = Math.floor(snap.at / this.intervalMs);
     if (this.lastBucket === null || bucket > this.lastBucket) {
       this.lastBucket = bucket;
-      this.buffer.push(sampleFigures(snap));
+      this.buffer.push(packFigures(sampleFigures(snap), this.buffer[this.buffer.length - 1]));
       if (this.buffer.length > this.keep) this.buffer.splice(0, this.buffer.length - this.keep);
     }
     this.flush(snap.at);
@@ -61,7 +62,7 @@ export class FigureSeries {
   /** A trigger's details with the earliest evidence of its problem (and whether it is simulated). */
   withEvidence(details: TriggerDetails, trigger: TriggerState, snap: Snapshot): TriggerDetails {
     try {
-      const ev = triggerEvidence(trigger, snap, this.buffer);
+      const ev = triggerEvidence(trigger, snap, this.buffer.map(unpackFigures));
       const out: TriggerDetails = ev ? { ...details, evidenceAt: ev.evidenceAt, evidence: escapeControls(ev.evidence) } : { ...details };
       if (snap.simulated) out.simulated = true;
       return out;
@@ -90,10 +91,10 @@ export class FigureSeries {
     }
     const from = opened === null ? Number.NEGATIVE_INFINITY : opened - this.backfillMs;
     for (const s of this.buffer) {
-      const t = parseUtc(s.t);
+      const t = parseUtc(s.rest.t);
       if (t === null || t <= last || t < from) continue;
       try {
-        this.recorder.record('figures', s);
+        this.recorder.record('figures', unpackFigures(s));
       } catch {
         return; // a journal that cannot be written is reported by the entries that matter
       }

@@ -371,6 +371,73 @@ describe('memory stays bounded', () => {
     expect(c.bucketCount).toBe(0);
   });
 
+  it('WindowedCounter (a ring of rows, one column per key) counts as a list of per-bucket maps did', () => {
+    // The reference: the former implementation, one Map per bucket, kept here to compare against.
+    class Reference {
+      private readonly buckets: { index: number; counts: Map<string, number> }[] = [];
+      readonly totals = new Map<string, number>();
+      constructor(
+        readonly bucketMs: number,
+        readonly n: number,
+        readonly maxKeys: number,
+      ) {}
+      add(key: string, at: number, k: number): void {
+        this.advance(at);
+        const index = Math.floor(at / this.bucketMs);
+        let b = this.buckets[this.buckets.length - 1];
+        if (!b || b.index < index) {
+          b = { index, counts: new Map() };
+          this.buckets.push(b);
+        }
+        const key2 = this.totals.has(key) || this.totals.size < this.maxKeys ? key : '(other)';
+        b.counts.set(key2, (b.counts.get(key2) ?? 0) + k);
+        this.totals.set(key2, (this.totals.get(key2) ?? 0) + k);
+      }
+      advance(now: number): void {
+        const min = Math.floor(now / this.bucketMs) - this.n + 1;
+        while (this.buckets.length > 0 && (this.buckets[0] as { index: number }).index < min) {
+          for (const [k, v] of (this.buckets.shift() as { counts: Map<string, number> }).counts) {
+            const left = (this.totals.get(k) ?? 0) - v;
+            if (left > 0) this.totals.set(k, left);
+            else this.totals.delete(k);
+          }
+        }
+      }
+      get bucketCount(): number {
+        return this.buckets.length;
+      }
+    }
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (const [bucketMs, n, maxKeys] of [
+      [1000, 3, 2],
+      [60_000, 60, 5],
+      [10_000, 30, 1],
+      [3_600_000, 24, 2],
+    ] as const) {
+      const c = new WindowedCounter(bucketMs, n, maxKeys);
+      const ref = new Reference(bucketMs, n, maxKeys);
+      let t = T0;
+      for (let i = 0; i < 8000; i++) {
+        const r = rnd();
+        // Mostly forward in small steps; sometimes a long gap, sometimes a clock step backwards.
+        t += r < 0.01 ? bucketMs * n * 2 : r < 0.03 ? -bucketMs * 1.5 : Math.floor(rnd() * bucketMs * 0.3);
+        const key = `k${Math.floor(rnd() * rnd() * 8)}`;
+        const k = 1 + Math.floor(rnd() * 3);
+        c.add(key, t, k);
+        ref.add(key, t, k);
+        if (i % 7 === 0) {
+          c.advance(t + bucketMs);
+          ref.advance(t + bucketMs);
+        }
+        expect([...c.entries()]).toEqual([...ref.totals.entries()]);
+        expect(c.bucketCount).toBe(ref.bucketCount);
+        expect(c.size).toBe(ref.totals.size);
+      }
+      expect(c.sum()).toBe([...ref.totals.values()].reduce((a, b) => a + b, 0));
+    }
+  });
+
   it('caps remembered tasks, queues, task keys, providers and campaigns', () => {
     const a = agg({ maxTasks: 1000, maxQueues: 10, maxTaskKeysPerQueue: 5, maxProviders: 3, maxCampaignsPerProvider: 50 });
     for (let i = 0; i < 50_000; i++) {

@@ -99,6 +99,11 @@ describe.skipIf(!enabled)('PostgreSQL source (real primary + streaming replica)'
     expect(before.connections).toBe(t0.n);
     expect(before.maxConnections).toBe(t0.max);
     expect(before.maxConnections).toBe(30);
+    // The slots kept for superusers, so the panel counts what the application may use.
+    const reserved = (await truthClient.query(`select current_setting('superuser_reserved_connections')::int as r`)).rows[0] as {
+      r: number;
+    };
+    expect(before.reservedConnections).toBe(reserved.r);
 
     const extra: pg.Client[] = [];
     for (let i = 0; i < 5; i++) extra.push(await pair.primary.client(DB));

@@ -58,10 +58,14 @@ describe('replica lag columns', () => {
   });
 
   it('the pool: a warning from 80% used, a breach from 95%', () => {
-    expect(poolLine(87, 100, 1)).toEqual({ text: '87/100 87%', tone: 'warn', blocking: '  blocking 1' });
+    expect(poolLine(87, 100, 1)).toEqual({ text: '87/100 87%', tone: 'warn', blocking: '  blocking 1', reserved: '' });
     expect(poolLine(96, 100, 0)).toMatchObject({ text: '96/100 96% !', tone: 'breach' });
     expect(poolLine(10, 100, 0).tone).toBeUndefined();
     expect(poolLine(0, 0, 0).text).toBe('0/0 0%');
+    // Against the slots the application may use, as the "connections saturated" trigger counts:
+    // 17 of max_connections 20 with 3 reserved is full (the trigger says "17 of 17 exhausted").
+    expect(poolLine(17, 20, 0, 3)).toMatchObject({ text: '17/17 100% !', tone: 'breach', reserved: '  +3 reserved' });
+    expect(poolLine(10, 20, 0, 3)).toMatchObject({ text: '10/17 59%', tone: undefined });
   });
 
   it('replicas first, one pool line, the rest for blocking queries', () => {

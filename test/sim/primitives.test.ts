@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../src/core/snapshot.js';
 import { defaultTasks } from '../../src/sources/sim/catalog.js';
-import { CohortQueue } from '../../src/sources/sim/cohort-queue.js';
+import { CohortQueue, MAX_COHORTS } from '../../src/sources/sim/cohort-queue.js';
 import { formatDurationSpec, parseDurationMs } from '../../src/domain/duration.js';
 import { DEFAULT_EXCEPTIONS } from '../../src/sources/sim/failure-classes.js';
 import { classifyException } from '../../src/domain/failureClasses.js';
@@ -137,6 +137,34 @@ describe('CohortQueue', () => {
     q.take(100, 2);
     expect(q.depth).toBe(0);
     expect(q.peek()).toBeNull();
+  });
+
+  it('keeps at most MAX_COHORTS cohorts for a backlog that grows for hours, losing no message', () => {
+    // Speed 60 with a dead worker pool: a step of 15 simulated seconds, stamped and unstamped
+    // messages each step, for ten simulated hours (the soak's ten minutes).
+    const q = new CohortQueue();
+    let pushed = 0;
+    const perLane = [0, 0, 0];
+    for (let t = 0, i = 0; t < 10 * 3_600_000; t += 15_000, i++) {
+      const lane = i % 3;
+      q.push(t, true, lane, 7);
+      q.push(t, false, lane, 3);
+      pushed += 10;
+      perLane[lane]! += 10;
+      expect(q.cohortCount).toBeLessThanOrEqual(MAX_COHORTS + 1);
+    }
+    expect(q.depth).toBe(pushed);
+    // The head is still the oldest message, exactly; FIFO holds through the merged part.
+    expect(q.peek()).toMatchObject({ sentAt: 0, stamped: true });
+    const taken = [0, 0, 0];
+    let lastSentAt = -1;
+    while (q.depth > 0) {
+      const head = q.peek()!;
+      expect(head.sentAt).toBeGreaterThanOrEqual(lastSentAt);
+      lastSentAt = head.sentAt;
+      q.take(997, 3).forEach((v, i) => (taken[i]! += v));
+    }
+    expect(taken).toEqual(perLane);
   });
 
   it('holds a huge backlog in few cohorts', () => {

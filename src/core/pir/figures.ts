@@ -64,6 +64,58 @@ export function sampleFigures(snap: Snapshot): FiguresDetails {
   return d;
 }
 
+/**
+ * A sample as the figure series keeps it in memory (90 of them): the queue figures as 7 numbers a
+ * queue in one Float64Array, the queue names shared with the previous sample when unchanged. With
+ * 500 queues a sample is 28 KB instead of about 80 KB of small objects. `unpackFigures` gives the
+ * sample back exactly as `sampleFigures` made it (NaN stands for null, or for no `workers`).
+ */
+export interface PackedFigures {
+  /** Everything but `queues`, as sampled. */
+  rest: { t: string } & Record<string, unknown>;
+  names: readonly string[];
+  values: Float64Array;
+}
+
+const QUEUE_FIELDS = 7;
+const orNaN = (v: number | null | undefined): number => (v === null || v === undefined ? Number.NaN : v);
+
+export function packFigures(d: FiguresDetails, previous?: PackedFigures | null): PackedFigures {
+  const { queues, ...rest } = d;
+  const keys = Object.keys(queues);
+  const same = previous && previous.names.length === keys.length && keys.every((k, i) => previous.names[i] === k);
+  const names = same ? previous.names : keys;
+  const values = new Float64Array(names.length * QUEUE_FIELDS);
+  names.forEach((name, i) => {
+    const q = queues[name] as QueueFigures;
+    values.set([orNaN(q.lag), q.depth, q.dead, q.dlRate, orNaN(q.dlBase), q.fail, orNaN(q.workers)], i * QUEUE_FIELDS);
+  });
+  return { rest, names, values };
+}
+
+export function unpackFigures(p: PackedFigures): FiguresDetails {
+  const queues: Record<string, QueueFigures> = {};
+  const v = p.values;
+  p.names.forEach((name, i) => {
+    const o = i * QUEUE_FIELDS;
+    const lag = v[o] as number;
+    const dlBase = v[o + 4] as number;
+    const workers = v[o + 6] as number;
+    queues[name] = {
+      lag: Number.isNaN(lag) ? null : lag,
+      depth: v[o + 1] as number,
+      dead: v[o + 2] as number,
+      dlRate: v[o + 3] as number,
+      dlBase: Number.isNaN(dlBase) ? null : dlBase,
+      fail: v[o + 5] as number,
+      ...(Number.isNaN(workers) ? {} : { workers }),
+    };
+  });
+  // Key order as sampled (t, queues, replicas, …): the journal line is the same text.
+  const { t, ...others } = p.rest;
+  return { t, queues, ...others } as FiguresDetails;
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const num = (v: unknown): number => numOrNull(v) ?? 0;

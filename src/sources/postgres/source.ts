@@ -118,6 +118,7 @@ export class PostgresSource implements Source {
       partErrors,
     };
     // A part that failed keeps its last known value (dated by nothing newer): partErrors says so.
+    if (r) database.reservedConnections = r.reservedConnections;
     if (r?.archiver !== undefined) database.archiver = r.archiver;
     if (r?.backup !== undefined) database.backup = r.backup;
     if (r?.freshness !== undefined) database.freshness = r.freshness;

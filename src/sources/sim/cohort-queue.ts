@@ -18,6 +18,17 @@ export interface Cohort {
 /** Messages published within this much of each other share a cohort (lag resolution). */
 const MERGE_WINDOW_MS = 1000;
 
+/**
+ * At most this many cohorts are kept: past it, neighbouring cohorts behind the head are merged in
+ * pairs (the older one's publish time and stamping, which are those of the merged cohort's oldest
+ * message). A backlog growing for hours (a dead worker pool at speed 60) otherwise added a cohort
+ * or two per step for ever; now its memory is bounded and its lag resolution degrades gently
+ * (about span / 1024: 35 s for a ten-hour backlog) for the messages far from the head.
+ */
+export const MAX_COHORTS = 1024;
+/** Cohorts nearest the head that are never merged: the lag of what is consumed next stays exact. */
+const EXACT_HEAD = 64;
+
 export class CohortQueue {
   private cohorts: Cohort[] = [];
   /** Index of the head cohort: shifting arrays is O(n), so the head walks and we compact now and then. */
@@ -43,6 +54,7 @@ export class CohortQueue {
     } else {
       c = { sentAt, stamped, counts: [], total: 0 };
       this.cohorts.push(c);
+      if (this.cohorts.length - this.head > MAX_COHORTS) this.coarsen();
     }
     while (c.counts.length <= lane) c.counts.push(0);
     c.counts[lane] = (c.counts[lane] ?? 0) + count;
@@ -86,6 +98,30 @@ export class CohortQueue {
     }
     this.compact();
     return taken;
+  }
+
+  /** How many cohorts the queue holds (bounded by MAX_COHORTS + 1). */
+  get cohortCount(): number {
+    return this.cohorts.length - this.head;
+  }
+
+  /** Merges neighbouring cohorts in pairs, except the head's first EXACT_HEAD and the tail (still filling). */
+  private coarsen(): void {
+    const live = this.cohorts.slice(this.head);
+    const out = live.slice(0, EXACT_HEAD);
+    const last = live.length - 1;
+    for (let i = EXACT_HEAD; i < last; i += 2) {
+      const a = live[i] as Cohort;
+      const b = i + 1 < last ? live[i + 1] : undefined;
+      if (b) {
+        const counts = a.counts.slice();
+        b.counts.forEach((v, lane) => (counts[lane] = (counts[lane] ?? 0) + v));
+        out.push({ sentAt: Math.min(a.sentAt, b.sentAt), stamped: a.stamped, counts, total: a.total + b.total });
+      } else out.push(a);
+    }
+    out.push(live[last] as Cohort);
+    this.cohorts = out;
+    this.head = 0;
   }
 
   private compact(): void {
