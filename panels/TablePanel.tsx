@@ -7,10 +7,10 @@ import { PanelFrame, frameInner } from '../components/PanelFrame.js';
 import { SourceNotice } from '../components/SourceNotice.js';
 import type { Table } from '../components/table.js';
 import { rowLine } from '../components/table.js';
-import { PANEL_TITLES, panelNumber, panelSources, type PanelId } from '../src/ui/state/panels.js';
+import { panelSources, type PanelId } from '../src/ui/state/panels.js';
 import { matchesFilter } from '../src/ui/state/selectors.js';
 import type { CockpitState } from '../src/ui/state/store.js';
-import { usePanelUi, useSlice, type PanelProps } from './common.js';
+import { frameProps, usePanelUi, useSlice, type PanelProps } from './common.js';
 
 export interface TablePanelSpec<R> {
   id: PanelId;
@@ -39,15 +39,7 @@ export function tablePanel<R>(spec: TablePanelSpec<R>): React.ComponentType<Pane
     }, [all, inner.width, ascii, ui.filter]);
     return (
       <PanelFrame
-        title={PANEL_TITLES[spec.id]}
-        number={panelNumber(spec.id)}
-        width={width}
-        height={height}
-        focused={focused}
-        theme={theme}
-        ascii={ascii}
-        filter={ui.filter}
-        editingFilter={ui.editing}
+        {...frameProps(spec.id, { width, height, focused, theme, ascii }, ui, { sorted: false })}
         info={String(table.rows.length)}
         footer={hasSources ? <SourceNotice store={store} panel={spec.id} width={width} height={height} theme={theme} /> : null}
       >

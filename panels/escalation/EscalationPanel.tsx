@@ -12,11 +12,9 @@ import { utcClock } from '../../components/format.js';
 import type { PagingView } from '../../src/core/paging.js';
 import { sanitize } from '../../src/core/sanitize.js';
 import { firingTriggers } from '../../src/core/triggers.js';
-import { panelNumber } from '../../src/ui/state/panels.js';
 import { decidedSeverity, triggerRows } from '../../src/ui/state/selectors.js';
-import { PANEL_TITLES } from '../../src/ui/state/store.js';
 import type { Theme } from '../../src/ui/state/theme.js';
-import { usePanelUi, useSlice, type PanelProps } from '../common.js';
+import { frameProps, usePanelUi, useSlice, type PanelProps } from '../common.js';
 import { sameSuggestion, sameTriggers } from '../slices.js';
 import { escalationSplit, pagingLines, presenceLine, severityTone, shownDecision, suggestionText, triggerTable } from './columns.js';
 
@@ -124,20 +122,7 @@ export const EscalationPanel = memo(function EscalationPanel({ store, theme, asc
   const split = escalationSplit(inner.height - shared, paging);
   const table = useMemo(() => triggerTable(rows, inner.width), [rows, inner.width]);
   return (
-    <PanelFrame
-      title={PANEL_TITLES.escalation}
-      number={panelNumber('escalation')}
-      width={width}
-      height={height}
-      focused={focused}
-      theme={theme}
-      ascii={ascii}
-      filter={ui.filter}
-      editingFilter={ui.editing}
-      kept={ui.kept}
-      sort={ui.sortText}
-      info={`${firingCount} firing  ${ui.info}`}
-    >
+    <PanelFrame {...frameProps('escalation', { width, height, focused, theme, ascii }, ui)} info={`${firingCount} firing  ${ui.info}`}>
       <SuggestionLines store={store} theme={theme} ascii={ascii} width={inner.width} />
       <PresenceLine store={store} theme={theme} ascii={ascii} width={inner.width} />
       {paging ? <PagingLines paging={paging} theme={theme} width={inner.width} lines={split.paging} /> : null}

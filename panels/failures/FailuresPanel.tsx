@@ -6,10 +6,8 @@ import { Box } from 'ink';
 import { DenseTable } from '../../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../../components/PanelFrame.js';
 import { SourceNotice } from '../../components/SourceNotice.js';
-import { panelNumber } from '../../src/ui/state/panels.js';
 import { failureTaskRows, failureTotals, selectedQueue } from '../../src/ui/state/selectors.js';
-import { PANEL_TITLES } from '../../src/ui/state/store.js';
-import { usePanelUi, useSlice, type PanelProps } from '../common.js';
+import { frameProps, usePanelUi, useSlice, type PanelProps } from '../common.js';
 import { sameCounts, sameFailureTasks, sameQueueFailures } from '../slices.js';
 import { failuresTables } from './columns.js';
 
@@ -28,17 +26,7 @@ export const FailuresPanel = memo(function FailuresPanel({ store, theme, ascii, 
 
   return (
     <PanelFrame
-      title={PANEL_TITLES.failures}
-      number={panelNumber('failures')}
-      width={width}
-      height={height}
-      focused={focused}
-      theme={theme}
-      ascii={ascii}
-      filter={ui.filter}
-      editingFilter={ui.editing}
-      kept={ui.kept}
-      sort={ui.sortText}
+      {...frameProps('failures', { width, height, focused, theme, ascii }, ui)}
       info={ui.info}
       footer={<SourceNotice store={store} panel="failures" width={width} height={height} theme={theme} />}
     >

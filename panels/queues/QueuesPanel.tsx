@@ -5,9 +5,7 @@ import { DenseTable } from '../../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../../components/PanelFrame.js';
 import { SourceNotice } from '../../components/SourceNotice.js';
 import { firingQueues, queueRows } from '../../src/ui/state/selectors.js';
-import { PANEL_TITLES } from '../../src/ui/state/store.js';
-import { panelNumber } from '../../src/ui/state/panels.js';
-import { usePanelUi, useSlice, type PanelProps } from '../common.js';
+import { frameProps, usePanelUi, useSlice, type PanelProps } from '../common.js';
 import { sameFiring } from '../slices.js';
 import { queuesTable, sameQueueRows } from './columns.js';
 
@@ -25,17 +23,7 @@ export const QueuesPanel = memo(function QueuesPanel({ store, theme, ascii, widt
   );
   return (
     <PanelFrame
-      title={PANEL_TITLES.queues}
-      number={panelNumber('queues')}
-      width={width}
-      height={height}
-      focused={focused}
-      theme={theme}
-      ascii={ascii}
-      filter={ui.filter}
-      editingFilter={ui.editing}
-      kept={ui.kept}
-      sort={ui.sortText}
+      {...frameProps('queues', { width, height, focused, theme, ascii }, ui)}
       info={ui.info}
       footer={<SourceNotice store={store} panel="queues" width={width} height={height} theme={theme} />}
     >

@@ -6,10 +6,8 @@ import { useStore } from 'zustand';
 import { DenseTable } from '../../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../../components/PanelFrame.js';
 import { SourceNotice } from '../../components/SourceNotice.js';
-import { panelNumber } from '../../src/ui/state/panels.js';
 import { blockingRows, replicaRows } from '../../src/ui/state/selectors.js';
-import { PANEL_TITLES } from '../../src/ui/state/store.js';
-import { usePanelUi, useSlice, type PanelProps } from '../common.js';
+import { frameProps, usePanelUi, useSlice, type PanelProps } from '../common.js';
 import { poolLine, replicasSplit, replicasTables, sameBlocking, sameReplicaRows } from './columns.js';
 
 export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, width, height, focused }: PanelProps) {
@@ -31,17 +29,7 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
 
   return (
     <PanelFrame
-      title={PANEL_TITLES.replicas}
-      number={panelNumber('replicas')}
-      width={width}
-      height={height}
-      focused={focused}
-      theme={theme}
-      ascii={ascii}
-      filter={ui.filter}
-      editingFilter={ui.editing}
-      kept={ui.kept}
-      sort={ui.sortText}
+      {...frameProps('replicas', { width, height, focused, theme, ascii }, ui)}
       info={ui.info}
       footer={<SourceNotice store={store} panel="replicas" width={width} height={height} theme={theme} />}
     >

@@ -6,10 +6,8 @@ import { Text } from 'ink';
 import { useStore } from 'zustand';
 import { DenseTable } from '../../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../../components/PanelFrame.js';
-import { panelNumber } from '../../src/ui/state/panels.js';
 import { incidentActive, runbookFocus, runbookRows, stepsDone } from '../../src/ui/state/selectors.js';
-import { PANEL_TITLES } from '../../src/ui/state/store.js';
-import { usePanelUi, useSlice, type PanelProps } from '../common.js';
+import { frameProps, usePanelUi, useSlice, type PanelProps } from '../common.js';
 import { sameRunbookFocus } from '../slices.js';
 import { runbookHead, runbookTable, type RunbookData } from './columns.js';
 
@@ -27,18 +25,7 @@ export const RunbookPanel = memo(function RunbookPanel({ store, theme, ascii, wi
   const table = useMemo(() => runbookTable(data, inner.width, ascii), [data, inner.width, ascii]);
   const head = runbookHead(data, ascii);
   return (
-    <PanelFrame
-      title={PANEL_TITLES.runbook}
-      number={panelNumber('runbook')}
-      width={width}
-      height={height}
-      focused={focused}
-      theme={theme}
-      ascii={ascii}
-      filter={ui.filter}
-      editingFilter={ui.editing}
-      info={head.info}
-    >
+    <PanelFrame {...frameProps('runbook', { width, height, focused, theme, ascii }, ui, { sorted: false })} info={head.info}>
       <Text wrap="truncate-end">
         <Text {...theme.tones.accent}>{head.section}</Text>
         <Text {...(head.firing ? theme.tones.breach : theme.tones.muted)}>{head.forWhat}</Text>

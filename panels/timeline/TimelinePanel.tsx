@@ -6,10 +6,8 @@ import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { DenseTable } from '../../components/DenseTable.js';
 import { PanelFrame, frameInner } from '../../components/PanelFrame.js';
-import { panelNumber } from '../../src/ui/state/panels.js';
 import { timelineRows } from '../../src/ui/state/selectors.js';
-import { PANEL_TITLES } from '../../src/ui/state/store.js';
-import { usePanelUi, type PanelProps } from '../common.js';
+import { frameProps, usePanelUi, type PanelProps } from '../common.js';
 import { incidentStateTone, journalFaultLine, timelineHead, timelineTable } from './columns.js';
 
 export const TimelinePanel = memo(function TimelinePanel({ store, theme, ascii, width, height, focused }: PanelProps) {
@@ -35,20 +33,7 @@ export const TimelinePanel = memo(function TimelinePanel({ store, theme, ascii, 
   const text = head ? timelineHead(head, journal) : null;
   const fault = head ? null : journalFaultLine(journal);
   return (
-    <PanelFrame
-      title={PANEL_TITLES.timeline}
-      number={panelNumber('timeline')}
-      width={width}
-      height={height}
-      focused={focused}
-      theme={theme}
-      ascii={ascii}
-      filter={ui.filter}
-      editingFilter={ui.editing}
-      kept={ui.kept}
-      sort={ui.sortText}
-      info={head ? ui.info : ''}
-    >
+    <PanelFrame {...frameProps('timeline', { width, height, focused, theme, ascii }, ui)} info={head ? ui.info : ''}>
       {head === null || text === null ? (
         <>
           {fault ? (
