@@ -43,6 +43,51 @@ const countsOn = async (s: PgServer): Promise<Record<string, number>> => {
   return Object.fromEntries(rows.map((r) => [r.k, r.n]));
 };
 
+/** A cockpit's mitigation controller whose audit outbox writes to `url`, its background flusher running. */
+function cockpitOn(url: string) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'lsos-pg-multihost-audit-'));
+  const recorder = new IncidentRecorder({ stateDir, operator: 'alice' });
+  recorder.openIncident('primary failover: the audit trail');
+  const id = recorder.view()?.id as string;
+  const trail = AuditTrail.fromUrl(url, { connectTimeoutMs: 2000 });
+  const outbox = new AuditOutbox(stateDir, trail);
+  const controller = new MitigationController({
+    recorder,
+    backend: new SimulationBackend(new LsosSimulation(loadScenario('default'), { seed: 5 })),
+    actor: { operator: 'alice', role: 'operator', roleSource: 'test', readonly: false, readonlyReason: null },
+    isIdempotent: () => true,
+    outbox,
+  });
+  // The cockpit's background flusher (5 s in the cockpit; 200 ms here).
+  controller.start(60_000, 200);
+  return {
+    id,
+    outbox,
+    controller,
+    /** The journal's audit records of one action (by its reason), as `incident#seq` keys. */
+    keysOf: (reason: string): string[] =>
+      journalAuditRecords(stateDir)
+        .filter((x) => x.reason === reason)
+        .map((x) => `${x.incidentId}#${x.journalSeq}`),
+    async close(): Promise<void> {
+      await controller.stop();
+      await trail.close().catch(() => undefined);
+      recorder.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The chain of ops_audit_log on one server, checked as `lsos-cockpit audit verify` does. */
+async function verifyOn(s: PgServer) {
+  const check = AuditTrail.fromUrl(s.url());
+  try {
+    return await check.verify();
+  } finally {
+    await check.close();
+  }
+}
+
 describe.skipIf(!ok)('the audit outbox on a PostgreSQL multi-host URL across a failover', () => {
   let pair: PgReplicaPair;
   beforeAll(async () => {
@@ -56,26 +101,7 @@ describe.skipIf(!ok)('the audit outbox on a PostgreSQL multi-host URL across a f
     const p = pair.primary.port;
     const r = pair.replica.port;
     const url = `postgres://postgres@127.0.0.1:${r},127.0.0.1:${p}/postgres?target_session_attrs=read-write`;
-    const stateDir = mkdtempSync(join(tmpdir(), 'lsos-pg-multihost-audit-'));
-    const recorder = new IncidentRecorder({ stateDir, operator: 'alice' });
-    recorder.openIncident('primary failover: the audit trail');
-    const id = recorder.view()?.id as string;
-    const trail = AuditTrail.fromUrl(url, { connectTimeoutMs: 2000 });
-    const outbox = new AuditOutbox(stateDir, trail);
-    const controller = new MitigationController({
-      recorder,
-      backend: new SimulationBackend(new LsosSimulation(loadScenario('default'), { seed: 5 })),
-      actor: { operator: 'alice', role: 'operator', roleSource: 'test', readonly: false, readonlyReason: null },
-      isIdempotent: () => true,
-      outbox,
-    });
-    /** The journal's audit records of one action (by its reason), as `incident#seq` keys. */
-    const keysOf = (reason: string): string[] =>
-      journalAuditRecords(stateDir)
-        .filter((x) => x.reason === reason)
-        .map((x) => `${x.incidentId}#${x.journalSeq}`);
-    // The cockpit's background flusher (5 s in the cockpit; 200 ms here).
-    controller.start(60_000, 200);
+    const { id, outbox, controller, keysOf, close } = cockpitOn(url);
     try {
       // Before the switch: an action confirmed (its rows committed) on the first primary, and
       // replayed by the standby.
@@ -141,17 +167,89 @@ describe.skipIf(!ok)('the audit outbox on a PostgreSQL multi-host URL across a f
         ...promotingKeys.map(() => 'while promoting'),
       ]);
       // The chain is one line across the switch.
-      const check = AuditTrail.fromUrl(pair.replica.url());
-      try {
-        expect(await check.verify()).toMatchObject({ ok: true, rows: all.length, brokenAtId: null });
-      } finally {
-        await check.close();
-      }
+      expect(await verifyOn(pair.replica)).toMatchObject({ ok: true, rows: all.length, brokenAtId: null });
     } finally {
-      await controller.stop();
-      await trail.close().catch(() => undefined);
-      recorder.close();
-      rmSync(stateDir, { recursive: true, force: true });
+      await close();
+    }
+  }, 240_000);
+});
+
+// A harsher failover: the first primary crashes (pg_ctl -m immediate) after confirming an action
+// whose commit the standby never received (its WAL receiver cut, as a lagging asynchronous standby
+// would be), and nothing new is issued after the switch. The promoted primary lacks those rows; the
+// outbox, whose connection to the crashed one is gone, reads the table again and writes them, once.
+describe.skipIf(!ok)('the audit outbox when a crash loses a confirmed commit in the failover', () => {
+  let pair: PgReplicaPair;
+  beforeAll(async () => {
+    pair = await startReplicaPair({ replicaName: 'standby-1' });
+  }, 180_000);
+  afterAll(async () => {
+    await pair?.cleanup();
+  });
+
+  it('rows confirmed on the crashed primary but never replicated are written again on the promoted one, exactly once', async () => {
+    const p = pair.primary.port;
+    const r = pair.replica.port;
+    const url = `postgres://postgres@127.0.0.1:${r},127.0.0.1:${p}/postgres?target_session_attrs=read-write`;
+    const { outbox, controller, keysOf, close } = cockpitOn(url);
+    try {
+      // A first action, committed and replayed by the standby.
+      expect((await controller.execute({ mitigationId: 'pacing-conservative', params: {}, reason: 'replicated' })).status).toBe('done');
+      const replicated = keysOf('replicated');
+      await waitFor(async () => outbox.last.pending === 0 && (await tableOn(pair.primary)).length === replicated.length, {
+        what: 'the first action on the first primary',
+      });
+      await pair.waitForCatchUp();
+      const first = await tableOn(pair.primary);
+
+      // The standby stops receiving WAL.
+      await pair.replica.query(`ALTER SYSTEM SET primary_conninfo = ''`);
+      await pair.replica.query('SELECT pg_reload_conf()');
+      await waitFor(
+        async () =>
+          (await pair.primary.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_replication'))[0]?.n === 0 &&
+          (await pair.replica.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_wal_receiver'))[0]?.n === 0,
+        { what: 'the standby no longer streaming' },
+      );
+      // A second action, confirmed on the first primary (its rows committed there) ...
+      expect((await controller.execute({ mitigationId: 'pacing-normal', params: {}, reason: 'lost in the failover' })).status).toBe('done');
+      const lost = keysOf('lost in the failover');
+      expect(lost.length).toBeGreaterThanOrEqual(2);
+      await waitFor(
+        async () =>
+          outbox.last.error === null &&
+          outbox.last.pending === 0 &&
+          (await tableOn(pair.primary)).length === replicated.length + lost.length,
+        { what: 'the second action confirmed on the first primary' },
+      );
+      // ... which crashes before the standby has it; the standby is promoted without those rows.
+      await pair.primary.kill();
+      expect(await tableOn(pair.replica)).toEqual(first);
+      await pair.replica.promote();
+
+      // Nothing new is issued: the running flusher (no explicit flush) notices the table it last
+      // read is gone and writes the lost rows to the promoted one.
+      const all = [...replicated, ...lost];
+      await waitFor(async () => outbox.last.error === null && (await tableOn(pair.replica)).length >= all.length, {
+        what: `the lost rows written again on the promoted primary ${r}`,
+        timeoutMs: 60_000,
+      });
+      expect(await outbox.flush()).toMatchObject({ written: 0, pending: 0, error: null });
+      expect(await countsOn(pair.replica)).toEqual(Object.fromEntries(all.map((k) => [k, 1])));
+      const table = await tableOn(pair.replica);
+      expect(table.map((x) => `${x.incident_id}#${x.journal_seq}`)).toEqual(all);
+      expect(table.slice(0, first.length)).toEqual(first); // the replicated ones not written again
+      expect(await verifyOn(pair.replica)).toMatchObject({ ok: true, rows: all.length, brokenAtId: null });
+
+      // And an action after the switch lands once, next to them.
+      expect((await controller.execute({ mitigationId: 'pacing-conservative', params: {}, reason: 'after' })).status).toBe('done');
+      const after = keysOf('after');
+      await waitFor(async () => outbox.last.pending === 0 && (await tableOn(pair.replica)).length === all.length + after.length, {
+        what: 'the action after the switch on the promoted primary',
+      });
+      expect(await countsOn(pair.replica)).toEqual(Object.fromEntries([...all, ...after].map((k) => [k, 1])));
+    } finally {
+      await close();
     }
   }, 240_000);
 });
