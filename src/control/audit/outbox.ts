@@ -88,6 +88,12 @@ export class AuditOutbox {
   private failures = 0;
   /** Records known to be in the table: with nothing else waiting, a flush does not touch PostgreSQL. */
   private readonly known = new Set<string>();
+  /**
+   * The trail's connection on which the table last had them all (AuditTrail.session). When that
+   * connection is gone (a failover: the promoted standby may lack commits the old primary had not
+   * sent it), the next flush reads the table again and writes what is missing.
+   */
+  private checkedOn: number | null = null;
   last: FlushResult = { written: 0, pending: 0, error: null, retryAt: null };
 
   constructor(
@@ -110,16 +116,20 @@ export class AuditOutbox {
     if (!this.trail)
       return (this.last = { written: 0, pending: all.length, error: 'no PostgreSQL configured for ops_audit_log', retryAt: null });
     const key = (r: AuditRecord) => `${r.incidentId}#${r.journalSeq}`;
-    // Nothing new since the table last had it all: no query (the connection stays idle).
-    if (all.every((r) => this.known.has(key(r)))) {
+    // Nothing new since the table last had it all, on the connection still open: no query (the
+    // connection stays idle).
+    if (all.every((r) => this.known.has(key(r))) && (all.length === 0 || this.trail.session() === this.checkedOn)) {
       this.failures = 0;
       return (this.last = { written: 0, pending: 0, error: null, retryAt: null });
     }
     try {
       const present = await this.trail.present([...new Set(all.map((r) => r.incidentId))]);
+      const readOn = this.trail.session();
       const waiting = all.filter((r) => !present.has(key(r)));
       const written = await this.trail.append(waiting);
       for (const r of all) this.known.add(key(r));
+      // Read and written on one connection; else the next flush reads the table again.
+      this.checkedOn = readOn !== null && this.trail.session() === readOn ? readOn : -1;
       this.failures = 0;
       return (this.last = { written, pending: waiting.length - written, error: null, retryAt: null });
     } catch (e) {

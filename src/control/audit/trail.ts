@@ -70,6 +70,9 @@ export class AuditTrail {
   private lock: Promise<unknown> = Promise.resolve();
   /** Connections opened so far (tests, the status). */
   connectionsOpened = 0;
+  /** Connections made so far, and which of them is open (0: none). */
+  private sessions = 0;
+  private openSession = 0;
 
   constructor(
     private readonly url: string,
@@ -96,7 +99,10 @@ export class AuditTrail {
         });
         // A dropped connection (also while a query runs): forget it, never an uncaught error.
         const drop = () => {
-          if (this.client === c) this.client = null;
+          if (this.client === c) {
+            this.client = null;
+            this.openSession = 0;
+          }
         };
         c.on('error', drop);
         c.on('end', drop);
@@ -109,12 +115,23 @@ export class AuditTrail {
           throw e;
         }
         this.client = c;
+        this.openSession = ++this.sessions;
         return c;
       }
     })().finally(() => {
       this.connecting = null;
     });
     return this.connecting;
+  }
+
+  /**
+   * Which connection is open: a number that changes whenever the connection is replaced (dropped
+   * and made again, e.g. to another host of a list after a failover), null while there is none.
+   * What was read on one connection may not hold on the next: a promoted standby lacks the commits
+   * the old primary had not yet sent it.
+   */
+  session(): number | null {
+    return this.client && this.openSession ? this.openSession : null;
   }
 
   /** Runs `fn` on the connection, alone. A connection-level failure closes it so the next call starts clean. */
@@ -129,7 +146,10 @@ export class AuditTrail {
         // session usable. A table this role may not use makes it useless until an administrator
         // acts (the outbox waits 30 min): its slot is given back meanwhile.
         if (e instanceof AuditSetupError || typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || /^(08|57P)/.test(code)) {
-          if (this.client === c) this.client = null;
+          if (this.client === c) {
+            this.client = null;
+            this.openSession = 0;
+          }
           await c.end().catch(() => undefined);
         }
         throw e;
@@ -325,6 +345,7 @@ export class AuditTrail {
     await this.lock;
     const c = this.client;
     this.client = null;
+    this.openSession = 0;
     await c?.end().catch(() => undefined);
   }
 }
