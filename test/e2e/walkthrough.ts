@@ -5,8 +5,8 @@
 // shows, never for time.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { expect } from 'vitest';
-import { CLI, ROOT, TmuxSession } from './tmux.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, haveTmux, TmuxSession } from './tmux.js';
 
 export const PANELS = ['1 Queue lag', '2 Failure classes', '3 Replica lag', '4 Escalation'];
 
@@ -78,4 +78,24 @@ export async function walkthrough(
     expect(shown).toContain(`${headline}: no runbook trigger firing`);
   }
   return session;
+}
+
+/**
+ * A scenario file's whole suite when the walkthrough is all it checks: the most serious trigger
+ * first, its section in the runbook pane and the presentation headline. One file per scenario, so
+ * the e2e workers run them side by side. Under CI it runs, never skips.
+ */
+export function walkthroughSuite(scenario: string, speed: number, want: Expected): void {
+  const suite = haveTmux() || process.env.CI === 'true' ? describe : describe.skip;
+  suite(`walkthrough: ${scenario}`, () => {
+    let session: TmuxSession | null = null;
+    beforeAll(ensureBuilt);
+    afterEach(() => {
+      session?.kill();
+      session = null;
+    });
+    it('the most serious trigger first, its section in the runbook pane and the presentation headline', async () => {
+      session = await walkthrough(scenario, speed, want);
+    });
+  });
 }
