@@ -113,6 +113,17 @@ describe.runIf(ok)('Celery events from a real worker on Redis (db 12)', () => {
       const finished = qs(patch).reduce((n, q) => n + q.finished, 0);
       return finished === published.length && (await deadTotal()) === failing;
     }, 30_000);
+    // Retry events travel in other task.multi batches than the final failures (each worker process
+    // flushes its own buffer): wait until every retry the dead letters record (plus the one task
+    // that recovered) has arrived too.
+    let wantRetried = 1;
+    for (const name of ALL)
+      for (const d of (await truth.deadLetters(PREFIX + name)) as unknown as DeadLetter[])
+        if (d.headers['lsos_dead_reason'] === 'max_retries') wantRetried += Number(d.headers['retries']);
+    await until(async () => {
+      patch = await source.read();
+      return qs(patch).reduce((n, q) => n + q.retried, 0) >= wantRetried;
+    }, 30_000);
     patch = await source.read();
     expect(qs(patch).reduce((n, q) => n + q.finished, 0)).toBe(published.length);
 
