@@ -146,9 +146,13 @@ async function gather(sources: readonly LiveSource[], timeoutMs: number, now: ()
     sources.map(async (ls) => {
       try {
         if (ls.warmupMs && ls.warmupMs > 0) {
-          // The first read connects and subscribes; only the second one has had time to listen.
-          await readOnce(ls).catch(() => undefined);
-          await new Promise((r) => setTimeout(r, ls.warmupMs));
+          // The first read connects and subscribes; only the second one has had time to listen. A
+          // first read that failed has nothing to listen with: no wait, the second read says why.
+          const listening = await readOnce(ls).then(
+            () => true,
+            () => false,
+          );
+          if (listening) await new Promise((r) => setTimeout(r, ls.warmupMs));
         }
         // Queues found by discovery count too: one full SCAN pass before the reading that is used
         // (a tick does one step of it, so a single read would see only the configured queues).
