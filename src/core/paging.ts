@@ -623,7 +623,9 @@ export class PagingFolder {
 
   add(e: TimelineEntry): void {
     const d = e.details;
-    const at = parseUtc(e.at) ?? 0;
+    // A practice incident's entries are folded at their simulated time (as the incident view
+    // reads them): paged, acknowledged and re-page times are on the clock the screen shows.
+    const at = parseUtc(e.simAt ?? e.at) ?? 0;
     const st = this.state;
     switch (e.kind) {
       case 'severity-decided':

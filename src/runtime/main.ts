@@ -218,16 +218,14 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
       simulation: sim !== null,
       demoRoster: DEMO_ROSTER(),
     });
-    // Entries carry wall-clock time: re-pages and backoff are reckoned in it. A shared incident
+    // Paging is reckoned on the cockpit's clock (the simulation's on a simulation: paged, acked and
+    // re-page times are those the screen shows, folded from the entries' simAt); the sweep reads
+    // it every sweepMs of wall time, so a fast simulation re-pages on time. A shared incident
     // pages from the one cockpit holding the sender lease.
-    paging = new PagingController(
-      recorder,
-      store,
-      loadRoster(pagingConfig),
-      pagingConfig,
-      systemClock,
-      shared ? { lease: shared.pagingLease } : {},
-    );
+    paging = new PagingController(recorder, store, loadRoster(pagingConfig), pagingConfig, clock, {
+      ...(shared ? { lease: shared.pagingLease } : {}),
+      ...(sim ? { wallClock: systemClock } : {}),
+    });
     shared?.pagingLease.setEnabled(true);
     await paging.start();
   } catch (err) {
@@ -295,11 +293,16 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     finish(code);
   };
 
-  const runtime = new CockpitRuntime(store, recorder, {
-    quit: () => shutdown(0),
-    repaint: () => mounted?.repaint(),
-    ...(shared ? { prepareOpen: () => shared.prepareOpen() } : {}),
-  });
+  const runtime = new CockpitRuntime(
+    store,
+    recorder,
+    {
+      quit: () => shutdown(0),
+      repaint: () => mounted?.repaint(),
+      ...(shared ? { prepareOpen: () => shared.prepareOpen() } : {}),
+    },
+    { clock },
+  );
   // SIGCONT after Ctrl-Z or SIGTSTP (`fg`): the guard takes the terminal back, then this redraws.
   guard.install(
     (reason, code) => shutdown(code, reason),

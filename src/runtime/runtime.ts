@@ -2,6 +2,7 @@
 // of the cockpit: notes, severity, incident states, the PIR) on the incident recorder, and joins
 // the store and the recorder through a RecorderBridge (store changes in, timeline entries out).
 import type { Severity } from '../core/escalation.js';
+import { systemClock, type Clock } from '../core/source.js';
 import { isMilestoneName, MILESTONES, type PirField, type PirFieldValues } from '../core/incident.js';
 import { exportPirToFile } from '../journal/pirExport.js';
 import { IncidentError, IncidentRecorder } from '../journal/recorder.js';
@@ -29,11 +30,18 @@ export class CockpitRuntime implements CockpitCommands {
     readonly store: CockpitStore,
     readonly recorder: IncidentRecorder,
     private readonly hooks: RuntimeHooks,
-    /** Wall-clock time (the reopen window); tests pass their own. */
-    opts: { now?: () => number } = {},
+    /**
+     * now: wall-clock time (the reopen window); clock: the cockpit's clock (the simulation's on a
+     * simulation), which the decision shown is stamped with, as the incident view reads its entry
+     * (simAt). Tests pass their own.
+     */
+    opts: { now?: () => number; clock?: Clock } = {},
   ) {
     this.bridge = new RecorderBridge(store, recorder, opts.now);
+    this.clock = opts.clock ?? systemClock;
   }
+
+  private readonly clock: Clock;
 
   dispose(): void {
     this.bridge.dispose();
@@ -91,7 +99,7 @@ export class CockpitRuntime implements CockpitCommands {
     this.guard(() => {
       if (!this.recorder.isActive()) this.recorder.openIncident(`severity ${severity} set by the operator: ${reason}`);
       this.recorder.decideSeverity(severity, reason);
-      this.store.getState().decideSeverity(severity, reason, Date.now());
+      this.store.getState().decideSeverity(severity, reason, this.clock.now());
     });
   }
 

@@ -81,6 +81,12 @@ export interface PagingDeps {
    * Absent: this cockpit sends (it is the only one).
    */
   lease?: SenderLease;
+  /**
+   * On a simulation: the wall clock, while `clock` is the simulation's. Journals then keep
+   * wall-clock `at` with the simulated `simAt` (as the recorder writes them), and paging is
+   * reckoned on the simulated time. Absent: `clock` is the wall clock.
+   */
+  wallClock?: Clock;
 }
 
 /** The paging sender's lease (src/journal/shared/lease.ts). */
@@ -416,7 +422,11 @@ export class PagingController implements PagingCommands {
     if (!this.running || !this.roster || this.sides.has(incidentId) || this.folder?.state.incidentId === incidentId) return;
     let side: SideSender | null;
     try {
-      side = SideSender.open(this.recorder.stateDir, incidentId, { clock: this.clock, operator: this.recorder.operator });
+      const wall = this.deps.wallClock;
+      side = SideSender.open(this.recorder.stateDir, incidentId, {
+        ...(wall ? { clock: wall, simClock: this.clock } : { clock: this.clock }),
+        operator: this.recorder.operator,
+      });
     } catch (err) {
       this.store
         ?.getState()

@@ -41,8 +41,12 @@ export class SideSender implements Outbox {
    * Reads an incident's journal and returns its side sender when its paging is unfinished,
    * else null (nothing is opened for writing then). Throws when the journal cannot be read.
    */
-  static open(dir: string, incidentId: string, opts: { clock: Clock; operator: string }): SideSender | null {
-    const journal = IncidentJournal.open(dir, incidentId, { clock: opts.clock, operator: opts.operator });
+  static open(dir: string, incidentId: string, opts: { clock: Clock; simClock?: Clock; operator: string }): SideSender | null {
+    const journal = IncidentJournal.open(dir, incidentId, {
+      clock: opts.clock,
+      operator: opts.operator,
+      ...(opts.simClock ? { simClock: opts.simClock } : {}),
+    });
     if (journal.entries().length === 0) return null;
     const side = new SideSender(journal);
     if (!hasUnfinishedPaging(side.state)) {
