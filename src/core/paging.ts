@@ -481,44 +481,6 @@ export interface PageEntryDetails {
   repage?: boolean;
 }
 
-/** Short text for a page entry: what the timeline and PIR can show instead of a bare "Paged X". */
-export function describePageEvent(d: Record<string, unknown>): string | null {
-  const s = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-  const who = `${s(d.target)}${s(d.role) && s(d.role) !== s(d.target) ? ` (${s(d.role)})` : ''}`;
-  switch (d.event) {
-    case 'intent': {
-      const m = d.message as Partial<PageMessage> | undefined;
-      const verb =
-        m?.action === 'resolve'
-          ? 'Resolve sent to'
-          : m?.action === 'acknowledge'
-            ? 'Acknowledge sent to'
-            : d.repage
-              ? 'Re-paged'
-              : s(d.channel) === 'ticket'
-                ? 'Ticket opened:'
-                : 'Paged';
-      return `${verb} ${who}${d.severity ? ` for ${s(d.severity)}` : ''}${d.state === 'recorded' ? ' (record only, not sent)' : ''}: ${s(d.reason)}`;
-    }
-    case 'delivered':
-      return `Page to ${who} delivered (HTTP ${s(d.httpStatus)}, attempt ${s(d.attempt)})`;
-    case 'attempt-failed':
-      return `Page to ${who} not delivered, attempt ${s(d.attempt)}: ${s(d.error)}; retrying`;
-    case 'failed':
-      return `Page to ${who} FAILED permanently: ${s(d.error)}`;
-    case 'cancelled':
-      return `Page to ${who} cancelled: ${s(d.reason)}`;
-    case 'acknowledged':
-      return `Page to ${who} acknowledged by ${s(d.by)} (${s(d.via)})`;
-    case 'not-paged':
-    case 'needs-module':
-    case 'module-picked':
-      return s(d.reason);
-    default:
-      return null;
-  }
-}
-
 // ---- The fold ---------------------------------------------------------------------------------
 
 export type DeliveryState = 'pending' | 'recorded' | 'delivered' | 'retrying' | 'failed' | 'cancelled';

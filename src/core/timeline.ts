@@ -690,12 +690,9 @@ export function describeEntry(entry: TimelineEntry): string {
       text = `Action ${str(d.action, '?')}${target}${outcome}${reason(d.reason)}`;
       break;
     }
-    case 'page': {
-      const role = str(d.role) === '' ? '' : ` (${str(d.role)})`;
-      const via = str(d.channel) === '' ? '' : ` via ${str(d.channel)}`;
-      text = `Paged ${str(d.target, '?')}${role}${via}${reason(d.reason)}`;
+    case 'page':
+      text = describePage(d, reason);
       break;
-    }
     case 'integrity-check': {
       const server = str(d.server) === '' ? '' : ` on ${str(d.server)}`;
       text = `Integrity check ${str(d.check, '?')}${server}: ${str(d.status, '?').toUpperCase()} (expected ${str(d.expect, '?')}) — ${str(d.detail)}`;
@@ -723,6 +720,51 @@ export function describeEntry(entry: TimelineEntry): string {
       text = `${String(entry.kind)}: ${preview(d)}`;
   }
   return sanitizeText(text);
+}
+
+/**
+ * A page entry (src/core/paging.ts PageEntryDetails) as the timeline says it: what the message is
+ * (a page, a re-page, a resolve notice, an acknowledgement, a ticket) and whether it was sent or
+ * only recorded (record-only paging sends nothing). Entries written before paging had events read
+ * as they always did.
+ */
+function describePage(d: Record<string, unknown>, reason: (v: unknown) => string): string {
+  const role = str(d.role) === '' || str(d.role) === str(d.target) ? '' : ` (${str(d.role)})`;
+  const who = `${str(d.target, '?')}${role}`;
+  const via = str(d.channel) === '' || str(d.channel) === 'none' ? '' : ` via ${str(d.channel)}`;
+  const message = (typeof d.message === 'object' && d.message !== null ? d.message : {}) as Record<string, unknown>;
+  const what =
+    message.action === 'resolve'
+      ? 'Resolve notice'
+      : message.action === 'acknowledge'
+        ? 'Acknowledgement'
+        : str(d.channel) === 'ticket'
+          ? 'Ticket'
+          : d.repage === true
+            ? 'Re-page'
+            : 'Page';
+  switch (d.event) {
+    case undefined:
+      return `Paged ${who}${via}${reason(d.reason)}`;
+    case 'intent':
+      if (what === 'Ticket')
+        return d.state === 'recorded'
+          ? `Ticket recorded, not opened (record-only)${reason(d.reason)}`
+          : `Opening a ticket${reason(d.reason)}`;
+      return d.state === 'recorded'
+        ? `${what} recorded for ${who}, not sent (record-only)${reason(d.reason)}`
+        : `Sending ${what.toLowerCase()} to ${who}${via}${reason(d.reason)}`;
+    case 'delivered':
+    case 'attempt-failed':
+    case 'failed':
+    case 'cancelled':
+      // Their reason names the message (`resolve delivered: HTTP 202 (attempt 1)`).
+      return `Paging ${who}${reason(d.reason)}`;
+    case 'acknowledged':
+      return `Page to ${who} acknowledged by ${str(d.by, '?')} (${str(d.via, '?')})`;
+    default:
+      return str(d.reason, `Paging ${str(d.event, '?')}: ${who}`);
+  }
 }
 
 /** `broker ` for the broker sources (redis, rabbitmq, amqp), so the line reads "broker master changed to …". */

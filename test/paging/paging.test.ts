@@ -314,3 +314,37 @@ describe('record-only mode (simulation)', () => {
     expect(p?.targets.map((t) => t.delivery)).toEqual(['recorded', 'recorded']);
   });
 });
+
+describe('the timeline says what a page entry is', () => {
+  const texts = () => (c.recorder.view()?.entries ?? []).filter((e) => e.kind === 'page').map((e) => describeEntry(e));
+
+  it('record-only: pages and resolve notices read as recorded, not sent', async () => {
+    await cockpit({ mode: 'record-only' });
+    openWithTrigger(c, ['crawl']);
+    c.recorder.decideSeverity('SEV-2', 'crawl down');
+    await settled(c);
+    c.recorder.setState('resolved', 'workers back');
+    await waitFor('resolve notices', () => c.intents(undefined, 'resolve').length === 2);
+    const t = texts();
+    expect(t).toContain(
+      'Page recorded for primary-on-call (primary on-call), not sent (record-only): SEV-2: matrix pages the primary on-call — crawl down',
+    );
+    expect(t).toContain('Resolve notice recorded for crawl-owner (crawl owner), not sent (record-only): incident resolved');
+    expect(t.filter((w) => /^Paged |sent to|delivered/.test(w))).toEqual([]);
+  });
+
+  it('live: a page is being sent, its delivery follows; a resolve notice reads as one, not as another page', async () => {
+    await cockpit();
+    openWithTrigger(c, ['crawl']);
+    c.recorder.decideSeverity('SEV-2', 'crawl down');
+    await settled(c);
+    c.recorder.setState('resolved', 'workers back');
+    await waitFor('resolves', () => rx.accepted().length === 4);
+    await settled(c);
+    const t = texts();
+    expect(t).toContain('Sending page to crawl-owner (crawl owner) via pagerduty: SEV-2: matrix pages the crawl owner — crawl down');
+    expect(t).toContain('Sending resolve notice to crawl-owner (crawl owner) via pagerduty: incident resolved');
+    expect(t).toContain('Paging crawl-owner (crawl owner): resolve delivered: HTTP 202 (attempt 1)');
+    expect(t.filter((w) => w.startsWith('Paged '))).toEqual([]);
+  });
+});
