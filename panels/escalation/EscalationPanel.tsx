@@ -16,7 +16,16 @@ import { decidedSeverity, triggerRows } from '../../src/ui/state/selectors.js';
 import type { Theme } from '../../src/ui/state/theme.js';
 import { frameProps, usePanelUi, useSlice, type PanelProps } from '../common.js';
 import { sameSuggestion, sameTriggers } from '../slices.js';
-import { escalationSplit, pagingLines, presenceLine, severityTone, shownDecision, suggestionText, triggerTable } from './columns.js';
+import {
+  escalationSplit,
+  notPagedText,
+  pagingLines,
+  presenceLine,
+  severityTone,
+  shownDecision,
+  suggestionText,
+  triggerTable,
+} from './columns.js';
 
 // Other views colour a severity the same way.
 export { severityTone } from './columns.js';
@@ -62,9 +71,21 @@ function SuggestionLines({ store, theme, ascii, width }: { store: PanelProps['st
   );
 }
 
-function PagingLines({ paging, theme, width, lines }: { paging: PagingView; theme: Theme; width: number; lines: number }) {
+function PagingLines({
+  paging,
+  notPaged,
+  theme,
+  width,
+  lines,
+}: {
+  paging: PagingView;
+  notPaged: string | null;
+  theme: Theme;
+  width: number;
+  lines: number;
+}) {
   if (lines <= 0) return null;
-  const block = pagingLines(paging, lines);
+  const block = pagingLines(paging, lines, notPaged);
   const tone = (t: keyof Theme['tones'] | undefined) => (t ? theme.tones[t] : {});
   return (
     <Box flexDirection="column" width={width} flexShrink={0}>
@@ -75,6 +96,11 @@ function PagingLines({ paging, theme, width, lines }: { paging: PagingView; them
           </Text>
         ))}
       </Text>
+      {block.notPaged ? (
+        <Text wrap="truncate-end" {...tone(block.notPaged.tone)}>
+          {block.notPaged.text}
+        </Text>
+      ) : null}
       {block.notice ? (
         <Text wrap="truncate-end" {...tone(block.notice.tone)}>
           {block.notice.text}
@@ -119,13 +145,17 @@ export const EscalationPanel = memo(function EscalationPanel({ store, theme, asc
   const ui = usePanelUi(store, 'escalation');
   const inner = frameInner(width, height);
   const shared = useStore(store, (s) => (s.shared ? 1 : 0));
-  const split = escalationSplit(inner.height - shared, paging);
+  // Whom the suggestion names that the decision did not page (it grew after the decision).
+  const suggestion = useSlice(store, (s) => s.suggestion, sameSuggestion);
+  const resolved = useStore(store, (s) => s.incident?.state === 'resolved');
+  const notPaged = useMemo(() => notPagedText(suggestion, paging, { resolved }), [suggestion, paging, resolved]);
+  const split = escalationSplit(inner.height - shared, paging, notPaged);
   const table = useMemo(() => triggerTable(rows, inner.width), [rows, inner.width]);
   return (
     <PanelFrame {...frameProps('escalation', { width, height, focused, theme, ascii }, ui)} info={`${firingCount} firing  ${ui.info}`}>
       <SuggestionLines store={store} theme={theme} ascii={ascii} width={inner.width} />
       <PresenceLine store={store} theme={theme} ascii={ascii} width={inner.width} />
-      {paging ? <PagingLines paging={paging} theme={theme} width={inner.width} lines={split.paging} /> : null}
+      {paging ? <PagingLines paging={paging} notPaged={notPaged} theme={theme} width={inner.width} lines={split.paging} /> : null}
       <DenseTable
         table={table}
         rowKey={(t) => t.key}

@@ -3,7 +3,7 @@
 // (EscalationPanel.tsx) only draws these with the theme's tones and the live clock.
 import { utcClock } from '../../components/format.js';
 import { tableAt, type Column, type Table } from '../../components/table.js';
-import { impliedSeverity, whoToPage, type Severity, type SeveritySuggestion } from '../../src/core/escalation.js';
+import { compareSeverity, impliedSeverity, whoToPage, type Severity, type SeveritySuggestion } from '../../src/core/escalation.js';
 import type { PagingTargetView, PagingView } from '../../src/core/paging.js';
 import { sanitize } from '../../src/core/sanitize.js';
 import type { TriggerState } from '../../src/core/triggers.js';
@@ -104,10 +104,33 @@ export function ackText(t: PagingTargetView): { text: string; tone: Tone } {
   return { text: 'NOT ACKED', tone: 'warn' };
 }
 
-/** Lines the paging block wants: its header, a notice, one per target. */
-export function pagingLineCount(p: PagingView | null | undefined): number {
+/**
+ * Whom the suggestion names that the decision did not page, said on one line: a decision pages,
+ * a suggestion that grows after it (a trigger fired on another module) pages no one. With what
+ * would page them: `s` deciding the more serious severity, or `m` picking the module (deciding
+ * the same severity again pages no one new). Null when the suggestion names no one left out, no
+ * severity is decided, paging is off, or the incident is resolved. Never pages anyone.
+ */
+export function notPagedText(suggestion: SeveritySuggestion, paging: PagingView | null, opts: { resolved: boolean }): string | null {
+  const decided = paging?.decided ?? null;
+  if (!paging || paging.disabled !== null || !decided || opts.resolved || suggestion.severity === null) return null;
+  // A less serious suggestion than the decision: the matrix row decided is the one that counts.
+  const order = compareSeverity(suggestion.severity, decided.severity);
+  if (order > 0) return null;
+  const paged = new Set(paging.targets.map((t) => t.role));
+  const missing = suggestedPages(suggestion, paging.modules).filter((who) => !who.endsWith('(pick the module)') && !paged.has(who));
+  if (missing.length === 0) return null;
+  const why =
+    order < 0
+      ? `${suggestion.severity} suggested, ${decided.severity} decided; s decides ${suggestion.severity}`
+      : `suggested after the ${decided.severity} decision; ${missing.some((w) => w.endsWith(' owner')) ? 'm picks a module and pages its owner' : 'deciding it again pages no one new'}`;
+  return `not paged: ${sanitize(missing.join(', '), 160)} (${why})`;
+}
+
+/** Lines the paging block wants: its header, whom the suggestion names unpaged, a notice, one per target. */
+export function pagingLineCount(p: PagingView | null | undefined, notPaged: string | null = null): number {
   if (!p) return 0;
-  return 1 + (p.needsModule || (p.notice !== null && p.targets.length === 0) ? 1 : 0) + p.targets.length;
+  return 1 + (notPaged !== null ? 1 : 0) + (p.needsModule || (p.notice !== null && p.targets.length === 0) ? 1 : 0) + p.targets.length;
 }
 
 /** A piece of a line with its tone (undefined: the terminal's default). */
@@ -119,11 +142,13 @@ export interface Span {
 /** The paging block as lines of spans, cut to `lines`; a target's re-page countdown is left to the view's clock. */
 export interface PagingLines {
   head: Span[];
+  /** Whom the suggestion names that the decision did not page (notPagedText). */
+  notPaged: Span | null;
   notice: Span | null;
   targets: Array<{ key: string; spans: Span[]; repageAt: number | null }>;
 }
 
-export function pagingLines(paging: PagingView, lines: number): PagingLines {
+export function pagingLines(paging: PagingView, lines: number, notPaged: string | null = null): PagingLines {
   const mode: Span =
     paging.disabled !== null
       ? { text: `paging OFF: ${sanitize(paging.disabled, 200)}`, tone: 'breach' }
@@ -131,12 +156,16 @@ export function pagingLines(paging: PagingView, lines: number): PagingLines {
         ? { text: 'paging RECORD ONLY (pages journaled, not sent)', tone: 'warn' }
         : { text: `paging live${paging.callback ? `, ack callback ${paging.callback}` : ''}`, tone: 'muted' };
   const showNotice = paging.needsModule || (paging.notice !== null && paging.targets.length === 0);
-  const targets = paging.targets.slice(0, Math.max(0, lines - 1 - (showNotice ? 1 : 0)));
+  const showNotPaged = notPaged !== null && lines > 1;
+  const targets = paging.targets.slice(0, Math.max(0, lines - 1 - (showNotPaged ? 1 : 0) - (showNotice ? 1 : 0)));
   const hidden = paging.targets.length - targets.length;
   return {
     head: [mode, { text: `  ${paging.targets.length} paged${hidden > 0 ? ` (${hidden} more)` : ''}  a ack  m module`, tone: 'muted' }],
+    notPaged: showNotPaged ? { text: `  ${notPaged}`, tone: 'warn' } : null,
     notice:
-      showNotice && lines > 1 ? { text: `  ${sanitize(paging.notice ?? '', 300)}`, tone: paging.needsModule ? 'warn' : 'muted' } : null,
+      showNotice && lines > (showNotPaged ? 2 : 1)
+        ? { text: `  ${sanitize(paging.notice ?? '', 300)}`, tone: paging.needsModule ? 'warn' : 'muted' }
+        : null,
     targets: targets.map((t) => {
       const d = deliveryText(t);
       const a = ackText(t);
@@ -160,8 +189,12 @@ export function pagingLines(paging: PagingView, lines: number): PagingLines {
 }
 
 /** How the panel's inside is shared: the paging block takes what it needs, leaving the trigger table a header and two rows. */
-export function escalationSplit(height: number, paging: PagingView | null): { paging: number; triggers: number } {
-  const pagingRows = Math.min(pagingLineCount(paging), Math.max(paging ? 1 : 0, height - 3 - 3));
+export function escalationSplit(
+  height: number,
+  paging: PagingView | null,
+  notPaged: string | null = null,
+): { paging: number; triggers: number } {
+  const pagingRows = Math.min(pagingLineCount(paging, notPaged), Math.max(paging ? 1 : 0, height - 3 - 3));
   return { paging: pagingRows, triggers: Math.max(0, height - 3 - pagingRows) };
 }
 

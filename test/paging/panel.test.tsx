@@ -131,6 +131,39 @@ describe('escalation panel with paging', () => {
     expect(r.frame()).toContain('no affected module known (pick the module)');
   });
 
+  it('says whom the suggestion names that the decision did not page (the suggestion grew after it)', async () => {
+    const store = fixtureStore({ incident: openIncident() });
+    const decided = { severity: 'SEV-2' as const, previous: null, reason: 'crawl down', by: 'root', at: T0 - 60_000 };
+    const sev2 = (t: string, role: string) => target({ target: t, role, severity: 'SEV-2', delivery: 'recorded', lastStatus: null });
+    store.getState().setPaging(
+      paging({
+        mode: 'record-only',
+        decided,
+        modules: ['crawl', 'rank'],
+        targets: [sev2('primary-on-call', 'primary on-call'), sev2('crawl-owner', 'crawl owner')],
+      }),
+    );
+    const { frame } = renderCockpit({ store, size: { columns: 200, rows: 50 } });
+    const f = frame();
+    expect(f).toContain('suggested: page primary on-call, crawl owner, rank owner');
+    expect(f).toContain('2 paged');
+    expect(lineWith(f, 'not paged:')).toMatch(
+      /not paged: rank owner \(suggested after the SEV-2 decision; m picks a module and pages its owner\)/,
+    );
+    // Once rank owner is paged, nothing more is said.
+    store.getState().setPaging(
+      paging({
+        mode: 'record-only',
+        decided,
+        modules: ['crawl', 'rank'],
+        targets: [sev2('primary-on-call', 'primary on-call'), sev2('crawl-owner', 'crawl owner'), sev2('rank-owner', 'rank owner')],
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(frame()).toContain('3 paged');
+    expect(frame()).not.toContain('not paged:');
+  });
+
   it('keeps the panel as it was when paging is not running', () => {
     const { frame } = renderCockpit({ size: { columns: 120, rows: 40 } });
     expect(frame()).not.toContain('paging');

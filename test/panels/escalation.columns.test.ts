@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import type { SeverityDecision } from '../../src/core/escalation.js';
 import type { PagingTargetView, PagingView } from '../../src/core/paging.js';
 import type { TriggerState } from '../../src/core/triggers.js';
-import { escalationSplit, pagingLines, shownDecision, suggestionText, triggerTable } from '../../panels/escalation/columns.js';
+import {
+  escalationSplit,
+  notPagedText,
+  pagingLines,
+  shownDecision,
+  suggestionText,
+  triggerTable,
+} from '../../panels/escalation/columns.js';
 import { cells, header, shape, T0 } from './fixtures.js';
 
 function trigger(over: Partial<TriggerState>): TriggerState {
@@ -148,6 +155,34 @@ describe('escalation columns', () => {
     expect(escalationSplit(20, p)).toEqual({ paging: 4, triggers: 13 });
     expect(escalationSplit(8, p)).toEqual({ paging: 2, triggers: 3 });
     expect(escalationSplit(8, null)).toEqual({ paging: 0, triggers: 5 });
+  });
+
+  it('says on one line whom the suggestion names that the decision did not page; pages no one', () => {
+    const decided = { severity: 'SEV-2' as const, previous: null, reason: 'crawl down', by: 'root', at: T0 };
+    const paged = [
+      target({ target: 'primary-on-call', role: 'primary on-call' }),
+      target({ target: 'crawl-owner', role: 'crawl owner' }),
+      target({ target: 'reviews-owner', role: 'reviews owner' }),
+    ];
+    // The rank DL spike fired after the SEV-2 decision: the suggestion now names the rank owner too.
+    const p = paging(paged, { decided, modules: ['crawl', 'rank', 'reviews'] });
+    const sev2 = { severity: 'SEV-2' as const, reason: 'r', page: [], ticket: false, modules: [] };
+    const line = notPagedText(sev2, p, { resolved: false });
+    expect(line).toBe('not paged: rank owner (suggested after the SEV-2 decision; m picks a module and pages its owner)');
+    const block = pagingLines(p, 5, line);
+    expect(block.notPaged).toEqual({ text: `  ${line}`, tone: 'warn' });
+    expect(block.head.map((s) => s.text).join('')).toBe('paging live  3 paged  a ack  m module');
+    expect(escalationSplit(20, p, line)).toEqual({ paging: 5, triggers: 12 });
+    // A more serious suggestion: s decides it.
+    expect(notPagedText({ ...sev2, severity: 'SEV-1' }, p, { resolved: false })).toBe(
+      'not paged: on-call engineer, security lead (SEV-1 suggested, SEV-2 decided; s decides SEV-1)',
+    );
+    // Everyone named was paged, a less serious suggestion, no decision, paging off, resolved: nothing said.
+    expect(notPagedText(sev2, paging(paged, { decided, modules: ['crawl', 'reviews'] }), { resolved: false })).toBeNull();
+    expect(notPagedText({ ...sev2, severity: 'SEV-3' }, p, { resolved: false })).toBeNull();
+    expect(notPagedText(sev2, paging(paged, { modules: ['rank'] }), { resolved: false })).toBeNull();
+    expect(notPagedText(sev2, paging([], { decided, modules: ['rank'], disabled: 'no roster' }), { resolved: false })).toBeNull();
+    expect(notPagedText(sev2, p, { resolved: true })).toBeNull();
   });
 
   it("shows the store's decision, else the one the journal holds after a restart", () => {
