@@ -45,6 +45,7 @@ const PURE_IN_LIVE_DIRS = [
   'test/actions/consuming-confirmed.test.ts',
   'test/paging/core.test.ts',
   'test/paging/panel.test.tsx',
+  'test/paging/sim-clock.test.tsx',
 ];
 /** The built CLI in tmux. */
 const E2E = ['test/e2e/**/*.test.{ts,tsx}', 'test/security/**/*.test.{ts,tsx}', 'test/*/e2e/**/*.test.{ts,tsx}'];
