@@ -123,7 +123,7 @@ export function notPagedText(suggestion: SeveritySuggestion, paging: PagingView 
   const why =
     order < 0
       ? `${suggestion.severity} suggested, ${decided.severity} decided; s decides ${suggestion.severity}`
-      : `suggested after the ${decided.severity} decision; ${missing.some((w) => w.endsWith(' owner')) ? 'm picks a module and pages its owner' : 'deciding it again pages no one new'}`;
+      : `suggested after the ${decided.severity} decision; ${missing.some((w) => w.endsWith(' owner')) ? 'm pages the module owner' : 'deciding it again pages no one new'}`;
   return `not paged: ${sanitize(missing.join(', '), 160)} (${why})`;
 }
 

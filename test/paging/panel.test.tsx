@@ -147,9 +147,7 @@ describe('escalation panel with paging', () => {
     const f = frame();
     expect(f).toContain('suggested: page primary on-call, crawl owner, rank owner');
     expect(f).toContain('2 paged');
-    expect(lineWith(f, 'not paged:')).toMatch(
-      /not paged: rank owner \(suggested after the SEV-2 decision; m picks a module and pages its owner\)/,
-    );
+    expect(lineWith(f, 'not paged:')).toMatch(/not paged: rank owner \(suggested after the SEV-2 decision; m pages the module owner\)/);
     // Once rank owner is paged, nothing more is said.
     store.getState().setPaging(
       paging({

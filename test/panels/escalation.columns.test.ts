@@ -168,7 +168,7 @@ describe('escalation columns', () => {
     const p = paging(paged, { decided, modules: ['crawl', 'rank', 'reviews'] });
     const sev2 = { severity: 'SEV-2' as const, reason: 'r', page: [], ticket: false, modules: [] };
     const line = notPagedText(sev2, p, { resolved: false });
-    expect(line).toBe('not paged: rank owner (suggested after the SEV-2 decision; m picks a module and pages its owner)');
+    expect(line).toBe('not paged: rank owner (suggested after the SEV-2 decision; m pages the module owner)');
     const block = pagingLines(p, 5, line);
     expect(block.notPaged).toEqual({ text: `  ${line}`, tone: 'warn' });
     expect(block.head.map((s) => s.text).join('')).toBe('paging live  3 paged  a ack  m module');
