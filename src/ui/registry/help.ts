@@ -119,11 +119,22 @@ export function footerHintList(bindings: readonly Binding[], s: CockpitState): s
     .map((b) => `${displayKey(b.keys[0] ?? '')} ${b.hint}`);
 }
 
-/** The Enter menu: the focused panel's own bindings and the global incident and mitigation ones. */
+/**
+ * The Enter menu: the focused panel's own bindings only (what applies to the selection). The
+ * global incident keys (n, s, I, M, R…) stay in the footer and the help, not in this list.
+ */
 export function menuBindings(bindings: readonly Binding[], panel: PanelId): Binding[] {
-  const own = bindings.filter((b) => !b.overlay && Array.isArray(b.panels) && b.panels.includes(panel) && b.group !== 'navigate');
-  const global = bindings.filter((b) => !b.overlay && !Array.isArray(b.panels) && (b.group === 'incident' || b.group === 'mitigation'));
-  return [...own, ...global];
+  return bindings.filter((b) => !b.overlay && Array.isArray(b.panels) && b.panels.includes(panel) && b.group !== 'navigate');
+}
+
+/** Why a menu entry is disabled: the dispatcher's reason, else why the selection does not need it (menuWhen). */
+export function menuReason(binding: Binding, s: CockpitState): string | null {
+  return disabledReason(binding, s) ?? binding.menuWhen?.(s) ?? null;
+}
+
+/** The number the menu accepts for its `i`-th entry (1…9), or '' past the ninth. */
+export function menuNumber(i: number): string {
+  return i < 9 ? String(i + 1) : '';
 }
 
 /** One line of the help as drawn at a width: a title, a text line, or an entry's (continued) line. */
