@@ -81,7 +81,7 @@ export type HelpLine = { kind: 'title'; text: string } | { kind: 'entry'; entry:
 /** Markers the panels draw, explained once in the help. */
 export const LEGEND: readonly string[] = [
   'Lag: 23m stamped (exact)  >23m first-seen (at least)  ~23m from drain rate (estimate)  ? unknown  - empty',
-  'Marks: ! over the runbook line (breach)  ~ near it  P replay paused  x unreachable  [x] step done',
+  'Marks: ! over the runbook line (breach)  ~ near it: a queue whose lag is past its clear line, not yet firing  P replay paused  x unreachable  [x] step done',
   'Prompts: type, Enter confirms, Esc cancels, C-u clears. :name runs any action below; Tab completes.',
 ];
 
@@ -142,11 +142,30 @@ export type HelpRow =
   { kind: 'title'; text: string } | { kind: 'text'; text: string } | { kind: 'entry'; keys: string; name: string; text: string };
 
 /**
+ * The help lines that match `query` (help's `/` search, case-insensitive): an entry by its keys,
+ * `:name`, title or description; a group title while an entry under it matches; a legend line by
+ * its text. Every line when the query is empty.
+ */
+function matchingHelpLines(lines: ReturnType<typeof helpLines>, query: string): ReturnType<typeof helpLines> {
+  const q = query.trim().toLowerCase();
+  if (q === '') return lines;
+  const hit = (l: (typeof lines)[number]): boolean =>
+    l.kind === 'entry'
+      ? [l.entry.keys, l.entry.name, l.entry.title, l.entry.description].some((t) => t.toLowerCase().includes(q))
+      : l.text.toLowerCase().includes(q);
+  return lines.filter((l, i) => {
+    if (l.kind !== 'title') return hit(l);
+    for (let j = i + 1; j < lines.length && lines[j]?.kind !== 'title'; j++) if (hit(lines[j] as (typeof lines)[number])) return true;
+    return false;
+  });
+}
+
+/**
  * The help at `width`: every `:name` in full (the name column is as wide as the longest), each
  * description wrapped under itself, never cut: the help teaches what to type.
  */
-export function helpRows(bindings: readonly Binding[], width: number): HelpRow[] {
-  const lines = helpLines(bindings);
+export function helpRows(bindings: readonly Binding[], width: number, query = ''): HelpRow[] {
+  const lines = matchingHelpLines(helpLines(bindings), query);
   const entries = lines.flatMap((l) => (l.kind === 'entry' ? [l.entry] : []));
   const keyWidth = Math.min(14, Math.max(4, ...entries.map((e) => e.keys.length)) + 1);
   const nameWidth = Math.max(...entries.map((e) => e.name.length), 4) + 1;
