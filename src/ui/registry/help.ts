@@ -81,7 +81,7 @@ export type HelpLine = { kind: 'title'; text: string } | { kind: 'entry'; entry:
 /** Markers the panels draw, explained once in the help. */
 export const LEGEND: readonly string[] = [
   'Lag: 23m stamped (exact)  >23m first-seen (at least)  ~23m from drain rate (estimate)  ? unknown  - empty',
-  'Marks: ! over the runbook line (breach)  ~ near it: a queue whose lag is past its clear line, not yet firing  P replay paused  x unreachable  [x] step done',
+  'Marks: ! over the runbook line (breach; dead! on a queue: its dead letters grow past the spike line)  ~ near it: a queue whose lag is past its clear line, not yet firing  P replay paused  x unreachable  [x] step done',
   'Prompts: type, Enter confirms, Esc cancels, C-u clears. :name runs any action below; Tab completes.',
 ];
 
