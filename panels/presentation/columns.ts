@@ -175,17 +175,34 @@ function trendText(t: TriggerState, values: readonly number[], width: number, as
   return `${sparkline(values, cells, ascii)} ${arrow[dir]} ${dir}`;
 }
 
+/**
+ * A trigger's name in `width` columns, its decisive words (the kind: `cross-tenant risk`) kept:
+ * the target gives way first (`cmp-017+cmp-023` -> `cmp-017+1`, then cut), never the kind while
+ * it fits on its own.
+ */
+export function fitTriggerName(t: Pick<TriggerState, 'target' | 'kind'>, width: number, ascii: boolean): string {
+  const full = triggerName(t);
+  if (stringWidth(full) <= width) return full;
+  const kind = triggerSpec(t.kind).short;
+  const room = width - stringWidth(kind) - 1;
+  const target = sanitize(t.target, 40);
+  const parts = target.split('+');
+  const counted = parts.length > 1 ? `${parts[0]}+${parts.length - 1}` : target;
+  if (stringWidth(counted) <= room) return `${counted} ${kind}`;
+  if (room >= 4) return `${fit(counted, room, ascii)} ${kind}`;
+  return fit(kind, width, ascii);
+}
+
 /** One figure's lines: severity, name, figure, line and trend; then (when `detail`) its detail. */
 export function figureLines(t: TriggerState, values: readonly number[], width: number, ascii: boolean, detail: boolean): ScreenLine[] {
   const sev = impliedSeverity(t);
-  const name = triggerName(t);
   const nameW = Math.min(32, Math.max(14, Math.floor(width * 0.25)));
   const figW = 16;
   const lineW = 13;
   const trendW = Math.max(0, width - 7 - nameW - figW - lineW - 3);
   const main = [
     padTo(sev, 6),
-    padTo(fit(name, nameW - 1, ascii), nameW),
+    padTo(fitTriggerName(t, nameW - 1, ascii), nameW),
     padTo(fit(figureText(t), figW - 1, ascii), figW),
     padTo(fit(lineText(t), lineW - 1, ascii), lineW),
     trendW >= 8 ? trendText(t, values, trendW, ascii) : '',
@@ -219,7 +236,7 @@ export function bigFigureLines(t: TriggerState, values: readonly number[], width
     '',
   ];
   return [
-    { text: fit(`${padTo(sev, 6)} ${triggerName(t)}`, width, ascii), tone: severityTone(sev), bold: true },
+    { text: fit(`${padTo(sev, 6)} ${fitTriggerName(t, width - 7, ascii)}`, width, ascii), tone: severityTone(sev), bold: true },
     ...big.map((row, i) => ({
       text: fit(`       ${padTo(row, bigW)}    ${fit(beside[i] ?? '', room, ascii)}`, width, ascii),
       tone: severityTone(sev),
@@ -233,12 +250,28 @@ export function headlineLines(data: Pick<PresentationData, 'focus'>, width: numb
   const { trigger, section } = data.focus;
   const sec = `${ascii ? 'Section ' : '§'}${section.id} ${section.title.toUpperCase()}`;
   if (!trigger) return [{ text: fit(`${sec}: no runbook trigger firing`, width, ascii), tone: 'ok', bold: true }];
+  const sev = impliedSeverity(trigger);
+  const tone = severityTone(sev);
+  const whole = `${sec}${sepOf(ascii)}${triggerName(trigger)} ${sev}: ${sanitize(trigger.detail, 200)}`;
+  // Too wide for one line: the section and the trigger's name (its kind kept) on the first, the
+  // detail on its own line below, so neither loses its decisive words to the other.
+  const head =
+    stringWidth(whole) <= width
+      ? [{ text: whole, tone, bold: true }]
+      : [
+          {
+            text: fit(
+              `${sec}${sepOf(ascii)}${fitTriggerName(trigger, Math.max(8, width - stringWidth(sec) - 10), ascii)} ${sev}`,
+              width,
+              ascii,
+            ),
+            tone,
+            bold: true,
+          },
+          { text: fit(sanitize(trigger.detail, 200), width, ascii), tone, bold: true },
+        ];
   const out: ScreenLine[] = [
-    {
-      text: fit(`${sec}${sepOf(ascii)}${triggerName(trigger)} ${impliedSeverity(trigger)}: ${sanitize(trigger.detail, 200)}`, width, ascii),
-      tone: severityTone(impliedSeverity(trigger)),
-      bold: true,
-    },
+    ...head,
     { text: fit(followText(data.focus, ascii), width, ascii), tone: data.focus.pinned ? 'warn' : 'muted' },
   ];
   const evidence = trigger.evidence?.filter((e) => e.trim() !== '') ?? [];
@@ -264,6 +297,16 @@ function pagedText(t: PagingView['targets'][number], ascii: boolean): string {
 function entryText(e: TimelineLine): string {
   // The kinds in the timeline panel's short words (fired, suggested, decided, note…).
   return `${utcClock(e.simAt ?? e.at)}Z  ${padTo(entryKindWord(e.kind), KIND_WORD_WIDTH)} ${sanitize(e.operator, 20)}: ${sanitize(e.text, 300)}`;
+}
+
+/** `FIGURES THAT MATTER (3 most serious of 9 firing)`: `drawn` is the number of figures on the screen. */
+export function figuresTitle(drawn: number, firing: number, width: number, ascii: boolean): string {
+  const count = firing > drawn ? ` (${drawn} most serious of ${firing} firing)` : '';
+  return fit(
+    `FIGURES THAT MATTER${count}${sepOf(ascii)}trend over the last ${formatDuration((TREND_EVERY_MS * TREND_KEEP) / 1000)}`,
+    width,
+    ascii,
+  );
 }
 
 /** Rows each part wants, so the screen can shrink them from the bottom. */
@@ -293,16 +336,9 @@ export function bodyLines(data: PresentationData, width: number, height: number,
     (1 + Math.max(1, Math.min(5, data.incident?.entries.length ?? 0))) +
     4;
   const large = width >= 160 && shown.length > 0 && height >= others + 1 + shown.length * 6;
+  const perFigure = large ? 1 + BIG_TEXT_HEIGHT : roomy ? 2 : 1;
   const figures: Part = {
-    title: {
-      text: fit(
-        `FIGURES THAT MATTER${firing.length > shown.length ? ` (${shown.length} most serious of ${firing.length} firing)` : ''}${sepOf(ascii)}trend over the last ${formatDuration((TREND_EVERY_MS * TREND_KEEP) / 1000)}`,
-        width,
-        ascii,
-      ),
-      tone: 'accent',
-      bold: true,
-    },
+    title: { text: figuresTitle(shown.length, firing.length, width, ascii), tone: 'accent', bold: true },
     lines:
       shown.length === 0
         ? [{ text: 'no runbook trigger firing', tone: 'ok' }]
@@ -356,9 +392,16 @@ export function bodyLines(data: PresentationData, width: number, height: number,
   // Shrink from the bottom: the timeline, then the mitigations, then the figures, to their minimum;
   // then drop whole parts from the bottom.
   for (const p of [paged, timeline, inForce, figures, headline]) {
-    // The timeline keeps its newest entries: the oldest give way.
-    while (need() > height && p.lines.length > p.min) p === timeline ? p.lines.shift() : p.lines.pop();
+    // The timeline keeps its newest entries: the oldest give way; a figure goes whole.
+    const step = p === figures && shown.length > 0 ? perFigure : 1;
+    while (need() > height && p.lines.length - step >= p.min) {
+      if (p === timeline) p.lines.shift();
+      else p.lines.splice(p.lines.length - step, step);
+    }
   }
+  // The title counts the figures drawn, not the ones there would be room for on a taller screen.
+  const drawn = shown.length === 0 ? 0 : Math.floor(figures.lines.length / perFigure);
+  if (figures.title) figures.title = { ...figures.title, text: figuresTitle(drawn, firing.length, width, ascii) };
   if (entries.length > 0 && timeline.lines.length < entries.length && timeline.title) {
     timeline.title = {
       ...timeline.title,

@@ -114,7 +114,16 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, row
     { key: 'depth', header: 'depth', width: 5, align: 'right', text: (q) => formatCount(q.depth) },
     { key: 'reserved', header: 'rsvd', width: 5, align: 'right', hideBelow: 42, text: (q) => formatCount(q.reserved) },
     { key: 'lag', header: 'lag', width: 6, align: 'right', text: (q) => formatLag(q.lagSeconds, q.lagMethod), tone: lag },
-    { key: 'dead', header: 'dead', width: 5, align: 'right', text: (q) => formatCount(q.deadLetters) },
+    // Dead letters growing over the spike factor carry the `!` too: at 80 columns, where dl/h and
+    // vs bl are hidden, a `!` row with a short lag still says why (`dead 3!`).
+    {
+      key: 'dead',
+      header: 'dead',
+      width: 6,
+      align: 'right',
+      text: (q) => `${formatCount(q.deadLetters)}${dl(q) === 'breach' ? '!' : ''}`,
+      tone: dl,
+    },
     { key: 'growth', header: 'dl/h', fit: 9, align: 'right', text: (q) => formatRate(q.deadLetterGrowthPerHour), tone: dl },
     {
       key: 'factor',

@@ -8,7 +8,7 @@ import { PanelFrame, frameInner } from '../../components/PanelFrame.js';
 import { SourceNotice } from '../../components/SourceNotice.js';
 import { blockingRows, replicaRows } from '../../src/ui/state/selectors.js';
 import { frameProps, usePanelUi, useSlice, type PanelProps } from '../common.js';
-import { poolLine, replicasSplit, replicasTables, sameBlocking, sameReplicaRows } from './columns.js';
+import { poolLine, replicasSplit, replicasTables, sameBlocking, sameReplicaRows, unreachablePrimaryLines } from './columns.js';
 
 export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, width, height, focused }: PanelProps) {
   // A reading of the same figures (new objects) does not render the panel.
@@ -17,6 +17,9 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
   const connections = useStore(store, (s) => s.snapshot.database.connections);
   const maxConnections = useStore(store, (s) => s.snapshot.database.maxConnections);
   const reservedConnections = useStore(store, (s) => s.snapshot.database.reservedConnections ?? 0);
+  const primaryReachable = useStore(store, (s) => s.snapshot.database.primaryReachable);
+  const primaryError = useStore(store, (s) => s.snapshot.database.primaryError ?? null);
+  const primaryCheckedAt = useStore(store, (s) => s.snapshot.database.primaryCheckedAt ?? null);
   const lagLimit = useStore(store, (s) => s.session.thresholds.replicaLagSeconds);
   const ui = usePanelUi(store, 'replicas');
   const inner = frameInner(width, height);
@@ -26,6 +29,7 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
   );
   const pool = poolLine(connections, maxConnections, blocking.length, reservedConnections);
   const split = replicasSplit(inner.height, rows.length);
+  const down = primaryReachable ? null : unreachablePrimaryLines(primaryError, primaryCheckedAt);
 
   return (
     <PanelFrame
@@ -46,14 +50,24 @@ export const ReplicasPanel = memo(function ReplicasPanel({ store, theme, ascii, 
           theme={theme}
           emptyText={ui.filter ? 'no replica matches the filter' : 'no replica data'}
         />
-        <Text wrap="truncate-end">
-          <Text {...theme.tones.muted}>connections </Text>
-          <Text {...(pool.tone ? theme.tones[pool.tone] : {})}>{pool.text}</Text>
-          <Text {...theme.tones.muted}>{pool.blocking}</Text>
-          <Text {...theme.tones.muted}>{pool.reserved}</Text>
-        </Text>
+        {down ? (
+          <Text wrap="truncate-end" {...theme.tones.breach} bold>
+            {down.pool}
+          </Text>
+        ) : (
+          <Text wrap="truncate-end">
+            <Text {...theme.tones.muted}>connections </Text>
+            <Text {...(pool.tone ? theme.tones[pool.tone] : {})}>{pool.text}</Text>
+            <Text {...theme.tones.muted}>{pool.blocking}</Text>
+            <Text {...theme.tones.muted}>{pool.reserved}</Text>
+          </Text>
+        )}
         {split.blocking > 0 ? (
-          blocking.length === 0 ? (
+          down ? (
+            <Text wrap="truncate-end" {...theme.tones.muted}>
+              {down.blocking}
+            </Text>
+          ) : blocking.length === 0 ? (
             <Text {...theme.tones.muted}>no blocking queries</Text>
           ) : (
             <DenseTable

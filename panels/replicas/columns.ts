@@ -158,6 +158,22 @@ export function poolLine(
   };
 }
 
+/**
+ * The pool and blocking lines while the primary cannot be read: its connections and blocking
+ * queries are not known (never `0/200 0%  blocking 0`, which reads as healthy).
+ */
+export function unreachablePrimaryLines(
+  error: string | null | undefined,
+  checkedAt: number | null | undefined,
+): { pool: string; blocking: string } {
+  const why = error ? `: ${sanitize(error, 80)}` : '';
+  const last = checkedAt ? ` (last read ${new Date(checkedAt).toISOString().slice(11, 19)}Z)` : '';
+  return {
+    pool: `primary UNREACHABLE${why}: connections not known${last}`,
+    blocking: 'blocking queries not known (primary unreachable)',
+  };
+}
+
 /** Replicas first (they are the trigger), then one pool line, the rest for blocking queries. */
 export function replicasSplit(height: number, replicaCount: number): { replicas: number; blocking: number } {
   const replicas = Math.max(2, Math.min(replicaCount + 1, height - 3));

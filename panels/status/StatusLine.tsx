@@ -14,15 +14,27 @@ import { severityOnScreen } from '../../src/ui/state/selectors.js';
 import type { CockpitStore, UiState } from '../../src/ui/state/store.js';
 import type { Theme } from '../../src/ui/state/theme.js';
 import { useSlice } from '../common.js';
-import { FLASH_MS, fitFooter, flashText, statusSegments } from './columns.js';
+import { FLASH_MS, fitFooter, flashText, footerFirst, statusSegments } from './columns.js';
 
 export { FLASH_MS } from './columns.js';
 
 /** The footer: the flash while it lasts, then the key hints that fit whole (`? help` always). */
-function Footer({ flash, hints, width, theme }: { flash: UiState['flash']; hints: readonly string[]; width: number; theme: Theme }) {
+function Footer({
+  flash,
+  hints,
+  first,
+  width,
+  theme,
+}: {
+  flash: UiState['flash'];
+  hints: readonly string[];
+  first: readonly string[];
+  width: number;
+  theme: Theme;
+}) {
   const visible = useWallWithin(flash?.at ?? null, FLASH_MS);
   const f = flash && visible ? flashText(flash) : null;
-  const line = fitFooter(f?.text ?? '', hints, width);
+  const line = fitFooter(f?.text ?? '', hints, width, first);
   return (
     <Text wrap="truncate-end">
       {f ? <Text {...theme.tones[f.tone]}>{line.flash}</Text> : null}
@@ -79,7 +91,7 @@ export const StatusLine = memo(function StatusLine({
           ),
         )}
       </Text>
-      <Footer flash={flash} hints={hints} width={width} theme={theme} />
+      <Footer flash={flash} hints={hints} first={footerFirst(hints, Boolean(severity.decided))} width={width} theme={theme} />
     </Box>
   );
 });

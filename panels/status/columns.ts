@@ -131,21 +131,52 @@ export function flashText(flash: { text: string; level: 'info' | 'warn' | 'error
 }
 
 /**
- * The footer line at `width`: the flash message (cut to leave room for `? help` and `q quit`),
- * then the key hints that fit whole, in order, those two always among them. Never a hint cut in
- * the middle.
+ * A flash message cut to `width`: a key hint in it (`…: O reopens it …`, from the first `: K word`)
+ * is kept whole with the head cut before it, or dropped whole when there is no room for it.
  */
-export function fitFooter(flash: string, hints: readonly string[], width: number): { flash: string; hints: string } {
+export function fitFlash(text: string, width: number): string {
+  const t = text.trimEnd();
+  if (t.length <= width) return t;
+  const m = /: ([A-Z?]) [a-z]/.exec(t);
+  if (m) {
+    const head = t.slice(0, m.index);
+    const tail = t.slice(m.index + 2);
+    const room = width - tail.length - 2;
+    // The head says what happened: it keeps at least 20 columns, else the hint goes.
+    if (room >= Math.min(20, head.length)) return `${fitWidth(head, room)}: ${tail}`;
+    return fitWidth(head, width);
+  }
+  return fitWidth(t, width);
+}
+
+/**
+ * The footer line at `width`: the flash message (cut to leave room for `? help` and `q quit`),
+ * then the key hints that fit whole, in order, those two always among them. The `first` hints
+ * (e.g. `s severity` while no severity is decided) get their room before the others; lesser
+ * hints are dropped first. Never a hint cut in the middle.
+ */
+export function fitFooter(
+  flash: string,
+  hints: readonly string[],
+  width: number,
+  first: readonly string[] = [],
+): { flash: string; hints: string } {
   const must = hints.filter((h) => h.startsWith('? ') || h.startsWith('q '));
   const reserve = must.reduce((n, h) => n + h.length + 2, 0);
   let f = flash;
-  if (f.length > 0 && f.length + reserve > width) f = `${fitWidth(f.trimEnd(), Math.max(0, width - reserve - 2))}  `;
+  if (f.length > 0 && f.length + reserve > width) f = `${fitFlash(f, Math.max(0, width - reserve - 2))}  `;
   let room = width - f.length - reserve;
-  const kept = hints.filter((h) => {
-    if (must.includes(h)) return true;
-    if (h.length + 2 > room) return false;
+  const take = new Set(must);
+  const order = [...hints.filter((h) => first.includes(h) && !take.has(h)), ...hints.filter((h) => !first.includes(h) && !take.has(h))];
+  for (const h of order) {
+    if (h.length + 2 > room) continue;
     room -= h.length + 2;
-    return true;
-  });
-  return { flash: f, hints: kept.join('  ') };
+    take.add(h);
+  }
+  return { flash: f, hints: hints.filter((h) => take.has(h)).join('  ') };
+}
+
+/** The hints the footer keeps before the others: `s severity` while none is decided, `O reopen` while offered. */
+export function footerFirst(hints: readonly string[], severityDecided: boolean): string[] {
+  return hints.filter((h) => (!severityDecided && h.startsWith('s ')) || h.startsWith('O '));
 }

@@ -257,7 +257,9 @@ describe('presentation mode, line by line', () => {
       false,
     ).map((l) => l.text);
     expect(body[0]).toContain('§7 ESCALATION MATRIX · cmp-017+cmp-023 cross-tenant SEV-1');
-    expect(body[2]).toBe('evidence: report for cmp-017 rendered with cmp-023 KPIs · campaigns cmp-017, cmp-023');
+    // Too wide for one line at 120: the detail goes on its own line, whole, under the name.
+    expect(body[1]).toBe('report for cmp-017 rendered with cmp-023 KPIs; campaigns cmp-017, cmp-023 (raised by the security tool)');
+    expect(body[3]).toBe('evidence: report for cmp-017 rendered with cmp-023 KPIs · campaigns cmp-017, cmp-023');
     expect(body.join('\n')).toMatch(/SEV-1 +cmp-017\+cmp-023 cross-tenant +raised +line: any/);
   });
 

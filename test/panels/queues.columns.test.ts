@@ -36,13 +36,25 @@ function data(): QueuesData {
 describe('queue lag columns', () => {
   it('at 40 columns: the mark, name, depth, lag, dead letters and their growth, each as wide as its content', () => {
     const t = queuesTable(data(), 40, false);
-    expect(shape(t.columns)).toEqual({ keys: ['mark', 'name', 'depth', 'lag', 'dead', 'growth'], widths: [1, 5, 5, 6, 5, 6], total: 33 });
-    expect(header(t.columns)).toBe('  queue depth    lag  dead   dl/h');
+    expect(shape(t.columns)).toEqual({ keys: ['mark', 'name', 'depth', 'lag', 'dead', 'growth'], widths: [1, 5, 5, 6, 6, 6], total: 34 });
+    expect(header(t.columns)).toBe('  queue depth    lag   dead   dl/h');
     const c = cells(t.columns, crawl);
     expect(c.mark).toEqual({ text: '!', tone: 'breach' });
     expect(c.depth?.text).toBe(' 4210');
     expect(c.lag).toEqual({ text: '   23m', tone: 'breach' });
     expect(c.growth).toEqual({ text: ' +45/h', tone: 'breach' });
+    // The dead-letter cell says why the row is marked, even where dl/h and vs bl are hidden.
+    expect(c.dead?.text.endsWith('!')).toBe(true);
+    expect(c.dead?.tone).toBe('breach');
+    expect(cells(t.columns, queue('calm', { deadLetters: 3 })).dead?.text.endsWith('!')).toBe(false);
+  });
+
+  it('at 30 columns (dl/h and vs bl hidden) a row marked ! for its dead letters shows dead!', () => {
+    const t = queuesTable(data(), 30, false);
+    const keys = shape(t.columns).keys;
+    expect(keys).not.toContain('growth');
+    expect(keys).toContain('dead');
+    expect(cells(t.columns, crawl).dead?.text.trim()).toMatch(/!$/);
   });
 
   it('at 100 columns: every column; the lag trend takes the rest, scaled from 0 with its peak written', () => {

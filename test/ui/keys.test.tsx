@@ -295,24 +295,23 @@ describe('read-only sessions', () => {
     await r.press('5', KEYS.enter);
     expect(r.frame()).toContain('Actions: Runbook');
     expect(r.frame()).toMatch(/Tick step\s+- disabled: read-only session: observer seat/);
-    expect(r.frame()).toMatch(/Add note\s+- disabled: read-only session/);
     await r.press(KEYS.enter); // the tick, disabled
     expect(r.commands.calls).toEqual([]);
   });
 });
 
 describe('the actions menu', () => {
-  it('Enter lists what applies to the focused panel; j and Enter run one', async () => {
+  it('Enter lists what applies to the focused panel, numbered; the global incident keys stay in the footer and help', async () => {
     const r = renderCockpit({ store: fixtureStore({ incident: openIncident() }) });
     await r.press('4', KEYS.enter);
     expect(r.frame()).toContain('Actions: Escalation');
-    expect(r.frame()).toContain('Show runbook');
-    expect(r.frame()).toMatch(/Open incident\s+- disabled: incident INC-20240601-01 is already open/);
-    // Add note: after the escalation panel's own entries and Open incident.
-    const at = menuBindings(r.bindings, 'escalation').findIndex((b) => b.id === 'note');
+    expect(r.frame()).toMatch(/1 .{8} Show runbook/);
+    expect(r.frame()).not.toContain('Open incident');
+    expect(r.frame()).not.toContain('Add note');
+    const menu = menuBindings(r.bindings, 'escalation');
+    expect(menu.map((b) => b.id)).not.toContain('note');
+    const at = menu.findIndex((b) => b.id === 'ack-page');
     expect(at).toBeGreaterThan(0);
-    await r.press(...Array<string>(at).fill('j'), KEYS.enter);
-    expect(r.frame()).toContain('Add a note to the timeline');
     await r.press(KEYS.esc);
     expect(r.store.getState().ui.overlay).toBeNull();
   });

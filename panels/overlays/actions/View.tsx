@@ -1,12 +1,11 @@
-// The Enter menu: the bindings that apply to the focused panel; disabled ones are dimmed and say why.
+// The Enter menu: the bindings that apply to the focused panel, numbered 1-9 as the keys that pick them; disabled ones are dimmed and say why.
 import React, { createContext, useContext, useMemo } from 'react';
 import { Text } from 'ink';
 import SelectInput from 'ink-select-input';
 import { useStore } from 'zustand';
 import { Modal, modalInnerWidth } from '../../../components/Modal.js';
 import { fitWidth, padTo } from '../../../components/format.js';
-import { disabledReason } from '../../../src/ui/registry/dispatcher.js';
-import { displayKeys, menuBindings } from '../../../src/ui/registry/help.js';
+import { displayKeys, menuBindings, menuNumber, menuReason } from '../../../src/ui/registry/help.js';
 import { PANEL_TITLES } from '../../../src/ui/state/panels.js';
 import { glyphs, type Theme } from '../../../src/ui/state/theme.js';
 import { place } from '../common.js';
@@ -35,14 +34,14 @@ export function ActionsView({ overlay, store, theme, ascii, size, bindings }: Ov
   // Whether each entry is enabled depends on all of the state: read while the menu is open only.
   const state = useStore(store, (s) => s);
   const items = menuBindings(bindings, overlay.panel);
-  const reasons = items.map((b) => disabledReason(b, state));
-  const box = place(size, 90, items.length + 4, 2);
+  const reasons = items.map((b) => menuReason(b, state));
+  const box = place(size, 120, items.length + 4, 2);
   const inner = modalInnerWidth(box.width);
   const limit = Math.max(1, box.height - 4);
   const index = Math.max(0, Math.min(overlay.index ?? 0, items.length - 1));
   const selectItems = items.map((b, i) => {
     const why = reasons[i];
-    const label = `${padTo(displayKeys(b), 8)} ${b.title}${b.dangerous ? ' (confirms)' : ''}${why ? `  - disabled: ${why}` : ''}`;
+    const label = `${padTo(menuNumber(i), 2)}${padTo(displayKeys(b), 8)} ${b.title}${b.dangerous ? ' (confirms)' : ''}${why ? `  - disabled: ${why}` : ''}`;
     return { key: b.id, label: fitWidth(label, inner - 3), value: b.id };
   });
   const disabledKey = selectItems.filter((_, i) => reasons[i]).map((s) => s.label);
@@ -54,13 +53,13 @@ export function ActionsView({ overlay, store, theme, ascii, size, bindings }: Ov
   return (
     <Modal
       title={`Actions: ${PANEL_TITLES[overlay.panel]}`}
-      footer="j/k move, Enter runs, 1-9 pick, Esc closes"
+      footer={items.length > 1 ? `j/k move, Enter or 1-${Math.min(9, items.length)} runs, Esc closes` : 'Enter or 1 runs, Esc closes'}
       theme={theme}
       ascii={ascii}
       {...box}
     >
       {items.length === 0 ? (
-        <Text {...theme.tones.muted}>no action applies here</Text>
+        <Text {...theme.tones.muted}>no action applies to this panel's selection (the incident keys are in the footer and ? help)</Text>
       ) : (
         <MenuLook.Provider value={look}>
           {/* ink-select-input draws the list; the router owns the keys, so the highlight is passed

@@ -5,12 +5,16 @@ import type { ActionsOverlay } from './state.js';
 
 export const actionsKeys: OverlayKeys<ActionsOverlay> = {
   typing: () => false,
-  route({ overlay, name, bindings }) {
+  route({ state, overlay, name, bindings }) {
     const items = menuBindings(bindings, overlay.panel);
     const index = Math.max(0, Math.min(overlay.index ?? 0, items.length - 1));
     const runAt = (i: number): Route => {
       const b = items[i];
-      return b ? { kind: 'action', id: b.id, ui: { overlay: null } } : NONE;
+      if (!b) return NONE;
+      // Disabled for the selection only (menuWhen): say why here; the dispatcher says the rest.
+      const why = b.menuWhen?.(state);
+      if (why) return { kind: 'ui', ui: {}, flash: { text: `${b.title}: ${why}`, level: 'warn' } };
+      return { kind: 'action', id: b.id, ui: { overlay: null } };
     };
     if (name === 'esc') return { kind: 'ui', ui: { overlay: null } };
     if (name === 'enter') return runAt(index);

@@ -21,3 +21,8 @@ export function needsActiveIncident(s: CockpitState): string | null {
   if (s.incident.state === 'resolved') return `incident ${sanitize(s.incident.id, 60)} is resolved`;
   return null;
 }
+
+/** Keys that act on the panels (filter, Enter menu, zoom) do nothing in presentation mode: disabled there, saying so. */
+export function panelsShown(s: CockpitState): string | null {
+  return s.ui.presentation ? 'presentation mode shows no panels (p returns to them)' : null;
+}

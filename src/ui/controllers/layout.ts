@@ -4,7 +4,7 @@ import { PANEL_TITLES } from '../state/panels.js';
 import { cycleSort, sortKeys, sortLabel } from '../state/sort.js';
 import type { CockpitStore } from '../state/store.js';
 import type { Binding, CockpitServices } from '../registry/types.js';
-import { flash, setUi } from './common.js';
+import { flash, panelsShown, setUi } from './common.js';
 
 /** `<` / `>`: sort the focused panel by the previous / next column (past the ends: its own order). */
 function cycle(store: CockpitStore, dir: 1 | -1): void {
@@ -79,6 +79,7 @@ export function bindings(_services: CockpitServices): Binding[] {
       dangerous: false,
       group: 'view',
       hint: 'zoom',
+      when: panelsShown,
       run: ({ store }) => {
         const s = store.getState();
         const zoom = !s.ui.zoom;

@@ -11,7 +11,7 @@ import type { Mitigation, MitigationParams } from '../../control/mitigations/typ
 import { sanitize } from '../../core/sanitize.js';
 import type { Binding, BindingContext, BindingResult, CockpitServices } from '../registry/types.js';
 import type { CockpitState, CockpitStore, MitigationOverlay, PanelId } from '../state/store.js';
-import { buildForm, choicesFor, formLine, paramsFromForm, prefill } from './mitigationForm.js';
+import { buildForm, choicesFor, formLine, menuWhen, paramsFromForm, prefill } from './mitigationForm.js';
 
 const NO_BACKEND = 'no mitigation backend in this session';
 
@@ -190,6 +190,7 @@ export function bindings({ mitigation, clock }: CockpitServices): Binding[] {
     // A role too low does not disable it: choosing it goes through the executor, which shows
     // the refusal and records it (runbook 8: refused attempts are part of the audit trail).
     when: () => (mitigation ? null : NO_BACKEND),
+    menuWhen: (s) => menuWhen(m, s),
     run: (ctx) => {
       if (!mitigation) throw new Error(NO_BACKEND);
       return runFlow(m, { controller: mitigation, now: () => clock.now(), running }, ctx);

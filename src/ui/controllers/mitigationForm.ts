@@ -65,6 +65,27 @@ const queueWorkers = (s: CockpitState, queue: string | undefined) =>
 
 const sizes = (xs: number[]): string => [...new Set(xs)].sort((a, b) => a - b).join('/') || '?';
 
+/** Increase replicas: twice the healthy workers, never below 2; the source says which of the two it is. */
+export function replicasPrefill(healthy: number): [number, string] {
+  if (healthy === 0) return [2, 'a floor of 2 (no healthy worker now)'];
+  return [healthy * 2, `twice the ${healthy} healthy worker${healthy === 1 ? '' : 's'} now`];
+}
+
+/**
+ * Why the Enter menu shows a mitigation disabled for the selected queue, or null. Restore
+ * concurrency on a queue whose pools are all the same size and no shrink is recorded: nothing
+ * to grow back to.
+ */
+export function menuWhen(m: Mitigation, s: CockpitState): string | null {
+  if (m.id !== 'restore-concurrency' || s.ui.focus !== 'queues') return null;
+  const q = selectedQueue(s);
+  if (!q) return null;
+  if ((s.mitigations?.inForce ?? []).some((x) => x.kind === 'shrunk-pool' && x.target === q.name)) return null;
+  const pools = [...new Set(queueWorkers(s, q.name).map((w) => w.concurrency))];
+  if (pools.length !== 1) return null;
+  return `${q.name} pools at their normal size (${pools[0]}), no shrink recorded`;
+}
+
 /**
  * Parameters prefilled from the selection and the system, and where each came from. What the
  * operator typed on the `:` line (`typed`) is what the rest is prefilled around (its queue).
@@ -104,7 +125,7 @@ export function prefill(m: Mitigation, s: CockpitState, now: number, typed: Miti
   if (m.id === 'pause-task') set('until', now + 30 * 60_000, 'the default pause (30m)');
   if (m.id === 'reduce-concurrency')
     set('concurrency', Math.max(1, Math.floor(Math.min(...workers.map((w) => w.concurrency), 8) / 2)), 'half the pool now');
-  if (m.id === 'scale-replicas') set('replicas', Math.max(2, workers.length * 2), 'twice the healthy workers now');
+  if (m.id === 'scale-replicas') set('replicas', ...replicasPrefill(workers.length));
   if (m.id === 'restore-concurrency') {
     // The pool's normal size: what the shrink recorded, else the largest pool serving the queue now.
     const f = inForce.find((x) => x.kind === 'shrunk-pool' && x.target === p.queue);

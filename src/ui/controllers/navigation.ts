@@ -6,7 +6,7 @@ import { clampIndex, queueTrigger, rowCount, selectedIndex, selectedQueue, runbo
 import { FOLLOW_NEWEST, PANELS, PANEL_TITLES, type CockpitState, type CockpitStore, type PanelId } from '../state/store.js';
 import { nextTheme } from '../state/theme.js';
 import type { Binding, CockpitServices } from '../registry/types.js';
-import { flash, setUi } from './common.js';
+import { flash, panelsShown, setUi } from './common.js';
 
 function moveSelection(store: CockpitStore, to: (current: number, count: number) => number): void {
   const s = store.getState();
@@ -138,6 +138,7 @@ export function bindings({ commands }: CockpitServices): Binding[] {
       dangerous: false,
       group: 'view',
       hint: 'filter',
+      when: panelsShown,
       run: ({ store }) => {
         const s = store.getState();
         setUi(store, { overlay: { kind: 'filter', panel: s.ui.focus, text: s.ui.filters[s.ui.focus] } });
@@ -183,6 +184,7 @@ export function bindings({ commands }: CockpitServices): Binding[] {
       dangerous: false,
       group: 'view',
       hint: 'actions',
+      when: panelsShown,
       run: ({ store }) => {
         setUi(store, { overlay: { kind: 'actions', panel: store.getState().ui.focus, index: 0 } });
         return { prompted: true };
@@ -213,7 +215,8 @@ export function bindings({ commands }: CockpitServices): Binding[] {
       dangerous: false,
       group: 'view',
       hint: 'present',
-      run: ({ store }) => setUi(store, (ui) => ({ presentation: !ui.presentation })),
+      // The view changes: a message about the one left (`Replica lag zoomed`) goes with it.
+      run: ({ store }) => setUi(store, (ui) => ({ presentation: !ui.presentation, flash: null })),
     },
     {
       id: 'theme',

@@ -81,7 +81,7 @@ export type HelpLine = { kind: 'title'; text: string } | { kind: 'entry'; entry:
 /** Markers the panels draw, explained once in the help. */
 export const LEGEND: readonly string[] = [
   'Lag: 23m stamped (exact)  >23m first-seen (at least)  ~23m from drain rate (estimate)  ? unknown  - empty',
-  'Marks: ! over the runbook line (breach)  ~ near it  P replay paused  x unreachable  [x] step done',
+  'Marks: ! over the runbook line (breach; dead! on a queue: its dead letters grow past the spike line)  ~ near it: a queue whose lag is past its clear line, not yet firing  P replay paused  x unreachable  [x] step done',
   'Prompts: type, Enter confirms, Esc cancels, C-u clears. :name runs any action below; Tab completes.',
 ];
 
@@ -119,11 +119,22 @@ export function footerHintList(bindings: readonly Binding[], s: CockpitState): s
     .map((b) => `${displayKey(b.keys[0] ?? '')} ${b.hint}`);
 }
 
-/** The Enter menu: the focused panel's own bindings and the global incident and mitigation ones. */
+/**
+ * The Enter menu: the focused panel's own bindings only (what applies to the selection). The
+ * global incident keys (n, s, I, M, R…) stay in the footer and the help, not in this list.
+ */
 export function menuBindings(bindings: readonly Binding[], panel: PanelId): Binding[] {
-  const own = bindings.filter((b) => !b.overlay && Array.isArray(b.panels) && b.panels.includes(panel) && b.group !== 'navigate');
-  const global = bindings.filter((b) => !b.overlay && !Array.isArray(b.panels) && (b.group === 'incident' || b.group === 'mitigation'));
-  return [...own, ...global];
+  return bindings.filter((b) => !b.overlay && Array.isArray(b.panels) && b.panels.includes(panel) && b.group !== 'navigate');
+}
+
+/** Why a menu entry is disabled: the dispatcher's reason, else why the selection does not need it (menuWhen). */
+export function menuReason(binding: Binding, s: CockpitState): string | null {
+  return disabledReason(binding, s) ?? binding.menuWhen?.(s) ?? null;
+}
+
+/** The number the menu accepts for its `i`-th entry (1…9), or '' past the ninth. */
+export function menuNumber(i: number): string {
+  return i < 9 ? String(i + 1) : '';
 }
 
 /** One line of the help as drawn at a width: a title, a text line, or an entry's (continued) line. */
@@ -131,11 +142,30 @@ export type HelpRow =
   { kind: 'title'; text: string } | { kind: 'text'; text: string } | { kind: 'entry'; keys: string; name: string; text: string };
 
 /**
+ * The help lines that match `query` (help's `/` search, case-insensitive): an entry by its keys,
+ * `:name`, title or description; a group title while an entry under it matches; a legend line by
+ * its text. Every line when the query is empty.
+ */
+function matchingHelpLines(lines: ReturnType<typeof helpLines>, query: string): ReturnType<typeof helpLines> {
+  const q = query.trim().toLowerCase();
+  if (q === '') return lines;
+  const hit = (l: (typeof lines)[number]): boolean =>
+    l.kind === 'entry'
+      ? [l.entry.keys, l.entry.name, l.entry.title, l.entry.description].some((t) => t.toLowerCase().includes(q))
+      : l.text.toLowerCase().includes(q);
+  return lines.filter((l, i) => {
+    if (l.kind !== 'title') return hit(l);
+    for (let j = i + 1; j < lines.length && lines[j]?.kind !== 'title'; j++) if (hit(lines[j] as (typeof lines)[number])) return true;
+    return false;
+  });
+}
+
+/**
  * The help at `width`: every `:name` in full (the name column is as wide as the longest), each
  * description wrapped under itself, never cut: the help teaches what to type.
  */
-export function helpRows(bindings: readonly Binding[], width: number): HelpRow[] {
-  const lines = helpLines(bindings);
+export function helpRows(bindings: readonly Binding[], width: number, query = ''): HelpRow[] {
+  const lines = matchingHelpLines(helpLines(bindings), query);
   const entries = lines.flatMap((l) => (l.kind === 'entry' ? [l.entry] : []));
   const keyWidth = Math.min(14, Math.max(4, ...entries.map((e) => e.keys.length)) + 1);
   const nameWidth = Math.max(...entries.map((e) => e.name.length), 4) + 1;

@@ -69,6 +69,11 @@ export interface Binding {
   overlay?: BindingOverlay;
   /** null: enabled; otherwise why it is disabled (shown to the operator). */
   when?(state: CockpitState): string | null;
+  /**
+   * Why the Enter menu shows it disabled for the selection (e.g. Restore concurrency on a queue
+   * whose pools are at their normal size); by `:` name, with its own arguments, it still runs.
+   */
+  menuWhen?(state: CockpitState): string | null;
   /** Changes the system or the incident record: refused in a read-only session. */
   mutates: boolean;
   /** Needs the operator's confirmation before it changes anything: marked "(confirms)" in the menu and help. */
