@@ -6,6 +6,7 @@ import type { BlastRadius, MilestoneName } from './incident.js';
 import { parseDueDate } from './incident.js';
 import type { IncidentView } from './incidentView.js';
 import type { ActionEffect, ActionRun } from './pir/actions.js';
+import { formatCount } from './pir/actions.js';
 import { asciiChart, mermaidChart } from './pir/charts.js';
 import { figureLabel } from './pir/figures.js';
 import type { ChainVerification, PirModel, PirOptions } from './pir/model.js';
@@ -251,13 +252,18 @@ export function formatEffectValue(v: number | null, unit: ActionEffect['unit']):
 function effectRow(a: ActionRun): string[] {
   const e = a.effect;
   const figure = e.figure === null ? '—' : figureLabel(e.figure);
-  const v = (x: number | null): string => (e.figure === null || e.verdict === 'not run' ? '—' : formatEffectValue(x, e.unit));
+  const shown = e.figure !== null && e.verdict !== 'not run';
+  const lag = (x: number | null): string => (shown ? formatEffectValue(x, e.unit) : '—');
+  const depth = e.depth;
+  const withDepth = (x: number | null, d: number | null): string => (d === null ? lag(x) : `${lag(x)} · depth ${formatCount(d)}`);
+  const v = (x: number | null, which: 'atAction' | 'after5' | 'after15'): string =>
+    depth === undefined || !shown ? lag(x) : withDepth(x, depth[which]);
   return [
     mdCell(a.label),
-    mdCell(figure),
-    mdCell(v(e.atAction)),
-    mdCell(v(e.after5)),
-    mdCell(v(e.after15)),
+    mdCell(depth === undefined ? figure : `${figure} · depth`),
+    mdCell(v(e.atAction, 'atAction')),
+    mdCell(v(e.after5, 'after5')),
+    mdCell(v(e.after15, 'after15')),
     mdCell(`${e.verdict}: ${e.why}`),
   ];
 }
