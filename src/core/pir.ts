@@ -260,7 +260,7 @@ function effectRow(a: ActionRun): string[] {
     depth === undefined || !shown ? lag(x) : withDepth(x, depth[which]);
   return [
     mdCell(a.label),
-    mdCell(depth === undefined ? figure : `${figure} · depth`),
+    mdCell(figure),
     mdCell(v(e.atAction, 'atAction')),
     mdCell(v(e.after5, 'after5')),
     mdCell(v(e.after15, 'after15')),
