@@ -83,7 +83,10 @@ function summary(m: PirModel): string {
     ['Time to detect', dur(d.timeToDetectMs, 'started to detected')],
     ['Time to decide the severity', dur(d.timeToDecideMs, 'detected to severity decided')],
     ['Time to acknowledge', dur(d.timeToAcknowledgeMs, 'detected to the first page acknowledgement')],
-    ['Time to mitigate', dur(d.timeToMitigateMs, 'started to mitigated')],
+    [
+      'Time to mitigate',
+      m.milestones.find((ms) => ms.name === 'mitigated')?.didNotHappen ?? dur(d.timeToMitigateMs, 'started to mitigated'),
+    ],
     ['Time to resolve', dur(d.timeToResolveMs, 'started to resolved')],
   ];
   const parts: string[] = [];
@@ -98,7 +101,7 @@ function summary(m: PirModel): string {
       ['Milestone', 'Time (UTC)', 'From'],
       m.milestones.map((ms) => [
         mdCell(ms.name),
-        mdCell(ms.at === null ? '—' : `${ms.at}${ms.corrected ? ' (corrected)' : ''}`),
+        mdCell(ms.at === null ? (ms.didNotHappen ?? '—') : `${ms.at}${ms.corrected ? ' (corrected)' : ''}`),
         mdCell(ms.source),
       ]),
     ),
