@@ -63,7 +63,7 @@ const obj = (v: unknown): Record<string, unknown> =>
 const RESULTS = new Set(['done', 'partial', 'failed', 'no-reply']);
 
 /** The registry's audit point writes `{action, outcome: refused|failed, reason}` only: a refused key, not an action. */
-export function isRegistryRefusal(e: TimelineEntry): boolean {
+export function isRegistryRefusal(e: Pick<TimelineEntry, 'kind' | 'details'>): boolean {
   if (e.kind !== 'action') return false;
   const d = e.details;
   const outcome = str(d.outcome);
