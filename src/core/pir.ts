@@ -197,7 +197,15 @@ function blastRadius(m: PirModel): string {
   const c = b.campaigns;
   const campaignNames =
     c.named.length === 0 ? 'not known: no source named them' : `${c.named.join(', ')} (named by ${c.namedFrom.join(', ')})`;
-  const campaignCount = c.count === null ? 'not known' : `${c.count} (${c.countFrom ?? ''})`;
+  // A count from one source is never paired with names from another as if it counted them.
+  const namedCount =
+    c.named.length === 0 ? '' : `named: ${c.named.length <= 3 ? c.named.join(', ') : `${c.named.length}`} (${c.namedFrom.join(', ')})`;
+  const campaignCount =
+    c.count === null
+      ? 'not known'
+      : c.countFrom === 'campaigns named above'
+        ? `${c.count} (the campaigns named)`
+        : `${c.count} campaigns (${c.countFrom ?? ''})${namedCount === '' ? '' : `; ${namedCount}`}`;
   const rows: string[][] = [
     ['Modules', ...named(b.modules)],
     ['Queues', ...named(b.queues)],
@@ -218,21 +226,27 @@ function blastRadius(m: PirModel): string {
     ),
   ];
   const op = m.blastRadius.operator;
+  // Only what the operator changed is theirs: the lists they left as prefilled are the triggers'.
+  const edited = new Set(m.blastRadius.edited);
   if (op && !blastRadiusEmpty(op)) {
     const items = (xs: string[]): string => (xs.length === 0 ? '—' : mdCell(xs.join(', ')));
-    parts.push(
-      "The responders' statement (edited by the operator):",
-      mdTable(
-        ['Affected', 'Items'],
-        [
-          ['Modules', items(op.modules)],
-          ['Queues', items(op.queues)],
-          ['Campaigns', items(op.campaigns)],
-          ['Replicas', items(op.replicas)],
-        ],
-      ),
-    );
-    if (!isBlank(op.notes)) parts.push(mdParagraphs(op.notes));
+    const lists = (
+      [
+        ['Modules', 'modules'],
+        ['Queues', 'queues'],
+        ['Campaigns', 'campaigns'],
+        ['Replicas', 'replicas'],
+      ] as const
+    ).filter(([, part]) => edited.has(part));
+    if (lists.length > 0)
+      parts.push(
+        "The responders' statement (edited by the operator):",
+        mdTable(
+          ['Affected', 'Items'],
+          lists.map(([label, part]) => [label, items(op[part])]),
+        ),
+      );
+    if (!isBlank(op.notes)) parts.push(...(lists.length > 0 ? [] : ["The responders' notes:"]), mdParagraphs(op.notes));
   }
   return parts.join('\n\n');
 }
