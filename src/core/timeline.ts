@@ -640,7 +640,19 @@ export function describeEntry(entry: TimelineEntry): string {
       const verb = entry.kind === 'trigger-fired' ? 'fired' : 'cleared';
       const section = str(d.section) === '' ? '' : ` (runbook §${str(d.section)})`;
       const detail = str(d.detail) === '' ? '' : ` — ${str(d.detail)}`;
-      text = `${str(d.title, str(d.triggerKey, 'trigger'))} ${verb} on ${str(d.target, '?')}: ${formatFigure(d.value, d.unit)}, threshold ${formatFigure(d.threshold, d.unit)}${section}${detail}`;
+      const title = str(d.title, str(d.triggerKey, 'trigger'));
+      if (d.unit === 'flag') {
+        // A flag or signal has no figure against a threshold: it is raised, with its evidence.
+        const signal = typeof d.signal === 'object' && d.signal !== null ? (d.signal as Record<string, unknown>) : {};
+        const evidence = Array.isArray(signal.evidence) ? signal.evidence.map((x) => str(x)).filter((x) => x !== '') : [];
+        const why = str(d.detail) || evidence.join('; ') || str(signal.detail);
+        text =
+          entry.kind === 'trigger-fired'
+            ? `${title} raised on ${str(d.target, '?')}${section}: ${why === '' ? 'no evidence recorded' : why}`
+            : `${title} cleared on ${str(d.target, '?')}${section}${detail}`;
+        break;
+      }
+      text = `${title} ${verb} on ${str(d.target, '?')}: ${formatFigure(d.value, d.unit)}, threshold ${formatFigure(d.threshold, d.unit)}${section}${detail}`;
       break;
     }
     case 'severity-suggested':
