@@ -3,7 +3,7 @@
 import { tableAt, type Column, type Table } from '../../components/table.js';
 import { impliedSeverity } from '../../src/core/escalation.js';
 import { triggerSpec } from '../../src/domain/thresholds.js';
-import { manualPart } from '../../src/core/procedureMap.js';
+import { manualPart, stepsDoneOf, type StepEvidence } from '../../src/core/procedureMap.js';
 import type { RunbookSection } from '../../src/core/runbook.js';
 import { sanitize } from '../../src/core/sanitize.js';
 import type { TriggerState } from '../../src/core/triggers.js';
@@ -78,6 +78,7 @@ export function runbookHead(
 ): { section: string; forWhat: string; firing: boolean; follow: string; triggerLine: string; info: string } {
   const { trigger, section } = data;
   const doneCount = section.steps.filter((s) => data.done.has(`${section.id}.${s.n}`)).length;
+  const steps = section.steps.length === 0 ? 'definitions, no steps' : `${doneCount}/${section.steps.length} done`;
   const evidence = trigger?.evidence?.filter((e) => e.trim() !== '') ?? [];
   return {
     section: `${ascii ? 'Section ' : '§'}${section.id} ${section.title}`,
@@ -86,8 +87,21 @@ export function runbookHead(
     follow: followText(data, ascii),
     // A signal's evidence (which campaigns' data crossed) where the section's trigger wording was.
     triggerLine: evidence.length > 0 ? `Evidence: ${sanitize(evidence.join('; '), 300)}` : `Trigger: ${section.trigger.join(' ')}`,
-    info: `${doneCount}/${section.steps.length} done${data.hasIncident ? '' : ', no incident'}`,
+    info: `${steps}${data.hasIncident ? '' : ', no incident'}`,
   };
+}
+
+/** A section without steps (the escalation matrix) states definitions: shown as lines to read, never as checkboxes. */
+export function definitionLines(section: RunbookSection): string[] {
+  return section.steps.length === 0 ? (section.definitions ?? []) : [];
+}
+
+/**
+ * The steps the pane ticks: the one rule the PIR uses too (src/core/procedureMap.ts stepsDoneOf),
+ * the operator's ticks and the steps the cockpit ran.
+ */
+export function doneSteps(ticked: readonly string[], entries: readonly StepEvidence[]): ReadonlySet<string> {
+  return stepsDoneOf(ticked, entries);
 }
 
 /** The step table at `width`. */

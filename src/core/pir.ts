@@ -6,6 +6,7 @@ import type { BlastRadius, MilestoneName } from './incident.js';
 import { parseDueDate } from './incident.js';
 import type { IncidentView } from './incidentView.js';
 import type { ActionEffect, ActionRun } from './pir/actions.js';
+import { formatCount } from './pir/actions.js';
 import { asciiChart, mermaidChart } from './pir/charts.js';
 import { figureLabel } from './pir/figures.js';
 import type { ChainVerification, PirModel, PirOptions } from './pir/model.js';
@@ -82,7 +83,10 @@ function summary(m: PirModel): string {
     ['Time to detect', dur(d.timeToDetectMs, 'started to detected')],
     ['Time to decide the severity', dur(d.timeToDecideMs, 'detected to severity decided')],
     ['Time to acknowledge', dur(d.timeToAcknowledgeMs, 'detected to the first page acknowledgement')],
-    ['Time to mitigate', dur(d.timeToMitigateMs, 'started to mitigated')],
+    [
+      'Time to mitigate',
+      m.milestones.find((ms) => ms.name === 'mitigated')?.didNotHappen ?? dur(d.timeToMitigateMs, 'started to mitigated'),
+    ],
     ['Time to resolve', dur(d.timeToResolveMs, 'started to resolved')],
   ];
   const parts: string[] = [];
@@ -97,7 +101,7 @@ function summary(m: PirModel): string {
       ['Milestone', 'Time (UTC)', 'From'],
       m.milestones.map((ms) => [
         mdCell(ms.name),
-        mdCell(ms.at === null ? '—' : `${ms.at}${ms.corrected ? ' (corrected)' : ''}`),
+        mdCell(ms.at === null ? (ms.didNotHappen ?? '—') : `${ms.at}${ms.corrected ? ' (corrected)' : ''}`),
         mdCell(ms.source),
       ]),
     ),
@@ -193,7 +197,15 @@ function blastRadius(m: PirModel): string {
   const c = b.campaigns;
   const campaignNames =
     c.named.length === 0 ? 'not known: no source named them' : `${c.named.join(', ')} (named by ${c.namedFrom.join(', ')})`;
-  const campaignCount = c.count === null ? 'not known' : `${c.count} (${c.countFrom ?? ''})`;
+  // A count from one source is never paired with names from another as if it counted them.
+  const namedCount =
+    c.named.length === 0 ? '' : `named: ${c.named.length <= 3 ? c.named.join(', ') : `${c.named.length}`} (${c.namedFrom.join(', ')})`;
+  const campaignCount =
+    c.count === null
+      ? 'not known'
+      : c.countFrom === 'campaigns named above'
+        ? `${c.count} (the campaigns named)`
+        : `${c.count} campaigns (${c.countFrom ?? ''})${namedCount === '' ? '' : `; ${namedCount}`}`;
   const rows: string[][] = [
     ['Modules', ...named(b.modules)],
     ['Queues', ...named(b.queues)],
@@ -214,21 +226,27 @@ function blastRadius(m: PirModel): string {
     ),
   ];
   const op = m.blastRadius.operator;
+  // Only what the operator changed is theirs: the lists they left as prefilled are the triggers'.
+  const edited = new Set(m.blastRadius.edited);
   if (op && !blastRadiusEmpty(op)) {
     const items = (xs: string[]): string => (xs.length === 0 ? '—' : mdCell(xs.join(', ')));
-    parts.push(
-      "The responders' statement (edited by the operator):",
-      mdTable(
-        ['Affected', 'Items'],
-        [
-          ['Modules', items(op.modules)],
-          ['Queues', items(op.queues)],
-          ['Campaigns', items(op.campaigns)],
-          ['Replicas', items(op.replicas)],
-        ],
-      ),
-    );
-    if (!isBlank(op.notes)) parts.push(mdParagraphs(op.notes));
+    const lists = (
+      [
+        ['Modules', 'modules'],
+        ['Queues', 'queues'],
+        ['Campaigns', 'campaigns'],
+        ['Replicas', 'replicas'],
+      ] as const
+    ).filter(([, part]) => edited.has(part));
+    if (lists.length > 0)
+      parts.push(
+        "The responders' statement (edited by the operator):",
+        mdTable(
+          ['Affected', 'Items'],
+          lists.map(([label, part]) => [label, items(op[part])]),
+        ),
+      );
+    if (!isBlank(op.notes)) parts.push(...(lists.length > 0 ? [] : ["The responders' notes:"]), mdParagraphs(op.notes));
   }
   return parts.join('\n\n');
 }
@@ -251,13 +269,18 @@ export function formatEffectValue(v: number | null, unit: ActionEffect['unit']):
 function effectRow(a: ActionRun): string[] {
   const e = a.effect;
   const figure = e.figure === null ? '—' : figureLabel(e.figure);
-  const v = (x: number | null): string => (e.figure === null || e.verdict === 'not run' ? '—' : formatEffectValue(x, e.unit));
+  const shown = e.figure !== null && e.verdict !== 'not run';
+  const lag = (x: number | null): string => (shown ? formatEffectValue(x, e.unit) : '—');
+  const depth = e.depth;
+  const withDepth = (x: number | null, d: number | null): string => (d === null ? lag(x) : `${lag(x)} · depth ${formatCount(d)}`);
+  const v = (x: number | null, which: 'atAction' | 'after5' | 'after15'): string =>
+    depth === undefined || !shown ? lag(x) : withDepth(x, depth[which]);
   return [
     mdCell(a.label),
     mdCell(figure),
-    mdCell(v(e.atAction)),
-    mdCell(v(e.after5)),
-    mdCell(v(e.after15)),
+    mdCell(v(e.atAction, 'atAction')),
+    mdCell(v(e.after5, 'after5')),
+    mdCell(v(e.after15, 'after15')),
     mdCell(`${e.verdict}: ${e.why}`),
   ];
 }

@@ -3,6 +3,7 @@
 // timeline entry kind) for it, or named as a manual step the operator ticks in the runbook pane.
 // test/runbook/coverage.test.ts walks RUNBOOK and checks that every ref exists. Pure data.
 import type { RunbookSectionId } from './runbook.js';
+import { isRegistryRefusal } from './pir/actions.js';
 
 export type ProcedureRef =
   | { kind: 'shows'; panel: string }
@@ -50,10 +51,7 @@ export const PROCEDURE_MAP: Readonly<Record<string, readonly ProcedureRef[]>> = 
   '6.3': [does('fail-over-reads')],
   '6.4': [manual('Restore service (deploy / restart the database tier)'), does('integrity-checks'), records('integrity-check')],
   '6.5': [does('pir-action')],
-  // 7 Escalation Matrix
-  '7.1': [shows('escalation'), does('severity'), records('page')],
-  '7.2': [shows('escalation'), does('page-module'), records('page')],
-  '7.3': [shows('escalation'), does('severity'), manual('File the ticket for same-day remediation')],
+  // 7 Escalation Matrix: severity definitions, no steps (the escalation panel applies them).
   // 8 Recovery and Replay Controls (enforced by the mitigation executor on every replay)
   '8.1': [does('replay-dead-letters'), records('action')],
   '8.2': [does('replay-dead-letters'), records('action')],
@@ -76,4 +74,37 @@ export function procedureRefs(section: number, step: number): readonly Procedure
 export function manualPart(section: number, step: number): string | null {
   const m = procedureRefs(section, step).filter((r): r is Extract<ProcedureRef, { kind: 'manual' }> => r.kind === 'manual');
   return m.length ? m.map((r) => r.what).join('; ') : null;
+}
+
+/** What a journal entry needs for the step rule: its kind and details (a TimelineEntry or a timeline line). */
+export interface StepEvidence {
+  kind: string;
+  details?: Record<string, unknown>;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/**
+ * The one rule for a done runbook step, shared by the runbook pane and the PIR: a step is done
+ * when the operator ticked it or the cockpit ran it (an action recorded with its runbook step that
+ * was not refused or failed, an integrity check for 6.4, and 3.5 once a mitigation wrote its
+ * audit row). `ticked` holds `section.step` keys.
+ */
+export function stepsDoneOf(ticked: Iterable<string>, entries: readonly StepEvidence[]): Set<string> {
+  const done = new Set(ticked);
+  let audited = false;
+  for (const e of entries) {
+    if (e.kind === 'integrity-check') done.add('6.4');
+    const d = e.details ?? {};
+    if (e.kind !== 'action' || isRegistryRefusal({ kind: e.kind, details: d })) continue;
+    const status = str(obj(d.audit).result) || str(d.outcome).replace(/, SIMULATED$/, '');
+    if (d.audit !== undefined) audited = true;
+    if (status === 'refused' || status === 'failed') continue;
+    const section = str(d.section);
+    if (section !== '') done.add(section);
+  }
+  if (audited) done.add('3.5'); // every mitigation ran with its audit row
+  return done;
 }

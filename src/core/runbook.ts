@@ -15,7 +15,10 @@ export interface RunbookSection {
   id: RunbookSectionId;
   title: string;
   trigger: string[];
+  /** The procedure, ticked step by step (none for the escalation matrix). */
   steps: RunbookStep[];
+  /** Definitions the section states instead of steps (the severity levels of section 7): read, never ticked. */
+  definitions?: string[];
 }
 
 export const RUNBOOK: readonly RunbookSection[] = [
@@ -91,10 +94,11 @@ export const RUNBOOK: readonly RunbookSection[] = [
     id: 7,
     title: 'Escalation Matrix',
     trigger: ['Severity decided for an incident.'],
-    steps: [
-      { n: 1, text: 'SEV-1: full service outage or cross-tenant risk. Immediate paging: on-call engineer + security lead.' },
-      { n: 2, text: 'SEV-2: major module unavailable, high error rates. Page primary on-call and module owner.' },
-      { n: 3, text: 'SEV-3: partial degradation with workaround. Ticket and same-day remediation.' },
+    steps: [],
+    definitions: [
+      'SEV-1: full service outage or cross-tenant risk. Immediate paging: on-call engineer + security lead.',
+      'SEV-2: major module unavailable, high error rates. Page primary on-call and module owner.',
+      'SEV-3: partial degradation with workaround. Ticket and same-day remediation.',
     ],
   },
   {

@@ -605,6 +605,17 @@ export function formatFigure(value: unknown, unit: unknown): string {
   }
 }
 
+/** A blast radius value in words, part by part (never its JSON): `modules rank; queues rank, crawl; notes "…"`. */
+function blastRadiusWords(v: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const part of ['modules', 'queues', 'campaigns', 'replicas'] as const) {
+    const items = Array.isArray(v[part]) ? (v[part] as unknown[]).map((x) => str(x)).filter((x) => x !== '') : [];
+    if (items.length > 0) parts.push(`${part} ${preview(items.join(', '), 60)}`);
+  }
+  if (str(v.notes).trim() !== '') parts.push(`notes "${preview(str(v.notes), 60)}"`);
+  return parts.length === 0 ? 'cleared' : parts.join('; ');
+}
+
 function preview(v: unknown, max = 120): string {
   const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
   const flat = s.replace(/\s+/g, ' ').trim();
@@ -640,7 +651,19 @@ export function describeEntry(entry: TimelineEntry): string {
       const verb = entry.kind === 'trigger-fired' ? 'fired' : 'cleared';
       const section = str(d.section) === '' ? '' : ` (runbook §${str(d.section)})`;
       const detail = str(d.detail) === '' ? '' : ` — ${str(d.detail)}`;
-      text = `${str(d.title, str(d.triggerKey, 'trigger'))} ${verb} on ${str(d.target, '?')}: ${formatFigure(d.value, d.unit)}, threshold ${formatFigure(d.threshold, d.unit)}${section}${detail}`;
+      const title = str(d.title, str(d.triggerKey, 'trigger'));
+      if (d.unit === 'flag') {
+        // A flag or signal has no figure against a threshold: it is raised, with its evidence.
+        const signal = typeof d.signal === 'object' && d.signal !== null ? (d.signal as Record<string, unknown>) : {};
+        const evidence = Array.isArray(signal.evidence) ? signal.evidence.map((x) => str(x)).filter((x) => x !== '') : [];
+        const why = str(d.detail) || evidence.join('; ') || str(signal.detail);
+        text =
+          entry.kind === 'trigger-fired'
+            ? `${title} raised on ${str(d.target, '?')}${section}: ${why === '' ? 'no evidence recorded' : why}`
+            : `${title} cleared on ${str(d.target, '?')}${section}${detail}`;
+        break;
+      }
+      text = `${title} ${verb} on ${str(d.target, '?')}: ${formatFigure(d.value, d.unit)}, threshold ${formatFigure(d.threshold, d.unit)}${section}${detail}`;
       break;
     }
     case 'severity-suggested':
@@ -681,7 +704,9 @@ export function describeEntry(entry: TimelineEntry): string {
       text =
         d.field === 'correctiveActions' && Array.isArray(d.value)
           ? `PIR ${label} updated (${d.value.length} ${d.value.length === 1 ? 'row' : 'rows'})`
-          : `PIR ${label} updated: ${preview(d.value)}`;
+          : d.field === 'blastRadius' && typeof d.value === 'object' && d.value !== null && !Array.isArray(d.value)
+            ? `PIR ${label}: ${blastRadiusWords(d.value as Record<string, unknown>)}`
+            : `PIR ${label} updated: ${preview(d.value)}`;
       break;
     }
     case 'action': {

@@ -27,7 +27,7 @@ suite('walkthrough: cross-tenant-risk', () => {
         expect(screen).toContain('Evidence: report for cmp-017 rendered with cmp-023 KPIs');
         expect(screen).toMatch(/SEV-1 suggested · not decided yet/);
         expect(screen).toMatch(/suggested: page on-call engineer, security lead/);
-        expect(screen).toMatch(/fired +Cross-tenant risk fired on cmp-017\+cmp-023/);
+        expect(screen).toMatch(/fired +Cross-tenant risk raised on cmp-017\+cmp-023/);
       },
     );
     session = t;

@@ -341,3 +341,20 @@ describe('strictProblems', () => {
     expect(v.problems.join()).toMatch(/corrective action 1/);
   });
 });
+
+describe('an incident resolved straight from open', () => {
+  it('has no time to mitigate: the summary and the mitigated milestone say it was not mitigated before resolution', () => {
+    const clock = new ManualClock(T0);
+    const rec = new IncidentRecorder({ stateDir: tempDir(), clock, operator: 'root' });
+    rec.onTriggerFired(queueLagTrigger());
+    clock.advance(9 * 60_000 + 4_000);
+    rec.setState('resolved', 'false alarm');
+    const { md } = exportOf(rec);
+    const rows = tables(section(lex(md), 'Summary')).flatMap((t) => t.rows.map((r) => r.map((c) => c.text)));
+    expect(rows.find((r) => r[0] === 'Time to mitigate')?.[1]).toBe('not mitigated before resolution');
+    const mitigated = rows.find((r) => r[0] === 'mitigated');
+    expect(mitigated?.[1]).toBe('not mitigated before resolution');
+    expect(mitigated?.[2]).toMatch(/^not mitigated before resolution: marked resolved by root/);
+    expect(rows.find((r) => r[0] === 'Time to resolve')?.[1]).toMatch(/^9m 04s/);
+  });
+});

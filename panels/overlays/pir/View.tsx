@@ -8,6 +8,7 @@ import { Text } from 'ink';
 import { useStore } from 'zustand';
 import { DenseTable, type Column } from '../../../components/DenseTable.js';
 import { Modal, modalInnerWidth } from '../../../components/Modal.js';
+import { blastRadiusPartsEdited } from '../../../src/core/pir/blastRadius.js';
 import { sanitize } from '../../../src/core/sanitize.js';
 import { clampPirIndex, pirRows, type PirRow } from '../../../src/ui/controllers/pirEditor.js';
 import type { IncidentSummary } from '../../../src/ui/state/store.js';
@@ -31,6 +32,20 @@ export function pirMark(r: PirRow): string {
   if (r.kind === 'blast' && r.prefilled) return '~';
   if (r.edited && r.value !== '') return '*';
   return ' ';
+}
+
+/**
+ * The blast radius rows with only the parts the operator changed marked as theirs (the editor
+ * writes the whole blast radius when one part is edited: src/core/pir/blastRadius.ts).
+ */
+export function withBlastEdits(rows: readonly PirRow[], entries: readonly { kind: string; details?: Record<string, unknown> }[]): PirRow[] {
+  if (!rows.some((r) => r.kind === 'blast' && r.edited)) return [...rows];
+  const edited = blastRadiusPartsEdited(entries);
+  return rows.map((r) => {
+    if (r.kind !== 'blast') return r;
+    const mine = edited.has(r.part);
+    return { ...r, edited: mine, prefilled: !mine && r.value !== '' };
+  });
 }
 
 function columns(): Column<PirRow>[] {
@@ -67,7 +82,7 @@ function columns(): Column<PirRow>[] {
 const PROBLEM_LINES = 3;
 
 export const PirEditor = memo(function PirEditor({ overlay, incident, theme, ascii, readonly, box }: PirEditorProps) {
-  const rows = pirRows(incident);
+  const rows = useMemo(() => withBlastEdits(pirRows(incident), incident?.entries ?? []), [incident]);
   const cols = useMemo(() => columns(), []);
   const inner = modalInnerWidth(box.width);
   if (!incident) {

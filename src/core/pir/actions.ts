@@ -47,6 +47,12 @@ export interface ActionEffect {
   verdict: Verdict;
   /** Why the verdict (compared values, or what was missing). */
   why: string;
+  /**
+   * For a queue action, the queue's depth beside its lag, at the same three times. The oldest
+   * message's age keeps rising while a backlog drains, so the verdict is taken from whichever of
+   * the two moves first in the right direction (`why` says which).
+   */
+  depth?: { atAction: number | null; after5: number | null; after15: number | null };
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
@@ -57,7 +63,7 @@ const obj = (v: unknown): Record<string, unknown> =>
 const RESULTS = new Set(['done', 'partial', 'failed', 'no-reply']);
 
 /** The registry's audit point writes `{action, outcome: refused|failed, reason}` only: a refused key, not an action. */
-export function isRegistryRefusal(e: TimelineEntry): boolean {
+export function isRegistryRefusal(e: Pick<TimelineEntry, 'kind' | 'details'>): boolean {
   if (e.kind !== 'action') return false;
   const d = e.details;
   const outcome = str(d.outcome);
@@ -160,6 +166,48 @@ export function judge(
   return change < 0 ? { verdict: 'improved', why: 'lower afterwards' } : { verdict: 'worse', why: 'higher afterwards' };
 }
 
+/** A count as a reader wants it beside a verdict: 320, 53.9k, 1.2M. */
+export function formatCount(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1_000_000) return `${Math.round(v / 100_000) / 10}M`;
+  if (a >= 10_000) return `${Math.round(v / 100) / 10}k`;
+  return String(Math.round(v * 10) / 10);
+}
+
+/**
+ * The verdict of a queue action judged on lag and depth together: the first of the two to move
+ * the right way (at +5 minutes, else at +15) gives it, and says which. When depth falls while
+ * the oldest message still ages, that is a draining backlog, not a worse queue.
+ */
+export function judgeQueue(
+  lag: { atAction: number | null; after5: number | null; after15: number | null },
+  depth: { atAction: number | null; after5: number | null; after15: number | null },
+): { verdict: Verdict; why: string } {
+  const lagAt = (after: number | null) => judge(lag.atAction, after, 's');
+  const depthAt = (after: number | null) => judge(depth.atAction, after, 'count');
+  const depthWhy = (after: number | null): string => `depth ${formatCount(depth.atAction ?? 0)} -> ${formatCount(after ?? 0)}`;
+  for (const [after, when] of [
+    ['after5', '5 minutes later'],
+    ['after15', '15 minutes later'],
+  ] as const) {
+    const l = lag[after] === null ? null : lagAt(lag[after]);
+    const d = depth[after] === null ? null : depthAt(depth[after]);
+    const suffix =
+      after === 'after5' && lag.after15 === null && depth.after15 === null ? ` (${when}; nothing recorded 15 minutes later)` : '';
+    if (l?.verdict === 'improved') return { verdict: 'improved', why: `lag lower afterwards (${when})${suffix}` };
+    if (d?.verdict === 'improved') {
+      const stillAges = l !== null && l.verdict === 'worse' ? '; the oldest message still ages while the backlog drains' : '';
+      return { verdict: 'improved', why: `${depthWhy(depth[after])}${stillAges}${suffix}` };
+    }
+  }
+  // Neither moved the right way: the lag's verdict, with the depth beside it.
+  const last = lag.after15 ?? lag.after5;
+  const base = judge(lag.atAction, last, 's');
+  const dLast = depth.after15 ?? depth.after5;
+  if (base.verdict === 'not enough data' || depth.atAction === null || dLast === null) return base;
+  return { verdict: base.verdict, why: `lag ${base.why}; ${depthWhy(dLast)}` };
+}
+
 function effectOf(run: Omit<ActionRun, 'effect' | 'label'>, series: readonly FigureSample[], fallbacks: AimFallbacks): ActionEffect {
   const ran = RESULTS.has(run.outcome) || run.outcome === 'attempted';
   const figure = aimedFigure(run.action, run.target, series, fallbacks);
@@ -190,6 +238,16 @@ function effectOf(run: Omit<ActionRun, 'effect' | 'label'>, series: readonly Fig
   const atAction = value(sampleAtOrBefore(series, run.atMs) ?? sampleNear(series, run.atMs, 30_000));
   const after5 = value(sampleNear(series, run.atMs + 5 * 60_000));
   const after15 = value(sampleNear(series, run.atMs + 15 * 60_000));
+  if (figure.kind === 'queue-lag') {
+    const depthRef: FigureRef = { kind: 'queue-depth', target: figure.target };
+    const dv = (s: FigureSample | null): number | null => (s === null ? null : figureValue(s, depthRef));
+    const depth = {
+      atAction: dv(sampleAtOrBefore(series, run.atMs) ?? sampleNear(series, run.atMs, 30_000)),
+      after5: dv(sampleNear(series, run.atMs + 5 * 60_000)),
+      after15: dv(sampleNear(series, run.atMs + 15 * 60_000)),
+    };
+    return { figure, unit, atAction, after5, after15, ...judgeQueue({ atAction, after5, after15 }, depth), depth };
+  }
   const { verdict, why } = judge(atAction, after15 ?? after5, unit);
   return {
     figure,

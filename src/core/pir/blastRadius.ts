@@ -140,3 +140,48 @@ export function blastRadiusFromData(
 export function blastRadiusEdited(view: IncidentView): boolean {
   return view.pirEdited.includes('blastRadius');
 }
+
+/** The parts of the operator's blast radius, as the PIR editor edits them one at a time. */
+export type BlastRadiusPart = 'modules' | 'queues' | 'campaigns' | 'replicas' | 'notes';
+const LIST_PARTS = ['modules', 'queues', 'campaigns', 'replicas'] as const;
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((s) => s !== '') : []);
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The parts of the blast radius the operator actually changed. The editor writes the whole
+ * blast radius when one part is edited (the others as prefilled from the triggers): each write is
+ * compared with what stood before it (the previous write, else the prefill the triggers had
+ * built by then), so editing the notes does not make the prefilled lists the operator's.
+ */
+export function blastRadiusPartsEdited(entries: readonly { kind: string; details?: Record<string, unknown> }[]): Set<BlastRadiusPart> {
+  const edited = new Set<BlastRadiusPart>();
+  const prefill: Record<(typeof LIST_PARTS)[number], string[]> = { modules: [], queues: [], campaigns: [], replicas: [] };
+  let campaignCount = 0;
+  let before: { lists: Record<(typeof LIST_PARTS)[number], string[]>; notes: string } | null = null;
+  for (const e of entries) {
+    const d = e.details ?? {};
+    if (e.kind === 'trigger-fired') {
+      addAll(prefill.modules, strings([d.module]));
+      addAll(prefill.queues, strings(d.queues));
+      addAll(prefill.campaigns, strings(d.campaigns));
+      addAll(prefill.replicas, strings(d.replicas));
+      if (typeof d.campaignsAffected === 'number' && d.campaignsAffected > campaignCount) campaignCount = d.campaignsAffected;
+      continue;
+    }
+    if (e.kind !== 'pir-field' || d.field !== 'blastRadius') continue;
+    const v = obj(d.value);
+    // As src/core/incidentView.ts prefills it: a count stands in for campaigns no trigger named.
+    const prefillCampaigns =
+      prefill.campaigns.length === 0 && campaignCount > 0 ? [`${campaignCount} campaigns (not named by the triggers)`] : prefill.campaigns;
+    const was = before ?? { lists: { ...prefill, campaigns: prefillCampaigns }, notes: '' };
+    const now = {
+      lists: { modules: strings(v.modules), queues: strings(v.queues), campaigns: strings(v.campaigns), replicas: strings(v.replicas) },
+      notes: str(v.notes),
+    };
+    for (const p of LIST_PARTS) if (!sameList(now.lists[p], was.lists[p])) edited.add(p);
+    if (now.notes.trim() !== was.notes.trim()) edited.add('notes');
+    before = { lists: { ...now.lists }, notes: now.notes };
+  }
+  return edited;
+}

@@ -40,7 +40,13 @@ export interface PirMilestone {
   corrected: boolean;
   /** Every stamp and correction of it, oldest first (empty for derived milestones). */
   history: MilestoneHistoryItem[];
+  /** Set when the milestone never happened for a reason worth saying in place of a time. */
+  didNotHappen?: string;
 }
+
+/** What the review says of an incident resolved straight from open: it had no time to mitigate. */
+export const NOT_MITIGATED = 'not mitigated before resolution';
+const STRAIGHT_FROM_OPEN = ' (resolved straight from open)';
 
 export interface PirDurations {
   timeToDetectMs: number | null;
@@ -146,7 +152,19 @@ export function pirMilestones(view: IncidentView, paging: PagingState): PirMiles
       };
     }
   }
-  return [started, detected, decided, acknowledged, recorded(view, 'mitigated'), recorded(view, 'resolved')];
+  // Resolving straight from open stamps mitigated with the resolution (the recorder's marker):
+  // the incident was never mitigated, so there is no mitigated time to report.
+  let mitigated = recorded(view, 'mitigated');
+  if (!mitigated.corrected && mitigated.source.endsWith(STRAIGHT_FROM_OPEN)) {
+    mitigated = {
+      ...mitigated,
+      at: null,
+      atMs: null,
+      source: `${NOT_MITIGATED}: ${mitigated.source.slice(0, -STRAIGHT_FROM_OPEN.length)}, straight from open`,
+      didNotHappen: NOT_MITIGATED,
+    };
+  }
+  return [started, detected, decided, acknowledged, mitigated, recorded(view, 'resolved')];
 }
 
 export function pirDurations(ms: readonly PirMilestone[]): PirDurations {

@@ -7,8 +7,8 @@ import { foldPaging } from '../paging.js';
 import { describeEntry, formatFigure } from '../timeline.js';
 import type { ActionRun } from './actions.js';
 import { actionRuns } from './actions.js';
-import type { BlastRadiusFromData } from './blastRadius.js';
-import { blastRadiusFromData } from './blastRadius.js';
+import type { BlastRadiusFromData, BlastRadiusPart } from './blastRadius.js';
+import { blastRadiusFromData, blastRadiusPartsEdited } from './blastRadius.js';
 import type { Chart } from './charts.js';
 import { buildCharts, chartedFigures } from './charts.js';
 import { readFigureSeries } from './figures.js';
@@ -85,7 +85,8 @@ export interface PirModel {
   impact: { text: string; triggers: TriggerRow[] };
   rootCause: string;
   contributingFactors: string;
-  blastRadius: { operator: BlastRadius | null; fromData: BlastRadiusFromData };
+  /** `edited`: the parts the operator changed (the rest of `operator` is the triggers' prefill). */
+  blastRadius: { operator: BlastRadius | null; edited: BlastRadiusPart[]; fromData: BlastRadiusFromData };
   actions: ActionRun[];
   integrityChecks: IntegrityCheckView[];
   escalations: { severity: SeverityChange[]; pages: PageTargetRow[] };
@@ -193,6 +194,7 @@ export function buildPirModel(view: IncidentView, verification?: ChainVerificati
     contributingFactors: view.pir.contributingFactors,
     blastRadius: {
       operator: view.pirEdited.includes('blastRadius') ? view.pir.blastRadius : null,
+      edited: view.pirEdited.includes('blastRadius') ? [...blastRadiusPartsEdited(view.entries)] : [],
       fromData: blastRadiusFromData(view, view.entries, series),
     },
     actions,

@@ -7,6 +7,7 @@ import { foldIncident } from '../incidentView.js';
 import type { IncidentView } from '../incidentView.js';
 import type { PagingState } from '../paging.js';
 import { RUNBOOK } from '../runbook.js';
+import { stepsDoneOf } from '../procedureMap.js';
 import type { TimelineEntry } from '../timeline.js';
 import { parseUtc } from '../timeline.js';
 import { isRegistryRefusal } from './actions.js';
@@ -57,10 +58,6 @@ export interface StateAtResolution {
   stepsNotDone: StepNotDone[];
   pagesNotAcknowledged: PageNotAcknowledged[];
 }
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const obj = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
  * The mitigations in force after `entries`, at `atMs` (the one fold, src/core/inForce.ts): an
@@ -116,26 +113,17 @@ function sectionsFired(view: IncidentView): string[] {
 }
 
 function stepsNotDone(view: IncidentView, entries: readonly TimelineEntry[]): StepNotDone[] {
-  const ticked = new Set(view.procedureSteps.filter((s) => s.done).map((s) => `${s.section}.${s.step}`));
-  const ranSteps = new Set<string>();
-  let audited = false;
-  for (const e of entries) {
-    if (e.kind === 'integrity-check') ranSteps.add('6.4');
-    if (e.kind !== 'action' || isRegistryRefusal(e)) continue;
-    const status = str(obj(e.details.audit).result) || str(e.details.outcome).replace(/, SIMULATED$/, '');
-    if (e.details.audit !== undefined) audited = true;
-    if (status === 'refused' || status === 'failed') continue;
-    const section = str(e.details.section);
-    if (section !== '') ranSteps.add(section);
-  }
-  if (audited) ranSteps.add('3.5'); // every mitigation ran with its audit row
+  const done = stepsDoneOf(
+    view.procedureSteps.filter((s) => s.done).map((s) => `${s.section}.${s.step}`),
+    entries,
+  );
   const out: StepNotDone[] = [];
   for (const id of sectionsFired(view)) {
     const section = RUNBOOK.find((s) => String(s.id) === id);
     if (!section) continue;
     for (const step of section.steps) {
       const key = `${id}.${step.n}`;
-      if (!ticked.has(key) && !ranSteps.has(key)) out.push({ section: id, step: step.n, text: step.text });
+      if (!done.has(key)) out.push({ section: id, step: step.n, text: step.text });
     }
   }
   return out;
