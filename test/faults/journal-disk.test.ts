@@ -272,7 +272,11 @@ suite('the journal made immutable (chattr +i, EPERM)', () => {
     chattrImmutable(file, true);
     let r: Awaited<ReturnType<MitigationController['execute']>>;
     try {
-      r = await controller.execute({ mitigationId: 'reduce-concurrency', params: { queue: 'rank', concurrency: 1 }, reason: 'external blocks' });
+      r = await controller.execute({
+        mitigationId: 'reduce-concurrency',
+        params: { queue: 'rank', concurrency: 1 },
+        reason: 'external blocks',
+      });
     } finally {
       chattrImmutable(file, false);
     }

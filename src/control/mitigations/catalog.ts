@@ -36,13 +36,7 @@ export function outcomeOf(ctx: MitigationContext, steps: StepResult[], extra: Pa
   const unconfirmed: Failure[] = steps.filter((s) => !s.ok && s.noReply).map((s) => ({ target: s.target, error: s.detail }));
   const okCount = steps.length - failures.length - unconfirmed.length;
   const status =
-    okCount > 0
-      ? failures.length + unconfirmed.length === 0
-        ? 'done'
-        : 'partial'
-      : unconfirmed.length > 0
-        ? NO_REPLY
-        : 'failed';
+    okCount > 0 ? (failures.length + unconfirmed.length === 0 ? 'done' : 'partial') : unconfirmed.length > 0 ? NO_REPLY : 'failed';
   return {
     status,
     details: steps.filter((s) => s.ok).map((s) => s.detail),
@@ -66,7 +60,8 @@ export const replySteps = (replies: ControlReply[], asked: string[], what: strin
     detail: `${r.worker} ${r.ok ? 'acknowledged' : 'refused'} ${what}: ${r.detail}`,
   }));
   for (const w of asked) {
-    if (!replies.some((r) => r.worker === w)) steps.push({ ok: false, noReply: true, target: w, detail: `${w} did not reply to ${what}: ${NO_REPLY_TEXT}` });
+    if (!replies.some((r) => r.worker === w))
+      steps.push({ ok: false, noReply: true, target: w, detail: `${w} did not reply to ${what}: ${NO_REPLY_TEXT}` });
   }
   return steps;
 };

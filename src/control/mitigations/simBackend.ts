@@ -115,7 +115,13 @@ export class SimulationBackend implements MitigationBackend {
       .workers.filter((w) => w.online && (!only || only.has(w.hostname)))
       .map((w) => {
         if (!this.normalSize.has(w.hostname)) this.normalSize.set(w.hostname, w.concurrency);
-        return { worker: w.hostname, processes: w.concurrency, normal: this.normalSize.get(w.hostname) ?? null, queues: [...w.queues], startedAt: null };
+        return {
+          worker: w.hostname,
+          processes: w.concurrency,
+          normal: this.normalSize.get(w.hostname) ?? null,
+          queues: [...w.queues],
+          startedAt: null,
+        };
       });
   }
 
