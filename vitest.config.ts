@@ -84,6 +84,9 @@ export default defineConfig({
           // bindings, env changes or fake timers left on).
           isolate: false,
           setupFiles: ['test/support/inkOutsideCi.ts'],
+          // Frames are built as strings, so rendering allocates a lot of short-lived memory: a larger
+          // young generation spends less time in scavenges.
+          execArgv: ['--max-semi-space-size=64'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           maxWorkers: WORKERS,

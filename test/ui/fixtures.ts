@@ -277,9 +277,13 @@ export function renderCockpit<C extends CockpitCommands = ReturnType<typeof fake
     }
     await tick();
   }
-  /** Types text one character at a time, as a person would. */
+  /** Types text as one chunk of input (see below). */
   async function type(text: string): Promise<void> {
-    await press(...[...text]);
+    // One write, as a paste or an SSH packet brings it: the router still acts key by key (see
+    // "keys that arrive together" in keys.test.tsx), but Ink draws one frame instead of one per
+    // character. Tests that watch a frame mid-text press the keys one by one.
+    r.stdin.write(text);
+    await press();
   }
   const frame = () => r.lastFrame() ?? '';
   return { ...r, store, commands, bindings, press, type, frame };
