@@ -96,7 +96,7 @@ export function connectedTo(redis: Redis): string | null {
 
 /**
  * Writes a control flag so that it survives a failover: SET (idempotent: the same value twice is
- * one effect), then WAIT for one replica to have it. Redis replicates asynchronously, so a write
+ * one effect), then WAIT for every connected replica to have it. Redis replicates asynchronously, so a write
  * the master acknowledged just before it was demoted or killed can vanish with it; a SET no
  * replica confirmed is sent again (through the Sentinels, to whichever master is current) until
  * one does or `deadlineMs` passes. A server without replicas (a lone redis://) is taken at its word.
@@ -111,9 +111,12 @@ export async function writeFlag(redis: Redis, key: string, value: string, o: { d
       const info = String(await redis.info('replication'));
       const replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? '0');
       if (replicas === 0 && !redis.options.sentinels?.length) return;
-      const acked = Number(await redis.call('WAIT', '1', '1000'));
-      if (acked >= 1) return;
-      last = 'no replica confirmed the write';
+      // Every connected replica, not one: in a failover the Sentinels may promote a replica other
+      // than the one that confirmed, and the old master's copy is discarded when it rejoins.
+      const want = Math.max(1, replicas);
+      const acked = Number(await redis.call('WAIT', String(want), '1000'));
+      if (acked >= want) return;
+      last = `${acked} of ${want} replicas confirmed the write`;
     } catch (err) {
       last = (err as Error).message;
     }
