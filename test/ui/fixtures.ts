@@ -4,7 +4,7 @@ import React, { type ReactElement } from 'react';
 import { render as inkRender } from 'ink';
 import { cleanup, render } from 'ink-testing-library';
 import { suggestSeverity } from '../../src/core/escalation.js';
-import { emptyFailures, emptySnapshot, type QueueSnapshot, type Snapshot } from '../../src/core/snapshot.js';
+import { emptySnapshot, type Snapshot } from '../../src/core/snapshot.js';
 import { systemClock, type Clock } from '../../src/core/source.js';
 import { evaluateTriggers } from '../../src/core/triggers.js';
 import { buildRegistry } from '../../src/ui/registry/build.js';
@@ -17,30 +17,14 @@ import { Cockpit } from '../../panels/Cockpit.js';
 import type { Size } from '../../panels/layout.js';
 
 /** 2024-06-01 14:00:00Z */
-export const T0 = Date.UTC(2024, 5, 1, 14, 0, 0);
+export { T0 } from '../panels/fixtures.js';
+import { T0 } from '../panels/fixtures.js';
 /** The tests' clock: one minute after the snapshot. */
 export const fixedClock: Clock = { now: () => T0 + 60_000 };
 
-export function queue(name: string, partial: Partial<QueueSnapshot> = {}): QueueSnapshot {
-  return {
-    name,
-    depth: 0,
-    reserved: 0,
-    consumers: 2,
-    lagSeconds: 0,
-    lagMethod: 'empty',
-    deadLetters: 0,
-    deadLetterGrowthPerHour: 0,
-    deadLetterBaselinePerHour: 1,
-    deadLetterBaselineSource: '7d',
-    failuresByClass: emptyFailures(),
-    topFailingTasks: [],
-    drainPerMinute: 10,
-    unreadable: 0,
-    lagTrend: [],
-    ...partial,
-  };
-}
+// The queue rows are the column-set tests' own (no Ink there): one definition.
+export { queue } from '../panels/fixtures.js';
+import { queue } from '../panels/fixtures.js';
 
 /** crawl is 23 minutes behind with a dead-letter spike; replica-b is paused 95 s behind. */
 export function incidentSnapshot(over: Partial<Snapshot> = {}): Snapshot {

@@ -331,20 +331,23 @@ const filterTimeline = memoLast((entries: TimelineLine[], filter: string, sort: 
 export const timelineRows = (s: CockpitState): TimelineLine[] =>
   filterTimeline(s.incident?.entries ?? NO_ENTRIES, s.ui.filters.timeline, sortOf(s, 'timeline'), sortContext(s.session.thresholds));
 
+/**
+ * Each panel's rows as the operator moves through them, and how many are shown only because they
+ * started breaching after its filter was typed: one table, read by the row count and the title.
+ */
+const PANEL_ROWS: Partial<Record<PanelId, (s: CockpitState) => { rows: readonly unknown[]; kept: number }>> = {
+  queues: queueView,
+  failures: failureView,
+  replicas: replicaView,
+  escalation: triggerView,
+  runbook: (s) => ({ rows: runbookRows(s), kept: 0 }),
+  timeline: (s) => ({ rows: timelineRows(s), kept: 0 }),
+  mitigations: (s) => ({ rows: s.mitigations?.inForce ?? [], kept: 0 }),
+};
+
 /** How many of a panel's rows are shown only because they started breaching after its filter was typed. */
 export function keptByBreach(s: CockpitState, panel: PanelId): number {
-  switch (panel) {
-    case 'queues':
-      return queueView(s).kept;
-    case 'failures':
-      return failureView(s).kept;
-    case 'replicas':
-      return replicaView(s).kept;
-    case 'escalation':
-      return triggerView(s).kept;
-    default:
-      return 0;
-  }
+  return PANEL_ROWS[panel]?.(s).kept ?? 0;
 }
 
 // ---- selection ---------------------------------------------------------------------------------
@@ -354,27 +357,9 @@ export function clampIndex(i: number, length: number): number {
   return Math.max(0, Math.min(i, length - 1));
 }
 
-/** The rows j/k move through in a panel. */
+/** The rows j/k move through in a panel (0 for a panel with none). */
 export function rowCount(s: CockpitState, panel: PanelId): number {
-  switch (panel) {
-    case 'queues':
-      return queueRows(s).length;
-    case 'failures':
-      return failureTaskRows(s).length;
-    case 'replicas':
-      return replicaRows(s).length;
-    case 'escalation':
-      return triggerRows(s).length;
-    case 'runbook':
-      return runbookRows(s).length;
-    case 'timeline':
-      return timelineRows(s).length;
-    case 'mitigations':
-      return s.mitigations?.inForce.length ?? 0;
-    default:
-      // A panel with no rows to move through (the panel list may add one without a case here).
-      return 0;
-  }
+  return PANEL_ROWS[panel]?.(s).rows.length ?? 0;
 }
 
 /** The selected row of a panel, clamped to its rows; -1 when it has none. */
