@@ -1,0 +1,156 @@
+// scripts/patch-ink.mjs makes Ink's frame building cheaper (issue 16): caches kept across frames,
+// one blank cell, shared style arrays, no style diff between equally styled neighbours. These
+// tests hold the patched Output to what Ink's own code means: every cell of a frame shows the
+// character and the styles its last write gave it, whatever the styles, overlaps and clips; and
+// they check the patch is in force (a second frame reuses the first frame's caches).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Chalk } from 'chalk';
+import { styledCharsFromTokens, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
+
+// Ink's exports map hides its build files; the module is loaded by path, as Ink loads it.
+const OUTPUT_JS = fileURLToPath(new URL('../../node_modules/ink/build/output.js', import.meta.url));
+type Transformer = (line: string, index: number) => string;
+type Clip = { x1?: number; x2?: number; y1?: number; y2?: number };
+interface InkOutput {
+  caches: unknown;
+  write(x: number, y: number, text: string, options: { transformers: Transformer[] }): void;
+  clip(clip: Clip): void;
+  unclip(): void;
+  get(): { output: string; height: number };
+}
+const { default: Output } = (await import(OUTPUT_JS)) as { default: new (o: { width: number; height: number }) => InkOutput };
+
+type Op =
+  { kind: 'write'; x: number; y: number; text: string; transformers: Transformer[] } | { kind: 'clip'; clip: Clip } | { kind: 'unclip' };
+// Its own instance: the shared chalk's level is Ink's, for every test file in this worker.
+const chalk = new Chalk({ level: 1 });
+type Cell = { value: string; styles: string[] };
+
+/** The reference: Ink's semantics written plainly, cell by cell (ASCII text, so one column a character). */
+function referenceCells(width: number, height: number, ops: Op[]): Cell[][] {
+  const grid: Cell[][] = Array.from({ length: height }, () => Array.from({ length: width }, () => ({ value: ' ', styles: [] })));
+  const clips: Clip[] = [];
+  for (const op of ops) {
+    if (op.kind === 'clip') clips.push(op.clip);
+    else if (op.kind === 'unclip') clips.pop();
+    else {
+      const clip = clips.at(-1);
+      op.text.split('\n').forEach((raw, index) => {
+        let line = raw;
+        for (const t of op.transformers) line = t(line, index);
+        const y = op.y + index;
+        styledCharsFromTokens(tokenize(line)).forEach((char: StyledChar, i: number) => {
+          const x = op.x + i;
+          if (y < 0 || y >= height || x < 0 || x >= width) return;
+          if (clip && clip.x1 !== undefined && clip.x2 !== undefined && (x < clip.x1 || x >= clip.x2)) return;
+          if (clip && clip.y1 !== undefined && clip.y2 !== undefined && (y < clip.y1 || y >= clip.y2)) return;
+          grid[y]![x] = { value: char.value, styles: char.styles.map((s) => s.code).sort() };
+        });
+      });
+    }
+  }
+  return grid;
+}
+
+/** What a terminal would show for the patched Output's text: each row's cells, with their styles. */
+function shownCells(width: number, text: string): Cell[][] {
+  return text.split('\n').map((row) => {
+    const cells: Cell[] = styledCharsFromTokens(tokenize(row)).map((c: StyledChar) => ({
+      value: c.value,
+      styles: c.styles.map((s) => s.code).sort(),
+    }));
+    while (cells.length < width) cells.push({ value: ' ', styles: [] });
+    return cells;
+  });
+}
+
+/** A deterministic pseudo-random sequence, so a failure is reproducible. */
+function prng(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+const STYLES: Array<(s: string) => string> = [
+  (s) => s,
+  (s) => chalk.red(s),
+  (s) => chalk.bold(s),
+  (s) => chalk.inverse(s),
+  (s) => chalk.dim.yellow(s),
+  (s) => chalk.bgBlue.white(s),
+  (s) => chalk.bold(`${s.slice(0, 2)}${chalk.green(s.slice(2))}`),
+];
+
+function randomOps(rand: () => number, width: number, height: number): Op[] {
+  const ops: Op[] = [];
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  let clipped = 0;
+  for (let i = 0; i < 40; i++) {
+    const r = rand();
+    if (r < 0.1 && clipped === 0) {
+      const x1 = Math.floor(rand() * width);
+      const y1 = Math.floor(rand() * height);
+      ops.push({ kind: 'clip', clip: { x1, x2: x1 + 3 + Math.floor(rand() * 20), y1, y2: y1 + 1 + Math.floor(rand() * 6) } });
+      clipped++;
+    } else if (r < 0.15 && clipped > 0) {
+      ops.push({ kind: 'unclip' });
+      clipped--;
+    } else {
+      const lines = Array.from({ length: 1 + Math.floor(rand() * 3) }, () =>
+        Array.from({ length: 1 + Math.floor(rand() * 5) }, () => pick(STYLES)('ab c-9'.slice(0, 1 + Math.floor(rand() * 6)))).join(''),
+      );
+      const transformers: Transformer[] = rand() < 0.2 ? [(line) => chalk.underline(line)] : [];
+      // Lines of at most 30 characters that fit the width: Ink does not cut a write at the frame's edge.
+      ops.push({
+        kind: 'write',
+        x: Math.floor(rand() * (width - 30)),
+        y: Math.floor(rand() * height),
+        text: lines.join('\n'),
+        transformers,
+      });
+    }
+  }
+  while (clipped-- > 0) ops.push({ kind: 'unclip' });
+  return ops;
+}
+
+function render(width: number, height: number, ops: Op[]): string {
+  const output = new Output({ width, height });
+  for (const op of ops) {
+    if (op.kind === 'clip') output.clip(op.clip);
+    else if (op.kind === 'unclip') output.unclip();
+    else output.write(op.x, op.y, op.text, { transformers: op.transformers });
+  }
+  return output.get().output;
+}
+
+const visible = (cells: Cell[][]) =>
+  cells.map((row) => row.map((c) => `${c.value}${c.styles.length ? `[${c.styles.join(',')}]` : ''}`).join(''));
+
+describe('patched Ink frame building (scripts/patch-ink.mjs)', () => {
+  it('is in force: the patch marker is in output.js and a second frame reuses the first frame’s caches', () => {
+    expect(readFileSync(OUTPUT_JS, 'utf8')).toContain('lsos-cockpit: scripts/patch-ink.mjs');
+    expect(new Output({ width: 4, height: 1 }).caches).toBe(new Output({ width: 4, height: 1 }).caches);
+  });
+
+  it('shows every cell with the character and styles of its last write, over 60 random frames of styled, overlapping and clipped text', () => {
+    const rand = prng(16);
+    for (let frame = 0; frame < 60; frame++) {
+      const width = 40 + Math.floor(rand() * 40);
+      const height = 1 + Math.floor(rand() * 8);
+      const ops = randomOps(rand, width, height);
+      // Twice: the second time every line comes from the caches the first one filled.
+      for (let pass = 0; pass < 2; pass++) {
+        expect(visible(shownCells(width, render(width, height, ops))), `frame ${frame} pass ${pass}`).toEqual(
+          visible(referenceCells(width, height, ops)),
+        );
+      }
+    }
+  });
+
+  it('ends every styled row with a reset and writes no escape between equally styled characters', () => {
+    const text = render(10, 1, [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('abc')}${chalk.red('def')}`, transformers: [] }]);
+    expect(text).toBe('\u001B[31mabcdef\u001B[39m');
+  });
+});
