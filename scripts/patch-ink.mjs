@@ -1,4 +1,4 @@
-// Postinstall patches to Ink 6.8.0, applied as patch-package would: each replaces an exact text,
+// Postinstall patches to Ink 6.8.0 and the string-width 8.3.0 it measures with, applied as patch-package would: each replaces an exact text,
 // is idempotent (a patched file carries the marker and is left alone) and fails loudly if Ink's
 // code is not what it expects (a different Ink version needs every patch re-checked).
 //
@@ -15,7 +15,7 @@
 //    the garbage they make were over half of a frame's CPU. The patches keep the caches across
 //    frames (bounded: emptied past 4,096 entries, a frame uses a few hundred), share one blank
 //    cell and one style array per run of equally styled characters, and skip the diff where two
-//    neighbours share their styles. The frame's text is unchanged (test/terminal/inkOutputPatch.test.ts
+//    neighbours share their styles. The frame's text is unchanged (test/terminal/inkPatches.test.ts
 //    compares the patched output with Ink's own styledCharsToString).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,8 +66,51 @@ function lsosRemember(map, key, value) {
 }
 `;
 
+/**
+ * string-width segments graphemes (Intl.Segmenter) for any text beyond printable ASCII, and the
+ * cockpit's rows hold box drawing, arrows, `·` and `…` on every frame. A text whose every character
+ * is printable ASCII or in a block where no character joins its neighbours into a cluster (Latin-1,
+ * punctuation, arrows, box drawing, shapes, symbols, dingbats; no combining marks, joiners or
+ * variation selectors) is as wide as the sum of its characters: each one is measured once by
+ * string-width itself and remembered. Anything else takes string-width's own path.
+ */
+const STRING_WIDTH_HELPERS = `${MARK}
+const lsosCharWidths = new Int8Array(0x2800).fill(-1);
+function lsosSimpleBlock(c) {
+	return (c >= 0xa0 && c <= 0x2ff && c !== 0xad) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205e) || (c >= 0x2190 && c <= 0x27bf);
+}
+function lsosSimpleWidth(string) {
+	let width = 0;
+	for (let i = 0; i < string.length; i++) {
+		const c = string.charCodeAt(i);
+		if (c >= 0x20 && c < 0x7f) {
+			width++;
+			continue;
+		}
+		if (!lsosSimpleBlock(c)) return -1;
+		let w = lsosCharWidths[c];
+		if (w < 0) w = lsosCharWidths[c] = stringWidth(String.fromCharCode(c));
+		width += w;
+	}
+	return width;
+}
+`;
+
 const PATCHES = [
   {
+    pkg: 'string-width',
+    file: 'index.js',
+    from: 'const segmenter = new Intl.Segmenter();\n',
+    to: `const segmenter = new Intl.Segmenter();\n${STRING_WIDTH_HELPERS}`,
+  },
+  {
+    pkg: 'string-width',
+    file: 'index.js',
+    from: '\tlet width = 0;\n\tconst eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};\n',
+    to: `\tif (ambiguousIsNarrow && string.length > 1) { ${MARK}\n\t\tconst simple = lsosSimpleWidth(string);\n\t\tif (simple >= 0) return simple;\n\t}\n\n\tlet width = 0;\n\tconst eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};\n`,
+  },
+  {
+    pkg: 'ink',
     file: 'build/log-update.js',
     from: 'buffer.push(ansiEscapes.cursorUp(previousVisible - 1));',
     to: `buffer.push(ansiEscapes.cursorUp(previousOutput.endsWith('\\n') ? previousVisible : previousVisible - 1)); ${MARK}`,
@@ -75,39 +118,46 @@ const PATCHES = [
   {
     // Every text node's width on every frame: measured through measure-text's cache (the one
     // Ink's layout already fills with the same texts) instead of string-width each time.
+    pkg: 'ink',
     file: 'build/render-node-to-output.js',
     from: '                const currentWidth = widestLine(text);',
     to: `                const currentWidth = measureText(text).width; ${MARK}`,
   },
   {
+    pkg: 'ink',
     file: 'build/render-node-to-output.js',
     from: "import widestLine from 'widest-line';\n",
     to: `import measureText from './measure-text.js'; ${MARK}\n`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: "import { styledCharsFromTokens, styledCharsToString, tokenize, } from '@alcalzone/ansi-tokenize';\n",
     to: `import { styledCharsFromTokens, styledCharsToString, tokenize, } from '@alcalzone/ansi-tokenize';\n${OUTPUT_HELPERS}`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: `            cached = styledCharsFromTokens(tokenize(line));
             this.styledChars.set(line, cached);`,
     to: `            cached = lsosRemember(this.styledChars, line, lsosShareStyles(styledCharsFromTokens(tokenize(line)))); ${MARK}`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: `            cached = stringWidth(text);
             this.widths.set(text, cached);`,
     to: `            cached = lsosRemember(this.widths, text, stringWidth(text)); ${MARK}`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: `            cached = lineWidth;
             this.blockWidths.set(text, cached);`,
     to: `            cached = lsosRemember(this.blockWidths, text, lineWidth); ${MARK}`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: '    getStringWidth(text) {',
     to: `    slices = new Map(); ${MARK}
@@ -119,21 +169,25 @@ const PATCHES = [
     getStringWidth(text) {`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: '                            return sliceAnsi(line, from, to);',
     to: `                            return this.caches.getSlice(line, from, to); ${MARK}`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: '    caches = new OutputCaches();',
     to: `    caches = LSOS_SHARED_CACHES; ${MARK}`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: 'export default class Output {',
     to: `const LSOS_SHARED_CACHES = new OutputCaches(); ${MARK}\nexport default class Output {`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: `                row.push({
                     type: 'char',
@@ -144,35 +198,38 @@ const PATCHES = [
     to: `                row.push(LSOS_BLANK); ${MARK}`,
   },
   {
+    pkg: 'ink',
     file: 'build/output.js',
     from: '            return styledCharsToString(lineWithoutEmptyItems).trimEnd();',
     to: `            return lsosStyledCharsToString(lineWithoutEmptyItems).trimEnd(); ${MARK}`,
   },
 ];
 
-// ink's exports map hides package.json from require.resolve: find it by path.
-const inkDir = fileURLToPath(new URL('../node_modules/ink/', import.meta.url));
-if (!existsSync(join(inkDir, 'package.json'))) {
-  console.log('patch-ink: ink is not installed; nothing to patch');
-  process.exit(0);
-}
-const { version } = JSON.parse(readFileSync(join(inkDir, 'package.json'), 'utf8'));
-for (const file of new Set(PATCHES.map((p) => p.file))) {
-  const path = join(inkDir, file);
-  const original = readFileSync(path, 'utf8');
-  if (original.includes(MARK)) {
-    console.log(`patch-ink: ink ${version} ${file} already patched`);
+// ink's exports map hides package.json from require.resolve: packages are found by path.
+for (const pkg of new Set(PATCHES.map((p) => p.pkg))) {
+  const dir = fileURLToPath(new URL(`../node_modules/${pkg}/`, import.meta.url));
+  if (!existsSync(join(dir, 'package.json'))) {
+    console.log(`patch-ink: ${pkg} is not installed; nothing to patch`);
     continue;
   }
-  let text = original;
-  for (const patch of PATCHES.filter((p) => p.file === file)) {
-    if (text.split(patch.from).length !== 2) {
-      console.error(`patch-ink: ink ${version} ${file} does not contain the expected text once:\n${patch.from}\nre-check the patch`);
-      process.exit(1);
+  const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  for (const file of new Set(PATCHES.filter((p) => p.pkg === pkg).map((p) => p.file))) {
+    const path = join(dir, file);
+    const original = readFileSync(path, 'utf8');
+    if (original.includes(MARK)) {
+      console.log(`patch-ink: ${pkg} ${version} ${file} already patched`);
+      continue;
     }
-    text = text.replace(patch.from, () => patch.to);
+    let text = original;
+    for (const patch of PATCHES.filter((p) => p.pkg === pkg && p.file === file)) {
+      if (text.split(patch.from).length !== 2) {
+        console.error(`patch-ink: ${pkg} ${version} ${file} does not contain the expected text once:\n${patch.from}\nre-check the patch`);
+        process.exit(1);
+      }
+      text = text.replace(patch.from, () => patch.to);
+    }
+    // Written in place (never renamed over): the file is the package's own.
+    writeFileSync(path, text);
+    console.log(`patch-ink: patched ${pkg} ${version} ${file}`);
   }
-  // Written in place (never renamed over): the file is the package's own.
-  writeFileSync(path, text);
-  console.log(`patch-ink: patched ink ${version} ${file}`);
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
+import stringWidth from 'string-width';
 import { styledCharsFromTokens, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
 
 // Ink's exports map hides its build files; the module is loaded by path, as Ink loads it.
@@ -134,9 +135,9 @@ describe('patched Ink frame building (scripts/patch-ink.mjs)', () => {
     expect(new Output({ width: 4, height: 1 }).caches).toBe(new Output({ width: 4, height: 1 }).caches);
   });
 
-  it('shows every cell with the character and styles of its last write, over 60 random frames of styled, overlapping and clipped text', () => {
+  it('shows every cell with the character and styles of its last write, over 30 random frames of styled, overlapping and clipped text', () => {
     const rand = prng(16);
-    for (let frame = 0; frame < 60; frame++) {
+    for (let frame = 0; frame < 30; frame++) {
       const width = 40 + Math.floor(rand() * 40);
       const height = 1 + Math.floor(rand() * 8);
       const ops = randomOps(rand, width, height);
@@ -152,5 +153,45 @@ describe('patched Ink frame building (scripts/patch-ink.mjs)', () => {
   it('ends every styled row with a reset and writes no escape between equally styled characters', () => {
     const text = render(10, 1, [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('abc')}${chalk.red('def')}`, transformers: [] }]);
     expect(text).toBe('\u001B[31mabcdef\u001B[39m');
+  });
+});
+
+describe('patched string-width (scripts/patch-ink.mjs)', () => {
+  const segmenter = new Intl.Segmenter();
+  /** What string-width's own path computes: each grapheme cluster's width, summed. */
+  const byClusters = (s: string) => [...segmenter.segment(s)].reduce((w, { segment }) => w + stringWidth(segment), 0);
+
+  it('is in force', () => {
+    expect(readFileSync(fileURLToPath(new URL('../../node_modules/string-width/index.js', import.meta.url)), 'utf8')).toContain(
+      'lsos-cockpit: scripts/patch-ink.mjs',
+    );
+  });
+
+  it('measures text of Latin-1, punctuation, arrows, box drawing, shapes, symbols and dingbats as string-width’s clusters do', () => {
+    const rand = prng(8);
+    const blocks: Array<[number, number]> = [
+      [0x20, 0x7e],
+      [0xa0, 0x2ff],
+      [0x2010, 0x2027],
+      [0x2030, 0x205e],
+      [0x2190, 0x27bf],
+    ];
+    for (let i = 0; i < 1000; i++) {
+      const text = Array.from({ length: 2 + Math.floor(rand() * 12) }, () => {
+        const [from, to] = blocks[Math.floor(rand() * blocks.length)]!;
+        return String.fromCharCode(from + Math.floor(rand() * (to - from + 1)));
+      }).join('');
+      expect(stringWidth(text), JSON.stringify(text)).toBe(byClusters(text));
+    }
+  });
+
+  it('leaves clusters to string-width: combining marks, variation selectors, joiners, wide and ANSI-styled text', () => {
+    expect(stringWidth('caf\u0065\u0301 ok')).toBe(7);
+    expect(stringWidth('\u26a0\ufe0f lag')).toBe(6);
+    expect(stringWidth('\u26a0 lag')).toBe(5);
+    expect(stringWidth('a\u{1F469}\u200D\u{1F4BB}b')).toBe(4);
+    expect(stringWidth('日本 ok')).toBe(7);
+    expect(stringWidth('\u001B[31m─ lag ▲\u001B[39m')).toBe(7);
+    expect(stringWidth('\u2705 done')).toBe(7);
   });
 });
