@@ -22,18 +22,39 @@ const idleClock = createStore<ClockState>()(() => ({ now: Date.now(), wall: Date
 export function ClockProvider({
   clock = systemClock,
   intervalMs = 1000,
+  pulse,
   children,
 }: {
   clock?: Clock;
   intervalMs?: number;
+  /**
+   * Subscribes to the updates that draw a frame anyway (the cockpit store: a source tick, a key).
+   * The clock moves with each of them and its own tick waits a full interval after the last one:
+   * with a source polling every second, ages move in the source's frame instead of a frame of
+   * their own half a second later (one frame a second on a steady screen, not two).
+   */
+  pulse?: (onPulse: () => void) => () => void;
   children: ReactNode;
 }) {
   const store = useMemo(() => createStore<ClockState>()(() => ({ now: clock.now(), wall: Date.now() })), [clock]);
   useEffect(() => {
-    const timer = setInterval(() => store.setState({ now: clock.now(), wall: Date.now() }), intervalMs);
-    timer.unref?.();
-    return () => clearInterval(timer);
-  }, [store, clock, intervalMs]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = () => {
+      store.setState({ now: clock.now(), wall: Date.now() });
+      arm();
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(tick, intervalMs);
+      timer.unref?.();
+    };
+    arm();
+    const unsubscribe = pulse?.(tick);
+    return () => {
+      unsubscribe?.();
+      clearTimeout(timer);
+    };
+  }, [store, clock, intervalMs, pulse]);
   return <ClockContext.Provider value={store}>{children}</ClockContext.Provider>;
 }
 

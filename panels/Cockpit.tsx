@@ -74,7 +74,7 @@ export function Cockpit({ store, bindings, onAttempt, size: sizeOverride, clock 
 
   if (layout.kind === 'too-small') return <TooSmall size={size} />;
   return (
-    <ClockProvider {...(clock ? { clock } : {})}>
+    <ClockProvider {...(clock ? { clock } : {})} pulse={store.subscribe}>
       <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
         {presentation ? (
           <Presentation store={store} theme={theme} ascii={ascii} width={layout.width} height={layout.height - 2} />
