@@ -24,6 +24,10 @@ async function main(): Promise<void> {
     const { benchBesideHtop } = await import('./beside-htop.js');
     await section('Beside htop (same run, tmux, 120x40): launch, CPU, RSS, bytes, key to frame', () => benchBesideHtop());
   }
+  if (want('scale')) {
+    const { benchScale } = await import('./scale.js');
+    await section('Scale: live on 2,000 and 10,000 queues, 50 tasks/s (private redis-server)', () => benchScale());
+  }
   if (want('redis-time')) {
     const { benchRedisTime } = await import('./redis-time.js');
     await section('Redis server time per tick (private redis-server; INFO commandstats, SLOWLOG)', () => benchRedisTime());
