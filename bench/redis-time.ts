@@ -5,7 +5,7 @@
 // Celery-shaped messages, bindings, dead letters and unacked entries; between ticks 50 messages
 // are consumed and 50 published (a live system at 50 tasks/s) so the script does real work.
 import { Redis } from 'ioredis';
-import { RedisCelerySource } from '../src/sources/redis/index.js';
+import { RedisCelerySource, type RedisSourceOptions } from '../src/sources/redis/index.js';
 import { envelope, startPrivateRedis } from './live-redis.js';
 
 const PREFIX = 'b_';
@@ -105,6 +105,8 @@ export async function measureRedisTime(queueCounts: number[], ticks = 40): Promi
         events: false,
         providerFlags: false,
         maxQueues: Math.max(n, 2000),
+        // Budgets to try (BENCH_REDIS_OPTS='{"headRefreshPerTick":0}'): what each part of a tick costs.
+        ...(JSON.parse(process.env.BENCH_REDIS_OPTS ?? '{}') as Partial<RedisSourceOptions>),
       });
       try {
         // Discovery (SCAN steps, then SMEMBERS) until every queue is watched, then two warm ticks.
