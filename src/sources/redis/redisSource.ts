@@ -2,8 +2,9 @@
 // kombu's keys, plus Celery events from pub/sub, merged into one snapshot patch per tick.
 //
 // Cost per tick, however many queues: ONE round trip, a pipeline of
-//   EVALSHA inspect 'q' per chunk of queuesPerCall queues (depths, dead-letter lengths, and the
-//     message reads this tick asks for: heads, readability samples, dead-letter classes)
+//   EVALSHA inspect 'q' per chunk of queuesPerCall queues (every queue's depth, the dead-letter
+//     lengths this tick counts, and the message reads it asks for: heads, readability samples,
+//     dead-letter classes)
 //   EVALSHA inspect 'u' per window of unackedPerCall unacked entries (reserved by queue)
 //   SCAN <cursor> MATCH _kombu.binding.* COUNT n   (queue discovery, one step per tick)
 //   SMEMBERS of the binding keys the previous step found
@@ -15,8 +16,11 @@
 // read is planned here, per tick, within budgets: a list whose length changed has its head read
 // at once; every other non-empty queue's head is re-read in rotation (so a head that moved while
 // the length stayed the same is seen within queues/headRefreshPerTick ticks; every tick up to
-// 32 queues); readability samples and dead-letter classes likewise. Nothing reads a whole list or
-// hash; see inspectScript.ts.
+// 32 queues); readability samples and dead-letter classes likewise. Every queue's depth is read
+// every tick; Q.dead's length every tick up to deadCountsPerTick (250) queues, above that in
+// rotation, each queue's at least every deadCountEveryTicks (4) ticks: a new dead letter shows
+// within 4 ticks at most (test/live/redis-chunks.test.ts). Nothing reads a whole list or hash;
+// see inspectScript.ts.
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   EventAggregator,
