@@ -200,15 +200,15 @@ local result = {}
 local deadAsks = {}
 
 -- Queue q (position in this call), asked flags; dead: Q.dead's length (-1: not counted), len0:
--- the ready list's length when already counted (-1: not yet); x: the ARGV index of its priority
--- lists' last read lengths (SUBS).
+-- the ready list's length when already counted (-1: not yet); lastLen: its length when its head
+-- was last read; x: the ARGV index of its priority lists' last read lengths (SUBS).
 local function inspect(q, name, flags, lastDead, dead, len0, lastLen, headTag, x)
   local wantHead = flags % 2 == 1
   local deep = flags % 4 >= 2
   local wantDead = flags % 8 >= 4
   local nLists = 1
   if flags % 16 >= 8 then nLists = 4 end
-  local last = {tonumber(lastLen)}
+  local last = {lastLen}
   for k = 2, nLists do last[k] = tonumber(ARGV[x + k - 2]) end
 
   local deadPart = dead
@@ -246,39 +246,50 @@ local function inspect(q, name, flags, lastDead, dead, len0, lastLen, headTag, x
   if changed then result[q] = rec else result[q] = 0 end
 end
 
--- ARGV from 10, in three runs (the caller orders each call's queues so): FULL queues asked for
--- reads, each: name, the ready list's length when its head was last read (-1: never), flags (1
--- HEAD, 2 DEEP, 4 DEAD, 8 SUBS), Q.dead's length as last counted, the delivery tag of the head
--- last read ('' : unknown), and when SUBS the three priority lists' last read lengths; then
--- COUNT queues, whose Q.dead is counted this tick: name, last read length, Q.dead's last length;
--- then the rest: name, last read length (Q.dead not counted: answered -1). Each argument costs
--- Redis about 0.1 µs to parse and hand to Lua, so the common case has two.
+-- ARGV from 10: LENS, then the queues in three runs (the caller orders each call's queues so).
+-- FULL queues, asked for reads, each: name, the ready list's length when its head was last read,
+-- flags (1 HEAD, 2 DEEP, 4 DEAD, 8 SUBS), Q.dead's length as last counted, the delivery tag of
+-- the head last read ('': unknown), and when SUBS the three priority lists' last read lengths.
+-- Then COUNT queues, whose Q.dead is counted this tick, and the rest (Q.dead not counted: answered
+-- -1): their names only. Their last read lengths (and for COUNT Q.dead's last length after it) are
+-- in LENS, 4 bytes each, big-endian, 4294967295 for "never": an argument costs Redis about 0.2 µs
+-- to parse and hand to Lua, reading 4 bytes of one string less (measured, docs/performance.md).
 local nFull, nCount = tonumber(ARGV[8]), tonumber(ARGV[9])
-local at = 10
+local LENS = ARGV[10]
+local byte = string.byte
+local at = 11
 for q = 1, nFull do
-  local name, lastLen, flags, lastDead = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+  local name, lastLen, flags, lastDead = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
   local headTag = ARGV[at + 4]
   at = at + 5
   inspect(q, name, flags, lastDead, redis.call('LLEN', name .. '.dead'), -1, lastLen, headTag, at)
   if flags % 16 >= 8 then at = at + 3 end
 end
+local j = 1
 for q = nFull + 1, nFull + nCount do
-  local name, lastLen, lastDead = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2])
-  at = at + 3
+  local name = ARGV[at]
+  at = at + 1
+  local b1, b2, b3, b4, d1, d2, d3, d4 = byte(LENS, j, j + 7)
+  j = j + 8
+  local lastLen = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+  local lastDead = ((d1 * 256 + d2) * 256 + d3) * 256 + d4
   local dead = redis.call('LLEN', name .. '.dead')
   local len = -1
   if dead == lastDead then
     len = redis.call('LLEN', name)
-    if len == tonumber(lastLen) then result[q] = 0 end
+    if len == lastLen then result[q] = 0 end
   end
   if result[q] == nil then inspect(q, name, 0, lastDead, dead, len, lastLen, '', at) end
 end
 for q = nFull + nCount + 1, nQueues do
   -- The common case, kept free of allocations: one LLEN, the same length as last read.
-  local name, lastLen = ARGV[at], ARGV[at + 1]
-  at = at + 2
+  local name = ARGV[at]
+  at = at + 1
+  local b1, b2, b3, b4 = byte(LENS, j, j + 3)
+  j = j + 4
+  local lastLen = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
   local len = redis.call('LLEN', name)
-  if len == tonumber(lastLen) then result[q] = 0 else inspect(q, name, 0, -1, -1, len, lastLen, '', at) end
+  if len ~= lastLen then inspect(q, name, 0, -1, -1, len, lastLen, '', at) else result[q] = 0 end
 end
 for _, d in ipairs(deadAsks) do
   if canRead(math.min(d[3], deadSample)) then result[d[1]][1] = deadLetters(d[2], d[3]) end
@@ -331,24 +342,35 @@ export function callOrder(asks: readonly QueueAsk[]): number[] {
   return [...full, ...count, ...rest];
 }
 
-export function queueChunkArgv(l: ChunkLimits, asks: readonly QueueAsk[]): string[] {
+/** A length in LENS: 4 bytes, 0xffffffff for "never" (-1). */
+const NEVER_LEN = 0xffffffff;
+
+export function queueChunkArgv(l: ChunkLimits, asks: readonly QueueAsk[]): (string | Buffer)[] {
   const nFull = asks.filter((a) => a.flags !== 0 && a.flags !== ASK_COUNT).length;
   const nCount = asks.filter((a) => a.flags === ASK_COUNT).length;
-  const argv = ['q', l.sampleDepth, l.maxMessageBytes, l.deadSample, l.readsPerCall, l.bytesPerCall, asks.length, nFull, nCount].map(
+  const head = ['q', l.sampleDepth, l.maxMessageBytes, l.deadSample, l.readsPerCall, l.bytesPerCall, asks.length, nFull, nCount].map(
     String,
   );
+  const lens = Buffer.alloc(4 * (asks.length - nFull) + 4 * nCount);
+  let j = 0;
+  const put = (n: number) => {
+    lens.writeUInt32BE(Number.isInteger(n) && n >= 0 && n < NEVER_LEN ? n : NEVER_LEN, j);
+    j += 4;
+  };
+  const rest: string[] = [];
   for (const i of callOrder(asks)) {
     const a = asks[i] as QueueAsk;
-    argv.push(a.name, String(a.lastLens[0] ?? -1));
-    if (a.flags === 0) continue;
-    if (a.flags === ASK_COUNT) {
-      argv.push(String(a.lastDead));
+    const lastLen = a.lastLens[0] ?? -1;
+    if (a.flags === 0 || a.flags === ASK_COUNT) {
+      rest.push(a.name);
+      put(lastLen);
+      if (a.flags === ASK_COUNT) put(a.lastDead);
       continue;
     }
-    argv.push(String(a.flags), String(a.lastDead), a.headTag ?? '');
-    if ((a.flags & ASK_SUBS) !== 0) for (let k = 1; k < 4; k++) argv.push(String(a.lastLens[k] ?? -1));
+    rest.push(a.name, String(lastLen), String(a.flags), String(a.lastDead), a.headTag ?? '');
+    if ((a.flags & ASK_SUBS) !== 0) for (let k = 1; k < 4; k++) rest.push(String(a.lastLens[k] ?? -1));
   }
-  return argv;
+  return [...head, lens, ...rest];
 }
 
 /**

@@ -472,7 +472,7 @@ export class RedisCelerySource implements Source {
       readsPerCall: this.o.readsPerCall,
       bytesPerCall: this.o.bytesPerCall,
     };
-    const scriptCalls: string[][] = chunks.map((c) => queueChunkArgv(limits, c));
+    const scriptCalls: (string | Buffer)[][] = chunks.map((c) => queueChunkArgv(limits, c));
     // Windows over the newest min(total, maxUnackedScan) entries, sized from the last total (with
     // room to grow); one more tick corrects a window count that fell short.
     const toScan = Math.min(this.o.maxUnackedScan, Math.ceil(this.unackedTotal * 1.25) + this.o.unackedPerCall);
