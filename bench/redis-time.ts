@@ -4,8 +4,11 @@
 // exactly; INFO commandstats gives the same total as a cross-check. Queues are filled with
 // Celery-shaped messages, bindings, dead letters and unacked entries; between ticks 50 messages
 // are consumed and 50 published (a live system at 50 tasks/s) so the script does real work.
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { RedisCelerySource } from '../src/sources/redis/index.js';
+import { RedisCelerySource, type RedisSourceOptions } from '../src/sources/redis/index.js';
 import { envelope, startPrivateRedis } from './live-redis.js';
 
 const PREFIX = 'b_';
@@ -13,8 +16,19 @@ const PER_QUEUE = 10;
 const DEAD_PER_QUEUE = 5;
 const UNACKED = 200;
 const CHURN_PER_TICK = 50;
+const COMPARE = process.env.BENCH_REDIS_COMPARE;
+
+/** The Redis source of another build (its dist/ directory), to tick beside this one. */
+async function compareSource(dist: string): Promise<typeof RedisCelerySource> {
+  const mod = (await import(pathToFileURL(path.resolve(dist, 'src/sources/redis/index.js')).href)) as {
+    RedisCelerySource: typeof RedisCelerySource;
+  };
+  return mod.RedisCelerySource;
+}
 
 export interface RedisTimeFigures {
+  /** '' for this build, 'compare.' for BENCH_REDIS_COMPARE's. */
+  label: string;
   queues: number;
   ticks: number;
   /** Redis time per tick (all the source's commands), ms. */
@@ -98,76 +112,100 @@ export async function measureRedisTime(queueCounts: number[], ticks = 40): Promi
       await ctl.flushdb();
       const names = Array.from({ length: n }, (_, i) => `${PREFIX}q${String(i).padStart(5, '0')}`);
       await fill(ctl, names);
-      const source = new RedisCelerySource({
-        url: priv.url,
-        queues: [],
-        discoverPrefix: PREFIX,
-        events: false,
-        providerFlags: false,
-        maxQueues: Math.max(n, 2000),
-      });
+      // With BENCH_REDIS_COMPARE (another build's dist/, e.g. of the commit before), that build's
+      // source ticks too, alternating with this one after the same churn: before and after in the
+      // same conditions (this machine's load moves the figures more than a change does).
+      const builds: { label: string; Source: typeof RedisCelerySource }[] = [{ label: '', Source: RedisCelerySource }];
+      if (COMPARE) builds.push({ label: 'compare.', Source: await compareSource(COMPARE) });
+      const sources = builds.map(
+        (b) =>
+          new b.Source({
+            url: priv.url,
+            queues: [],
+            discoverPrefix: PREFIX,
+            events: false,
+            providerFlags: false,
+            maxQueues: Math.max(n, 2000),
+            // Budgets to try (BENCH_REDIS_OPTS='{"headRefreshPerTick":0}'): what each part of a tick costs.
+            ...(JSON.parse(process.env.BENCH_REDIS_OPTS ?? '{}') as Partial<RedisSourceOptions>),
+          }),
+      );
       try {
         // Discovery (SCAN steps, then SMEMBERS) until every queue is watched, then two warm ticks.
-        for (let i = 0; i < 200; i++) if (((await source.read()).queues?.length ?? 0) >= n) break;
-        await source.read();
+        for (const source of sources) {
+          for (let i = 0; i < 200; i++) if (((await source.read()).queues?.length ?? 0) >= n) break;
+          await source.read();
+        }
         // Per tick: INFO commandstats (reset before each tick) sums the source's top-level commands;
         // commands the script runs inside Redis are counted within its EVALSHA. Per call: SLOWLOG
         // above 100 µs (a lower threshold would log every command inside the script and slow it).
         await ctl.config('SET', 'slowlog-log-slower-than', '100');
         await ctl.config('SET', 'slowlog-max-len', '100000');
-        await ctl.slowlog('RESET');
-        const perTick: number[] = [];
-        const clientMs: number[] = [];
-        const cpuMs: number[] = [];
-        const calls: number[] = [];
-        let evalUsec = 0;
-        let evalCalls = 0;
+        const m = sources.map(() => ({
+          perTick: [] as number[],
+          clientMs: [] as number[],
+          cpuMs: [] as number[],
+          calls: [] as number[],
+          evalUsec: 0,
+          evalCalls: 0,
+          callMax: 0,
+        }));
         for (let t = 0; t < ticks; t++) {
           await churn(ctl, names, t);
-          await ctl.config('RESETSTAT');
-          const cpu0 = mainThreadCpu(await ctl.info('cpu'));
-          const t0 = performance.now();
-          await source.read();
-          clientMs.push(performance.now() - t0);
-          const cpu1 = mainThreadCpu(await ctl.info('cpu'));
-          cpuMs.push((cpu1 - cpu0) * 1000);
-          const stats = parseCommandStats(await ctl.info('commandstats'));
-          let usec = 0;
-          let count = 0;
-          for (const cmd of SOURCE_COMMANDS) {
-            const s = stats.get(cmd);
-            if (!s) continue;
-            usec += s.usec;
-            count += s.calls;
-            if (cmd === 'evalsha' || cmd === 'eval') {
-              evalUsec += s.usec;
-              evalCalls += s.calls;
+          const order = sources.map((_, k) => k);
+          if (t % 2 === 1) order.reverse();
+          for (const k of order) {
+            const source = sources[k] as RedisCelerySource;
+            const f = m[k] as (typeof m)[number];
+            await ctl.slowlog('RESET');
+            await ctl.config('RESETSTAT');
+            const cpu0 = mainThreadCpu(await ctl.info('cpu'));
+            const t0 = performance.now();
+            await source.read();
+            f.clientMs.push(performance.now() - t0);
+            const cpu1 = mainThreadCpu(await ctl.info('cpu'));
+            f.cpuMs.push((cpu1 - cpu0) * 1000);
+            const stats = parseCommandStats(await ctl.info('commandstats'));
+            let usec = 0;
+            let count = 0;
+            for (const cmd of SOURCE_COMMANDS) {
+              const s = stats.get(cmd);
+              if (!s) continue;
+              usec += s.usec;
+              count += s.calls;
+              if (cmd === 'evalsha' || cmd === 'eval') {
+                f.evalUsec += s.usec;
+                f.evalCalls += s.calls;
+              }
+            }
+            f.perTick.push(usec / 1000);
+            f.calls.push(count);
+            for (const e of (await ctl.slowlog('GET', '100000')) as SlowEntry[]) {
+              const cmd = String(e[3]?.[0] ?? '').toLowerCase();
+              if (cmd === 'evalsha' || cmd === 'eval') f.callMax = Math.max(f.callMax, e[2]);
+              if (process.env.BENCH_DEBUG && e[2] > 3000) console.log(n, e[2], String(e[3]?.slice(0, 12).join(' ')).slice(0, 200));
             }
           }
-          perTick.push(usec / 1000);
-          calls.push(count);
         }
-        let callMax = 0;
-        for (const e of (await ctl.slowlog('GET', '100000')) as SlowEntry[]) {
-          const cmd = String(e[3]?.[0] ?? '').toLowerCase();
-          if (cmd === 'evalsha' || cmd === 'eval') callMax = Math.max(callMax, e[2]);
-          if (process.env.BENCH_DEBUG && e[2] > 3000) console.log(n, e[2], String(e[3]?.slice(0, 12).join(' ')).slice(0, 200));
-        }
-        out.push({
-          queues: n,
-          ticks,
-          tickMedian: round(pct(perTick, 50)),
-          tickP90: round(pct(perTick, 90)),
-          tickMax: round(Math.max(...perTick)),
-          callMax: round(callMax / 1000),
-          callsPerTick: pct(calls, 50),
-          evalshaUsecPerCall: evalCalls > 0 ? Math.round(evalUsec / evalCalls) : NaN,
-          clientMsMedian: round(pct(clientMs, 50)),
-          cpuMsMedian: round(pct(cpuMs, 50)),
-          cpuMsP90: round(pct(cpuMs, 90)),
+        builds.forEach((b, k) => {
+          const f = m[k] as (typeof m)[number];
+          out.push({
+            label: b.label,
+            queues: n,
+            ticks,
+            tickMedian: round(pct(f.perTick, 50)),
+            tickP90: round(pct(f.perTick, 90)),
+            tickMax: round(Math.max(...f.perTick)),
+            callMax: round(f.callMax / 1000),
+            callsPerTick: pct(f.calls, 50),
+            evalshaUsecPerCall: f.evalCalls > 0 ? Math.round(f.evalUsec / f.evalCalls) : NaN,
+            clientMsMedian: round(pct(f.clientMs, 50)),
+            cpuMsMedian: round(pct(f.cpuMs, 50)),
+            cpuMsP90: round(pct(f.cpuMs, 90)),
+          });
         });
       } finally {
-        await source.close();
+        for (const source of sources) await source.close();
       }
     }
   } finally {
@@ -183,10 +221,14 @@ function round(x: number): number {
 
 export async function benchRedisTime(): Promise<Record<string, number | string>> {
   const counts = (process.env.BENCH_REDIS_QUEUES ?? '7,200,2000').split(',').map(Number);
+  const load0 = os.loadavg();
   const rows = await measureRedisTime(counts);
   const fig: Record<string, number | string> = {};
+  const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  fig['load average (1/5/15 min) at start, at end'] = `${la(load0)}, ${la(os.loadavg())}`;
+  if (COMPARE) fig['compared with'] = COMPARE;
   for (const r of rows) {
-    const k = `redis.${r.queues}q`;
+    const k = `redis.${r.queues}q${r.label ? `.${r.label.slice(0, -1)}` : ''}`;
     fig[`${k}.serverMsPerTick (wall) median/p90/max`] = `${r.tickMedian} / ${r.tickP90} / ${r.tickMax}`;
     fig[`${k}.redisCpuMsPerTick median/p90`] = `${r.cpuMsMedian} / ${r.cpuMsP90}`;
     fig[`${k}.longestCallMs (wall)`] = r.callMax;

@@ -52,7 +52,8 @@ describe.runIf(ok)(`${N} queues in bounded script calls (db ${DB})`, () => {
 
   afterAll(async () => {
     if (!redis) return;
-    for (let i = 0; i < names.length; i += 200) await redis.del(...names.slice(i, i + 200));
+    for (let i = 0; i < names.length; i += 200)
+      await redis.del(...names.slice(i, i + 200), ...names.slice(i, i + 200).map((q) => `${q}.dead`));
     redis.disconnect();
   });
 
@@ -96,6 +97,40 @@ describe.runIf(ok)(`${N} queues in bounded script calls (db ${DB})`, () => {
       expect(byName((await source.read()).queues).get(moved)?.depth).toBe(await redis.llen(moved));
     } finally {
       await source.close();
+    }
+  });
+
+  it('every Q.dead is counted in rotation: a new dead letter shows within deadCountEveryTicks (4) ticks, whichever queue it is in', async () => {
+    // 600 queues: Q.dead is counted for at least 250 queues a tick (ceil(600 / 4) = 150 is fewer),
+    // so not every tick counts every Q.dead; with deadCountsPerTick 0 exactly ceil(600 / 4) are.
+    for (const opts of [{}, { deadCountsPerTick: 0 }]) {
+      const source = new RedisCelerySource({ url: URL, queues: names, discover: false, events: false, providerFlags: false, ...opts });
+      const dead = (qs: QueueSnapshot[] | undefined) => new Map((qs ?? []).map((q) => [q.name, q.deadLetters]));
+      try {
+        // Every Q.dead is counted on a queue's first tick (no made-up 0), then in rotation.
+        let seen = dead((await source.read()).queues);
+        const before = new Map(names.map((n) => [n, seen.get(n) ?? -1]));
+        for (let i = 0; i < 6; i++) await source.read();
+        // A dead letter in every queue's Q.dead at once: each queue is somewhere in the rotation.
+        const pipe = redis.pipeline();
+        for (const q of names) pipe.lpush(`${q}.dead`, JSON.stringify({ headers: { lsos_exc_type: 'TimeoutError' } }));
+        await pipe.exec();
+        const firstSeenAt = new Map<string, number>();
+        for (let tick = 1; tick <= 4; tick++) {
+          seen = dead((await source.read()).queues);
+          for (const q of names) if (!firstSeenAt.has(q) && seen.get(q) === (before.get(q) ?? 0) + 1) firstSeenAt.set(q, tick);
+          // The rotation spreads the counting: the first tick after the push did not count them all.
+          if (tick === 1) expect(firstSeenAt.size).toBeLessThan(N);
+        }
+        expect(names.filter((q) => !firstSeenAt.has(q))).toEqual([]);
+        // And the figure is Redis's own length.
+        const pipe2 = redis.pipeline();
+        for (const q of names) pipe2.llen(`${q}.dead`);
+        const lens = ((await pipe2.exec()) ?? []).map(([, v]) => v as number);
+        expect(names.map((q) => seen.get(q))).toEqual(lens);
+      } finally {
+        await source.close();
+      }
     }
   });
 });

@@ -2,8 +2,9 @@
 // kombu's keys, plus Celery events from pub/sub, merged into one snapshot patch per tick.
 //
 // Cost per tick, however many queues: ONE round trip, a pipeline of
-//   EVALSHA inspect 'q' per chunk of queuesPerCall queues (depths, dead-letter lengths, and the
-//     message reads this tick asks for: heads, readability samples, dead-letter classes)
+//   EVALSHA inspect 'q' per chunk of queuesPerCall queues (every queue's depth, the dead-letter
+//     lengths this tick counts, and the message reads it asks for: heads, readability samples,
+//     dead-letter classes)
 //   EVALSHA inspect 'u' per window of unackedPerCall unacked entries (reserved by queue)
 //   SCAN <cursor> MATCH _kombu.binding.* COUNT n   (queue discovery, one step per tick)
 //   SMEMBERS of the binding keys the previous step found
@@ -15,8 +16,11 @@
 // read is planned here, per tick, within budgets: a list whose length changed has its head read
 // at once; every other non-empty queue's head is re-read in rotation (so a head that moved while
 // the length stayed the same is seen within queues/headRefreshPerTick ticks; every tick up to
-// 32 queues); readability samples and dead-letter classes likewise. Nothing reads a whole list or
-// hash; see inspectScript.ts.
+// 32 queues); readability samples and dead-letter classes likewise. Every queue's depth is read
+// every tick; Q.dead's length every tick up to deadCountsPerTick (250) queues, above that in
+// rotation, each queue's at least every deadCountEveryTicks (4) ticks: a new dead letter shows
+// within 4 ticks at most (test/live/redis-chunks.test.ts). Nothing reads a whole list or hash;
+// see inspectScript.ts.
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   EventAggregator,
@@ -44,6 +48,7 @@ import {
   ASK_DEEP,
   ASK_HEAD,
   ASK_SUBS,
+  ASK_COUNT,
   INSPECT_LUA,
   decodeQueueChunk,
   decodeUnacked,
@@ -98,6 +103,14 @@ export interface RedisSourceOptions {
   deadSamplesPerTick?: number;
   /** Queues whose priority lists (Q\x06\x163 …) are counted per tick besides those known non-empty (default 32). */
   subListChecksPerTick?: number;
+  /**
+   * Every queue's Q.dead is counted at least every this many ticks (default 4), so a new dead
+   * letter shows within that many ticks: ceil(queues / deadCountEveryTicks) queues per tick, the
+   * longest uncounted first, at least deadCountsPerTick (so up to that many queues, every tick).
+   */
+  deadCountEveryTicks?: number;
+  /** Queues whose Q.dead is counted per tick at least (default 250, one call's worth). */
+  deadCountsPerTick?: number;
   /** Unacked entries per EVALSHA call (default 250). */
   unackedPerCall?: number;
   /** Oldest messages per priority list checked for readability each tick (default 8). */
@@ -181,6 +194,8 @@ interface QueueState {
   /** The priority lists were counted at least once. */
   subsChecked: boolean;
   subsTick: number;
+  /** Tick Q.dead was last counted. */
+  deadCountTick: number;
   /** Ticks (this.ticks) of the last head read, readability sample, and dead-letter classification. */
   headTick: number;
   deepTick: number;
@@ -250,6 +265,8 @@ export class RedisCelerySource implements Source {
     deepSamplesPerTick: number;
     deadSamplesPerTick: number;
     subListChecksPerTick: number;
+    deadCountEveryTicks: number;
+    deadCountsPerTick: number;
     unackedPerCall: number;
     sampleDepth: number;
     maxMessageBytes: number;
@@ -313,6 +330,8 @@ export class RedisCelerySource implements Source {
       deepSamplesPerTick: Math.max(0, opts.deepSamplesPerTick ?? 4),
       deadSamplesPerTick: Math.max(0, opts.deadSamplesPerTick ?? 4),
       subListChecksPerTick: Math.max(0, opts.subListChecksPerTick ?? 32),
+      deadCountEveryTicks: Math.max(1, Math.floor(opts.deadCountEveryTicks ?? 4)),
+      deadCountsPerTick: Math.max(0, opts.deadCountsPerTick ?? 250),
       unackedPerCall: Math.max(1, opts.unackedPerCall ?? 250),
       sampleDepth: Math.max(1, opts.sampleDepth ?? 8),
       maxMessageBytes: opts.maxMessageBytes ?? 262_144,
@@ -411,6 +430,7 @@ export class RedisCelerySource implements Source {
         lists: [emptyList(), emptyList(), emptyList(), emptyList()],
         subsChecked: false,
         subsTick: NEVER,
+        deadCountTick: NEVER,
         headTick: NEVER,
         deepTick: NEVER,
         deepHeadId: '',
@@ -452,7 +472,7 @@ export class RedisCelerySource implements Source {
       readsPerCall: this.o.readsPerCall,
       bytesPerCall: this.o.bytesPerCall,
     };
-    const scriptCalls: string[][] = chunks.map((c) => queueChunkArgv(limits, c));
+    const scriptCalls: (string | Buffer)[][] = chunks.map((c) => queueChunkArgv(limits, c));
     // Windows over the newest min(total, maxUnackedScan) entries, sized from the last total (with
     // room to grow); one more tick corrects a window count that fell short.
     const toScan = Math.min(this.o.maxUnackedScan, Math.ceil(this.unackedTotal * 1.25) + this.o.unackedPerCall);
@@ -579,15 +599,30 @@ export class RedisCelerySource implements Source {
       (st) => st.subsTick,
       this.o.subListChecksPerTick,
     );
+    // Q.dead: every asked queue's is counted; besides those, the longest uncounted in rotation,
+    // n / deadCountEveryTicks per tick (at least deadCountsPerTick), so each queue's at least every
+    // deadCountEveryTicks ticks (queues ahead of it in the rotation only ever leave it); a queue
+    // never counted is counted at once. Half the per-queue cost at 2,000 queues was this LLEN.
+    const counts = Math.max(Math.min(queues.length, this.o.deadCountsPerTick), Math.ceil(queues.length / this.o.deadCountEveryTicks));
+    const rest: number[] = [];
+    states.forEach((st, k) => {
+      if (st.lastDead < 0) flags[k] = (flags[k] as number) | ASK_COUNT;
+      else if (flags[k] === 0) rest.push(k);
+    });
+    if (rest.length > counts) rest.sort((a, b) => (states[a] as QueueState).deadCountTick - (states[b] as QueueState).deadCountTick);
+    for (const k of rest.slice(0, counts)) flags[k] = (flags[k] as number) | ASK_COUNT;
     return queues.map((name, k) => {
       const st = states[k] as QueueState;
       const f = flags[k] as number;
-      return {
+      const ask: QueueAsk = {
         name,
         flags: f,
         lastDead: st.lastDead,
         lastLens: (f & ASK_SUBS) !== 0 ? st.lists.map((l) => l.readLen) : [st.lists[0]?.readLen ?? -1],
       };
+      const headId = st.lists[0]?.head?.id ?? '';
+      if ((f & ASK_HEAD) !== 0 && headId.startsWith('t:')) ask.headTag = headId.slice(2);
+      return ask;
     });
   }
 
@@ -633,16 +668,18 @@ export class RedisCelerySource implements Source {
       const rec = records[k] ?? null;
       const deep = (ask.flags & ASK_DEEP) !== 0;
       let deadSample: QueueRecord['deadSample'] = null;
+      // An asked queue's Q.dead was counted (unchanged when there is no record).
+      if (ask.flags !== 0) st.deadCountTick = t;
       if (rec) {
-        st.lastDead = rec.deadLetters;
+        if (rec.deadLetters !== null) st.lastDead = rec.deadLetters;
         if (rec.deadSample) {
           deadSample = rec.deadSample;
           st.deadTick = t;
-          st.deadAtSample = rec.deadLetters;
+          st.deadAtSample = st.lastDead;
         } else if ((ask.flags & ASK_DEAD) !== 0 && !rec.deadDeferred) {
           // Asked, nothing to classify (Q.dead is empty).
           st.deadTick = t;
-          st.deadAtSample = rec.deadLetters;
+          st.deadAtSample = st.lastDead;
         }
         let deepDone = deep;
         rec.lists.forEach((e, i) => {
