@@ -99,10 +99,12 @@ export function connectedTo(redis: Redis): string | null {
  * one effect), then WAIT for every connected replica to have it. Redis replicates asynchronously, so a write
  * the master acknowledged just before it was demoted or killed can vanish with it; a SET no
  * replica confirmed is sent again (through the Sentinels, to whichever master is current) until
- * one does or `deadlineMs` passes. A server without replicas (a lone redis://) is taken at its word.
+ * one does or `deadlineMs` passes (default 60 s through Sentinels, 20 s otherwise). A server without replicas (a lone redis://) is taken at its word.
  */
 export async function writeFlag(redis: Redis, key: string, value: string, o: { deadlineMs?: number; ttlMs?: number } = {}): Promise<void> {
-  const deadline = Date.now() + (o.deadlineMs ?? 20_000);
+  // Through Sentinels the write waits out a failover: Sentinel's own default takes 30 s to call a
+  // master down, and on a busy machine an election can be retried; a lone server gets 20 s.
+  const deadline = Date.now() + (o.deadlineMs ?? (redis.options.sentinels?.length ? 60_000 : 20_000));
   let last = 'no attempt';
   for (;;) {
     try {

@@ -133,6 +133,8 @@ describe('Redis Sentinel broker', () => {
         // Two actions issued while the switch happens: a control flag written through the flags
         // client, and a provider's concurrency through the live mitigation backend.
         const value = `pause-crawl-${how}`;
+        // The flag waits out the switch (writeFlag's Sentinel deadline, 60 s): on a busy 2-core
+        // runner a SIGKILL failover once outlasted the 20 s it used to allow.
         const action = writeFlag(flags, FLAG, value);
         const pool = `serp-${process.pid}`;
         const backendAction = backend.setProviderConcurrency(pool, concurrency);
