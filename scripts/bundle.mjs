@@ -11,6 +11,7 @@
 // tsc still writes dist/ beside it: the typecheck, the bench and the tests that run single
 // compiled modules (dist/src/journal/journal.js) use those files.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -113,6 +114,52 @@ const nodeOnly = {
   },
 };
 
+/**
+ * Node's own modules, imported by an `import` statement, are loaded through require() instead.
+ * Node gives an ESM importer of a built-in module a facade that copies every export when it is
+ * made, which runs the module's lazy getters: `node:process` loads process.report, `node:crypto`
+ * webcrypto, `node:util` parseArgs and MIMEType, and so on (about 15 ms for node:process alone,
+ * 40–60 ms of start-up in all on this machine). Through require() an export is read when used.
+ * Dynamic import() of a built-in module is left as it is.
+ *
+ * LAZY_BUILTINS are not even loaded until an export is used: the simulation's path imports them
+ * for code it does not run at start-up (http for the paging acknowledgement listener,
+ * child_process for terminal-size's fallback, assert for signal-exit's argument checks; 25–30 ms
+ * of start-up together). Their exports are plain functions and classes, read through a getter
+ * that loads the module on first use (assert is itself a function: a forwarder).
+ */
+const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')));
+const LAZY_BUILTINS = new Set(['assert', 'child_process', 'http']);
+const require = createRequire(import.meta.url);
+
+function builtinWrapper(name) {
+  const id = JSON.stringify(`node:${name}`);
+  if (!LAZY_BUILTINS.has(name)) return `module.exports = require(${id});`;
+  const real = require(`node:${name}`);
+  const base = typeof real === 'function' ? '(...args) => load()(...args)' : '{}';
+  const getters = Object.keys(real)
+    .map((k) => `${JSON.stringify(k)}: { get: () => load()[${JSON.stringify(k)}], enumerable: true }`)
+    .join(',\n  ');
+  return `let real;\nconst load = () => (real ??= require(${id}));\nmodule.exports = Object.defineProperties(${base}, {\n  ${getters}\n});\n`;
+}
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?[a-z][a-z0-9_/]*$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!BUILTINS.has(name)) return undefined;
+      if (args.namespace === 'node-builtin') return { path: `node:${name}`, external: true };
+      if (args.kind !== 'import-statement' && !(args.kind === 'require-call' && LAZY_BUILTINS.has(name))) return undefined;
+      // One wrapper per importing file: shared wrappers would each become a chunk of their own.
+      return { path: `${name}|${args.importer}`, namespace: 'node-builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: builtinWrapper(args.path.split('|')[0]),
+      loader: 'js',
+    }));
+  },
+};
+
 async function bundle({ metafile }) {
   const esbuild = await import('esbuild');
   mkdirSync(OUT_DIR, { recursive: true });
@@ -146,7 +193,7 @@ async function bundle({ metafile }) {
         'const require = __lsosCreateRequire(import.meta.url);',
       ].join('\n'),
     },
-    plugins: [keepModuleUrl, nodeOnly],
+    plugins: [builtinsByRequire, keepModuleUrl, nodeOnly],
     metafile: true,
     logLevel: 'warning',
   });
