@@ -95,7 +95,10 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   const { feeds, clock, sim } = opened;
   let integrityChecks: IntegrityCheck[];
   try {
-    integrityChecks = loadIntegrityChecks(loaded.config.integrityChecksFile);
+    // Only the reporting services (a database) run them; a configured file is still checked on a
+    // simulation (a bad one refuses to start), but the built-in checks are not parsed for nothing.
+    const file = loaded.config.integrityChecksFile;
+    integrityChecks = file !== null || loaded.config.sources.database ? loadIntegrityChecks(file) : [];
   } catch (err) {
     if (err instanceof IntegrityConfigError) {
       io.stderr.write(`lsos-cockpit: integrity checks refused: ${err.message}\n`);
