@@ -17,6 +17,19 @@ import { startLiveLsos, type LiveLsos } from './traffic.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.js');
 const PROBE = join(ROOT, 'bench', 'probe.mjs');
+/**
+ * The cockpit runs as its bin does (`lsos-cockpit`, `npm start`): with the Node flags of its
+ * `#!/usr/bin/env -S node …` line (scripts/bundle.mjs writes them), none for a build without.
+ */
+function binFlags(cli: string): string {
+  try {
+    const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
+    return /^#!\/usr\/bin\/env -S node (.+)$/.exec(first)?.[1]?.trim() ?? '';
+  } catch {
+    return '';
+  }
+}
+const NODE = `node ${binFlags(CLI)}`.trim();
 const COLS = 120;
 const ROWS = 40;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,7 +91,7 @@ function cockpitSim(extra = ''): Program {
   return {
     label: 'cockpit sim',
     session: 'sim',
-    command: (state) => `${ENV} node ${shq(CLI)} --state-dir ${shq(state)} ${extra}`,
+    command: (state) => `${ENV} ${NODE} ${shq(CLI)} --state-dir ${shq(state)} ${extra}`,
     full: (s) => ['SIMULATION', '1 Queue lag', 'crawl', 'celery', 'replica-1', '4 Escalation', 'suggest'].every((x) => s.includes(x)),
     keys: ['j', 'k'],
     changed: (a, b) => withoutDigits(a) !== withoutDigits(b),
@@ -89,7 +102,7 @@ function cockpitLive(url: string, extra = ''): Program {
   return {
     label: 'cockpit live',
     session: 'live',
-    command: (state) => `${ENV} REDIS_URL=${shq(url)} node ${shq(CLI)} --state-dir ${shq(state)} ${extra}`,
+    command: (state) => `${ENV} REDIS_URL=${shq(url)} ${NODE} ${shq(CLI)} --state-dir ${shq(state)} ${extra}`,
     full: (s) => ['1 Queue lag', 'crawl', 'celery', '4 Escalation'].every((x) => s.includes(x)) && /redis/.test(s),
     keys: ['j', 'k'],
     changed: (a, b) => withoutDigits(a) !== withoutDigits(b),
@@ -157,7 +170,7 @@ export async function benchBesideHtop(): Promise<Figures> {
   const fig: Figures = {
     machine: `${machine()}`,
     terminal: `${COLS}x${ROWS}, tmux ${execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim()} (-L ${t.socket})`,
-    cockpit: CLI,
+    cockpit: `${NODE} ${CLI}`,
   };
   try {
     live = await startLiveLsos(200);

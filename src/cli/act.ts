@@ -76,7 +76,7 @@ Exit: 0 done, 1 partly done, 2 usage, 3 failed, 4 refused, 5 no reply (may still
 
 export interface ActDeps {
   /** Opens the session (tests inject a roles file, a private Redis, a cut PostgreSQL). */
-  openSession?: (o: SessionOptions) => MitigationSession;
+  openSession?: (o: SessionOptions) => MitigationSession | Promise<MitigationSession>;
   /** Session options the test or the CLI adds (roles file, identity, celery clients, audit URL). */
   session?: Partial<SessionOptions>;
   config?: CockpitConfig;
@@ -226,7 +226,7 @@ export async function runAct(args: string[], io: CommandIo, deps: ActDeps = {}):
   });
   let session: MitigationSession;
   try {
-    session = (deps.openSession ?? openMitigationSession)({ config, recorder, simulation, ...deps.session });
+    session = await (deps.openSession ?? openMitigationSession)({ config, recorder, simulation, ...deps.session });
   } catch (e) {
     recorder.close();
     const why = e instanceof Error ? e.message : String(e);

@@ -1,12 +1,14 @@
 // The composition root of the interactive cockpit: builds the store, the sources and their
 // schedulers, the incident recorder and the runtime, then mounts the screen. Everything it
 // starts, it stops on every exit path, leaving the terminal as it found it.
+// The live sources and reporting (PostgreSQL) modules are imported where they are used:
+// the bundle splits there, and the simulation never loads the broker and database clients
+// (start-up, docs/performance.md).
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openMitigationSession, type MitigationSession } from '../control/mitigations/session.js';
 import { attachSessionServices } from '../control/mitigations/stepServices.js';
-import { openLiveSources } from '../sources/liveSources.js';
-import { createReportingServices } from '../control/reporting/services.js';
+import type { ReportingServices } from '../control/reporting/services.js';
 import { IntegrityWatch } from './integrityWatch.js';
 import { buildRegistry } from '../ui/registry/build.js';
 import { CockpitRuntime } from './runtime.js';
@@ -49,7 +51,7 @@ interface Feeds {
 }
 
 /** The live sources configured, else the embedded simulation (which brings its own clock). */
-function openFeeds(flags: CockpitFlags, loaded: LoadedConfig): Feeds {
+async function openFeeds(flags: CockpitFlags, loaded: LoadedConfig): Promise<Feeds> {
   if (hasLiveSource(loaded.config)) {
     // LSOS runs on one broker: two would each claim the same queue names in one snapshot.
     if (loaded.config.sources.redis && loaded.config.sources.amqp) {
@@ -57,6 +59,7 @@ function openFeeds(flags: CockpitFlags, loaded: LoadedConfig): Feeds {
         'both a Redis and a RabbitMQ broker are configured; LSOS runs on one: keep REDIS_URL or AMQP_URL (or the config file key), not both',
       );
     }
+    const { openLiveSources } = await import('../sources/liveSources.js');
     return {
       feeds: openLiveSources(loaded.config).map((l) => ({ source: l.source, intervalMs: l.pollIntervalMs })),
       clock: systemClock,
@@ -77,7 +80,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   }
   let opened: Feeds;
   try {
-    opened = openFeeds(flags, loaded);
+    opened = await openFeeds(flags, loaded);
   } catch (err) {
     if (err instanceof ScenarioError) {
       io.stderr.write(`lsos-cockpit: scenario refused: ${err.message}\n`);
@@ -92,7 +95,10 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   const { feeds, clock, sim } = opened;
   let integrityChecks: IntegrityCheck[];
   try {
-    integrityChecks = loadIntegrityChecks(loaded.config.integrityChecksFile);
+    // Only the reporting services (a database) run them; a configured file is still checked on a
+    // simulation (a bad one refuses to start), but the built-in checks are not parsed for nothing.
+    const file = loaded.config.integrityChecksFile;
+    integrityChecks = file !== null || loaded.config.sources.database ? loadIntegrityChecks(file) : [];
   } catch (err) {
     if (err instanceof IntegrityConfigError) {
       io.stderr.write(`lsos-cockpit: integrity checks refused: ${err.message}\n`);
@@ -120,7 +126,13 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   // A live cockpit shares its incident with the environment's other cockpits (src/journal/shared);
   // a simulation keeps its practice incidents in a store of its own, never resumed by a live session.
   // Entries carry wall-clock time; a simulation's time is a field of its own (simAt).
-  const shared = openSharedSession({ config: loaded.config, simulation: sim !== null, operator, readonly: flags.readonly, env: io.env });
+  const shared = await openSharedSession({
+    config: loaded.config,
+    simulation: sim !== null,
+    operator,
+    readonly: flags.readonly,
+    env: io.env,
+  });
   const recorder = new IncidentRecorder({
     stateDir: journalDir(loaded.config.stateDir, sim !== null),
     clock: systemClock,
@@ -142,7 +154,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
   // with no roles file, or a refused one, is read-only and says why. A flag only ever lowers.
   let mitigation: MitigationSession | null = null;
   try {
-    mitigation = openMitigationSession({ config: loaded.config, recorder, simulation: sim, readonlyFlag: flags.readonly });
+    mitigation = await openMitigationSession({ config: loaded.config, recorder, simulation: sim, readonlyFlag: flags.readonly });
   } catch (err) {
     store.getState().flash(`mitigations unavailable: ${err instanceof Error ? err.message : String(err)}`, 'warn');
   }
@@ -171,8 +183,8 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     });
   }
   // Reporting and database steps (completeness, integrity checks) read the live primary.
-  const reporting = loaded.config.sources.database
-    ? createReportingServices({
+  const reporting: (ReportingServices & { close(): Promise<void> }) | null = loaded.config.sources.database
+    ? (await import('../control/reporting/services.js')).createReportingServices({
         databaseUrl: loaded.config.sources.database.url,
         statementTimeoutMs: loaded.config.statementTimeoutMs,
         checks: integrityChecks,

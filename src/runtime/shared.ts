@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { triggerDetailsOf, type IncidentRecorder } from '../journal/recorder.js';
 import { makeOrigin } from '../journal/shared/origin.js';
-import { SharedSession, type Access } from '../journal/shared/session.js';
+import type { SharedSession, Access } from '../journal/shared/session.js';
 import type { CockpitStore } from '../ui/state/store.js';
 
 /** Simulation incidents live apart from live ones, never in the live store (issue 13 item 6). */
@@ -23,20 +23,22 @@ export function sharedRedisOf(config: LoadedConfig['config']): string | null {
 
 /**
  * The shared session of a live cockpit (null in a simulation, or without any Redis). A
- * `--readonly` cockpit (the war-room screen) is a viewer.
+ * `--readonly` cockpit (the war-room screen) is a viewer. Its module (and ioredis) is imported
+ * only when there is one: the simulation never loads them (start-up, docs/performance.md).
  */
-export function openSharedSession(opts: {
+export async function openSharedSession(opts: {
   config: LoadedConfig['config'];
   simulation: boolean;
   operator: string;
   readonly: boolean;
   role?: string;
   env?: NodeJS.ProcessEnv;
-}): SharedSession | null {
+}): Promise<SharedSession | null> {
   if (opts.simulation) return null;
   const url = sharedRedisOf(opts.config);
   if (url === null || opts.env?.LSOS_COCKPIT_SHARED === '0') return null;
   const access: Access = opts.readonly ? 'viewer' : 'operator';
+  const { SharedSession } = await import('../journal/shared/session.js');
   return new SharedSession({
     url,
     stateDir: opts.config.stateDir,

@@ -61,7 +61,7 @@ describe('acceptance 2: incident to a replay after the fix, by keys', () => {
     const recorder = new IncidentRecorder({ stateDir: config.stateDir, clock, operator: 'alice' });
     const scheduler = new SourceScheduler(source, store, { intervalMs: 3_600_000, timeoutMs: 30_000, clock });
     const runtime = new CockpitRuntime(store, recorder, { quit() {}, repaint() {} });
-    const session = openMitigationSession({
+    const session = await openMitigationSession({
       config,
       recorder,
       simulation: sim,

@@ -4,8 +4,7 @@
 // lock serialises writers (two cockpits) so the chain stays one line. One kept connection, named
 // `lsos-cockpit`; the table is created once when missing and allowed, else refused with what an
 // administrator must run.
-import pg from 'pg';
-import { hostList, hostListClient } from '../../sources/postgres/hosts.js';
+import type pg from 'pg';
 import { auditHash, GENESIS_HASH, verifyAuditChain, type AuditRecord, type AuditRow, type ChainReport } from './chain.js';
 
 export const AUDIT_TABLE = 'ops_audit_log';
@@ -87,8 +86,14 @@ export class AuditTrail {
     if (this.client) return this.client;
     this.connecting ??= (async () => {
       // A libpq host list: the host that answered last, then the next ones (each host once).
+      // pg is loaded here, at the first connection: a session without an audit database (the
+      // simulation) never loads it (start-up, docs/performance.md).
+      const [{ default: pgLib }, { hostList, hostListClient }] = await Promise.all([
+        import('pg'),
+        import('../../sources/postgres/hosts.js'),
+      ]);
       const hosts = hostList(this.url);
-      this.Client ??= hosts ? hostListClient(hosts, (one) => one) : pg.Client;
+      this.Client ??= hosts ? hostListClient(hosts, (one) => one) : pgLib.Client;
       const attempts = hosts?.urls.length ?? 1;
       for (let attempt = 1; ; attempt++) {
         const c = new this.Client({

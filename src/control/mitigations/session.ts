@@ -1,18 +1,13 @@
 // Builds a session's mitigation machinery: who the operator is and their role (roles file), the
 // backend (live or simulation), the audit outbox, and the controller. Shared by the cockpit
-// (src/runtime/main.ts) and `lsos-cockpit act`.
+// (src/runtime/main.ts) and `lsos-cockpit act`. The live backend's modules (the broker clients:
+// ioredis, amqplib) are imported when a live session opens, so the simulation never loads them
+// (start-up, docs/performance.md).
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { openRedis } from '../../sources/connect/redis.js';
 import { AuditOutbox } from '../audit/outbox.js';
 import { ProvenanceReader } from '../audit/provenance.js';
 import { AuditTrail } from '../audit/trail.js';
-import { AmqpRemoteControl } from '../celery/amqpControl.js';
-import { AmqpTaskPublisher } from '../celery/amqpPublisher.js';
-import { AmqpDeadLetterReplayer } from '../celery/amqpReplay.js';
-import { RedisRemoteControl } from '../celery/redisControl.js';
-import { RedisTaskPublisher } from '../celery/redisPublisher.js';
-import { RedisDeadLetterReplayer } from '../celery/redisReplay.js';
 import type { DeadLetterReplayer, RemoteControl, TaskPublisher } from '../celery/types.js';
 import { isIdempotent, type CockpitConfig } from '../../config/index.js';
 import type { IncidentRecorder } from '../../journal/recorder.js';
@@ -22,7 +17,6 @@ import { packageRoot } from '../../sources/sim/package-root.js';
 import type { MitigationBackend } from './backend.js';
 import { MitigationController } from './controller.js';
 import type { Actor } from './execute.js';
-import { LiveBackend } from './liveBackend.js';
 import { SimulationBackend } from './simBackend.js';
 import { attachStepServices } from './stepServices.js';
 import { DEFAULT_REPLAY_QUIET_MS } from '../../core/replayGuard.js';
@@ -68,14 +62,15 @@ export interface MitigationSession {
 }
 
 /** The flags' Redis client: the broker's server, db 0 (contract section 6). */
-export function flagsClient(brokerUrl: string): Redis {
+export async function flagsClient(brokerUrl: string): Promise<Redis> {
+  const { openRedis } = await import('../../sources/connect/redis.js');
   // openRedis: redis://, rediss:// and a sentinel:// list alike (writes follow a failover to the new master).
   const r = openRedis(brokerUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false, db: 0 });
   r.on('error', () => undefined); // surfaced by the commands that fail
   return r;
 }
 
-export function openMitigationSession(o: SessionOptions): MitigationSession {
+export async function openMitigationSession(o: SessionOptions): Promise<MitigationSession> {
   const sim = o.simulation ?? null;
   const roles = resolveRole({
     path: sim ? DEMO_ROLES_FILE() : (o.rolesFile ?? DEFAULT_ROLES_FILE),
@@ -98,11 +93,28 @@ export function openMitigationSession(o: SessionOptions): MitigationSession {
     const redisUrl = o.config.sources.redis?.url ?? null;
     const amqpUrl = o.config.sources.amqp?.url ?? null;
     if (!redisUrl && !amqpUrl) throw new Error('mitigations need a broker: configure sources.redis or sources.amqp');
+    const [
+      { AmqpRemoteControl },
+      { AmqpTaskPublisher },
+      { AmqpDeadLetterReplayer },
+      { RedisRemoteControl },
+      { RedisTaskPublisher },
+      { RedisDeadLetterReplayer },
+      { LiveBackend },
+    ] = await Promise.all([
+      import('../celery/amqpControl.js'),
+      import('../celery/amqpPublisher.js'),
+      import('../celery/amqpReplay.js'),
+      import('../celery/redisControl.js'),
+      import('../celery/redisPublisher.js'),
+      import('../celery/redisReplay.js'),
+      import('./liveBackend.js'),
+    ]);
     // The control flags live on Redis db 0 (contract section 6). An LSOS on RabbitMQ with no Redis
     // configured: flag actions fail saying so; remote control, publishing and replay still work.
     // sources.controlFlags when set (an LSOS on RabbitMQ keeps its flags on a Redis of its own).
     const flagsUrl = o.config.sources.controlFlags?.url ?? redisUrl;
-    const flags = flagsUrl ? flagsClient(flagsUrl) : null;
+    const flags = flagsUrl ? await flagsClient(flagsUrl) : null;
     flagsRedis = flags;
     if (flags) closers.push(() => flags.quit().catch(() => flags.disconnect()));
     // The broker: RabbitMQ when configured, else the Redis broker (its own db, from the URL).

@@ -99,7 +99,7 @@ describe.runIf(ok)('mitigations in force, read from the system', () => {
     // 1. An earlier incident on alice's cockpit: the rank pool shrunk, then the incident resolved.
     const earlierDir = path.join(dir, 'alice-state');
     const earlier = new IncidentRecorder({ stateDir: earlierDir, operator: 'alice' });
-    const a = openMitigationSession({ config: config(earlierDir), recorder: earlier, rolesFile, identity: ALICE });
+    const a = await openMitigationSession({ config: config(earlierDir), recorder: earlier, rolesFile, identity: ALICE });
     const shrink = await a.controller.execute({
       mitigationId: 'reduce-concurrency',
       params: { queue: RANK, concurrency: 1 },
@@ -148,7 +148,7 @@ describe.runIf(ok)('mitigations in force, read from the system', () => {
     // 3. A cockpit started fresh by dave: its own, empty state directory; no incident.
     const freshDir = path.join(dir, 'dave-state');
     const fresh = new IncidentRecorder({ stateDir: freshDir, operator: 'dave' });
-    const d = openMitigationSession({ config: config(freshDir), recorder: fresh, rolesFile, identity: DAVE });
+    const d = await openMitigationSession({ config: config(freshDir), recorder: fresh, rolesFile, identity: DAVE });
     try {
       expect(fresh.view()).toBeNull();
       expect(d.controller.checker.current()).toEqual([]); // nothing in its own journal

@@ -74,7 +74,7 @@ describe('Redis Sentinel broker', () => {
       timeoutMs: 3000,
       clock: systemClock,
     });
-    const flags = flagsClient(cluster.url(DB));
+    const flags = await flagsClient(cluster.url(DB));
     const backend = new LiveBackend({ flags, publisher: null, control: null, replayer: null, replicasCommand: null, queues: [Q] });
     const line = () =>
       statusLineText(
