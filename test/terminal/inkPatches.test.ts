@@ -185,6 +185,23 @@ describe('patched string-width (scripts/patch-ink.mjs)', () => {
     }
   });
 
+  it('gives every character of those blocks the width string-width’s own path gives it alone', () => {
+    const blocks: Array<[number, number]> = [
+      [0xa0, 0x2ff],
+      [0x2010, 0x2027],
+      [0x2030, 0x205e],
+      [0x2190, 0x27bf],
+    ];
+    const wrong: string[] = [];
+    for (const [from, to] of blocks)
+      for (let c = from; c <= to; c++) {
+        const ch = String.fromCharCode(c);
+        // One character alone takes string-width's own path; two take the patched one.
+        if (stringWidth(`a${ch}`) !== 1 + stringWidth(ch)) wrong.push(c.toString(16));
+      }
+    expect(wrong).toEqual([]);
+  });
+
   it('leaves clusters to string-width: combining marks, variation selectors, joiners, wide and ANSI-styled text', () => {
     expect(stringWidth('caf\u0065\u0301 ok')).toBe(7);
     expect(stringWidth('\u26a0\ufe0f lag')).toBe(6);
