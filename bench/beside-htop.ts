@@ -21,7 +21,7 @@ const PROBE = join(ROOT, 'bench', 'probe.mjs');
  * The cockpit runs as its bin does (`lsos-cockpit`, `npm start`): with the Node flags of its
  * `#!/usr/bin/env -S node …` line (scripts/bundle.mjs writes them), none for a build without.
  */
-function binFlags(cli: string): string {
+export function binFlags(cli: string): string {
   try {
     const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
     return /^#!\/usr\/bin\/env -S node (.+)$/.exec(first)?.[1]?.trim() ?? '';

@@ -13,9 +13,12 @@ import { Redis } from 'ioredis';
 import { BenchTmux, procStat, shq } from './tmux.js';
 import { startLiveLsos } from './traffic.js';
 import { envelope } from './live-redis.js';
+import { binFlags } from './beside-htop.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.js');
+// As its bin runs it (the Node flags of its #! line).
+const NODE = `node ${binFlags(CLI)}`.trim();
 const ENV = `env -u CI -u NODE_ENV LANG=C.UTF-8 TERM=xterm-256color`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,7 +40,7 @@ function queueRows(screen: string): string[] {
 export async function benchScale(): Promise<Figures> {
   const sizes = (process.env.BENCH_SCALE_QUEUES ?? '2000,10000').split(',').map(Number);
   const window = Number(process.env.BENCH_WINDOW_S ?? 60);
-  const fig: Figures = { cockpit: CLI };
+  const fig: Figures = { cockpit: `${NODE} ${CLI}` };
   for (const n of sizes) {
     const live = await startLiveLsos(n);
     const stopFlow = live.flow(50);
@@ -48,7 +51,7 @@ export async function benchScale(): Promise<Figures> {
     try {
       // The worst queue: a message an hour old at the head, in a queue the list reaches last.
       await r.rpush(worst, envelope(worst, 9_999_999, Date.now() / 1000 - 3600));
-      const t0 = t.launch('c', 120, 40, `${ENV} REDIS_URL=${shq(live.url)} node ${shq(CLI)} --state-dir ${shq(work)}`);
+      const t0 = t.launch('c', 120, 40, `${ENV} REDIS_URL=${shq(live.url)} ${NODE} ${shq(CLI)} --state-dir ${shq(work)}`);
       const count = new RegExp(`Queue lag.*\\b\\d+/${n}\\b`);
       const ms = await t.waitForFrame('c', t0, (s) => count.test(s), 300_000);
       fig[`${n} queues: launch until every queue is counted, ms`] = Math.round(ms);
@@ -62,8 +65,9 @@ export async function benchScale(): Promise<Figures> {
       const title = /Queue lag.*?(\d+)\/(\d+)/.exec(t.capture('c'));
       for (let i = 0; i < 8 && !/sort:lag/.test(t.capture('c')); i++) {
         t.tmux('send-keys', '-t', 'c', '>');
-        await sleep(300);
+        await sleep(500);
       }
+      await sleep(2000); // a tick or two with the sort in force
       const screen = t.capture('c');
       fig[`${n} queues: CPU % of one core (${window} s, 50 tasks/s)`] = Number(((100 * (b.cpuSeconds - a.cpuSeconds)) / secs).toFixed(1));
       fig[`${n} queues: RSS MB`] = Number((b.rssBytes / 2 ** 20).toFixed(1));
