@@ -6,7 +6,7 @@
 // the title says `sort:lag`) and reads the first row.
 //
 // Environment: BENCH_SCALE_QUEUES (default 2000,10000), BENCH_WINDOW_S (default 60), BENCH_CLI.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -86,6 +86,6 @@ export async function benchScale(): Promise<Figures> {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  fig['load average (1 min) at the end'] = (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
+  fig['load average (1 min) at the end'] = readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
   return fig;
 }

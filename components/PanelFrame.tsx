@@ -3,8 +3,9 @@
 // next to the title.
 import React, { memo, type ReactNode } from 'react';
 import { Box, Text } from 'ink';
+import stringWidth from 'string-width';
 import { borderChars, type Theme } from '../src/ui/state/theme.js';
-import { fitWidth, textWidth } from './format.js';
+import { fitWidth } from './format.js';
 
 export interface PanelFrameProps {
   title: string;
@@ -37,11 +38,11 @@ export interface PanelFrameProps {
 export function titleParts(width: number, label: string, filter: string, info: string, top: string, corners: [string, string]) {
   const lead = corners[0] + top;
   const tail = top + corners[1];
-  const room = Math.max(0, width - textWidth(lead) - textWidth(tail));
+  const room = Math.max(0, width - stringWidth(lead) - stringWidth(tail));
   const lbl = fitWidth(label, room);
-  const flt = fitWidth(filter, room - textWidth(lbl));
-  const inf = textWidth(lbl) + textWidth(flt) + textWidth(info) <= room ? info : '';
-  const fill = top.repeat(Math.max(0, room - textWidth(lbl) - textWidth(flt) - textWidth(inf)));
+  const flt = fitWidth(filter, room - stringWidth(lbl));
+  const inf = stringWidth(lbl) + stringWidth(flt) + stringWidth(info) <= room ? info : '';
+  const fill = top.repeat(Math.max(0, room - stringWidth(lbl) - stringWidth(flt) - stringWidth(inf)));
   return { lead, label: lbl, filter: flt, fill, info: inf, tail };
 }
 

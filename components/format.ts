@@ -41,35 +41,15 @@ export function utcClock(at: number | string): string {
   return dt.isValid ? dt.toFormat('HH:mm:ss') : '--:--:--';
 }
 
-const WIDTHS = new Map<string, number>();
-const WIDTHS_KEPT = 4096;
-
-/**
- * Display width of a text (wide characters count 2). Panels measure the same cells on every frame
- * and string-width segments graphemes for anything beyond ASCII (box drawing, arrows, `·`), which
- * was a tenth of the steady screen's CPU: printable ASCII is its length, the rest is remembered
- * (emptied past 4,096 texts, a frame measures a few hundred).
- */
-export function textWidth(text: string): number {
-  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
-  let width = WIDTHS.get(text);
-  if (width === undefined) {
-    width = stringWidth(text);
-    if (WIDTHS.size >= WIDTHS_KEPT) WIDTHS.clear();
-    WIDTHS.set(text, width);
-  }
-  return width;
-}
-
 /** Cuts a string to a display width (wide characters count 2), with an ellipsis when cut. */
 export function fitWidth(text: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
-  if (textWidth(text) <= width) return text;
+  if (stringWidth(text) <= width) return text;
   let out = '';
   let w = 0;
-  const room = width - textWidth(ellipsis);
+  const room = width - stringWidth(ellipsis);
   for (const ch of text) {
-    const cw = textWidth(ch);
+    const cw = stringWidth(ch);
     if (w + cw > room) break;
     out += ch;
     w += cw;
@@ -83,9 +63,9 @@ export function fitWidth(text: string, width: number, ellipsis = '…'): string 
  */
 export function fitMiddle(text: string, width: number): string {
   if (width <= 0) return '';
-  if (textWidth(text) <= width) return text;
+  if (stringWidth(text) <= width) return text;
   const chars = [...text];
-  if (width < 5 || chars.some((c) => textWidth(c) !== 1)) return fitWidth(text, width);
+  if (width < 5 || chars.some((c) => stringWidth(c) !== 1)) return fitWidth(text, width);
   const head = Math.ceil((width - 1) * 0.4);
   const tail = width - 1 - head;
   return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`;
@@ -93,7 +73,7 @@ export function fitMiddle(text: string, width: number): string {
 
 /** Pads to a display width (left or right aligned); longer text is left for <Text> to truncate. */
 export function padTo(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  const gap = width - textWidth(text);
+  const gap = width - stringWidth(text);
   if (gap <= 0) return text;
   return align === 'right' ? ' '.repeat(gap) + text : text + ' '.repeat(gap);
 }

@@ -12,8 +12,9 @@
 //   timeline  the last 5 entries
 //
 // Every line is cut to the width; sections shrink from the bottom when the height is short.
+import stringWidth from 'string-width';
 import { bigText, BIG_TEXT_HEIGHT } from '../../components/blockLetters.js';
-import { fitWidth, formatDuration, padTo, textWidth, utcClock } from '../../components/format.js';
+import { fitWidth, formatDuration, padTo, utcClock } from '../../components/format.js';
 import { sparkline } from '../../components/trend.js';
 import { impliedSeverity, severityWords, type Severity, type SeveritySuggestion } from '../../src/core/escalation.js';
 import type { PagingView } from '../../src/core/paging.js';
@@ -97,13 +98,13 @@ export function bandLines(
 ): { lines: string[]; tone: Tone } {
   const sev = bandSeverity(data.severity);
   const sevBig = bigText(sev ?? 'OK', ascii, scale);
-  const sevWidth = Math.max(...sevBig.map((r) => textWidth(r)));
+  const sevWidth = Math.max(...sevBig.map((r) => stringWidth(r)));
   const timeBig = elapsed ? bigText(elapsed.replace(/[^0-9a-z:]/gi, ''), ascii, scale) : [];
-  const timeWidth = Math.max(0, ...timeBig.map((r) => textWidth(r)));
+  const timeWidth = Math.max(0, ...timeBig.map((r) => stringWidth(r)));
   // The elapsed time in letters only when the words beside it keep 36 columns.
   const withTime = timeBig.length > 0 && width - 2 - sevWidth - 6 - timeWidth - 4 >= 36;
   const left = sevBig.map((row, i) => `  ${padTo(row, sevWidth)}${withTime ? `      ${padTo(timeBig[i] ?? '', timeWidth)}` : ''}    `);
-  const leftWidth = textWidth(left[0] ?? '');
+  const leftWidth = stringWidth(left[0] ?? '');
   const rightWidth = Math.max(0, width - leftWidth);
   const inc = data.incident;
   const paged = data.paging?.targets.filter((t) => t.channel !== 'ticket').map((t) => `${t.role} ${t.contact}`) ?? [];
@@ -181,13 +182,13 @@ function trendText(t: TriggerState, values: readonly number[], width: number, as
  */
 export function fitTriggerName(t: Pick<TriggerState, 'target' | 'kind'>, width: number, ascii: boolean): string {
   const full = triggerName(t);
-  if (textWidth(full) <= width) return full;
+  if (stringWidth(full) <= width) return full;
   const kind = triggerSpec(t.kind).short;
-  const room = width - textWidth(kind) - 1;
+  const room = width - stringWidth(kind) - 1;
   const target = sanitize(t.target, 40);
   const parts = target.split('+');
   const counted = parts.length > 1 ? `${parts[0]}+${parts.length - 1}` : target;
-  if (textWidth(counted) <= room) return `${counted} ${kind}`;
+  if (stringWidth(counted) <= room) return `${counted} ${kind}`;
   if (room >= 4) return `${fit(counted, room, ascii)} ${kind}`;
   return fit(kind, width, ascii);
 }
@@ -225,7 +226,7 @@ export function bigFigure(t: TriggerState): string {
 export function bigFigureLines(t: TriggerState, values: readonly number[], width: number, ascii: boolean): ScreenLine[] {
   const sev = impliedSeverity(t);
   const big = bigText(bigFigure(t), ascii);
-  const bigW = Math.max(...big.map((r) => textWidth(r)));
+  const bigW = Math.max(...big.map((r) => stringWidth(r)));
   const room = Math.max(0, width - 7 - bigW - 4);
   const beside = [
     sanitize(t.detail, 300),
@@ -255,12 +256,12 @@ export function headlineLines(data: Pick<PresentationData, 'focus'>, width: numb
   // Too wide for one line: the section and the trigger's name (its kind kept) on the first, the
   // detail on its own line below, so neither loses its decisive words to the other.
   const head =
-    textWidth(whole) <= width
+    stringWidth(whole) <= width
       ? [{ text: whole, tone, bold: true }]
       : [
           {
             text: fit(
-              `${sec}${sepOf(ascii)}${fitTriggerName(trigger, Math.max(8, width - textWidth(sec) - 10), ascii)} ${sev}`,
+              `${sec}${sepOf(ascii)}${fitTriggerName(trigger, Math.max(8, width - stringWidth(sec) - 10), ascii)} ${sev}`,
               width,
               ascii,
             ),

@@ -2,9 +2,10 @@
 // result. Draws only; its keys are in route.ts beside it (the input router sends them there).
 import React from 'react';
 import { Text } from 'ink';
+import stringWidth from 'string-width';
 import { Modal, modalInnerWidth } from '../../../components/Modal.js';
 import { TextInput } from '../../../components/TextInput.js';
-import { fitWidth, textWidth } from '../../../components/format.js';
+import { fitWidth } from '../../../components/format.js';
 import type { FormField, MitigationOverlay } from './state.js';
 import { sanitize } from '../../../src/core/sanitize.js';
 import type { Theme } from '../../../src/ui/state/theme.js';
@@ -25,13 +26,13 @@ function wrap(text: string, width: number): string[] {
   let line = '';
   for (const word of text.split(' ')) {
     const next = line === '' ? word : `${line} ${word}`;
-    if (textWidth(next) <= width) {
+    if (stringWidth(next) <= width) {
       line = next;
       continue;
     }
     if (line !== '') out.push(line);
     line = word;
-    while (textWidth(line) > width) {
+    while (stringWidth(line) > width) {
       out.push(fitWidth(line, width, ''));
       line = [...line].slice([...fitWidth(line, width, '')].length).join('');
     }
@@ -173,7 +174,7 @@ function FormView({ o, theme, ascii, inner, rows }: { o: MitigationOverlay; them
   const at = Math.max(0, Math.min(o.field ?? 0, form.length - 1));
   const ell = ascii ? '...' : '…';
   const fit = (t: string, w: number) => fitWidth(sanitize(t, 400), Math.max(0, w), ell);
-  const labelW = Math.min(Math.max(...form.map((f) => textWidth(f.label)), 5), Math.floor(inner * 0.34));
+  const labelW = Math.min(Math.max(...form.map((f) => stringWidth(f.label)), 5), Math.floor(inner * 0.34));
   const valueW = Math.max(12, Math.min(32, Math.floor(inner * 0.3)));
   const infoW = Math.max(0, inner - 2 - labelW - 1 - valueW - 1);
   const f = form[at];
@@ -220,7 +221,7 @@ function FormView({ o, theme, ascii, inner, rows }: { o: MitigationOverlay; them
               <Text>
                 <Text>{fit(x.value, valueW - 1)}</Text>
                 <Text inverse> </Text>
-                <Text>{' '.repeat(Math.max(0, valueW - 1 - textWidth(fit(x.value, valueW - 1))))}</Text>
+                <Text>{' '.repeat(Math.max(0, valueW - 1 - stringWidth(fit(x.value, valueW - 1))))}</Text>
               </Text>
             ) : (
               <Text {...(empty ? theme.tones.muted : on ? { inverse: true } : {})}>
