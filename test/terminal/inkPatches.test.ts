@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
 import stringWidth from 'string-width';
+import { Prng } from '../../src/sources/sim/prng.js';
 import { styledCharsFromTokens, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
 
 // Ink's exports map hides its build files; the module is loaded by path, as Ink loads it.
@@ -67,10 +68,10 @@ function shownCells(width: number, text: string): Cell[][] {
   });
 }
 
-/** A deterministic pseudo-random sequence, so a failure is reproducible. */
+/** The simulation's seeded generator, so a failure is reproducible. */
 function prng(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 const STYLES: Array<(s: string) => string> = [
