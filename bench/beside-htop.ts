@@ -1,8 +1,9 @@
 // The cockpit beside htop, in one run, in the same terminal multiplexer (issue 16): launch to first
 // full frame, CPU % of one core and RSS over a steady window, bytes written per second, and key to
 // frame latency, for htop, the cockpit on the simulation and the cockpit live on a private Redis
-// with 200 queues and 50 tasks/s. Then the soak (issue 12): heap after gc at the start and after N
-// minutes on the simulation (speed 60) and live on 500 queues.
+// with 200 queues and 50 tasks/s (in the steady window also on LSOS's 7 queues). Then the soak
+// (issue 12): heap after gc at the start and after N minutes on the simulation (speed 60) and live
+// on 500 queues.
 //
 // Environment: BENCH_WINDOW_S (steady window, default 60), BENCH_KEYS (key presses per program,
 // default 40), BENCH_LAUNCHES (default 3), BENCH_SOAK_MIN (default 10), BENCH_CLI (the cockpit to
@@ -98,10 +99,10 @@ function cockpitSim(extra = ''): Program {
   };
 }
 
-function cockpitLive(url: string, extra = ''): Program {
+function cockpitLive(url: string, extra = '', label = 'cockpit live', session = 'live'): Program {
   return {
-    label: 'cockpit live',
-    session: 'live',
+    label,
+    session,
     command: (state) => `${ENV} REDIS_URL=${shq(url)} ${NODE} ${shq(CLI)} --state-dir ${shq(state)} ${extra}`,
     full: (s) => ['1 Queue lag', 'crawl', 'celery', '4 Escalation'].every((x) => s.includes(x)) && /redis/.test(s),
     keys: ['j', 'k'],
@@ -166,7 +167,9 @@ export async function benchBesideHtop(): Promise<Figures> {
   const work = mkdtempSync(join(tmpdir(), 'lsos-bench-'));
   const t = new BenchTmux();
   let live: LiveLsos | null = null;
+  let live7: LiveLsos | null = null;
   let stopFlow = () => {};
+  let stopFlow7 = () => {};
   const fig: Figures = {
     machine: `${machine()}`,
     terminal: `${COLS}x${ROWS}, tmux ${execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim()} (-L ${t.socket})`,
@@ -175,7 +178,12 @@ export async function benchBesideHtop(): Promise<Figures> {
   try {
     live = await startLiveLsos(200);
     stopFlow = live.flow(50);
+    // The issue's own live figures were taken on LSOS's 7 queues: the steady window runs that too,
+    // so bytes/s and CPU compare like with like.
+    live7 = await startLiveLsos(7);
+    stopFlow7 = live7.flow(50);
     const programs = [...(htop ? [HTOP] : []), cockpitSim(), cockpitLive(live.url)];
+    const steadyOnly = [cockpitLive(live7.url, '', 'cockpit live, 7 queues', 'live7')];
     if (!htop) fig['htop'] = 'not installed and not root: htop figures missing';
 
     // 1. Launch to first full frame, each program alone.
@@ -186,19 +194,20 @@ export async function benchBesideHtop(): Promise<Figures> {
       fig[`${p.label}: CPU ms used until the first full frame (median)`] = Math.round(median(cpuMs));
     }
 
-    // 2. Steady window: all three side by side, nobody typing.
+    // 2. Steady window: all side by side, nobody typing.
     const clients = new Map<string, ControlClient>();
-    for (const p of programs) {
+    const steady = [...programs, ...steadyOnly];
+    for (const p of steady) {
       t.launch(p.session, COLS, ROWS, p.command(join(work, `${p.session}-steady`)));
       clients.set(p.session, new ControlClient(t, p.session));
     }
-    for (const p of programs) await t.waitForFrame(p.session, performance.now(), p.full);
+    for (const p of steady) await t.waitForFrame(p.session, performance.now(), p.full);
     await sleep(5000); // past start-up work
-    const before = new Map(programs.map((p) => [p.session, { ...procStat(t.pid(p.session)), bytes: clients.get(p.session)?.bytes ?? 0 }]));
+    const before = new Map(steady.map((p) => [p.session, { ...procStat(t.pid(p.session)), bytes: clients.get(p.session)?.bytes ?? 0 }]));
     const w0 = performance.now();
     await sleep(window * 1000);
     const secs = (performance.now() - w0) / 1000;
-    for (const p of programs) {
+    for (const p of steady) {
       const b = before.get(p.session);
       const a = procStat(t.pid(p.session));
       const bytes = (clients.get(p.session)?.bytes ?? 0) - (b?.bytes ?? 0);
@@ -219,8 +228,10 @@ export async function benchBesideHtop(): Promise<Figures> {
     fig['load average (1 min) at the end'] = readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
   } finally {
     stopFlow();
+    stopFlow7();
     t.killServer();
     await live?.stop();
+    await live7?.stop();
     rmSync(work, { recursive: true, force: true });
   }
   return fig;
@@ -246,7 +257,9 @@ export async function benchSoak(): Promise<Figures> {
   const work = mkdtempSync(join(tmpdir(), 'lsos-soak-'));
   const t = new BenchTmux();
   let live: LiveLsos | null = null;
+  let live7: LiveLsos | null = null;
   let stopFlow = () => {};
+  let stopFlow7 = () => {};
   const fig: Figures = { machine: machine(), minutes, cockpit: CLI };
   try {
     live = await startLiveLsos(500);
