@@ -61,6 +61,12 @@ async function main(): Promise<void> {
     const { benchProfile } = await import('./profile.js');
     await section('CPU profiles and heap snapshots (start-up excluded)', () => benchProfile());
   }
+  if (only === 'memory') {
+    const { benchMemory } = await import('./memory.js');
+    await section('Memory: what the RSS is made of (cockpits side by side; simulation and live on 200 queues, 50 tasks/s)', () =>
+      benchMemory(),
+    );
+  }
   if (only === 'growth') {
     const { benchHeapGrowth } = await import('./heapGrowth.js');
     await section('Heap growth between two snapshots, by path (simulation at speed 60, live on 500 queues)', () => benchHeapGrowth());

@@ -6,6 +6,7 @@ import { Text } from 'ink';
 import stringWidth from 'string-width';
 import { textLength } from '../src/domain/textLimits.js';
 import type { Theme } from '../src/ui/state/theme.js';
+import { thousands } from '../src/domain/thousands.js';
 
 /**
  * The end of `value` that fits `room` cells, and whether anything before it is not shown. Reads
@@ -106,7 +107,7 @@ export function TextInput({
     <>
       <Text wrap="truncate-end">
         <Text {...theme.tones.accent}>{label}</Text>
-        <Text {...theme.tones.muted}>{cut ? `… (${textLength(value).toLocaleString('en-US')} characters, the end shown)` : ''}</Text>
+        <Text {...theme.tones.muted}>{cut ? `… (${thousands(textLength(value))} characters, the end shown)` : ''}</Text>
       </Text>
       {lines.map((line, i) => (
         <Text key={i} wrap="truncate-end">

@@ -1,5 +1,5 @@
 // Number and time formats shared by the panels: dense, fixed-ish width, UTC.
-import { DateTime } from 'luxon';
+import { DateTime } from '../src/core/luxon.js';
 import stringWidth from 'string-width';
 import type { LagMethod } from '../src/core/snapshot.js';
 import { formatDurationColumn } from '../src/domain/duration.js';

@@ -14,6 +14,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSy
 import { builtinModules, createRequire } from 'node:module';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asciiComments } from './ascii-source.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT_DIR = join(ROOT, 'dist', 'src');
@@ -213,6 +214,7 @@ async function bundle({ metafile }) {
   const outputs = Object.keys(result.metafile.outputs)
     .filter((f) => f.endsWith('.js'))
     .map((f) => relative(ROOT, join(ROOT, f)).split(sep).join('/'));
+  for (const f of outputs) await asciiComments(esbuild, join(ROOT, f));
   // Chunks of an earlier bundle (their names carry a content hash) would pile up; removed only
   // after a successful build, so a failed one leaves the previous bundle whole.
   const keep = new Set(Object.keys(result.metafile.outputs).map((f) => relative(OUT_DIR, join(ROOT, f))));

@@ -9,6 +9,7 @@ import type { SeverityOnScreen } from '../../src/ui/state/selectors.js';
 import type { RecorderHealth } from '../../src/journal/recorder.js';
 import type { IncidentSummary } from '../../src/ui/state/store.js';
 import type { Tone } from '../../src/ui/state/theme.js';
+import { thousands } from '../../src/domain/thousands.js';
 
 /** How long a flash message stays up. */
 export const FLASH_MS = 15_000;
@@ -30,7 +31,7 @@ export interface StatusData {
 }
 
 function entriesWord(n: number): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? 'entry' : 'entries'}`;
+  return `${thousands(n)} ${n === 1 ? 'entry' : 'entries'}`;
 }
 
 /**
@@ -45,7 +46,7 @@ export function journalNotice(j: RecorderHealth | null | undefined): { badge: st
   if (fault === null && j.stateDirProblem === null && waiting === 0 && refused === 0) return null;
   const limit = j.journal?.limit.entries ?? 0;
   const parts: string[] = [];
-  if (waiting > 0) parts.push(`${entriesWord(waiting)} waiting in memory${limit > 0 ? ` (at most ${limit.toLocaleString('en-US')})` : ''}`);
+  if (waiting > 0) parts.push(`${entriesWord(waiting)} waiting in memory${limit > 0 ? ` (at most ${thousands(limit)})` : ''}`);
   else if (fault !== null || j.stateDirProblem !== null) parts.push('nothing waiting yet');
   if (refused > 0) parts.push(`${entriesWord(refused)} NOT RECORDED (memory full)`);
   if (fault !== null) {

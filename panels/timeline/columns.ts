@@ -8,6 +8,7 @@ import type { RecorderHealth } from '../../src/journal/recorder.js';
 import { entryKindWord, isTriggerKind, KIND_WORD_WIDTH } from '../../src/ui/state/entryKinds.js';
 import type { IncidentSummary, TimelineLine } from '../../src/ui/state/store.js';
 import type { Tone } from '../../src/ui/state/theme.js';
+import { thousands } from '../../src/domain/thousands.js';
 
 /** The incident as the head line shows it; null when there is none. */
 export interface TimelineHead {
@@ -77,7 +78,7 @@ export function journalFaultLine(j: RecorderHealth | null | undefined): string |
     const from = jr.firstPendingSeq !== null ? ` from #${jr.firstPendingSeq}` : '';
     return (
       `! journal not written since ${utcClock(jr.fault.since)}Z: ` +
-      `${waiting} ${waiting === 1 ? 'entry' : 'entries'}${from} waiting in memory (at most ${jr.limit.entries.toLocaleString('en-US')}), ` +
+      `${waiting} ${waiting === 1 ? 'entry' : 'entries'}${from} waiting in memory (at most ${thousands(jr.limit.entries)}), ` +
       `written when the disk takes them${refused > 0 ? `; ${refused} NOT RECORDED (memory full)` : ''}; ${sanitize(jr.fault.message, 200)}`
     );
   }

@@ -1,7 +1,7 @@
 // The incident itself, in the runbook's words: severities from the escalation matrix (section 7),
 // the open → mitigated → resolved lifecycle, milestones, incident ids and the post-incident review
 // fields of section 9. Pure: no I/O.
-import { DateTime } from 'luxon';
+import { DateTime } from './luxon.js';
 import type { EpochMs } from '../domain/time.js';
 
 // ---- Severity (runbook section 7): src/domain/severity.ts ----------------------------------------

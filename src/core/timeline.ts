@@ -2,7 +2,7 @@
 // tamper-evident, UTC timestamps, and a plain-text description of each entry for the timeline
 // panel and the PIR. Pure: hashing, no file I/O.
 import * as crypto from 'node:crypto';
-import { DateTime } from 'luxon';
+import { DateTime } from './luxon.js';
 import { formatDurationLong } from '../domain/duration.js';
 import type { TriggerEntryIdentity } from '../domain/triggerId.js';
 import type { EpochMs } from './snapshot.js';

@@ -2,6 +2,8 @@
 // limit is kept whole, text beyond it is refused as a whole with the limit said. The input line
 // (src/ui/input/keys.ts) and the recorder (src/journal/recorder.ts) apply the same numbers.
 
+import { thousands } from './thousands.js';
+
 /**
  * Prose that can be long: a timeline note (a log excerpt pasted during an incident) and the PIR's
  * free-text sections (root cause, impact, what went well…). A 100 KB paste fits.
@@ -30,5 +32,5 @@ export function textLength(text: string): number {
 export function overLimit(text: string, max: number, what: string): string | null {
   const n = textLength(text);
   if (n <= max) return null;
-  return `${what} holds at most ${max.toLocaleString('en-US')} characters; this one has ${n.toLocaleString('en-US')}: not kept, nothing was cut`;
+  return `${what} holds at most ${thousands(max)} characters; this one has ${thousands(n)}: not kept, nothing was cut`;
 }

@@ -6,6 +6,7 @@ import { stripControls } from '../../core/sanitize.js';
 import { SHORT_TEXT_MAX, textLength } from '../../domain/textLimits.js';
 import type { Binding, BindingArgs } from '../registry/types.js';
 import type { CockpitState, Overlay, OverlayKind, OverlayOf, UiState } from '../state/store.js';
+import { thousands } from '../../domain/thousands.js';
 
 /** The parts of Ink's Key the router reads; tests may pass only what they need. */
 export type KeyLike = Partial<
@@ -87,7 +88,7 @@ function dropLast(text: string): string {
 
 /** What the field says once its text is longer than it holds. */
 export function overLimitNotice(length: number, limit: number): string {
-  return `${length.toLocaleString('en-US')} characters: this field holds at most ${limit.toLocaleString('en-US')}; Enter refuses it whole, nothing is cut (C-u clears)`;
+  return `${thousands(length)} characters: this field holds at most ${thousands(limit)}; Enter refuses it whole, nothing is cut (C-u clears)`;
 }
 
 /**
@@ -113,7 +114,7 @@ export function editWithin(text: string, input: string, key: KeyLike, limit = SH
   if (length <= limit) return { text: next };
   if (length > limit * HARD_FACTOR) {
     return {
-      refused: `${textLength(clean).toLocaleString('en-US')} more characters refused: the field already has ${textLength(text).toLocaleString('en-US')} and holds at most ${limit.toLocaleString('en-US')}; nothing in it was cut`,
+      refused: `${thousands(textLength(clean))} more characters refused: the field already has ${thousands(textLength(text))} and holds at most ${thousands(limit)}; nothing in it was cut`,
     };
   }
   return { text: next, over: overLimitNotice(length, limit) };
