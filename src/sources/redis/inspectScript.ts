@@ -180,7 +180,7 @@ end
 -- The same head still there? A head re-read while the list's length stayed the same looks for the
 -- delivery tag the caller last read at the message's end (kombu writes properties last and
 -- delivery_tag last in them; a tag is unique to a message, kept when kombu restores it) without
--- decoding the message: 2 µs against 6 µs and more for a decode (measured). Any other layout or
+-- decoding the message: 2 us against 6 us and more for a decode (measured). Any other layout or
 -- tag makes a full read.
 -- Returns true, or false and the message read (for readHead, not read twice).
 local function sameHead(key, tag)
@@ -252,7 +252,7 @@ end
 -- the head last read ('': unknown), and when SUBS the three priority lists' last read lengths.
 -- Then COUNT queues, whose Q.dead is counted this tick, and the rest (Q.dead not counted: answered
 -- -1): their names only. Their last read lengths (and for COUNT Q.dead's last length after it) are
--- in LENS, 4 bytes each, big-endian, 4294967295 for "never": an argument costs Redis about 0.2 µs
+-- in LENS, 4 bytes each, big-endian, 4294967295 for "never": an argument costs Redis about 0.2 us
 -- to parse and hand to Lua, reading 4 bytes of one string less (measured, docs/performance.md).
 local nFull, nCount = tonumber(ARGV[8]), tonumber(ARGV[9])
 local LENS = ARGV[10]
