@@ -33,6 +33,8 @@ import { Script } from 'node:vm';
 const MAGIC = Buffer.from('LSOSCC1\n', 'latin1');
 const KEY_BYTES = 64;
 const HEADER_BYTES = MAGIC.length + KEY_BYTES + 4 + 32;
+/** Not through a link, and without waiting: opening a FIFO for reading would wait for a writer. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 /** Far above a real cache (a few MB): a larger file is not read. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -98,7 +100,7 @@ export function readCodeCache(dir: string, key: string): Buffer | undefined {
   let fd: number | undefined;
   try {
     if (!privateDir(dir)) return undefined;
-    fd = openSync(codeCacheFile(dir, key), constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(codeCacheFile(dir, key), READ_FLAGS);
     const s = fstatSync(fd);
     if (!ownFile(s) || s.size < HEADER_BYTES || s.size > MAX_CACHE_BYTES) return undefined;
     const buf = readAll(fd, s.size);
@@ -136,7 +138,7 @@ export function decodeCodeCache(buf: Buffer, key: string): Buffer | undefined {
 function isCacheFile(path: string): boolean {
   let fd: number | undefined;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(path, READ_FLAGS);
     if (!ownFile(fstatSync(fd))) return false;
     const head = Buffer.alloc(MAGIC.length);
     return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);

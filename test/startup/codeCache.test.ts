@@ -15,6 +15,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
@@ -133,7 +134,7 @@ describe('reading and writing the cache', () => {
     expect(readCodeCache(linked, KEY)).toBeUndefined();
   });
 
-  it('replaces only a cache file it wrote: never a symbolic link, another file or a directory under that name', () => {
+  it('replaces only a cache file it wrote: never a symbolic link, another file, a directory or a FIFO under that name', () => {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = codeCacheFile(dir, KEY);
     const victim = join(root, 'victim');
@@ -152,6 +153,13 @@ describe('reading and writing the cache', () => {
     mkdirSync(file);
     expect(writeCodeCache(dir, KEY, DATA)).toBe(false);
     expect(statSync(file).isDirectory()).toBe(true);
+    rmSync(file, { recursive: true });
+
+    // A FIFO is neither waited on (opening one for reading waits for a writer) nor replaced.
+    execFileSync('mkfifo', ['-m', '600', file]);
+    expect(readCodeCache(dir, KEY)).toBeUndefined();
+    expect(writeCodeCache(dir, KEY, DATA)).toBe(false);
+    expect(lstatSync(file).isFIFO()).toBe(true);
     // No temporary file left behind by any refusal.
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
