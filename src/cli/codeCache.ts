@@ -53,7 +53,7 @@ export function codeCacheDir(env: NodeJS.ProcessEnv, home: string | undefined): 
 /**
  * What the cached code was compiled from and for: the bundle (its content hash, written at build
  * time, with its size and mtime, so a bundle edited in place is not run with old code), the Node
- * binary and the V8 flags (the bin's flags; a cache made under other flags is V8's to refuse).
+ * binary and the V8 flags (the bin's flags, NODE_OPTIONS; a cache made under other flags is V8's to refuse).
  */
 export function codeCacheKey(parts: {
   bundleHash: string;
@@ -62,6 +62,8 @@ export function codeCacheKey(parts: {
   nodeVersion: string;
   arch: string;
   execArgv: readonly string[];
+  /** NODE_OPTIONS may carry V8 flags too: runs with and without them keep a cache each. */
+  nodeOptions?: string;
 }): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
@@ -254,6 +256,7 @@ export function runBundle(o: BundleOptions): CacheOutcome {
         nodeVersion: process.version,
         arch: process.arch,
         execArgv: process.execArgv,
+        nodeOptions: process.env.NODE_OPTIONS ?? '',
       });
       cached = readCodeCache(o.cacheDir, key);
     } catch {

@@ -63,8 +63,9 @@ describe('where the cache lives', () => {
       codeCacheKey({ ...base, nodeVersion: 'v21' }),
       codeCacheKey({ ...base, arch: 'arm64' }),
       codeCacheKey({ ...base, execArgv: ['--max-semi-space-size=4'] }),
+      codeCacheKey({ ...base, nodeOptions: '--max-old-space-size=100' }),
     ]);
-    expect(keys.size).toBe(7);
+    expect(keys.size).toBe(8);
   });
 });
 
@@ -259,6 +260,7 @@ describe('running the bundle through the cache', () => {
         nodeVersion: process.version,
         arch: process.arch,
         execArgv: process.execArgv,
+        nodeOptions: process.env.NODE_OPTIONS ?? '',
       });
     // That code under the key of another text (a cache made by other flags, say): V8 sees it is not this script's.
     const other = place(bundle('seen.push("other");'));
