@@ -10,6 +10,7 @@
 import {
   closeSync,
   constants,
+  existsSync,
   fstatSync,
   lstatSync,
   mkdirSync,
@@ -74,6 +75,10 @@ const uid = (): number | undefined => process.getuid?.();
 function privateDir(dir: string): boolean {
   const s = lstatSync(dir);
   return s.isDirectory() && (uid() === undefined || s.uid === uid()) && (s.mode & 0o022) === 0;
+}
+
+function ownedHere(path: string): boolean {
+  return uid() === undefined || statSync(path).uid === uid();
 }
 
 /** A file the cockpit wrote here: a regular file of this user's, not writable by others. */
@@ -160,6 +165,9 @@ function isCacheFile(path: string): boolean {
 export function writeCodeCache(dir: string, key: string, data: Buffer): boolean {
   let tmp: string | undefined;
   try {
+    // Not in someone else's directory (root run with a user's HOME): the user's own cockpit would
+    // then find a cache directory it does not own, and never have a cache.
+    if (!existsSync(dir) && existsSync(dirname(dir)) && !ownedHere(dirname(dir))) return false;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!privateDir(dir)) return false;
     const target = codeCacheFile(dir, key);

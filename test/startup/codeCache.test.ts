@@ -3,6 +3,7 @@
 // same bundle; it is written only by replacing a file the cockpit wrote.
 import {
   chmodSync,
+  chownSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -169,6 +170,17 @@ describe('reading and writing the cache', () => {
     writeCodeCache(dir, KEY, Buffer.from('old'));
     expect(writeCodeCache(dir, KEY, DATA)).toBe(true);
     expect(readCodeCache(dir, KEY)).toEqual(DATA);
+  });
+
+  // Handing a directory to another user takes root.
+  it.skipIf(process.getuid?.() !== 0)('does not create its directory in another user’s directory (root with a user’s HOME)', () => {
+    const theirs = join(root, 'their-cache');
+    mkdirSync(theirs);
+    chownSync(theirs, 65534, 65534);
+    expect(writeCodeCache(join(theirs, 'lsos-cockpit'), KEY, DATA)).toBe(false);
+    expect(readdirSync(theirs)).toEqual([]);
+    // A path still to be made is made by this user, all of it.
+    expect(writeCodeCache(join(root, 'new', 'cache', 'lsos-cockpit'), KEY, DATA)).toBe(true);
   });
 
   it('writes nothing, and throws nothing, where it cannot create its directory', () => {
