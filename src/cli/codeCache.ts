@@ -178,8 +178,10 @@ export function writeCodeCache(dir: string, key: string, data: Buffer): boolean 
       existing = undefined;
     }
     if (existing && !isCacheFile(target)) return false;
-    tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const name = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const fd = openSync(name, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    // Ours from here on (a name that was taken is not removed below).
+    tmp = name;
     try {
       const buf = encodeCodeCache(key, data);
       let off = 0;
@@ -189,13 +191,17 @@ export function writeCodeCache(dir: string, key: string, data: Buffer): boolean 
     }
     renameSync(tmp, target);
     tmp = undefined;
-    pruneCodeCache(dir, target);
-    return true;
   } catch {
     return false;
   } finally {
     if (tmp !== undefined) rmSync(tmp, { force: true });
   }
+  try {
+    pruneCodeCache(dir, codeCacheFile(dir, key));
+  } catch {
+    /* the old caches wait for the next write */
+  }
+  return true;
 }
 
 /** Caches of other builds (each build has a key of its own) kept besides the current one. */
