@@ -1,31 +1,24 @@
-// Keeps the bundle's source text one byte a character in V8's heap (used by scripts/bundle.mjs).
+// Makes the bundle's text ASCII (used by scripts/bundle.mjs).
 //
-// V8 keeps each module's source in the heap for as long as the module lives (functions are compiled
-// from it lazily, and again after their bytecode is flushed): one byte a character when all of it is
-// Latin-1, two otherwise. esbuild escapes non-ASCII characters in strings, names and regexps (its
-// default charset, ascii) but copies the comments it keeps as written, so one `…` in a comment
-// doubled a chunk in memory (the main chunk: 1.25 → 2.5 MB, 1.6 MB in all on the simulation;
-// docs/performance.md, "Memory, third session").
-import { readFileSync, writeFileSync } from 'node:fs';
-
-const NON_ASCII = /[^\x00-\x7f]/;
+// V8 keeps a script's source in the heap for as long as it lives (functions are compiled from it
+// lazily, and again after their bytecode is flushed): one byte a character when all of it is
+// Latin-1, two otherwise, so one `…` in a comment doubled the main chunk in memory (1.25 -> 2.5 MB;
+// docs/performance.md, "Memory, third session"). And the bin reads the script as latin1, a plain
+// copy, where decoding 3.6 MB of UTF-8 cost 35-45 ms ("Start-up, third session"). esbuild's
+// `charset: 'ascii'` escapes strings, names, regexps and templates but copies the comments it
+// keeps as written.
 
 /**
- * Replaces each non-ASCII UTF-16 unit of `file`'s comments with `?`, one for one (the source map's
- * columns still hold). A file with a non-ASCII character outside its comments (a template literal:
- * esbuild keeps those as written) is left as it is, and said on stderr: the file before and after,
- * stripped of comments by esbuild, must be the same code. True when the file changed.
+ * `text` with each non-ASCII UTF-16 unit turned into `?`, one for one (the source map's columns
+ * still hold). Throws when that changes anything but comments: the code esbuild reads from both,
+ * printed without comments, must be the same.
  */
-export async function asciiComments(esbuild, file) {
-  const text = readFileSync(file, 'utf8');
-  if (!NON_ASCII.test(text)) return false;
+export async function asciiComments(text, esbuild) {
+  if (!/[^\x00-\x7f]/.test(text)) return text;
   const ascii = text.replace(/[^\x00-\x7f]/g, '?');
   const code = async (t) =>
-    (await esbuild.transform(t, { loader: 'js', format: 'esm', minifyWhitespace: true, legalComments: 'none' })).code;
-  if ((await code(text)) !== (await code(ascii))) {
-    process.stderr.write(`bundle: ${file} has non-ASCII characters outside its comments: V8 holds its source two bytes a character\n`);
-    return false;
-  }
-  writeFileSync(file, ascii);
-  return true;
+    (await esbuild.transform(t, { loader: 'js', minifyWhitespace: true, legalComments: 'none', charset: 'ascii' })).code;
+  if ((await code(text)) !== (await code(ascii)))
+    throw new Error('bundle: non-ASCII characters outside comments (the script must be ASCII)');
+  return ascii;
 }

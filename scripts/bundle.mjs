@@ -1,7 +1,10 @@
-// The production build of the cockpit: src/cli.ts bundled by esbuild into dist/src/cli.js (the
-// package's bin, what `npm start` and the end-to-end tests run), with React's production build
-// chosen at build time and code split at every dynamic import(), so the simulation never parses
-// the broker, PostgreSQL or subcommand code it does not use.
+// The production build of the cockpit: src/cli.ts bundled by esbuild into one CommonJS script,
+// dist/src/cockpit.cjs, with React's production build chosen at build time, and src/bin.ts into
+// dist/src/cli.js (the package's bin, what `npm start` and the end-to-end tests run), which runs
+// that script through a V8 code cache (src/cli/codeCache.ts). One script, not ES module chunks:
+// Node 20 can hand V8 cached code only for a script (vm.Script), not for an ES module. Code behind
+// a dynamic import() stays in the script but is not run (esbuild wraps each such module in a
+// function called on first import), and with the cache V8 no longer parses what it does not run.
 //
 // `node scripts/bundle.mjs`            bundle now (after tsc in `npm run build`)
 // `node scripts/bundle.mjs --if-stale` bundle only when a source is newer than the last bundle
@@ -12,6 +15,7 @@
 // compiled modules (dist/src/journal/journal.js) use those files.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asciiComments } from './ascii-source.mjs';
@@ -19,6 +23,8 @@ import { asciiComments } from './ascii-source.mjs';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT_DIR = join(ROOT, 'dist', 'src');
 const ENTRY_OUT = join(OUT_DIR, 'cli.js');
+/** The cockpit itself, run by the bin (ENTRY_OUT). */
+const SCRIPT_OUT = join(OUT_DIR, 'cockpit.cjs');
 /** Written last: its mtime and content say which inputs the bundle was made from. */
 const STAMP = join(ROOT, 'dist', 'bundle-stamp.json');
 const CHUNK_PREFIX = 'bundle-';
@@ -37,7 +43,7 @@ const CHUNK_PREFIX = 'bundle-';
 const V8_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20', '--v8-pool-size=1'];
 /** What the bundle is made of besides node_modules: a change to any of these makes it stale. */
 const INPUT_DIRS = ['src', 'panels', 'components'];
-const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/bundle.mjs'];
+const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/bundle.mjs', 'scripts/ascii-source.mjs'];
 
 function newestInput() {
   let newest = 0;
@@ -112,18 +118,73 @@ const NODE_ONLY = [
   },
 ];
 
+/**
+ * One script has no top-level await, which three dependency modules use to load something at
+ * start-up; each gets a synchronous equivalent. yoga-layout compiles its WebAssembly (base64 in
+ * the module) with `WebAssembly.instantiate`: the module instead hands the bytes to Emscripten's
+ * `instantiateWasm` hook, and yoga's entry compiles and instantiates them synchronously (the same
+ * module, ready when the call returns). Ink, only with DEV=true, imports its React devtools
+ * connector and reads its package.json: through require() instead, the missing connector reported
+ * as before.
+ */
+const ONE_SCRIPT = [
+  {
+    file: 'node_modules/yoga-layout/dist/binaries/yoga-wasm-base64-esm.js',
+    from: 'if(h.instantiateWasm)try{return h.instantiateWasm(d,',
+    to: 'if(h.instantiateWasm)try{return h.instantiateWasm(d,H,',
+    count: 1,
+  },
+  {
+    file: 'node_modules/yoga-layout/dist/src/index.js',
+    from: 'const Yoga = wrapAssembly(await loadYoga());',
+    to: `/* lsos-cockpit: scripts/bundle.mjs */
+const lsosYoga = { instantiateWasm(imports, dataUrl, done) {
+  const bytes = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
+  done(instance);
+  return instance.exports;
+} };
+loadYoga(lsosYoga);
+if (!lsosYoga.calledRun) throw new Error('yoga-layout did not load synchronously (scripts/bundle.mjs)');
+const Yoga = wrapAssembly(lsosYoga);`,
+    count: 1,
+  },
+  { file: 'node_modules/ink/build/reconciler.js', from: "await import('./devtools.js');", to: "require('./devtools.js');", count: 1 },
+  {
+    file: 'node_modules/ink/build/reconciler.js',
+    from: "if (error.code === 'ERR_MODULE_NOT_FOUND') {",
+    to: "if (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND') {",
+    count: 1,
+  },
+  {
+    file: 'node_modules/ink/build/reconciler.js',
+    from: "async function loadPackageJson() {\n    const fs = await import('node:fs');",
+    to: "function loadPackageJson() {\n    const fs = require('node:fs');",
+    count: 1,
+  },
+  { file: 'node_modules/ink/build/reconciler.js', from: '? await loadPackageJson()', to: '? loadPackageJson()', count: 1 },
+];
+
 const nodeOnly = {
   name: 'node-only',
   setup(build) {
-    const patches = new Map(NODE_ONLY.filter((p) => existsSync(join(ROOT, p.file))).map((p) => [realpathSync(join(ROOT, p.file)), p]));
-    build.onLoad({ filter: /[\\/](stream\.js|yoga-wasm-base64-esm\.js|measure-text\.js)$/ }, (args) => {
-      const patch = patches.get(args.path);
-      if (!patch) return undefined;
-      const source = readFileSync(args.path, 'utf8');
-      const found = source.split(patch.from).length - 1;
-      if (found !== patch.count)
-        throw new Error(`bundle: ${patch.file} has ${found} of "${patch.from}", expected ${patch.count}: re-check the node-only patch`);
-      return { contents: source.replaceAll(patch.from, patch.to), loader: 'js' };
+    const patches = new Map();
+    for (const p of [...NODE_ONLY, ...ONE_SCRIPT]) {
+      if (!existsSync(join(ROOT, p.file))) continue;
+      const path = realpathSync(join(ROOT, p.file));
+      patches.set(path, [...(patches.get(path) ?? []), p]);
+    }
+    build.onLoad({ filter: /[\\/](stream\.js|yoga-wasm-base64-esm\.js|measure-text\.js|index\.js|reconciler\.js)$/ }, (args) => {
+      const list = patches.get(args.path);
+      if (!list) return undefined;
+      let source = readFileSync(args.path, 'utf8');
+      for (const patch of list) {
+        const found = source.split(patch.from).length - 1;
+        if (found !== patch.count)
+          throw new Error(`bundle: ${patch.file} has ${found} of "${patch.from}", expected ${patch.count}: re-check the patch`);
+        source = source.replaceAll(patch.from, patch.to);
+      }
+      return { contents: source, loader: 'js' };
     });
   },
 };
@@ -134,7 +195,7 @@ const nodeOnly = {
  * made, which runs the module's lazy getters: `node:process` loads process.report, `node:crypto`
  * webcrypto, `node:util` parseArgs and MIMEType, and so on (about 15 ms for node:process alone,
  * 40–60 ms of start-up in all on this machine). Through require() an export is read when used.
- * Dynamic import() of a built-in module is left as it is.
+ * A dynamic import() of one goes through require() as well: the script has no module loader.
  *
  * LAZY_BUILTINS are not even loaded until an export is used: the simulation's path imports them
  * for code it does not run at start-up (http for the paging acknowledgement listener,
@@ -163,8 +224,9 @@ const builtinsByRequire = {
       const name = args.path.replace(/^node:/, '');
       if (!BUILTINS.has(name)) return undefined;
       if (args.namespace === 'node-builtin') return { path: `node:${name}`, external: true };
-      if (args.kind !== 'import-statement' && !(args.kind === 'require-call' && LAZY_BUILTINS.has(name))) return undefined;
-      // One wrapper per importing file: shared wrappers would each become a chunk of their own.
+      if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import' && !(args.kind === 'require-call' && LAZY_BUILTINS.has(name)))
+        return undefined;
+      // One wrapper per importing file, as when the bundle was split into chunks.
       return { path: `${name}|${args.importer}`, namespace: 'node-builtin' };
     });
     build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
@@ -174,62 +236,87 @@ const builtinsByRequire = {
   },
 };
 
+/** The parameters of the script's function wrapper, in the order the bin passes them (src/cli/codeCache.ts). */
+const SCRIPT_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__lsosBundleUrl'];
+
 async function bundle({ metafile }) {
   const esbuild = await import('esbuild');
   mkdirSync(OUT_DIR, { recursive: true });
   const started = performance.now();
-  const result = await esbuild.build({
+  const common = {
     absWorkingDir: ROOT,
-    entryPoints: { cli: 'src/cli.ts' },
-    outdir: OUT_DIR,
-    // Chunks sit beside the entry, at the depth keepModuleUrl assumes.
-    chunkNames: `${CHUNK_PREFIX}[name]-[hash]`,
     bundle: true,
-    splitting: true,
-    format: 'esm',
     platform: 'node',
     target: 'node20',
-    // React, react-reconciler and scheduler pick their production build from this at build time.
-    define: { 'process.env.NODE_ENV': '"production"' },
     minifySyntax: true,
     minifyWhitespace: false,
     minifyIdentifiers: false,
     keepNames: true,
-    sourcemap: 'linked',
     legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+  };
+  const result = await esbuild.build({
+    ...common,
+    entryPoints: ['src/cli.ts'],
+    outfile: SCRIPT_OUT,
+    format: 'cjs',
+    define: {
+      // React, react-reconciler and scheduler pick their production build from this at build time.
+      'process.env.NODE_ENV': '"production"',
+      // The script's URL, given by the bin (src/cli/codeCache.ts): keepModuleUrl resolves from it.
+      'import.meta.url': '__lsosBundleUrl',
+    },
+    sourcemap: 'linked',
+    // ASCII only (esbuild escapes what is not, also in template literals): the bin reads the script
+    // as latin1, a copy, where decoding 3.6 MB of UTF-8 cost 35–45 ms of CPU.
+    charset: 'ascii',
     // Optional native or dev-only modules the dependencies try to load and do without.
     external: ['pg-native', 'react-devtools-core', 'bufferutil', 'utf-8-validate'],
-    // CommonJS dependencies (pg, ioredis, amqplib) call require() for Node's own modules.
+    // Node's CommonJS module wrapper, written into the file: the bin compiles the file's text as
+    // it is (a 3.6 MB concatenation would be copied again), plus the URL `import.meta.url` stands for.
+    banner: {
+      js: `// lsos-cockpit production bundle (scripts/bundle.mjs): edit src/, then npm run build\n(function (${SCRIPT_PARAMS.join(', ')}) {`,
+    },
+    footer: { js: '})' },
+    plugins: [builtinsByRequire, keepModuleUrl, nodeOnly],
+  });
+  // The #! line esbuild keeps from src/cli.ts becomes a comment (the wrapper follows it; lines stay put).
+  const built = readFileSync(SCRIPT_OUT, 'utf8');
+  const script = Buffer.from(await asciiComments(built.startsWith('#!') ? `//${built.slice(1)}` : built, esbuild), 'latin1');
+  writeFileSync(SCRIPT_OUT, script);
+  // The bin keys its code cache by this: cached code is only ever used with the script it came from.
+  const scriptHash = createHash('sha256').update(script).digest('hex');
+  const bin = await esbuild.build({
+    ...common,
+    entryPoints: ['src/bin.ts'],
+    outfile: ENTRY_OUT,
+    format: 'esm',
+    define: { __LSOS_BUNDLE_HASH__: JSON.stringify(scriptHash) },
     banner: {
       js: [
-        '// lsos-cockpit production bundle (scripts/bundle.mjs): edit src/, then npm run build',
+        '// lsos-cockpit production bundle (scripts/bundle.mjs): the bin, it runs cockpit.cjs; edit src/, then npm run build',
         "import { createRequire as __lsosCreateRequire } from 'node:module';",
         'const require = __lsosCreateRequire(import.meta.url);',
       ].join('\n'),
     },
-    plugins: [builtinsByRequire, keepModuleUrl, nodeOnly],
-    metafile: true,
-    logLevel: 'warning',
+    plugins: [builtinsByRequire],
   });
-  const outputs = Object.keys(result.metafile.outputs)
-    .filter((f) => f.endsWith('.js'))
+  const outputs = [...Object.keys(result.metafile.outputs), ...Object.keys(bin.metafile.outputs)]
+    .filter((f) => /\.c?js$/.test(f))
     .map((f) => relative(ROOT, join(ROOT, f)).split(sep).join('/'));
-  for (const f of outputs) await asciiComments(esbuild, join(ROOT, f));
-  // Chunks of an earlier bundle (their names carry a content hash) would pile up; removed only
-  // after a successful build, so a failed one leaves the previous bundle whole.
-  const keep = new Set(Object.keys(result.metafile.outputs).map((f) => relative(OUT_DIR, join(ROOT, f))));
-  for (const f of readdirSync(OUT_DIR)) if (f.startsWith(CHUNK_PREFIX) && !keep.has(f)) rmSync(join(OUT_DIR, f));
-  // esbuild keeps src/cli.ts's `#!/usr/bin/env node`: the bin's flags go on that line.
+  // Chunks of the earlier, split bundle (their names carry a content hash) would pile up; removed
+  // only after a successful build, so a failed one leaves the previous bundle whole.
+  for (const f of readdirSync(OUT_DIR)) if (f.startsWith(CHUNK_PREFIX)) rmSync(join(OUT_DIR, f));
+  // esbuild keeps src/bin.ts's `#!/usr/bin/env node`: the bin's flags go on that line.
   const entry = readFileSync(ENTRY_OUT, 'utf8');
   if (!entry.startsWith('#!/usr/bin/env node\n')) throw new Error('bundle: dist/src/cli.js does not start with the expected #! line');
   writeFileSync(ENTRY_OUT, `#!/usr/bin/env -S node ${V8_FLAGS.join(' ')}\n${entry.slice(entry.indexOf('\n') + 1)}`);
   chmodSync(ENTRY_OUT, 0o755);
   if (metafile) writeFileSync(join(ROOT, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));
   writeFileSync(STAMP, JSON.stringify({ builtAt: new Date().toISOString(), outputs }, null, 2) + '\n');
-  const bytes = outputs.reduce((n, f) => n + statSync(join(ROOT, f)).size, 0);
-  const entryBytes = statSync(ENTRY_OUT).size;
   process.stdout.write(
-    `bundle: dist/src/cli.js ${(entryBytes / 1024).toFixed(0)} KiB + ${outputs.length - 1} lazy chunks (${(bytes / 1024).toFixed(0)} KiB in all) in ${Math.round(performance.now() - started)} ms\n`,
+    `bundle: dist/src/cli.js ${(statSync(ENTRY_OUT).size / 1024).toFixed(0)} KiB runs dist/src/cockpit.cjs ${(script.length / 1024).toFixed(0)} KiB, in ${Math.round(performance.now() - started)} ms\n`,
   );
 }
 

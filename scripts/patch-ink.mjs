@@ -73,9 +73,10 @@ function lsosRemember(map, key, value) {
  * punctuation, arrows, box drawing, shapes, symbols, dingbats; no combining marks, joiners or
  * variation selectors) is as wide as the sum of its characters, each its East Asian Width
  * (ambiguous as narrow, string-width's default; a single character of these blocks that is an
- * emoji is wide by that width too), remembered per character. Not calling string-width's own path
- * for them also spares start-up its Unicode-property regular expressions (about 45 ms to compile
- * on first use). Anything else takes string-width's own path.
+ * emoji is wide by that width too), remembered per character. A text of one character too: Ink
+ * measures its border characters and `…` alone, and each first took string-width's own path (on
+ * the first frame, 15 of them compiled its Unicode-property regular expressions and segmenter,
+ * 50–80 ms of start-up). Anything else takes string-width's own path.
  */
 const STRING_WIDTH_HELPERS = `${MARK}
 const lsosCharWidths = new Int8Array(0x2800).fill(-1);
@@ -110,7 +111,7 @@ const PATCHES = [
     pkg: 'string-width',
     file: 'index.js',
     from: '\tlet width = 0;\n\tconst eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};\n',
-    to: `\tif (ambiguousIsNarrow && string.length > 1) { ${MARK}\n\t\tconst simple = lsosSimpleWidth(string);\n\t\tif (simple >= 0) return simple;\n\t}\n\n\tlet width = 0;\n\tconst eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};\n`,
+    to: `\tif (ambiguousIsNarrow) { ${MARK}\n\t\tconst simple = lsosSimpleWidth(string);\n\t\tif (simple >= 0) return simple;\n\t}\n\n\tlet width = 0;\n\tconst eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};\n`,
   },
   {
     pkg: 'ink',

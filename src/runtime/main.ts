@@ -28,6 +28,7 @@ import { LsosSimulation, loadScenario, ScenarioError, SimulationSource } from '.
 import { EscapeJoiningStdin } from '../ui/terminal/escapeJoiner.js';
 import { mountCockpit } from '../ui/terminal/mount.js';
 import { TerminalGuard } from '../ui/terminal/screen.js';
+import { firstFrameShown } from './startup.js';
 
 export interface Io {
   stdin: NodeJS.ReadStream;
@@ -348,6 +349,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     clock,
   });
   for (const s of schedulers) s.start();
+  firstFrameShown();
   const code = await done;
   if (sharedStopped) await Promise.race([sharedStopped, new Promise((r) => setTimeout(r, 2000).unref())]);
   runtime.dispose();

@@ -5,7 +5,7 @@
 // they check the patch is in force (a second frame reuses the first frame's caches).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Chalk } from 'chalk';
 import stringWidth from 'string-width';
 import { Prng } from '../../src/sources/sim/prng.js';
@@ -197,10 +197,24 @@ describe('patched string-width (scripts/patch-ink.mjs)', () => {
     for (const [from, to] of blocks)
       for (let c = from; c <= to; c++) {
         const ch = String.fromCharCode(c);
-        // One character alone takes string-width's own path; two take the patched one.
-        if (stringWidth(`a${ch}`) !== 1 + stringWidth(ch)) wrong.push(c.toString(16));
+        // A zero-width space (outside the blocks, a cluster of its own, width 0) sends the text to
+        // string-width's own path; the character alone or beside ASCII takes the patched one.
+        const own = stringWidth(`${ch}\u200b`);
+        if (stringWidth(ch) !== own || stringWidth(`a${ch}`) !== 1 + own) wrong.push(c.toString(16));
       }
     expect(wrong).toEqual([]);
+  });
+
+  it('measures a character of those blocks alone without segmenting it (Ink measures borders and `…` one by one)', () => {
+    const segment = vi.spyOn(Intl.Segmenter.prototype, 'segment');
+    try {
+      for (const ch of ['…', '╔', '═', '║', '╭', '─', '│', '·', '§', '▲', '→']) stringWidth(ch);
+      expect(segment).not.toHaveBeenCalled();
+      stringWidth('\u26a0\ufe0f');
+      expect(segment).toHaveBeenCalled();
+    } finally {
+      segment.mockRestore();
+    }
   });
 
   it('leaves clusters to string-width: combining marks, variation selectors, joiners, wide and ANSI-styled text', () => {
