@@ -433,42 +433,12 @@ export interface QueueRecord {
   lists: ListEntry[];
 }
 
-// What buildPatch works from: every queue's lists with their effective readings.
-export interface SubListReading {
-  length: number;
-  /** Unreadable messages among the `sampled` oldest (the last sample taken); null when never sampled. */
-  unreadable: number | null;
-  sampled: number;
-  headStatus: HeadStatus;
-  /** lsos_sent_at of the oldest ready message, epoch seconds; null when unstamped or unreadable. */
-  headSentAt: number | null;
-  /** Identity of the oldest ready message (delivery tag, task id, or a digest), '' when empty. */
-  headId: string;
-  headTask: string | null;
-  /** The head was read at least once (false: its first read is still deferred, the lag is unknown). */
-  headRead: boolean;
-}
-
-export interface QueueReading {
-  queue: string;
-  deadLetters: number;
-  /** Newest dead letters by lsos_exc_type; null when not classified this tick. */
-  deadSample: { sampled: number; byExcType: Record<string, number> } | null;
-  /** The four priority lists, in PRIORITY_STEPS order. */
-  lists: SubListReading[];
-}
-
 export interface UnackedReading {
   /** Entries in unacked_index. */
   total: number;
   /** Entries whose routing key was read (all of them unless total > maxUnackedScan). */
   scanned: number;
   byRoutingKey: Record<string, number>;
-}
-
-export interface InspectReading {
-  unacked: UnackedReading;
-  queues: QueueReading[];
 }
 
 class ReplyShapeError extends Error {
