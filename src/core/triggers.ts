@@ -285,8 +285,10 @@ export function evaluateTriggers(
       clearAt: clearLevel(threshold, thresholds.clearRatio, triggerSpec(kind).unit),
     };
   });
-  for (const q of snap.queues) {
-    for (const k of queueKinds) {
+  for (let i = 0; i < snap.queues.length; i++) {
+    const q = snap.queues[i] as QueueSnapshot;
+    for (let j = 0; j < queueKinds.length; j++) {
+      const k = queueKinds[j] as (typeof queueKinds)[number];
       if (k.m.per !== 'queue') continue;
       const value = k.m.figure(q, thresholds);
       if (value === null) continue;

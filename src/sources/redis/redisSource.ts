@@ -566,46 +566,47 @@ export class RedisCelerySource implements Source {
     // a sort of every candidate were a third of the source's own time at 2,000 queues).
     const flags = new Array<number>(queues.length).fill(0);
     const resample = this.o.deadResampleEveryTicks;
-    const cand: number[] = [];
+    const cand = new Int32Array(states.length);
+    let n = 0;
     for (let k = 0; k < states.length; k++) {
       const st = states[k] as QueueState;
-      if (nonEmpty(st) && st.headTick < t) cand.push(k);
+      if (st.headTick < t && nonEmpty(st)) cand[n++] = k;
     }
-    markOldest(cand, states, (st) => st.headTick, this.o.headRefreshPerTick, flags, ASK_HEAD);
+    markOldest(cand, n, states, (st) => st.headTick, this.o.headRefreshPerTick, flags, ASK_HEAD);
     // Readability of the oldest messages: when first seen, when the head itself is unreadable (a
     // poison message holds the queue), else in turn every deadResampleEveryTicks ticks at most.
-    cand.length = 0;
+    n = 0;
     for (let k = 0; k < states.length; k++) {
       const st = states[k] as QueueState;
       if (nonEmpty(st) && (st.deepTick === NEVER || t - st.deepTick >= resample || (someHeadNotOk(st) && st.deepHeadId !== headIds(st))))
-        cand.push(k);
+        cand[n++] = k;
     }
-    markOldest(cand, states, (st) => st.deepTick, this.o.deepSamplesPerTick, flags, ASK_DEEP);
-    cand.length = 0;
+    markOldest(cand, n, states, (st) => st.deepTick, this.o.deepSamplesPerTick, flags, ASK_DEEP);
+    n = 0;
     for (let k = 0; k < states.length; k++) {
       const st = states[k] as QueueState;
-      if (st.lastDead !== 0 && (st.lastDead !== st.deadAtSample || t - st.deadTick >= resample)) cand.push(k);
+      if (st.lastDead !== 0 && (st.lastDead !== st.deadAtSample || t - st.deadTick >= resample)) cand[n++] = k;
     }
-    markOldest(cand, states, (st) => st.deadTick, this.o.deadSamplesPerTick, flags, ASK_DEAD);
+    markOldest(cand, n, states, (st) => st.deadTick, this.o.deadSamplesPerTick, flags, ASK_DEAD);
     // Priority lists: always where one held messages, else in turn (never counted first).
-    cand.length = 0;
+    n = 0;
     for (let k = 0; k < states.length; k++) {
       if (subsNonEmpty(states[k] as QueueState)) flags[k] = (flags[k] as number) | ASK_SUBS;
-      else cand.push(k);
+      else cand[n++] = k;
     }
-    markOldest(cand, states, (st) => st.subsTick, this.o.subListChecksPerTick, flags, ASK_SUBS);
+    markOldest(cand, n, states, (st) => st.subsTick, this.o.subListChecksPerTick, flags, ASK_SUBS);
     // Q.dead: every asked queue's is counted; besides those, the longest uncounted in rotation,
     // n / deadCountEveryTicks per tick (at least deadCountsPerTick), so each queue's at least every
     // deadCountEveryTicks ticks (queues ahead of it in the rotation only ever leave it); a queue
     // never counted is counted at once. Half the per-queue cost at 2,000 queues was this LLEN.
     const counts = Math.max(Math.min(queues.length, this.o.deadCountsPerTick), Math.ceil(queues.length / this.o.deadCountEveryTicks));
-    cand.length = 0;
+    n = 0;
     for (let k = 0; k < states.length; k++) {
       const st = states[k] as QueueState;
       if (st.lastDead < 0) flags[k] = (flags[k] as number) | ASK_COUNT;
-      else if (flags[k] === 0) cand.push(k);
+      else if (flags[k] === 0) cand[n++] = k;
     }
-    markOldest(cand, states, (st) => st.deadCountTick, counts, flags, ASK_COUNT);
+    markOldest(cand, n, states, (st) => st.deadCountTick, counts, flags, ASK_COUNT);
     return queues.map((name, k) => {
       const st = states[k] as QueueState;
       const f = flags[k] as number;
@@ -658,7 +659,9 @@ export class RedisCelerySource implements Source {
   /** Folds this tick's records into each queue's state; returns the dead letters each queue classified this tick. */
   private merge(asks: QueueAsk[], states: QueueState[], records: (QueueRecord | null)[]): (DeadSample | null)[] {
     const t = this.ticks;
-    return asks.map((ask, k) => {
+    const out = new Array<DeadSample | null>(asks.length);
+    for (let k = 0; k < asks.length; k++) {
+      const ask = asks[k] as QueueAsk;
       const st = states[k] as QueueState;
       const rec = records[k] ?? null;
       const deep = (ask.flags & ASK_DEEP) !== 0;
@@ -720,8 +723,9 @@ export class RedisCelerySource implements Source {
           st.deadAtSample = st.lastDead;
         }
       }
-      return deadSample;
-    });
+      out[k] = deadSample;
+    }
+    return out;
   }
 
   /**
@@ -835,7 +839,8 @@ export class RedisCelerySource implements Source {
   ): SnapshotPatch {
     const events = this.aggregator.patch(now, flags);
     const byQueue = new Map<string, QueueEventStats>();
-    for (const q of events.queues) byQueue.set(q.name, q);
+    for (let i = 0; i < events.queues.length; i++)
+      byQueue.set((events.queues[i] as QueueEventStats).name, events.queues[i] as QueueEventStats);
     this.reservedEstimated = u.scanned < u.total;
     const estimated = this.reservedEstimated;
     const scale = u.scanned > 0 ? u.total / u.scanned : 0;
@@ -857,7 +862,8 @@ export class RedisCelerySource implements Source {
         const classes = emptyFailures();
         for (const [type, n] of Object.entries(sample.byExcType)) classes[this.classify(type)] += n;
         st.deadClasses = classes;
-      } else if (deadLetters === 0 && (st.deadSample !== null || !noFailures(st.deadClasses))) {
+      } else if (deadLetters === 0 && st.deadSample !== null) {
+        // (Classes and sample are set together: no sample, no classes.)
         st.deadSample = null;
         st.deadClasses = emptyFailures();
       }
@@ -873,7 +879,8 @@ export class RedisCelerySource implements Source {
       let unread = false;
       let stamped = true;
       let oldest = 0;
-      for (const l of st.lists) {
+      for (let i = 0; i < st.lists.length; i++) {
+        const l = st.lists[i] as ListState;
         depth += l.len;
         unreadable += l.unreadable ?? 0;
         if (l.len === 0) continue;
@@ -899,7 +906,12 @@ export class RedisCelerySource implements Source {
 
       const ev = byQueue.get(name);
       byQueue.delete(name);
-      const failuresByClass = ev ? ev.failuresByClass : prev && noFailures(prev.failuresByClass) ? prev.failuresByClass : emptyFailures();
+      // Without events the counts are zeros this source made: the last ones stay.
+      const failuresByClass = ev
+        ? ev.failuresByClass
+        : prev && prev.finishedInWindow === undefined
+          ? prev.failuresByClass
+          : emptyFailures();
       const topFailingTasks = ev ? ev.topFailingTasks : prev && prev.topFailingTasks.length === 0 ? prev.topFailingTasks : [];
       const l0 = st.lists[0]?.len ?? 0;
       const l1 = st.lists[1]?.len ?? 0;
@@ -1108,24 +1120,25 @@ function someHeadNotOk(st: QueueState): boolean {
  * closures over every candidate (one sort of the numbers finds the cut).
  */
 function markOldest(
-  cand: readonly number[],
+  cand: Int32Array,
+  count: number,
   states: readonly QueueState[],
   since: (st: QueueState) => number,
   budget: number,
   flags: number[],
   bit: number,
 ): void {
-  if (budget <= 0 || cand.length === 0) return;
-  if (cand.length <= budget) {
-    for (const k of cand) flags[k] = (flags[k] as number) | bit;
+  if (budget <= 0 || count === 0) return;
+  if (count <= budget) {
+    for (let i = 0; i < count; i++) flags[cand[i] as number] = (flags[cand[i] as number] as number) | bit;
     return;
   }
-  const keys = new Float64Array(cand.length);
-  for (let i = 0; i < cand.length; i++) keys[i] = since(states[cand[i] as number] as QueueState);
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) keys[i] = since(states[cand[i] as number] as QueueState);
   const cut = keys.slice().sort()[budget - 1] as number;
   let left = budget;
-  for (let i = 0; i < cand.length; i++) if ((keys[i] as number) < cut) left -= 1;
-  for (let i = 0; i < cand.length; i++) {
+  for (let i = 0; i < count; i++) if ((keys[i] as number) < cut) left -= 1;
+  for (let i = 0; i < count; i++) {
     const key = keys[i] as number;
     if (key > cut) continue;
     if (key === cut) {
@@ -1135,11 +1148,6 @@ function markOldest(
     const k = cand[i] as number;
     flags[k] = (flags[k] as number) | bit;
   }
-}
-
-function noFailures(c: Record<FailureClass, number>): boolean {
-  for (const k of FAILURE_CLASSES) if (c[k] !== 0) return false;
-  return true;
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
