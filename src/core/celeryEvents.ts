@@ -742,11 +742,10 @@ export class EventAggregator {
   private startedAt: EpochMs | null = null;
   /** `queue\0task` -> last success and last failure per class, least recently finished first. */
   private readonly outcomes = new Map<string, TaskOutcome & { queue: string }>();
-  /** Bumped by every change of `outcomes`; each queue's last change, and the lists given out per queue with the stamp they were made at. */
-  private outcomeStamp = 0;
-  private outcomesGiven = -1;
-  private readonly queueOutcomeStamp = new Map<string, number>();
-  private readonly outcomeLists = new Map<string, { stamp: number; list: TaskOutcome[] }>();
+  /** The same entries by queue, in the same order; the queues changed since the last patch; the lists patch() gave out per queue. */
+  private readonly queueOutcomes = new Map<string, Map<string, TaskOutcome & { queue: string }>>();
+  private readonly changedOutcomes = new Set<string>();
+  private readonly outcomeLists = new Map<string, TaskOutcome[]>();
 
   constructor(opts: EventAggregatorOptions = {}) {
     const windowMs = opts.windowMs ?? 3_600_000;
@@ -1059,14 +1058,24 @@ export class EventAggregator {
     else o.lastFailureAt[cls] = Math.max(o.lastFailureAt[cls] ?? at, at);
     this.outcomes.delete(key);
     this.outcomes.set(key, o);
-    this.queueOutcomeStamp.set(t.queue, ++this.outcomeStamp);
+    let byTask = this.queueOutcomes.get(t.queue);
+    if (!byTask) this.queueOutcomes.set(t.queue, (byTask = new Map()));
+    byTask.delete(key);
+    byTask.set(key, o);
+    this.changedOutcomes.add(t.queue);
     if (this.outcomes.size > this.o.maxTaskOutcomes) {
       const first = this.outcomes.entries().next();
       if (!first.done) {
-        this.outcomes.delete(first.value[0]);
-        this.queueOutcomeStamp.set(first.value[1].queue, ++this.outcomeStamp);
+        const [oldKey, old] = first.value;
+        this.outcomes.delete(oldKey);
+        const of = this.queueOutcomes.get(old.queue);
+        of?.delete(oldKey);
+        if (of?.size === 0) this.queueOutcomes.delete(old.queue);
+        this.changedOutcomes.add(old.queue);
       }
     }
+    // Bounded even if nobody asks for patches.
+    if (this.changedOutcomes.size > this.o.maxTaskOutcomes) this.groupOutcomes();
   }
 
   private serpOutcome(t: TaskInfo, at: EpochMs, failed: boolean): void {
@@ -1172,7 +1181,7 @@ export class EventAggregator {
         windowSeconds: Math.round(windowMs / 1000),
         drainWindowSeconds: Math.round(drainSpanMs / 1000),
         last24h,
-        taskOutcomes: this.outcomeLists.get(name)?.list ?? NO_OUTCOMES,
+        taskOutcomes: this.outcomeLists.get(name) ?? NO_OUTCOMES,
       });
     }
 
@@ -1214,21 +1223,18 @@ export class EventAggregator {
    * place). Only a queue with a change since the last call gets a new list; the others keep theirs.
    */
   private groupOutcomes(): void {
-    if (this.outcomesGiven === this.outcomeStamp) return;
-    this.outcomesGiven = this.outcomeStamp;
-    const fresh = new Map<string, TaskOutcome[]>();
-    const queues = new Set<string>();
-    for (const o of this.outcomes.values()) {
-      queues.add(o.queue);
-      if (this.outcomeLists.get(o.queue)?.stamp === this.queueOutcomeStamp.get(o.queue)) continue;
-      let list = fresh.get(o.queue);
-      if (!list) fresh.set(o.queue, (list = []));
-      list.push({ task: o.task, lastSuccessAt: o.lastSuccessAt, lastFailureAt: { ...o.lastFailureAt } });
+    for (const q of this.changedOutcomes) {
+      const byTask = this.queueOutcomes.get(q);
+      if (!byTask) {
+        // A queue whose outcomes all went (evicted) has none.
+        this.outcomeLists.delete(q);
+        continue;
+      }
+      const list: TaskOutcome[] = [];
+      for (const o of byTask.values()) list.push({ task: o.task, lastSuccessAt: o.lastSuccessAt, lastFailureAt: { ...o.lastFailureAt } });
+      this.outcomeLists.set(q, list);
     }
-    for (const [q, list] of fresh) this.outcomeLists.set(q, { stamp: this.queueOutcomeStamp.get(q) ?? 0, list });
-    // A queue whose outcomes all went (evicted) has none.
-    for (const q of this.outcomeLists.keys()) if (!queues.has(q)) this.outcomeLists.delete(q);
-    for (const q of this.queueOutcomeStamp.keys()) if (!queues.has(q)) this.queueOutcomeStamp.delete(q);
+    this.changedOutcomes.clear();
   }
 
   /** How long events have been observed (since the first one arrived). */
