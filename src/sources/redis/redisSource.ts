@@ -1114,6 +1114,9 @@ function someHeadNotOk(st: QueueState): boolean {
   return false;
 }
 
+/** markOldest's numbers, kept between calls (two runs of the candidates' keys). */
+let scratch = new Float64Array(0);
+
 /**
  * Sets `bit` on the `budget` candidates (indices, ascending) whose `since` is smallest, ties to the
  * lower index: what a stable sort by `since` and the first `budget` would pick, without sorting
@@ -1133,9 +1136,12 @@ function markOldest(
     for (let i = 0; i < count; i++) flags[cand[i] as number] = (flags[cand[i] as number] as number) | bit;
     return;
   }
-  const keys = new Float64Array(count);
+  if (scratch.length < 2 * count) scratch = new Float64Array(4 * count);
+  const keys = scratch.subarray(0, count);
   for (let i = 0; i < count; i++) keys[i] = since(states[cand[i] as number] as QueueState);
-  const cut = keys.slice().sort()[budget - 1] as number;
+  const sorted = scratch.subarray(count, 2 * count);
+  sorted.set(keys);
+  const cut = sorted.sort()[budget - 1] as number;
   let left = budget;
   for (let i = 0; i < count; i++) if ((keys[i] as number) < cut) left -= 1;
   for (let i = 0; i < count; i++) {
