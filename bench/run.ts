@@ -28,6 +28,10 @@ async function main(): Promise<void> {
     const { benchScale } = await import('./scale.js');
     await section('Scale: live on 2,000 and 10,000 queues, 50 tasks/s (private redis-server)', () => benchScale());
   }
+  if (only === 'side-by-side') {
+    const { benchSideBySide } = await import('./side-by-side.js');
+    await section('Side by side: builds live on one private Redis, the same windows', () => benchSideBySide());
+  }
   if (want('redis-time')) {
     const { benchRedisTime } = await import('./redis-time.js');
     await section('Redis server time per tick (private redis-server; INFO commandstats, SLOWLOG)', () => benchRedisTime());

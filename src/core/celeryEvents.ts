@@ -426,6 +426,7 @@ export class WindowedCounter {
   private live = 0;
   private newest = Number.NEGATIVE_INFINITY;
   private oldest = Number.POSITIVE_INFINITY;
+  private changes = 0;
 
   constructor(
     readonly bucketMs: number,
@@ -454,6 +455,12 @@ export class WindowedCounter {
     }
     this.counts[r * this.width + col] = (this.counts[r * this.width + col] as number) + n;
     this.totals[col] = (this.totals[col] as number) + n;
+    this.changes += 1;
+  }
+
+  /** Changes whenever a total or the set of keys may have: equal versions, equal counts. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Drops buckets that fell out of the window ending at `now`. */
@@ -475,6 +482,7 @@ export class WindowedCounter {
       for (let r = 0; r < this.bucketsInWindow; r++) this.counts[r * this.width + col] = 0;
       this.totals[col] = 0;
       this.freeColumns.push(col);
+      this.changes += 1;
     }
   }
 
@@ -523,6 +531,7 @@ export class WindowedCounter {
       if (v === 0) continue;
       this.totals[col] = (this.totals[col] as number) - v;
       this.counts[base + col] = 0;
+      this.changes += 1;
     }
     (this.rows as Float64Array)[r] = Number.NaN;
     this.live--;
@@ -540,7 +549,9 @@ export class WindowedCounter {
 
   private widen(width: number): void {
     const counts = new Float64Array(this.bucketsInWindow * width);
-    for (let r = 0; r < this.bucketsInWindow; r++) counts.set(this.counts.subarray(r * this.width, (r + 1) * this.width), r * width);
+    // Copied cell by cell: a subarray view per row was most of what a new queue's counters allocated.
+    for (let r = 0; r < this.bucketsInWindow; r++)
+      for (let c = 0; c < this.width; c++) counts[r * width + c] = this.counts[r * this.width + c] as number;
     const totals = new Float64Array(width);
     totals.set(this.totals);
     this.counts = counts;
@@ -677,7 +688,21 @@ interface QueueStats {
   retried: WindowedCounter;
   finished: WindowedCounter;
   drain: WindowedCounter;
+  /**
+   * What patch() gave out last, with the counter versions it was made from: kept while they are
+   * the same (structural sharing, so a queue whose failures did not change keeps its objects).
+   */
+  given: {
+    failuresVersion: number;
+    failuresByClass: Record<FailureClass, number>;
+    tasksVersion: number;
+    topFailingTasks: TaskFailureCount[];
+    last24h: { failures: number; succeeded: number } | null;
+  } | null;
 }
+
+/** Never changed once given out: the taskOutcomes of a queue none of whose tasks finished. */
+const NO_OUTCOMES: TaskOutcome[] = [];
 
 interface ProviderStats {
   requests: WindowedCounter;
@@ -717,6 +742,10 @@ export class EventAggregator {
   private startedAt: EpochMs | null = null;
   /** `queue\0task` -> last success and last failure per class, least recently finished first. */
   private readonly outcomes = new Map<string, TaskOutcome & { queue: string }>();
+  /** The same entries by queue, in the same order; the queues changed since the last patch; the lists patch() gave out per queue. */
+  private readonly queueOutcomes = new Map<string, Map<string, TaskOutcome & { queue: string }>>();
+  private readonly changedOutcomes = new Set<string>();
+  private readonly outcomeLists = new Map<string, TaskOutcome[]>();
 
   constructor(opts: EventAggregatorOptions = {}) {
     const windowMs = opts.windowMs ?? 3_600_000;
@@ -870,6 +899,7 @@ export class EventAggregator {
       retried: new WindowedCounter(this.o.bucketMs, n, 1),
       finished: new WindowedCounter(this.o.bucketMs, n, 1),
       drain: new WindowedCounter(drainBucket, Math.ceil(this.o.drainWindowMs / drainBucket), 1),
+      given: null,
     };
     this.queues.set(queue, q);
     if (this.queues.size > this.o.maxQueues) {
@@ -1028,10 +1058,24 @@ export class EventAggregator {
     else o.lastFailureAt[cls] = Math.max(o.lastFailureAt[cls] ?? at, at);
     this.outcomes.delete(key);
     this.outcomes.set(key, o);
+    let byTask = this.queueOutcomes.get(t.queue);
+    if (!byTask) this.queueOutcomes.set(t.queue, (byTask = new Map()));
+    byTask.delete(key);
+    byTask.set(key, o);
+    this.changedOutcomes.add(t.queue);
     if (this.outcomes.size > this.o.maxTaskOutcomes) {
-      const first = this.outcomes.keys().next();
-      if (!first.done) this.outcomes.delete(first.value);
+      const first = this.outcomes.entries().next();
+      if (!first.done) {
+        const [oldKey, old] = first.value;
+        this.outcomes.delete(oldKey);
+        const of = this.queueOutcomes.get(old.queue);
+        of?.delete(oldKey);
+        if (of?.size === 0) this.queueOutcomes.delete(old.queue);
+        this.changedOutcomes.add(old.queue);
+      }
     }
+    // Bounded even if nobody asks for patches.
+    if (this.changedOutcomes.size > this.o.maxTaskOutcomes) this.groupOutcomes();
   }
 
   private serpOutcome(t: TaskInfo, at: EpochMs, failed: boolean): void {
@@ -1078,43 +1122,66 @@ export class EventAggregator {
     }
     workers.sort((a, b) => a.hostname.localeCompare(b.hostname));
 
-    const outcomesByQueue = new Map<string, TaskOutcome[]>();
-    for (const o of this.outcomes.values()) {
-      const list = outcomesByQueue.get(o.queue) ?? [];
-      list.push({ task: o.task, lastSuccessAt: o.lastSuccessAt, lastFailureAt: { ...o.lastFailureAt } });
-      outcomesByQueue.set(o.queue, list);
-    }
+    this.groupOutcomes();
     const queues: QueueEventStats[] = [];
     // Rates are over the time the counts really cover: until a window is full that is the time
     // observed (a 5 s look divided by a 10 s floor halved the drain rate). 1 s keeps a first
     // event from dividing by zero.
-    for (const [name, q] of [...this.queues]) {
-      for (const c of [q.day, q.failures, q.failingTasks, q.retried, q.finished, q.drain]) c.advance(now);
+    const day = this.observedMs(now) >= 24 * 3_600_000;
+    for (const [name, q] of this.queues) {
+      q.day.advance(now);
+      q.failures.advance(now);
+      q.failingTasks.advance(now);
+      q.retried.advance(now);
+      q.finished.advance(now);
+      q.drain.advance(now);
       if (q.day.bucketCount + q.failures.bucketCount + q.finished.bucketCount + q.retried.bucketCount + q.drain.bucketCount === 0) {
         this.queues.delete(name);
         continue;
       }
-      const failuresByClass = emptyFailures();
-      for (const c of FAILURE_CLASSES) failuresByClass[c] = q.failures.get(c);
-      const top: TaskFailureCount[] = [];
-      for (const [key, count] of q.failingTasks.entries()) {
-        const [task, cls] = key === OTHER ? [OTHER, 'unclassified'] : key.split(SEP);
-        top.push({ task: task ?? key, count, failureClass: (cls as FailureClass) ?? 'unclassified' });
+      const given = q.given;
+      let failuresByClass = given?.failuresByClass;
+      if (!given || failuresByClass === undefined || given.failuresVersion !== q.failures.version) {
+        failuresByClass = emptyFailures();
+        for (const c of FAILURE_CLASSES) failuresByClass[c] = q.failures.get(c);
       }
-      top.sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));
+      let top = given?.topFailingTasks;
+      if (!given || top === undefined || given.tasksVersion !== q.failingTasks.version) {
+        const all: TaskFailureCount[] = [];
+        for (const [key, count] of q.failingTasks.entries()) {
+          const [task, cls] = key === OTHER ? [OTHER, 'unclassified'] : key.split(SEP);
+          all.push({ task: task ?? key, count, failureClass: (cls as FailureClass) ?? 'unclassified' });
+        }
+        all.sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));
+        top = all.slice(0, this.o.topFailingTasks);
+      }
+      let last24h: QueueEventStats['last24h'] = null;
+      if (day) {
+        const failures = q.day.get('failures');
+        const succeeded = q.day.get('succeeded');
+        const p = given?.last24h;
+        last24h = p && p.failures === failures && p.succeeded === succeeded ? p : { failures, succeeded };
+      }
+      q.given = {
+        failuresVersion: q.failures.version,
+        failuresByClass,
+        tasksVersion: q.failingTasks.version,
+        topFailingTasks: top,
+        last24h,
+      };
       const drainSpanMs = Math.max(1000, q.drain.coveredMs(now, this.startedAt));
       const windowMs = Math.max(1000, q.finished.coveredMs(now, this.startedAt));
       queues.push({
         name,
         failuresByClass,
-        topFailingTasks: top.slice(0, this.o.topFailingTasks),
+        topFailingTasks: top,
         drainPerMinute: q.drain.sum() / (drainSpanMs / 60_000),
         retried: q.retried.sum(),
         finished: q.finished.sum(),
         windowSeconds: Math.round(windowMs / 1000),
         drainWindowSeconds: Math.round(drainSpanMs / 1000),
-        last24h: this.observedMs(now) >= 24 * 3_600_000 ? { failures: q.day.get('failures'), succeeded: q.day.get('succeeded') } : null,
-        taskOutcomes: outcomesByQueue.get(name) ?? [],
+        last24h,
+        taskOutcomes: this.outcomeLists.get(name) ?? NO_OUTCOMES,
       });
     }
 
@@ -1149,6 +1216,25 @@ export class EventAggregator {
     }
     providers.sort((a, b) => a.name.localeCompare(b.name));
     return { workers, queues, reporting, providers };
+  }
+
+  /**
+   * Each queue's task outcomes as patch() gives them out (copies: the remembered ones change in
+   * place). Only a queue with a change since the last call gets a new list; the others keep theirs.
+   */
+  private groupOutcomes(): void {
+    for (const q of this.changedOutcomes) {
+      const byTask = this.queueOutcomes.get(q);
+      if (!byTask) {
+        // A queue whose outcomes all went (evicted) has none.
+        this.outcomeLists.delete(q);
+        continue;
+      }
+      const list: TaskOutcome[] = [];
+      for (const o of byTask.values()) list.push({ task: o.task, lastSuccessAt: o.lastSuccessAt, lastFailureAt: { ...o.lastFailureAt } });
+      this.outcomeLists.set(q, list);
+    }
+    this.changedOutcomes.clear();
   }
 
   /** How long events have been observed (since the first one arrived). */

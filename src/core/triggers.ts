@@ -20,7 +20,7 @@ import {
   type TriggerKind,
   type TriggerUnit,
 } from '../domain/thresholds.js';
-import { triggerId } from '../domain/triggerId.js';
+import { parseTriggerId, triggerId } from '../domain/triggerId.js';
 import { orderTriggers } from './escalation.js';
 import type { Severity } from '../domain/severity.js';
 import type { RunbookSectionId } from './runbook.js';
@@ -57,9 +57,15 @@ interface Reading {
   signal?: Signal;
 }
 
-/** A trigger measured per queue, or over the whole snapshot. */
+/**
+ * A trigger measured per queue, or over the whole snapshot. A queue measure gives its figure
+ * first (null: no reading) and the whole reading (detail, scope) only when asked: at thousands of
+ * queues almost none has ever fired, and their details were most of the triggers' cost. `read`
+ * returns a reading exactly when `figure` returns a number, with that number as its value and
+ * always eligible.
+ */
 type Measure =
-  | { per: 'queue'; read: (q: QueueSnapshot, t: Thresholds) => Reading | null }
+  | { per: 'queue'; figure: (q: QueueSnapshot, t: Thresholds) => number | null; read: (q: QueueSnapshot, t: Thresholds) => Reading | null }
   | { per: 'snapshot'; read: (snap: Snapshot, t: Thresholds) => Reading[] };
 
 /** Each raised signal of a kind (src/core/signals.ts): fires while active, at its own severity. */
@@ -93,6 +99,7 @@ function pct(r: number): string {
 const MEASURES: Record<TriggerKind, Measure> = {
   'queue-lag': {
     per: 'queue',
+    figure: (q) => q.lagSeconds,
     read: (q, t) =>
       q.lagSeconds === null
         ? null
@@ -107,6 +114,7 @@ const MEASURES: Record<TriggerKind, Measure> = {
   },
   'dead-letter-spike': {
     per: 'queue',
+    figure: (q, t) => deadLetterFactor(q.deadLetterGrowthPerHour, q.deadLetterBaselinePerHour, t.deadLetterBaselineFloorPerHour),
     read: (q, t) => {
       const baseline = deadLetterBaseline(q.deadLetterBaselinePerHour, t.deadLetterBaselineFloorPerHour);
       const factor = deadLetterFactor(q.deadLetterGrowthPerHour, q.deadLetterBaselinePerHour, t.deadLetterBaselineFloorPerHour);
@@ -207,23 +215,8 @@ const MEASURES: Record<TriggerKind, Measure> = {
   'data-corruption': signalReadings('data-corruption', 'database'),
 };
 
-/** Every trigger's reading, queue triggers queue by queue first, then the others in the runbook's order. */
-function measure(snap: Snapshot, t: Thresholds): { kind: TriggerKind; reading: Reading }[] {
-  const out: { kind: TriggerKind; reading: Reading }[] = [];
-  for (const q of snap.queues) {
-    for (const kind of TRIGGER_KINDS) {
-      const m = MEASURES[kind];
-      if (m.per !== 'queue') continue;
-      const reading = m.read(q, t);
-      if (reading) out.push({ kind, reading });
-    }
-  }
-  for (const kind of TRIGGER_KINDS) {
-    const m = MEASURES[kind];
-    if (m.per === 'snapshot') for (const reading of m.read(snap, t)) out.push({ kind, reading });
-  }
-  return out;
-}
+const QUEUE_KINDS = TRIGGER_KINDS.filter((k) => MEASURES[k].per === 'queue');
+const SNAPSHOT_KINDS = TRIGGER_KINDS.filter((k) => MEASURES[k].per === 'snapshot');
 
 /**
  * Applies the runbook triggers with hysteresis (the breach rule of src/domain/thresholds.ts): a
@@ -238,19 +231,27 @@ export function evaluateTriggers(
   thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ): { triggers: TriggerState[]; changes: TriggerChange[] } {
   const prevByKey = new Map(prev.map((p) => [p.key, p]));
+  // The same states by kind, then target (a key is `kind:target`): a queue is looked up without
+  // making its key, which only a queue with a state, or firing now, needs.
+  const prevByTarget = new Map<string, Map<string, TriggerState>>();
+  for (const [key, p] of prevByKey) {
+    const id = parseTriggerId(key);
+    if (!id) continue;
+    let m = prevByTarget.get(id.kind);
+    if (!m) prevByTarget.set(id.kind, (m = new Map()));
+    m.set(id.target, p);
+  }
   const seen = new Set<string>();
   const triggers: TriggerState[] = [];
   const changes: TriggerChange[] = [];
-  for (const { kind, reading: m } of measure(snap, thresholds)) {
+  const judge = (kind: TriggerKind, m: Reading, before: TriggerState | undefined, key: string): void => {
     const spec = triggerSpec(kind);
-    const key = triggerId(kind, m.target);
     seen.add(key);
-    const before = prevByKey.get(key);
     const wasFiring = before?.firing ?? false;
     const threshold = triggerLine(kind, thresholds);
     const clearAt = clearLevel(threshold, thresholds.clearRatio, spec.unit);
     const firing = stillBreaching(wasFiring, m.value, threshold, clearAt, m.eligible);
-    if (!firing && !before) continue; // never fired: nothing to show
+    if (!firing && !before) return; // never fired: nothing to show
     const state: TriggerState = {
       key,
       kind,
@@ -272,6 +273,39 @@ export function evaluateTriggers(
     };
     triggers.push(state);
     if (firing !== wasFiring) changes.push({ key, fired: firing, trigger: state });
+  };
+  // Queue triggers queue by queue first, then the others in the runbook's order.
+  const queueKinds = QUEUE_KINDS.map((kind) => {
+    const threshold = triggerLine(kind, thresholds);
+    return {
+      kind,
+      m: MEASURES[kind],
+      prev: prevByTarget.get(kind),
+      threshold,
+      clearAt: clearLevel(threshold, thresholds.clearRatio, triggerSpec(kind).unit),
+    };
+  });
+  for (let i = 0; i < snap.queues.length; i++) {
+    const q = snap.queues[i] as QueueSnapshot;
+    for (let j = 0; j < queueKinds.length; j++) {
+      const k = queueKinds[j] as (typeof queueKinds)[number];
+      if (k.m.per !== 'queue') continue;
+      const value = k.m.figure(q, thresholds);
+      if (value === null) continue;
+      const before = k.prev?.get(q.name);
+      // A queue with no state that does not breach now has nothing to show: its reading is not made.
+      if (!before && !stillBreaching(false, value, k.threshold, k.clearAt, true)) continue;
+      const reading = k.m.read(q, thresholds);
+      if (reading) judge(k.kind, reading, before, triggerId(k.kind, reading.target));
+    }
+  }
+  for (const kind of SNAPSHOT_KINDS) {
+    const m = MEASURES[kind];
+    if (m.per !== 'snapshot') continue;
+    for (const reading of m.read(snap, thresholds)) {
+      const key = triggerId(kind, reading.target);
+      judge(kind, reading, prevByKey.get(key), key);
+    }
   }
   // A target that vanished from the snapshot (queue deleted, source lost) keeps its last state:
   // losing sight of a problem is not the problem clearing.

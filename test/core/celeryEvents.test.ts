@@ -300,6 +300,38 @@ describe('failures, reports and SERP providers', () => {
     expect(a.stats().tasksRemembered).toBe(0);
   });
 
+  it('keeps the failure, task and outcome objects of a queue while nothing changed them (structural sharing), new ones where something did', () => {
+    const a = agg();
+    task(a, '1', 'rank.check_serp', "{'campaign_id': 1, 'provider': 'bp', 'keyword': 'k'}", "ProxyBlocked('403')", T0);
+    task(a, '2', 'crawl.fetch_page', '{}', "TimeoutError('slow')", T0);
+    const p1 = a.patch(T0 + 1000);
+    const p2 = a.patch(T0 + 2000);
+    const q = (p: ReturnType<EventAggregator['patch']>, name: string) => p.queues.find((x) => x.name === name);
+    for (const name of ['rank', 'crawl']) {
+      expect(q(p2, name)?.failuresByClass, name).toBe(q(p1, name)?.failuresByClass);
+      expect(q(p2, name)?.topFailingTasks, name).toBe(q(p1, name)?.topFailingTasks);
+      expect(q(p2, name)?.taskOutcomes, name).toBe(q(p1, name)?.taskOutcomes);
+    }
+    // A crawl task succeeds: crawl's outcomes change, its failures do not; rank keeps everything.
+    task(a, '3', 'crawl.fetch_page', '{}', 'ok', T0 + 2500);
+    const p3 = a.patch(T0 + 3000);
+    expect(q(p3, 'crawl')?.taskOutcomes).not.toBe(q(p2, 'crawl')?.taskOutcomes);
+    expect(q(p3, 'crawl')?.taskOutcomes[0]?.lastSuccessAt).toBe(T0 + 2500);
+    expect(q(p3, 'crawl')?.failuresByClass).toBe(q(p2, 'crawl')?.failuresByClass);
+    expect(q(p3, 'rank')?.taskOutcomes).toBe(q(p2, 'rank')?.taskOutcomes);
+    // Another crawl failure: new failure and task objects with the new counts.
+    task(a, '4', 'crawl.fetch_page', '{}', "TimeoutError('slow')", T0 + 3500);
+    const p4 = a.patch(T0 + 4000);
+    expect(q(p4, 'crawl')?.failuresByClass).not.toBe(q(p3, 'crawl')?.failuresByClass);
+    expect(q(p4, 'crawl')?.failuresByClass.transient).toBe(2);
+    expect(q(p4, 'crawl')?.topFailingTasks).toEqual([{ task: 'crawl.fetch_page', count: 2, failureClass: 'transient' }]);
+    expect(q(p4, 'rank')?.failuresByClass).toBe(q(p1, 'rank')?.failuresByClass);
+    // The hour passes: the failures leave the window, and the figures say so.
+    const p5 = a.patch(T0 + 3_700_000);
+    expect(q(p5, 'crawl')?.failuresByClass.transient ?? 0).toBe(0);
+    expect(q(p5, 'crawl')?.topFailingTasks ?? []).toEqual([]);
+  });
+
   it('a rejected task waits for its task-failed; a bare Reject settles after the grace period', () => {
     const a = agg({ rejectGraceMs: 5000 });
     a.ingest(ev('task-received', { uuid: 'r', name: 'crawl.fetch_page' }), T0);

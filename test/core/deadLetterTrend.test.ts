@@ -56,4 +56,18 @@ describe('DeadLetterTrend (contract section 3)', () => {
     expect(f.last24h).toBeLessThanOrEqual(3 * 24);
     expect(new DeadLetterTrend().figures(T0).last24h).toBeNull();
   });
+
+  it('gives the same figures object while no figure changed, a new one when one did', () => {
+    const t = new DeadLetterTrend();
+    t.observe(5, T0);
+    t.observe(5, T0 + M);
+    const a = t.figures(T0 + M);
+    t.observe(5, T0 + 2 * M);
+    expect(t.figures(T0 + 2 * M)).toBe(a);
+    t.observe(8, T0 + 3 * M);
+    const b = t.figures(T0 + 3 * M);
+    expect(b).not.toBe(a);
+    expect(b.growthPerHour).toBeCloseTo(3 / (5 / 60), 6);
+    expect(a.growthPerHour).toBe(0);
+  });
 });

@@ -335,42 +335,59 @@ export interface ChunkLimits {
  * first, then asked to count Q.dead only, then the rest. Indices into `asks`.
  */
 export function callOrder(asks: readonly QueueAsk[]): number[] {
-  const full: number[] = [];
-  const count: number[] = [];
-  const rest: number[] = [];
-  asks.forEach((a, i) => (a.flags === 0 ? rest : a.flags === ASK_COUNT ? count : full).push(i));
-  return [...full, ...count, ...rest];
+  // Index loops, no spreads: this runs over every queue every tick.
+  const out: number[] = [];
+  for (let i = 0; i < asks.length; i++) {
+    const f = (asks[i] as QueueAsk).flags;
+    if (f !== 0 && f !== ASK_COUNT) out.push(i);
+  }
+  for (let i = 0; i < asks.length; i++) if ((asks[i] as QueueAsk).flags === ASK_COUNT) out.push(i);
+  for (let i = 0; i < asks.length; i++) if ((asks[i] as QueueAsk).flags === 0) out.push(i);
+  return out;
 }
 
 /** A length in LENS: 4 bytes, 0xffffffff for "never" (-1). */
 const NEVER_LEN = 0xffffffff;
 
 export function queueChunkArgv(l: ChunkLimits, asks: readonly QueueAsk[]): (string | Buffer)[] {
-  const nFull = asks.filter((a) => a.flags !== 0 && a.flags !== ASK_COUNT).length;
-  const nCount = asks.filter((a) => a.flags === ASK_COUNT).length;
-  const head = ['q', l.sampleDepth, l.maxMessageBytes, l.deadSample, l.readsPerCall, l.bytesPerCall, asks.length, nFull, nCount].map(
-    String,
-  );
+  let nFull = 0;
+  let nCount = 0;
+  for (const a of asks) {
+    if (a.flags === ASK_COUNT) nCount += 1;
+    else if (a.flags !== 0) nFull += 1;
+  }
+  const argv: (string | Buffer)[] = [
+    'q',
+    String(l.sampleDepth),
+    String(l.maxMessageBytes),
+    String(l.deadSample),
+    String(l.readsPerCall),
+    String(l.bytesPerCall),
+    String(asks.length),
+    String(nFull),
+    String(nCount),
+  ];
   const lens = Buffer.alloc(4 * (asks.length - nFull) + 4 * nCount);
+  argv.push(lens);
   let j = 0;
   const put = (n: number) => {
     lens.writeUInt32BE(Number.isInteger(n) && n >= 0 && n < NEVER_LEN ? n : NEVER_LEN, j);
     j += 4;
   };
-  const rest: string[] = [];
-  for (const i of callOrder(asks)) {
-    const a = asks[i] as QueueAsk;
+  const order = callOrder(asks);
+  for (let o = 0; o < order.length; o++) {
+    const a = asks[order[o] as number] as QueueAsk;
     const lastLen = a.lastLens[0] ?? -1;
     if (a.flags === 0 || a.flags === ASK_COUNT) {
-      rest.push(a.name);
+      argv.push(a.name);
       put(lastLen);
       if (a.flags === ASK_COUNT) put(a.lastDead);
       continue;
     }
-    rest.push(a.name, String(lastLen), String(a.flags), String(a.lastDead), a.headTag ?? '');
-    if ((a.flags & ASK_SUBS) !== 0) for (let k = 1; k < 4; k++) rest.push(String(a.lastLens[k] ?? -1));
+    argv.push(a.name, String(lastLen), String(a.flags), String(a.lastDead), a.headTag ?? '');
+    if ((a.flags & ASK_SUBS) !== 0) for (let k = 1; k < 4; k++) argv.push(String(a.lastLens[k] ?? -1));
   }
-  return [...head, lens, ...rest];
+  return argv;
 }
 
 /**
@@ -433,42 +450,12 @@ export interface QueueRecord {
   lists: ListEntry[];
 }
 
-// What buildPatch works from: every queue's lists with their effective readings.
-export interface SubListReading {
-  length: number;
-  /** Unreadable messages among the `sampled` oldest (the last sample taken); null when never sampled. */
-  unreadable: number | null;
-  sampled: number;
-  headStatus: HeadStatus;
-  /** lsos_sent_at of the oldest ready message, epoch seconds; null when unstamped or unreadable. */
-  headSentAt: number | null;
-  /** Identity of the oldest ready message (delivery tag, task id, or a digest), '' when empty. */
-  headId: string;
-  headTask: string | null;
-  /** The head was read at least once (false: its first read is still deferred, the lag is unknown). */
-  headRead: boolean;
-}
-
-export interface QueueReading {
-  queue: string;
-  deadLetters: number;
-  /** Newest dead letters by lsos_exc_type; null when not classified this tick. */
-  deadSample: { sampled: number; byExcType: Record<string, number> } | null;
-  /** The four priority lists, in PRIORITY_STEPS order. */
-  lists: SubListReading[];
-}
-
 export interface UnackedReading {
   /** Entries in unacked_index. */
   total: number;
   /** Entries whose routing key was read (all of them unless total > maxUnackedScan). */
   scanned: number;
   byRoutingKey: Record<string, number>;
-}
-
-export interface InspectReading {
-  unacked: UnackedReading;
-  queues: QueueReading[];
 }
 
 class ReplyShapeError extends Error {
@@ -522,7 +509,8 @@ function listEntry(v: unknown, what: string): ListEntry {
 export function decodeQueueChunk(reply: unknown, asks: readonly QueueAsk[]): (QueueRecord | null)[] {
   if (!Array.isArray(reply) || reply.length !== asks.length) throw new ReplyShapeError('queue chunk');
   const replyAt = new Array<number>(asks.length);
-  callOrder(asks).forEach((i, j) => (replyAt[i] = j));
+  const order = callOrder(asks);
+  for (let j = 0; j < order.length; j++) replyAt[order[j] as number] = j;
   return asks.map((ask, i): QueueRecord | null => {
     const r: unknown = reply[replyAt[i] as number];
     if (r === 0) return null;

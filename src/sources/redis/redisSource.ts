@@ -55,16 +55,14 @@ import {
   queueChunkArgv,
   unackedArgv,
   type HeadReading,
-  type InspectReading,
   type QueueAsk,
   type QueueRecord,
-  type SubListReading,
   type UnackedReading,
   type UnackedWindow,
 } from './inspectScript.js';
 import { BINDING_PREFIX, UNACKED_INDEX_KEY, UNACKED_KEY, queueFromBinding } from './keys.js';
 import { createHash } from 'node:crypto';
-import { headLag, oldestLag } from '../../domain/duration.js';
+import { secondsSince } from '../../domain/duration.js';
 import { LSOS_QUEUES } from '../../domain/queues.js';
 
 export interface RedisSourceOptions {
@@ -203,7 +201,12 @@ interface QueueState {
   deepHeadId: string;
   deadTick: number;
   deadAtSample: number;
+  /** The snapshot given out last tick: kept as it is while nothing in it changes. */
+  snap: RedisQueueSnapshot | null;
 }
+
+/** Newest dead letters classified in one tick. */
+type DeadSample = NonNullable<QueueRecord['deadSample']>;
 
 interface ListState {
   /** Length as last counted. */
@@ -298,6 +301,8 @@ export class RedisCelerySource implements Source {
   private readonly bindingMembers = new Map<string, { queues: string[]; readCycle: number; seenCycle: number }>();
   /** Discovered queue -> last SCAN cycle its binding was seen. */
   private readonly discovered = new Map<string, number>();
+  /** queueList()'s answer until `discovered` gains or loses a queue. */
+  private queueListCache: string[] | null = null;
   private readonly queueState = new Map<string, QueueState>();
   /** Head message identity -> when the cockpit first saw it there (unstamped heads only). */
   private firstSeen = new Map<string, EpochMs>();
@@ -407,14 +412,16 @@ export class RedisCelerySource implements Source {
     });
   }
 
-  /** Queues this tick: configured, then discovered (bounded by maxQueues). */
+  /** Queues this tick: configured, then discovered (bounded by maxQueues); made again only when discovery found or lost one. */
   private queueList(): string[] {
+    if (this.queueListCache) return this.queueListCache;
     const out = new Set(this.o.configured);
     for (const q of [...this.discovered.keys()].sort()) {
       if (out.size >= this.o.maxQueues) break;
       out.add(q);
     }
-    return [...out].slice(0, this.o.maxQueues);
+    this.queueListCache = [...out].slice(0, this.o.maxQueues);
+    return this.queueListCache;
   }
 
   private state(queue: string): QueueState {
@@ -436,6 +443,7 @@ export class RedisCelerySource implements Source {
         deepHeadId: '',
         deadTick: NEVER,
         deadAtSample: -1,
+        snap: null,
       };
       this.queueState.set(queue, s);
     }
@@ -462,7 +470,8 @@ export class RedisCelerySource implements Source {
       });
     }
     const queues = this.queueList();
-    const asks = this.plan(queues);
+    const states = queues.map((name) => this.state(name));
+    const asks = this.plan(queues, states);
     const chunks: QueueAsk[][] = [];
     for (let i = 0; i < asks.length; i += this.o.queuesPerCall) chunks.push(asks.slice(i, i + this.o.queuesPerCall));
     const limits = {
@@ -520,7 +529,7 @@ export class RedisCelerySource implements Source {
     const records = chunks.flatMap((c, k) => decodeQueueChunk(replies[k]?.[1], c));
     const unacked = this.foldUnacked(replies.slice(chunks.length).map(([, r]) => decodeUnacked(r)));
     this.unackedTotal = unacked.total;
-    const reading: InspectReading = { unacked, queues: this.merge(asks, records) };
+    const deadSamples = this.merge(asks, states, records);
 
     if (this.o.discover) {
       const [err, scan] = results[i++] ?? [null, null];
@@ -537,7 +546,7 @@ export class RedisCelerySource implements Source {
     }
 
     const now = this.clock.now();
-    const patch = this.buildPatch(reading, now, flags);
+    const patch = this.buildPatch(queues, states, deadSamples, unacked, now, flags);
     const ms = performance.now() - started;
     this.ticks += 1;
     this.totalRoundTrips += roundTrips;
@@ -551,66 +560,53 @@ export class RedisCelerySource implements Source {
    * heads of non-empty queues (a head can move while the length stays), readability samples where
    * the head changed since the last one, dead-letter classes where Q.dead changed, priority lists.
    */
-  private plan(queues: string[]): QueueAsk[] {
+  private plan(queues: string[], states: QueueState[]): QueueAsk[] {
     const t = this.ticks;
-    const states = queues.map((name) => this.state(name));
+    // Plain loops over the states: this runs for every queue every tick (closures, slices and
+    // a sort of every candidate were a third of the source's own time at 2,000 queues).
     const flags = new Array<number>(queues.length).fill(0);
-    const pick = (bit: number, want: (st: QueueState) => boolean, since: (st: QueueState) => number, budget: number) => {
-      if (budget <= 0) return;
-      const idx: number[] = [];
-      states.forEach((st, k) => {
-        if (want(st)) idx.push(k);
-      });
-      if (idx.length > budget) idx.sort((a, b) => since(states[a] as QueueState) - since(states[b] as QueueState));
-      for (const k of idx.slice(0, budget)) flags[k] = (flags[k] as number) | bit;
-    };
-    const nonEmpty = (st: QueueState) => st.lists.some((l) => l.len > 0);
-    pick(
-      ASK_HEAD,
-      (st) => nonEmpty(st) && st.headTick < t,
-      (st) => st.headTick,
-      this.o.headRefreshPerTick,
-    );
-    pick(
-      ASK_DEEP,
-      // Readability of the oldest messages: when first seen, when the head itself is unreadable (a
-      // poison message holds the queue), else in turn every deadResampleEveryTicks ticks at most.
-      (st) =>
-        nonEmpty(st) &&
-        (st.deepTick === NEVER ||
-          (st.deepHeadId !== headIds(st) && st.lists.some((l) => l.len > 0 && l.head !== null && l.head.status !== 'ok')) ||
-          t - st.deepTick >= this.o.deadResampleEveryTicks),
-      (st) => st.deepTick,
-      this.o.deepSamplesPerTick,
-    );
-    pick(
-      ASK_DEAD,
-      (st) => st.lastDead !== 0 && (st.lastDead !== st.deadAtSample || t - st.deadTick >= this.o.deadResampleEveryTicks),
-      (st) => st.deadTick,
-      this.o.deadSamplesPerTick,
-    );
+    const resample = this.o.deadResampleEveryTicks;
+    const cand = new Int32Array(states.length);
+    let n = 0;
+    for (let k = 0; k < states.length; k++) {
+      const st = states[k] as QueueState;
+      if (st.headTick < t && nonEmpty(st)) cand[n++] = k;
+    }
+    markOldest(cand, n, states, (st) => st.headTick, this.o.headRefreshPerTick, flags, ASK_HEAD);
+    // Readability of the oldest messages: when first seen, when the head itself is unreadable (a
+    // poison message holds the queue), else in turn every deadResampleEveryTicks ticks at most.
+    n = 0;
+    for (let k = 0; k < states.length; k++) {
+      const st = states[k] as QueueState;
+      if (nonEmpty(st) && (st.deepTick === NEVER || t - st.deepTick >= resample || (someHeadNotOk(st) && st.deepHeadId !== headIds(st))))
+        cand[n++] = k;
+    }
+    markOldest(cand, n, states, (st) => st.deepTick, this.o.deepSamplesPerTick, flags, ASK_DEEP);
+    n = 0;
+    for (let k = 0; k < states.length; k++) {
+      const st = states[k] as QueueState;
+      if (st.lastDead !== 0 && (st.lastDead !== st.deadAtSample || t - st.deadTick >= resample)) cand[n++] = k;
+    }
+    markOldest(cand, n, states, (st) => st.deadTick, this.o.deadSamplesPerTick, flags, ASK_DEAD);
     // Priority lists: always where one held messages, else in turn (never counted first).
-    states.forEach((st, k) => {
-      if (st.lists.slice(1).some((l) => l.len > 0)) flags[k] = (flags[k] as number) | ASK_SUBS;
-    });
-    pick(
-      ASK_SUBS,
-      (st) => !st.lists.slice(1).some((l) => l.len > 0),
-      (st) => st.subsTick,
-      this.o.subListChecksPerTick,
-    );
+    n = 0;
+    for (let k = 0; k < states.length; k++) {
+      if (subsNonEmpty(states[k] as QueueState)) flags[k] = (flags[k] as number) | ASK_SUBS;
+      else cand[n++] = k;
+    }
+    markOldest(cand, n, states, (st) => st.subsTick, this.o.subListChecksPerTick, flags, ASK_SUBS);
     // Q.dead: every asked queue's is counted; besides those, the longest uncounted in rotation,
     // n / deadCountEveryTicks per tick (at least deadCountsPerTick), so each queue's at least every
     // deadCountEveryTicks ticks (queues ahead of it in the rotation only ever leave it); a queue
     // never counted is counted at once. Half the per-queue cost at 2,000 queues was this LLEN.
     const counts = Math.max(Math.min(queues.length, this.o.deadCountsPerTick), Math.ceil(queues.length / this.o.deadCountEveryTicks));
-    const rest: number[] = [];
-    states.forEach((st, k) => {
+    n = 0;
+    for (let k = 0; k < states.length; k++) {
+      const st = states[k] as QueueState;
       if (st.lastDead < 0) flags[k] = (flags[k] as number) | ASK_COUNT;
-      else if (flags[k] === 0) rest.push(k);
-    });
-    if (rest.length > counts) rest.sort((a, b) => (states[a] as QueueState).deadCountTick - (states[b] as QueueState).deadCountTick);
-    for (const k of rest.slice(0, counts)) flags[k] = (flags[k] as number) | ASK_COUNT;
+      else if (flags[k] === 0) cand[n++] = k;
+    }
+    markOldest(cand, n, states, (st) => st.deadCountTick, counts, flags, ASK_COUNT);
     return queues.map((name, k) => {
       const st = states[k] as QueueState;
       const f = flags[k] as number;
@@ -660,11 +656,13 @@ export class RedisCelerySource implements Source {
     return { total, scanned: Math.min(scanned, total), byRoutingKey };
   }
 
-  /** Folds this tick's records into each queue's state; returns every queue's effective reading. */
-  private merge(asks: QueueAsk[], records: (QueueRecord | null)[]): InspectReading['queues'] {
+  /** Folds this tick's records into each queue's state; returns the dead letters each queue classified this tick. */
+  private merge(asks: QueueAsk[], states: QueueState[], records: (QueueRecord | null)[]): (DeadSample | null)[] {
     const t = this.ticks;
-    return asks.map((ask, k) => {
-      const st = this.state(ask.name);
+    const out = new Array<DeadSample | null>(asks.length);
+    for (let k = 0; k < asks.length; k++) {
+      const ask = asks[k] as QueueAsk;
+      const st = states[k] as QueueState;
       const rec = records[k] ?? null;
       const deep = (ask.flags & ASK_DEEP) !== 0;
       let deadSample: QueueRecord['deadSample'] = null;
@@ -725,18 +723,9 @@ export class RedisCelerySource implements Source {
           st.deadAtSample = st.lastDead;
         }
       }
-      const lists: SubListReading[] = st.lists.map((l) => ({
-        length: l.len,
-        unreadable: l.unreadable,
-        sampled: l.sampled,
-        headStatus: l.head?.status ?? 'empty',
-        headSentAt: l.len > 0 ? (l.head?.sentAt ?? null) : null,
-        headId: l.len > 0 ? (l.head?.id ?? '') : '',
-        headTask: l.len > 0 ? (l.head?.task ?? null) : null,
-        headRead: l.head !== null,
-      }));
-      return { queue: ask.name, deadLetters: st.lastDead < 0 ? 0 : st.lastDead, deadSample, lists };
-    });
+      out[k] = deadSample;
+    }
+    return out;
   }
 
   /**
@@ -809,7 +798,11 @@ export class RedisCelerySource implements Source {
       // A full pass ended: queues whose binding vanished during it are forgotten.
       const finished = this.scanCycle;
       this.scanCycle += 1;
-      for (const [q, cycle] of this.discovered) if (cycle < finished - 1) this.discovered.delete(q);
+      for (const [q, cycle] of this.discovered) {
+        if (cycle >= finished - 1) continue;
+        this.discovered.delete(q);
+        this.queueListCache = null;
+      }
       for (const [key, b] of this.bindingMembers) if (b.seenCycle < finished - 1) this.bindingMembers.delete(key);
     }
   }
@@ -821,94 +814,213 @@ export class RedisCelerySource implements Source {
       const q = queueFromBinding(key, m);
       if (!q || !q.startsWith(this.o.discoverPrefix)) continue;
       queues.push(q);
-      if (!this.discovered.has(q) && this.discovered.size >= this.o.maxQueues) continue;
+      if (!this.discovered.has(q)) {
+        if (this.discovered.size >= this.o.maxQueues) continue;
+        this.queueListCache = null;
+      }
       this.discovered.set(q, cycle);
     }
     this.bindingMembers.set(key, { queues, readCycle: cycle, seenCycle: cycle });
   }
 
-  private buildPatch(reading: InspectReading, now: EpochMs, flags: ProviderFlags | undefined): SnapshotPatch {
+  /**
+   * The patch: every queue's snapshot. Structural sharing: a queue whose figures did not change
+   * keeps last tick's object (and an unchanged lag trend, dead-letter classes, priority depths or
+   * event figures keep theirs), so whatever downstream compares by identity (store selectors,
+   * rows, memoised panels) skips it. Built with plain loops and one object per changed queue.
+   */
+  private buildPatch(
+    names: readonly string[],
+    states: readonly QueueState[],
+    deadSamples: readonly (DeadSample | null)[],
+    u: UnackedReading,
+    now: EpochMs,
+    flags: ProviderFlags | undefined,
+  ): SnapshotPatch {
     const events = this.aggregator.patch(now, flags);
-    const byQueue = new Map<string, QueueEventStats>(events.queues.map((q) => [q.name, q]));
-    const u = reading.unacked;
+    const byQueue = new Map<string, QueueEventStats>();
+    for (let i = 0; i < events.queues.length; i++)
+      byQueue.set((events.queues[i] as QueueEventStats).name, events.queues[i] as QueueEventStats);
     this.reservedEstimated = u.scanned < u.total;
+    const estimated = this.reservedEstimated;
     const scale = u.scanned > 0 ? u.total / u.scanned : 0;
     const nextFirstSeen = new Map<string, EpochMs>();
     const queues: RedisQueueSnapshot[] = [];
+    // The previous 24 h only once both the events and the dead-letter list were watched that long.
+    const dayObserved = this.aggregator.observedMs(now) >= 24 * 3_600_000;
+    const nowSeconds = now / 1000;
 
-    for (const r of reading.queues) {
-      const st = this.state(r.queue);
-      st.trend.observe(r.deadLetters, now);
-      if (r.deadSample) {
-        st.deadSample = r.deadSample;
-        st.deadClasses = emptyFailures();
-        for (const [type, n] of Object.entries(r.deadSample.byExcType)) st.deadClasses[this.classify(type)] += n;
-      } else if (r.deadLetters === 0) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k] as string;
+      const st = states[k] as QueueState;
+      const prev = st.snap;
+      const sample = deadSamples[k] ?? null;
+      const deadLetters = st.lastDead < 0 ? 0 : st.lastDead;
+      st.trend.observe(deadLetters, now);
+      if (sample) {
+        st.deadSample = sample;
+        const classes = emptyFailures();
+        for (const [type, n] of Object.entries(sample.byExcType)) classes[this.classify(type)] += n;
+        st.deadClasses = classes;
+      } else if (deadLetters === 0 && st.deadSample !== null) {
+        // (Classes and sample are set together: no sample, no classes.)
         st.deadSample = null;
         st.deadClasses = emptyFailures();
       }
       const dl = st.trend.figures(now);
-      // Each list as last read (merge() kept what this tick did not need to read again).
-      const lists = r.lists;
-      const unreadable = lists.reduce((n, l) => n + (l.unreadable ?? 0), 0);
 
-      // Queue lag: the oldest ready message across the priority lists.
-      const heads = lists
-        .filter((l) => l.length > 0)
-        .map((l) => {
-          if (l.headSentAt !== null) return headLag(now, l.headSentAt, now);
-          const seen = this.firstSeen.get(l.headId) ?? now;
-          nextFirstSeen.set(l.headId, seen);
-          return headLag(now, null, seen);
-        });
-      // A head not read yet (its read deferred by a call's budget, first ticks at thousands of
-      // queues) is an unknown lag, never a "first seen just now" 0 s.
-      const unread = lists.some((l) => l.length > 0 && !l.headRead);
-      const oldest: { lagSeconds: number | null; lagMethod: QueueSnapshot['lagMethod'] } = unread
-        ? { lagSeconds: null, lagMethod: 'unknown' }
-        : oldestLag(heads);
-      const lag = oldest.lagSeconds ?? 0;
-      st.lagTrend.push(lag);
+      // Each list as last read (merge() kept what this tick did not need to read again). Queue
+      // lag: the oldest ready message across the priority lists. A head not read yet (its read
+      // deferred by a call's budget, first ticks at thousands of queues) is an unknown lag, never
+      // a "first seen just now" 0 s.
+      let depth = 0;
+      let unreadable = 0;
+      let nonEmptyLists = 0;
+      let unread = false;
+      let stamped = true;
+      let oldest = 0;
+      for (let i = 0; i < st.lists.length; i++) {
+        const l = st.lists[i] as ListState;
+        depth += l.len;
+        unreadable += l.unreadable ?? 0;
+        if (l.len === 0) continue;
+        nonEmptyLists += 1;
+        if (l.head === null) unread = true;
+        const sentAt = l.head?.sentAt ?? null;
+        let lag: number;
+        if (sentAt !== null) lag = Math.max(0, nowSeconds - sentAt);
+        else {
+          const id = l.head?.id ?? '';
+          const seen = this.firstSeen.get(id) ?? now;
+          nextFirstSeen.set(id, seen);
+          lag = secondsSince(now, seen);
+          stamped = false;
+        }
+        if (lag > oldest) oldest = lag;
+      }
+      const lagSeconds = unread ? null : oldest;
+      const lagMethod: QueueSnapshot['lagMethod'] = unread ? 'unknown' : nonEmptyLists === 0 ? 'empty' : stamped ? 'stamped' : 'first-seen';
+      st.lagTrend.push(lagSeconds ?? 0);
       if (st.lagTrend.length > this.o.lagTrendLength) st.lagTrend.shift();
+      const lagTrend = prev && sameNumbers(prev.lagTrend, st.lagTrend) ? prev.lagTrend : st.lagTrend.slice();
 
-      const ev = byQueue.get(r.queue);
-      byQueue.delete(r.queue);
-      const base: QueueSnapshot = {
-        name: r.queue,
-        depth: lists.reduce((n, l) => n + l.length, 0),
-        reserved: Math.round((u.byRoutingKey[r.queue] ?? 0) * scale),
-        consumers: null,
-        lagSeconds: oldest.lagSeconds,
-        lagMethod: oldest.lagMethod,
-        deadLetters: r.deadLetters,
-        deadLetterGrowthPerHour: dl.growthPerHour,
-        deadLetterBaselinePerHour: dl.baselinePerHour,
-        deadLetterBaselineSource: dl.baselineSource,
-        failuresByClass: emptyFailures(),
-        topFailingTasks: [],
-        drainPerMinute: 0,
-        unreadable,
-        lagTrend: st.lagTrend.slice(),
-        // The previous 24 h only once both the events and the dead-letter list were watched that long.
-        last24h:
-          dl.last24h !== null && this.aggregator.observedMs(now) >= 24 * 3_600_000
-            ? { failures: ev?.last24h?.failures ?? 0, succeeded: ev?.last24h?.succeeded ?? 0, deadLettered: dl.last24h }
-            : null,
-      };
-      queues.push({
-        ...applyQueueEventStats(base, ev),
-        priorityDepths: lists.map((l) => l.length),
-        deadLetterClasses: { ...st.deadClasses },
-        deadLetterSample: st.deadSample,
-        retried: ev?.retried ?? 0,
-        finished: ev?.finished ?? 0,
-        reservedEstimated: this.reservedEstimated,
-      });
+      const ev = byQueue.get(name);
+      byQueue.delete(name);
+      // Without events the counts are zeros this source made: the last ones stay.
+      const failuresByClass = ev
+        ? ev.failuresByClass
+        : prev && prev.finishedInWindow === undefined
+          ? prev.failuresByClass
+          : emptyFailures();
+      const topFailingTasks = ev ? ev.topFailingTasks : prev && prev.topFailingTasks.length === 0 ? prev.topFailingTasks : [];
+      const l0 = st.lists[0]?.len ?? 0;
+      const l1 = st.lists[1]?.len ?? 0;
+      const l2 = st.lists[2]?.len ?? 0;
+      const l3 = st.lists[3]?.len ?? 0;
+      const pd = prev?.priorityDepths;
+      const priorityDepths = pd && pd.length === 4 && pd[0] === l0 && pd[1] === l1 && pd[2] === l2 && pd[3] === l3 ? pd : [l0, l1, l2, l3];
+      let last24h: QueueSnapshot['last24h'] = null;
+      if (dl.last24h !== null && dayObserved) {
+        const failures = ev?.last24h?.failures ?? 0;
+        const succeeded = ev?.last24h?.succeeded ?? 0;
+        const p = prev?.last24h;
+        last24h =
+          p && p.failures === failures && p.succeeded === succeeded && p.deadLettered === dl.last24h
+            ? p
+            : { failures, succeeded, deadLettered: dl.last24h };
+      }
+      const reserved = Math.round((u.byRoutingKey[name] ?? 0) * scale);
+      const drainPerMinute = ev ? ev.drainPerMinute : 0;
+      if (
+        prev &&
+        prev.depth === depth &&
+        prev.reserved === reserved &&
+        prev.lagSeconds === lagSeconds &&
+        prev.lagMethod === lagMethod &&
+        prev.deadLetters === deadLetters &&
+        prev.deadLetterGrowthPerHour === dl.growthPerHour &&
+        prev.deadLetterBaselinePerHour === dl.baselinePerHour &&
+        prev.deadLetterBaselineSource === dl.baselineSource &&
+        prev.failuresByClass === failuresByClass &&
+        prev.topFailingTasks === topFailingTasks &&
+        prev.drainPerMinute === drainPerMinute &&
+        prev.unreadable === unreadable &&
+        prev.lagTrend === lagTrend &&
+        prev.last24h === last24h &&
+        prev.finishedInWindow === ev?.finished &&
+        prev.eventWindowSeconds === ev?.windowSeconds &&
+        prev.taskOutcomes === ev?.taskOutcomes &&
+        prev.priorityDepths === priorityDepths &&
+        prev.deadLetterClasses === st.deadClasses &&
+        prev.deadLetterSample === st.deadSample &&
+        prev.retried === (ev?.retried ?? 0) &&
+        prev.finished === (ev?.finished ?? 0) &&
+        prev.reservedEstimated === estimated
+      ) {
+        queues.push(prev);
+        continue;
+      }
+      // The same fields, in the same order, as the broker's view with the events folded in
+      // (applyQueueEventStats): the event fields only where the events said something.
+      const q: RedisQueueSnapshot = ev
+        ? {
+            name,
+            depth,
+            reserved,
+            consumers: null,
+            lagSeconds,
+            lagMethod,
+            deadLetters,
+            deadLetterGrowthPerHour: dl.growthPerHour,
+            deadLetterBaselinePerHour: dl.baselinePerHour,
+            deadLetterBaselineSource: dl.baselineSource,
+            failuresByClass,
+            topFailingTasks,
+            drainPerMinute,
+            unreadable,
+            lagTrend,
+            last24h,
+            finishedInWindow: ev.finished,
+            eventWindowSeconds: ev.windowSeconds,
+            taskOutcomes: ev.taskOutcomes,
+            priorityDepths,
+            deadLetterClasses: st.deadClasses,
+            deadLetterSample: st.deadSample,
+            retried: ev.retried,
+            finished: ev.finished,
+            reservedEstimated: estimated,
+          }
+        : {
+            name,
+            depth,
+            reserved,
+            consumers: null,
+            lagSeconds,
+            lagMethod,
+            deadLetters,
+            deadLetterGrowthPerHour: dl.growthPerHour,
+            deadLetterBaselinePerHour: dl.baselinePerHour,
+            deadLetterBaselineSource: dl.baselineSource,
+            failuresByClass,
+            topFailingTasks,
+            drainPerMinute,
+            unreadable,
+            lagTrend,
+            last24h,
+            priorityDepths,
+            deadLetterClasses: st.deadClasses,
+            deadLetterSample: st.deadSample,
+            retried: 0,
+            finished: 0,
+            reservedEstimated: estimated,
+          };
+      st.snap = q;
+      queues.push(q);
     }
     this.firstSeen = nextFirstSeen;
     // Queues inspected no more (a binding vanished) drop their state.
-    if (this.queueState.size > reading.queues.length) {
-      const live = new Set(reading.queues.map((q) => q.queue));
+    if (this.queueState.size > names.length) {
+      const live = new Set(names);
       for (const q of this.queueState.keys()) if (!live.has(q)) this.queueState.delete(q);
     }
     // Failures in queues the broker does not show (unknown tasks, other prefixes) stay visible.
@@ -983,6 +1095,71 @@ function parseFlags(providers: string[], values: unknown[]): ProviderFlags {
     if (v === 'healthy' || v === 'quarantined') states[p] = v;
   });
   return { active, states };
+}
+
+function nonEmpty(st: QueueState): boolean {
+  for (const l of st.lists) if (l.len > 0) return true;
+  return false;
+}
+
+/** A priority list (not the ready list itself) holds messages. */
+function subsNonEmpty(st: QueueState): boolean {
+  for (let i = 1; i < st.lists.length; i++) if ((st.lists[i] as ListState).len > 0) return true;
+  return false;
+}
+
+/** A non-empty list's head was read and is not a readable message. */
+function someHeadNotOk(st: QueueState): boolean {
+  for (const l of st.lists) if (l.len > 0 && l.head !== null && l.head.status !== 'ok') return true;
+  return false;
+}
+
+/** markOldest's numbers, kept between calls (two runs of the candidates' keys). */
+let scratch = new Float64Array(0);
+
+/**
+ * Sets `bit` on the `budget` candidates (indices, ascending) whose `since` is smallest, ties to the
+ * lower index: what a stable sort by `since` and the first `budget` would pick, without sorting
+ * closures over every candidate (one sort of the numbers finds the cut).
+ */
+function markOldest(
+  cand: Int32Array,
+  count: number,
+  states: readonly QueueState[],
+  since: (st: QueueState) => number,
+  budget: number,
+  flags: number[],
+  bit: number,
+): void {
+  if (budget <= 0 || count === 0) return;
+  if (count <= budget) {
+    for (let i = 0; i < count; i++) flags[cand[i] as number] = (flags[cand[i] as number] as number) | bit;
+    return;
+  }
+  if (scratch.length < 2 * count) scratch = new Float64Array(4 * count);
+  const keys = scratch.subarray(0, count);
+  for (let i = 0; i < count; i++) keys[i] = since(states[cand[i] as number] as QueueState);
+  const sorted = scratch.subarray(count, 2 * count);
+  sorted.set(keys);
+  const cut = sorted.sort()[budget - 1] as number;
+  let left = budget;
+  for (let i = 0; i < count; i++) if ((keys[i] as number) < cut) left -= 1;
+  for (let i = 0; i < count; i++) {
+    const key = keys[i] as number;
+    if (key > cut) continue;
+    if (key === cut) {
+      if (left <= 0) continue;
+      left -= 1;
+    }
+    const k = cand[i] as number;
+    flags[k] = (flags[k] as number) | bit;
+  }
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The oldest-head identities of a queue's non-empty lists: a change makes a readability sample due. */

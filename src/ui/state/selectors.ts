@@ -188,12 +188,36 @@ const failureView = (s: CockpitState) =>
   );
 export const failureTaskRows = (s: CockpitState): FailureTaskRow[] => failureView(s).rows;
 
-/** Failures per class summed over every queue. */
-export const failureTotals = memoLast((queues: QueueSnapshot[]): Record<FailureClass, number> => {
-  const out = Object.fromEntries(FAILURE_CLASSES.map((c) => [c, 0])) as Record<FailureClass, number>;
-  for (const q of queues) for (const c of FAILURE_CLASSES) out[c] += q.failuresByClass[c];
-  return out;
-});
+/**
+ * Failures per class summed over every queue. A source keeps a queue's counts object while its
+ * counts do not change: against the last call's queues (as many), only the counts objects that
+ * changed are taken out of the sum and put in, and the same totals object comes back if none did.
+ */
+export const failureTotals = memoLast(
+  (() => {
+    let lastQueues: readonly QueueSnapshot[] = [];
+    let last: Record<FailureClass, number> | null = null;
+    return (queues: QueueSnapshot[]): Record<FailureClass, number> => {
+      let out: Record<FailureClass, number> | null = null;
+      if (last && lastQueues.length === queues.length) {
+        for (let i = 0; i < queues.length; i++) {
+          const was = (lastQueues[i] as QueueSnapshot).failuresByClass;
+          const now = (queues[i] as QueueSnapshot).failuresByClass;
+          if (was === now) continue;
+          out ??= { ...last };
+          for (const c of FAILURE_CLASSES) out[c] += now[c] - was[c];
+        }
+        out ??= last;
+      } else {
+        out = Object.fromEntries(FAILURE_CLASSES.map((c) => [c, 0])) as Record<FailureClass, number>;
+        for (const q of queues) for (const c of FAILURE_CLASSES) out[c] += q.failuresByClass[c];
+      }
+      lastQueues = queues;
+      last = out;
+      return out;
+    };
+  })(),
+);
 
 // ---- replicas ----------------------------------------------------------------------------------
 

@@ -1,0 +1,108 @@
+// Structural sharing in the Redis source (issue 16, scale): a queue whose figures did not change
+// between two ticks is the same snapshot object (so every identity check downstream skips it),
+// and one that changed is a new object with the new figures, keeping the parts of it that did not
+// change (priority depths, dead-letter classes, failure counts). The clock is the test's, so a
+// message waiting at a head has the same lag until the clock moves.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { RedisCelerySource } from '../../src/sources/redis/index.js';
+import type { QueueSnapshot } from '../../src/core/snapshot.js';
+import type { RedisQueueSnapshot } from '../../src/sources/redis/redisSource.js';
+import { redisAvailable, requireServer, runId } from '../celery/harness.js';
+
+const DB = 14;
+const URL = `redis://127.0.0.1:6379/${DB}`;
+const PREFIX = `sh${runId()}_`;
+
+const ok = await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL));
+
+/** A Celery 5 message as kombu's Redis transport stores it, stamped with lsos_sent_at. */
+function message(queue: string, i: number, sentAt: number): string {
+  const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  return JSON.stringify({
+    body: Buffer.from(JSON.stringify([[], {}, { callbacks: null, errbacks: null, chain: null, chord: null }])).toString('base64'),
+    'content-encoding': 'utf-8',
+    'content-type': 'application/json',
+    headers: { lang: 'py', task: 'crawl.fetch_page', id, retries: 0, root_id: id, lsos_sent_at: sentAt },
+    properties: {
+      correlation_id: id,
+      delivery_mode: 2,
+      delivery_info: { exchange: '', routing_key: queue },
+      priority: 0,
+      body_encoding: 'base64',
+      delivery_tag: `tag-${queue}-${i}`,
+    },
+  });
+}
+
+describe.runIf(ok)(`the Redis source keeps unchanged queues' snapshots (db ${DB})`, () => {
+  let redis: Redis;
+  const idle = `${PREFIX}idle`;
+  const stuck = `${PREFIX}stuck`;
+  const busy = `${PREFIX}busy`;
+  const names = [idle, stuck, busy];
+  const t0 = 1_900_000_000_000;
+
+  beforeAll(async () => {
+    redis = new Redis(URL);
+    await redis.lpush(stuck, message(stuck, 1, t0 / 1000 - 120), message(stuck, 2, t0 / 1000 - 60));
+    await redis.lpush(`${stuck}.dead`, JSON.stringify({ headers: { lsos_exc_type: 'TimeoutError' } }));
+    await redis.lpush(busy, message(busy, 3, t0 / 1000 - 30));
+  });
+
+  afterAll(async () => {
+    if (!redis) return;
+    await redis.del(...names, ...names.map((q) => `${q}.dead`));
+    redis.disconnect();
+  });
+
+  it('the same object while nothing in a queue changed; a new one, with the unchanged parts kept, when something did', async () => {
+    let now = t0;
+    const source = new RedisCelerySource({
+      url: URL,
+      queues: names,
+      discover: false,
+      events: false,
+      providerFlags: false,
+      lagTrendLength: 5,
+      clock: { now: () => now },
+    });
+    const read = async () => new Map(((await source.read()).queues ?? []).map((q: QueueSnapshot) => [q.name, q as RedisQueueSnapshot]));
+    try {
+      // Past the first reads (heads, dead-letter counts and classes) and a full lag trend.
+      for (let i = 0; i < 8; i++) await read();
+      const a = await read();
+      const b = await read();
+      expect(a.get(stuck)).toMatchObject({ depth: 2, lagSeconds: 120, lagMethod: 'stamped', deadLetters: 1 });
+      expect(a.get(stuck)?.deadLetterClasses.transient).toBe(1);
+      expect(a.get(idle)).toMatchObject({ depth: 0, lagSeconds: 0, lagMethod: 'empty' });
+      for (const name of names) expect(b.get(name), name).toBe(a.get(name));
+
+      // A message published to one queue: that queue alone is new.
+      await redis.lpush(busy, message(busy, 4, now / 1000));
+      const c = await read();
+      expect(c.get(busy)).not.toBe(b.get(busy));
+      expect(c.get(busy)?.depth).toBe(2);
+      expect(c.get(idle)).toBe(b.get(idle));
+      expect(c.get(stuck)).toBe(b.get(stuck));
+
+      // The clock moves: a waiting head's lag grows, so its queue is new, with the parts that did not change kept.
+      now += 1000;
+      const d = await read();
+      const before = c.get(stuck) as RedisQueueSnapshot;
+      const after = d.get(stuck) as RedisQueueSnapshot;
+      expect(after).not.toBe(before);
+      expect(after.lagSeconds).toBe(121);
+      expect(after.lagTrend).not.toBe(before.lagTrend);
+      expect(after.lagTrend.at(-1)).toBe(121);
+      expect(after.priorityDepths).toBe(before.priorityDepths);
+      expect(after.deadLetterClasses).toBe(before.deadLetterClasses);
+      expect(after.failuresByClass).toBe(before.failuresByClass);
+      expect(after.topFailingTasks).toBe(before.topFailingTasks);
+      // An empty queue has no lag to grow.
+      expect(d.get(idle)).toBe(c.get(idle));
+    } finally {
+      await source.close();
+    }
+  });
+});
