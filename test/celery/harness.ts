@@ -226,6 +226,25 @@ export async function publishTasks(env: CeleryEnvOptions, tasks: PublishSpec[]):
 
 export const KOMBU_SEP = '\x06\x16';
 
+/** A Celery 5 message as kombu's Redis transport stores it, stamped with lsos_sent_at (epoch s). */
+export function kombuRedisMessage(queue: string, i: number, sentAt: number): string {
+  const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  return JSON.stringify({
+    body: Buffer.from(JSON.stringify([[], {}, { callbacks: null, errbacks: null, chain: null, chord: null }])).toString('base64'),
+    'content-encoding': 'utf-8',
+    'content-type': 'application/json',
+    headers: { lang: 'py', task: 'crawl.fetch_page', id, retries: 0, root_id: id, lsos_sent_at: sentAt },
+    properties: {
+      correlation_id: id,
+      delivery_mode: 2,
+      delivery_info: { exchange: '', routing_key: queue },
+      priority: 0,
+      body_encoding: 'base64',
+      delivery_tag: `tag-${queue}-${i}`,
+    },
+  });
+}
+
 export class RedisTruth {
   readonly redis: Redis;
 

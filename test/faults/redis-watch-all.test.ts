@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { runCheck } from '../../src/cli/check.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
 import { RedisCelerySource } from '../../src/sources/redis/index.js';
-import { KOMBU_SEP, redisAvailable, requireServer, runId } from '../celery/harness.js';
+import { KOMBU_SEP, redisAvailable, requireServer, runId, kombuRedisMessage } from '../celery/harness.js';
 
 const DB = 10;
 const URL = `redis://127.0.0.1:6379/${DB}`;
@@ -17,29 +17,10 @@ const N = 10_100;
 
 const ok = await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL));
 
-/** A Celery 5 message as kombu's Redis transport stores it, stamped with lsos_sent_at (epoch s). */
-function message(queue: string, i: number, sentAt: number): string {
-  const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-  return JSON.stringify({
-    body: Buffer.from(JSON.stringify([[], {}, { callbacks: null, errbacks: null, chain: null, chord: null }])).toString('base64'),
-    'content-encoding': 'utf-8',
-    'content-type': 'application/json',
-    headers: { lang: 'py', task: 'crawl.fetch_page', id, retries: 0, root_id: id, lsos_sent_at: sentAt },
-    properties: {
-      correlation_id: id,
-      delivery_mode: 2,
-      delivery_info: { exchange: '', routing_key: queue },
-      priority: 0,
-      body_encoding: 'base64',
-      delivery_tag: `tag-${queue}-${i}`,
-    },
-  });
-}
-
 /** Declares a queue as kombu does on Redis: a member of `_kombu.binding.<exchange>`, and its list. */
 function declare(pipe: ReturnType<Redis['pipeline']>, queue: string, i: number, sentAt: number): void {
   pipe.sadd(`_kombu.binding.${PREFIX}ex`, `${queue}${KOMBU_SEP}${KOMBU_SEP}${queue}`);
-  pipe.lpush(queue, message(queue, i, sentAt));
+  pipe.lpush(queue, kombuRedisMessage(queue, i, sentAt));
 }
 
 async function readUntil(source: RedisCelerySource, done: (qs: Map<string, QueueSnapshot>) => boolean, ticks = 400) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisCelerySource } from '../../src/sources/redis/index.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
-import { redisAvailable, requireServer, runId } from '../celery/harness.js';
+import { redisAvailable, requireServer, runId, kombuRedisMessage } from '../celery/harness.js';
 
 const DB = 11;
 const URL = `redis://127.0.0.1:6379/${DB}`;
@@ -15,25 +15,6 @@ const PREFIX = `ch${runId()}_`;
 const N = 600;
 
 const ok = await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL));
-
-/** A Celery 5 message as kombu's Redis transport stores it, stamped with lsos_sent_at. */
-function message(queue: string, i: number, sentAt: number): string {
-  const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-  return JSON.stringify({
-    body: Buffer.from(JSON.stringify([[], {}, { callbacks: null, errbacks: null, chain: null, chord: null }])).toString('base64'),
-    'content-encoding': 'utf-8',
-    'content-type': 'application/json',
-    headers: { lang: 'py', task: 'crawl.fetch_page', id, retries: 0, root_id: id, lsos_sent_at: sentAt },
-    properties: {
-      correlation_id: id,
-      delivery_mode: 2,
-      delivery_info: { exchange: '', routing_key: queue },
-      priority: 0,
-      body_encoding: 'base64',
-      delivery_tag: `tag-${queue}-${i}`,
-    },
-  });
-}
 
 describe.runIf(ok)(`${N} queues in bounded script calls (db ${DB})`, () => {
   let redis: Redis;
@@ -45,7 +26,7 @@ describe.runIf(ok)(`${N} queues in bounded script calls (db ${DB})`, () => {
     const pipe = redis.pipeline();
     names.forEach((q, i) => {
       // LPUSH: the first pushed is the oldest, at the tail.
-      pipe.lpush(q, message(q, i * 10, t0 - 120), message(q, i * 10 + 1, t0 - 60));
+      pipe.lpush(q, kombuRedisMessage(q, i * 10, t0 - 120), kombuRedisMessage(q, i * 10 + 1, t0 - 60));
     });
     await pipe.exec();
   });
@@ -87,7 +68,7 @@ describe.runIf(ok)(`${N} queues in bounded script calls (db ${DB})`, () => {
       // One consumed (the oldest, at the tail) and one published: the length stays 2, the head moved.
       const moved = names[N - 1] as string;
       await redis.rpop(moved);
-      await redis.lpush(moved, message(moved, 999_999, Date.now() / 1000));
+      await redis.lpush(moved, kombuRedisMessage(moved, 999_999, Date.now() / 1000));
       let lag = qs.get(moved)?.lagSeconds ?? 0;
       for (ticks = 0; ticks < Math.ceil(N / 32) + 5 && lag > 100; ticks++) {
         lag = byName((await source.read()).queues).get(moved)?.lagSeconds ?? 0;

@@ -8,32 +8,13 @@ import { Redis } from 'ioredis';
 import { RedisCelerySource } from '../../src/sources/redis/index.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
 import type { RedisQueueSnapshot } from '../../src/sources/redis/redisSource.js';
-import { redisAvailable, requireServer, runId } from '../celery/harness.js';
+import { redisAvailable, requireServer, runId, kombuRedisMessage } from '../celery/harness.js';
 
 const DB = 14;
 const URL = `redis://127.0.0.1:6379/${DB}`;
 const PREFIX = `sh${runId()}_`;
 
 const ok = await requireServer('redis 127.0.0.1:6379', () => redisAvailable(URL));
-
-/** A Celery 5 message as kombu's Redis transport stores it, stamped with lsos_sent_at. */
-function message(queue: string, i: number, sentAt: number): string {
-  const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-  return JSON.stringify({
-    body: Buffer.from(JSON.stringify([[], {}, { callbacks: null, errbacks: null, chain: null, chord: null }])).toString('base64'),
-    'content-encoding': 'utf-8',
-    'content-type': 'application/json',
-    headers: { lang: 'py', task: 'crawl.fetch_page', id, retries: 0, root_id: id, lsos_sent_at: sentAt },
-    properties: {
-      correlation_id: id,
-      delivery_mode: 2,
-      delivery_info: { exchange: '', routing_key: queue },
-      priority: 0,
-      body_encoding: 'base64',
-      delivery_tag: `tag-${queue}-${i}`,
-    },
-  });
-}
 
 describe.runIf(ok)(`the Redis source keeps unchanged queues' snapshots (db ${DB})`, () => {
   let redis: Redis;
@@ -45,9 +26,9 @@ describe.runIf(ok)(`the Redis source keeps unchanged queues' snapshots (db ${DB}
 
   beforeAll(async () => {
     redis = new Redis(URL);
-    await redis.lpush(stuck, message(stuck, 1, t0 / 1000 - 120), message(stuck, 2, t0 / 1000 - 60));
+    await redis.lpush(stuck, kombuRedisMessage(stuck, 1, t0 / 1000 - 120), kombuRedisMessage(stuck, 2, t0 / 1000 - 60));
     await redis.lpush(`${stuck}.dead`, JSON.stringify({ headers: { lsos_exc_type: 'TimeoutError' } }));
-    await redis.lpush(busy, message(busy, 3, t0 / 1000 - 30));
+    await redis.lpush(busy, kombuRedisMessage(busy, 3, t0 / 1000 - 30));
   });
 
   afterAll(async () => {
@@ -79,7 +60,7 @@ describe.runIf(ok)(`the Redis source keeps unchanged queues' snapshots (db ${DB}
       for (const name of names) expect(b.get(name), name).toBe(a.get(name));
 
       // A message published to one queue: that queue alone is new.
-      await redis.lpush(busy, message(busy, 4, now / 1000));
+      await redis.lpush(busy, kombuRedisMessage(busy, 4, now / 1000));
       const c = await read();
       expect(c.get(busy)).not.toBe(b.get(busy));
       expect(c.get(busy)?.depth).toBe(2);
