@@ -17,6 +17,10 @@
 //    cell and one style array per run of equally styled characters, and skip the diff where two
 //    neighbours share their styles. The frame's text is unchanged (test/terminal/inkPatches.test.ts
 //    compares the patched output with Ink's own styledCharsToString).
+// 3. Garbage (issue 16, third session): joining every row of every frame into a string was a
+//    quarter of the cockpit's allocation on the simulation, and slicing every line of a clipped box
+//    (a panel's rows, though they fit) another eighth. A row whose cells are the very cells of the
+//    same line last frame keeps last frame's text; a line inside its clip is not sliced.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +62,26 @@ function lsosStyledCharsToString(chars) {
     }
     if (previous.length !== 0) ret += lsosAnsiCodesToString(lsosDiffAnsiCodes(previous, []));
     return ret;
+}
+// The last frame's rows, by line: a row whose cells are the very cells of that line last frame
+// (unchanged lines come from the caches, blanks are one cell) is the same text, not joined again.
+let lsosLastRows = [];
+function lsosRowText(row, y) {
+    const last = lsosLastRows[y];
+    if (last !== undefined && last.cells.length === row.length) {
+        let same = true;
+        for (let i = 0; i < row.length; i++) {
+            if (last.cells[i] !== row[i]) {
+                same = false;
+                break;
+            }
+        }
+        if (same) return last.text;
+    }
+    // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+    const text = lsosStyledCharsToString(row.filter(item => item !== undefined)).trimEnd();
+    lsosLastRows[y] = { cells: row, text };
+    return text;
 }
 function lsosRemember(map, key, value) {
     if (map.size >= LSOS_CACHE_LIMIT) map.clear();
@@ -165,6 +189,8 @@ const PATCHES = [
     from: '    getStringWidth(text) {',
     to: `    slices = new Map(); ${MARK}
     getSlice(line, from, to) {
+        // Ink asks for every line of a clipped box: a line inside the clip is itself.
+        if (from === 0 && to === this.getStringWidth(line)) return line;
         const key = from + ':' + to + ':' + line;
         const cached = this.slices.get(key);
         return cached === undefined ? lsosRemember(this.slices, key, sliceAnsi(line, from, to)) : cached;
@@ -203,8 +229,12 @@ const PATCHES = [
   {
     pkg: 'ink',
     file: 'build/output.js',
-    from: '            return styledCharsToString(lineWithoutEmptyItems).trimEnd();',
-    to: `            return lsosStyledCharsToString(lineWithoutEmptyItems).trimEnd(); ${MARK}`,
+    from: `            .map(line => {
+            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+            const lineWithoutEmptyItems = line.filter(item => item !== undefined);
+            return styledCharsToString(lineWithoutEmptyItems).trimEnd();
+        })`,
+    to: `            .map((line, y) => lsosRowText(line, y)) ${MARK}`,
   },
 ];
 

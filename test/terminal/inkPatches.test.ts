@@ -134,6 +134,9 @@ describe('patched Ink frame building (scripts/patch-ink.mjs)', () => {
   it('is in force: the patch marker is in output.js and a second frame reuses the first frame’s caches', () => {
     expect(readFileSync(OUTPUT_JS, 'utf8')).toContain('lsos-cockpit: scripts/patch-ink.mjs');
     expect(new Output({ width: 4, height: 1 }).caches).toBe(new Output({ width: 4, height: 1 }).caches);
+    // The row memo and the unclipped-line shortcut.
+    expect(readFileSync(OUTPUT_JS, 'utf8')).toContain('lsosRowText(line, y)');
+    expect(readFileSync(OUTPUT_JS, 'utf8')).toContain('if (from === 0 && to === this.getStringWidth(line)) return line;');
   });
 
   it('shows every cell with the character and styles of its last write, over 20 random frames of styled, overlapping and clipped text', () => {
@@ -148,6 +151,26 @@ describe('patched Ink frame building (scripts/patch-ink.mjs)', () => {
           visible(referenceCells(width, height, ops)),
         );
       }
+    }
+  });
+
+  it('reuses a row’s text only while its cells are the same: frames that change one row, a clip, and the width in turn', () => {
+    const frames: Array<{ width: number; ops: Op[] }> = [
+      { width: 20, ops: [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('one')}`, transformers: [] }] },
+      { width: 20, ops: [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('two')}`, transformers: [] }] },
+      {
+        width: 20,
+        ops: [
+          { kind: 'clip', clip: { x1: 2, x2: 9, y1: 0, y2: 2 } },
+          { kind: 'write', x: 2, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('one')}`, transformers: [] },
+          { kind: 'unclip' },
+        ],
+      },
+      { width: 12, ops: [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('one')}`, transformers: [] }] },
+      { width: 20, ops: [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('one')}`, transformers: [] }] },
+    ];
+    for (const [i, { width, ops }] of frames.entries()) {
+      expect(visible(shownCells(width, render(width, 2, ops))), `frame ${i}`).toEqual(visible(referenceCells(width, 2, ops)));
     }
   });
 
