@@ -41,6 +41,15 @@ export function utcClock(at: number | string): string {
   return dt.isValid ? dt.toFormat('HH:mm:ss') : '--:--:--';
 }
 
+/**
+ * One character's width. string-width takes its full path (an emoji regular expression) for a
+ * single character, and a cut text is measured a character at a time on every frame it changes.
+ */
+function charWidth(ch: string): number {
+  const c = ch.charCodeAt(0);
+  return ch.length === 1 && c >= 0x20 && c < 0x7f ? 1 : stringWidth(ch);
+}
+
 /** Cuts a string to a display width (wide characters count 2), with an ellipsis when cut. */
 export function fitWidth(text: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
@@ -49,7 +58,7 @@ export function fitWidth(text: string, width: number, ellipsis = '…'): string 
   let w = 0;
   const room = width - stringWidth(ellipsis);
   for (const ch of text) {
-    const cw = stringWidth(ch);
+    const cw = charWidth(ch);
     if (w + cw > room) break;
     out += ch;
     w += cw;
