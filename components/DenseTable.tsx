@@ -113,7 +113,9 @@ function formatRow<R>(
   width: number,
   prev: CachedRow<R> | undefined,
 ): CachedRow<R> {
-  const reuse = prev !== undefined && prev.columns === columns;
+  // A panel makes a new column set with each reading it shows (its columns close over the data):
+  // a cell keeps its fitted text while its text, and its column's width and alignment, are the same.
+  const before = prev?.columns;
   const raw: string[] = [];
   const fitted: string[] = [];
   const line = new LineBuilder(width);
@@ -136,7 +138,9 @@ function formatRow<R>(
     }
     const text = column.text(row, w);
     // An unchanged cell is not measured again.
-    const cell = reuse && prev.raw[i] === text ? (prev.fitted[i] ?? '') : cellText(text, w, column.align);
+    const was = before?.[i];
+    const same = was !== undefined && prev?.raw[i] === text && was.width === w && was.column.align === column.align;
+    const cell = same ? (prev?.fitted[i] ?? '') : cellText(text, w, column.align);
     raw.push(text);
     fitted.push(cell);
     line.text(cell, w, style);
@@ -215,10 +219,13 @@ function DenseTableImpl<R>(props: DenseTableProps<R>) {
   const muted = theme.tones.muted;
   const sortKey = sort?.key;
   const sortDesc = sort?.desc;
-  const head = useMemo(
-    () => headerPieces(cols, width, muted, sortKey === undefined ? null : { key: sortKey, desc: sortDesc ?? false }, ascii),
-    [cols, width, muted, sortKey, sortDesc, ascii],
-  );
+  const lastHead = useRef<Piece[] | null>(null);
+  const head = useMemo(() => {
+    const next = headerPieces(cols, width, muted, sortKey === undefined ? null : { key: sortKey, desc: sortDesc ?? false }, ascii);
+    // A new column set with the same header: the header row keeps its pieces, so React skips it.
+    return lastHead.current && samePieces(lastHead.current, next) ? lastHead.current : next;
+  }, [cols, width, muted, sortKey, sortDesc, ascii]);
+  lastHead.current = head;
   const cache = useRef(new Map<string, CachedRow<R>>());
   const seen = new Map<string, CachedRow<R>>();
   const lines = visible.map((row, i) => {

@@ -76,22 +76,45 @@ function PanelFrameImpl({
       <Box borderStyle={chars} borderColor={borderColor} width={width} height={height} flexDirection="column" overflow="hidden">
         {children}
       </Box>
-      <Box position="absolute" width={width} height={1}>
-        <Text wrap="truncate-end">
-          <Text color={borderColor}>{parts.lead}</Text>
-          <Text bold={focused} inverse={focused}>
-            {parts.label}
-          </Text>
-          <Text {...theme.tones.accent}>{parts.filter}</Text>
-          <Text color={borderColor}>{parts.fill}</Text>
-          <Text {...theme.tones.muted}>{parts.info}</Text>
-          <Text color={borderColor}>{parts.tail}</Text>
-        </Text>
-      </Box>
+      <FrameTitle width={width} {...parts} borderColor={borderColor} focused={focused} theme={theme} />
       {footer}
     </Box>
   );
 }
+
+type FrameTitleProps = ReturnType<typeof titleParts> & { width: number; borderColor: string | undefined; focused: boolean; theme: Theme };
+
+/**
+ * The title line, memoised on its texts: a panel renders again with every figure it shows, and
+ * its children are new elements each time, so the frame always renders; its title does not.
+ */
+export const FrameTitle = memo(function FrameTitle({
+  width,
+  lead,
+  label,
+  filter,
+  fill,
+  info,
+  tail,
+  borderColor,
+  focused,
+  theme,
+}: FrameTitleProps) {
+  return (
+    <Box position="absolute" width={width} height={1}>
+      <Text wrap="truncate-end">
+        <Text color={borderColor}>{lead}</Text>
+        <Text bold={focused} inverse={focused}>
+          {label}
+        </Text>
+        <Text {...theme.tones.accent}>{filter}</Text>
+        <Text color={borderColor}>{fill}</Text>
+        <Text {...theme.tones.muted}>{info}</Text>
+        <Text color={borderColor}>{tail}</Text>
+      </Text>
+    </Box>
+  );
+});
 
 export const PanelFrame = memo(PanelFrameImpl);
 

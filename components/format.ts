@@ -41,15 +41,33 @@ export function utcClock(at: number | string): string {
   return dt.isValid ? dt.toFormat('HH:mm:ss') : '--:--:--';
 }
 
+/** A text's width: printable ASCII (most cells) is as wide as it is long, without string-width's set-up. */
+function textWidth(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f) return stringWidth(text);
+  }
+  return text.length;
+}
+
+/**
+ * One character's width. string-width takes its full path (an emoji regular expression) for a
+ * single character, and a cut text is measured a character at a time on every frame it changes.
+ */
+function charWidth(ch: string): number {
+  const c = ch.charCodeAt(0);
+  return ch.length === 1 && c >= 0x20 && c < 0x7f ? 1 : stringWidth(ch);
+}
+
 /** Cuts a string to a display width (wide characters count 2), with an ellipsis when cut. */
 export function fitWidth(text: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
-  if (stringWidth(text) <= width) return text;
+  if (textWidth(text) <= width) return text;
   let out = '';
   let w = 0;
   const room = width - stringWidth(ellipsis);
   for (const ch of text) {
-    const cw = stringWidth(ch);
+    const cw = charWidth(ch);
     if (w + cw > room) break;
     out += ch;
     w += cw;
@@ -73,7 +91,7 @@ export function fitMiddle(text: string, width: number): string {
 
 /** Pads to a display width (left or right aligned); longer text is left for <Text> to truncate. */
 export function padTo(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  const gap = width - stringWidth(text);
+  const gap = width - textWidth(text);
   if (gap <= 0) return text;
   return align === 'right' ? ' '.repeat(gap) + text : text + ' '.repeat(gap);
 }

@@ -17,6 +17,12 @@
 //    cell and one style array per run of equally styled characters, and skip the diff where two
 //    neighbours share their styles. The frame's text is unchanged (test/terminal/inkPatches.test.ts
 //    compares the patched output with Ink's own styledCharsToString).
+// 3. Garbage (issue 16, third session): joining every row of every frame into a string was a
+//    quarter of the cockpit's allocation on the simulation, and slicing every line of a clipped box
+//    (a panel's rows, though they fit) another eighth. A row whose cells are the very cells of the
+//    same line last frame keeps last frame's text; a line inside its clip is not sliced. A changed
+//    line of the characters the panels draw is split into styled characters by hand instead of by
+//    grapheme segmentation (about 1 µs a character), with the same result.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +31,7 @@ const MARK = '/* lsos-cockpit: scripts/patch-ink.mjs */';
 
 /** Helpers added to output.js once, after its imports. */
 const OUTPUT_HELPERS = `${MARK}
-import { ansiCodesToString as lsosAnsiCodesToString, diffAnsiCodes as lsosDiffAnsiCodes } from '@alcalzone/ansi-tokenize';
+import { ansiCodesToString as lsosAnsiCodesToString, diffAnsiCodes as lsosDiffAnsiCodes, reduceAnsiCodesIncremental as lsosReduceAnsiCodes } from '@alcalzone/ansi-tokenize';
 const LSOS_CACHE_LIMIT = 4096;
 const LSOS_NO_STYLES = Object.freeze([]);
 // A grid cell is never mutated, only replaced: one blank cell serves every position.
@@ -45,6 +51,46 @@ function lsosShareStyles(chars) {
         return char;
     });
 }
+// tokenize() segments a whole line into graphemes (Intl.Segmenter) and styledCharsFromTokens
+// copies the style codes for every character: most of a changed line's cost. A line of printable
+// ASCII and the blocks where every character is a grapheme of its own (Latin-1, punctuation,
+// arrows, box drawing, shapes, symbols, dingbats: as in the string-width patch), styled by SGR
+// sequences only, is split by hand into the same characters and styles, one style array per run.
+// Anything else (another escape, a character outside those blocks) takes Ink's own path (null).
+const lsosFullWidth = new Int8Array(0x2800).fill(-1);
+function lsosSimpleChar(c) {
+    return (c >= 0x20 && c < 0x7f) || (c >= 0xa0 && c <= 0x2ff && c !== 0xad) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205e) || (c >= 0x2190 && c <= 0x27bf);
+}
+function lsosSgrParameter(c) {
+    return c === 0x3b || (c >= 0x30 && c <= 0x39);
+}
+function lsosStyledChars(line) {
+    const chars = [];
+    let codes = [];
+    let styles = LSOS_NO_STYLES;
+    let i = 0;
+    while (i < line.length) {
+        const c = line.charCodeAt(i);
+        if (c === 0x1b) {
+            // ESC [ digits and semicolons m; its codes are read by tokenize() itself.
+            if (line.charCodeAt(i + 1) !== 0x5b) return null;
+            let end = i + 2;
+            while (lsosSgrParameter(line.charCodeAt(end))) end++;
+            if (line.charCodeAt(end) !== 0x6d) return null;
+            codes = lsosReduceAnsiCodes(codes, tokenize(line.slice(i, end + 1)));
+            if (!lsosSameStyles(styles, codes)) styles = codes.length === 0 ? LSOS_NO_STYLES : codes;
+            i = end + 1;
+            continue;
+        }
+        if (!lsosSimpleChar(c)) return null;
+        let full = lsosFullWidth[c];
+        // A character alone is its own grapheme here: tokenize() gives its width.
+        if (full < 0) full = lsosFullWidth[c] = tokenize(line[i])[0].fullWidth ? 1 : 0;
+        chars.push({ type: 'char', value: line[i], fullWidth: full === 1, styles });
+        i++;
+    }
+    return chars;
+}
 // Ink's styledCharsToString, with the diff skipped where two neighbours share their styles.
 function lsosStyledCharsToString(chars) {
     let ret = '';
@@ -58,6 +104,26 @@ function lsosStyledCharsToString(chars) {
     }
     if (previous.length !== 0) ret += lsosAnsiCodesToString(lsosDiffAnsiCodes(previous, []));
     return ret;
+}
+// The last frame's rows, by line: a row whose cells are the very cells of that line last frame
+// (unchanged lines come from the caches, blanks are one cell) is the same text, not joined again.
+let lsosLastRows = [];
+function lsosRowText(row, y) {
+    const last = lsosLastRows[y];
+    if (last !== undefined && last.cells.length === row.length) {
+        let same = true;
+        for (let i = 0; i < row.length; i++) {
+            if (last.cells[i] !== row[i]) {
+                same = false;
+                break;
+            }
+        }
+        if (same) return last.text;
+    }
+    // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+    const text = lsosStyledCharsToString(row.filter(item => item !== undefined)).trimEnd();
+    lsosLastRows[y] = { cells: row, text };
+    return text;
 }
 function lsosRemember(map, key, value) {
     if (map.size >= LSOS_CACHE_LIMIT) map.clear();
@@ -144,7 +210,7 @@ const PATCHES = [
     file: 'build/output.js',
     from: `            cached = styledCharsFromTokens(tokenize(line));
             this.styledChars.set(line, cached);`,
-    to: `            cached = lsosRemember(this.styledChars, line, lsosShareStyles(styledCharsFromTokens(tokenize(line)))); ${MARK}`,
+    to: `            cached = lsosRemember(this.styledChars, line, lsosStyledChars(line) ?? lsosShareStyles(styledCharsFromTokens(tokenize(line)))); ${MARK}`,
   },
   {
     pkg: 'ink',
@@ -166,6 +232,8 @@ const PATCHES = [
     from: '    getStringWidth(text) {',
     to: `    slices = new Map(); ${MARK}
     getSlice(line, from, to) {
+        // Ink asks for every line of a clipped box: a line inside the clip is itself.
+        if (from === 0 && to === this.getStringWidth(line)) return line;
         const key = from + ':' + to + ':' + line;
         const cached = this.slices.get(key);
         return cached === undefined ? lsosRemember(this.slices, key, sliceAnsi(line, from, to)) : cached;
@@ -204,8 +272,12 @@ const PATCHES = [
   {
     pkg: 'ink',
     file: 'build/output.js',
-    from: '            return styledCharsToString(lineWithoutEmptyItems).trimEnd();',
-    to: `            return lsosStyledCharsToString(lineWithoutEmptyItems).trimEnd(); ${MARK}`,
+    from: `            .map(line => {
+            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+            const lineWithoutEmptyItems = line.filter(item => item !== undefined);
+            return styledCharsToString(lineWithoutEmptyItems).trimEnd();
+        })`,
+    to: `            .map((line, y) => lsosRowText(line, y)) ${MARK}`,
   },
 ];
 

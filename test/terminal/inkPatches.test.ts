@@ -134,6 +134,10 @@ describe('patched Ink frame building (scripts/patch-ink.mjs)', () => {
   it('is in force: the patch marker is in output.js and a second frame reuses the first frame’s caches', () => {
     expect(readFileSync(OUTPUT_JS, 'utf8')).toContain('lsos-cockpit: scripts/patch-ink.mjs');
     expect(new Output({ width: 4, height: 1 }).caches).toBe(new Output({ width: 4, height: 1 }).caches);
+    // The row memo and the unclipped-line shortcut.
+    expect(readFileSync(OUTPUT_JS, 'utf8')).toContain('lsosRowText(line, y)');
+    expect(readFileSync(OUTPUT_JS, 'utf8')).toContain('if (from === 0 && to === this.getStringWidth(line)) return line;');
+    expect(readFileSync(OUTPUT_JS, 'utf8')).toContain('lsosStyledChars(line) ?? lsosShareStyles(');
   });
 
   it('shows every cell with the character and styles of its last write, over 20 random frames of styled, overlapping and clipped text', () => {
@@ -148,6 +152,66 @@ describe('patched Ink frame building (scripts/patch-ink.mjs)', () => {
           visible(referenceCells(width, height, ops)),
         );
       }
+    }
+  });
+
+  it('reuses a row’s text only while its cells are the same: frames that change one row, a clip, and the width in turn', () => {
+    const frames: Array<{ width: number; ops: Op[] }> = [
+      { width: 20, ops: [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('one')}`, transformers: [] }] },
+      { width: 20, ops: [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('two')}`, transformers: [] }] },
+      {
+        width: 20,
+        ops: [
+          { kind: 'clip', clip: { x1: 2, x2: 9, y1: 0, y2: 2 } },
+          { kind: 'write', x: 2, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('one')}`, transformers: [] },
+          { kind: 'unclip' },
+        ],
+      },
+      { width: 12, ops: [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('one')}`, transformers: [] }] },
+      { width: 20, ops: [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('same')} row\n${chalk.bold('one')}`, transformers: [] }] },
+    ];
+    for (const [i, { width, ops }] of frames.entries()) {
+      expect(visible(shownCells(width, render(width, 2, ops))), `frame ${i}`).toEqual(visible(referenceCells(width, 2, ops)));
+    }
+  });
+
+  it('splits a line of the simple blocks into the characters and styles tokenize() and styledCharsFromTokens() give', () => {
+    const caches = new Output({ width: 1, height: 1 }).caches as { getStyledChars(line: string): StyledChar[] };
+    const rand = prng(24);
+    const blocks: Array<[number, number]> = [
+      [0x20, 0x7e],
+      [0xa0, 0x2ff],
+      [0x2010, 0x2027],
+      [0x2030, 0x205e],
+      [0x2190, 0x27bf],
+    ];
+    const piece = () =>
+      Array.from({ length: 1 + Math.floor(rand() * 6) }, () => {
+        const [from, to] = blocks[Math.floor(rand() * blocks.length)]!;
+        return String.fromCodePoint(from + Math.floor(rand() * (to - from + 1)));
+      }).join('');
+    const codes = (c: StyledChar) => c.styles.map((x) => `${x.code}/${x.endCode}`);
+    for (let i = 0; i < 300; i++) {
+      // Styled pieces, nested styles, bare resets and compound and 256-colour codes; now and then
+      // a character or an escape the hand split leaves to Ink's own path.
+      let line = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => {
+        const r = rand();
+        const text = piece();
+        return r < 0.5
+          ? STYLES[Math.floor(rand() * STYLES.length)]!(text)
+          : r < 0.6
+            ? `\u001B[1;31m${text}\u001B[0m`
+            : r < 0.7
+              ? `\u001B[38;5;208m${text}\u001B[m`
+              : text;
+      }).join('');
+      if (rand() < 0.1) line += rand() < 0.5 ? 'e\u0301 \u{1F600}' : '\u001B]8;;http://x\u0007link\u001B]8;;\u0007';
+      const mine = caches.getStyledChars(line);
+      const ink = styledCharsFromTokens(tokenize(line));
+      expect(
+        mine.map((c) => [c.value, c.fullWidth, codes(c)]),
+        JSON.stringify(line),
+      ).toEqual(ink.map((c) => [c.value, c.fullWidth, codes(c)]));
     }
   });
 

@@ -86,6 +86,8 @@ describe('the registry', () => {
     expect(attempts.map((a) => a.status)).toEqual(['confirm-requested', 'done']);
     // Elsewhere the key does nothing; by name it says where it applies.
     store.getState().setUi({ focus: 'replicas' });
+    // The footer's hints (kept per bindings and focus) follow the focus.
+    expect(footerHints(bindings, store.getState())).not.toContain('C throttle');
     expect(routeKey(store.getState(), 'C', { shift: true }, bindings, OVERLAYS)).toEqual({ kind: 'none' });
     expect(disabledReason(throttle, store.getState())).toBe('applies to the queue lag panel');
   });

@@ -1,12 +1,14 @@
 // Presentation mode, themes, ASCII borders, the small-terminal message, and outside text that
 // tries to drive the terminal.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import chalk from 'chalk';
 import { incidentSnapshot, queue, cleanupAll, fixtureStore, openIncident, renderCockpit } from './fixtures.js';
 import { countPanelRenders } from '../../bench/panelRenders.js';
 import React from 'react';
 import { render } from 'ink-testing-library';
 import { DenseTable, type Column } from '../../components/DenseTable.js';
+import { FrameTitle } from '../../components/PanelFrame.js';
+import * as format from '../../components/format.js';
 import { THEMES } from '../../src/ui/state/theme.js';
 
 afterEach(() => cleanupAll());
@@ -216,6 +218,55 @@ describe('rendering only what changed', () => {
     await settle();
     expect(rendered(renders.take())).toEqual([]);
     expect(r.frames.length).toBe(frames);
+  });
+
+  it('a panel that renders for a new figure does not render its title again', async () => {
+    // FrameTitle is a memo() of a function component: wrapped like the panels, every call counts.
+    const memo = FrameTitle as unknown as { type: (props: { label: string }) => unknown };
+    const inner = memo.type;
+    const titles: string[] = [];
+    memo.type = (props) => (titles.push(props.label.trim()), inner(props));
+    try {
+      const r = renderCockpit({ store: fixtureStore({ incident: openIncident() }), size: { columns: 120, rows: 40 } });
+      r.store.getState().declareSource('redis', ['queues']);
+      await settle();
+      renders.take();
+      titles.length = 0;
+      const snap = incidentSnapshot();
+      r.store
+        .getState()
+        .ingest('redis', { queues: snap.queues.map((q) => (q.name === 'rank' ? { ...q, reserved: 9 } : q)) }, snap.at + 1000);
+      await settle();
+      expect(rendered(renders.take())).toContain('queues');
+      expect(titles).toEqual([]);
+      // Its title's own text changing (the focus moves away) still draws it.
+      await r.press('2');
+      expect(titles).toContain('1 Queue lag');
+    } finally {
+      memo.type = inner;
+    }
+  });
+
+  it('a new column set with the same widths fits no unchanged cell again', () => {
+    const rows = Array.from({ length: 5 }, (_, i) => ({ name: `row-${i}`, n: i }));
+    // Like a panel's columns.ts: a new column set (new closures) with every reading.
+    const cols = (): Column<{ name: string; n: number }>[] => [
+      { key: 'name', header: 'name', grow: 1, text: (r) => r.name },
+      { key: 'n', header: 'n', width: 4, align: 'right', text: (r) => String(r.n) },
+    ];
+    const table = (c: Column<{ name: string; n: number }>[], data: typeof rows) => (
+      <DenseTable columns={c} rows={data} rowKey={(r) => r.name} width={30} height={8} selected={0} focused={false} theme={THEMES.mono} />
+    );
+    const r = render(table(cols(), rows));
+    const first = r.lastFrame();
+    const spy = vi.spyOn(format, 'fitWidth');
+    // New row objects, one figure changed: of the rows, only that cell is fitted to its column
+    // (the header's names are, for the new column set).
+    const next = rows.map((x) => (x.n === 3 ? { ...x, n: 33 } : { ...x }));
+    r.rerender(table(cols(), next));
+    expect(spy.mock.calls.map((c) => c[0].trim())).toEqual(['name', 'n', '33']);
+    expect(r.lastFrame()).toBe(first?.replace(/ 3\n/, '33\n'));
+    spy.mockRestore();
   });
 
   it('a table redraws only the rows whose text changed: moving the selection formats two rows', () => {

@@ -110,13 +110,31 @@ export function footerHints(bindings: readonly Binding[], s: CockpitState): stri
   return footerHintList(bindings, s).join('  ');
 }
 
-/** The footer's key hints, one a binding (`/ filter`), in the order footerHints joins them. */
+type Hint = { binding: Binding; text: string };
+const hintCache = new WeakMap<readonly Binding[], Map<PanelId, Hint[]>>();
+
+/** The hints a focused panel can show, in order, with their text: the same until the bindings or the focus change. */
+function hintsFor(bindings: readonly Binding[], focus: PanelId): Hint[] {
+  let byFocus = hintCache.get(bindings);
+  if (!byFocus) hintCache.set(bindings, (byFocus = new Map()));
+  let hints = byFocus.get(focus);
+  if (!hints) {
+    const own = bindings.filter((b) => b.hint && !b.overlay && Array.isArray(b.panels) && b.panels.includes(focus));
+    const global = bindings.filter((b) => b.hint && !b.overlay && !Array.isArray(b.panels));
+    hints = [...byGroup(own), ...byGroup(global)].map((b) => ({ binding: b, text: `${displayKey(b.keys[0] ?? '')} ${b.hint}` }));
+    byFocus.set(focus, hints);
+  }
+  return hints;
+}
+
+/**
+ * The footer's key hints, one a binding (`/ filter`), in the order footerHints joins them. The
+ * status line asks on every store update: only whether each is enabled is worked out each time.
+ */
 export function footerHintList(bindings: readonly Binding[], s: CockpitState): string[] {
-  const own = bindings.filter((b) => b.hint && !b.overlay && Array.isArray(b.panels) && b.panels.includes(s.ui.focus));
-  const global = bindings.filter((b) => b.hint && !b.overlay && !Array.isArray(b.panels));
-  return [...byGroup(own), ...byGroup(global)]
-    .filter((b) => disabledReason(b, s) === null)
-    .map((b) => `${displayKey(b.keys[0] ?? '')} ${b.hint}`);
+  const out: string[] = [];
+  for (const h of hintsFor(bindings, s.ui.focus)) if (disabledReason(h.binding, s) === null) out.push(h.text);
+  return out;
 }
 
 /**
