@@ -84,6 +84,21 @@ const STYLES: Array<(s: string) => string> = [
   (s) => chalk.bold(`${s.slice(0, 2)}${chalk.green(s.slice(2))}`),
 ];
 
+/** The blocks the patches measure and split by hand: ASCII, Latin-1, punctuation, arrows, box drawing, shapes, dingbats. */
+const SIMPLE_BLOCKS: Array<[number, number]> = [
+  [0x20, 0x7e],
+  [0xa0, 0x2ff],
+  [0x2010, 0x2027],
+  [0x2030, 0x205e],
+  [0x2190, 0x27bf],
+];
+
+/** A random character of the simple blocks. */
+function simpleBlockChar(rand: () => number): string {
+  const [from, to] = SIMPLE_BLOCKS[Math.floor(rand() * SIMPLE_BLOCKS.length)]!;
+  return String.fromCharCode(from + Math.floor(rand() * (to - from + 1)));
+}
+
 function randomOps(rand: () => number, width: number, height: number): Op[] {
   const ops: Op[] = [];
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -178,17 +193,9 @@ describe('patched Ink frame building (scripts/patch-ink.mjs)', () => {
   it('splits a line of the simple blocks into the characters and styles tokenize() and styledCharsFromTokens() give', () => {
     const caches = new Output({ width: 1, height: 1 }).caches as { getStyledChars(line: string): StyledChar[] };
     const rand = prng(24);
-    const blocks: Array<[number, number]> = [
-      [0x20, 0x7e],
-      [0xa0, 0x2ff],
-      [0x2010, 0x2027],
-      [0x2030, 0x205e],
-      [0x2190, 0x27bf],
-    ];
     const piece = () =>
       Array.from({ length: 1 + Math.floor(rand() * 6) }, () => {
-        const [from, to] = blocks[Math.floor(rand() * blocks.length)]!;
-        return String.fromCodePoint(from + Math.floor(rand() * (to - from + 1)));
+        return simpleBlockChar(rand);
       }).join('');
     const codes = (c: StyledChar) => c.styles.map((x) => `${x.code}/${x.endCode}`);
     for (let i = 0; i < 300; i++) {
@@ -234,17 +241,9 @@ describe('patched string-width (scripts/patch-ink.mjs)', () => {
 
   it('measures text of Latin-1, punctuation, arrows, box drawing, shapes, symbols and dingbats as string-width’s clusters do', () => {
     const rand = prng(8);
-    const blocks: Array<[number, number]> = [
-      [0x20, 0x7e],
-      [0xa0, 0x2ff],
-      [0x2010, 0x2027],
-      [0x2030, 0x205e],
-      [0x2190, 0x27bf],
-    ];
     for (let i = 0; i < 500; i++) {
       const text = Array.from({ length: 2 + Math.floor(rand() * 12) }, () => {
-        const [from, to] = blocks[Math.floor(rand() * blocks.length)]!;
-        return String.fromCharCode(from + Math.floor(rand() * (to - from + 1)));
+        return simpleBlockChar(rand);
       }).join('');
       expect(stringWidth(text), JSON.stringify(text)).toBe(byClusters(text));
     }
