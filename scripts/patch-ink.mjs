@@ -23,6 +23,9 @@
 //    same line last frame keeps last frame's text; a line inside its clip is not sliced. A changed
 //    line of the characters the panels draw is split into styled characters by hand instead of by
 //    grapheme segmentation (about 1 µs a character), with the same result.
+// 4. Sanitising (issue 16, third session): every text node with a coloured child has its ANSI codes
+//    tokenised again on every render and layout measure to drop cursor movement; the result is
+//    remembered by text (bounded like the caches above).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,6 +181,33 @@ const PATCHES = [
     file: 'index.js',
     from: '\tlet width = 0;\n\tconst eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};\n',
     to: `\tif (ambiguousIsNarrow) { ${MARK}\n\t\tconst simple = lsosSimpleWidth(string);\n\t\tif (simple >= 0) return simple;\n\t}\n\n\tlet width = 0;\n\tconst eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};\n`,
+  },
+  {
+    // Every text node with a coloured child is sanitised on every render and every layout
+    // measure: Ink tokenises its ANSI codes each time (6% of the steady simulation's main thread).
+    // The result depends on the text alone: remembered, bounded like the output caches.
+    pkg: 'ink',
+    file: 'build/sanitize-ansi.js',
+    from: `const sanitizeAnsi = (text) => {
+    if (!hasAnsiControlCharacters(text)) {
+        return text;
+    }
+`,
+    to: `const lsosSanitized = new Map(); ${MARK}
+const sanitizeAnsi = (text) => {
+    if (!hasAnsiControlCharacters(text)) {
+        return text;
+    }
+    let sanitized = lsosSanitized.get(text);
+    if (sanitized === undefined) {
+        if (lsosSanitized.size >= 4096) lsosSanitized.clear();
+        sanitized = sanitizeAnsiOnce(text);
+        lsosSanitized.set(text, sanitized);
+    }
+    return sanitized;
+};
+const sanitizeAnsiOnce = (text) => {
+`,
   },
   {
     pkg: 'ink',

@@ -290,3 +290,43 @@ describe('patched string-width (scripts/patch-ink.mjs)', () => {
     expect(stringWidth('\u2705 done')).toBe(7);
   });
 });
+
+describe('patched sanitizeAnsi (scripts/patch-ink.mjs)', () => {
+  const SANITIZE_JS = fileURLToPath(new URL('../../node_modules/ink/build/sanitize-ansi.js', import.meta.url));
+  const TOKENIZER_JS = fileURLToPath(new URL('../../node_modules/ink/build/ansi-tokenizer.js', import.meta.url));
+  type Token = { type: string; value: string; finalCharacter?: string; intermediateString?: string; parameterString?: string };
+
+  it('is in force, and remembers what Ink’s own tokenising gives for each text', async () => {
+    expect(readFileSync(SANITIZE_JS, 'utf8')).toContain('lsos-cockpit: scripts/patch-ink.mjs');
+    const { default: sanitizeAnsi } = (await import(SANITIZE_JS)) as { default: (text: string) => string };
+    const { tokenizeAnsi } = (await import(TOKENIZER_JS)) as { tokenizeAnsi: (text: string) => Token[] };
+    // Ink 6.8's own rule: text and OSC kept, SGR kept, every other control sequence dropped.
+    const inks = (text: string) =>
+      tokenizeAnsi(text)
+        .filter(
+          (t) =>
+            t.type === 'text' ||
+            t.type === 'osc' ||
+            (t.type === 'csi' && t.finalCharacter === 'm' && t.intermediateString === '' && /^[\d:;]*$/.test(t.parameterString ?? '')),
+        )
+        .map((t) => t.value)
+        .join('');
+    const rand = prng(31);
+    const pieces = [
+      'crawl',
+      ' 14m ',
+      '\u001B[31m',
+      '\u001B[39m',
+      '\u001B[2J',
+      '\u001B[3A',
+      '\u001B]8;;http://x\u0007',
+      '\u001B[38;5;208m',
+      '\u0007',
+    ];
+    const texts = Array.from({ length: 200 }, () =>
+      Array.from({ length: 1 + Math.floor(rand() * 8) }, () => pieces[Math.floor(rand() * pieces.length)]).join(''),
+    );
+    for (const text of [...texts, ...texts]) expect(sanitizeAnsi(text), JSON.stringify(text)).toBe(inks(text));
+    expect(sanitizeAnsi('\u001B[31mred\u001B[39m\u001B[2J')).toBe('\u001B[31mred\u001B[39m');
+  });
+});
