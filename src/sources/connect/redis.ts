@@ -83,7 +83,38 @@ export function redisOptions(url: string, o: { db?: number } = {}): RedisConnect
 export function openRedis(url: string, extra: RedisOptions & { db?: number } = {}): Redis {
   const { db, ...rest } = extra;
   const c = redisOptions(url, db !== undefined ? { db } : {});
-  return new Redis({ ...c.options, ...rest });
+  const redis = new Redis({ ...c.options, ...rest });
+  return reconnectAfterSentinelRace(redis);
+}
+
+/**
+ * ioredis 6 ends a Sentinel client for good when a +switch-master reaches it while it is
+ * reconnecting (its failover detector cancels the connect in flight, and a cancelled connect ends
+ * the client instead of retrying): after a SIGKILLed master every command then fails with
+ * "Connection is closed." (seen in the Sentinel test on a loaded machine). A client that ended
+ * without being closed by its owner connects again through the Sentinels. Every Sentinel client
+ * the cockpit makes goes through this; a client of one fixed server is returned as it is.
+ */
+export function reconnectAfterSentinelRace(redis: Redis): Redis {
+  if (!redis.options.sentinels?.length) return redis;
+  let closedByOwner = false;
+  const quit = redis.quit.bind(redis) as () => Promise<'OK'>;
+  const disconnect = redis.disconnect.bind(redis);
+  redis.quit = (() => {
+    closedByOwner = true;
+    return quit();
+  }) as Redis['quit'];
+  redis.disconnect = (reconnect = false) => {
+    if (!reconnect) closedByOwner = true;
+    disconnect(reconnect);
+  };
+  redis.on('end', () => {
+    if (closedByOwner) return;
+    setTimeout(() => {
+      if (!closedByOwner && redis.status === 'end') redis.connect().catch(() => undefined); // an error event says why
+    }, 250).unref();
+  });
+  return redis;
 }
 
 /** The address the client is connected to now (for a Sentinel broker: the master it found), or null. */

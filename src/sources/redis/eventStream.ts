@@ -7,6 +7,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { decodeKombuJsonBody, parseEventPayload, type EventAggregator } from '../../core/celeryEvents.js';
 import type { Clock } from '../../core/source.js';
 import type { EpochMs } from '../../core/snapshot.js';
+import { reconnectAfterSentinelRace } from '../connect/redis.js';
 
 export interface EventStreamStats {
   subscribed: boolean;
@@ -32,13 +33,15 @@ export class RedisEventStream {
   ) {
     this.channelPattern = `/${db}.celeryev/*`;
     // The offline queue stays on here: the PSUBSCRIBE waits for the connection instead of failing.
-    this.redis = new Redis({
-      ...connection,
-      lazyConnect: true,
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-      autoResubscribe: true,
-    });
+    this.redis = reconnectAfterSentinelRace(
+      new Redis({
+        ...connection,
+        lazyConnect: true,
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+        autoResubscribe: true,
+      }),
+    );
     this.redis.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) => this.onMessage(message));
     this.redis.on('ready', () => {
       this.s.subscribed = true;

@@ -40,7 +40,7 @@ import {
 } from '../../core/snapshot.js';
 import { systemClock, type Clock, type SnapshotPatch, type SnapshotSlice, type Source } from '../../core/source.js';
 import { authOrTlsProblem } from '../connect/errors.js';
-import { connectedTo, redisOptions } from '../connect/redis.js';
+import { connectedTo, reconnectAfterSentinelRace, redisOptions } from '../connect/redis.js';
 import { DeadLetterTrend } from './deadLetterTrend.js';
 import { RedisEventStream, type EventStreamStats } from './eventStream.js';
 import {
@@ -363,13 +363,15 @@ export class RedisCelerySource implements Source {
     };
     // No offline queue and no per-request retries: while Redis is away a command fails at once,
     // read() rejects and the scheduler marks the source unreachable and backs off.
-    this.redis = new Redis({
-      ...base,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs ?? 5000,
-    });
+    this.redis = reconnectAfterSentinelRace(
+      new Redis({
+        ...base,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: opts.commandTimeoutMs ?? 5000,
+      }),
+    );
     // In the runbook's words (wrong password, untrusted certificate, host name mismatch), one line.
     this.redis.on('error', (err: Error) => {
       this.lastError = authOrTlsProblem(err) ?? err.message;
