@@ -107,7 +107,32 @@ describe('Redis Sentinel broker', () => {
           }
         },
         { what: `the writes so far on ${n} replica(s)`, timeoutMs: 120_000 },
-      );
+      ).catch(async (err: Error) => {
+        // This set-up wait timed out twice on a loaded machine, cause not found: say what each
+        // node's replication looked like, so the next failure tells.
+        const roles = await Promise.all(
+          cluster.redis.map(async (node) => {
+            const role = await cluster
+              .client(node.port)
+              .call('ROLE')
+              .catch((e: Error) => e.message);
+            return `${node.port} ${JSON.stringify(role)}`;
+          }),
+        );
+        // A Sentinel in TILT mode (its timer late by over 2 s, as on a starved CPU) reconfigures nothing for 30 s.
+        const tilts = await Promise.all(
+          cluster.sentinels.map(async (s) => {
+            const info = await cluster
+              .client(s.port)
+              .info('sentinel')
+              .catch((e: Error) => e.message);
+            return `${s.port} tilt ${/sentinel_tilt:(\d+)/.exec(info)?.[1] ?? '?'}`;
+          }),
+        );
+        throw new Error(
+          `${err.message}; Sentinels name ${await cluster.masterPort().catch(() => '?')}; ROLE: ${roles.join(' | ')}; ${tilts.join(', ')}`,
+        );
+      });
     const alive = () => cluster.redis.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null);
     scheduler.start();
     try {
