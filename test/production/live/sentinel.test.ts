@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { statusLineText } from '../../../panels/status/columns.js';
 import { parseRedisBroker } from '../../../src/config/brokerUrl.js';
 import { flagKeys } from '../../../src/control/mitigations/flags.js';
@@ -110,27 +111,19 @@ describe('Redis Sentinel broker', () => {
       ).catch(async (err: Error) => {
         // This set-up wait timed out twice on a loaded machine, cause not found: say what each
         // node's replication looked like, so the next failure tells.
-        const roles = await Promise.all(
-          cluster.redis.map(async (node) => {
-            const role = await cluster
-              .client(node.port)
-              .call('ROLE')
-              .catch((e: Error) => e.message);
-            return `${node.port} ${JSON.stringify(role)}`;
-          }),
+        const each = (ports: number[], ask: (c: Redis) => Promise<unknown>) =>
+          Promise.all(ports.map(async (p) => `${p} ${JSON.stringify(await ask(cluster.client(p)).catch((e: Error) => e.message))}`));
+        const roles = await each(
+          cluster.redis.map((n) => n.port),
+          (c) => c.call('ROLE'),
         );
         // A Sentinel in TILT mode (its timer late by over 2 s, as on a starved CPU) reconfigures nothing for 30 s.
-        const tilts = await Promise.all(
-          cluster.sentinels.map(async (s) => {
-            const info = await cluster
-              .client(s.port)
-              .info('sentinel')
-              .catch((e: Error) => e.message);
-            return `${s.port} tilt ${/sentinel_tilt:(\d+)/.exec(info)?.[1] ?? '?'}`;
-          }),
+        const tilts = await each(
+          cluster.sentinels.map((n) => n.port),
+          async (c) => /sentinel_tilt:(\d+)/.exec(await c.info('sentinel'))?.[1] ?? '?',
         );
         throw new Error(
-          `${err.message}; Sentinels name ${await cluster.masterPort().catch(() => '?')}; ROLE: ${roles.join(' | ')}; ${tilts.join(', ')}`,
+          `${err.message}; Sentinels name ${await cluster.masterPort().catch(() => '?')}; ROLE: ${roles.join(' | ')}; tilt: ${tilts.join(', ')}`,
         );
       });
     const alive = () => cluster.redis.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null);
