@@ -237,7 +237,7 @@ const builtinsByRequire = {
 };
 
 /** The parameters of the script's function wrapper, in the order the bin passes them (src/cli/codeCache.ts). */
-const SCRIPT_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__lsosBundleUrl'];
+const SCRIPT_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__lsosBundleUrl', '__lsosFirstFrame'];
 
 async function bundle({ metafile }) {
   const esbuild = await import('esbuild');

@@ -10,6 +10,13 @@ import { CONFIG_FLAGS_USAGE, ConfigError, ConfigFlagError, loadConfig, parseConf
 import { parsePagingFlags } from './control/paging/config.js';
 import { listScenarios } from './sources/sim/index.js';
 
+/**
+ * The bin's first-frame callback (src/cli/codeCache.ts): a parameter of the function the build wraps
+ * the bundle in (scripts/bundle.mjs), like __filename. Run from tsc's output (the tests) there is none.
+ */
+declare const __lsosFirstFrame: (() => void) | undefined;
+const firstFrameShown = typeof __lsosFirstFrame === 'function' ? __lsosFirstFrame : undefined;
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -73,7 +80,13 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const { runCockpit } = await import('./runtime/main.js');
-  return runCockpit(flags, loaded, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }, pagingFlags);
+  return runCockpit(
+    flags,
+    loaded,
+    { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
+    pagingFlags,
+    firstFrameShown ? { firstFrameShown } : {},
+  );
 }
 
 main(process.argv.slice(2)).then(

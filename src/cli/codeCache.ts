@@ -235,9 +235,6 @@ export function pruneCodeCache(dir: string, current: string, now = Date.now()): 
   for (const o of others.slice(KEEP_OTHERS)) rmSync(o.path, { force: true });
 }
 
-/** Where the bundle calls in once its first frame is on screen (src/runtime/startup.ts). */
-export const FIRST_FRAME_HOOK = Symbol.for('lsos-cockpit.firstFrame');
-
 export interface BundleOptions {
   /** dist/src/cockpit.cjs */
   bundlePath: string;
@@ -296,10 +293,10 @@ export function runBundle(o: BundleOptions): CacheOutcome {
       });
     };
   }
-  (globalThis as Record<symbol, unknown>)[FIRST_FRAME_HOOK] = () => hook?.();
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   const mod = { exports: {} };
-  // exports, require, module, __filename, __dirname, and the URL `import.meta.url` stands for.
+  // exports, require, module, __filename, __dirname, the URL `import.meta.url` stands for, and what
+  // the bundle calls once its first frame is on screen (src/cli.ts hands it to runCockpit).
   fn.call(
     mod.exports,
     mod.exports,
@@ -308,6 +305,7 @@ export function runBundle(o: BundleOptions): CacheOutcome {
     o.bundlePath,
     dirname(o.bundlePath),
     pathToFileURL(o.bundlePath).href,
+    () => hook?.(),
   );
   return outcome;
 }

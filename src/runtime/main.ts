@@ -28,13 +28,18 @@ import { LsosSimulation, loadScenario, ScenarioError, SimulationSource } from '.
 import { EscapeJoiningStdin } from '../ui/terminal/escapeJoiner.js';
 import { mountCockpit } from '../ui/terminal/mount.js';
 import { TerminalGuard } from '../ui/terminal/screen.js';
-import { firstFrameShown } from './startup.js';
 
 export interface Io {
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
+}
+
+/** What the program that started the cockpit wants to hear of (the bin: src/cli/codeCache.ts). */
+export interface CockpitHost {
+  /** The first full frame is on screen: the bin may now keep the code start-up compiled. */
+  firstFrameShown?: () => void;
 }
 
 class BrokerChoiceError extends Error {}
@@ -74,7 +79,13 @@ async function openFeeds(flags: CockpitFlags, loaded: LoadedConfig): Promise<Fee
 
 const DEMO_ROSTER = () => fileURLToPath(new URL('../../../fixtures/roster.demo.yaml', import.meta.url));
 
-export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: Io, pagingFlags: PagingFlags = {}): Promise<number> {
+export async function runCockpit(
+  flags: CockpitFlags,
+  loaded: LoadedConfig,
+  io: Io,
+  pagingFlags: PagingFlags = {},
+  host: CockpitHost = {},
+): Promise<number> {
   if (!io.stdout.isTTY || !io.stdin.isTTY) {
     io.stderr.write('lsos-cockpit: the cockpit needs an interactive terminal (for scripts: lsos-cockpit check, incidents, pir export)\n');
     return 2;
@@ -349,7 +360,7 @@ export async function runCockpit(flags: CockpitFlags, loaded: LoadedConfig, io: 
     clock,
   });
   for (const s of schedulers) s.start();
-  firstFrameShown();
+  host.firstFrameShown?.();
   const code = await done;
   if (sharedStopped) await Promise.race([sharedStopped, new Promise((r) => setTimeout(r, 2000).unref())]);
   runtime.dispose();

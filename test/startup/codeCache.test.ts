@@ -216,15 +216,15 @@ describe('reading and writing the cache', () => {
 });
 
 describe('running the bundle through the cache', () => {
-  /** A bundle as the build writes it: one function expression that calls the first-frame hook. */
+  /** A bundle as the build writes it: one function expression that calls the first-frame callback it is given. */
   const bundle = (body: string) =>
-    `(function (exports, require, module, __filename, __dirname, __lsosBundleUrl) {
+    `(function (exports, require, module, __filename, __dirname, __lsosBundleUrl, __lsosFirstFrame) {
   "use strict";
   const seen = (globalThis.__codeCacheTest ??= []);
   function work(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }
   seen.push({ file: __filename, dir: __dirname, url: __lsosBundleUrl, read: typeof require('node:fs').readFileSync, work: work(5), self: module.exports === exports });
   ${body}
-  globalThis[Symbol.for('lsos-cockpit.firstFrame')]();
+  __lsosFirstFrame();
 })
 `;
   const seen = () => (globalThis as { __codeCacheTest?: unknown[] }).__codeCacheTest ?? [];
