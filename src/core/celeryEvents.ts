@@ -631,7 +631,19 @@ export interface EventAggregatorOptions {
    * a task that raised Reject sends task-rejected only.
    */
   rejectGraceMs?: number;
+  /**
+   * How long a task's retry or outcome waits for the task-received (or task-sent) that names it
+   * (default 5 s). Celery's main worker process sends task-received, the pool process that ran the
+   * task sends the rest, and each flushes its own task.multi batch: a retry or failure can arrive
+   * before the event that says which task and queue it was. After this it is counted unattributed.
+   */
+  unnamedGraceMs?: number;
 }
+
+/** The events that need their task's name (from task-received or task-sent) to be counted. */
+const NEEDS_NAME = new Set(['task-succeeded', 'task-failed', 'task-rejected', 'task-retried']);
+/** Events held per task at most while its name is awaited (a task is retried a few times, not hundreds). */
+const MAX_HELD_PER_TASK = 32;
 
 /** The queues LSOS routes by task-name prefix (contract section 1); anything else goes to `celery`. */
 export const LSOS_TASK_QUEUES = ['crawl', 'rank', 'reviews', 'reporting', 'email'] as const;
@@ -716,6 +728,8 @@ export interface AggregatorStats {
   events: number;
   invalid: number;
   tasksRemembered: number;
+  /** Tasks whose retries or outcomes wait for the event that names them. */
+  tasksAwaitingName: number;
   workers: number;
   queues: number;
   providers: number;
@@ -737,6 +751,8 @@ export class EventAggregator {
   private readonly names = new Map<string, string>();
   /** uuid -> when its task-rejected(requeue=false) arrived, waiting for a task-failed. */
   private readonly pendingRejects = new Map<string, EpochMs>();
+  /** uuid -> its events that arrived before the event naming it, oldest task first (see unnamedGraceMs). */
+  private readonly unnamed = new Map<string, { at: EpochMs; ev: CeleryEvent }[]>();
   private counts = { events: 0, invalid: 0, unattributed: 0 };
   /** First event's arrival: rates are over the time actually observed until a window is full. */
   private startedAt: EpochMs | null = null;
@@ -770,6 +786,7 @@ export class EventAggregator {
       serpTask: opts.serpTask ?? 'rank.check_serp',
       localUtcOffsetHours: opts.localUtcOffsetHours ?? localUtcOffsetHours(),
       rejectGraceMs: opts.rejectGraceMs ?? 5000,
+      unnamedGraceMs: opts.unnamedGraceMs ?? 5000,
       maxTaskOutcomes: opts.maxTaskOutcomes ?? 2000,
     };
     this.reportRuns = new WindowedCounter(bucketMs, Math.ceil(windowMs / bucketMs), 4);
@@ -794,6 +811,7 @@ export class EventAggregator {
   ingest(ev: CeleryEvent, receivedAt: EpochMs): void {
     this.counts.events += 1;
     if (this.startedAt === null) this.startedAt = receivedAt;
+    this.flushUnnamed(receivedAt);
     this.flushRejects(receivedAt);
     // celery.events.receiver.event_from_message: timestamps are shifted by the sender's utcoffset.
     const ts = ev.timestamp - (ev.utcoffset - this.o.localUtcOffsetHours) * 3600;
@@ -952,10 +970,41 @@ export class EventAggregator {
       const first = this.tasks.keys().next();
       if (!first.done) this.tasks.delete(first.value);
     }
+    // What arrived before this event named the task is counted now, in the order it happened.
+    const held = this.unnamed.get(uuid);
+    if (held) {
+      this.unnamed.delete(uuid);
+      for (const h of held) this.taskEvent(h.ev, h.at, false);
+    }
   }
 
-  private taskEvent(ev: CeleryEvent, at: EpochMs): void {
+  /** Holds an event of a task not named yet (see unnamedGraceMs); false when it cannot be held. */
+  private holdUnnamed(uuid: string, ev: CeleryEvent, at: EpochMs): boolean {
+    const held = this.unnamed.get(uuid);
+    if (held) {
+      if (held.length >= MAX_HELD_PER_TASK) return false;
+      held.push({ at, ev });
+      return true;
+    }
+    this.unnamed.set(uuid, [{ at, ev }]);
+    if (this.unnamed.size > this.o.maxTasks) this.flushUnnamed(Number.POSITIVE_INFINITY, 1);
+    return true;
+  }
+
+  /** Events whose task was never named within the grace: counted as they are (unattributed). */
+  private flushUnnamed(now: EpochMs, limit = Number.POSITIVE_INFINITY): void {
+    let n = 0;
+    for (const [uuid, held] of this.unnamed) {
+      if (n >= limit || now - (held[0]?.at ?? now) < this.o.unnamedGraceMs) break;
+      this.unnamed.delete(uuid);
+      for (const h of held) this.taskEvent(h.ev, h.at, false);
+      n += 1;
+    }
+  }
+
+  private taskEvent(ev: CeleryEvent, at: EpochMs, mayHold = true): void {
     const uuid = ev.uuid as string;
+    if (mayHold && NEEDS_NAME.has(ev.type) && !this.tasks.has(uuid) && this.holdUnnamed(uuid, ev, at)) return;
     switch (ev.type) {
       case 'task-sent':
       case 'task-received':
@@ -1110,6 +1159,7 @@ export class EventAggregator {
 
   /** Everything the events say at `now`. Also drops what fell out of the windows. */
   patch(now: EpochMs, flags?: ProviderFlags): EventPatch {
+    this.flushUnnamed(now);
     this.flushRejects(now);
     const workers: WorkerSnapshot[] = [];
     for (const w of [...this.workers.values()]) {
@@ -1251,6 +1301,7 @@ export class EventAggregator {
     return {
       ...this.counts,
       tasksRemembered: this.tasks.size,
+      tasksAwaitingName: this.unnamed.size,
       workers: this.workers.size,
       queues: this.queues.size,
       providers: this.providers.size,

@@ -300,6 +300,50 @@ describe('failures, reports and SERP providers', () => {
     expect(a.stats().tasksRemembered).toBe(0);
   });
 
+  it("counts a retry or failure that arrives before its task-received (another process's task.multi batch) on the task's queue", () => {
+    const a = agg();
+    // The pool process flushed its batch first: both retries and the failure, then the main
+    // process's task-received naming the task.
+    a.ingest(ev('task-retried', { uuid: 'early', exception: "TimeoutError('slow')" }), T0);
+    a.ingest(ev('task-retried', { uuid: 'early', exception: "TimeoutError('slow')" }), T0 + 100);
+    a.ingest(ev('task-rejected', { uuid: 'early', requeue: false }), T0 + 200);
+    a.ingest(ev('task-failed', { uuid: 'early', exception: "TimeoutError('slow')" }), T0 + 200);
+    a.ingest(ev('task-succeeded', { uuid: 'fine' }), T0 + 300);
+    expect(a.stats().tasksAwaitingName).toBe(2);
+    a.ingest(ev('task-received', { uuid: 'early', name: 'crawl.fetch_page', kwargs: '{}' }), T0 + 400);
+    a.ingest(ev('task-received', { uuid: 'fine', name: 'reviews.sync_reviews', kwargs: '{}' }), T0 + 500);
+    const p = a.patch(T0 + 60_000);
+    const q = (name: string) => p.queues.find((x) => x.name === name);
+    expect(q('crawl')?.retried).toBe(2);
+    expect(q('crawl')?.failuresByClass.transient).toBe(1);
+    expect(q('crawl')?.topFailingTasks).toEqual([{ task: 'crawl.fetch_page', count: 1, failureClass: 'transient' }]);
+    expect(q('crawl')?.finished).toBe(1);
+    expect(q('reviews')?.finished).toBe(1);
+    expect(q('(unknown)')).toBeUndefined();
+    expect(a.stats()).toMatchObject({ unattributed: 0, tasksAwaitingName: 0, tasksRemembered: 0 });
+  });
+
+  it('counts an event whose task is never named as unattributed once the grace is over, not before', () => {
+    const a = agg({ unnamedGraceMs: 5000 });
+    a.ingest(ev('task-retried', { uuid: 'lost', exception: "ProviderError('x')" }), T0);
+    a.ingest(ev('task-failed', { uuid: 'lost', exception: "ProviderError('x')" }), T0 + 10);
+    expect(a.patch(T0 + 4000).queues.find((x) => x.name === '(unknown)')).toBeUndefined();
+    expect(a.stats()).toMatchObject({ unattributed: 0, tasksAwaitingName: 1 });
+    const p = a.patch(T0 + 5000);
+    expect(p.queues.find((x) => x.name === '(unknown)')?.failuresByClass.provider).toBe(1);
+    // The retry and the failure: neither could be put on a queue.
+    expect(a.stats()).toMatchObject({ unattributed: 2, tasksAwaitingName: 0 });
+    // A task-received after the grace starts a new task; nothing is counted twice.
+    a.ingest(ev('task-received', { uuid: 'lost', name: 'rank.check_serp', kwargs: '{}' }), T0 + 6000);
+    expect(a.patch(T0 + 7000).queues.find((x) => x.name === 'rank')?.retried ?? 0).toBe(0);
+  });
+
+  it('holds at most maxTasks unnamed tasks: the oldest is counted unattributed to make room', () => {
+    const a = agg({ maxTasks: 3 });
+    for (let i = 0; i < 5; i++) a.ingest(ev('task-failed', { uuid: `x${i}`, exception: 'ValueError()' }), T0 + i);
+    expect(a.stats()).toMatchObject({ tasksAwaitingName: 3, unattributed: 2 });
+  });
+
   it('keeps the failure, task and outcome objects of a queue while nothing changed them (structural sharing), new ones where something did', () => {
     const a = agg();
     task(a, '1', 'rank.check_serp', "{'campaign_id': 1, 'provider': 'bp', 'keyword': 'k'}", "ProxyBlocked('403')", T0);
