@@ -26,11 +26,18 @@
 // 4. Sanitising (issue 16, third session): every text node with a coloured child has its ANSI codes
 //    tokenised again on every render and layout measure to drop cursor movement; the result is
 //    remembered by text (bounded like the caches above).
+// 5. Bytes (issue 16, fourth session): the incremental renderer rewrote each changed line whole
+//    and moved over each unchanged line one by one; a changed line is now written from its first
+//    changed character to its last (scripts/ink-line-diff.mjs, inlined), a run of unchanged lines
+//    is one cursor move.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MARK = '/* lsos-cockpit: scripts/patch-ink.mjs */';
+
+/** scripts/ink-line-diff.mjs as code for log-update.js: its exports become local functions. */
+const LINE_DIFF = readFileSync(new URL('./ink-line-diff.mjs', import.meta.url), 'utf8').replace(/^export /gm, '');
 
 /** Helpers added to output.js once, after its imports. */
 const OUTPUT_HELPERS = `${MARK}
@@ -208,6 +215,58 @@ const sanitizeAnsi = (text) => {
 };
 const sanitizeAnsiOnce = (text) => {
 `,
+  },
+  {
+    pkg: 'ink',
+    file: 'build/log-update.js',
+    from: "import { cursorPositionChanged, buildCursorSuffix, buildCursorOnlySequence, buildReturnToBottomPrefix, hideCursorEscape, } from './cursor-helpers.js';\n",
+    to: `import { cursorPositionChanged, buildCursorSuffix, buildCursorOnlySequence, buildReturnToBottomPrefix, hideCursorEscape, } from './cursor-helpers.js';\nimport stringWidth from 'string-width'; ${MARK}\n${LINE_DIFF}\n`,
+  },
+  {
+    pkg: 'ink',
+    file: 'build/log-update.js',
+    from: `        for (let i = 0; i < visibleCount; i++) {
+            const isLastLine = i === visibleCount - 1;
+            // We do not write lines if the contents are the same. This prevents flickering during renders.
+            if (nextLines[i] === previousLines[i]) {
+                // Don't move past the last line when there's no trailing newline,
+                // otherwise the cursor overshoots the rendered block.
+                if (!isLastLine || hasTrailingNewline) {
+                    buffer.push(ansiEscapes.cursorNextLine);
+                }
+                continue;
+            }
+            buffer.push(ansiEscapes.cursorTo(0) +
+                nextLines[i] +
+                ansiEscapes.eraseEndLine +`,
+    to: `        let lsosDown = 0; ${MARK}
+        for (let i = 0; i < visibleCount; i++) {
+            const isLastLine = i === visibleCount - 1;
+            // We do not write lines if the contents are the same. This prevents flickering during renders.
+            if (nextLines[i] === previousLines[i]) {
+                // Don't move past the last line when there's no trailing newline,
+                // otherwise the cursor overshoots the rendered block.
+                if (!isLastLine || hasTrailingNewline) {
+                    lsosDown++;
+                }
+                continue;
+            }
+            if (lsosDown > 0) {
+                buffer.push(lsosLinesDown(lsosDown));
+                lsosDown = 0;
+            }
+            buffer.push(lsosLineChange(previousLines[i], nextLines[i], stringWidth) +`,
+  },
+  {
+    pkg: 'ink',
+    file: 'build/log-update.js',
+    from: `        const cursorSuffix = buildCursorSuffix(visibleCount, activeCursor);
+        buffer.push(cursorSuffix);
+        stream.write(buffer.join(''));`,
+    to: `        if (lsosDown > 0) buffer.push(lsosLinesDown(lsosDown)); ${MARK}
+        const cursorSuffix = buildCursorSuffix(visibleCount, activeCursor);
+        buffer.push(cursorSuffix);
+        stream.write(buffer.join(''));`,
   },
   {
     pkg: 'ink',
