@@ -75,10 +75,10 @@ const printableAscii = (c) => c >= 0x20 && c < 0x7f;
 
 /**
  * Walks `s` from `from` (in state `st`, changed in place) to `to`: the text without escapes, or
- * null for an escape it cannot follow. `visible`, when given, gets every index that starts a
- * printable ASCII character (outside escapes).
+ * null for an escape it cannot follow. `onChar`, when given, is called with the index and code of
+ * each character outside escapes, `st` then being the state it is drawn in.
  */
-function walk(s, from, to, st, visible) {
+function walk(s, from, to, st, onChar) {
   let plain = '';
   let i = from;
   while (i < to) {
@@ -89,7 +89,7 @@ function walk(s, from, to, st, visible) {
       i = end;
       continue;
     }
-    if (visible && printableAscii(c)) visible.add(i);
+    if (onChar) onChar(i, c);
     plain += s[i];
     i++;
   }
@@ -122,21 +122,13 @@ export function lsosLineChange(prev, next, width) {
   const st = new Array(SLOTS).fill('');
   let b = 0;
   let bState = null;
-  for (let i = 0; i < p;) {
-    const c = next.charCodeAt(i);
-    if (c === ESC) {
-      const end = sgrEnd(next, i);
-      if (end < 0 || !lsosApplySgr(st, next.slice(i + 2, end - 1))) return whole;
-      i = end;
-      continue;
-    }
-    i++;
-    if (printableAscii(c) && i <= p && startsCleanly(prev, next, i)) {
-      b = i;
+  const scanned = walk(next, 0, p, st, (i, c) => {
+    if (printableAscii(c) && startsCleanly(prev, next, i + 1)) {
+      b = i + 1;
       bState = st.slice();
     }
-  }
-  if (b === 0 || bState === null) return whole;
+  });
+  if (scanned === null || b === 0 || bState === null) return whole;
   const head = walk(next, 0, b, new Array(SLOTS).fill(''), null);
   if (head === null) return whole;
   const col = widthOf(head, width);
@@ -149,10 +141,8 @@ export function lsosLineChange(prev, next, width) {
     const shift = prev.length - next.length;
     const nextVisible = new Set();
     const prevVisible = new Set();
-    const nextEnd = bState.slice();
-    const prevEnd = bState.slice();
-    const nextAll = walk(next, b, next.length, nextEnd, nextVisible);
-    const prevAll = walk(prev, b, prev.length, prevEnd, prevVisible);
+    const nextAll = walk(next, b, next.length, bState.slice(), (i, c) => printableAscii(c) && nextVisible.add(i));
+    const prevAll = walk(prev, b, prev.length, bState.slice(), (i, c) => printableAscii(c) && prevVisible.add(i));
     if (nextAll === null || prevAll === null) return whole;
     // Past the first candidate the middle parts grow by the same text: their widths keep their
     // difference, their states may meet (a reset both share). A few tries, then the rest of the line.
