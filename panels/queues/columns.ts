@@ -178,7 +178,9 @@ export function queueNameText(name: string): string {
   let text = nameTexts.get(name);
   if (text === undefined) {
     text = sanitize(hasControls(name) ? escapeControls(name) : name, 80);
-    // Bounded: far more than the 10,000 queues watched; a store of names that keeps changing starts again.
+    // Bounded: far more than the 10,000 queues watched (a store of names that keeps changing starts
+    // again), and an outlandishly long name is not kept.
+    if (name.length > 256) return text;
     if (nameTexts.size >= 50_000) nameTexts.clear();
     nameTexts.set(name, text);
   }
