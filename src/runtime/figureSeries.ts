@@ -33,6 +33,8 @@ export class FigureSeries {
   private readonly afterResolvedMs: number;
   /** Packed (core/pir/figures.ts): 90 samples of 500 queues are 2.5 MB instead of 7 MB. */
   private readonly buffer: PackedFigures[] = [];
+  /** Each buffered sample's time (ms), parsed once: flush runs on every store update and read them all. */
+  private readonly times: (number | null)[] = [];
   private lastBucket: number | null = null;
   /** Incident id -> time (ms) of the newest sample already in its journal. */
   private written = new Map<string, number>();
@@ -53,8 +55,13 @@ export class FigureSeries {
     const bucket = Math.floor(snap.at / this.intervalMs);
     if (this.lastBucket === null || bucket > this.lastBucket) {
       this.lastBucket = bucket;
-      this.buffer.push(packFigures(sampleFigures(snap), this.buffer[this.buffer.length - 1]));
-      if (this.buffer.length > this.keep) this.buffer.splice(0, this.buffer.length - this.keep);
+      const packed = packFigures(sampleFigures(snap), this.buffer[this.buffer.length - 1]);
+      this.buffer.push(packed);
+      this.times.push(parseUtc(packed.rest.t));
+      if (this.buffer.length > this.keep) {
+        this.buffer.splice(0, this.buffer.length - this.keep);
+        this.times.splice(0, this.times.length - this.keep);
+      }
     }
     this.flush(snap.at);
   }
@@ -90,8 +97,9 @@ export class FigureSeries {
       }
     }
     const from = opened === null ? Number.NEGATIVE_INFINITY : opened - this.backfillMs;
-    for (const s of this.buffer) {
-      const t = parseUtc(s.rest.t);
+    for (let i = 0; i < this.buffer.length; i++) {
+      const s = this.buffer[i] as PackedFigures;
+      const t = this.times[i] ?? null;
       if (t === null || t <= last || t < from) continue;
       try {
         this.recorder.record('figures', unpackFigures(s));

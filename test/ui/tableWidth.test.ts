@@ -1,0 +1,82 @@
+// A content-fitted column measures every row on every reading: its character count is made without
+// an array, and the queue name's text is remembered by name. Both must say what they said before.
+import { describe, expect, it } from 'vitest';
+import { charCount, contentWidth, type Column } from '../../components/table.js';
+import { queueNameText, trendSpan, trendTop } from '../../panels/queues/columns.js';
+import { DEFAULT_THRESHOLDS } from '../../src/core/triggers.js';
+import type { QueueSnapshot } from '../../src/core/snapshot.js';
+import { escapeControls, hasControls, sanitize } from '../../src/core/sanitize.js';
+
+/** A deterministic generator (mulberry32): the same strings on every run. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ASCII, Latin-1, CJK, emoji (surrogate pairs), lone high and low surrogates, controls.
+const UNITS = ['a', 'Z', ' ', '.', 'é', '─', '漢', '😀', '👍🏽', '\ud83d', '\ude00', '\u001b', '\u0000', '\u200b'];
+
+function randomText(next: () => number): string {
+  let s = '';
+  const n = Math.floor(next() * 12);
+  for (let i = 0; i < n; i++) s += UNITS[Math.floor(next() * UNITS.length)];
+  return s;
+}
+
+describe('charCount', () => {
+  it('counts code points as [...text].length does, lone surrogates included', () => {
+    const next = rng(16);
+    for (let i = 0; i < 5000; i++) {
+      const s = randomText(next);
+      expect(charCount(s), JSON.stringify(s)).toBe([...s].length);
+    }
+    expect(charCount('')).toBe(0);
+    expect(charCount('😀')).toBe(1);
+    expect(charCount('\ud83d')).toBe(1);
+    expect(charCount('\ude00\ud83d')).toBe(2);
+  });
+
+  it('fits a column to its widest cell in code points, at most its cap', () => {
+    const col: Column<string> = { key: 'name', header: 'q', fit: 6, text: (r) => r };
+    expect(contentWidth(col, ['ab', '😀😀😀'])).toBe(3);
+    expect(contentWidth(col, ['abcdefgh'])).toBe(6);
+  });
+});
+
+describe('queueNameText', () => {
+  it('is the sanitised name, control bytes escaped, for any name, asked once or again', () => {
+    const next = rng(7);
+    for (let i = 0; i < 2000; i++) {
+      const name = randomText(next);
+      const want = sanitize(hasControls(name) ? escapeControls(name) : name, 80);
+      expect(queueNameText(name)).toBe(want);
+      expect(queueNameText(name)).toBe(want);
+    }
+    expect(queueNameText('crawl\u001b[31m')).toBe('crawl\\u001B[31m');
+    expect(queueNameText('x'.repeat(100))).toBe(`${'x'.repeat(79)}…`);
+  });
+});
+
+describe('trendTop and trendSpan over every queue', () => {
+  it('take the highest finite sample (at least the lag line) and the longest window, as over the rows one by one', () => {
+    const next = rng(42);
+    const samples = [0, 1, 60, 899, 900, 901, 3600, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    for (let round = 0; round < 200; round++) {
+      const rows = Array.from({ length: Math.floor(next() * 20) }, () => {
+        const lagTrend = Array.from({ length: Math.floor(next() * 31) }, () => samples[Math.floor(next() * samples.length)] as number);
+        const every = next() < 0.5 ? undefined : Math.floor(next() * 60_000);
+        return { lagTrend, ...(every === undefined ? {} : { lagTrendEveryMs: every }) } as unknown as QueueSnapshot;
+      });
+      const finite = rows.flatMap((q) => q.lagTrend.filter(Number.isFinite));
+      expect(trendTop(rows, DEFAULT_THRESHOLDS)).toBe(Math.max(DEFAULT_THRESHOLDS.queueLagSeconds, ...finite));
+      const ms = Math.max(0, ...rows.map((q) => (q.lagTrendEveryMs ? q.lagTrendEveryMs * q.lagTrend.length : 0)));
+      expect(trendSpan(rows)).toBe(ms > 0 ? trendSpan([{ lagTrend: [0], lagTrendEveryMs: ms } as unknown as QueueSnapshot]) : null);
+    }
+  });
+});
