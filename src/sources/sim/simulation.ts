@@ -356,7 +356,21 @@ export class LsosSimulation {
     const conservative = this.pacing === 'conservative';
     const pool = this.providers.get(this.activeProvider);
     for (const t of this.tasks.values()) {
-      const now: TaskNow = { failure: { ...t.failure }, exception: {}, surge: 1, durationMs: t.durationMs };
+      // Each task's record is reset in place, every step (a new one per task per step was most of
+      // the warm-up's garbage; start-up, issue 16).
+      let now = this.taskNow.get(t.name);
+      if (now === undefined) {
+        now = { failure: { ...t.failure }, exception: {}, surge: 1, durationMs: t.durationMs };
+        this.taskNow.set(t.name, now);
+      } else {
+        for (const c of FAILURE_CLASSES) now.failure[c] = t.failure[c];
+        for (const _ in now.exception) {
+          now.exception = {};
+          break;
+        }
+        now.surge = 1;
+        now.durationMs = t.durationMs;
+      }
       // Slower pacing spaces out crawl and SERP requests.
       if (conservative && t.paced) now.durationMs *= 1.5;
       if (t.usesProvider && pool) now.failure.provider = Math.max(now.failure.provider, pool.failureProbability(conservative));
@@ -370,7 +384,6 @@ export class LsosSimulation {
         now.failure.transient = Math.min(1, now.failure.transient + (this.writesFrozenSince === null ? 0.15 : 0.05));
         now.exception.transient = 'OperationalError';
       }
-      this.taskNow.set(t.name, now);
     }
     for (const e of this.effects) {
       const ev = e.event;
@@ -459,7 +472,8 @@ export class LsosSimulation {
     let remaining = done;
     let cumulative = 0;
     let providerFailures = 0;
-    const total = FAILURE_CLASSES.reduce((s, c) => s + (now?.failure[c] ?? 0), 0);
+    let total = 0;
+    for (const c of FAILURE_CLASSES) total += now?.failure[c] ?? 0;
     const scale = total > 1 ? 1 / total : 1;
     for (const c of FAILURE_CLASSES) {
       const p = (now?.failure[c] ?? 0) * scale;
