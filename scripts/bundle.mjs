@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asciiComments } from './ascii-source.mjs';
+import { onceToESM, START_UP } from './start-up-patches.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT_DIR = join(ROOT, 'dist', 'src');
@@ -169,7 +170,7 @@ const nodeOnly = {
   name: 'node-only',
   setup(build) {
     const patches = new Map();
-    for (const p of [...NODE_ONLY, ...ONE_SCRIPT]) {
+    for (const p of [...NODE_ONLY, ...ONE_SCRIPT, ...START_UP]) {
       if (!existsSync(join(ROOT, p.file))) continue;
       const path = realpathSync(join(ROOT, p.file));
       patches.set(path, [...(patches.get(path) ?? []), p]);
@@ -288,7 +289,7 @@ async function bundle({ metafile }) {
     plugins: [builtinsByRequire, keepModuleUrl, nodeOnly],
   });
   // The #! line esbuild keeps from src/cli.ts becomes a comment (the wrapper follows it; lines stay put).
-  const built = readFileSync(SCRIPT_OUT, 'utf8');
+  const built = onceToESM(readFileSync(SCRIPT_OUT, 'utf8'));
   const script = Buffer.from(await asciiComments(built.startsWith('#!') ? `//${built.slice(1)}` : built, esbuild), 'latin1');
   writeFileSync(SCRIPT_OUT, script);
   // The bin keys its code cache by this: cached code is only ever used with the script it came from.

@@ -134,6 +134,12 @@ export async function runCockpit(
     theme: flags.theme ?? (color ? 'dark' : 'mono'),
   });
   if (flags.presentation) store.getState().setUi({ presentation: true });
+  // One scheduler per source: a slow or dead server never holds up the others.
+  const schedulers = feeds.map((f) => new SourceScheduler(f.source, store, { intervalMs: f.intervalMs, timeoutMs: 5000, clock }));
+  // Live: each source's first read goes out now and is applied just before the first frame (after
+  // the recorder and the runtime subscribe to the store), so the shared session's first sync and
+  // the set-up below no longer come before it. The simulation computes its reading, no waiting.
+  if (sim === null) for (const s of schedulers) s.prefetch();
 
   // A live cockpit shares its incident with the environment's other cockpits (src/journal/shared);
   // a simulation keeps its practice incidents in a store of its own, never resumed by a live session.
@@ -259,6 +265,7 @@ export async function runCockpit(
     // Live paging that was asked for and cannot work (a bad roster, a callback port taken) stops
     // the cockpit before the screen opens: an incident decided later would page nobody.
     if (sim === null) {
+      for (const s of schedulers) void s.stop();
       void mitigation?.close();
       void reporting?.close();
       await shared?.stop().catch(() => undefined);
@@ -276,8 +283,6 @@ export async function runCockpit(
   const guard = new TerminalGuard(io.stdout, io.stdin);
   // Ctrl-Z suspends (the terminal handed back to the shell), as in any full-screen program.
   const stdin = new EscapeJoiningStdin(io.stdin, { onSuspendKey: () => guard.suspend() });
-  // One scheduler per source: a slow or dead server never holds up the others.
-  const schedulers = feeds.map((f) => new SourceScheduler(f.source, store, { intervalMs: f.intervalMs, timeoutMs: 5000, clock }));
 
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => {

@@ -3,7 +3,7 @@
 // and each settled read becomes exactly one store update. The source's slices of the snapshot
 // are declared to the store when the scheduler is made: a patch outside them is refused and the
 // source shows as failed, with why.
-import type { Clock, Source } from '../core/source.js';
+import type { Clock, SnapshotPatch, Source } from '../core/source.js';
 import { sanitize } from '../core/sanitize.js';
 import type { CockpitStore } from '../ui/state/store.js';
 
@@ -25,6 +25,8 @@ export class SourceScheduler {
   private failures = 0;
   private inFlight: Promise<void> | null = null;
   private controller: AbortController | null = null;
+  /** A first read started by prefetch(), applied by the next tick(). */
+  private prefetched: { controller: AbortController; read: Promise<SnapshotPatch> } | null = null;
 
   constructor(
     private readonly source: Source,
@@ -45,6 +47,19 @@ export class SourceScheduler {
     this.schedule(0);
   }
 
+  /**
+   * Starts a read now whose result the next tick() applies: nothing reaches the store before, so
+   * whoever subscribes to it until then sees that reading arrive. Live start-up (issue 16): the
+   * sources' first reads are on the wire while the rest of the cockpit is set up, instead of after.
+   */
+  prefetch(): void {
+    if (this.inFlight || this.prefetched || !this.stopped) return;
+    const controller = new AbortController();
+    const read = this.source.read(controller.signal);
+    read.catch(() => undefined); // its failure is the tick's to report
+    this.prefetched = { controller, read };
+  }
+
   /** Runs one read now unless one is already in flight. Resolves when it settles. */
   tick(): Promise<void> {
     if (this.inFlight) return this.inFlight;
@@ -59,6 +74,8 @@ export class SourceScheduler {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.controller?.abort();
+    this.prefetched?.controller.abort();
+    this.prefetched = null;
     await this.inFlight?.catch(() => undefined);
   }
 
@@ -81,14 +98,16 @@ export class SourceScheduler {
 
   /** Only called through tick(), which never lets two run at once. */
   private async readOnce(): Promise<void> {
-    const controller = new AbortController();
+    const pre = this.prefetched;
+    this.prefetched = null;
+    const controller = pre?.controller ?? new AbortController();
     this.controller = controller;
     const timeout = this.opts.timeoutMs
       ? setTimeout(() => controller.abort(new Error(`no answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs)
       : null;
     let ok = false;
     try {
-      const patch = await raceAbort(this.source.read(controller.signal), controller.signal);
+      const patch = await raceAbort(pre?.read ?? this.source.read(controller.signal), controller.signal);
       const problem = this.source.unreachableIn?.(patch) ?? null;
       this.failures = problem === null ? 0 : this.failures + 1;
       const endpoint = this.source.endpoint?.() ?? null;

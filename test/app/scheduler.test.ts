@@ -14,7 +14,10 @@ class ScriptedSource implements Source {
     readonly owns: readonly SnapshotSlice[] = ['scenario'],
     readonly name = 'scripted',
   ) {}
-  async read(): Promise<SnapshotPatch> {
+  /** The signal of the last read. */
+  signal: AbortSignal | null = null;
+  async read(signal?: AbortSignal): Promise<SnapshotPatch> {
+    this.signal = signal ?? null;
     this.calls += 1;
     this.concurrent += 1;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
@@ -278,5 +281,45 @@ describe('what an update changed comes back as events', () => {
     expect(published).toEqual([fired, lost, [], back].map((cs) => cs.map((c) => c.kind)));
     expect(seenInUpdate).toEqual(['update 0', 'update 1', 'update 2', 'update 3']);
     expect(Object.keys(store.getState())).not.toContain('lastChanges');
+  });
+
+  it('prefetch(): the read starts at once, the store sees it only at the next tick, which reads no second time', async () => {
+    let release: (v: SnapshotPatch) => void = () => {};
+    const src = new ScriptedSource([
+      () =>
+        new Promise<SnapshotPatch>((r) => {
+          release = r;
+        }),
+      async () => ({ scenario: 'second' }),
+    ]);
+    const store = createCockpitStore();
+    const changes: number[] = [];
+    store.getState().onChanges((c) => changes.push(c.length));
+    const s = new SourceScheduler(src, store, { intervalMs: 1000, clock });
+    s.prefetch();
+    s.prefetch();
+    expect(src.calls).toBe(1);
+    const first = src.signal!;
+    release({ scenario: 'first' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(store.getState().snapshot.scenario).not.toBe('first');
+    expect(changes).toEqual([]);
+    await s.tick();
+    expect(src.calls).toBe(1);
+    expect(store.getState().snapshot.scenario).toBe('first');
+    await s.tick();
+    expect(src.calls).toBe(2);
+    expect(store.getState().snapshot.scenario).toBe('second');
+    expect(first.aborted).toBe(false);
+  });
+
+  it('stop() aborts a prefetched read that no tick applied', async () => {
+    const src = new ScriptedSource([() => new Promise<SnapshotPatch>(() => {})]);
+    const store = createCockpitStore();
+    const s = new SourceScheduler(src, store, { intervalMs: 1000, clock });
+    s.prefetch();
+    const first = src.signal!;
+    await s.stop();
+    expect(first.aborted).toBe(true);
   });
 });

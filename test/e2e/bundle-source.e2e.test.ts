@@ -19,6 +19,12 @@ describe('the bundle as V8 holds it', () => {
     }
   });
 
+  it("shares esbuild's namespace objects between importers (scripts/start-up-patches.mjs)", () => {
+    const text = readFileSync(OUT('cockpit.cjs'), 'utf8');
+    expect(text).toContain('var __lsosNamespaces = [new WeakMap(), new WeakMap()], __toESM = ');
+    expect(text).toContain('lsosRgiEmojiRegex ??=');
+  });
+
   it('turns non-ASCII comments into ASCII one for one, and never changes code', async () => {
     const { asciiComments } = (await import(SCRIPT)) as { asciiComments: AsciiComments };
     const esbuild = await import('esbuild');

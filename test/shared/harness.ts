@@ -30,7 +30,7 @@ export interface TestCockpit {
 export async function cockpit(
   url: string,
   name: string,
-  opts: { dir?: string; access?: Access; pages?: boolean; host?: string; staleMs?: number } = {},
+  opts: { dir?: string; access?: Access; pages?: boolean; host?: string; staleMs?: number; downPollMs?: number } = {},
 ): Promise<TestCockpit> {
   const dir = opts.dir ?? stateDir();
   const origin = makeOrigin(name, { host: opts.host ?? 'bastion-1' });
@@ -43,6 +43,7 @@ export async function cockpit(
     pages: opts.pages ?? false,
     leaseTtlMs: 2000,
     ...(opts.staleMs !== undefined ? { staleMs: opts.staleMs } : {}),
+    ...(opts.downPollMs !== undefined ? { downPollMs: opts.downPollMs } : {}),
   });
   const recorder = new IncidentRecorder({ stateDir: dir, operator: name, sharing: session, live: true });
   session.attach(recorder);

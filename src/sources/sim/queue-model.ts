@@ -54,7 +54,7 @@ export interface DeadLetterBucket {
 export class QueueModel {
   readonly ready = new CohortQueue();
   readonly lanes: Lane[] = [];
-  private readonly laneByKey = new Map<string, Lane>();
+  private readonly laneByTask = new Map<string, Lane[]>();
   private readonly dead = new Map<string, DeadLetterBucket>();
   deadTotal = 0;
   /** Dead letters added since the observation started (for an observed baseline). */
@@ -82,12 +82,14 @@ export class QueueModel {
   }
 
   lane(task: TaskSpec, attempt: number): Lane {
-    const key = `${task.name}#${attempt}`;
-    let lane = this.laneByKey.get(key);
+    // By name, then attempt: no key string made for every publish (start-up, issue 16).
+    let byAttempt = this.laneByTask.get(task.name);
+    if (!byAttempt) this.laneByTask.set(task.name, (byAttempt = []));
+    let lane = byAttempt[attempt];
     if (!lane) {
       lane = { index: this.lanes.length, queue: this, task, attempt };
       this.lanes.push(lane);
-      this.laneByKey.set(key, lane);
+      byAttempt[attempt] = lane;
     }
     return lane;
   }

@@ -323,13 +323,25 @@ export class LsosSimulation {
     for (const [task, until] of this.pauses) if (until !== null && until <= this.now) this.pauses.delete(task);
   }
 
+  // The three below run every step (240 times in the warm-up before the first frame): loops, not
+  // filter and map (start-up, issue 16).
   private active<K extends ScenarioEvent['kind']>(kind: K): Extract<ScenarioEvent, { kind: K }>[] {
-    return this.effects.filter((e) => e.event.kind === kind).map((e) => e.event as Extract<ScenarioEvent, { kind: K }>);
+    const out: Extract<ScenarioEvent, { kind: K }>[] = [];
+    for (const e of this.effects) if (e.event.kind === kind) out.push(e.event as Extract<ScenarioEvent, { kind: K }>);
+    return out;
+  }
+
+  private isActive(kind: ScenarioEvent['kind']): boolean {
+    for (const e of this.effects) if (e.event.kind === kind) return true;
+    return false;
   }
 
   private primaryDegradedReason(): string | null {
-    const d = this.active('primary-degraded');
-    return d.length > 0 ? (d[d.length - 1]?.reason ?? null) : null;
+    for (let i = this.effects.length - 1; i >= 0; i--) {
+      const ev = this.effects[i]!.event;
+      if (ev.kind === 'primary-degraded') return ev.reason ?? null;
+    }
+    return null;
   }
 
   /** Effective failure probabilities, exceptions, surges and durations for this step. */
@@ -340,11 +352,25 @@ export class LsosSimulation {
       if (p) p.degradedFailureProbability = ev.failureProbability;
     }
     const degraded = this.primaryDegradedReason() !== null;
-    const primaryDown = this.active('primary-down').length > 0;
+    const primaryDown = this.isActive('primary-down');
     const conservative = this.pacing === 'conservative';
     const pool = this.providers.get(this.activeProvider);
     for (const t of this.tasks.values()) {
-      const now: TaskNow = { failure: { ...t.failure }, exception: {}, surge: 1, durationMs: t.durationMs };
+      // Each task's record is reset in place, every step (a new one per task per step was most of
+      // the warm-up's garbage; start-up, issue 16).
+      let now = this.taskNow.get(t.name);
+      if (now === undefined) {
+        now = { failure: { ...t.failure }, exception: {}, surge: 1, durationMs: t.durationMs };
+        this.taskNow.set(t.name, now);
+      } else {
+        for (const c of FAILURE_CLASSES) now.failure[c] = t.failure[c];
+        for (const _ in now.exception) {
+          now.exception = {};
+          break;
+        }
+        now.surge = 1;
+        now.durationMs = t.durationMs;
+      }
       // Slower pacing spaces out crawl and SERP requests.
       if (conservative && t.paced) now.durationMs *= 1.5;
       if (t.usesProvider && pool) now.failure.provider = Math.max(now.failure.provider, pool.failureProbability(conservative));
@@ -358,7 +384,6 @@ export class LsosSimulation {
         now.failure.transient = Math.min(1, now.failure.transient + (this.writesFrozenSince === null ? 0.15 : 0.05));
         now.exception.transient = 'OperationalError';
       }
-      this.taskNow.set(t.name, now);
     }
     for (const e of this.effects) {
       const ev = e.event;
@@ -447,7 +472,8 @@ export class LsosSimulation {
     let remaining = done;
     let cumulative = 0;
     let providerFailures = 0;
-    const total = FAILURE_CLASSES.reduce((s, c) => s + (now?.failure[c] ?? 0), 0);
+    let total = 0;
+    for (const c of FAILURE_CLASSES) total += now?.failure[c] ?? 0;
     const scale = total > 1 ? 1 / total : 1;
     for (const c of FAILURE_CLASSES) {
       const p = (now?.failure[c] ?? 0) * scale;
@@ -507,7 +533,11 @@ export class LsosSimulation {
       if (!w.alive) continue;
       let free = w.concurrency - w.busyTotal;
       if (free <= 0) continue;
-      const ready = w.queues.map((name) => this.queues.get(name)).filter((q): q is QueueModel => !!q && q.ready.depth > 0);
+      const ready: QueueModel[] = [];
+      for (const name of w.queues) {
+        const q = this.queues.get(name);
+        if (q && q.ready.depth > 0) ready.push(q);
+      }
       for (let i = 0; i < ready.length && free > 0; i++) {
         const q = ready[i]!;
         let n = Math.min(Math.ceil(free / (ready.length - i)), q.ready.depth);
