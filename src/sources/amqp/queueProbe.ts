@@ -48,7 +48,9 @@ export async function probeQueue(session: AmqpSession, slot: ChannelSlot, queue:
  * handing it over, not one network round trip later: RabbitMQ puts a requeued message back in
  * its original position, so order and count are unchanged; the message is flagged
  * `redelivered`. While the message is out (microseconds, inside the broker) a consumer whose
- * prefetch window opens can be handed the second message first: at most an adjacent swap.
+ * prefetch window opens can be handed the messages behind it first: on an idle broker one (an
+ * adjacent swap), on a loaded one as many as the consumer takes before the broker runs the requeue
+ * (two under both cores busy, test/live/amqp-source.test.ts). Count and content never change.
  * Resolves null when the queue is empty or vanished.
  */
 export async function peekHead(session: AmqpSession, slot: ChannelSlot, queue: string): Promise<GetMessage | null> {
