@@ -128,7 +128,7 @@ export function lsosLineChange(prev, next, width) {
       bState = st.slice();
     }
   });
-  if (scanned === null || b === 0 || bState === null) return whole;
+  if (scanned === null || bState === null) return whole;
   const head = walk(next, 0, b, new Array(SLOTS).fill(''), null);
   if (head === null) return whole;
   const col = widthOf(head, width);
@@ -141,9 +141,8 @@ export function lsosLineChange(prev, next, width) {
     const shift = prev.length - next.length;
     const nextVisible = new Set();
     const prevVisible = new Set();
-    const nextAll = walk(next, b, next.length, bState.slice(), (i, c) => printableAscii(c) && nextVisible.add(i));
-    const prevAll = walk(prev, b, prev.length, bState.slice(), (i, c) => printableAscii(c) && prevVisible.add(i));
-    if (nextAll === null || prevAll === null) return whole;
+    if (walk(next, b, next.length, bState.slice(), (i, c) => printableAscii(c) && nextVisible.add(i)) === null) return whole;
+    if (walk(prev, b, prev.length, bState.slice(), (i, c) => printableAscii(c) && prevVisible.add(i)) === null) return whole;
     // Past the first candidate the middle parts grow by the same text: their widths keep their
     // difference, their states may meet (a reset both share). A few tries, then the rest of the line.
     let tries = 8;

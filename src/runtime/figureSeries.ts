@@ -31,10 +31,11 @@ export class FigureSeries {
   private readonly keep: number;
   private readonly backfillMs: number;
   private readonly afterResolvedMs: number;
-  /** Packed (core/pir/figures.ts): 90 samples of 500 queues are 2.5 MB instead of 7 MB. */
-  private readonly buffer: PackedFigures[] = [];
-  /** Each buffered sample's time (ms), parsed once: flush runs on every store update and read them all. */
-  private readonly times: (number | null)[] = [];
+  /**
+   * Packed (core/pir/figures.ts): 90 samples of 500 queues are 2.5 MB instead of 7 MB. Each with its
+   * time (ms), parsed once: flush runs on every store update and reads them all.
+   */
+  private readonly buffer: { figures: PackedFigures; t: number | null }[] = [];
   private lastBucket: number | null = null;
   /** Incident id -> time (ms) of the newest sample already in its journal. */
   private written = new Map<string, number>();
@@ -55,13 +56,9 @@ export class FigureSeries {
     const bucket = Math.floor(snap.at / this.intervalMs);
     if (this.lastBucket === null || bucket > this.lastBucket) {
       this.lastBucket = bucket;
-      const packed = packFigures(sampleFigures(snap), this.buffer[this.buffer.length - 1]);
-      this.buffer.push(packed);
-      this.times.push(parseUtc(packed.rest.t));
-      if (this.buffer.length > this.keep) {
-        this.buffer.splice(0, this.buffer.length - this.keep);
-        this.times.splice(0, this.times.length - this.keep);
-      }
+      const figures = packFigures(sampleFigures(snap), this.buffer[this.buffer.length - 1]?.figures);
+      this.buffer.push({ figures, t: parseUtc(figures.rest.t) });
+      if (this.buffer.length > this.keep) this.buffer.splice(0, this.buffer.length - this.keep);
     }
     this.flush(snap.at);
   }
@@ -69,7 +66,11 @@ export class FigureSeries {
   /** A trigger's details with the earliest evidence of its problem (and whether it is simulated). */
   withEvidence(details: TriggerDetails, trigger: TriggerState, snap: Snapshot): TriggerDetails {
     try {
-      const ev = triggerEvidence(trigger, snap, this.buffer.map(unpackFigures));
+      const ev = triggerEvidence(
+        trigger,
+        snap,
+        this.buffer.map((b) => unpackFigures(b.figures)),
+      );
       const out: TriggerDetails = ev ? { ...details, evidenceAt: ev.evidenceAt, evidence: escapeControls(ev.evidence) } : { ...details };
       if (snap.simulated) out.simulated = true;
       return out;
@@ -97,9 +98,7 @@ export class FigureSeries {
       }
     }
     const from = opened === null ? Number.NEGATIVE_INFINITY : opened - this.backfillMs;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const s = this.buffer[i] as PackedFigures;
-      const t = this.times[i] ?? null;
+    for (const { figures: s, t } of this.buffer) {
       if (t === null || t <= last || t < from) continue;
       try {
         this.recorder.record('figures', unpackFigures(s));
