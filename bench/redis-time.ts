@@ -17,6 +17,10 @@ const DEAD_PER_QUEUE = 5;
 const UNACKED = 200;
 const CHURN_PER_TICK = 50;
 const COMPARE = process.env.BENCH_REDIS_COMPARE;
+/** Spins ARGV[1] times and reads nothing. */
+const SPIN_LUA = 'local x = 0 for i = 1, tonumber(ARGV[1]) do x = x + i end return x';
+/** Ticks run call by call after the pipelined ones, to time each script call's Redis CPU. */
+const PER_CALL_TICKS = Number(process.env.BENCH_REDIS_PER_CALL_TICKS ?? 20);
 
 /** The Redis source of another build (its dist/ directory), to tick beside this one. */
 async function compareSource(dist: string): Promise<typeof RedisCelerySource> {
@@ -44,11 +48,75 @@ export interface RedisTimeFigures {
    * inflated when the machine preempts Redis mid-command; includes the two INFO calls around it. */
   cpuMsMedian: number;
   cpuMsP90: number;
+  /**
+   * Per script call, from ticks run call by call (perCallTicks more ticks, after the pipelined
+   * ones): Redis main-thread CPU of each EVALSHA (INFO cpu before and after it, less the median
+   * of INFO followed directly by INFO), ms: median, p99, max. CPU time is not inflated when the
+   * machine preempts Redis; wall time (SLOWLOG) is.
+   */
+  callCpuMedian: number;
+  callCpuP99: number;
+  callCpuMax: number;
+  /** Calls timed one by one. */
+  callsTimed: number;
+  /**
+   * The machine's stalls: wall time (SLOWLOG) of a script that reads no key and spins for about
+   * 0.4 ms of CPU, run 20 times before each call-by-call tick: median / max (of n), ms.
+   */
+  controlWall: string;
+  /** The same calls' wall time (SLOWLOG), ms: median, max; and every call over 2 ms, wall and CPU. */
+  callWallMedian: number;
+  callWallMax: number;
+  slowCalls: string;
 }
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
+}
+
+/**
+ * Makes the source's next pipelines run call by call, each EVALSHA between two INFO cpu readings
+ * on the control connection (Redis serves one command at a time, and only this bench talks to
+ * it): what Redis's main thread spent on that one call. Replies are handed back as a pipeline's.
+ */
+function timeCallByCall(source: RedisCelerySource, ctl: Redis, out: { cpu: number; wall: number }[], infoCost: () => number): void {
+  const redis = (source as unknown as { redis: Redis }).redis;
+  type Call = [string, unknown[]];
+  redis.pipeline = (() => {
+    const calls: Call[] = [];
+    const pipe = new Proxy(
+      {},
+      {
+        get(_t, name: string) {
+          if (name === 'exec')
+            return async () => {
+              const results: [Error | null, unknown][] = [];
+              for (const [cmd, args] of calls) {
+                const timed = cmd === 'evalsha';
+                const cpu0 = timed ? mainThreadCpu(await ctl.info('cpu')) : 0;
+                try {
+                  results.push([null, await (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[cmd]?.(...args)]);
+                } catch (err) {
+                  results.push([err as Error, null]);
+                }
+                if (!timed) continue;
+                const cpu = Math.max(0, (mainThreadCpu(await ctl.info('cpu')) - cpu0) * 1000 - infoCost());
+                // SLOWLOG (threshold 0 in these ticks): the newest entry is that INFO, the one before this call.
+                const [, call] = (await ctl.slowlog('GET', '2')) as SlowEntry[];
+                out.push({ cpu, wall: String(call?.[3]?.[0] ?? '').toLowerCase() === 'evalsha' ? (call?.[2] ?? NaN) / 1000 : NaN });
+              }
+              return results;
+            };
+          return (...args: unknown[]) => {
+            calls.push([name, args]);
+            return pipe;
+          };
+        },
+      },
+    );
+    return pipe;
+  }) as unknown as Redis['pipeline'];
 }
 
 async function fill(r: Redis, names: string[]): Promise<void> {
@@ -187,8 +255,47 @@ export async function measureRedisTime(queueCounts: number[], ticks = 40): Promi
             }
           }
         }
+        // Call by call: INFO followed by INFO first (what the readings themselves cost), then ticks
+        // with each EVALSHA between two readings; before each, 20 no-op scripts show the stalls.
+        const infoOnly: number[] = [];
+        for (let j = 0; j < 40; j++) {
+          const a = mainThreadCpu(await ctl.info('cpu'));
+          infoOnly.push((mainThreadCpu(await ctl.info('cpu')) - a) * 1000);
+        }
+        const infoCost = pct(infoOnly, 50);
+        const perCall = sources.map(() => [] as { cpu: number; wall: number }[]);
+        // The control: a script that touches no key and only spins for about as long as a call
+        // (calibrated here to the median call's CPU): its longest wall time is the machine's
+        // stalls (preemption, the hypervisor), not the source's work.
+        let spin = 20_000;
+        {
+          const a = mainThreadCpu(await ctl.info('cpu'));
+          for (let j = 0; j < 10; j++) await ctl.eval(SPIN_LUA, 0, String(spin));
+          const perRun = ((mainThreadCpu(await ctl.info('cpu')) - a) * 1000) / 10;
+          spin = Math.max(1000, Math.round((spin * 0.4) / Math.max(0.01, perRun)));
+        }
+        const control: number[] = [];
+        sources.forEach((source, k) =>
+          timeCallByCall(source as RedisCelerySource, ctl, perCall[k] as { cpu: number; wall: number }[], () => infoCost),
+        );
+        for (let t = 0; t < PER_CALL_TICKS; t++) {
+          await churn(ctl, names, ticks + t);
+          for (let k = 0; k < sources.length; k++) {
+            await ctl.slowlog('RESET');
+            for (let j = 0; j < 20; j++) await ctl.eval(SPIN_LUA, 0, String(spin));
+            for (const e of (await ctl.slowlog('GET', '100000')) as SlowEntry[])
+              if (String(e[3]?.[0] ?? '').toLowerCase() === 'eval') control.push(e[2] / 1000);
+            await ctl.config('SET', 'slowlog-log-slower-than', '0');
+            await (sources[k] as RedisCelerySource).read();
+            await ctl.config('SET', 'slowlog-log-slower-than', '100');
+          }
+        }
         builds.forEach((b, k) => {
           const f = m[k] as (typeof m)[number];
+          const timed = perCall[k] as { cpu: number; wall: number }[];
+          const calls = timed.map((c) => c.cpu);
+          const walls = timed.map((c) => c.wall).filter((w) => Number.isFinite(w));
+          const slow = timed.filter((c) => c.wall > 2);
           out.push({
             label: b.label,
             queues: n,
@@ -202,6 +309,14 @@ export async function measureRedisTime(queueCounts: number[], ticks = 40): Promi
             clientMsMedian: round(pct(f.clientMs, 50)),
             cpuMsMedian: round(pct(f.cpuMs, 50)),
             cpuMsP90: round(pct(f.cpuMs, 90)),
+            callCpuMedian: round(pct(calls, 50)),
+            callCpuP99: round(pct(calls, 99)),
+            callCpuMax: round(Math.max(...calls)),
+            callsTimed: calls.length,
+            controlWall: `${round(pct(control, 50))} / ${round(Math.max(...control))} (of ${control.length})`,
+            callWallMedian: round(pct(walls, 50)),
+            callWallMax: round(Math.max(...walls)),
+            slowCalls: slow.map((c) => `${round(c.wall)} wall / ${round(c.cpu)} CPU`).join(', ') || 'none',
           });
         });
       } finally {
@@ -232,6 +347,10 @@ export async function benchRedisTime(): Promise<Record<string, number | string>>
     fig[`${k}.serverMsPerTick (wall) median/p90/max`] = `${r.tickMedian} / ${r.tickP90} / ${r.tickMax}`;
     fig[`${k}.redisCpuMsPerTick median/p90`] = `${r.cpuMsMedian} / ${r.cpuMsP90}`;
     fig[`${k}.longestCallMs (wall)`] = r.callMax;
+    fig[`${k}.perCall Redis CPU ms median/p99/max (of ${r.callsTimed} calls)`] = `${r.callCpuMedian} / ${r.callCpuP99} / ${r.callCpuMax}`;
+    fig[`${k}.perCall wall ms median/max (the same calls)`] = `${r.callWallMedian} / ${r.callWallMax}`;
+    fig[`${k}.perCall over 2 ms wall (wall / CPU)`] = r.slowCalls;
+    fig[`${k}.control: 0.4 ms spin script, wall ms median/max (the machine's stalls)`] = r.controlWall;
     fig[`${k}.commandsPerTick`] = r.callsPerTick;
     fig[`${k}.evalshaUsecPerCall`] = r.evalshaUsecPerCall;
     fig[`${k}.clientMsPerTick.median`] = r.clientMsMedian;

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { RedisCelerySource } from '../../src/sources/redis/index.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
 import { redisAvailable, requireServer, runId, kombuRedisMessage } from '../celery/harness.js';
+import { waitFor } from '../support/waitFor.js';
 
 const DB = 11;
 const URL = `redis://127.0.0.1:6379/${DB}`;
@@ -112,6 +113,50 @@ describe.runIf(ok)(`${N} queues in bounded script calls (db ${DB})`, () => {
       } finally {
         await source.close();
       }
+    }
+  });
+
+  it('spreads the reads over the calls: four large dead-letter lists are classified in one tick, each in a call of its own', async () => {
+    // 40 queues fit one call; each call may read 96 messages. Four Q.dead lists of 60 letters each
+    // need 50 reads to classify. In one call (heads first) only one classification fits a tick; the
+    // plan spreads them over calls of their own (src/sources/redis/chunkPlan.ts).
+    const small = Array.from({ length: 40 }, (_, i) => `${PREFIX}s${String(i).padStart(2, '0')}`);
+    const fat = small.slice(0, 4);
+    const pipe = redis.pipeline();
+    small.forEach((q, i) => pipe.lpush(q, kombuRedisMessage(q, 90_000 + i, t0 - 30)));
+    for (const q of fat)
+      for (let i = 0; i < 60; i++)
+        pipe.lpush(`${q}.dead`, JSON.stringify({ headers: { lsos_exc_type: i % 3 ? 'TimeoutError' : 'ProxyBlocked' } }));
+    await pipe.exec();
+    // MONITOR (read-only) shows each EVALSHA and, after it, the commands its script ran.
+    const monitor = await new Redis(URL).monitor();
+    const calls: string[][] = [];
+    let seenMarker = false;
+    monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
+      if (database !== String(DB)) return;
+      const cmd = String(args[0]).toLowerCase();
+      if (cmd === 'echo' && args[1] === `${PREFIX}tick-done`) seenMarker = true;
+      if (cmd === 'evalsha' && args[3] === 'q' && args.slice(12).some((a) => small.includes(a))) calls.push([]);
+      else if (source === 'lua' && cmd === 'lrange' && calls.length > 0) calls[calls.length - 1]?.push(String(args[1]));
+    });
+    const source = new RedisCelerySource({ url: URL, queues: small, discover: false, events: false, providerFlags: false });
+    try {
+      const patch = await source.read();
+      // MONITOR shows commands in the order Redis ran them: once it shows this ECHO, it has shown the tick.
+      const marker = `${PREFIX}tick-done`;
+      await redis.echo(marker);
+      await waitFor(() => seenMarker, { what: 'the tick in MONITOR' });
+      const classified = calls.map((c) => c.filter((k) => k.endsWith('.dead')).sort());
+      expect(classified.flat().sort()).toEqual(fat.map((q) => `${q}.dead`).sort());
+      expect(Math.max(...classified.map((c) => c.length))).toBe(1);
+      // Every queue answered, and the classified ones carry their 60 letters.
+      const byName = new Map((patch.queues ?? []).map((q) => [q.name, q]));
+      for (const q of small) expect(byName.get(q)?.depth, q).toBe(1);
+      for (const q of fat) expect(byName.get(q)?.deadLetters, q).toBe(60);
+    } finally {
+      await source.close();
+      monitor.disconnect();
+      await redis.del(...small, ...small.map((q) => `${q}.dead`));
     }
   });
 });

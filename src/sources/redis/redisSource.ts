@@ -2,7 +2,7 @@
 // kombu's keys, plus Celery events from pub/sub, merged into one snapshot patch per tick.
 //
 // Cost per tick, however many queues: ONE round trip, a pipeline of
-//   EVALSHA inspect 'q' per chunk of queuesPerCall queues (every queue's depth, the dead-letter
+//   EVALSHA inspect 'q' per chunk of at most queuesPerCall queues (every queue's depth, the dead-letter
 //     lengths this tick counts, and the message reads it asks for: heads, readability samples,
 //     dead-letter classes)
 //   EVALSHA inspect 'u' per window of unackedPerCall unacked entries (reserved by queue)
@@ -41,6 +41,7 @@ import {
 import { systemClock, type Clock, type SnapshotPatch, type SnapshotSlice, type Source } from '../../core/source.js';
 import { authOrTlsProblem } from '../connect/errors.js';
 import { connectedTo, reconnectAfterSentinelRace, redisOptions } from '../connect/redis.js';
+import { packChunks } from './chunkPlan.js';
 import { DeadLetterTrend } from './deadLetterTrend.js';
 import { RedisEventStream, type EventStreamStats } from './eventStream.js';
 import {
@@ -91,6 +92,11 @@ export interface RedisSourceOptions {
   queuesPerCall?: number;
   /** Messages one call may read (copy into Lua) at most; the rest waits a tick (default 96). */
   readsPerCall?: number;
+  /**
+   * Planned message reads (heads, readability samples, dead-letter classes) per call the tick's
+   * plan aims at: they are spread over the calls, and more reads make more calls (default 48).
+   */
+  plannedReadsPerCall?: number;
   /** Bytes of messages one call may read at most (checked before each read; default 192 KiB). */
   bytesPerCall?: number;
   /** Non-empty queues whose head is re-read per tick although their length did not change (default 32). */
@@ -263,6 +269,7 @@ export class RedisCelerySource implements Source {
     maxQueues: number;
     queuesPerCall: number;
     readsPerCall: number;
+    plannedReadsPerCall: number;
     bytesPerCall: number;
     headRefreshPerTick: number;
     deepSamplesPerTick: number;
@@ -330,6 +337,7 @@ export class RedisCelerySource implements Source {
       maxQueues: opts.maxQueues ?? Number.POSITIVE_INFINITY,
       queuesPerCall: Math.max(1, opts.queuesPerCall ?? 250),
       readsPerCall: Math.max(1, opts.readsPerCall ?? 96),
+      plannedReadsPerCall: Math.max(1, opts.plannedReadsPerCall ?? 48),
       bytesPerCall: Math.max(1, opts.bytesPerCall ?? 196_608),
       headRefreshPerTick: Math.max(0, opts.headRefreshPerTick ?? 32),
       deepSamplesPerTick: Math.max(0, opts.deepSamplesPerTick ?? 4),
@@ -474,8 +482,8 @@ export class RedisCelerySource implements Source {
     const queues = this.queueList();
     const states = queues.map((name) => this.state(name));
     const asks = this.plan(queues, states);
-    const chunks: QueueAsk[][] = [];
-    for (let i = 0; i < asks.length; i += this.o.queuesPerCall) chunks.push(asks.slice(i, i + this.o.queuesPerCall));
+    const packed = packChunks(asks, this.o);
+    const chunks: QueueAsk[][] = packed.map((ix) => ix.map((k) => asks[k] as QueueAsk));
     const limits = {
       sampleDepth: this.o.sampleDepth,
       maxMessageBytes: this.o.maxMessageBytes,
@@ -528,7 +536,11 @@ export class RedisCelerySource implements Source {
       throw this.unreachable(err.message);
     }
     this.scriptLoaded = true;
-    const records = chunks.flatMap((c, k) => decodeQueueChunk(replies[k]?.[1], c));
+    const records = new Array<QueueRecord | null>(asks.length).fill(null);
+    packed.forEach((ix, k) => {
+      const recs = decodeQueueChunk(replies[k]?.[1], chunks[k] as QueueAsk[]);
+      for (let j = 0; j < ix.length; j++) records[ix[j] as number] = recs[j] ?? null;
+    });
     const unacked = this.foldUnacked(replies.slice(chunks.length).map(([, r]) => decodeUnacked(r)));
     this.unackedTotal = unacked.total;
     const deadSamples = this.merge(asks, states, records);
