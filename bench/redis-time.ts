@@ -1,9 +1,13 @@
-// Redis server time the cockpit's Redis source costs per tick, read from Redis itself: on a
-// private redis-server (never the shared one) SLOWLOG with a threshold of 0 records every command
-// with its duration in microseconds, so each tick's EVALSHA calls, SCAN and SMEMBERS are summed
-// exactly; INFO commandstats gives the same total as a cross-check. Queues are filled with
-// Celery-shaped messages, bindings, dead letters and unacked entries; between ticks 50 messages
-// are consumed and 50 published (a live system at 50 tasks/s) so the script does real work.
+// Redis server time the cockpit's Redis source costs, read from Redis itself, on a private
+// redis-server (never the shared one) whose main thread runs SCHED_FIFO when the bench is root
+// (BENCH_REDIS_REALTIME=0: nice -10 only), so the machine's other work does not preempt it
+// mid-command. Per tick: INFO commandstats sums the source's commands (wall time inside Redis) and
+// INFO cpu gives the main thread's CPU. Per call: SLOWLOG's longest EVALSHA over the pipelined
+// ticks; then ticks run call by call, each EVALSHA between two INFO cpu readings (its own CPU)
+// with its SLOWLOG wall time, beside a control script that reads nothing and spins for about as
+// long (its wall time shows the machine's stalls). Queues are filled with Celery-shaped messages,
+// bindings, dead letters and unacked entries; between ticks 50 messages are consumed and 50
+// published (a live system at 50 tasks/s) so the script does real work.
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,6 +37,8 @@ async function compareSource(dist: string): Promise<typeof RedisCelerySource> {
 export interface RedisTimeFigures {
   /** '' for this build, 'compare.' for BENCH_REDIS_COMPARE's. */
   label: string;
+  /** How the private redis-server was scheduled (startPrivateRedis). */
+  scheduling: string;
   queues: number;
   ticks: number;
   /** Redis time per tick (all the source's commands), ms. */
@@ -104,6 +110,8 @@ function timeCallByCall(source: RedisCelerySource, ctl: Redis, out: { cpu: numbe
                 const cpu = Math.max(0, (mainThreadCpu(await ctl.info('cpu')) - cpu0) * 1000 - infoCost());
                 // SLOWLOG (threshold 0 in these ticks): the newest entry is that INFO, the one before this call.
                 const [, call] = (await ctl.slowlog('GET', '2')) as SlowEntry[];
+                if (process.env.BENCH_DEBUG && cpu > Number(process.env.BENCH_DEBUG))
+                  console.log('call', cpu.toFixed(3), 'ms CPU', args.slice(2, 12).map(String).join(' ').slice(0, 120));
                 out.push({ cpu, wall: String(call?.[3]?.[0] ?? '').toLowerCase() === 'evalsha' ? (call?.[2] ?? NaN) / 1000 : NaN });
               }
               return results;
@@ -171,7 +179,7 @@ function parseCommandStats(info: string): Map<string, { calls: number; usec: num
 type SlowEntry = [number, number, number, (string | Buffer)[], string, string];
 
 export async function measureRedisTime(queueCounts: number[], ticks = 40): Promise<RedisTimeFigures[]> {
-  const priv = await startPrivateRedis();
+  const priv = await startPrivateRedis({ realtime: process.env.BENCH_REDIS_REALTIME !== '0' });
   if (!priv) throw new Error('redis-server not found: the Redis server-time bench needs a private redis-server');
   const ctl = new Redis(priv.url, { connectionName: 'bench-ctl' });
   const out: RedisTimeFigures[] = [];
@@ -298,6 +306,7 @@ export async function measureRedisTime(queueCounts: number[], ticks = 40): Promi
           const slow = timed.filter((c) => c.wall > 2);
           out.push({
             label: b.label,
+            scheduling: priv.scheduling,
             queues: n,
             ticks,
             tickMedian: round(pct(f.perTick, 50)),
@@ -342,6 +351,7 @@ export async function benchRedisTime(): Promise<Record<string, number | string>>
   const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   fig['load average (1/5/15 min) at start, at end'] = `${la(load0)}, ${la(os.loadavg())}`;
   if (COMPARE) fig['compared with'] = COMPARE;
+  fig['redis-server scheduling'] = rows[0]?.scheduling ?? '-';
   for (const r of rows) {
     const k = `redis.${r.queues}q${r.label ? `.${r.label.slice(0, -1)}` : ''}`;
     fig[`${k}.serverMsPerTick (wall) median/p90/max`] = `${r.tickMedian} / ${r.tickP90} / ${r.tickMax}`;
