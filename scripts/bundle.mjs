@@ -175,18 +175,21 @@ const nodeOnly = {
       const path = realpathSync(join(ROOT, p.file));
       patches.set(path, [...(patches.get(path) ?? []), p]);
     }
-    build.onLoad({ filter: /[\\/](stream\.js|yoga-wasm-base64-esm\.js|measure-text\.js|index\.js|reconciler\.js)$/ }, (args) => {
-      const list = patches.get(args.path);
-      if (!list) return undefined;
-      let source = readFileSync(args.path, 'utf8');
-      for (const patch of list) {
-        const found = source.split(patch.from).length - 1;
-        if (found !== patch.count)
-          throw new Error(`bundle: ${patch.file} has ${found} of "${patch.from}", expected ${patch.count}: re-check the patch`);
-        source = source.replaceAll(patch.from, patch.to);
-      }
-      return { contents: source, loader: 'js' };
-    });
+    build.onLoad(
+      { filter: /[\\/](stream\.js|yoga-wasm-base64-esm\.js|measure-text\.js|index\.js|reconciler\.js|tokenize\.js|tokenize-ansi\.js)$/ },
+      (args) => {
+        const list = patches.get(args.path);
+        if (!list) return undefined;
+        let source = readFileSync(args.path, 'utf8');
+        for (const patch of list) {
+          const found = source.split(patch.from).length - 1;
+          if (found !== patch.count)
+            throw new Error(`bundle: ${patch.file} has ${found} of "${patch.from}", expected ${patch.count}: re-check the patch`);
+          source = source.replaceAll(patch.from, patch.to);
+        }
+        return { contents: source, loader: 'js' };
+      },
+    );
   },
 };
 

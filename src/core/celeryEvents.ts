@@ -36,6 +36,7 @@ import type {
 import { FAILURE_CLASSES, emptyFailures } from './snapshot.js';
 import { HEARTBEAT_EXPIRE_WINDOW, heartbeatLifetimeSeconds } from '../domain/duration.js';
 import { createClassifier } from '../domain/failureClasses.js';
+import { compareText } from '../domain/textOrder.js';
 
 // ---------------------------------------------------------------------------------------------
 // Events and their validation
@@ -1170,7 +1171,7 @@ export class EventAggregator {
       }
       workers.push(s);
     }
-    workers.sort((a, b) => a.hostname.localeCompare(b.hostname));
+    workers.sort((a, b) => compareText(a.hostname, b.hostname));
 
     this.groupOutcomes();
     const queues: QueueEventStats[] = [];
@@ -1202,7 +1203,7 @@ export class EventAggregator {
           const [task, cls] = key === OTHER ? [OTHER, 'unclassified'] : key.split(SEP);
           all.push({ task: task ?? key, count, failureClass: (cls as FailureClass) ?? 'unclassified' });
         }
-        all.sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));
+        all.sort((a, b) => b.count - a.count || compareText(a.task, b.task));
         top = all.slice(0, this.o.topFailingTasks);
       }
       let last24h: QueueEventStats['last24h'] = null;
@@ -1264,7 +1265,7 @@ export class EventAggregator {
         campaignsTotal: p?.campaigns.size ?? 0,
       });
     }
-    providers.sort((a, b) => a.name.localeCompare(b.name));
+    providers.sort((a, b) => compareText(a.name, b.name));
     return { workers, queues, reporting, providers };
   }
 

@@ -3,6 +3,7 @@
 // providers' history window (30 days) cannot be backfilled: it is irrecoverable, and its owner is
 // told (runbook 4 step 5). Pure: the figures come from src/sources/postgres/completeness.ts.
 import type { EpochMs } from './snapshot.js';
+import { compareText } from '../domain/textOrder.js';
 
 export const DEFAULT_HISTORY_DAYS = 30;
 
@@ -132,7 +133,7 @@ export function assessCompleteness(
     return { id: c.id, name: c.name, ownerEmail: c.ownerEmail, missing, irrecoverableDays, complete: missing.length === 0 };
   });
   campaigns.sort(
-    (a, b) => b.irrecoverableDays.length - a.irrecoverableDays.length || b.missing.length - a.missing.length || a.id.localeCompare(b.id),
+    (a, b) => b.irrecoverableDays.length - a.irrecoverableDays.length || b.missing.length - a.missing.length || compareText(a.id, b.id),
   );
   const known = new Set(presence.map((c) => c.id));
   const unknownCampaigns = [...new Set((opts.asked ?? []).filter((id) => !known.has(id)))];

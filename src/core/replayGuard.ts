@@ -7,6 +7,7 @@
 // Pure: the caller brings the dead letters' groups, the task outcomes and the time.
 import { formatDurationDetail } from '../domain/duration.js';
 import type { EpochMs, FailureClass, TaskOutcome } from './snapshot.js';
+import { compareText } from '../domain/textOrder.js';
 
 export const DEFAULT_REPLAY_QUIET_MS = 5 * 60_000;
 
@@ -144,7 +145,7 @@ export function classMix(groups: readonly DeadLetterGroup[]): string {
     total += g.count;
   }
   return [...by]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
     .map(([k, n]) => `${k} ${n} (${total > 0 ? Math.round((n * 100) / total) : 0}%)`)
     .join(', ');
 }

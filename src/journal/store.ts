@@ -11,6 +11,7 @@ import { foldIncident } from '../core/incidentView.js';
 import type { JournalReport } from './journal.js';
 import { journalFileName, readJournalFile } from './journal.js';
 import { isSharedIncident, readMergedIncident, sharedIncidentIds } from './shared/storage.js';
+import { compareText } from '../domain/textOrder.js';
 
 const APP_DIR = 'lsos-cockpit';
 
@@ -126,7 +127,7 @@ export function listIncidents(dir: string): IncidentSummary[] {
     const loaded = loadIncident(dir, id);
     if (loaded) out.push(summarise(loaded));
   }
-  return out.sort((a, b) => (a.openedAt ?? '').localeCompare(b.openedAt ?? '') || a.id.localeCompare(b.id));
+  return out.sort((a, b) => compareText(a.openedAt ?? '', b.openedAt ?? '') || compareText(a.id, b.id));
 }
 
 /** `latest` means the incident opened last; anything else must be an existing id. */
@@ -171,7 +172,7 @@ export function recentIncidentIds(dir: string, sinceMs: EpochMs, limit: number):
     }
   }
   return out
-    .sort((a, b) => b.mtime - a.mtime || b.id.localeCompare(a.id))
+    .sort((a, b) => b.mtime - a.mtime || compareText(b.id, a.id))
     .slice(0, Math.max(0, limit))
     .map((x) => x.id);
 }

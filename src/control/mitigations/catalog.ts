@@ -15,6 +15,7 @@ import { ALL_WORKERS } from './params.js';
 import { READ_FAILOVER_MITIGATIONS } from './readFailover.js';
 import { stepServices } from './stepServices.js';
 import type { Failure, Mitigation, MitigationContext, Outcome, Preview, PreviewLine } from './types.js';
+import { compareText } from '../../domain/textOrder.js';
 
 export const DEFAULT_PAUSE_MS = 30 * 60_000;
 export const MAX_PAUSE_MS = 7 * 24 * 3600_000;
@@ -426,7 +427,7 @@ async function replayGroups(ctx: MitigationContext): Promise<{ total: number; gr
     g.oldestFailedAt = min(g.oldestFailedAt, d.oldestFailedAt);
     g.newestFailedAt = max(g.newestFailedAt, d.newestFailedAt);
   }
-  groups.sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));
+  groups.sort((a, b) => b.count - a.count || compareText(a.task, b.task));
   return { total: p.total, groups };
 }
 

@@ -13,6 +13,7 @@ import type { FlagState, MitigationBackend, WorkerPool } from './backend.js';
 import { findMitigation } from './catalog.js';
 import { flagKeys } from './flags.js';
 import { stepServices } from './stepServices.js';
+import { compareText } from '../../domain/textOrder.js';
 
 export interface InForce {
   kind: InForceKind;
@@ -164,7 +165,7 @@ export function recordedAcross(journal: readonly TimelineEntry[], audit: readonl
     if (e) all.push(e);
   }
   const mine = all.filter((e) => isSimulated(e) === simulated);
-  mine.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.incidentId.localeCompare(b.incidentId) || a.seq - b.seq));
+  mine.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : compareText(a.incidentId, b.incidentId) || a.seq - b.seq));
   return foldRecorded(mine);
 }
 

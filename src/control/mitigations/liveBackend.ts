@@ -7,6 +7,7 @@ import type { CommandResult, FlagState, MitigationBackend, QueueWorker, StepResu
 import { writeFlag } from '../../sources/connect/redis.js';
 import { fillArgv, runCommand } from './commandRunner.js';
 import { flagKeys, parseFrozenValue, parsePauseValue, type FrozenValue, type PauseValue } from './flags.js';
+import { compareText } from '../../domain/textOrder.js';
 
 export interface LiveBackendOptions {
   /**
@@ -171,7 +172,7 @@ export class LiveBackend implements MitigationBackend {
       if (!names.includes(queue)) continue;
       out.push({ worker: r.worker, queues: names, concurrency: poolSize(stats.find((s) => s.worker === r.worker)?.raw) });
     }
-    return out.sort((a, b) => a.worker.localeCompare(b.worker));
+    return out.sort((a, b) => compareText(a.worker, b.worker));
   }
 
   /**

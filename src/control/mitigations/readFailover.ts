@@ -11,6 +11,7 @@ import type { StepResult } from './backend.js';
 import { flagKeys } from './flags.js';
 import { stepServices, type ReadTargetControl, type ReplicaChoiceInput } from './stepServices.js';
 import type { InForceKind, Mitigation, MitigationContext, MitigationParams, Outcome, PreviewLine } from './types.js';
+import { compareText } from '../../domain/textOrder.js';
 
 export const READ_FAILOVER_ID = 'fail-over-reads';
 export const RESTORE_READ_TARGET_ID = 'restore-read-target';
@@ -56,7 +57,7 @@ export function chooseReadTarget(input: ReplicaChoiceInput): ReadTargetChoice {
   });
   const healthy = candidates
     .filter((c) => c.healthy)
-    .sort((a, b) => (a.lagSeconds ?? 0) - (b.lagSeconds ?? 0) || a.name.localeCompare(b.name));
+    .sort((a, b) => (a.lagSeconds ?? 0) - (b.lagSeconds ?? 0) || compareText(a.name, b.name));
   const offered = [...healthy.map((c) => c.name), ...(input.primaryReachable ? ['primary'] : [])];
   const warnings: string[] = [];
   if (healthy.length === 0 && input.primaryReachable) {

@@ -9,6 +9,7 @@ import type { TimelineEntry } from '../timeline.js';
 import { describeEntry, formatDuration, formatFigure, formatUtc, parseUtc } from '../timeline.js';
 import type { ActionRun } from './actions.js';
 import type { PirMilestone } from './milestones.js';
+import { compareText } from '../../domain/textOrder.js';
 
 export type TimelineRowKind =
   'milestone' | 'incident' | 'trigger' | 'severity' | 'action' | 'page' | 'note' | 'source' | 'state' | 'integrity';
@@ -99,7 +100,7 @@ export function pageTargetRows(paging: PagingState, entries: readonly TimelineEn
       resolvedAt: iso(t.resolvedAt),
     });
   }
-  return rows.sort((a, b) => a.pagedAt.localeCompare(b.pagedAt));
+  return rows.sort((a, b) => compareText(a.pagedAt, b.pagedAt));
 }
 
 /** One line for a page target, as the timeline and the escalations table say it. */

@@ -35,6 +35,7 @@ import type { EntryOrigin } from './origin.js';
 import { originLabel, storedForm, entryRef } from './origin.js';
 import { DEL_IF, KEYS, describeRedis, sharedClient, streamItems, xreadReply } from './redis.js';
 import { isSharedIncident } from './storage.js';
+import { compareText } from '../../domain/textOrder.js';
 
 export type Access = 'operator' | 'viewer';
 
@@ -810,7 +811,7 @@ export class SharedSession implements RecorderSharing {
         away: age > Math.max(this.heartbeatMs * 3, this.staleMs / 3),
       });
     }
-    this.presence = list.sort((a, b) => a.since.localeCompare(b.since) || a.instance.localeCompare(b.instance));
+    this.presence = list.sort((a, b) => compareText(a.since, b.since) || compareText(a.instance, b.instance));
   }
 
   private async lapsed(instance: string, p: Partial<PresenceEntry>, v: IncidentView): Promise<void> {

@@ -16,6 +16,7 @@ import { CohortQueue } from './cohort-queue.js';
 import { allocate } from './prng.js';
 import { RollingCounter } from './rolling-counter.js';
 import type { QueueSpec, TaskSpec } from './scenario-types.js';
+import { compareText } from '../../domain/textOrder.js';
 
 /** Dead-letter growth is measured over this recent window. */
 export const DEAD_LETTER_WINDOW_MS = 10 * 60_000;
@@ -198,7 +199,7 @@ export class QueueModel {
       }
       if (total > 0) top.push({ task, count: total, failureClass: worst });
     }
-    top.sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));
+    top.sort((a, b) => b.count - a.count || compareText(a.task, b.task));
 
     const baseline = this.baseline(now);
     const drainSpan = Math.min(DRAIN_WINDOW_MS, Math.max(1000, now - historyFrom));

@@ -37,6 +37,7 @@ import type {
   WriteKind,
 } from './scenario-types.js';
 import { YamlReader, type Entry } from './yaml-reader.js';
+import { compareText } from '../../domain/textOrder.js';
 
 export { ScenarioError } from './scenario-error.js';
 
@@ -659,5 +660,5 @@ export function listScenarios(): { name: string; title: string; description: str
     const s = loadScenario(f);
     return { name: s.name, title: s.title, description: s.description };
   });
-  return all.sort((a, b) => (a.name === 'default' ? -1 : b.name === 'default' ? 1 : a.name.localeCompare(b.name)));
+  return all.sort((a, b) => (a.name === 'default' ? -1 : b.name === 'default' ? 1 : compareText(a.name, b.name)));
 }

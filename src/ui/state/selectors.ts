@@ -11,6 +11,7 @@ import type { DecidedSeverity, Severity } from '../../core/escalation.js';
 import { panelSources } from './panels.js';
 import { sortKeys, sortRows, type SortContext, type SortSpec } from './sort.js';
 import type { CockpitState, PanelId, TimelineLine } from './store.js';
+import { compareText } from '../../domain/textOrder.js';
 
 /** Remembers the last call: same arguments (by identity), same result object. */
 function memoLast<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
@@ -154,7 +155,7 @@ const allFailureTasks = memoLast((queues: QueueSnapshot[]): FailureTaskRow[] => 
     }
   }
   // Most failures first; ties by name so the order does not shuffle between ticks.
-  rows.sort((a, b) => b.count - a.count || a.queue.localeCompare(b.queue) || a.task.localeCompare(b.task));
+  rows.sort((a, b) => b.count - a.count || compareText(a.queue, b.queue) || compareText(a.task, b.task));
   return rows;
 });
 const filterFailureTasks = memoLast(

@@ -8,6 +8,7 @@ import type { QueueSnapshot, ReplicaSnapshot } from '../../core/snapshot.js';
 import type { TriggerState } from '../../core/triggerState.js';
 import type { TriggerThresholds } from '../../core/triggers.js';
 import type { PanelId } from './panels.js';
+import { compareText } from '../../domain/textOrder.js';
 
 /** The sort of one panel: a column key and the direction. */
 export interface SortSpec {
@@ -116,7 +117,7 @@ function compareValues(a: number | string | null, b: number | string | null): nu
     return b === null || (typeof b === 'number' && !Number.isFinite(b)) ? 0 : 1;
   if (b === null || (typeof b === 'number' && !Number.isFinite(b))) return -1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a).localeCompare(String(b));
+  return compareText(String(a), String(b));
 }
 
 /**
