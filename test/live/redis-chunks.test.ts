@@ -131,21 +131,29 @@ describe.runIf(ok)(`${N} queues in bounded script calls (db ${DB})`, () => {
     // MONITOR (read-only) shows each EVALSHA and, after it, the commands its script ran.
     const monitor = await new Redis(URL).monitor();
     const calls: string[][] = [];
-    let seenMarker = false;
+    const seen = new Set<string>();
     monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
       if (database !== String(DB)) return;
       const cmd = String(args[0]).toLowerCase();
-      if (cmd === 'echo' && args[1] === `${PREFIX}tick-done`) seenMarker = true;
+      if (cmd === 'echo') seen.add(String(args[1]));
       if (cmd === 'evalsha' && args[3] === 'q' && args.slice(12).some((a) => small.includes(a))) calls.push([]);
       else if (source === 'lua' && cmd === 'lrange' && calls.length > 0) calls[calls.length - 1]?.push(String(args[1]));
     });
+    // MONITOR shows commands in the order Redis ran them: once it shows an ECHO, it shows
+    // everything after. Until it shows one, it may not be in force yet: echo again.
+    const echoSeen = (marker: string) =>
+      waitFor(
+        async () => {
+          await redis.echo(marker);
+          return seen.has(marker);
+        },
+        { what: `${marker} in MONITOR` },
+      );
+    await echoSeen(`${PREFIX}monitoring`);
     const source = new RedisCelerySource({ url: URL, queues: small, discover: false, events: false, providerFlags: false });
     try {
       const patch = await source.read();
-      // MONITOR shows commands in the order Redis ran them: once it shows this ECHO, it has shown the tick.
-      const marker = `${PREFIX}tick-done`;
-      await redis.echo(marker);
-      await waitFor(() => seenMarker, { what: 'the tick in MONITOR' });
+      await echoSeen(`${PREFIX}tick-done`);
       const classified = calls.map((c) => c.filter((k) => k.endsWith('.dead')).sort());
       expect(classified.flat().sort()).toEqual(fat.map((q) => `${q}.dead`).sort());
       expect(Math.max(...classified.map((c) => c.length))).toBe(1);
