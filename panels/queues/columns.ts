@@ -5,6 +5,7 @@ import { bucketMax, sparklineFrom0 } from '../../components/trend.js';
 import { tableAt, type Column, type Table } from '../../components/table.js';
 import { escapeControls, hasControls, sanitize } from '../../src/core/sanitize.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
+import { lagTrendPeak, lagTrendValues, sameLagTrend } from '../../src/core/lagTrend.js';
 import type { TriggerThresholds } from '../../src/core/triggers.js';
 import { breaches, deadLetterFactor, standing } from '../../src/domain/thresholds.js';
 import type { firingQueues } from '../../src/ui/state/selectors.js';
@@ -25,13 +26,7 @@ export function trendTop(rows: readonly QueueSnapshot[], t: TriggerThresholds): 
   // for-of made an iterator result per sample wherever V8 had not optimised this (a third of all
   // the allocation at 2,000 queues in a sampling profile).
   let top = t.queueLagSeconds;
-  for (let i = 0; i < rows.length; i++) {
-    const trend = (rows[i] as QueueSnapshot).lagTrend;
-    for (let j = 0; j < trend.length; j++) {
-      const v = trend[j] as number;
-      if (v > top && Number.isFinite(v)) top = v;
-    }
-  }
+  for (let i = 0; i < rows.length; i++) top = lagTrendPeak((rows[i] as QueueSnapshot).lagTrend, top);
   return top;
 }
 
@@ -96,8 +91,7 @@ export function sameQueueRow(a: QueueSnapshot, b: QueueSnapshot): boolean {
       a.deadLetterBaselinePerHour === b.deadLetterBaselinePerHour &&
       a.deadLetterBaselineSource === b.deadLetterBaselineSource &&
       a.drainPerMinute === b.drainPerMinute &&
-      a.lagTrend.length === b.lagTrend.length &&
-      a.lagTrend.every((v, i) => v === b.lagTrend[i]))
+      sameLagTrend(a.lagTrend, b.lagTrend))
   );
 }
 
@@ -160,10 +154,11 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, row
       // highest peak shown): a bar's height means the same on every row. The whole window in the
       // cells there are (each cell the peak of its stretch); the row's own peak written beside it.
       text: (q, w) => {
-        const peak = Math.max(0, ...q.lagTrend.filter(Number.isFinite));
-        const label = q.lagTrend.length ? ` ${formatDuration(peak)}` : '';
+        const values = lagTrendValues(q.lagTrend);
+        const peak = Math.max(0, ...values.filter(Number.isFinite));
+        const label = values.length ? ` ${formatDuration(peak)}` : '';
         const cells = Math.max(0, w - label.length);
-        return sparklineFrom0(bucketMax(q.lagTrend, cells), cells, top, ascii) + label;
+        return sparklineFrom0(bucketMax(values, cells), cells, top, ascii) + label;
       },
       tone: lag,
     },

@@ -65,6 +65,7 @@ import { BINDING_PREFIX, UNACKED_INDEX_KEY, UNACKED_KEY, queueFromBinding } from
 import { createHash } from 'node:crypto';
 import { secondsSince } from '../../domain/duration.js';
 import { LSOS_QUEUES } from '../../domain/queues.js';
+import { LagTrendLog } from '../../core/lagTrend.js';
 
 export interface RedisSourceOptions {
   /** `redis://[user:password@]host:port/db`; the db also names the events channel `/<db>.celeryev/*`. */
@@ -192,7 +193,8 @@ interface QueueState {
   lastDead: number;
   deadClasses: Record<FailureClass, number>;
   deadSample: { sampled: number; byExcType: Record<string, number> } | null;
-  lagTrend: number[];
+  /** Lag values, one a tick: the snapshots' lagTrend are windows over it (no copy per tick). */
+  lagTrend: LagTrendLog;
   /** Per priority list (ready list first): what was last read of it. */
   lists: ListState[];
   /** The priority lists were counted at least once. */
@@ -443,7 +445,7 @@ export class RedisCelerySource implements Source {
         lastDead: -1,
         deadClasses: emptyFailures(),
         deadSample: null,
-        lagTrend: [],
+        lagTrend: new LagTrendLog(this.o.lagTrendLength),
         lists: [emptyList(), emptyList(), emptyList(), emptyList()],
         subsChecked: false,
         subsTick: NEVER,
@@ -914,9 +916,8 @@ export class RedisCelerySource implements Source {
       }
       const lagSeconds = unread ? null : oldest;
       const lagMethod: QueueSnapshot['lagMethod'] = unread ? 'unknown' : nonEmptyLists === 0 ? 'empty' : stamped ? 'stamped' : 'first-seen';
-      st.lagTrend.push(lagSeconds ?? 0);
-      if (st.lagTrend.length > this.o.lagTrendLength) st.lagTrend.shift();
-      const lagTrend = prev && sameNumbers(prev.lagTrend, st.lagTrend) ? prev.lagTrend : st.lagTrend.slice();
+      st.lagTrend.append(lagSeconds ?? 0);
+      const lagTrend = st.lagTrend.window(prev?.lagTrend);
 
       const ev = byQueue.get(name);
       byQueue.delete(name);
@@ -1168,12 +1169,6 @@ function markOldest(
     const k = cand[i] as number;
     flags[k] = (flags[k] as number) | bit;
   }
-}
-
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The oldest-head identities of a queue's non-empty lists: a change makes a readability sample due. */
