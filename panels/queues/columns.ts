@@ -100,7 +100,10 @@ export function sameQueueRows(a: readonly QueueSnapshot[], b: readonly QueueSnap
 }
 
 export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, rows?: readonly QueueSnapshot[]): Column<QueueSnapshot>[] {
-  const top = data.trendTop ?? (rows ? trendTop(rows, data.thresholds) : data.thresholds.queueLagSeconds);
+  // The scale reads every sample of every row: only when the trend column is drawn (at 120
+  // columns the queue panel is too narrow for it, and 2,000 queues are 60,000 samples a reading).
+  let topMemo = data.trendTop;
+  const top = () => (topMemo ??= rows ? trendTop(rows, data.thresholds) : data.thresholds.queueLagSeconds);
   const lag = (q: QueueSnapshot) => lagTone(q, data);
   const dl = (q: QueueSnapshot) => deadLetterTone(q, data);
   const mark = (q: QueueSnapshot): Tone | undefined =>
@@ -145,8 +148,10 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, row
     { key: 'drain', header: 'drain/m', fit: 8, align: 'right', hideBelow: 72, text: (q) => formatDrain(q.drainPerMinute) },
     {
       key: 'trend',
-      header: trendHeader(rows ?? [], top),
-      headerAt: (w) => trendHeader(rows ?? [], top, w),
+      get header() {
+        return trendHeader(rows ?? [], top());
+      },
+      headerAt: (w) => trendHeader(rows ?? [], top(), w),
       grow: 1,
       minWidth: 10,
       hideBelow: 60,
@@ -158,7 +163,7 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, row
         const peak = Math.max(0, ...values.filter(Number.isFinite));
         const label = values.length ? ` ${formatDuration(peak)}` : '';
         const cells = Math.max(0, w - label.length);
-        return sparklineFrom0(bucketMax(values, cells), cells, top, ascii) + label;
+        return sparklineFrom0(bucketMax(values, cells), cells, top(), ascii) + label;
       },
       tone: lag,
     },
