@@ -23,6 +23,7 @@ export function ClockProvider({
   clock = systemClock,
   intervalMs = 1000,
   pulse,
+  graceMs = intervalMs / 4,
   children,
 }: {
   clock?: Clock;
@@ -34,27 +35,36 @@ export function ClockProvider({
    * their own half a second later (one frame a second on a steady screen, not two).
    */
   pulse?: (onPulse: () => void) => () => void;
+  /**
+   * After an update, the clock's own tick waits this much longer than an interval (default a
+   * quarter of it). A source polling every second lands its reading a little more than a second
+   * after the last one (the tick's round trip and work: 20-40 ms at 2,000 queues, more on a busy
+   * machine), and a tick of the clock exactly a second after it drew `1s ago` just before each
+   * reading: a second frame a second, the whole screen laid out and written for one digit.
+   */
+  graceMs?: number;
   children: ReactNode;
 }) {
   const store = useMemo(() => createStore<ClockState>()(() => ({ now: clock.now(), wall: Date.now() })), [clock]);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = () => {
+    const tick = (afterMs: number) => {
       store.setState({ now: clock.now(), wall: Date.now() });
-      arm();
+      arm(afterMs);
     };
-    const arm = () => {
+    const own = () => tick(intervalMs);
+    const arm = (afterMs: number) => {
       clearTimeout(timer);
-      timer = setTimeout(tick, intervalMs);
+      timer = setTimeout(own, afterMs);
       timer.unref?.();
     };
-    arm();
-    const unsubscribe = pulse?.(tick);
+    arm(intervalMs);
+    const unsubscribe = pulse?.(() => tick(intervalMs + graceMs));
     return () => {
       unsubscribe?.();
       clearTimeout(timer);
     };
-  }, [store, clock, intervalMs, pulse]);
+  }, [store, clock, intervalMs, pulse, graceMs]);
   return <ClockContext.Provider value={store}>{children}</ClockContext.Provider>;
 }
 

@@ -5,6 +5,7 @@ import { bucketMax, sparklineFrom0 } from '../../components/trend.js';
 import { tableAt, type Column, type Table } from '../../components/table.js';
 import { escapeControls, hasControls, sanitize } from '../../src/core/sanitize.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
+import { lagTrendPeak, lagTrendValues, sameLagTrend } from '../../src/core/lagTrend.js';
 import type { TriggerThresholds } from '../../src/core/triggers.js';
 import { breaches, deadLetterFactor, standing } from '../../src/domain/thresholds.js';
 import type { firingQueues } from '../../src/ui/state/selectors.js';
@@ -25,13 +26,7 @@ export function trendTop(rows: readonly QueueSnapshot[], t: TriggerThresholds): 
   // for-of made an iterator result per sample wherever V8 had not optimised this (a third of all
   // the allocation at 2,000 queues in a sampling profile).
   let top = t.queueLagSeconds;
-  for (let i = 0; i < rows.length; i++) {
-    const trend = (rows[i] as QueueSnapshot).lagTrend;
-    for (let j = 0; j < trend.length; j++) {
-      const v = trend[j] as number;
-      if (v > top && Number.isFinite(v)) top = v;
-    }
-  }
+  for (let i = 0; i < rows.length; i++) top = lagTrendPeak((rows[i] as QueueSnapshot).lagTrend, top);
   return top;
 }
 
@@ -96,8 +91,7 @@ export function sameQueueRow(a: QueueSnapshot, b: QueueSnapshot): boolean {
       a.deadLetterBaselinePerHour === b.deadLetterBaselinePerHour &&
       a.deadLetterBaselineSource === b.deadLetterBaselineSource &&
       a.drainPerMinute === b.drainPerMinute &&
-      a.lagTrend.length === b.lagTrend.length &&
-      a.lagTrend.every((v, i) => v === b.lagTrend[i]))
+      sameLagTrend(a.lagTrend, b.lagTrend))
   );
 }
 
@@ -106,7 +100,10 @@ export function sameQueueRows(a: readonly QueueSnapshot[], b: readonly QueueSnap
 }
 
 export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, rows?: readonly QueueSnapshot[]): Column<QueueSnapshot>[] {
-  const top = data.trendTop ?? (rows ? trendTop(rows, data.thresholds) : data.thresholds.queueLagSeconds);
+  // The scale reads every sample of every row: only when the trend column is drawn (at 120
+  // columns the queue panel is too narrow for it, and 2,000 queues are 60,000 samples a reading).
+  let topMemo = data.trendTop;
+  const top = () => (topMemo ??= rows ? trendTop(rows, data.thresholds) : data.thresholds.queueLagSeconds);
   const lag = (q: QueueSnapshot) => lagTone(q, data);
   const dl = (q: QueueSnapshot) => deadLetterTone(q, data);
   const mark = (q: QueueSnapshot): Tone | undefined =>
@@ -151,8 +148,10 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, row
     { key: 'drain', header: 'drain/m', fit: 8, align: 'right', hideBelow: 72, text: (q) => formatDrain(q.drainPerMinute) },
     {
       key: 'trend',
-      header: trendHeader(rows ?? [], top),
-      headerAt: (w) => trendHeader(rows ?? [], top, w),
+      get header() {
+        return trendHeader(rows ?? [], top());
+      },
+      headerAt: (w) => trendHeader(rows ?? [], top(), w),
       grow: 1,
       minWidth: 10,
       hideBelow: 60,
@@ -160,10 +159,11 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, row
       // highest peak shown): a bar's height means the same on every row. The whole window in the
       // cells there are (each cell the peak of its stretch); the row's own peak written beside it.
       text: (q, w) => {
-        const peak = Math.max(0, ...q.lagTrend.filter(Number.isFinite));
-        const label = q.lagTrend.length ? ` ${formatDuration(peak)}` : '';
+        const values = lagTrendValues(q.lagTrend);
+        const peak = Math.max(0, ...values.filter(Number.isFinite));
+        const label = values.length ? ` ${formatDuration(peak)}` : '';
         const cells = Math.max(0, w - label.length);
-        return sparklineFrom0(bucketMax(q.lagTrend, cells), cells, top, ascii) + label;
+        return sparklineFrom0(bucketMax(values, cells), cells, top(), ascii) + label;
       },
       tone: lag,
     },

@@ -1213,13 +1213,21 @@ export class EventAggregator {
         const p = given?.last24h;
         last24h = p && p.failures === failures && p.succeeded === succeeded ? p : { failures, succeeded };
       }
-      q.given = {
-        failuresVersion: q.failures.version,
-        failuresByClass,
-        tasksVersion: q.failingTasks.version,
-        topFailingTasks: top,
-        last24h,
-      };
+      // Kept in place (the aggregator's own record, never given out): no object per queue a tick.
+      if (given) {
+        given.failuresVersion = q.failures.version;
+        given.failuresByClass = failuresByClass;
+        given.tasksVersion = q.failingTasks.version;
+        given.topFailingTasks = top;
+        given.last24h = last24h;
+      } else
+        q.given = {
+          failuresVersion: q.failures.version,
+          failuresByClass,
+          tasksVersion: q.failingTasks.version,
+          topFailingTasks: top,
+          last24h,
+        };
       const drainSpanMs = Math.max(1000, q.drain.coveredMs(now, this.startedAt));
       const windowMs = Math.max(1000, q.finished.coveredMs(now, this.startedAt));
       queues.push({

@@ -5,6 +5,7 @@ import type { LagMethod } from '../domain/duration.js';
 import { FAILURE_CLASSES, type FailureClass } from '../domain/failureClasses.js';
 import type { FreshnessKind } from '../domain/thresholds.js';
 import type { Signal } from './signals.js';
+import type { LagTrend } from './lagTrend.js';
 
 import type { EpochMs } from '../domain/time.js';
 export type { EpochMs };
@@ -54,8 +55,11 @@ export interface QueueSnapshot {
   eventWindowSeconds?: number;
   /** Messages that could not be read (malformed, wrong encoding, too large). */
   unreadable: number;
-  /** Recent queue lag values, oldest first, for a trend sparkline. */
-  lagTrend: number[];
+  /**
+   * Recent queue lag values, oldest first, for a trend sparkline: an array, or a window over a
+   * source's append-only log (LagTrendWindow, no copy per reading); read with `length` and `at`.
+   */
+  lagTrend: LagTrend;
   /** Optional: the time between two lagTrend values, when the source samples on a clock (the sparkline's label says the window). */
   lagTrendEveryMs?: number;
   /**

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { RedisCelerySource } from '../../src/sources/redis/index.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
 import type { RedisQueueSnapshot } from '../../src/sources/redis/redisSource.js';
+import { lagTrendValues } from '../../src/core/lagTrend.js';
 import { redisAvailable, requireServer, runId, kombuRedisMessage } from '../celery/harness.js';
 
 const DB = 14;
@@ -76,6 +77,17 @@ describe.runIf(ok)(`the Redis source keeps unchanged queues' snapshots (db ${DB}
       expect(after.lagSeconds).toBe(121);
       expect(after.lagTrend).not.toBe(before.lagTrend);
       expect(after.lagTrend.at(-1)).toBe(121);
+      // The trend is a window over the source's log, not a copy: the last 5 values, and the old
+      // snapshot's window still shows what it showed, through more ticks than the log holds.
+      expect(lagTrendValues(after.lagTrend)).toEqual([120, 120, 120, 120, 121]);
+      const windows: [QueueSnapshot, number[]][] = [[after, [120, 120, 120, 120, 121]]];
+      for (let i = 2; i <= 12; i++) {
+        now += 1000;
+        const q = (await read()).get(stuck) as RedisQueueSnapshot;
+        windows.push([q, [116, 117, 118, 119, 120].map((v) => Math.max(120, v + i))]);
+      }
+      for (const [q, values] of windows) expect(lagTrendValues(q.lagTrend)).toEqual(values);
+      expect(JSON.parse(JSON.stringify(after))).toMatchObject({ lagTrend: [120, 120, 120, 120, 121] });
       expect(after.priorityDepths).toBe(before.priorityDepths);
       expect(after.deadLetterClasses).toBe(before.deadLetterClasses);
       expect(after.failuresByClass).toBe(before.failuresByClass);

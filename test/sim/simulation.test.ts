@@ -100,7 +100,7 @@ describe('default scenario', () => {
     expect(crawl.lagTrend.length).toBeGreaterThanOrEqual(60);
     expect(crawl.lagTrend.length).toBeLessThanOrEqual(61);
     expect(crawl.lagTrendEveryMs).toBe(10_000);
-    for (let i = 1; i < crawl.lagTrend.length; i++) expect(crawl.lagTrend[i]!).toBeGreaterThan(crawl.lagTrend[i - 1]!);
+    for (let i = 1; i < crawl.lagTrend.length; i++) expect(crawl.lagTrend.at(i)!).toBeGreaterThan(crawl.lagTrend.at(i - 1)!);
     expect(crawl.lagTrend.at(-1)!).toBeGreaterThan(1400);
     // The 5-minute provider degradation shows up on the active pool.
     expect(failureRate(provider(snap, 'brightpool'))).toBeGreaterThan(0.15);

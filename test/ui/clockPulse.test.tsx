@@ -59,8 +59,50 @@ describe('the clock and the cockpit store', () => {
     now = 9_000;
     await vi.advanceTimersByTimeAsync(500); // 1,100 ms: the old fixed beat (1,000) has passed
     expect(ui.lastFrame()).toContain('5s ago');
-    await vi.advanceTimersByTimeAsync(600); // 1,700 ms: a full interval after the update
+    await vi.advanceTimersByTimeAsync(600); // 1,700 ms: a full interval after the update, within its grace
+    expect(ui.lastFrame()).toContain('5s ago');
+    await vi.advanceTimersByTimeAsync(200); // 1,900 ms: an interval and a quarter after it
     expect(ui.lastFrame()).toContain('9s ago');
+    now = 10_000;
+    await vi.advanceTimersByTimeAsync(1000); // on its own: every interval again
+    expect(ui.lastFrame()).toContain('10s ago');
+    ui.unmount();
+  });
+
+  it('draws no frame of its own between readings that come a little more than an interval apart', async () => {
+    // A source polling every second whose reading lands 30 ms later each time (2,000 queues): the
+    // ages move in the reading's frame only, one frame a reading.
+    vi.useFakeTimers();
+    let now = 0;
+    let at = 0;
+    const pulse = pulseSource();
+    function Status({ lastGood }: { lastGood: number }) {
+      return <Age at={lastGood} />;
+    }
+    const ui = render(
+      <ClockProvider clock={{ now: () => now }} pulse={pulse.subscribe} intervalMs={1000}>
+        <Status lastGood={at} />
+      </ClockProvider>,
+    );
+    pulse.fire(); // the first reading
+    const seen: string[] = [];
+    for (let i = 1; i <= 20; i++) {
+      for (let ms = 0; ms < 1030; ms += 10) {
+        await vi.advanceTimersByTimeAsync(10);
+        now += 10;
+        seen.push(ui.lastFrame() ?? '');
+      }
+      at = now;
+      ui.rerender(
+        <ClockProvider clock={{ now: () => now }} pulse={pulse.subscribe} intervalMs={1000}>
+          <Status lastGood={at} />
+        </ClockProvider>,
+      );
+      pulse.fire();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    // Every look between two readings said 0s: the clock never ticked on its own.
+    expect(seen.filter((f) => !f.includes('0s ago'))).toEqual([]);
     ui.unmount();
   });
 

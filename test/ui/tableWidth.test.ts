@@ -6,6 +6,7 @@ import { queueNameText, trendSpan, trendTop } from '../../panels/queues/columns.
 import { DEFAULT_THRESHOLDS } from '../../src/core/triggers.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
 import { escapeControls, hasControls, sanitize } from '../../src/core/sanitize.js';
+import { LagTrendLog, lagTrendValues, type LagTrend } from '../../src/core/lagTrend.js';
 
 /** A deterministic generator (mulberry32): the same strings on every run. */
 function rng(seed: number): () => number {
@@ -69,11 +70,18 @@ describe('trendTop and trendSpan over every queue', () => {
     const samples = [0, 1, 60, 899, 900, 901, 3600, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
     for (let round = 0; round < 200; round++) {
       const rows = Array.from({ length: Math.floor(next() * 20) }, () => {
-        const lagTrend = Array.from({ length: Math.floor(next() * 31) }, () => samples[Math.floor(next() * samples.length)] as number);
+        const values = Array.from({ length: Math.floor(next() * 61) }, () => samples[Math.floor(next() * samples.length)] as number);
+        // A plain array (the last 30), or a window over a log the values were appended to.
+        let lagTrend: LagTrend = values.slice(-30);
+        if (next() < 0.5) {
+          const log = new LagTrendLog(30);
+          for (const v of values) log.append(v);
+          lagTrend = log.window();
+        }
         const every = next() < 0.5 ? undefined : Math.floor(next() * 60_000);
         return { lagTrend, ...(every === undefined ? {} : { lagTrendEveryMs: every }) } as unknown as QueueSnapshot;
       });
-      const finite = rows.flatMap((q) => q.lagTrend.filter(Number.isFinite));
+      const finite = rows.flatMap((q) => lagTrendValues(q.lagTrend).filter(Number.isFinite));
       expect(trendTop(rows, DEFAULT_THRESHOLDS)).toBe(Math.max(DEFAULT_THRESHOLDS.queueLagSeconds, ...finite));
       const ms = Math.max(0, ...rows.map((q) => (q.lagTrendEveryMs ? q.lagTrendEveryMs * q.lagTrend.length : 0)));
       expect(trendSpan(rows)).toBe(ms > 0 ? trendSpan([{ lagTrend: [0], lagTrendEveryMs: ms } as unknown as QueueSnapshot]) : null);

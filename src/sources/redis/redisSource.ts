@@ -65,6 +65,7 @@ import { BINDING_PREFIX, UNACKED_INDEX_KEY, UNACKED_KEY, queueFromBinding } from
 import { createHash } from 'node:crypto';
 import { secondsSince } from '../../domain/duration.js';
 import { LSOS_QUEUES } from '../../domain/queues.js';
+import { LagTrendLog } from '../../core/lagTrend.js';
 
 export interface RedisSourceOptions {
   /** `redis://[user:password@]host:port/db`; the db also names the events channel `/<db>.celeryev/*`. */
@@ -192,7 +193,8 @@ interface QueueState {
   lastDead: number;
   deadClasses: Record<FailureClass, number>;
   deadSample: { sampled: number; byExcType: Record<string, number> } | null;
-  lagTrend: number[];
+  /** Lag values, one a tick: the snapshots' lagTrend are windows over it (no copy per tick). */
+  lagTrend: LagTrendLog;
   /** Per priority list (ready list first): what was last read of it. */
   lists: ListState[];
   /** The priority lists were counted at least once. */
@@ -311,6 +313,8 @@ export class RedisCelerySource implements Source {
   /** queueList()'s answer until `discovered` gains or loses a queue. */
   private queueListCache: string[] | null = null;
   private readonly queueState = new Map<string, QueueState>();
+  /** Queue name -> its place in the last tick's event figures (buildPatch). */
+  private readonly eventIndex = new Map<string, number>();
   /** Head message identity -> when the cockpit first saw it there (unstamped heads only). */
   private firstSeen = new Map<string, EpochMs>();
   private lastError: string | null = null;
@@ -443,7 +447,7 @@ export class RedisCelerySource implements Source {
         lastDead: -1,
         deadClasses: emptyFailures(),
         deadSample: null,
-        lagTrend: [],
+        lagTrend: new LagTrendLog(this.o.lagTrendLength),
         lists: [emptyList(), emptyList(), emptyList(), emptyList()],
         subsChecked: false,
         subsTick: NEVER,
@@ -852,9 +856,12 @@ export class RedisCelerySource implements Source {
     flags: ProviderFlags | undefined,
   ): SnapshotPatch {
     const events = this.aggregator.patch(now, flags);
-    const byQueue = new Map<string, QueueEventStats>();
-    for (let i = 0; i < events.queues.length; i++)
-      byQueue.set((events.queues[i] as QueueEventStats).name, events.queues[i] as QueueEventStats);
+    // Each queue's event figures by name: a Map kept from tick to tick (the names are mostly the
+    // same, so setting them allocates nothing), its index checked against the name.
+    const evq = events.queues;
+    if (this.eventIndex.size > 2 * evq.length + 64) this.eventIndex.clear();
+    for (let i = 0; i < evq.length; i++) this.eventIndex.set((evq[i] as QueueEventStats).name, i);
+    const evUsed = new Uint8Array(evq.length);
     this.reservedEstimated = u.scanned < u.total;
     const estimated = this.reservedEstimated;
     const scale = u.scanned > 0 ? u.total / u.scanned : 0;
@@ -914,12 +921,15 @@ export class RedisCelerySource implements Source {
       }
       const lagSeconds = unread ? null : oldest;
       const lagMethod: QueueSnapshot['lagMethod'] = unread ? 'unknown' : nonEmptyLists === 0 ? 'empty' : stamped ? 'stamped' : 'first-seen';
-      st.lagTrend.push(lagSeconds ?? 0);
-      if (st.lagTrend.length > this.o.lagTrendLength) st.lagTrend.shift();
-      const lagTrend = prev && sameNumbers(prev.lagTrend, st.lagTrend) ? prev.lagTrend : st.lagTrend.slice();
+      st.lagTrend.append(lagSeconds ?? 0);
+      const lagTrend = st.lagTrend.window(prev?.lagTrend);
 
-      const ev = byQueue.get(name);
-      byQueue.delete(name);
+      const evAt = this.eventIndex.get(name);
+      let ev: QueueEventStats | undefined;
+      if (evAt !== undefined && evq[evAt]?.name === name && evUsed[evAt] === 0) {
+        ev = evq[evAt];
+        evUsed[evAt] = 1;
+      }
       // Without events the counts are zeros this source made: the last ones stay.
       const failuresByClass = ev
         ? ev.failuresByClass
@@ -1038,7 +1048,9 @@ export class RedisCelerySource implements Source {
       for (const q of this.queueState.keys()) if (!live.has(q)) this.queueState.delete(q);
     }
     // Failures in queues the broker does not show (unknown tasks, other prefixes) stay visible.
-    for (const ev of byQueue.values()) {
+    for (let i = 0; i < evq.length; i++) {
+      if (evUsed[i] === 1) continue;
+      const ev = evq[i] as QueueEventStats;
       if (ev.name !== '(unknown)' && !ev.name.startsWith(this.o.discoverPrefix)) continue;
       const total = FAILURE_CLASSES.reduce((n, c) => n + ev.failuresByClass[c], 0);
       if (total === 0 && ev.finished === 0) continue;
@@ -1168,12 +1180,6 @@ function markOldest(
     const k = cand[i] as number;
     flags[k] = (flags[k] as number) | bit;
   }
-}
-
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The oldest-head identities of a queue's non-empty lists: a change makes a readability sample due. */
