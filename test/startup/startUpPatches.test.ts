@@ -22,11 +22,21 @@ const { START_UP, onceToESM, ONE_UNIT_GRAPHEMES } = (await import(PATCHES)) as {
   ONE_UNIT_GRAPHEMES: string;
 };
 
-/** string-width as the bundle has it: esbuild, target node20, with the start-up patches. */
-async function bundledStringWidth(): Promise<string> {
+/**
+ * `contents` bundled as the cockpit's bundle is (esbuild, target node20, CommonJS), with the
+ * start-up patches applied to the files they name; each patch's text must be found as often as
+ * it says.
+ */
+async function bundleWithStartUpPatches(contents: string): Promise<string> {
   const esbuild = await import('esbuild');
+  const { realpathSync } = await import('node:fs');
+  const byPath = new Map<string, Patch[]>();
+  for (const p of START_UP) {
+    const path = realpathSync(`${ROOT}${p.file}`);
+    byPath.set(path, [...(byPath.get(path) ?? []), p]);
+  }
   const result = await esbuild.build({
-    stdin: { contents: "export { default } from 'string-width';", resolveDir: ROOT, loader: 'js' },
+    stdin: { contents, resolveDir: ROOT, loader: 'js' },
     bundle: true,
     write: false,
     platform: 'node',
@@ -36,9 +46,11 @@ async function bundledStringWidth(): Promise<string> {
       {
         name: 'start-up',
         setup(build) {
-          build.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => {
+          build.onLoad({ filter: /\.js$/ }, (args) => {
+            const list = byPath.get(args.path);
+            if (!list) return undefined;
             let text = readFileSync(args.path, 'utf8');
-            for (const p of START_UP.filter((x) => args.path.endsWith(x.file.replace('node_modules', '')))) {
+            for (const p of list) {
               expect(text.split(p.from).length - 1).toBe(p.count);
               text = text.replaceAll(p.from, p.to);
             }
@@ -49,6 +61,11 @@ async function bundledStringWidth(): Promise<string> {
     ],
   });
   return result.outputFiles[0]!.text;
+}
+
+/** string-width as the bundle has it: esbuild, target node20, with the start-up patches. */
+function bundledStringWidth(): Promise<string> {
+  return bundleWithStartUpPatches("export { default } from 'string-width';");
 }
 
 describe("string-width's RGI_Emoji expression", () => {
@@ -139,49 +156,16 @@ async function bundledInkText(intl: unknown): Promise<{
   stringWidth: (s: string) => number;
   wrapAnsi: (s: string, columns: number, options?: { hard?: boolean }) => string;
 }> {
-  const esbuild = await import('esbuild');
-  const { realpathSync } = await import('node:fs');
-  const byPath = new Map<string, Patch[]>();
-  for (const p of START_UP) {
-    const path = realpathSync(`${ROOT}${p.file}`);
-    byPath.set(path, [...(byPath.get(path) ?? []), p]);
-  }
-  const result = await esbuild.build({
-    stdin: {
-      contents: [
-        "export { tokenize } from '@alcalzone/ansi-tokenize';",
-        "export { default as sliceAnsi } from 'slice-ansi';",
-        "export { default as stringWidth } from 'string-width';",
-        "export { default as wrapAnsi } from 'wrap-ansi';",
-      ].join('\n'),
-      resolveDir: ROOT,
-      loader: 'js',
-    },
-    bundle: true,
-    write: false,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    plugins: [
-      {
-        name: 'start-up',
-        setup(build) {
-          build.onLoad({ filter: /\.js$/ }, (args) => {
-            const list = byPath.get(args.path);
-            if (!list) return undefined;
-            let text = readFileSync(args.path, 'utf8');
-            for (const p of list) {
-              expect(text.split(p.from).length - 1).toBe(p.count);
-              text = text.replaceAll(p.from, p.to);
-            }
-            return { contents: text, loader: 'js' };
-          });
-        },
-      },
-    ],
-  });
+  const code = await bundleWithStartUpPatches(
+    [
+      "export { tokenize } from '@alcalzone/ansi-tokenize';",
+      "export { default as sliceAnsi } from 'slice-ansi';",
+      "export { default as stringWidth } from 'string-width';",
+      "export { default as wrapAnsi } from 'wrap-ansi';",
+    ].join('\n'),
+  );
   const mod = { exports: {} as Record<string, unknown> };
-  new Function('module', 'exports', 'require', 'Intl', result.outputFiles[0]!.text)(mod, mod.exports, () => ({}), intl);
+  new Function('module', 'exports', 'require', 'Intl', code)(mod, mod.exports, () => ({}), intl);
   return mod.exports as never;
 }
 
