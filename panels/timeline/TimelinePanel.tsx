@@ -19,6 +19,7 @@ export const TimelinePanel = memo(function TimelinePanel({ store, theme, ascii, 
             id: s.incident.id,
             state: s.incident.state,
             severity: s.incident.severity,
+            ...(s.incident.decided === undefined ? {} : { decided: s.incident.decided !== null }),
             startedAt: s.incident.startedAt,
             problems: s.incident.journalProblems,
           }

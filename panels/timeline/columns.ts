@@ -14,7 +14,10 @@ import { thousands } from '../../src/domain/thousands.js';
 export interface TimelineHead {
   id: string;
   state: IncidentSummary['state'];
+  /** The incident's severity: its latest decision, else its latest suggestion. */
   severity: Severity | null;
+  /** Whether a severity was decided (false: `severity` is only a suggestion); absent: not known. */
+  decided?: boolean;
   startedAt: string;
   problems: readonly string[];
 }
@@ -50,6 +53,12 @@ export function incidentStateTone(state: IncidentSummary['state']): Tone {
   return state === 'open' ? 'breach' : state === 'mitigated' ? 'warn' : 'ok';
 }
 
+/** A suggestion is not a decision: the head line says which it shows (the status line says what is suggested now). */
+function severityText(head: TimelineHead): string {
+  if (head.severity === null) return 'severity not decided';
+  return head.decided === false ? `${head.severity} suggested, not decided` : head.severity;
+}
+
 /** The head line's three pieces, and the journal problems shown (at most two lines). */
 export function timelineHead(
   head: TimelineHead,
@@ -59,7 +68,7 @@ export function timelineHead(
   return {
     id: sanitize(head.id, 60),
     state: ` ${head.state}`,
-    rest: ` ${head.severity ?? 'severity not decided'}  since ${utcClock(head.startedAt)}Z`,
+    rest: ` ${severityText(head)}  since ${utcClock(head.startedAt)}Z`,
     problems: [...(fault ? [fault] : []), ...head.problems.slice(0, fault ? 1 : 2).map((p) => `! journal: ${sanitize(p, 300)}`)],
   };
 }

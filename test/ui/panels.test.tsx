@@ -153,6 +153,20 @@ describe('timeline panel', () => {
     expect(lineWith(f, 'proxy pool')).toMatch(/13:59:10 alice\s+note\s+proxy pool looks degraded/);
   });
 
+  it('says whether the head line severity is only a suggestion or was decided', () => {
+    const at = Date.UTC(2024, 5, 1, 13, 59, 0);
+    const suggested = renderCockpit({
+      store: fixtureStore({ incident: openIncident({ decided: null }) }),
+      size: { columns: 200, rows: 60 },
+    });
+    expect(lineWith(suggested.frame(), 'INC-20240601-01 open')).toContain(
+      'INC-20240601-01 open SEV-2 suggested, not decided  since 13:58:00Z',
+    );
+    const decided = { severity: 'SEV-2' as const, reason: 'crawl backlog', by: 'alice', at };
+    const made = renderCockpit({ store: fixtureStore({ incident: openIncident({ decided }) }), size: { columns: 120, rows: 40 } });
+    expect(lineWith(made.frame(), 'INC-20240601-01 open')).toContain('INC-20240601-01 open SEV-2  since 13:58:00Z');
+  });
+
   it('keeps the newest entry in view when there are more than fit', () => {
     const entries = Array.from({ length: 40 }, (_, i) => ({
       seq: i + 1,
