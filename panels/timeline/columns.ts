@@ -53,10 +53,10 @@ export function incidentStateTone(state: IncidentSummary['state']): Tone {
   return state === 'open' ? 'breach' : state === 'mitigated' ? 'warn' : 'ok';
 }
 
-/** A suggestion is not a decision: the head line says which it shows (the status line says what is suggested now). */
+/** A suggestion is not a decision: the head line says so (the status line says what is suggested now; this is the last one recorded). */
 function severityText(head: TimelineHead): string {
   if (head.severity === null) return 'severity not decided';
-  return head.decided === false ? `${head.severity} suggested, not decided` : head.severity;
+  return head.decided === false ? `severity not decided (last suggested ${head.severity})` : head.severity;
 }
 
 /** The head line's three pieces, and the journal problems shown (at most two lines). */

@@ -60,7 +60,7 @@ describe('timeline columns', () => {
     });
     // A severity only suggested says so; a decided one, or one not known to be either, is shown as it is.
     const base = { id: 'INC-1', state: 'open' as const, severity: 'SEV-2' as const, startedAt: '2024-06-01T13:58:00.000Z', problems: [] };
-    expect(timelineHead({ ...base, decided: false }).rest).toBe(' SEV-2 suggested, not decided  since 13:58:00Z');
+    expect(timelineHead({ ...base, decided: false }).rest).toBe(' severity not decided (last suggested SEV-2)  since 13:58:00Z');
     expect(timelineHead({ ...base, decided: true }).rest).toBe(' SEV-2  since 13:58:00Z');
     expect(timelineHead(base).rest).toBe(' SEV-2  since 13:58:00Z');
     expect([incidentStateTone('open'), incidentStateTone('mitigated'), incidentStateTone('resolved')]).toEqual(['breach', 'warn', 'ok']);

@@ -160,7 +160,7 @@ describe('timeline panel', () => {
       size: { columns: 200, rows: 60 },
     });
     expect(lineWith(suggested.frame(), 'INC-20240601-01 open')).toContain(
-      'INC-20240601-01 open SEV-2 suggested, not decided  since 13:58:00Z',
+      'INC-20240601-01 open severity not decided (last suggested SEV-2)  since 13:58:00Z',
     );
     const decided = { severity: 'SEV-2' as const, reason: 'crawl backlog', by: 'alice', at };
     const made = renderCockpit({ store: fixtureStore({ incident: openIncident({ decided }) }), size: { columns: 120, rows: 40 } });
