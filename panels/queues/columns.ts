@@ -160,8 +160,7 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, row
       // cells there are (each cell the peak of its stretch); the row's own peak written beside it.
       text: (q, w) => {
         const values = lagTrendValues(q.lagTrend);
-        const peak = Math.max(0, ...values.filter(Number.isFinite));
-        const label = values.length ? ` ${formatDuration(peak)}` : '';
+        const label = values.length ? ` ${formatDuration(lagTrendPeak(q.lagTrend, 0))}` : '';
         const cells = Math.max(0, w - label.length);
         return sparklineFrom0(bucketMax(values, cells), cells, top(), ascii) + label;
       },
