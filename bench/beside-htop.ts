@@ -19,19 +19,35 @@ import { startLiveLsos, type LiveLsos } from './traffic.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.js');
 const PROBE = join(ROOT, 'bench', 'probe.mjs');
-/**
- * The cockpit runs as its bin does (`lsos-cockpit`, `npm start`): with the Node flags of its
- * `#!/usr/bin/env -S node …` line (scripts/bundle.mjs writes them), none for a build without.
- */
-export function binFlags(cli: string): string {
+/** What a `#!/usr/bin/env -S [NAME=value …] node [flags]` line holds. */
+export interface BinLine {
+  /** `NAME=value` words env puts in the environment before Node starts (malloc's tunables). */
+  env: string;
+  /** Node's flags. */
+  flags: string;
+}
+
+/** The bin's `#!` line read apart, empty for a build without one. */
+export function binLine(cli: string): BinLine {
   try {
     const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
-    return /^#!\/usr\/bin\/env -S node (.+)$/.exec(first)?.[1]?.trim() ?? '';
+    const m = /^#!\/usr\/bin\/env -S ((?:[A-Za-z_][A-Za-z0-9_]*=\S* )*)node(?: (.*))?$/.exec(first);
+    return { env: m?.[1]?.trim() ?? '', flags: m?.[2]?.trim() ?? '' };
   } catch {
-    return '';
+    return { env: '', flags: '' };
   }
 }
-const NODE = `node ${binFlags(CLI)}`.trim();
+
+/**
+ * The cockpit runs as its bin does (`lsos-cockpit`, `npm start`): with the environment and the Node
+ * flags of its `#!/usr/bin/env -S … node …` line (scripts/bundle.mjs writes them). Goes after an
+ * `env …` prefix: `NAME=value node flags`.
+ */
+export function binCommand(cli: string): string {
+  const { env, flags } = binLine(cli);
+  return `${env} node ${flags}`.trim();
+}
+const NODE = binCommand(CLI);
 const COLS = 120;
 const ROWS = 40;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { binFlags } from './beside-htop.js';
+import { binLine } from './beside-htop.js';
 import { BenchTmux, procStat, shq } from './tmux.js';
 import { startLiveLsos } from './traffic.js';
 
@@ -139,7 +139,7 @@ interface Variant {
 
 function variants(): Variant[] {
   const spec = process.env.BENCH_MEMORY_VARIANTS;
-  if (!spec) return [{ label: 'bin flags', flags: binFlags(CLI), env: '', cli: CLI }];
+  if (!spec) return [{ label: 'bin', ...binLine(CLI), cli: CLI }];
   return spec.split(';').map((v) => {
     const at = v.indexOf('=');
     const label = at < 0 ? v : v.slice(0, at);

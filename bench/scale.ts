@@ -13,12 +13,12 @@ import { Redis } from 'ioredis';
 import { BenchTmux, procStat, shq } from './tmux.js';
 import { startLiveLsos } from './traffic.js';
 import { envelope } from './live-redis.js';
-import { binFlags } from './beside-htop.js';
+import { binCommand } from './beside-htop.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.js');
-// As its bin runs it (the Node flags of its #! line).
-const NODE = `node ${binFlags(CLI)}`.trim();
+// As its bin runs it (the environment and Node flags of its #! line).
+const NODE = binCommand(CLI);
 const ENV = `env -u CI -u NODE_ENV LANG=C.UTF-8 TERM=xterm-256color`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

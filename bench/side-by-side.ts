@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BenchTmux, median, procStat, shq } from './tmux.js';
 import { startLiveLsos } from './traffic.js';
-import { binFlags } from './beside-htop.js';
+import { binCommand } from './beside-htop.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,7 +31,7 @@ export async function benchSideBySide(): Promise<Record<string, number | string>
     const names = clis.map((_, i) => `c${i}`);
     clis.forEach((cli, i) => {
       const env = `env -u CI -u NODE_ENV LANG=C.UTF-8 TERM=xterm-256color REDIS_URL=${shq(live.url)}`;
-      t.launch(names[i] as string, 120, 40, `${env} node ${binFlags(cli)} ${shq(cli)} --state-dir ${shq(join(work, `s${i}`))}`);
+      t.launch(names[i] as string, 120, 40, `${env} ${binCommand(cli)} ${shq(cli)} --state-dir ${shq(join(work, `s${i}`))}`);
     });
     const count = new RegExp(`Queue lag.*\\b\\d+/${n}\\b`);
     for (const name of names) await t.waitForFrame(name, performance.now(), (s) => count.test(s), 300_000);

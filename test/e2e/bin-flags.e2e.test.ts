@@ -1,20 +1,48 @@
-// The built bin carries the V8 flags that hold its memory down (issue 16: RSS about 35 MB less;
+// The built bin carries the V8 flags and the malloc setting that hold its memory down (issue 16;
 // scripts/bundle.mjs writes them into the `#!` line), and started as an operator starts it, through
-// that line, Node accepts them. Nothing else fails if the bundle stops writing them.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// that line, Node accepts the flags and the cockpit's process has the setting. Nothing else fails if
+// the bundle stops writing them.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 
 describe('the built bin', () => {
-  it('starts node with its memory flags from its #! line', () => {
+  it('starts node with its memory flags and malloc setting from its #! line', () => {
     const first = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
-    expect(first).toMatch(/^#!\/usr\/bin\/env -S node /);
+    expect(first).toMatch(/^#!\/usr\/bin\/env -S MALLOC_MMAP_THRESHOLD_=131072 node /);
     for (const flag of ['--max-semi-space-size=', '--heap-growing-percent=', '--v8-pool-size=']) expect(first).toContain(flag);
-    // Run as a program (the kernel reads the #! line): Node refuses an unknown flag with exit 9.
-    const out = execFileSync(BIN, ['--version'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-    expect(out).toMatch(/^lsos-cockpit \d+\.\d+\.\d+/);
+    // Run as a program (the kernel reads the #! line): Node refuses an unknown flag with exit 9. A
+    // preload reports what the process was given, before the cockpit answers --version.
+    const dir = mkdtempSync(join(tmpdir(), 'lsos-bin-flags-'));
+    try {
+      const preload = join(dir, 'report.cjs');
+      writeFileSync(
+        preload,
+        "process.stderr.write(JSON.stringify({ malloc: process.env.MALLOC_MMAP_THRESHOLD_ ?? null, argv: process.execArgv }) + '\\n');\n",
+      );
+      // An empty value inherited: the line's own must win.
+      const run = spawnSync(BIN, ['--version'], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          CI: 'true',
+          MALLOC_MMAP_THRESHOLD_: '',
+          NODE_OPTIONS: `--require=${preload}`,
+          LSOS_COCKPIT_CODE_CACHE: 'off',
+        },
+      });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^lsos-cockpit \d+\.\d+\.\d+/);
+      const given = JSON.parse(run.stderr.split('\n')[0] ?? '') as { malloc: string | null; argv: string[] };
+      expect(given.malloc).toBe('131072');
+      expect(given.argv).toEqual(expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=20', '--v8-pool-size=1']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
