@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// lsos-cockpit's bin (dist/src/cli.js once bundled by scripts/bundle.mjs): runs the cockpit's
+// lsos-cockpit's bin (dist/src/cli.cjs, CommonJS, once bundled by scripts/bundle.mjs): runs the cockpit's
 // bundle (dist/src/cockpit.cjs, built from src/cli.ts) through the V8 code cache of
 // src/cli/codeCache.ts, so a start after the first skips most of parsing and compiling it.
 import { homedir } from 'node:os';
