@@ -8,7 +8,7 @@
 // Environment: BENCH_WINDOW_S (steady window, default 60), BENCH_WINDOWS (steady windows back to
 // back, default 2: the first minute after start-up and the one after it), BENCH_KEYS (key presses per program,
 // default 40), BENCH_LAUNCHES (default 3), BENCH_SOAK_MIN (default 10), BENCH_CLI (the cockpit to
-// measure, default dist/src/cli.js: point it at another build to compare).
+// measure, default dist/src/cli.cjs: point it at another build to compare).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { BenchTmux, ControlClient, haveTmux, median, percentile, procStat, shq, 
 import { startLiveLsos, type LiveLsos } from './traffic.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.js');
+const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.cjs');
 const PROBE = join(ROOT, 'bench', 'probe.mjs');
 /** What a `#!/usr/bin/env -S [NAME=value …] node [flags]` line holds. */
 export interface BinLine {

@@ -15,7 +15,7 @@ import { BenchTmux, shq } from './tmux.js';
 import { startLiveLsos, type LiveLsos } from './traffic.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.js');
+const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.cjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Snapshot {

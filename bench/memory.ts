@@ -18,7 +18,7 @@ import { BenchTmux, procStat, shq } from './tmux.js';
 import { startLiveLsos } from './traffic.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.js');
+const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.cjs');
 const MEMPROBE = join(ROOT, 'bench', 'memprobe.mjs');
 const PAGE = 4096;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -16,7 +16,7 @@ import { envelope } from './live-redis.js';
 import { binCommand } from './beside-htop.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.js');
+const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.cjs');
 // As its bin runs it (the environment and Node flags of its #! line).
 const NODE = binCommand(CLI);
 const ENV = `env -u CI -u NODE_ENV LANG=C.UTF-8 TERM=xterm-256color`;

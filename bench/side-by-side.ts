@@ -2,7 +2,7 @@
 // (bench/traffic.ts), each build's cockpit in the same tmux server, run as its bin runs it, CPU
 // from /proc over the same windows. On a shared machine this is the fair A/B: both see the same
 // load, window by window. `node --expose-gc dist/bench/run.js side-by-side`
-// Environment: BENCH_SIDE_CLIS (cli.js paths, comma separated; default this build and BENCH_CLI),
+// Environment: BENCH_SIDE_CLIS (cli.cjs or cli.js paths, comma separated; default this build and BENCH_CLI),
 // BENCH_SCALE_QUEUES (default 2000, one size), BENCH_WINDOW_S (30), BENCH_WINDOWS (3).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchSideBySide(): Promise<Record<string, number | string>> {
-  const here = join(ROOT, 'dist/src/cli.js');
+  const here = join(ROOT, 'dist/src/cli.cjs');
   const clis = (process.env.BENCH_SIDE_CLIS ?? [here, process.env.BENCH_CLI ?? ''].filter(Boolean).join(','))
     .split(',')
     .map((c) => resolve(c));

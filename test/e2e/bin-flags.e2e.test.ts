@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const BIN = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../dist/src/cli.cjs', import.meta.url));
+/** The bin's name before it was CommonJS: an ES module that imports it. */
+const OLD_NAME = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+const PACKAGE = fileURLToPath(new URL('../../package.json', import.meta.url));
 
 describe('the built bin', () => {
   it('starts node with its memory flags and malloc setting from its #! line', () => {
@@ -44,5 +47,22 @@ describe('the built bin', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // Node 20 sets up its ES module loader for an ES module entry, 20-30 ms of CPU of every launch
+  // (docs/performance.md, "Sixth session: start-up"); NODE_DEBUG=esm logs each module that loader
+  // loads. The package's "type": "module" makes a .js bin one.
+  it('is CommonJS: Node loads no ES module to run it, and it is what the package and npm start run', () => {
+    const pkg = JSON.parse(readFileSync(PACKAGE, 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+    expect(pkg.bin['lsos-cockpit']).toBe('dist/src/cli.cjs');
+    expect(pkg.scripts.start).toBe('dist/src/cli.cjs');
+    const env = { ...process.env, CI: 'true', NODE_DEBUG: 'esm' };
+    const run = spawnSync(BIN, ['--version'], { encoding: 'utf8', env });
+    expect(run.stdout).toMatch(/^lsos-cockpit \d+\.\d+\.\d+/);
+    expect(run.stderr).not.toMatch(/^ESM \d+:/m);
+    // The check sees the ES module loader when it runs: the old name is an ES module.
+    const old = spawnSync(OLD_NAME, ['--version'], { encoding: 'utf8', env });
+    expect(old.stdout).toBe(run.stdout);
+    expect(old.stderr).toMatch(/^ESM \d+:/m);
   });
 });

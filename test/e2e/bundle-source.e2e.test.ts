@@ -12,7 +12,7 @@ type AsciiComments = (text: string, esbuild: unknown) => Promise<string>;
 
 describe('the bundle as V8 holds it', () => {
   it('is ASCII: the bin and the script it runs', () => {
-    for (const f of ['cli.js', 'cockpit.cjs']) {
+    for (const f of ['cli.cjs', 'cockpit.cjs']) {
       const text = readFileSync(OUT(f), 'utf8');
       expect(text.length).toBeGreaterThan(1000);
       expect(text.match(/^.*[^\x00-\x7f].*$/m)?.[0]).toBeUndefined();

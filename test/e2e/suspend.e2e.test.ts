@@ -97,7 +97,7 @@ class ShellPane {
   }
 
   cockpitPid(): number {
-    const out = execFileSync('pgrep', ['-f', `cli.js --state-dir ${this.stateDir}`], { encoding: 'utf8' }).trim();
+    const out = execFileSync('pgrep', ['-f', `cli.cjs --state-dir ${this.stateDir}`], { encoding: 'utf8' }).trim();
     return Number(out.split('\n')[0]);
   }
 

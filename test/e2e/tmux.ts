@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const CLI = join(ROOT, 'dist/src/cli.js');
+export const CLI = join(ROOT, 'dist/src/cli.cjs');
 
 export function haveTmux(): boolean {
   try {
@@ -74,7 +74,7 @@ export class TmuxSession {
   /** The cockpit's own pid (found by its unique state dir), or null once it exited. */
   cockpitPid(): number | null {
     try {
-      const out = execFileSync('pgrep', ['-f', `cli.js --state-dir ${this.stateDir}`], { encoding: 'utf8' }).trim();
+      const out = execFileSync('pgrep', ['-f', `cli.cjs --state-dir ${this.stateDir}`], { encoding: 'utf8' }).trim();
       const pid = Number(out.split('\n')[0]);
       return Number.isFinite(pid) && pid > 0 ? pid : null;
     } catch {

@@ -1,7 +1,7 @@
 // The built cockpit, started fresh in a real terminal (tmux), shows what is in force on LSOS with
 // who set it and why: a pause set with `act` from a shell, and a pool shrink made with `act`
 // during an earlier incident that was then resolved (a real Celery worker). Both `act` runs are
-// the built CLI (`node dist/src/cli.js act ...`) as child processes of two other OS users
+// the built CLI (`node dist/src/cli.cjs act ...`) as child processes of two other OS users
 // (cloudsdk, nobody), each with a state directory of its own, seconds apart (the same minute: their
 // incidents must not share an id, or ops_audit_log skips the second one's rows). The cockpit's own
 // state directory is empty: nothing comes from its journal; the system is read, and who/why is
@@ -89,7 +89,7 @@ describe.runIf(ok)('a freshly started cockpit reads what is in force from the sy
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** `node dist/src/cli.js act ...` as OS user `user` from a bare shell environment; its exit code and output. */
+  /** `node dist/src/cli.cjs act ...` as OS user `user` from a bare shell environment; its exit code and output. */
   const act = (user: string, stateDir: string, args: string[]): Promise<{ code: number; out: string }> => {
     const envArgs = Object.entries({ ...env, HOME: stateDir, PATH: process.env.PATH ?? '/usr/bin:/bin' }).map(([k, v]) => `${k}=${v}`);
     const script = 'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc && shift 2 && exec "$@"';
