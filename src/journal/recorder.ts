@@ -73,12 +73,6 @@ export interface RecorderOptions {
    * (no `resumed`, no `responder-joined`), so it appends nothing to an incident it does not act in.
    */
   quiet?: boolean;
-  /**
-   * The state directory's check (stateDirProblemAsync), made already: the cockpit starts it before
-   * the simulation's warm-up, so the disk's fsync overlaps that work instead of delaying the first
-   * frame. Without it the constructor checks (stateDirProblem).
-   */
-  stateDirChecked?: { problem: string | null };
 }
 
 /** What a shared incident asks of the recorder's surroundings (src/journal/shared/session.ts provides it). */
@@ -119,35 +113,6 @@ export interface RecorderHealth {
 
 export type HealthListener = (health: RecorderHealth) => void;
 
-/** A probe file in `dir` (created when missing) holding a page's worth: its fd, or why not. */
-function writeProbe(dir: string): { probe: string; fd: number | null; problem: string | null } {
-  const probe = path.join(dir, `.write-probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  let fd: number | null = null;
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fd = fs.openSync(probe, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
-    // A page's worth: an empty file fits on a full tmpfs, a journal line does not.
-    fs.writeSync(fd, Buffer.alloc(4096, 0x0a));
-    return { probe, fd, problem: null };
-  } catch (err) {
-    return { probe, fd, problem: fsErrorText(err) };
-  }
-}
-
-function removeProbe(p: { probe: string; fd: number | null }): void {
-  if (p.fd === null) return;
-  try {
-    fs.closeSync(p.fd);
-  } catch {
-    // nothing to do
-  }
-  try {
-    fs.unlinkSync(p.probe);
-  } catch {
-    // gone already
-  }
-}
-
 /**
  * Can the cockpit write its journals here? Creates the directory when missing, then writes,
  * fsyncs and removes a small probe file: a full disk, a read-only mount, an immutable or foreign
@@ -155,36 +120,31 @@ function removeProbe(p: { probe: string; fd: number | null }): void {
  * on device"). Null when writable.
  */
 export function stateDirProblem(dir: string): string | null {
-  const p = writeProbe(dir);
+  const probe = path.join(dir, `.write-probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  let fd: number | null = null;
   try {
-    if (p.problem !== null || p.fd === null) return p.problem;
-    fs.fsyncSync(p.fd);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fd = fs.openSync(probe, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+    // A page's worth: an empty file fits on a full tmpfs, a journal line does not.
+    fs.writeSync(fd, Buffer.alloc(4096, 0x0a));
+    fs.fsyncSync(fd);
     return null;
   } catch (err) {
     return fsErrorText(err);
   } finally {
-    removeProbe(p);
+    if (fd !== null) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // nothing to do
+      }
+    }
+    try {
+      fs.unlinkSync(probe);
+    } catch {
+      // never created
+    }
   }
-}
-
-/**
- * stateDirProblem with its fsync on libuv's thread pool: the directory, the probe file and its
- * write are made now (page cache, no wait on the disk), the fsync is started, and the caller
- * computes meanwhile; the probe is closed and removed before the promise settles. Never rejects.
- */
-export function stateDirProblemAsync(dir: string): Promise<string | null> {
-  const p = writeProbe(dir);
-  const fd = p.fd;
-  if (p.problem !== null || fd === null) {
-    removeProbe(p);
-    return Promise.resolve(p.problem);
-  }
-  return new Promise((resolve) =>
-    fs.fsync(fd, (err) => {
-      removeProbe(p);
-      resolve(err ? fsErrorText(err) : null);
-    }),
-  );
 }
 
 export type RecorderListener = (view: IncidentView | null, entry: TimelineEntry | null) => void;
@@ -280,7 +240,7 @@ export class IncidentRecorder {
     this.role = opts.role ?? DEFAULT_ROLE;
     this.maxPending = opts.maxPending ?? MAX_PENDING_ENTRIES;
     this.maxPendingBytes = opts.maxPendingBytes;
-    this.dirProblem = opts.stateDirChecked ? opts.stateDirChecked.problem : stateDirProblem(this.stateDir);
+    this.dirProblem = stateDirProblem(this.stateDir);
     let open: ReturnType<typeof findOpenIncident> = null;
     try {
       open = findOpenIncident(this.stateDir, { live: opts.live === true });

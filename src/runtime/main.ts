@@ -22,7 +22,7 @@ import type { CockpitFlags } from './flags.js';
 import { colourAllowed, localeIsUtf8 } from '../ui/state/theme.js';
 import { hasLiveSource, type LoadedConfig } from '../config/index.js';
 import { systemClock, type Clock, type Source } from '../core/source.js';
-import { IncidentRecorder, stateDirProblemAsync } from '../journal/recorder.js';
+import { IncidentRecorder } from '../journal/recorder.js';
 import { journalDir, openSharedSession, publishShared, reconcileObservations } from './shared.js';
 import { LsosSimulation, loadScenario, ScenarioError, SimulationSource } from '../sources/sim/index.js';
 import { EscapeJoiningStdin } from '../ui/terminal/escapeJoiner.js';
@@ -90,17 +90,10 @@ export async function runCockpit(
     io.stderr.write('lsos-cockpit: the cockpit needs an interactive terminal (for scripts: lsos-cockpit check, incidents, pir export)\n');
     return 2;
   }
-  // The journal's state directory check: its fsync runs on libuv's threads while the simulation
-  // warms up (or the live sources open), so the disk's wait, up to hundreds of ms on a busy disk,
-  // no longer comes on top of that work before the first frame. Awaited before any return, so its probe file is
-  // always removed; the recorder is given its result.
-  const stateDir = journalDir(loaded.config.stateDir, !hasLiveSource(loaded.config));
-  const dirChecked = stateDirProblemAsync(stateDir).then((problem) => ({ problem }));
   let opened: Feeds;
   try {
     opened = await openFeeds(flags, loaded);
   } catch (err) {
-    await dirChecked;
     if (err instanceof ScenarioError) {
       io.stderr.write(`lsos-cockpit: scenario refused: ${err.message}\n`);
       return 2;
@@ -119,7 +112,6 @@ export async function runCockpit(
     const file = loaded.config.integrityChecksFile;
     integrityChecks = file !== null || loaded.config.sources.database ? loadIntegrityChecks(file) : [];
   } catch (err) {
-    await dirChecked;
     if (err instanceof IntegrityConfigError) {
       io.stderr.write(`lsos-cockpit: integrity checks refused: ${err.message}\n`);
       return 2;
@@ -160,8 +152,7 @@ export async function runCockpit(
     env: io.env,
   });
   const recorder = new IncidentRecorder({
-    stateDir,
-    stateDirChecked: await dirChecked,
+    stateDir: journalDir(loaded.config.stateDir, sim !== null),
     clock: systemClock,
     ...(sim ? { simClock: clock } : {}),
     operator,

@@ -11,7 +11,7 @@ import { MitigationController } from '../../src/control/mitigations/controller.j
 import { SimulationBackend } from '../../src/control/mitigations/simBackend.js';
 import { IncidentJournal, readJournalFile } from '../../src/journal/journal.js';
 import { LsosSimulation, loadScenario } from '../../src/sources/sim/index.js';
-import { IncidentError, IncidentRecorder, stateDirProblem, stateDirProblemAsync } from '../../src/journal/recorder.js';
+import { IncidentError, IncidentRecorder } from '../../src/journal/recorder.js';
 import { RecorderBridge } from '../../src/runtime/recorderBridge.js';
 import { createCockpitStore } from '../../src/ui/state/store.js';
 import { journalNotice } from '../../panels/status/columns.js';
@@ -309,54 +309,5 @@ suite('the journal made immutable (chattr +i, EPERM)', () => {
     const saved = fs.readFileSync(left.savedTo!, 'utf8').trim().split('\n');
     fs.rmSync(left.savedTo!);
     expect(JSON.parse(saved[0]!)).toMatchObject({ kind: 'note', details: { text: 'cannot be written' } });
-  });
-});
-
-// The cockpit checks its state directory while the simulation warms up (src/runtime/main.ts): the
-// check's fsync runs on libuv's threads and the recorder is handed its result (start-up, issue 16).
-suite('the state directory check made while the cockpit starts (stateDirProblemAsync)', () => {
-  const probes = (dir: string) => fs.readdirSync(dir).filter((f) => f.startsWith('.write-probe-'));
-
-  it('finds what the synchronous check finds: a full disk, a writable new directory; no probe file left', async () => {
-    const fsys = tmpfs(128);
-    const stateDir = path.join(fsys.dir, 'state');
-    const fresh = await stateDirProblemAsync(stateDir);
-    expect(fresh).toBeNull();
-    expect(fs.statSync(stateDir).isDirectory()).toBe(true);
-    expect(probes(stateDir)).toEqual([]);
-    fsys.fill();
-    const full = await stateDirProblemAsync(stateDir);
-    expect(full).toMatch(/^ENOSPC: no space left on device/);
-    expect(full).toBe(stateDirProblem(stateDir));
-    expect(probes(stateDir)).toEqual([]);
-  });
-
-  it('an immutable directory (ext4): EPERM as the synchronous check says, and no file made', async () => {
-    const stateDir = diskDir();
-    chattrImmutable(stateDir, true);
-    try {
-      const problem = await stateDirProblemAsync(stateDir);
-      expect(problem).toMatch(/^EPERM: operation not permitted/);
-      expect(problem).toBe(stateDirProblem(stateDir));
-      expect(fs.readdirSync(stateDir)).toEqual([]);
-    } finally {
-      chattrImmutable(stateDir, false);
-    }
-  });
-
-  it('the recorder takes the check made before it (read-only from the start), and retry() checks again', async () => {
-    const fsys = tmpfs(128);
-    const stateDir = path.join(fsys.dir, 'state');
-    fs.mkdirSync(stateDir);
-    fsys.fill();
-    const problem = await stateDirProblemAsync(stateDir);
-    // Space comes back between the check and the recorder: it reports what the check found (the
-    // cockpit starts read-only with that reason), not a check of its own.
-    fsys.free();
-    const recorder = new IncidentRecorder({ stateDir, clock: new ManualClock(T0), operator: 'erin', stateDirChecked: { problem } });
-    expect(recorder.health().stateDirProblem).toMatch(/^ENOSPC: no space left on device/);
-    expect(recorder.retry()).toBe(true);
-    expect(recorder.health().stateDirProblem).toBeNull();
-    recorder.close();
   });
 });
