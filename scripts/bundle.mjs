@@ -1,10 +1,11 @@
 // The production build of the cockpit: src/cli.ts bundled by esbuild into one CommonJS script,
 // dist/src/cockpit.cjs, with React's production build chosen at build time, and src/bin.ts into
 // dist/src/cli.cjs (the package's bin, what `npm start` and the end-to-end tests run), which runs
-// that script through a V8 code cache (src/cli/codeCache.ts). The bin is CommonJS: Node 20 sets up
-// its ES module loader for an ES module entry (about 15 ms of a launch, docs/performance.md "Sixth
-// session: start-up"), and the package's "type": "module" makes every .js file one.
-// dist/src/cli.js, the bin's name before, only imports it (`node dist/src/cli.js` keeps working). One script, not ES module chunks:
+// that script through a V8 code cache (src/cli/codeCache.ts). The bin is CommonJS: for an ES module
+// entry Node 20 sets up its ES module loader, internal modules the CommonJS path does not load (6-20
+// ms of a warm launch, docs/performance.md "Sixth session: start-up"), and the package's "type":
+// "module" makes every .js file one. dist/src/cli.js, the bin's name before, only imports it
+// (`node dist/src/cli.js` keeps working). One script, not ES module chunks:
 // Node 20 can hand V8 cached code only for a script (vm.Script), not for an ES module. Code behind
 // a dynamic import() stays in the script but is not run (esbuild wraps each such module in a
 // function called on first import), and with the cache V8 no longer parses what it does not run.

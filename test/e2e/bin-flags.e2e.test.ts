@@ -49,7 +49,7 @@ describe('the built bin', () => {
     }
   });
 
-  // Node 20 sets up its ES module loader for an ES module entry, 20-30 ms of CPU of every launch
+  // Node 20 sets up its ES module loader for an ES module entry, 6-20 ms of a warm launch
   // (docs/performance.md, "Sixth session: start-up"); NODE_DEBUG=esm logs each module that loader
   // loads. The package's "type": "module" makes a .js bin one.
   it('is CommonJS: Node loads no ES module to run it, and it is what the package and npm start run', () => {
