@@ -46,8 +46,11 @@ const CHUNK_PREFIX = 'bundle-';
  * One background thread for V8 (--v8-pool-size=1, Node's default is one per core): on a shared
  * 2-core bastion the parallel GC and compile helpers mostly wait for each other; 5–9 MB less RSS,
  * 0.1–0.6 points less CPU, and about 80 ms less CPU before the first frame (870 → 790 ms).
+ * No baseline compiler (--no-sparkplug): V8's code pages 2.1–2.4 → 0.7–0.9 MB; side by side, CPU
+ * the same on the simulation, live and at 2,000 queues (3.7 against 3.7%), a launch about 15 ms
+ * slower (docs/performance.md, "Sixth session: RSS").
  */
-const V8_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20', '--v8-pool-size=1'];
+const V8_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20', '--v8-pool-size=1', '--no-sparkplug'];
 /**
  * The environment the bin's `#!` line gives Node: glibc's malloc with its mmap threshold fixed at its
  * default, 128 KiB. Left dynamic, glibc raises the threshold to the size of any large block freed

@@ -18,7 +18,8 @@ describe('the built bin', () => {
   it('starts node with its memory flags and malloc setting from its #! line', () => {
     const first = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
     expect(first).toMatch(/^#!\/usr\/bin\/env -S MALLOC_MMAP_THRESHOLD_=131072 node /);
-    for (const flag of ['--max-semi-space-size=', '--heap-growing-percent=', '--v8-pool-size=']) expect(first).toContain(flag);
+    for (const flag of ['--max-semi-space-size=', '--heap-growing-percent=', '--v8-pool-size=', '--no-sparkplug'])
+      expect(first).toContain(flag);
     // Run as a program (the kernel reads the #! line): Node refuses an unknown flag with exit 9. A
     // preload reports what the process was given, before the cockpit answers --version.
     const dir = mkdtempSync(join(tmpdir(), 'lsos-bin-flags-'));
@@ -43,7 +44,9 @@ describe('the built bin', () => {
       expect(run.stdout).toMatch(/^lsos-cockpit \d+\.\d+\.\d+/);
       const given = JSON.parse(run.stderr.split('\n')[0] ?? '') as { malloc: string | null; argv: string[] };
       expect(given.malloc).toBe('131072');
-      expect(given.argv).toEqual(expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=20', '--v8-pool-size=1']));
+      expect(given.argv).toEqual(
+        expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=20', '--v8-pool-size=1', '--no-sparkplug']),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
