@@ -53,6 +53,7 @@ import {
   INSPECT_LUA,
   decodeQueueChunk,
   decodeUnacked,
+  nameBytes,
   queueChunkArgv,
   unackedArgv,
   type HeadReading,
@@ -211,6 +212,8 @@ interface QueueState {
   deadAtSample: number;
   /** The snapshot given out last tick: kept as it is while nothing in it changes. */
   snap: RedisQueueSnapshot | null;
+  /** The name's bytes as the script reads them, encoded once (not per tick). */
+  nameBytes: Buffer;
 }
 
 /** Newest dead letters classified in one tick. */
@@ -458,6 +461,7 @@ export class RedisCelerySource implements Source {
         deadTick: NEVER,
         deadAtSample: -1,
         snap: null,
+        nameBytes: nameBytes(queue),
       };
       this.queueState.set(queue, s);
     }
@@ -632,6 +636,7 @@ export class RedisCelerySource implements Source {
         name,
         flags: f,
         lastDead: st.lastDead,
+        nameBytes: st.nameBytes,
         lastLens: (f & ASK_SUBS) !== 0 ? st.lists.map((l) => l.readLen) : [st.lists[0]?.readLen ?? -1],
       };
       const headId = st.lists[0]?.head?.id ?? '';
