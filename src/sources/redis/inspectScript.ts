@@ -524,33 +524,45 @@ function listEntry(v: unknown, what: string): ListEntry {
   };
 }
 
-/** Validates one 'q' call's reply (edge of the system: never trust its shape). null: unchanged. */
-export function decodeQueueChunk(reply: unknown, asks: readonly QueueAsk[]): (QueueRecord | null)[] {
+/**
+ * Validates one 'q' call's reply (edge of the system: never trust its shape). null: unchanged.
+ * The records go into `into` (a new array when not given), ask i's at `at[i]` (at i when not
+ * given): the source gathers a tick's calls into one array, with no array per call in between.
+ */
+export function decodeQueueChunk(
+  reply: unknown,
+  asks: readonly QueueAsk[],
+  into: (QueueRecord | null)[] = new Array<QueueRecord | null>(asks.length).fill(null),
+  at?: readonly number[],
+): (QueueRecord | null)[] {
   if (!Array.isArray(reply) || reply.length !== asks.length) throw new ReplyShapeError('queue chunk');
-  const replyAt = new Array<number>(asks.length);
   const order = callOrder(asks);
-  for (let j = 0; j < order.length; j++) replyAt[order[j] as number] = j;
-  return asks.map((ask, i): QueueRecord | null => {
-    const r: unknown = reply[replyAt[i] as number];
-    if (r === 0) return null;
-    const nLists = (ask.flags & ASK_SUBS) !== 0 ? 4 : 1;
-    if (!Array.isArray(r) || r.length !== nLists + 1) throw new ReplyShapeError(`queue ${ask.name}`);
-    const d: unknown = r[0];
-    let deadLetters: number | null;
-    let deadSample: QueueRecord['deadSample'] = null;
-    let deadDeferred = false;
-    if (d === -1 && ask.flags === 0) {
-      deadLetters = null;
-    } else if (Array.isArray(d)) {
-      deadLetters = int(d[0], `dead letters of ${ask.name}`);
-      if (d.length === 1) deadDeferred = true;
-      else deadSample = { sampled: int(d[1], 'dead sampled'), byExcType: pairs(d, 2, 'dead types') };
-    } else {
-      deadLetters = int(d, `dead letters of ${ask.name}`);
-    }
-    const lists = r.slice(1).map((e, k) => listEntry(e, `list ${k} of ${ask.name}`));
-    return { deadLetters, deadSample, deadDeferred, lists };
-  });
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j] as number;
+    const r: unknown = reply[j];
+    into[at ? (at[i] as number) : i] = r === 0 ? null : queueRecord(r, asks[i] as QueueAsk);
+  }
+  return into;
+}
+
+function queueRecord(r: unknown, ask: QueueAsk): QueueRecord {
+  const nLists = (ask.flags & ASK_SUBS) !== 0 ? 4 : 1;
+  if (!Array.isArray(r) || r.length !== nLists + 1) throw new ReplyShapeError(`queue ${ask.name}`);
+  const d: unknown = r[0];
+  let deadLetters: number | null;
+  let deadSample: QueueRecord['deadSample'] = null;
+  let deadDeferred = false;
+  if (d === -1 && ask.flags === 0) {
+    deadLetters = null;
+  } else if (Array.isArray(d)) {
+    deadLetters = int(d[0], `dead letters of ${ask.name}`);
+    if (d.length === 1) deadDeferred = true;
+    else deadSample = { sampled: int(d[1], 'dead sampled'), byExcType: pairs(d, 2, 'dead types') };
+  } else {
+    deadLetters = int(d, `dead letters of ${ask.name}`);
+  }
+  const lists = r.slice(1).map((e, k) => listEntry(e, `list ${k} of ${ask.name}`));
+  return { deadLetters, deadSample, deadDeferred, lists };
 }
 
 /** Validates one 'u' call's reply. */
