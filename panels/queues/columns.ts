@@ -2,7 +2,7 @@
 // rows at a width out.
 import { formatCount, formatDuration, formatLag, formatRate } from '../../components/format.js';
 import { bucketMax, sparklineFrom0 } from '../../components/trend.js';
-import { tableAt, type Column, type Table } from '../../components/table.js';
+import { charCount, tableAt, type Column, type Table } from '../../components/table.js';
 import { escapeControls, hasControls, sanitize } from '../../src/core/sanitize.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
 import { lagTrendPeak, lagTrendValues, sameLagTrend } from '../../src/core/lagTrend.js';
@@ -119,6 +119,7 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, row
       fit: 24,
       minWidth: 15,
       text: (q) => queueNameText(q.name),
+      widest: nameColumnWidest,
     },
     { key: 'depth', header: 'depth', width: 5, align: 'right', text: (q) => formatCount(q.depth) },
     { key: 'reserved', header: 'rsvd', width: 5, align: 'right', hideBelow: 42, text: (q) => formatCount(q.reserved) },
@@ -141,7 +142,8 @@ export function queueColumns(data: Omit<QueuesData, 'rows'>, ascii: boolean, row
       align: 'right',
       hideBelow: 52,
       // `?` when there is no baseline yet (the floor is used).
-      text: (q) => `${queueDeadLetterFactor(q, data.thresholds).toFixed(1)}x${q.deadLetterBaselineSource === null ? '?' : ''}`,
+      text: (q) => factorText(queueDeadLetterFactor(q, data.thresholds), q.deadLetterBaselineSource === null),
+      widest: (rows) => factorColumnWidest(rows, data.thresholds),
       tone: dl,
     },
     // Tasks finished per minute from this queue (Celery events, over the window they cover).
@@ -184,6 +186,59 @@ export function queueNameText(name: string): string {
     nameTexts.set(name, text);
   }
   return text;
+}
+
+/** The dead-letter factor's cell: `2.5x`, `0.0x?` without a baseline yet. */
+export function factorText(factor: number, noBaseline: boolean): string {
+  return `${factor.toFixed(1)}x${noBaseline ? '?' : ''}`;
+}
+
+/**
+ * The factor column's widest cell among `rows`, a text made only where a row's factor differs
+ * from the row before (most queues show the same `0.0x?`: a text per row per reading at 2,000
+ * queues was the largest allocation of the table).
+ */
+export function factorColumnWidest(rows: readonly QueueSnapshot[], t: TriggerThresholds): number {
+  let widest = 0;
+  let lastFactor = NaN;
+  let lastNoBaseline = false;
+  let lastWidth = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const q = rows[i] as QueueSnapshot;
+    const factor = queueDeadLetterFactor(q, t);
+    const noBaseline = q.deadLetterBaselineSource === null;
+    if (factor !== lastFactor || noBaseline !== lastNoBaseline) {
+      lastFactor = factor;
+      lastNoBaseline = noBaseline;
+      lastWidth = factorText(factor, noBaseline).length;
+    }
+    if (lastWidth > widest) widest = lastWidth;
+  }
+  return widest;
+}
+
+/** The names last measured (the same strings, in order) and their widest text. */
+let measured: { names: string[]; widest: number } = { names: [], widest: 0 };
+
+/**
+ * The widest name's text among `rows`. Every reading brings new queue objects but (nearly always)
+ * the same names, the same strings in the same order: checking that is a pointer compare per row,
+ * where measuring is a lookup and a character count per row.
+ */
+export function nameColumnWidest(rows: readonly QueueSnapshot[]): number {
+  const m = measured;
+  let same = m.names.length === rows.length;
+  for (let i = 0; same && i < rows.length; i++) same = (rows[i] as QueueSnapshot).name === m.names[i];
+  if (same) return m.widest;
+  const names = new Array<string>(rows.length);
+  let widest = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const name = (rows[i] as QueueSnapshot).name;
+    names[i] = name;
+    widest = Math.max(widest, charCount(queueNameText(name)));
+  }
+  measured = { names, widest };
+  return widest;
 }
 
 /** A drain rate per minute: whole tasks from 10 up, one decimal below. */

@@ -1,8 +1,9 @@
 // A content-fitted column measures every row on every reading: its character count is made without
 // an array, and the queue name's text is remembered by name. Both must say what they said before.
 import { describe, expect, it } from 'vitest';
-import { charCount, contentWidth, type Column } from '../../components/table.js';
-import { queueNameText, trendSpan, trendTop } from '../../panels/queues/columns.js';
+import { charCount, contentWidth, tableAt, type Column } from '../../components/table.js';
+import { factorColumnWidest, nameColumnWidest, queueColumns, queueNameText, trendSpan, trendTop } from '../../panels/queues/columns.js';
+import { queue } from '../panels/fixtures.js';
 import { DEFAULT_THRESHOLDS } from '../../src/core/triggers.js';
 import type { QueueSnapshot } from '../../src/core/snapshot.js';
 import { escapeControls, hasControls, sanitize } from '../../src/core/sanitize.js';
@@ -47,6 +48,79 @@ describe('charCount', () => {
     const col: Column<string> = { key: 'name', header: 'q', fit: 6, text: (r) => r };
     expect(contentWidth(col, ['ab', '😀😀😀'])).toBe(3);
     expect(contentWidth(col, ['abcdefgh'])).toBe(6);
+  });
+
+  it("takes a column's own widest() instead of drawing every cell, capped the same", () => {
+    let drawn = 0;
+    const col: Column<string> = {
+      key: 'n',
+      header: 'q',
+      fit: 6,
+      text: (r) => (drawn++, r),
+      widest: (rows) => Math.max(...rows.map((r) => r.length)),
+    };
+    expect(contentWidth(col, ['ab', 'abcd'])).toBe(4);
+    expect(contentWidth(col, ['abcdefgh'])).toBe(6);
+    expect(drawn).toBe(0);
+  });
+
+  it('does not measure a content-fitted column the width hides', () => {
+    let drawn = 0;
+    const cols: Column<string>[] = [
+      { key: 'a', header: 'a', width: 3, text: (r) => r },
+      { key: 'b', header: 'b', fit: 8, hideBelow: 40, text: (r) => (drawn++, r) },
+    ];
+    const t = tableAt(cols, ['x', 'yy'], 20);
+    expect(t.columns.map((c) => c.column.key)).toEqual(['a']);
+    expect(drawn).toBe(0);
+    expect(tableAt(cols, ['x', 'yy'], 40).columns.map((c) => [c.column.key, c.width])).toEqual([
+      ['a', 3],
+      ['b', 2],
+    ]);
+    expect(drawn).toBe(2);
+  });
+});
+
+describe("the queue table's measured columns", () => {
+  /** The widest cell as drawn, every cell (what contentWidth measures without widest(), header aside). */
+  const drawnWidest = (key: string, rows: QueueSnapshot[]): number => {
+    const col = queueColumns(
+      { firing: { lag: new Set(), deadLetters: new Set() } as never, thresholds: DEFAULT_THRESHOLDS },
+      false,
+      rows,
+    ).find((c) => c.key === key) as Column<QueueSnapshot>;
+    return rows.reduce((w, q) => Math.max(w, charCount(col.text(q, 100))), 0);
+  };
+
+  it('names: the widest drawn name, for any names, the same names again or others', () => {
+    const next = rng(23);
+    for (let i = 0; i < 300; i++) {
+      const n = Math.floor(next() * 6);
+      const rows = Array.from({ length: n }, () => queue(randomText(next)));
+      const want = Math.max(charCount('queue'), drawnWidest('name', rows));
+      expect(Math.max(charCount('queue'), nameColumnWidest(rows))).toBe(want);
+      // The same names in new snapshots (the remembered width), then one name changed.
+      expect(Math.max(charCount('queue'), nameColumnWidest(rows.map((q) => ({ ...q }))))).toBe(want);
+      if (n > 0) {
+        const changed = rows.map((q, k) => (k === n - 1 ? queue(`${q.name}${randomText(next)}`) : q));
+        expect(Math.max(charCount('queue'), nameColumnWidest(changed))).toBe(Math.max(charCount('queue'), drawnWidest('name', changed)));
+      }
+    }
+  });
+
+  it('dead-letter factor: the widest drawn cell, runs of equal factors and baselines or not', () => {
+    const next = rng(29);
+    const growths = [0, 0, 0.5, 3, 45, 999.96, 12_345.6, Infinity];
+    for (let i = 0; i < 300; i++) {
+      const rows = Array.from({ length: Math.floor(next() * 8) }, (_, k) =>
+        queue(`q${k}`, {
+          deadLetterGrowthPerHour: growths[Math.floor(next() * growths.length)] as number,
+          deadLetterBaselinePerHour: next() < 0.5 ? null : 2,
+          deadLetterBaselineSource: next() < 0.5 ? null : 'observed',
+        }),
+      );
+      expect(factorColumnWidest(rows, DEFAULT_THRESHOLDS)).toBe(drawnWidest('factor', rows));
+    }
   });
 });
 

@@ -246,17 +246,20 @@ local function inspect(q, name, flags, lastDead, dead, len0, lastLen, headTag, x
   if changed then result[q] = rec else result[q] = 0 end
 end
 
--- ARGV from 10: LENS, then the queues in three runs (the caller orders each call's queues so).
--- FULL queues, asked for reads, each: name, the ready list's length when its head was last read,
--- flags (1 HEAD, 2 DEEP, 4 DEAD, 8 SUBS), Q.dead's length as last counted, the delivery tag of
--- the head last read ('': unknown), and when SUBS the three priority lists' last read lengths.
--- Then COUNT queues, whose Q.dead is counted this tick, and the rest (Q.dead not counted: answered
--- -1): their names only. Their last read lengths (and for COUNT Q.dead's last length after it) are
--- in LENS, 4 bytes each, big-endian, 4294967295 for "never": an argument costs Redis about 0.2 us
--- to parse and hand to Lua, reading 4 bytes of one string less (measured, docs/performance.md).
+-- ARGV from 10: LENS, then the FULL queues' arguments. The queues come in three runs (the caller
+-- orders each call's queues so). FULL queues, asked for reads, each: name, the ready list's length
+-- when its head was last read, flags (1 HEAD, 2 DEEP, 4 DEAD, 8 SUBS), Q.dead's length as last
+-- counted, the delivery tag of the head last read ('': unknown), and when SUBS the three priority
+-- lists' last read lengths. Then COUNT queues, whose Q.dead is counted this tick, and the rest
+-- (Q.dead not counted: answered -1), both in LENS only, each: the ready list's last read length
+-- (for COUNT then Q.dead's last length), 4 bytes each, big-endian, 4294967295 for "never", the
+-- name's length in bytes (4 bytes) and the name's bytes. An argument costs Redis about 0.2 us to
+-- parse and hand to Lua (measured, docs/performance.md), and the cockpit encoded every name
+-- argument again every tick; a name here is bytes the caller encoded once, and any byte may be in
+-- it (its length says where it ends: no separator to escape).
 local nFull, nCount = tonumber(ARGV[8]), tonumber(ARGV[9])
 local LENS = ARGV[10]
-local byte = string.byte
+local byte, sub = string.byte, string.sub
 local at = 11
 for q = 1, nFull do
   local name, lastLen, flags, lastDead = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
@@ -267,12 +270,12 @@ for q = 1, nFull do
 end
 local j = 1
 for q = nFull + 1, nFull + nCount do
-  local name = ARGV[at]
-  at = at + 1
-  local b1, b2, b3, b4, d1, d2, d3, d4 = byte(LENS, j, j + 7)
-  j = j + 8
+  local b1, b2, b3, b4, d1, d2, d3, d4, n1, n2, n3, n4 = byte(LENS, j, j + 11)
   local lastLen = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
   local lastDead = ((d1 * 256 + d2) * 256 + d3) * 256 + d4
+  local nameEnd = j + 11 + ((n1 * 256 + n2) * 256 + n3) * 256 + n4
+  local name = sub(LENS, j + 12, nameEnd)
+  j = nameEnd + 1
   local dead = redis.call('LLEN', name .. '.dead')
   local len = -1
   if dead == lastDead then
@@ -282,12 +285,12 @@ for q = nFull + 1, nFull + nCount do
   if result[q] == nil then inspect(q, name, 0, lastDead, dead, len, lastLen, '', at) end
 end
 for q = nFull + nCount + 1, nQueues do
-  -- The common case, kept free of allocations: one LLEN, the same length as last read.
-  local name = ARGV[at]
-  at = at + 1
-  local b1, b2, b3, b4 = byte(LENS, j, j + 3)
-  j = j + 4
+  -- The common case, kept free of allocations but its name: one LLEN, the same length as last read.
+  local b1, b2, b3, b4, n1, n2, n3, n4 = byte(LENS, j, j + 7)
   local lastLen = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+  local nameEnd = j + 7 + ((n1 * 256 + n2) * 256 + n3) * 256 + n4
+  local name = sub(LENS, j + 8, nameEnd)
+  j = nameEnd + 1
   local len = redis.call('LLEN', name)
   if len ~= lastLen then inspect(q, name, 0, -1, -1, len, lastLen, '', at) else result[q] = 0 end
 end
@@ -318,6 +321,8 @@ export interface QueueAsk {
   lastLens: number[];
   /** The delivery tag of the ready list's head as last read, if it had one: an ASK_HEAD re-read that finds it still there decodes nothing. */
   headTag?: string;
+  /** The name's UTF-8 bytes, made once per queue by the caller (queueChunkArgv makes them when missing). */
+  nameBytes?: Buffer;
 }
 
 export interface ChunkLimits {
@@ -346,15 +351,25 @@ export function callOrder(asks: readonly QueueAsk[]): number[] {
   return out;
 }
 
-/** A length in LENS: 4 bytes, 0xffffffff for "never" (-1). */
+/** A length in LENS: 4 bytes, 0xffffffff for "never" (-1); a name's byte length is 4 bytes too (a key is at most 512 MB). */
 const NEVER_LEN = 0xffffffff;
+
+/** A queue name as the script reads it from LENS: its UTF-8 bytes (what ioredis would send for the string). */
+export function nameBytes(name: string): Buffer {
+  return Buffer.from(name, 'utf8');
+}
 
 export function queueChunkArgv(l: ChunkLimits, asks: readonly QueueAsk[]): (string | Buffer)[] {
   let nFull = 0;
   let nCount = 0;
-  for (const a of asks) {
-    if (a.flags === ASK_COUNT) nCount += 1;
-    else if (a.flags !== 0) nFull += 1;
+  let size = 0;
+  for (let i = 0; i < asks.length; i++) {
+    const a = asks[i] as QueueAsk;
+    if (a.flags === ASK_COUNT) {
+      nCount += 1;
+      size += 12 + (a.nameBytes ??= nameBytes(a.name)).length;
+    } else if (a.flags !== 0) nFull += 1;
+    else size += 8 + (a.nameBytes ??= nameBytes(a.name)).length;
   }
   const argv: (string | Buffer)[] = [
     'q',
@@ -367,7 +382,7 @@ export function queueChunkArgv(l: ChunkLimits, asks: readonly QueueAsk[]): (stri
     String(nFull),
     String(nCount),
   ];
-  const lens = Buffer.alloc(4 * (asks.length - nFull) + 4 * nCount);
+  const lens = Buffer.allocUnsafe(size);
   argv.push(lens);
   let j = 0;
   const put = (n: number) => {
@@ -379,9 +394,13 @@ export function queueChunkArgv(l: ChunkLimits, asks: readonly QueueAsk[]): (stri
     const a = asks[order[o] as number] as QueueAsk;
     const lastLen = a.lastLens[0] ?? -1;
     if (a.flags === 0 || a.flags === ASK_COUNT) {
-      argv.push(a.name);
       put(lastLen);
       if (a.flags === ASK_COUNT) put(a.lastDead);
+      // Copied from the bytes made when the queue was first seen: no name encoded per tick.
+      const b = a.nameBytes as Buffer;
+      lens.writeUInt32BE(b.length, j);
+      lens.set(b, j + 4);
+      j += 4 + b.length;
       continue;
     }
     argv.push(a.name, String(lastLen), String(a.flags), String(a.lastDead), a.headTag ?? '');
@@ -505,33 +524,45 @@ function listEntry(v: unknown, what: string): ListEntry {
   };
 }
 
-/** Validates one 'q' call's reply (edge of the system: never trust its shape). null: unchanged. */
-export function decodeQueueChunk(reply: unknown, asks: readonly QueueAsk[]): (QueueRecord | null)[] {
+/**
+ * Validates one 'q' call's reply (edge of the system: never trust its shape). null: unchanged.
+ * The records go into `into` (a new array when not given), ask i's at `at[i]` (at i when not
+ * given): the source gathers a tick's calls into one array, with no array per call in between.
+ */
+export function decodeQueueChunk(
+  reply: unknown,
+  asks: readonly QueueAsk[],
+  into: (QueueRecord | null)[] = new Array<QueueRecord | null>(asks.length).fill(null),
+  at?: readonly number[],
+): (QueueRecord | null)[] {
   if (!Array.isArray(reply) || reply.length !== asks.length) throw new ReplyShapeError('queue chunk');
-  const replyAt = new Array<number>(asks.length);
   const order = callOrder(asks);
-  for (let j = 0; j < order.length; j++) replyAt[order[j] as number] = j;
-  return asks.map((ask, i): QueueRecord | null => {
-    const r: unknown = reply[replyAt[i] as number];
-    if (r === 0) return null;
-    const nLists = (ask.flags & ASK_SUBS) !== 0 ? 4 : 1;
-    if (!Array.isArray(r) || r.length !== nLists + 1) throw new ReplyShapeError(`queue ${ask.name}`);
-    const d: unknown = r[0];
-    let deadLetters: number | null;
-    let deadSample: QueueRecord['deadSample'] = null;
-    let deadDeferred = false;
-    if (d === -1 && ask.flags === 0) {
-      deadLetters = null;
-    } else if (Array.isArray(d)) {
-      deadLetters = int(d[0], `dead letters of ${ask.name}`);
-      if (d.length === 1) deadDeferred = true;
-      else deadSample = { sampled: int(d[1], 'dead sampled'), byExcType: pairs(d, 2, 'dead types') };
-    } else {
-      deadLetters = int(d, `dead letters of ${ask.name}`);
-    }
-    const lists = r.slice(1).map((e, k) => listEntry(e, `list ${k} of ${ask.name}`));
-    return { deadLetters, deadSample, deadDeferred, lists };
-  });
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j] as number;
+    const r: unknown = reply[j];
+    into[at ? (at[i] as number) : i] = r === 0 ? null : queueRecord(r, asks[i] as QueueAsk);
+  }
+  return into;
+}
+
+function queueRecord(r: unknown, ask: QueueAsk): QueueRecord {
+  const nLists = (ask.flags & ASK_SUBS) !== 0 ? 4 : 1;
+  if (!Array.isArray(r) || r.length !== nLists + 1) throw new ReplyShapeError(`queue ${ask.name}`);
+  const d: unknown = r[0];
+  let deadLetters: number | null;
+  let deadSample: QueueRecord['deadSample'] = null;
+  let deadDeferred = false;
+  if (d === -1 && ask.flags === 0) {
+    deadLetters = null;
+  } else if (Array.isArray(d)) {
+    deadLetters = int(d[0], `dead letters of ${ask.name}`);
+    if (d.length === 1) deadDeferred = true;
+    else deadSample = { sampled: int(d[1], 'dead sampled'), byExcType: pairs(d, 2, 'dead types') };
+  } else {
+    deadLetters = int(d, `dead letters of ${ask.name}`);
+  }
+  const lists = r.slice(1).map((e, k) => listEntry(e, `list ${k} of ${ask.name}`));
+  return { deadLetters, deadSample, deadDeferred, lists };
 }
 
 /** Validates one 'u' call's reply. */

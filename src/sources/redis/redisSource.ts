@@ -53,6 +53,7 @@ import {
   INSPECT_LUA,
   decodeQueueChunk,
   decodeUnacked,
+  nameBytes,
   queueChunkArgv,
   unackedArgv,
   type HeadReading,
@@ -211,6 +212,16 @@ interface QueueState {
   deadAtSample: number;
   /** The snapshot given out last tick: kept as it is while nothing in it changes. */
   snap: RedisQueueSnapshot | null;
+  /** The name's bytes as the script reads them, encoded once (not per tick). */
+  nameBytes: Buffer;
+  /**
+   * This queue's ask, filled in again every tick (not an object and an array per queue a tick):
+   * read() uses a tick's asks within that tick only. lens1 and lens4 are its lastLens without
+   * and with the priority lists.
+   */
+  ask: QueueAsk;
+  lens1: number[];
+  lens4: number[];
 }
 
 /** Newest dead letters classified in one tick. */
@@ -458,7 +469,13 @@ export class RedisCelerySource implements Source {
         deadTick: NEVER,
         deadAtSample: -1,
         snap: null,
+        nameBytes: nameBytes(queue),
+        ask: { name: queue, flags: 0, lastDead: -1, lastLens: [], nameBytes: Buffer.alloc(0) },
+        lens1: [-1],
+        lens4: [-1, -1, -1, -1],
       };
+      s.ask.nameBytes = s.nameBytes;
+      s.ask.lastLens = s.lens1;
       this.queueState.set(queue, s);
     }
     return s;
@@ -541,10 +558,7 @@ export class RedisCelerySource implements Source {
     }
     this.scriptLoaded = true;
     const records = new Array<QueueRecord | null>(asks.length).fill(null);
-    packed.forEach((ix, k) => {
-      const recs = decodeQueueChunk(replies[k]?.[1], chunks[k] as QueueAsk[]);
-      for (let j = 0; j < ix.length; j++) records[ix[j] as number] = recs[j] ?? null;
-    });
+    for (let k = 0; k < packed.length; k++) decodeQueueChunk(replies[k]?.[1], chunks[k] as QueueAsk[], records, packed[k]);
     const unacked = this.foldUnacked(replies.slice(chunks.length).map(([, r]) => decodeUnacked(r)));
     this.unackedTotal = unacked.total;
     const deadSamples = this.merge(asks, states, records);
@@ -625,19 +639,25 @@ export class RedisCelerySource implements Source {
       else if (flags[k] === 0) cand[n++] = k;
     }
     markOldest(cand, n, states, (st) => st.deadCountTick, counts, flags, ASK_COUNT);
-    return queues.map((name, k) => {
+    const asks = new Array<QueueAsk>(queues.length);
+    for (let k = 0; k < queues.length; k++) {
       const st = states[k] as QueueState;
       const f = flags[k] as number;
-      const ask: QueueAsk = {
-        name,
-        flags: f,
-        lastDead: st.lastDead,
-        lastLens: (f & ASK_SUBS) !== 0 ? st.lists.map((l) => l.readLen) : [st.lists[0]?.readLen ?? -1],
-      };
+      const ask = st.ask;
+      ask.flags = f;
+      ask.lastDead = st.lastDead;
+      if ((f & ASK_SUBS) !== 0) {
+        for (let i = 0; i < 4; i++) st.lens4[i] = st.lists[i]?.readLen ?? -1;
+        ask.lastLens = st.lens4;
+      } else {
+        st.lens1[0] = st.lists[0]?.readLen ?? -1;
+        ask.lastLens = st.lens1;
+      }
       const headId = st.lists[0]?.head?.id ?? '';
-      if ((f & ASK_HEAD) !== 0 && headId.startsWith('t:')) ask.headTag = headId.slice(2);
-      return ask;
-    });
+      ask.headTag = (f & ASK_HEAD) !== 0 && headId.startsWith('t:') ? headId.slice(2) : undefined;
+      asks[k] = ask;
+    }
+    return asks;
   }
 
   /** Reserved per routing key from this tick's windows: each delivery's routing key is read once, then remembered. */
