@@ -61,7 +61,7 @@ describe.runIf(ok)('three cockpits of two OS users and a war-room screen share o
     // The war-room screen: the real cockpit, read-only, presentation mode, its own state directory.
     wall = new TmuxSession();
     wall.start(160, 48, ['--presentation', '--readonly'], { REDIS_URL: redis.url, XDG_CONFIG_HOME: wall.dir });
-    expect(CLI).toMatch(/cli\.js$/);
+    expect(CLI).toMatch(/cli\.cjs$/);
 
     // The outage: every cockpit sees the trigger fire. One incident, opened once, one id everywhere.
     for (const p of all) p.send('trigger');
