@@ -241,6 +241,8 @@ export interface BundleOptions {
   /** Its sha256, written into the bin at build time. */
   bundleHash: string;
   cacheDir: string | null;
+  /** V8 flags the bin set itself before compiling (src/bin.ts): part of the key, as the command line's are. */
+  runtimeFlags?: readonly string[];
 }
 
 /** What happened to the cache, for the tests and the bench. */
@@ -266,7 +268,7 @@ export function runBundle(o: BundleOptions): CacheOutcome {
         bundleMtimeMs: st.mtimeMs,
         nodeVersion: process.version,
         arch: process.arch,
-        execArgv: process.execArgv,
+        execArgv: [...process.execArgv, ...(o.runtimeFlags ?? [])],
         nodeOptions: process.env.NODE_OPTIONS ?? '',
       });
       cached = readCodeCache(o.cacheDir, key);
