@@ -212,12 +212,10 @@ interface QueueState {
   deadAtSample: number;
   /** The snapshot given out last tick: kept as it is while nothing in it changes. */
   snap: RedisQueueSnapshot | null;
-  /** The name's bytes as the script reads them, encoded once (not per tick). */
-  nameBytes: Buffer;
   /**
    * This queue's ask, filled in again every tick (not an object and an array per queue a tick):
-   * read() uses a tick's asks within that tick only. lens1 and lens4 are its lastLens without
-   * and with the priority lists.
+   * read() uses a tick's asks within that tick only. Its name's bytes are encoded once, here.
+   * lens1 and lens4 are its lastLens without and with the priority lists.
    */
   ask: QueueAsk;
   lens1: number[];
@@ -453,6 +451,7 @@ export class RedisCelerySource implements Source {
     let s = this.queueState.get(queue);
     if (!s) {
       const configured = this.o.baselines[queue];
+      const lens1 = [-1];
       s = {
         trend: new DeadLetterTrend({ configuredBaselinePerHour: configured ?? null }),
         lastDead: -1,
@@ -469,13 +468,10 @@ export class RedisCelerySource implements Source {
         deadTick: NEVER,
         deadAtSample: -1,
         snap: null,
-        nameBytes: nameBytes(queue),
-        ask: { name: queue, flags: 0, lastDead: -1, lastLens: [], nameBytes: Buffer.alloc(0) },
-        lens1: [-1],
+        ask: { name: queue, flags: 0, lastDead: -1, lastLens: lens1, nameBytes: nameBytes(queue) },
+        lens1,
         lens4: [-1, -1, -1, -1],
       };
-      s.ask.nameBytes = s.nameBytes;
-      s.ask.lastLens = s.lens1;
       this.queueState.set(queue, s);
     }
     return s;
