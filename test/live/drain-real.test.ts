@@ -95,25 +95,65 @@ describe.runIf(ok)(`drain rate and failure ratio against a real worker (db ${DB}
     ]);
     // The worker ran them all (its own counter), and their events have reached the cockpit.
     const total = await until(async () => ((await workerTotal(worker.hostname)) >= N ? workerTotal(worker.hostname) : 0), 180_000, 1000);
-    expect(total).toBe(N);
+    expect(total).toBeGreaterThanOrEqual(N);
     await until(() => (latest?.finishedInWindow ?? 0) >= N, 60_000, 200);
-    const before = Date.now();
-    const patch = await source.read();
-    const after = Date.now();
-    const q = patch.queues?.find((x) => x.name === queue);
+    // The test's poller stops first: the cockpit's scheduler never runs two reads of one source at
+    // once, so neither does this test.
+    polling = false;
+    await poller;
+    // The truth once the worker is idle: its count no longer moves, and the failures it
+    // dead-lettered (LsosRequest.on_failure). Publishing is at least once (kombu retries a publish
+    // whose reply was lost), so a loaded machine may run a task twice: both sides then count it.
+    const settled = await until(
+      async () => {
+        const a = await workerTotal(worker.hostname);
+        await sleep(1500);
+        const b = await workerTotal(worker.hostname);
+        return a === b ? b : 0;
+      },
+      60_000,
+      0,
+    );
+    const dead = (await truth.deadLetters(queue)).length;
+    // Read until the events of whatever the worker ran last have arrived too.
+    let before = 0;
+    let after = 0;
+    let read: QueueSnapshot | undefined;
+    await until(
+      async () => {
+        before = Date.now();
+        const patch = await source.read();
+        after = Date.now();
+        read = patch.queues?.find((x) => x.name === queue);
+        return (read?.finishedInWindow ?? 0) >= settled;
+      },
+      30_000,
+      200,
+    );
+    const q = read;
     expect(q).toBeDefined();
     if (!q) return;
 
     // Counts: every task the worker ran finished once; the failures are exactly the failing ones.
-    expect(q.finishedInWindow).toBe(total);
+    // A mismatch says which side counted what (the aggregator's own counts included).
+    const why = JSON.stringify({
+      workerTotalAtN: total,
+      settled,
+      deadLetters: dead,
+      cockpit: q.finishedInWindow,
+      aggregator: source.aggregator.stats(),
+    });
+    expect(q.finishedInWindow, why).toBe(settled);
+    expect(settled, why).toBeLessThanOrEqual(N + N / 100); // a repeat now and then, not a second run
     const failures = FAILURE_CLASSES.reduce((n, c) => n + q.failuresByClass[c], 0);
-    expect(failures).toBe(FAILING);
-    expect(q.failuresByClass.parser).toBe(FAILING);
+    expect(dead, why).toBeGreaterThanOrEqual(FAILING);
+    expect(failures, why).toBe(dead);
+    expect(q.failuresByClass.parser, why).toBe(dead);
 
     // Drain: the worker's count over the time the events cover, which starts at the first event
     // (between startedAt and a heartbeat later) and ends at the read.
-    const slowest = total / ((after - startedAt) / 60_000);
-    const fastest = total / ((before - startedAt - 3_000) / 60_000);
+    const slowest = settled / ((after - startedAt) / 60_000);
+    const fastest = settled / ((before - startedAt - 3_000) / 60_000);
     expect(q.drainPerMinute).toBeGreaterThanOrEqual(slowest * 0.97);
     expect(q.drainPerMinute).toBeLessThanOrEqual(fastest * 1.03);
     // The queue panel draws that figure.
@@ -132,8 +172,8 @@ describe.runIf(ok)(`drain rate and failure ratio against a real worker (db ${DB}
     });
     const report = JSON.parse(out.join('')) as { checks: { id: string; target: string; value: number; detail: string; status: string }[] };
     const ratio = report.checks.find((c) => c.id === 'failure-ratio' && c.target === queue);
-    expect(ratio?.value).toBeCloseTo(FAILING / total, 6);
-    expect(ratio?.detail).toMatch(new RegExp(`^${FAILING}/${total} failed = 25\\.0%`));
+    expect(ratio?.value).toBeCloseTo(dead / settled, 6);
+    expect(ratio?.detail).toMatch(new RegExp(`^${dead}/${settled} failed = ${((100 * dead) / settled).toFixed(1).replace('.', '\\.')}%`));
     expect(ratio?.status).toBe('breach');
   }, 300_000);
 });
