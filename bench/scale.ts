@@ -43,8 +43,10 @@ export async function benchScale(): Promise<Figures> {
   const fig: Figures = { cockpit: `${NODE} ${CLI}` };
   for (const n of sizes) {
     const live = await startLiveLsos(n);
-    const stopFlow = live.flow(50);
     const worst = live.queues.at(-1) as string;
+    // Stalled, as a stuck queue is: the flow's consumer would otherwise take the hour-old message
+    // from the tail within a minute (each queue is taken from every n / 50 s).
+    const stopFlow = live.flow(50, { stalled: [worst] });
     const r = new Redis(live.url);
     const t = new BenchTmux();
     const work = mkdtempSync(join(tmpdir(), 'lsos-scale-'));

@@ -27,8 +27,11 @@ function eventMessage(event: Record<string, unknown>): string {
 export interface LiveLsos {
   url: string;
   queues: string[];
-  /** Starts the flow; returns a stop function. */
-  flow(tasksPerSecond: number): () => void;
+  /**
+   * Starts the flow; returns a stop function. A `stalled` queue has no consumer: its tasks are
+   * published and never taken (its oldest message stays at the tail, where the lag is read).
+   */
+  flow(tasksPerSecond: number, opts?: { stalled?: readonly string[] }): () => void;
   stop(): Promise<void>;
 }
 
@@ -62,7 +65,8 @@ export async function startLiveLsos(queueCount: number): Promise<LiveLsos> {
   return {
     url: priv.url,
     queues,
-    flow(tasksPerSecond: number) {
+    flow(tasksPerSecond: number, opts: { stalled?: readonly string[] } = {}) {
+      const stalled = new Set(opts.stalled ?? []);
       const tickMs = 100;
       const perTick = tasksPerSecond / (1000 / tickMs);
       let carry = 0;
@@ -79,6 +83,7 @@ export async function startLiveLsos(queueCount: number): Promise<LiveLsos> {
           const id = `00000000-0000-4000-9000-${String(seq).padStart(12, '0')}`;
           const host = `w${seq % EVENT_WORKERS}@bench`;
           pipe.lpush(q, envelope(q, 1_000_000 + seq, at));
+          if (stalled.has(q)) continue;
           pipe.rpop(q);
           const name = `${q.startsWith('tenant') ? 'crawl' : q.split('.')[0]}.task`;
           const base = { hostname: host, timestamp: at, utcoffset: 0, pid: 1, clock: seq };
