@@ -127,6 +127,19 @@ function cockpitLive(url: string, extra = '', label = 'cockpit live', session = 
   };
 }
 
+/**
+ * Node alone, started as the bin starts the cockpit (its `#!` environment and flags), writing one
+ * line and waiting: the floor of any Node program's launch on this machine, measured the same way.
+ */
+const NODE_FLOOR: Program = {
+  label: "node alone (the bin's environment and flags)",
+  session: 'floor',
+  command: () => `${ENV} ${NODE} -e ${shq("process.stdout.write('node ready'); setInterval(() => {}, 60000)")}`,
+  full: (s) => s.includes('node ready'),
+  keys: ['', ''],
+  changed: () => false,
+};
+
 const HTOP: Program = {
   label: 'htop',
   session: 'htop',
@@ -204,8 +217,8 @@ export async function benchBesideHtop(): Promise<Figures> {
     const steadyOnly = [cockpitLive(live7.url, '', 'cockpit live, 7 queues', 'live7')];
     if (!htop) fig['htop'] = 'not installed and not root: htop figures missing';
 
-    // 1. Launch to first full frame, each program alone.
-    for (const p of programs) {
+    // 1. Launch to first full frame, each program alone (and Node alone, the floor under the cockpit's).
+    for (const p of [...programs, NODE_FLOOR]) {
       const { ms, cpuMs } = await launchTimes(t, p, launches, work);
       fig[`${p.label}: launch to first full frame, ms (median of ${launches})`] =
         `${Math.round(median(ms))}  (${ms.map(Math.round).join(', ')})`;
