@@ -129,7 +129,8 @@ describe.runIf(ok)('Celery events from a real worker on Redis (db 12)', () => {
     expect(
       retriedSeen,
       `retries seen ${qs(patch).reduce((n, q) => n + q.retried, 0)} of ${wantRetried}; ` +
-        `per queue ${JSON.stringify(Object.fromEntries(qs(patch).map((q) => [q.name, q.retried])))}; events ${JSON.stringify(source.stats().events)}`,
+        `per queue ${JSON.stringify(Object.fromEntries(qs(patch).map((q) => [q.name, q.retried])))}; events ${JSON.stringify(source.stats().events)}; ` +
+        `aggregator ${JSON.stringify(source.aggregator.stats())}`,
     ).toBe(true);
     patch = await source.read();
     expect(qs(patch).reduce((n, q) => n + q.finished, 0)).toBe(published.length);
