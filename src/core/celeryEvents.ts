@@ -639,6 +639,13 @@ export interface EventAggregatorOptions {
    * before the event that says which task and queue it was. After this it is counted unattributed.
    */
   unnamedGraceMs?: number;
+  /**
+   * How long a task is remembered after its outcome, for a task-retried that arrives after it
+   * (default 30 s). Each pool process flushes its own task.multi batch: the retry of an attempt
+   * one process ran can arrive after the outcome of the next attempt, run by another (a loaded
+   * worker: test/live/events-redis.test.ts saw 18 of 19 retries).
+   */
+  lateRetryMs?: number;
 }
 
 /** The events that need their task's name (from task-received or task-sent) to be counted. */
@@ -656,6 +663,8 @@ interface TaskInfo {
   provider: string | null;
   /** The exception of the last retried attempt (a later Reject carries none). */
   lastException: string | null;
+  /** When its outcome arrived (0 until then): a late retry still counts for a while (lateRetryMs). */
+  finishedAt: EpochMs;
 }
 
 /** What the events say about one queue. */
@@ -750,6 +759,8 @@ export class EventAggregator {
   private readonly reportRuns: WindowedCounter;
   private readonly reportFailedCampaigns: RecentSet;
   private readonly names = new Map<string, string>();
+  /** uuid -> a task whose outcome arrived in the last lateRetryMs, oldest first. */
+  private readonly finishedTasks = new Map<string, TaskInfo>();
   /** uuid -> when its task-rejected(requeue=false) arrived, waiting for a task-failed. */
   private readonly pendingRejects = new Map<string, EpochMs>();
   /** uuid -> its events that arrived before the event naming it, oldest task first (see unnamedGraceMs). */
@@ -788,6 +799,7 @@ export class EventAggregator {
       localUtcOffsetHours: opts.localUtcOffsetHours ?? localUtcOffsetHours(),
       rejectGraceMs: opts.rejectGraceMs ?? 5000,
       unnamedGraceMs: opts.unnamedGraceMs ?? 5000,
+      lateRetryMs: opts.lateRetryMs ?? 30_000,
       maxTaskOutcomes: opts.maxTaskOutcomes ?? 2000,
     };
     this.reportRuns = new WindowedCounter(bucketMs, Math.ceil(windowMs / bucketMs), 4);
@@ -814,6 +826,7 @@ export class EventAggregator {
     if (this.startedAt === null) this.startedAt = receivedAt;
     this.flushUnnamed(receivedAt);
     this.flushRejects(receivedAt);
+    this.forgetFinished(receivedAt);
     // celery.events.receiver.event_from_message: timestamps are shifted by the sender's utcoffset.
     const ts = ev.timestamp - (ev.utcoffset - this.o.localUtcOffsetHours) * 3600;
     if (ev.type.startsWith('worker-')) {
@@ -966,7 +979,8 @@ export class EventAggregator {
       if (typeof p === 'string' && p.length > 0 && p.length <= 128) provider = this.intern(p);
     }
     this.tasks.delete(uuid);
-    this.tasks.set(uuid, { name, queue, campaignId, provider, lastException: prev?.lastException ?? null });
+    this.tasks.set(uuid, { name, queue, campaignId, provider, lastException: prev?.lastException ?? null, finishedAt: 0 });
+    this.finishedTasks.delete(uuid);
     if (this.tasks.size > this.o.maxTasks) {
       const first = this.tasks.keys().next();
       if (!first.done) this.tasks.delete(first.value);
@@ -1005,7 +1019,9 @@ export class EventAggregator {
 
   private taskEvent(ev: CeleryEvent, at: EpochMs, mayHold = true): void {
     const uuid = ev.uuid as string;
-    if (mayHold && NEEDS_NAME.has(ev.type) && !this.tasks.has(uuid) && this.holdUnnamed(uuid, ev, at)) return;
+    // A late retry of a finished task needs no name: the task is still known (finishedTasks).
+    const known = this.tasks.has(uuid) || (ev.type === 'task-retried' && this.finishedTasks.has(uuid));
+    if (mayHold && NEEDS_NAME.has(ev.type) && !known && this.holdUnnamed(uuid, ev, at)) return;
     switch (ev.type) {
       case 'task-sent':
       case 'task-received':
@@ -1053,8 +1069,16 @@ export class EventAggregator {
     }
   }
 
+  /** Finished tasks older than lateRetryMs: no retry of theirs is still on its way. */
+  private forgetFinished(now: EpochMs): void {
+    for (const [uuid, t] of this.finishedTasks) {
+      if (now - t.finishedAt < this.o.lateRetryMs) break;
+      this.finishedTasks.delete(uuid);
+    }
+  }
+
   private retried(uuid: string, at: EpochMs, exception: string): void {
-    const t = this.tasks.get(uuid);
+    const t = this.tasks.get(uuid) ?? this.finishedTasks.get(uuid);
     if (!t) {
       this.counts.unattributed += 1;
       return;
@@ -1078,6 +1102,12 @@ export class EventAggregator {
       q.failures.add(cls, at);
       q.failingTasks.add(`(unknown)${SEP}${cls}`, at);
       return;
+    }
+    t.finishedAt = at;
+    this.finishedTasks.set(uuid, t);
+    if (this.finishedTasks.size > this.o.maxTasks) {
+      const first = this.finishedTasks.keys().next();
+      if (!first.done) this.finishedTasks.delete(first.value);
     }
     const q = this.queueStats(t.queue);
     q.finished.add('n', at);
@@ -1162,6 +1192,7 @@ export class EventAggregator {
   patch(now: EpochMs, flags?: ProviderFlags): EventPatch {
     this.flushUnnamed(now);
     this.flushRejects(now);
+    this.forgetFinished(now);
     const workers: WorkerSnapshot[] = [];
     for (const w of [...this.workers.values()]) {
       const s = this.workerSnapshot(w, now);

@@ -338,6 +338,25 @@ describe('failures, reports and SERP providers', () => {
     expect(a.patch(T0 + 7000).queues.find((x) => x.name === 'rank')?.retried ?? 0).toBe(0);
   });
 
+  it("counts a retry that arrives after its task's outcome (the next attempt ran in another pool process, whose batch came first), for lateRetryMs", () => {
+    const a = agg({ lateRetryMs: 30_000 });
+    // Attempt 0 ran in pool process A, attempt 1 in process B; B flushed its batch (the final
+    // failure) before A flushed the retry of attempt 0.
+    a.ingest(ev('task-received', { uuid: 'r', name: 'crawl.fetch_page', kwargs: '{}' }), T0);
+    a.ingest(ev('task-received', { uuid: 'r', name: 'crawl.fetch_page', kwargs: '{}' }), T0 + 100);
+    a.ingest(ev('task-rejected', { uuid: 'r', requeue: false }), T0 + 200);
+    a.ingest(ev('task-failed', { uuid: 'r', exception: "TimeoutError('slow')" }), T0 + 200);
+    a.ingest(ev('task-retried', { uuid: 'r', exception: "TimeoutError('slow')" }), T0 + 1500);
+    const crawl = (now: number) => a.patch(now).queues.find((x) => x.name === 'crawl');
+    expect(crawl(T0 + 2000)).toMatchObject({ retried: 1, finished: 1 });
+    expect(a.stats()).toMatchObject({ unattributed: 0, tasksAwaitingName: 0, tasksRemembered: 0 });
+    // Past lateRetryMs the task is forgotten: a retry of it then waits for a name, and is counted
+    // unattributed once the grace is over.
+    a.ingest(ev('task-retried', { uuid: 'r', exception: "TimeoutError('slow')" }), T0 + 40_000);
+    expect(crawl(T0 + 50_000)?.retried).toBe(1);
+    expect(a.stats()).toMatchObject({ unattributed: 1, tasksAwaitingName: 0 });
+  });
+
   it('holds at most maxTasks unnamed tasks: the oldest is counted unattributed to make room', () => {
     const a = agg({ maxTasks: 3 });
     for (let i = 0; i < 5; i++) a.ingest(ev('task-failed', { uuid: `x${i}`, exception: 'ValueError()' }), T0 + i);
