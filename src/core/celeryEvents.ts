@@ -561,23 +561,41 @@ export class WindowedCounter {
   }
 }
 
-/** A map of id -> last time seen, oldest first, bounded; entries older than the window are pruned. */
-class RecentSet {
-  private readonly m = new Map<string, EpochMs>();
-  constructor(readonly max: number) {}
+/**
+ * A map of id -> value, oldest first, bounded (the least recently touched goes first); entries whose
+ * time is before a cut-off are pruned.
+ */
+class RecentMap<V> {
+  private readonly m = new Map<string, V>();
+  constructor(
+    readonly max: number,
+    private readonly timeOf: (v: V) => EpochMs,
+  ) {}
 
-  touch(id: string, at: EpochMs): void {
+  touch(id: string, v: V): void {
     this.m.delete(id);
-    this.m.set(id, at);
+    this.m.set(id, v);
     if (this.m.size > this.max) {
       const first = this.m.keys().next();
       if (!first.done) this.m.delete(first.value);
     }
   }
 
+  get(id: string): V | undefined {
+    return this.m.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.m.has(id);
+  }
+
+  delete(id: string): void {
+    this.m.delete(id);
+  }
+
   prune(before: EpochMs): void {
-    for (const [id, at] of this.m) {
-      if (at >= before) break;
+    for (const [id, v] of this.m) {
+      if (this.timeOf(v) >= before) break;
       this.m.delete(id);
     }
   }
@@ -588,6 +606,13 @@ class RecentSet {
 
   keys(): string[] {
     return [...this.m.keys()];
+  }
+}
+
+/** Ids by when they were last seen. */
+class RecentSet extends RecentMap<EpochMs> {
+  constructor(max: number) {
+    super(max, (at) => at);
   }
 }
 
@@ -759,8 +784,8 @@ export class EventAggregator {
   private readonly reportRuns: WindowedCounter;
   private readonly reportFailedCampaigns: RecentSet;
   private readonly names = new Map<string, string>();
-  /** uuid -> a task whose outcome arrived in the last lateRetryMs, oldest first. */
-  private readonly finishedTasks = new Map<string, TaskInfo>();
+  /** uuid -> a task whose outcome arrived in the last lateRetryMs, oldest first (made in the constructor). */
+  private readonly finishedTasks: RecentMap<TaskInfo>;
   /** uuid -> when its task-rejected(requeue=false) arrived, waiting for a task-failed. */
   private readonly pendingRejects = new Map<string, EpochMs>();
   /** uuid -> its events that arrived before the event naming it, oldest task first (see unnamedGraceMs). */
@@ -804,6 +829,7 @@ export class EventAggregator {
     };
     this.reportRuns = new WindowedCounter(bucketMs, Math.ceil(windowMs / bucketMs), 4);
     this.reportFailedCampaigns = new RecentSet(this.o.maxFailedCampaigns);
+    this.finishedTasks = new RecentMap(this.o.maxTasks, (t) => t.finishedAt);
   }
 
   /** The queue a task goes to when no task-sent event said: routes, then the name's prefix. */
@@ -826,7 +852,7 @@ export class EventAggregator {
     if (this.startedAt === null) this.startedAt = receivedAt;
     this.flushUnnamed(receivedAt);
     this.flushRejects(receivedAt);
-    this.forgetFinished(receivedAt);
+    this.finishedTasks.prune(receivedAt - this.o.lateRetryMs);
     // celery.events.receiver.event_from_message: timestamps are shifted by the sender's utcoffset.
     const ts = ev.timestamp - (ev.utcoffset - this.o.localUtcOffsetHours) * 3600;
     if (ev.type.startsWith('worker-')) {
@@ -1069,14 +1095,6 @@ export class EventAggregator {
     }
   }
 
-  /** Finished tasks older than lateRetryMs: no retry of theirs is still on its way. */
-  private forgetFinished(now: EpochMs): void {
-    for (const [uuid, t] of this.finishedTasks) {
-      if (now - t.finishedAt < this.o.lateRetryMs) break;
-      this.finishedTasks.delete(uuid);
-    }
-  }
-
   private retried(uuid: string, at: EpochMs, exception: string): void {
     const t = this.tasks.get(uuid) ?? this.finishedTasks.get(uuid);
     if (!t) {
@@ -1103,12 +1121,9 @@ export class EventAggregator {
       q.failingTasks.add(`(unknown)${SEP}${cls}`, at);
       return;
     }
+    // Kept for lateRetryMs: a retry of an earlier attempt may still be on its way.
     t.finishedAt = at;
-    this.finishedTasks.set(uuid, t);
-    if (this.finishedTasks.size > this.o.maxTasks) {
-      const first = this.finishedTasks.keys().next();
-      if (!first.done) this.finishedTasks.delete(first.value);
-    }
+    this.finishedTasks.touch(uuid, t);
     const q = this.queueStats(t.queue);
     q.finished.add('n', at);
     q.drain.add('n', at);
@@ -1192,7 +1207,7 @@ export class EventAggregator {
   patch(now: EpochMs, flags?: ProviderFlags): EventPatch {
     this.flushUnnamed(now);
     this.flushRejects(now);
-    this.forgetFinished(now);
+    this.finishedTasks.prune(now - this.o.lateRetryMs);
     const workers: WorkerSnapshot[] = [];
     for (const w of [...this.workers.values()]) {
       const s = this.workerSnapshot(w, now);
