@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, haveTmux, ROOT, TmuxSession } from './tmux.js';
+import { waitFor } from '../support/waitFor.js';
 
 const available = haveTmux();
 if (!available && process.env.CI === 'true') throw new Error('tmux is required for the end-to-end tests under CI');
@@ -43,9 +44,15 @@ suite('production React in the built CLI (tmux)', () => {
     const pid = session.cockpitPid();
     expect(pid).not.toBeNull();
     process.kill(pid as number, 'SIGUSR2');
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const line = JSON.parse(readFileSync(out, 'utf8').trim().split('\n')[0] as string) as ProbeLine;
+    // The probe appends its line after a full collection: the file can exist, still empty, before
+    // the line is in it. Read once a whole line is there.
+    const line = await waitFor(
+      () => {
+        const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
+        return text.includes('\n') ? (JSON.parse(text.split('\n')[0] as string) as ProbeLine) : null;
+      },
+      { what: `the probe's line in ${out}` },
+    );
     expect(line.nodeEnv).toBe('production');
     expect(line.measures).toBe(0);
   });
