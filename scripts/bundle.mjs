@@ -62,6 +62,20 @@ const CHUNK_PREFIX = 'bundle-';
  */
 const HASH_BANG_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot'];
 const RUNTIME_V8_FLAGS = ['--heap-growing-percent=20', '--no-sparkplug'];
+/**
+ * V8 flags for start-up only, each with the flag that undoes it once the first frame is on screen
+ * (src/cli/codeCache.ts). No optimising compiler until then (--no-opt): what start-up runs hot is
+ * the simulation's four-minute warm-up and the first render, and TurboFan compiled it on that
+ * feedback, on V8's one background thread, for code that then deoptimised once the steady run's
+ * objects reached it. Interleaved launches on the AMD EPYC (12 each, docs/performance.md "Eighth
+ * session"): 42 ms less wall time and 62 ms less CPU to the first frame; optimising resumes after
+ * it (the functions compiled in the first two minutes: 228 against 247, deoptimisations 30
+ * against 44). Not --max-opt=0: it implies --no-turbofan, which setting --max-opt back does not
+ * undo (5 functions optimised in two minutes). Not a larger --interrupt-budget: the budget given
+ * to each function start-up ran lasts until that function has used it up, minutes for a render
+ * function run once a second.
+ */
+const START_UP_V8_FLAGS = [['--no-opt', '--opt']];
 /** What a kernel before 5.1 reads of a `#!` line, its newline excluded (BINPRM_BUF_SIZE 128). */
 const HASH_BANG_MAX = 127;
 /**
@@ -338,6 +352,7 @@ async function bundle({ metafile }) {
     define: {
       __LSOS_BUNDLE_HASH__: JSON.stringify(scriptHash),
       __LSOS_RUNTIME_V8_FLAGS__: JSON.stringify(RUNTIME_V8_FLAGS),
+      __LSOS_START_UP_V8_FLAGS__: JSON.stringify(START_UP_V8_FLAGS),
       'import.meta.url': '__lsosBinUrl',
     },
     banner: {

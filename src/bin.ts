@@ -15,6 +15,8 @@ declare const __LSOS_BUNDLE_HASH__: string;
  * tier-up), so set before the bundle is compiled they hold for the whole run.
  */
 declare const __LSOS_RUNTIME_V8_FLAGS__: readonly string[];
+/** V8 flags for start-up only, each with the flag that undoes it (scripts/bundle.mjs; src/cli/codeCache.ts sets them). */
+declare const __LSOS_START_UP_V8_FLAGS__: readonly (readonly [string, string])[];
 
 for (const flag of __LSOS_RUNTIME_V8_FLAGS__) setFlagsFromString(flag);
 
@@ -31,4 +33,5 @@ runBundle({
   bundleHash: __LSOS_BUNDLE_HASH__,
   cacheDir: codeCacheDir(process.env, home()),
   runtimeFlags: __LSOS_RUNTIME_V8_FLAGS__,
+  startUpFlags: __LSOS_START_UP_V8_FLAGS__,
 });

@@ -28,6 +28,7 @@ import { isAscii } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /** Format marker and version of a cache file: a file without it is not the cockpit's. */
@@ -243,6 +244,52 @@ export interface BundleOptions {
   cacheDir: string | null;
   /** V8 flags the bin set itself before compiling (src/bin.ts): part of the key, as the command line's are. */
   runtimeFlags?: readonly string[];
+  /**
+   * V8 flags for start-up only, each with the flag that undoes it: set before the script is
+   * compiled, undone once the first frame is on screen (or START_UP_FLAGS_MAX_MS after the call,
+   * for a run that never shows one). Part of the key, as runtimeFlags.
+   */
+  startUpFlags?: readonly (readonly [set: string, undo: string])[];
+  /** How a flag is set: V8's own setter, or the tests' recording of it. */
+  applyFlag?: (flag: string) => void;
+}
+
+/** A run that shows no frame by then (a subcommand, a start that failed) has its start-up flags undone anyway. */
+export const START_UP_FLAGS_MAX_MS = 10_000;
+
+/**
+ * Start-up-only V8 flags: `set` and `undo` each act once (undo only after set), `during` runs a
+ * function with them set again (synchronously: nothing else runs meanwhile).
+ */
+export function startUpFlags(pairs: readonly (readonly [string, string])[], apply: (flag: string) => void = setFlagsFromString) {
+  let state: 'before' | 'set' | 'undone' = 'before';
+  const setAll = () => {
+    for (const [flag] of pairs) apply(flag);
+  };
+  const undoAll = () => {
+    for (const [, flag] of pairs) apply(flag);
+  };
+  return {
+    set(): void {
+      if (state !== 'before') return;
+      state = 'set';
+      setAll();
+    },
+    undo(): void {
+      if (state !== 'set') return;
+      state = 'undone';
+      undoAll();
+    },
+    during<T>(fn: () => T): T {
+      if (state !== 'undone' || pairs.length === 0) return fn();
+      setAll();
+      try {
+        return fn();
+      } finally {
+        undoAll();
+      }
+    },
+  };
 }
 
 /** What happened to the cache, for the tests and the bench. */
@@ -268,7 +315,7 @@ export function runBundle(o: BundleOptions): CacheOutcome {
         bundleMtimeMs: st.mtimeMs,
         nodeVersion: process.version,
         arch: process.arch,
-        execArgv: [...process.execArgv, ...(o.runtimeFlags ?? [])],
+        execArgv: [...process.execArgv, ...(o.runtimeFlags ?? []), ...(o.startUpFlags ?? []).map(([set]) => set)],
         nodeOptions: process.env.NODE_OPTIONS ?? '',
       });
       cached = readCodeCache(o.cacheDir, key);
@@ -276,19 +323,32 @@ export function runBundle(o: BundleOptions): CacheOutcome {
       key = undefined;
     }
   }
+  const startUp = startUpFlags(o.startUpFlags ?? [], o.applyFlag);
+  startUp.set();
   // The file is one function expression, Node's CommonJS wrapper written in by the build.
   const script = new Script(source, { filename: o.bundlePath, ...(cached ? { cachedData: cached } : {}) });
   const outcome: CacheOutcome = key === undefined ? 'off' : !cached ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
   const dir = o.cacheDir;
-  let hook: (() => void) | undefined;
+  setTimeout(startUp.undo, START_UP_FLAGS_MAX_MS).unref();
+  let hook: (() => void) | undefined = () => {
+    hook = undefined;
+    startUp.undo();
+  };
   if (dir !== null && key !== undefined && outcome !== 'used') {
     const k = key;
     hook = () => {
       hook = undefined;
+      startUp.undo();
       // After the frame is written: the cost (tens of ms, once) lands after what the operator waits for.
       setImmediate(() => {
         try {
-          writeCodeCache(dir, k, script.createCachedData());
+          // V8 stamps cached code with a hash of its flags and refuses it under others: made under
+          // the flags the next start compiles with.
+          writeCodeCache(
+            dir,
+            k,
+            startUp.during(() => script.createCachedData()),
+          );
         } catch {
           /* a normal start next time */
         }

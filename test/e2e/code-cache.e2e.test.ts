@@ -115,4 +115,30 @@ suite('the bin’s code cache (tmux)', () => {
     await sleep(1500);
     expect(readdirSync(join(shared, 'lsos-cockpit'))).toEqual([]);
   });
+
+  // The bin's start-up-only flags (scripts/bundle.mjs): no optimising compiler until the first
+  // frame, then on for good, also after the cache (made under the start-up flags) is written.
+  it('runs without the optimising compiler only until its first frame', async () => {
+    const root = newRoot();
+    const log = join(root, 'flags.log');
+    const preload = join(root, 'record-flags.cjs');
+    writeFileSync(
+      preload,
+      `const v8 = require('node:v8');
+const fs = require('node:fs');
+const set = v8.setFlagsFromString;
+v8.setFlagsFromString = (f) => { fs.appendFileSync(${JSON.stringify(log)}, f + '\\n'); return set(f); };
+`,
+    );
+    const flags = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+    const t = new TmuxSession();
+    sessions.push(t);
+    t.start(120, 40, [], { XDG_CACHE_HOME: root, NODE_OPTIONS: `--require=${preload}` });
+    await t.waitFor(fullFrame, 'the full first frame');
+    await until(() => cacheFiles(join(root, 'lsos-cockpit')).length === 1, 'the cache file');
+    await until(() => flags().at(-1) === '--opt', 'the optimising compiler on again');
+    const seen = flags();
+    expect(seen.slice(0, 4)).toEqual(['--heap-growing-percent=20', '--no-sparkplug', '--no-opt', '--opt']);
+    expect(seen.at(-1)).toBe('--opt');
+  });
 });

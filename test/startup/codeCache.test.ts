@@ -20,8 +20,10 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  START_UP_FLAGS_MAX_MS,
   codeCacheDir,
   codeCacheFile,
   codeCacheKey,
@@ -29,6 +31,7 @@ import {
   pruneCodeCache,
   readCodeCache,
   runBundle,
+  startUpFlags,
   writeCodeCache,
 } from '../../src/cli/codeCache.js';
 
@@ -304,5 +307,97 @@ describe('running the bundle through the cache', () => {
     expect(runBundle({ bundlePath: place(text), bundleHash: 'b3', cacheDir: null })).toBe('off');
     await tick();
     expect(seen()).toHaveLength(5);
+  });
+
+  // The bin's start-up-only flags (scripts/bundle.mjs: no optimising compiler until the first frame).
+  // V8 stamps cached code with a hash of its flags: a cache made after they were undone would be
+  // refused by every later start, which compiles under them.
+  it('compiles under its start-up flags, undoes them at the first frame, and writes a cache the next start (under them) takes', async () => {
+    const applied: string[] = [];
+    const applyFlag = (flag: string) => {
+      applied.push(flag);
+      setFlagsFromString(flag);
+    };
+    (globalThis as { __flagsApplied?: string[] }).__flagsApplied = applied;
+    try {
+      const text = bundle('seen.push([...globalThis.__flagsApplied]);');
+      const startUp = { bundleHash: 'b4', cacheDir: dir, startUpFlags: [['--no-opt', '--opt']] as const, applyFlag };
+      expect(runBundle({ bundlePath: place(text), ...startUp })).toBe('absent');
+      // Set while the script ran, undone once it called the first-frame hook.
+      expect(seen()[1]).toEqual(['--no-opt']);
+      expect(applied).toEqual(['--no-opt', '--opt']);
+      await tick();
+      // Set again only while the cache was made.
+      expect(applied).toEqual(['--no-opt', '--opt', '--no-opt', '--opt']);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.v8cache'))).toHaveLength(1);
+      applied.length = 0;
+      expect(runBundle({ bundlePath: place(text), ...startUp })).toBe('used');
+      expect(applied).toEqual(['--no-opt', '--opt']);
+      await tick();
+      // A used cache is not made again: the flags are not set again.
+      expect(applied).toEqual(['--no-opt', '--opt']);
+    } finally {
+      delete (globalThis as { __flagsApplied?: string[] }).__flagsApplied;
+      setFlagsFromString('--opt');
+    }
+  });
+
+  it('undoes its start-up flags in a run that shows no frame (a subcommand), at the latest START_UP_FLAGS_MAX_MS after it started', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const applied: string[] = [];
+      const quiet = place('(function (exports, require, module, __filename, __dirname, __lsosBundleUrl, __lsosFirstFrame) {})');
+      runBundle({
+        bundlePath: quiet,
+        bundleHash: 'b5',
+        cacheDir: null,
+        startUpFlags: [['--a', '--no-a']],
+        applyFlag: (f) => applied.push(f),
+      });
+      expect(applied).toEqual(['--a']);
+      vi.advanceTimersByTime(START_UP_FLAGS_MAX_MS - 1);
+      expect(applied).toEqual(['--a']);
+      vi.advanceTimersByTime(1);
+      expect(applied).toEqual(['--a', '--no-a']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('start-up-only flags', () => {
+  it('are set once, undone once and only after being set, and set again only around a function', () => {
+    const calls: string[] = [];
+    const flags = startUpFlags(
+      [
+        ['--a', '--no-a'],
+        ['--b', '--no-b'],
+      ],
+      (f) => calls.push(f),
+    );
+    flags.undo();
+    expect(calls).toEqual([]);
+    expect(flags.during(() => [...calls])).toEqual([]);
+    flags.set();
+    flags.set();
+    expect(calls).toEqual(['--a', '--b']);
+    // Already set: nothing to do around it.
+    expect(flags.during(() => calls.length)).toBe(2);
+    flags.undo();
+    flags.undo();
+    expect(calls).toEqual(['--a', '--b', '--no-a', '--no-b']);
+    calls.length = 0;
+    expect(flags.during(() => [...calls])).toEqual(['--a', '--b']);
+    expect(calls).toEqual(['--a', '--b', '--no-a', '--no-b']);
+    calls.length = 0;
+    expect(() =>
+      flags.during(() => {
+        throw new Error('made nothing');
+      }),
+    ).toThrow('made nothing');
+    expect(calls).toEqual(['--a', '--b', '--no-a', '--no-b']);
+    calls.length = 0;
+    flags.set();
+    expect(calls).toEqual([]);
   });
 });
