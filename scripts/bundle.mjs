@@ -61,7 +61,21 @@ const CHUNK_PREFIX = 'bundle-';
  * (each collection's next limit, each function's tier-up), so they hold for the whole run.
  */
 const HASH_BANG_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot'];
-const RUNTIME_V8_FLAGS = ['--heap-growing-percent=20', '--no-sparkplug'];
+/**
+ * Half of TurboFan's default inlining budgets (--max-inlined-bytecode-size 460 → 230, cumulative
+ * 920 → 460): each optimising compile is smaller, and a screen that draws once a second has few
+ * functions hot enough for deep inlining to pay. On the AMD EPYC, side by side, the simulation's
+ * first minute 2.23% against 2.68% (median of three rounds; 2.0 against 2.2 in two more), the
+ * second minute the same (1.25 / 1.30); 2,000 queues 4.5 / 4.8% against 4.5 / 4.6 in two runs; key
+ * to frame 14.4 / 17.8 ms against 12.0 / 14.8 (docs/performance.md, "Eighth session"). A quarter of
+ * them (115 / 230) cost 2,000 queues 0.5 points; no inlining at all 0.3.
+ */
+const RUNTIME_V8_FLAGS = [
+  '--heap-growing-percent=20',
+  '--no-sparkplug',
+  '--max-inlined-bytecode-size=230',
+  '--max-inlined-bytecode-size-cumulative=460',
+];
 /**
  * V8 flags for start-up only, each with the flag that undoes it once the first frame is on screen
  * (src/cli/codeCache.ts). No optimising compiler until then (--no-opt): what start-up runs hot is

@@ -53,7 +53,13 @@ describe('the built bin', () => {
       expect(given.malloc).toBe('131072');
       expect(given.argv).toEqual(expect.arrayContaining(['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot']));
       // --version shows no frame and is gone long before the start-up flags' time runs out.
-      expect(given.runtime).toEqual(['--heap-growing-percent=20', '--no-sparkplug', '--no-opt']);
+      expect(given.runtime).toEqual([
+        '--heap-growing-percent=20',
+        '--no-sparkplug',
+        '--max-inlined-bytecode-size=230',
+        '--max-inlined-bytecode-size-cumulative=460',
+        '--no-opt',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -138,7 +138,14 @@ v8.setFlagsFromString = (f) => { fs.appendFileSync(${JSON.stringify(log)}, f + '
     await until(() => cacheFiles(join(root, 'lsos-cockpit')).length === 1, 'the cache file');
     await until(() => flags().at(-1) === '--opt', 'the optimising compiler on again');
     const seen = flags();
-    expect(seen.slice(0, 4)).toEqual(['--heap-growing-percent=20', '--no-sparkplug', '--no-opt', '--opt']);
+    expect(seen.slice(0, 6)).toEqual([
+      '--heap-growing-percent=20',
+      '--no-sparkplug',
+      '--max-inlined-bytecode-size=230',
+      '--max-inlined-bytecode-size-cumulative=460',
+      '--no-opt',
+      '--opt',
+    ]);
     expect(seen.at(-1)).toBe('--opt');
   });
 });
