@@ -2,7 +2,7 @@
 // `;`-separated failover list (amqp://, amqps:// with a CA file and client certificate). The nodes
 // are tried in order from the one after the node that was last lost, so a dead node is not asked
 // first again; the connection says which node it is on.
-import { connect, type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { parseAmqpBroker, type AmqpNode } from '../../config/brokerUrl.js';
 import { redactSecrets } from '../../config/maskUrl.js';
 import { connectProblem } from './errors.js';
@@ -35,6 +35,9 @@ export async function connectAmqp(
   o: { timeoutMs: number; after?: number; socket?: Record<string, unknown>; urlOf?: (nodeUrl: string) => string },
 ): Promise<AmqpConnection> {
   const nodes = amqpNodes(url);
+  // amqplib is loaded by the first RabbitMQ connection: a cockpit that reads Redis alone never
+  // loads it (about 10 ms of a live launch, profiled; docs/performance.md "Eighth session").
+  const { connect } = await import('amqplib');
   const start = o.after === undefined ? 0 : (o.after + 1) % nodes.length;
   const failures: string[] = [];
   // One node: the caller names it already, the problem alone is said.
