@@ -342,7 +342,7 @@ describe('running the bundle through the cache', () => {
     }
   });
 
-  it('undoes its start-up flags in a run that shows no frame (a subcommand), at the latest START_UP_FLAGS_MAX_MS after it started', () => {
+  it('undoes its start-up flags at the frame without a cache, and in a run that shows no frame (a subcommand) START_UP_FLAGS_MAX_MS after it started', () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     try {
       const applied: string[] = [];
@@ -355,6 +355,16 @@ describe('running the bundle through the cache', () => {
         applyFlag: (f) => applied.push(f),
       });
       expect(applied).toEqual(['--a']);
+      // Without a cache (LSOS_COCKPIT_CODE_CACHE=off) a frame undoes them at once.
+      const framed: string[] = [];
+      runBundle({
+        bundlePath: place(bundle('')),
+        bundleHash: 'b6',
+        cacheDir: null,
+        startUpFlags: [['--b', '--no-b']],
+        applyFlag: (f) => framed.push(f),
+      });
+      expect(framed).toEqual(['--b', '--no-b']);
       vi.advanceTimersByTime(START_UP_FLAGS_MAX_MS - 1);
       expect(applied).toEqual(['--a']);
       vi.advanceTimersByTime(1);
