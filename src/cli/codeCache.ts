@@ -281,7 +281,7 @@ export function startUpFlags(pairs: readonly (readonly [string, string])[], appl
       undoAll();
     },
     during<T>(fn: () => T): T {
-      if (state !== 'undone' || pairs.length === 0) return fn();
+      if (state !== 'undone') return fn();
       setAll();
       try {
         return fn();
@@ -329,32 +329,34 @@ export function runBundle(o: BundleOptions): CacheOutcome {
   const script = new Script(source, { filename: o.bundlePath, ...(cached ? { cachedData: cached } : {}) });
   const outcome: CacheOutcome = key === undefined ? 'off' : !cached ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
   const dir = o.cacheDir;
-  setTimeout(startUp.undo, START_UP_FLAGS_MAX_MS).unref();
-  let hook: (() => void) | undefined = () => {
-    hook = undefined;
-    startUp.undo();
-  };
-  if (dir !== null && key !== undefined && outcome !== 'used') {
-    const k = key;
-    hook = () => {
-      hook = undefined;
-      startUp.undo();
-      // After the frame is written: the cost (tens of ms, once) lands after what the operator waits for.
-      setImmediate(() => {
-        try {
-          // V8 stamps cached code with a hash of its flags and refuses it under others: made under
-          // the flags the next start compiles with.
-          writeCodeCache(
-            dir,
-            k,
-            startUp.during(() => script.createCachedData()),
-          );
-        } catch {
-          /* a normal start next time */
+  const k = key;
+  // Written only where it was missing or refused, after the first frame (firstFrame below).
+  const writeCache =
+    dir !== null && k !== undefined && outcome !== 'used'
+      ? () => {
+          try {
+            // V8 stamps cached code with a hash of its flags and refuses it under others: made under
+            // the flags the next start compiles with.
+            writeCodeCache(
+              dir,
+              k,
+              startUp.during(() => script.createCachedData()),
+            );
+          } catch {
+            /* a normal start next time */
+          }
         }
-      });
-    };
-  }
+      : null;
+  const lastChance = setTimeout(startUp.undo, START_UP_FLAGS_MAX_MS).unref();
+  let framed = false;
+  const firstFrame = () => {
+    if (framed) return;
+    framed = true;
+    clearTimeout(lastChance);
+    startUp.undo();
+    // After the frame is written: the cost (tens of ms, once) lands after what the operator waits for.
+    if (writeCache) setImmediate(writeCache);
+  };
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   const mod = { exports: {} };
   // exports, require, module, __filename, __dirname, the URL `import.meta.url` stands for, and what
@@ -367,7 +369,7 @@ export function runBundle(o: BundleOptions): CacheOutcome {
     o.bundlePath,
     dirname(o.bundlePath),
     pathToFileURL(o.bundlePath).href,
-    () => hook?.(),
+    firstFrame,
   );
   return outcome;
 }
