@@ -19,33 +19,50 @@ import { startLiveLsos, type LiveLsos } from './traffic.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'dist/src/cli.cjs');
 const PROBE = join(ROOT, 'bench', 'probe.mjs');
-/** What a `#!/usr/bin/env -S [NAME=value …] node [flags]` line holds. */
+/** What the bin's sh line (its second, scripts/bundle.mjs) holds. */
 export interface BinLine {
-  /** `NAME=value` words env puts in the environment before Node starts (malloc's tunables). */
-  env: string;
+  /** The shell it runs before Node (`export NAME=value;` for malloc, NODE_EXTRA_CA_CERTS moved aside), each statement ending in `; `. */
+  shell: string;
   /** Node's flags. */
   flags: string;
 }
 
-/** The bin's `#!` line read apart, empty for a build without one. */
+/**
+ * The bin's sh line read apart, empty for a build without one. A build from before the sh line
+ * (`#!/usr/bin/env -S [NAME=value …] node [flags]`) is read as the same, so a bench can set one
+ * beside the other (BENCH_SIDE_CLIS, BENCH_MEMORY_VARIANTS' `bin:`).
+ */
 export function binLine(cli: string): BinLine {
   try {
-    const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
-    const m = /^#!\/usr\/bin\/env -S ((?:[A-Za-z_][A-Za-z0-9_]*=\S* )*)node(?: (.*))?$/.exec(first);
-    return { env: m?.[1]?.trim() ?? '', flags: m?.[2]?.trim() ?? '' };
+    const [first = '', second = ''] = readFileSync(cli, 'utf8').split('\n', 2);
+    const m = /^":" \/\/; (.*; )?exec node(?: (.*?))? "\$0" "\$@"$/.exec(second);
+    if (m) return { shell: m[1] ?? '', flags: m[2]?.trim() ?? '' };
+    const old = /^#!\/usr\/bin\/env -S ((?:[A-Za-z_][A-Za-z0-9_]*=\S* )*)node(?: (.*))?$/.exec(first);
+    if (old)
+      return {
+        shell: (old[1] ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((w) => `export ${w}; `)
+          .join(''),
+        flags: old[2]?.trim() ?? '',
+      };
+    return { shell: '', flags: '' };
   } catch {
-    return { env: '', flags: '' };
+    return { shell: '', flags: '' };
   }
 }
 
 /**
- * The cockpit runs as its bin does (`lsos-cockpit`, `npm start`): with the environment and the Node
- * flags of its `#!/usr/bin/env -S … node …` line (scripts/bundle.mjs writes them). Goes after an
- * `env …` prefix: `NAME=value node flags`.
+ * The cockpit runs as its bin does (`lsos-cockpit`, `npm start`): sh runs the bin's line, with
+ * `nodeFlags` added to Node's, then Node the script named next (`$0`) with the words after it. Goes
+ * after an `env …` prefix. A build without the line: plain `node`.
  */
-export function binCommand(cli: string): string {
-  const { env, flags } = binLine(cli);
-  return `${env} node ${flags}`.trim();
+export function binCommand(cli: string, nodeFlags = ''): string {
+  const { shell, flags } = binLine(cli);
+  const node = ['node', flags, nodeFlags].filter(Boolean).join(' ');
+  if (shell === '' && flags === '') return node;
+  return `sh -c ${shq(`${shell}exec ${node} "$0" "$@"`)}`;
 }
 const NODE = binCommand(CLI);
 const COLS = 120;

@@ -8,12 +8,12 @@
 //
 // `node --expose-gc dist/bench/run.js memory`. BENCH_MEMORY_VARIANTS: `label=node flags;label=…`
 // (default: the bin's own flags; an `env:NAME=value` word goes to the environment instead, and
-// `cli:PATH` runs another build), BENCH_MEMORY_RUNS (default 2), BENCH_WINDOW_S (60), BENCH_CLI.
+// `cli:PATH` runs another build; `bin:PATH` runs another build as its bin does, alone), BENCH_MEMORY_RUNS (default 2), BENCH_WINDOW_S (60), BENCH_CLI.
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { binLine } from './beside-htop.js';
+import { binCommand } from './beside-htop.js';
 import { BenchTmux, procStat, shq } from './tmux.js';
 import { startLiveLsos } from './traffic.js';
 
@@ -132,23 +132,29 @@ export function rssParts(pid: number, maps = parseSmaps(readFileSync(`/proc/${pi
 
 interface Variant {
   label: string;
-  flags: string;
+  /** `NAME=value` words for the environment. */
   env: string;
+  /** What runs the cockpit's script with the memory probe loaded: the bin's own line, or `node` with the variant's flags. */
+  node: string;
   cli: string;
 }
 
 function variants(): Variant[] {
   const spec = process.env.BENCH_MEMORY_VARIANTS;
-  if (!spec) return [{ label: 'bin', ...binLine(CLI), cli: CLI }];
+  const probe = `--import=${shq(MEMPROBE)}`;
+  if (!spec) return [{ label: 'bin', env: '', node: binCommand(CLI, probe), cli: CLI }];
   return spec.split(';').map((v) => {
     const at = v.indexOf('=');
     const label = at < 0 ? v : v.slice(0, at);
     const rest = at < 0 ? '' : v.slice(at + 1);
     const words = rest.split(/\s+/).filter(Boolean);
     const cli = words.find((w) => w.startsWith('cli:'));
+    // `bin:PATH`: that build started as its own bin starts it (its line's environment and flags).
+    const bin = words.find((w) => w.startsWith('bin:'));
+    if (bin) return { label: label.trim(), env: '', node: binCommand(resolve(bin.slice(4)), probe), cli: resolve(bin.slice(4)) };
     return {
       label: label.trim(),
-      flags: words.filter((w) => !/^(env|cli):/.test(w)).join(' '),
+      node: ['node', ...words.filter((w) => !/^(env|cli):/.test(w)), probe].join(' '),
       env: words
         .filter((w) => w.startsWith('env:'))
         .map((w) => w.slice(4))
@@ -185,7 +191,7 @@ export async function benchMemory(): Promise<Record<string, string | number>> {
             name,
             120,
             40,
-            `${env} ${url} ${v.env} LSOS_MEMPROBE_OUT=${shq(probe)} node ${v.flags} --import=${shq(MEMPROBE)} ${shq(v.cli)} --state-dir ${shq(join(work, name))}`,
+            `${env} ${url} ${v.env} LSOS_MEMPROBE_OUT=${shq(probe)} ${v.node} ${shq(v.cli)} --state-dir ${shq(join(work, name))}`,
           );
           cockpits.push({ name, label: `${mode} ${v.label} #${r + 1}`, probe });
         }

@@ -54,13 +54,12 @@ const CHUNK_PREFIX = 'bundle-';
  * and 1–2 MB less heap, RSS 3.5 MB less on the simulation and 1.7–4.6 live; CPU the same, also at
  * 2,000 queues (3.4 against 3.4%); a launch about 18 ms slower (same section).
  *
- * Linux before 5.1 reads only the first 127 bytes of a `#!` line (RHEL 8's 4.18 among them): a
- * longer line hands Node a cut flag and the bin does not start. So the `#!` line carries what must
- * be given before Node starts (HASH_BANG_FLAGS, BIN_ENV), and the bin sets the rest itself
- * (RUNTIME_V8_FLAGS, src/bin.ts) before it compiles the bundle: V8 reads both when it uses them
- * (each collection's next limit, each function's tier-up), so they hold for the whole run.
+ * The bin's second line, run by sh (binHeader), carries what must be given before Node starts
+ * (NODE_FLAGS, BIN_ENV), and the bin sets the rest itself (RUNTIME_V8_FLAGS, src/bin.ts) before it
+ * compiles the bundle: V8 reads both when it uses them (each collection's next limit, each
+ * function's tier-up), so they hold for the whole run.
  */
-const HASH_BANG_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot'];
+const NODE_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot'];
 /**
  * Half of TurboFan's default inlining budgets (--max-inlined-bytecode-size 460 → 230, cumulative
  * 920 → 460): each optimising compile is smaller, and a screen that draws once a second has few
@@ -90,10 +89,8 @@ const RUNTIME_V8_FLAGS = [
  * function run once a second.
  */
 const START_UP_V8_FLAGS = [['--no-opt', '--opt']];
-/** What a kernel before 5.1 reads of a `#!` line, its newline excluded (BINPRM_BUF_SIZE 128). */
-const HASH_BANG_MAX = 127;
 /**
- * The environment the bin's `#!` line gives Node: glibc's malloc with its mmap threshold fixed at its
+ * The environment the bin's sh line gives Node: glibc's malloc with its mmap threshold fixed at its
  * default, 128 KiB. Left dynamic, glibc raises the threshold to the size of any large block freed
  * (the bundle's 3.5 MB text once read, the code cache's 1.9 MB), and its trim threshold to twice
  * that, so it then keeps up to 7 MB of freed memory in its heap instead of giving it back: malloc
@@ -102,6 +99,29 @@ const HASH_BANG_MAX = 127;
  * session: RSS"). Children the cockpit starts inherit it: the same allocator, only without the raise.
  */
 const BIN_ENV = ['MALLOC_MMAP_THRESHOLD_=131072'];
+/** Where the sh line keeps NODE_EXTRA_CA_CERTS while Node starts: src/cli/extraCaCerts.ts's name, read from it. */
+function deferredCaEnv() {
+  const m = /export const DEFERRED_CA_ENV = '([A-Z_]+)';/.exec(readFileSync(join(ROOT, 'src/cli/extraCaCerts.ts'), 'utf8'));
+  if (!m) throw new Error('bundle: DEFERRED_CA_ENV not found in src/cli/extraCaCerts.ts');
+  return m[1];
+}
+/**
+ * The bin's first two lines: a file both sh and Node read. The kernel runs `#!/bin/sh`, sh runs the
+ * second line and replaces itself with Node; Node reads `":"` as a string and the rest as a comment.
+ * sh rather than `#!/usr/bin/env -S …` because the line can then do more than set variables, and is
+ * not cut: Linux before 5.1 (RHEL 8's 4.18 among them) reads only 127 bytes of a `#!` line.
+ *
+ * What it does besides BIN_ENV and NODE_FLAGS: moves NODE_EXTRA_CA_CERTS aside, so Node 20 does not
+ * parse its roots and the file at start (40 ms and 2 MB with Debian's bundle; src/cli/extraCaCerts.ts
+ * reads it at the first TLS context instead and puts the variable back). Not when NODE_OPTIONS asks
+ * for OpenSSL's store (`--use-openssl-ca`): the bin could not rebuild those roots.
+ */
+function binHeader() {
+  const ca = deferredCaEnv();
+  const moveCa = `if [ -n "\${NODE_EXTRA_CA_CERTS-}" ]; then case "\${NODE_OPTIONS-}" in *--use-openssl-ca*) ;; *) export ${ca}="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS ;; esac; fi`;
+  const env = BIN_ENV.map((e) => `export ${e}`).join('; ');
+  return `#!/bin/sh\n":" //; ${moveCa}; ${env}; exec node ${NODE_FLAGS.join(' ')} "$0" "$@"\n`;
+}
 /** What the bundle is made of besides node_modules: a change to any of these makes it stale. */
 const INPUT_DIRS = ['src', 'panels', 'components'];
 const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/bundle.mjs', 'scripts/ascii-source.mjs'];
@@ -385,18 +405,16 @@ async function bundle({ metafile }) {
   // Chunks of the earlier, split bundle (their names carry a content hash) would pile up; removed
   // only after a successful build, so a failed one leaves the previous bundle whole.
   for (const f of readdirSync(OUT_DIR)) if (f.startsWith(CHUNK_PREFIX)) rmSync(join(OUT_DIR, f));
-  // esbuild keeps src/bin.ts's `#!/usr/bin/env node`: the bin's environment and flags go on that line.
+  // esbuild keeps src/bin.ts's `#!/usr/bin/env node`: the bin's header takes its place.
   const entry = readFileSync(ENTRY_OUT, 'utf8');
   if (!entry.startsWith('#!/usr/bin/env node\n')) throw new Error('bundle: dist/src/cli.cjs does not start with the expected #! line');
-  const hashBang = `#!/usr/bin/env -S ${BIN_ENV.join(' ')} node ${HASH_BANG_FLAGS.join(' ')}`;
-  if (Buffer.byteLength(hashBang) > HASH_BANG_MAX)
-    throw new Error(`bundle: the #! line is ${Buffer.byteLength(hashBang)} bytes, over ${HASH_BANG_MAX}: ${hashBang}`);
-  writeFileSync(ENTRY_OUT, `${hashBang}\n${entry.slice(entry.indexOf('\n') + 1)}`);
+  const header = binHeader();
+  writeFileSync(ENTRY_OUT, `${header}${entry.slice(entry.indexOf('\n') + 1)}`);
   chmodSync(ENTRY_OUT, 0o755);
-  // Over tsc's dist/src/cli.js (src/cli.ts unbundled): the same #! line, so a bench reading flags from it finds them.
+  // Over tsc's dist/src/cli.js (src/cli.ts unbundled): the same header, so a bench reading flags from it finds them.
   writeFileSync(
     COMPAT_OUT,
-    `${hashBang}\n// lsos-cockpit production bundle (scripts/bundle.mjs): the bin is cli.cjs (CommonJS, faster to start); this runs it\nimport './cli.cjs';\n`,
+    `${header}// lsos-cockpit production bundle (scripts/bundle.mjs): the bin is cli.cjs (CommonJS, faster to start); this runs it\nimport './cli.cjs';\n`,
   );
   chmodSync(COMPAT_OUT, 0o755);
   if (metafile) writeFileSync(join(ROOT, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));

@@ -1,6 +1,6 @@
 // The built bin carries the Node and V8 flags and the malloc setting that hold its memory down
-// (issue 16; scripts/bundle.mjs writes them into the `#!` line, and the bin sets the V8 flags that
-// line has no room for), and started as an operator starts it, through that line, Node accepts the
+// (issue 16; scripts/bundle.mjs writes them into the sh line its `#!/bin/sh` runs, and the bin sets
+// the V8 flags itself), and started as an operator starts it, through that line, Node accepts the
 // flags and the cockpit's process has the setting. Nothing else fails if the bundle stops writing them.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { binCommand } from '../../bench/beside-htop.js';
 
 const BIN = fileURLToPath(new URL('../../dist/src/cli.cjs', import.meta.url));
 /** The bin's name before it was CommonJS: an ES module that imports it. */
@@ -25,13 +26,14 @@ process.on('exit', () => process.stderr.write(JSON.stringify({ ...given, runtime
 `;
 
 describe('the built bin', () => {
-  it('starts node with its flags and malloc setting from a #! line a kernel before 5.1 reads whole, and sets the other V8 flags itself', () => {
-    const first = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
-    expect(first).toMatch(/^#!\/usr\/bin\/env -S MALLOC_MMAP_THRESHOLD_=131072 node /);
-    // Linux before 5.1 reads 127 bytes of it (BINPRM_BUF_SIZE 128): past them a flag is cut.
-    expect(Buffer.byteLength(first)).toBeLessThanOrEqual(127);
-    for (const flag of ['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot']) expect(first).toContain(flag);
-    // Run as a program (the kernel reads the #! line): Node refuses an unknown flag with exit 9.
+  it('starts node with its flags and malloc setting from the sh line its #! line runs, and sets the other V8 flags itself', () => {
+    const [first, second] = readFileSync(BIN, 'utf8').split('\n', 2);
+    // sh, not `env -S`: nothing for a kernel before 5.1 (127 bytes of a #! line) to cut.
+    expect(first).toBe('#!/bin/sh');
+    expect(second).toMatch(
+      /^":" \/\/; .*export MALLOC_MMAP_THRESHOLD_=131072; exec node --max-semi-space-size=4 --v8-pool-size=1 --no-node-snapshot "\$0" "\$@"$/,
+    );
+    // Run as a program (the kernel runs sh, sh the line): Node refuses an unknown flag with exit 9.
     const dir = mkdtempSync(join(tmpdir(), 'lsos-bin-flags-'));
     try {
       const preload = join(dir, 'report.cjs');
@@ -80,5 +82,20 @@ describe('the built bin', () => {
     const old = spawnSync(OLD_NAME, ['--version'], { encoding: 'utf8', env });
     expect(old.stdout).toBe(run.stdout);
     expect(old.stderr).toMatch(/^ESM \d+:/m);
+  });
+
+  // The benches start the cockpit, and Node alone as the floor of a launch, as the bin starts it:
+  // their command from the bin's sh line must give Node what the line gives it.
+  it("gives the benches' Node what the bin's line gives it", () => {
+    const probe = `process.stdout.write(JSON.stringify({ argv: process.execArgv, malloc: process.env.MALLOC_MMAP_THRESHOLD_ ?? null, ca: process.env.NODE_EXTRA_CA_CERTS ?? null, moved: process.env.LSOS_COCKPIT_NODE_EXTRA_CA_CERTS ?? null }))`;
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/some/ca.pem', NODE_OPTIONS: '' };
+    const run = spawnSync('sh', ['-c', `${binCommand(BIN)} -e "$1"`, 'sh', probe], { encoding: 'utf8', env });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      argv: ['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot', '-e', probe],
+      malloc: '131072',
+      ca: null,
+      moved: '/some/ca.pem',
+    });
   });
 });
