@@ -39,10 +39,14 @@ const CHUNK_PREFIX = 'bundle-';
  * Node and V8 flags the bin runs with (how an operator starts it: `lsos-cockpit`, `npm start`;
  * `node dist/src/cli.cjs` runs without them). The old generation is
  * collected when it has grown by 20% (V8 lets it grow 1.1 to 4 times between collections) and the
- * young generation stops at 4 MB per semi-space instead of 16. Side by side for 60 s, 200 queues
- * live (docs/performance.md, "Start-up"): RSS 132–171 MB → 107–108 MB on the simulation and 138–192
- * → 113–114 MB live, for +0.2–0.5 points of one core on the simulation and +0.7–0.8 live. 1 MB
- * semi-spaces save 8 MB more but cost +1.0–1.6 points; --optimize-for-size (95 MB) +3 points.
+ * young generation stops at 2 MB per semi-space instead of 16. Side by side for 60 s, 200 queues
+ * live (docs/performance.md, "Start-up"): 4 MB semi-spaces took RSS from 132–171 MB to 107–108 MB on
+ * the simulation and 138–192 → 113–114 MB live, for +0.2–0.5 points of one core on the simulation
+ * and +0.7–0.8 live; 2 MB instead of 4 (ninth session, "Ninth session"): new space 8 → 4 MB, RSS
+ * live 78.4–80.2 → 75.2–78.0 MB and sim 75.3–77.5 → 72.6–74.5 (three of each side by side), CPU the
+ * same (sim 1.65–1.90 against 1.82–1.83%, live 3.20–3.27 against 3.17–3.22, 2,000 queues 3.9
+ * against 3.9% in four windows). 1 MB semi-spaces cost +1.0–1.6 points (second session);
+ * --optimize-for-size (95 MB) +3 points.
  * One background thread for V8 (--v8-pool-size=1, Node's default is one per core): on a shared
  * 2-core bastion the parallel GC and compile helpers mostly wait for each other; 5–9 MB less RSS,
  * 0.1–0.6 points less CPU, and about 80 ms less CPU before the first frame (870 → 790 ms).
@@ -59,7 +63,7 @@ const CHUNK_PREFIX = 'bundle-';
  * compiles the bundle: V8 reads both when it uses them (each collection's next limit, each
  * function's tier-up), so they hold for the whole run.
  */
-const NODE_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot'];
+const NODE_FLAGS = ['--max-semi-space-size=2', '--v8-pool-size=1', '--no-node-snapshot'];
 /**
  * Half of TurboFan's default inlining budgets (--max-inlined-bytecode-size 460 → 230, cumulative
  * 920 → 460): each optimising compile is smaller, and a screen that draws once a second has few

@@ -31,7 +31,7 @@ describe('the built bin', () => {
     // sh, not `env -S`: nothing for a kernel before 5.1 (127 bytes of a #! line) to cut.
     expect(first).toBe('#!/bin/sh');
     expect(second).toMatch(
-      /^":" \/\/; .*export MALLOC_MMAP_THRESHOLD_=131072; exec node --max-semi-space-size=4 --v8-pool-size=1 --no-node-snapshot "\$0" "\$@"$/,
+      /^":" \/\/; .*export MALLOC_MMAP_THRESHOLD_=131072; exec node --max-semi-space-size=2 --v8-pool-size=1 --no-node-snapshot "\$0" "\$@"$/,
     );
     // Run as a program (the kernel runs sh, sh the line): Node refuses an unknown flag with exit 9.
     const dir = mkdtempSync(join(tmpdir(), 'lsos-bin-flags-'));
@@ -53,7 +53,7 @@ describe('the built bin', () => {
       expect(run.stdout).toMatch(/^lsos-cockpit \d+\.\d+\.\d+/);
       const given = JSON.parse(run.stderr.trim().split('\n').at(-1) ?? '') as { malloc: string | null; argv: string[]; runtime: string[] };
       expect(given.malloc).toBe('131072');
-      expect(given.argv).toEqual(expect.arrayContaining(['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot']));
+      expect(given.argv).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--v8-pool-size=1', '--no-node-snapshot']));
       // --version shows no frame and is gone long before the start-up flags' time runs out.
       expect(given.runtime).toEqual([
         '--heap-growing-percent=20',
@@ -92,7 +92,7 @@ describe('the built bin', () => {
     const run = spawnSync('sh', ['-c', `${binCommand(BIN)} -e "$1"`, 'sh', probe], { encoding: 'utf8', env });
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
-      argv: ['--max-semi-space-size=4', '--v8-pool-size=1', '--no-node-snapshot', '-e', probe],
+      argv: ['--max-semi-space-size=2', '--v8-pool-size=1', '--no-node-snapshot', '-e', probe],
       malloc: '131072',
       ca: null,
       moved: '/some/ca.pem',
