@@ -36,6 +36,7 @@ const LIVE_DIRS = [
 const LIVE_EXTRA = ['test/timeline/crash.test.ts'];
 /** Pure files inside the live folders (message encoding, core logic, UI frames). */
 const PURE_IN_LIVE_DIRS = [
+  'test/audit/journalReads.test.ts',
   'test/live/celery-message.test.ts',
   'test/live/amqp-message.test.ts',
   'test/actions/pure.test.ts',

@@ -7,7 +7,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TimelineEntry } from '../../core/timeline.js';
-import { readJournalFile } from '../../journal/journal.js';
 import { OWN_PREFIX, incidentDir, isSharedIncident, parseEntryLines } from '../../journal/shared/storage.js';
 import { incidentIds, journalPath } from '../../journal/store.js';
 import { auditRecordOf, type AuditRecord } from './chain.js';
@@ -27,38 +26,112 @@ export function auditJournalSeq(e: Pick<TimelineEntry, 'seq' | 'origin'>): numbe
 }
 
 /**
- * The entries of `stateDir`'s journal of an incident that this state directory writes: the
+ * The action entries of the journal files read so far, by path. Journals only grow (the recorder
+ * and the shared chains append whole lines), so a later read parses only the bytes added since:
+ * the outbox looks every 5 s, and parsing an incident's whole journal each time (a figures entry
+ * a minute, about 100 KB at 2,000 queues, and every entry's hash checked) took 175 ms of the main
+ * thread per flush after an hour of incident (docs/performance.md, "Ninth session"). A file
+ * replaced (another inode), shorter than what was read, or changed in the bytes just before where
+ * reading stopped is read again whole. A line not yet ended (a write in progress, a torn tail) is
+ * left for a later read, as a whole read leaves it out.
+ */
+export class JournalReads {
+  private files = new Map<string, { dev: number; ino: number; bytes: number; tail: Buffer; actions: TimelineEntry[] }>();
+  private seen = new Set<string>();
+
+  /** The `action` entries of `file`, in file order. */
+  actions(file: string): TimelineEntry[] {
+    this.seen.add(file);
+    const fd = fs.openSync(file, 'r');
+    try {
+      const st = fs.fstatSync(fd);
+      let known = this.files.get(file);
+      if (known && (known.dev !== st.dev || known.ino !== st.ino || st.size < known.bytes || !this.tailHolds(fd, known))) known = undefined;
+      const from = known?.bytes ?? 0;
+      const actions = known?.actions ?? [];
+      let bytes = from;
+      if (st.size > from) {
+        const buf = Buffer.alloc(st.size - from);
+        const got = readFully(fd, buf, from);
+        const end = buf.subarray(0, got).lastIndexOf(0x0a) + 1;
+        if (end > 0) {
+          for (const e of parseEntryLines(buf.toString('utf8', 0, end), path.basename(file)).entries)
+            if (e.kind === 'action') actions.push(e);
+          bytes = from + end;
+        }
+      }
+      const tailFrom = Math.max(0, bytes - TAIL_BYTES);
+      const tail = Buffer.alloc(bytes - tailFrom);
+      readFully(fd, tail, tailFrom);
+      this.files.set(file, { dev: st.dev, ino: st.ino, bytes, tail, actions });
+      return actions;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Forgets the files not read since the last call (an incident's journal removed). */
+  prune(): void {
+    for (const f of this.files.keys()) if (!this.seen.has(f)) this.files.delete(f);
+    this.seen = new Set();
+  }
+
+  private tailHolds(fd: number, known: { bytes: number; tail: Buffer }): boolean {
+    const now = Buffer.alloc(known.tail.length);
+    return readFully(fd, now, known.bytes - known.tail.length) === now.length && now.equals(known.tail);
+  }
+}
+
+/** The bytes before the read position that must be unchanged for a read to go on from there. */
+const TAIL_BYTES = 256;
+
+function readFully(fd: number, buf: Buffer, position: number): number {
+  let got = 0;
+  while (got < buf.length) {
+    const n = fs.readSync(fd, buf, got, buf.length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/**
+ * The action entries of `stateDir`'s journal of an incident that this state directory writes: the
  * journal, or in a shared incident every `own-` chain written from here (never the copies of other
  * cockpits' entries: each cockpit writes its own rows).
  */
-function ownEntries(stateDir: string, id: string): TimelineEntry[] {
-  if (!isSharedIncident(stateDir, id)) return readJournalFile(journalPath(stateDir, id), id).entries;
+function ownActions(stateDir: string, id: string, reads: JournalReads): TimelineEntry[] {
+  const journal = journalPath(stateDir, id);
+  if (!isSharedIncident(stateDir, id)) return reads.actions(journal);
   const dir = incidentDir(stateDir, id);
   // A journal from before sharing, resumed by a sharing cockpit, is one of them.
-  const out: TimelineEntry[] = fs.existsSync(journalPath(stateDir, id)) ? readJournalFile(journalPath(stateDir, id), id).entries : [];
+  const out: TimelineEntry[] = fs.existsSync(journal) ? [...reads.actions(journal)] : [];
   for (const name of fs.readdirSync(dir)) {
     if (!name.startsWith(OWN_PREFIX) || !name.endsWith('.jsonl')) continue;
-    out.push(...parseEntryLines(fs.readFileSync(path.join(dir, name), 'utf8'), name).entries.filter((e) => e.incidentId === id));
+    out.push(...reads.actions(path.join(dir, name)).filter((e) => e.incidentId === id));
   }
   return out;
 }
 
-/** Every audit record waiting in the journals of `stateDir`, oldest first. */
-export function journalAuditRecords(stateDir: string): AuditRecord[] {
+/**
+ * Every audit record waiting in the journals of `stateDir`, oldest first. `reads`: what earlier
+ * calls read (the outbox keeps one); without it every journal is read whole.
+ */
+export function journalAuditRecords(stateDir: string, reads: JournalReads = new JournalReads()): AuditRecord[] {
   const out: AuditRecord[] = [];
   for (const id of incidentIds(stateDir)) {
     let entries: TimelineEntry[];
     try {
-      entries = ownEntries(stateDir, id);
+      entries = ownActions(stateDir, id, reads);
     } catch {
       continue;
     }
     for (const e of entries) {
-      if (e.kind !== 'action') continue;
       const r = auditRecordOf(e.details, id, auditJournalSeq(e));
       if (r) out.push(r);
     }
   }
+  reads.prune();
   // Journal order within an incident; across incidents by time (ties: incident, seq).
   return out.sort((a, b) =>
     a.at < b.at ? -1 : a.at > b.at ? 1 : a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : a.journalSeq - b.journalSeq,
@@ -88,6 +161,8 @@ export class AuditOutbox {
   private failures = 0;
   /** Records known to be in the table: with nothing else waiting, a flush does not touch PostgreSQL. */
   private readonly known = new Set<string>();
+  /** The journals as far as earlier flushes read them: each flush parses only what was added. */
+  private readonly reads = new JournalReads();
   /**
    * The trail's connection on which the table last had them all (AuditTrail.session). When that
    * connection is gone (a failover: the promoted standby may lack commits the old primary had not
@@ -112,7 +187,7 @@ export class AuditOutbox {
   }
 
   private async doFlush(): Promise<FlushResult> {
-    const all = journalAuditRecords(this.stateDir);
+    const all = journalAuditRecords(this.stateDir, this.reads);
     if (!this.trail)
       return (this.last = { written: 0, pending: all.length, error: 'no PostgreSQL configured for ops_audit_log', retryAt: null });
     const key = (r: AuditRecord) => `${r.incidentId}#${r.journalSeq}`;
