@@ -45,26 +45,25 @@ export class JournalReads {
     const fd = fs.openSync(file, 'r');
     try {
       const st = fs.fstatSync(fd);
-      let known = this.files.get(file);
-      if (known && (known.dev !== st.dev || known.ino !== st.ino || st.size < known.bytes || !this.tailHolds(fd, known))) known = undefined;
-      const from = known?.bytes ?? 0;
-      const actions = known?.actions ?? [];
-      let bytes = from;
-      if (st.size > from) {
-        const buf = Buffer.alloc(st.size - from);
-        const got = readFully(fd, buf, from);
-        const end = buf.subarray(0, got).lastIndexOf(0x0a) + 1;
+      const before = this.files.get(file);
+      const goesOn = before && before.dev === st.dev && before.ino === st.ino && st.size >= before.bytes && this.tailHolds(fd, before);
+      const read = goesOn ? before : { dev: st.dev, ino: st.ino, bytes: 0, tail: Buffer.alloc(0), actions: [] as TimelineEntry[] };
+      if (st.size > read.bytes) {
+        const buf = Buffer.alloc(st.size - read.bytes);
+        const end = buf.subarray(0, readFully(fd, buf, read.bytes)).lastIndexOf(0x0a) + 1;
         if (end > 0) {
           for (const e of parseEntryLines(buf.toString('utf8', 0, end), path.basename(file)).entries)
-            if (e.kind === 'action') actions.push(e);
-          bytes = from + end;
+            if (e.kind === 'action') read.actions.push(e);
+          read.bytes += end;
+          // The bytes just read end the tail: no second read. A copy, so the chunk itself is let go.
+          read.tail =
+            end >= TAIL_BYTES
+              ? Buffer.from(buf.subarray(end - TAIL_BYTES, end))
+              : Buffer.concat([read.tail, buf.subarray(0, end)]).subarray(-TAIL_BYTES);
         }
       }
-      const tailFrom = Math.max(0, bytes - TAIL_BYTES);
-      const tail = Buffer.alloc(bytes - tailFrom);
-      readFully(fd, tail, tailFrom);
-      this.files.set(file, { dev: st.dev, ino: st.ino, bytes, tail, actions });
-      return actions;
+      this.files.set(file, read);
+      return read.actions;
     } finally {
       fs.closeSync(fd);
     }
