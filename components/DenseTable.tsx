@@ -120,7 +120,10 @@ function formatRow<R>(
   const fitted: string[] = [];
   const line = new LineBuilder(width);
   let used = 0;
-  columns.forEach(({ column, width: w }, i) => {
+  // A loop, not a callback made per row: a closure made anew each frame lost its optimised code at
+  // every full GC.
+  for (let i = 0; i < columns.length; i++) {
+    const { column, width: w } = columns[i] as LaidOutColumn<R>;
     const tone = theme.tones[column.tone?.(row) ?? 'normal'];
     // The selection bar is uniform: inverse, keeping only the weight of the cell's tone.
     const style: ToneStyle = selected ? { inverse: true, ...(tone.bold ? { bold: true } : {}) } : tone;
@@ -134,7 +137,7 @@ function formatRow<R>(
       raw.push('');
       fitted.push('');
       line.live(since, w, column.align ?? 'left', style);
-      return;
+      continue;
     }
     const text = column.text(row, w);
     // An unchanged cell is not measured again.
@@ -144,7 +147,7 @@ function formatRow<R>(
     raw.push(text);
     fitted.push(cell);
     line.text(cell, w, style);
-  });
+  }
   if (used < width) line.text(' '.repeat(width - used), width - used, selected ? { inverse: true } : PLAIN);
   // Same line as before: keep the old pieces, so React skips the row.
   const pieces = prev && samePieces(prev.pieces, line.pieces) ? prev.pieces : line.pieces;

@@ -75,10 +75,13 @@ const printableAscii = (c) => c >= 0x20 && c < 0x7f;
 
 /**
  * Walks `s` from `from` (in state `st`, changed in place) to `to`: the text without escapes, or
- * null for an escape it cannot follow. `onChar`, when given, is called with the index and code of
- * each character outside escapes, `st` then being the state it is drawn in.
+ * null for an escape it cannot follow. `onChar`, when given, is called with `ctx`, the index and
+ * the code of each character outside escapes, `st` then being the state it is drawn in. The
+ * callbacks are module functions with a context, not closures made per line: V8 keeps a closure's
+ * optimised code only while a closure made at that place lives, so closures made per frame lost it
+ * at every full GC and ran unoptimised until compiled again.
  */
-function walk(s, from, to, st, onChar) {
+function walk(s, from, to, st, onChar, ctx) {
   let plain = '';
   let i = from;
   while (i < to) {
@@ -89,7 +92,7 @@ function walk(s, from, to, st, onChar) {
       i = end;
       continue;
     }
-    if (onChar) onChar(i, c);
+    if (onChar) onChar(ctx, i, c);
     plain += s[i];
     i++;
   }
@@ -100,6 +103,19 @@ const widthOf = (plain, width) => {
   for (let i = 0; i < plain.length; i++) if (!printableAscii(plain.charCodeAt(i))) return width(plain);
   return plain.length;
 };
+
+/** walk's onChar: the last place a change may start, and the state there. */
+function markCleanStart(ctx, i, c) {
+  if (printableAscii(c) && startsCleanly(ctx.prev, ctx.next, i + 1)) {
+    ctx.b = i + 1;
+    ctx.bState = ctx.st.slice();
+  }
+}
+
+/** walk's onChar: the indices of printable ASCII characters, into the Set `visible`. */
+function addVisible(visible, i, c) {
+  if (printableAscii(c)) visible.add(i);
+}
 
 /** Where a change may start at `i` (after a printable ASCII character) in both lines. */
 const startsCleanly = (prev, next, i) => {
@@ -120,14 +136,9 @@ export function lsosLineChange(prev, next, width) {
   while (p < max && prev.charCodeAt(p) === next.charCodeAt(p)) p++;
   // The last place at or before the first difference where a change can start, and its state.
   const st = new Array(SLOTS).fill('');
-  let b = 0;
-  let bState = null;
-  const scanned = walk(next, 0, p, st, (i, c) => {
-    if (printableAscii(c) && startsCleanly(prev, next, i + 1)) {
-      b = i + 1;
-      bState = st.slice();
-    }
-  });
+  const start = { prev, next, st, b: 0, bState: null };
+  const scanned = walk(next, 0, p, st, markCleanStart, start);
+  const { b, bState } = start;
   if (scanned === null || bState === null) return whole;
   const head = walk(next, 0, b, new Array(SLOTS).fill(''), null);
   if (head === null) return whole;
@@ -141,8 +152,8 @@ export function lsosLineChange(prev, next, width) {
     const shift = prev.length - next.length;
     const nextVisible = new Set();
     const prevVisible = new Set();
-    if (walk(next, b, next.length, bState.slice(), (i, c) => printableAscii(c) && nextVisible.add(i)) === null) return whole;
-    if (walk(prev, b, prev.length, bState.slice(), (i, c) => printableAscii(c) && prevVisible.add(i)) === null) return whole;
+    if (walk(next, b, next.length, bState.slice(), addVisible, nextVisible) === null) return whole;
+    if (walk(prev, b, prev.length, bState.slice(), addVisible, prevVisible) === null) return whole;
     // Past the first candidate the middle parts grow by the same text: their widths keep their
     // difference, their states may meet (a reset both share). A few tries, then the rest of the line.
     let tries = 8;

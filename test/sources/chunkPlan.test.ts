@@ -25,7 +25,58 @@ function readsPerCall(asks: QueueAsk[], calls: number[][]): number[] {
   return calls.map((c) => c.reduce((n, i) => n + expectedReads(asks[i] as QueueAsk, L), 0));
 }
 
+/** packChunks as it was written with a comparator (heaviest first, ties in queue order): the reference the typed-array sort must match. */
+function referencePack(asks: readonly QueueAsk[], l: ChunkPlanLimits): number[][] {
+  const n = asks.length;
+  if (n === 0) return [];
+  const perCall = Math.max(1, Math.floor(l.queuesPerCall));
+  let planned = 0;
+  const weight = asks.map((a) => expectedReads(a, l));
+  const heavy = weight.flatMap((w, i) => (w > 0 ? [i] : []));
+  for (const a of asks) planned += (a.flags & (ASK_HEAD | ASK_DEEP | ASK_DEAD)) !== 0 ? expectedReads(a, l) : 0;
+  const calls = Math.min(n, Math.max(Math.ceil(n / perCall), Math.ceil(planned / Math.max(1, l.plannedReadsPerCall))));
+  const room = Math.ceil(n / calls);
+  const load = new Array<number>(calls).fill(0);
+  const size = new Array<number>(calls).fill(0);
+  const callOf = new Array<number>(n).fill(-1);
+  heavy.sort((x, y) => (weight[y] as number) - (weight[x] as number) || x - y);
+  for (const i of heavy) {
+    let best = -1;
+    for (let c = 0; c < calls; c++) {
+      if ((size[c] as number) >= room) continue;
+      if (best < 0 || (load[c] as number) < (load[best] as number)) best = c;
+    }
+    callOf[i] = best;
+    load[best] = (load[best] as number) + (weight[i] as number);
+    size[best] = (size[best] as number) + 1;
+  }
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    if ((callOf[i] as number) >= 0) continue;
+    while ((size[c] as number) >= room) c += 1;
+    callOf[i] = c;
+    size[c] = (size[c] as number) + 1;
+  }
+  const out: number[][] = Array.from({ length: calls }, () => []);
+  for (let i = 0; i < n; i++) (out[callOf[i] as number] as number[]).push(i);
+  return out;
+}
+
 describe('packChunks', () => {
+  it('orders the reading asks heaviest first, equal weights in queue order, as a comparator sort did', () => {
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const flagsOf = [0, ASK_COUNT, ASK_HEAD, ASK_HEAD | ASK_SUBS, ASK_DEEP, ASK_DEAD, ASK_DEEP | ASK_DEAD | ASK_COUNT];
+    for (const n of [1, 2, 5, 60, 251, 2000, 10_000]) {
+      for (let round = 0; round < 4; round++) {
+        const asks = Array.from({ length: n }, (_, i) =>
+          ask(i, flagsOf[Math.floor(rnd() * rnd() * flagsOf.length)] as number, Math.floor(rnd() * 80) - 1, Math.floor(rnd() * 3) - 1),
+        );
+        expect(packChunks(asks, L)).toEqual(referencePack(asks, L));
+      }
+    }
+  });
+
   it('puts every queue in exactly one call, each call ascending and within queuesPerCall', () => {
     for (const n of [1, 7, 249, 250, 251, 600, 2000, 10_000]) {
       const asks = Array.from({ length: n }, (_, i) => ask(i, i % 97 === 0 ? ASK_DEAD : i % 13 === 0 ? ASK_HEAD : 0));

@@ -64,9 +64,18 @@ export function packChunks(asks: readonly QueueAsk[], l: ChunkPlanLimits): numbe
   const load = new Float64Array(calls);
   const size = new Int32Array(calls);
   const callOf = new Int32Array(n).fill(-1);
-  // Heaviest first (equal weights in queue order), each onto the lightest call with room.
-  heavy.sort((x, y) => (weight[y] as number) - (weight[x] as number) || x - y);
-  for (const i of heavy) {
+  // Heaviest first (equal weights in queue order), each onto the lightest call with room. Sorted
+  // as numbers i - weight x n (heavier first, then by index; i is the key modulo n): a typed
+  // array's own sort, no comparator closure made per tick (it lost its optimised code at every
+  // full GC).
+  const order = new Float64Array(heavy.length);
+  for (let h = 0; h < heavy.length; h++) {
+    const i = heavy[h] as number;
+    order[h] = i - (weight[i] as number) * n;
+  }
+  order.sort();
+  for (let h = 0; h < order.length; h++) {
+    const i = (((order[h] as number) % n) + n) % n;
     let best = -1;
     for (let c = 0; c < calls; c++) {
       if ((size[c] as number) >= room) continue;

@@ -359,6 +359,15 @@ export function nameBytes(name: string): Buffer {
   return Buffer.from(name, 'utf8');
 }
 
+/**
+ * Writes a length into LENS at `at`; returns where the next goes. A module function, not a closure
+ * made per call: a closure made anew each tick loses its optimised code at every full GC.
+ */
+function putLen(lens: Buffer, at: number, n: number): number {
+  lens.writeUInt32BE(Number.isInteger(n) && n >= 0 && n < NEVER_LEN ? n : NEVER_LEN, at);
+  return at + 4;
+}
+
 export function queueChunkArgv(l: ChunkLimits, asks: readonly QueueAsk[]): (string | Buffer)[] {
   let nFull = 0;
   let nCount = 0;
@@ -385,17 +394,13 @@ export function queueChunkArgv(l: ChunkLimits, asks: readonly QueueAsk[]): (stri
   const lens = Buffer.allocUnsafe(size);
   argv.push(lens);
   let j = 0;
-  const put = (n: number) => {
-    lens.writeUInt32BE(Number.isInteger(n) && n >= 0 && n < NEVER_LEN ? n : NEVER_LEN, j);
-    j += 4;
-  };
   const order = callOrder(asks);
   for (let o = 0; o < order.length; o++) {
     const a = asks[order[o] as number] as QueueAsk;
     const lastLen = a.lastLens[0] ?? -1;
     if (a.flags === 0 || a.flags === ASK_COUNT) {
-      put(lastLen);
-      if (a.flags === ASK_COUNT) put(a.lastDead);
+      j = putLen(lens, j, lastLen);
+      if (a.flags === ASK_COUNT) j = putLen(lens, j, a.lastDead);
       // Copied from the bytes made when the queue was first seen: no name encoded per tick.
       const b = a.nameBytes as Buffer;
       lens.writeUInt32BE(b.length, j);

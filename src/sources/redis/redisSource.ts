@@ -322,6 +322,8 @@ export class RedisCelerySource implements Source {
   /** queueList()'s answer until `discovered` gains or loses a queue. */
   private queueListCache: string[] | null = null;
   private readonly queueState = new Map<string, QueueState>();
+  /** statesOf()'s answer for the list it was asked for. */
+  private statesCache: { list: string[]; states: QueueState[] } | null = null;
   /** Queue name -> its place in the last tick's event figures (buildPatch). */
   private readonly eventIndex = new Map<string, number>();
   /** Head message identity -> when the cockpit first saw it there (unstamped heads only). */
@@ -447,6 +449,20 @@ export class RedisCelerySource implements Source {
     return this.queueListCache;
   }
 
+  /**
+   * Each queue's state, in the order of `queues` (queueList()'s answer): the same list, the same
+   * array, no lookup by name per queue per tick. A state leaves queueState only with its queue's
+   * leaving the list (buildPatch), which makes a new list.
+   */
+  private statesOf(queues: string[]): QueueState[] {
+    const c = this.statesCache;
+    if (c && c.list === queues) return c.states;
+    const states = new Array<QueueState>(queues.length);
+    for (let k = 0; k < queues.length; k++) states[k] = this.state(queues[k] as string);
+    this.statesCache = { list: queues, states };
+    return states;
+  }
+
   private state(queue: string): QueueState {
     let s = this.queueState.get(queue);
     if (!s) {
@@ -497,10 +513,20 @@ export class RedisCelerySource implements Source {
       });
     }
     const queues = this.queueList();
-    const states = queues.map((name) => this.state(name));
+    // Loops, not closures made per tick: V8 keeps a closure's optimised code only while a closure
+    // made at that place lives, so a closure made anew each tick lost it at every full GC (every
+    // ~6 s at 2,000 queues) and ran unoptimised until compiled again (docs/performance.md, "Tenth
+    // session").
+    const states = this.statesOf(queues);
     const asks = this.plan(queues, states);
     const packed = packChunks(asks, this.o);
-    const chunks: QueueAsk[][] = packed.map((ix) => ix.map((k) => asks[k] as QueueAsk));
+    const chunks = new Array<QueueAsk[]>(packed.length);
+    for (let c = 0; c < packed.length; c++) {
+      const ix = packed[c] as number[];
+      const chunk = new Array<QueueAsk>(ix.length);
+      for (let i = 0; i < ix.length; i++) chunk[i] = asks[ix[i] as number] as QueueAsk;
+      chunks[c] = chunk;
+    }
     const limits = {
       sampleDepth: this.o.sampleDepth,
       maxMessageBytes: this.o.maxMessageBytes,
@@ -508,7 +534,8 @@ export class RedisCelerySource implements Source {
       readsPerCall: this.o.readsPerCall,
       bytesPerCall: this.o.bytesPerCall,
     };
-    const scriptCalls: (string | Buffer)[][] = chunks.map((c) => queueChunkArgv(limits, c));
+    const scriptCalls: (string | Buffer)[][] = [];
+    for (const c of chunks) scriptCalls.push(queueChunkArgv(limits, c));
     // Windows over the newest min(total, maxUnackedScan) entries, sized from the last total (with
     // room to grow); one more tick corrects a window count that fell short.
     const toScan = Math.min(this.o.maxUnackedScan, Math.ceil(this.unackedTotal * 1.25) + this.o.unackedPerCall);
@@ -600,7 +627,7 @@ export class RedisCelerySource implements Source {
       const st = states[k] as QueueState;
       if (st.headTick < t && nonEmpty(st)) cand[n++] = k;
     }
-    markOldest(cand, n, states, (st) => st.headTick, this.o.headRefreshPerTick, flags, ASK_HEAD);
+    markOldest(cand, n, states, headTickOf, this.o.headRefreshPerTick, flags, ASK_HEAD);
     // Readability of the oldest messages: when first seen, when the head itself is unreadable (a
     // poison message holds the queue), else in turn every deadResampleEveryTicks ticks at most.
     n = 0;
@@ -609,20 +636,20 @@ export class RedisCelerySource implements Source {
       if (nonEmpty(st) && (st.deepTick === NEVER || t - st.deepTick >= resample || (someHeadNotOk(st) && st.deepHeadId !== headIds(st))))
         cand[n++] = k;
     }
-    markOldest(cand, n, states, (st) => st.deepTick, this.o.deepSamplesPerTick, flags, ASK_DEEP);
+    markOldest(cand, n, states, deepTickOf, this.o.deepSamplesPerTick, flags, ASK_DEEP);
     n = 0;
     for (let k = 0; k < states.length; k++) {
       const st = states[k] as QueueState;
       if (st.lastDead !== 0 && (st.lastDead !== st.deadAtSample || t - st.deadTick >= resample)) cand[n++] = k;
     }
-    markOldest(cand, n, states, (st) => st.deadTick, this.o.deadSamplesPerTick, flags, ASK_DEAD);
+    markOldest(cand, n, states, deadTickOf, this.o.deadSamplesPerTick, flags, ASK_DEAD);
     // Priority lists: always where one held messages, else in turn (never counted first).
     n = 0;
     for (let k = 0; k < states.length; k++) {
       if (subsNonEmpty(states[k] as QueueState)) flags[k] = (flags[k] as number) | ASK_SUBS;
       else cand[n++] = k;
     }
-    markOldest(cand, n, states, (st) => st.subsTick, this.o.subListChecksPerTick, flags, ASK_SUBS);
+    markOldest(cand, n, states, subsTickOf, this.o.subListChecksPerTick, flags, ASK_SUBS);
     // Q.dead: every asked queue's is counted; besides those, the longest uncounted in rotation,
     // n / deadCountEveryTicks per tick (at least deadCountsPerTick), so each queue's at least every
     // deadCountEveryTicks ticks (queues ahead of it in the rotation only ever leave it); a queue
@@ -634,7 +661,7 @@ export class RedisCelerySource implements Source {
       if (st.lastDead < 0) flags[k] = (flags[k] as number) | ASK_COUNT;
       else if (flags[k] === 0) cand[n++] = k;
     }
-    markOldest(cand, n, states, (st) => st.deadCountTick, counts, flags, ASK_COUNT);
+    markOldest(cand, n, states, deadCountTickOf, counts, flags, ASK_COUNT);
     const asks = new Array<QueueAsk>(queues.length);
     for (let k = 0; k < queues.length; k++) {
       const st = states[k] as QueueState;
@@ -1155,6 +1182,13 @@ function someHeadNotOk(st: QueueState): boolean {
   for (const l of st.lists) if (l.len > 0 && l.head !== null && l.head.status !== 'ok') return true;
   return false;
 }
+
+// markOldest's keys: module functions, made once (a closure made per tick loses its optimised code).
+const headTickOf = (st: QueueState): number => st.headTick;
+const deepTickOf = (st: QueueState): number => st.deepTick;
+const deadTickOf = (st: QueueState): number => st.deadTick;
+const subsTickOf = (st: QueueState): number => st.subsTick;
+const deadCountTickOf = (st: QueueState): number => st.deadCountTick;
 
 /** markOldest's numbers, kept between calls (two runs of the candidates' keys). */
 let scratch = new Float64Array(0);
