@@ -1,21 +1,23 @@
 // The figure series keeps its 90 minutes of samples packed (src/core/pir/figures.ts): what it
 // writes to the journal and gives the evidence must be the sample exactly as it was taken.
 import { describe, expect, it } from 'vitest';
-import { packFigures, unpackFigures } from '../../src/core/pir/figures.js';
-import type { FiguresDetails } from '../../src/core/timeline.js';
+import { packFigures, sampleFigures, unpackFigures } from '../../src/core/pir/figures.js';
+import { emptyFailures, emptySnapshot, type QueueSnapshot } from '../../src/core/snapshot.js';
+import { canonicalJson, type FiguresDetails } from '../../src/core/timeline.js';
 
+// Keys in sorted order, as sampleFigures takes them (the hash's fast path).
 const sample = (t: string, lagCrawl: number | null): FiguresDetails => ({
-  t,
+  providers: { brightpool: { campaigns: 12, failRate: 0.4123 } },
   queues: {
-    crawl: { lag: lagCrawl, depth: 183_452, dead: 320, dlRate: 12.5, dlBase: null, fail: 7, workers: 0 },
-    'crawl\\u202E': { lag: 0.1, depth: 0, dead: 0, dlRate: 0, dlBase: 0.25, fail: 0, workers: 3 },
-    rank: { lag: 3600.7, depth: 2, dead: 2805, dlRate: 804, dlBase: 4, fail: 0 },
+    crawl: { dead: 320, depth: 183_452, dlBase: null, dlRate: 12.5, fail: 7, lag: lagCrawl, workers: 0 },
+    'crawl\\u202E': { dead: 0, depth: 0, dlBase: 0.25, dlRate: 0, fail: 0, lag: 0.1, workers: 3 },
+    rank: { dead: 2805, depth: 2, dlBase: 4, dlRate: 804, fail: 0, lag: 3600.7 },
   },
   replicas: { 'replica-1': 0, 'replica-2': null },
-  providers: { brightpool: { failRate: 0.4123, campaigns: 12 } },
-  reports: { runs: 10, failures: 1, failedCampaigns: ['c-1'] },
-  simulated: true,
+  reports: { failedCampaigns: ['c-1'], failures: 1, runs: 10 },
   scenario: 'default',
+  simulated: true,
+  t,
 });
 
 describe('packed figure samples', () => {
@@ -39,5 +41,45 @@ describe('packed figure samples', () => {
     const c = packFigures(other, b);
     expect(c.names).not.toBe(b.names);
     expect(unpackFigures(c)).toEqual(other);
+  });
+});
+
+describe('a sample as sampleFigures takes it', () => {
+  it('has every key in sorted order, so its canonical JSON (the entry hash) is its plain JSON', () => {
+    const snap = emptySnapshot(Date.parse('2026-12-06T12:00:00.000Z'));
+    const queue = (name: string, lag: number | null) =>
+      ({
+        ...snap.queues[0],
+        name,
+        depth: 5,
+        lagSeconds: lag,
+        deadLetters: 1,
+        deadLetterGrowthPerHour: 0.25,
+        deadLetterBaselinePerHour: null,
+        failuresByClass: emptyFailures(),
+      }) as unknown as QueueSnapshot;
+    // The source's order: LSOS's queues first, then the rest as discovered (not sorted).
+    snap.queues = [queue('rank', 12), queue('crawl', null), queue('tenant00002', 3), queue('reviews', 1), queue('tenant00001', 0)];
+    snap.workers = [{ hostname: 'w1', queues: ['rank'], online: true } as unknown as (typeof snap.workers)[number]];
+    snap.database = {
+      ...snap.database,
+      replicas: [
+        { name: 'replica-2', lagSeconds: 3 },
+        { name: 'replica-1', lagSeconds: null },
+      ] as typeof snap.database.replicas,
+    };
+    snap.providers = [
+      { name: 'zeta', requests: 10, failures: 1, campaignsAffected: 2 },
+      { name: 'alpha', requests: 0, failures: 0, campaignsAffected: 0 },
+    ] as unknown as typeof snap.providers;
+    snap.reporting = { ...snap.reporting, runs: 4, failures: 1, failedCampaigns: ['c-2', 'c-1'] };
+    for (const simulated of [false, true]) {
+      const d = sampleFigures({ ...snap, simulated, scenario: 'default' });
+      expect(JSON.stringify(d)).toBe(canonicalJson(d));
+      expect(Object.keys(d.queues)).toEqual(['crawl', 'rank', 'reviews', 'tenant00001', 'tenant00002']);
+      expect(d.queues.rank?.workers).toBe(1);
+      // Packed and unpacked (the figure series' memory), the same text.
+      expect(JSON.stringify(unpackFigures(packFigures(d)))).toBe(JSON.stringify(d));
+    }
   });
 });
