@@ -140,6 +140,22 @@ function lsosRemember(map, key, value) {
     map.set(key, value);
     return value;
 }
+// The styled characters of the lines drawn lately: this generation's lines and the last one's.
+// A line's characters are an object each (about 7 KB a 120-column row), and rows whose text
+// changes every second (a lag, an age) make new lines every frame: the 4,096 lines of the other
+// caches held up to 30 MB at 2,000 queues before they were cleared (docs/performance.md, "Tenth
+// session"). A line still drawn is found in one of the two and moves to this generation; the rest
+// go when the last generation is dropped. Unchanged rows stay found however long the cockpit runs.
+const LSOS_LINES_PER_GENERATION = 512;
+function lsosStyledCharsOf(caches, line) {
+    const chars = caches.lsosStyledBefore.get(line) ?? lsosStyledChars(line) ?? lsosShareStyles(styledCharsFromTokens(tokenize(line)));
+    if (caches.styledChars.size >= LSOS_LINES_PER_GENERATION) {
+        caches.lsosStyledBefore = caches.styledChars;
+        caches.styledChars = new Map();
+    }
+    caches.styledChars.set(line, chars);
+    return chars;
+}
 `;
 
 /**
@@ -299,7 +315,7 @@ const sanitizeAnsiOnce = (text) => {
     file: 'build/output.js',
     from: `            cached = styledCharsFromTokens(tokenize(line));
             this.styledChars.set(line, cached);`,
-    to: `            cached = lsosRemember(this.styledChars, line, lsosStyledChars(line) ?? lsosShareStyles(styledCharsFromTokens(tokenize(line)))); ${MARK}`,
+    to: `            cached = lsosStyledCharsOf(this, line); ${MARK}`,
   },
   {
     pkg: 'ink',
@@ -320,6 +336,7 @@ const sanitizeAnsiOnce = (text) => {
     file: 'build/output.js',
     from: '    getStringWidth(text) {',
     to: `    slices = new Map(); ${MARK}
+    lsosStyledBefore = new Map();
     getSlice(line, from, to) {
         // Ink asks for every line of a clipped box: a line inside the clip is itself.
         if (from === 0 && to === this.getStringWidth(line)) return line;

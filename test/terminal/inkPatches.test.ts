@@ -222,6 +222,23 @@ describe('patched Ink frame building (scripts/patch-ink.mjs)', () => {
     }
   });
 
+  it('keeps the styled characters of the lines drawn lately only: rows drawn every frame stay cached, lines drawn once go', () => {
+    // A row whose text changes every second (a lag, an age) is a new line every frame; at 2,000
+    // queues a cache of 4,096 such lines held up to 30 MB of character objects.
+    const caches = new Output({ width: 1, height: 1 }).caches as {
+      getStyledChars(line: string): StyledChar[];
+      styledChars: Map<string, StyledChar[]>;
+      lsosStyledBefore: Map<string, StyledChar[]>;
+    };
+    const steady = Array.from({ length: 40 }, (_, i) => chalk.green(`queue ${i} unchanged`));
+    const first = steady.map((l) => caches.getStyledChars(l));
+    for (let frame = 0; frame < 500; frame++) {
+      for (let i = 0; i < 30; i++) caches.getStyledChars(chalk.red(`tenant${i} lag ${frame}s`));
+      steady.forEach((l, i) => expect(caches.getStyledChars(l), `frame ${frame} row ${i}`).toBe(first[i]));
+      expect(caches.styledChars.size + caches.lsosStyledBefore.size).toBeLessThanOrEqual(2 * 512);
+    }
+  });
+
   it('ends every styled row with a reset and writes no escape between equally styled characters', () => {
     const text = render(10, 1, [{ kind: 'write', x: 0, y: 0, text: `${chalk.red('abc')}${chalk.red('def')}`, transformers: [] }]);
     expect(text).toBe('\u001B[31mabcdef\u001B[39m');
