@@ -7,6 +7,7 @@ import { escapeControls } from '../sanitize.js';
 import { totalFailures } from '../snapshot.js';
 import type { FiguresDetails, QueueFigures, TimelineEntry } from '../timeline.js';
 import { isUtcTimestamp, parseUtc, formatUtc } from '../timeline.js';
+import { compareText } from '../../domain/textOrder.js';
 
 /** At most this many named campaigns per sample (the blast radius names them; the rest are counted). */
 export const MAX_NAMED_CAMPAIGNS = 50;
@@ -23,8 +24,12 @@ const round = (n: number, digits = 2): number => {
   return Math.round(n * f) / f;
 };
 
-/** Plain-text (code unit) order, as canonicalJson sorts keys. */
-const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** The values by name as an object whose keys are in sorted order (code units, as canonicalJson sorts them). */
+function inKeyOrder<V>(byName: ReadonlyMap<string, V>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const name of [...byName.keys()].sort(compareText)) out[name] = byName.get(name) as V;
+  return out;
+}
 
 /**
  * The figures of one snapshot, as the journal keeps them (numbers rounded; names as the snapshot
@@ -48,14 +53,12 @@ export function sampleFigures(snap: Snapshot): FiguresDetails {
       workers: workers.filter((w) => w.online).length,
     });
   }
-  const queues: Record<string, QueueFigures> = {};
-  for (const name of [...byName.keys()].sort(byCodeUnits)) queues[name] = byName.get(name) as QueueFigures;
+  const queues = inKeyOrder(byName);
   const replicaLags = new Map<string, number | null>();
   for (const r of snap.database.replicas) {
     replicaLags.set(escapeControls(r.name), r.lagSeconds === null || !Number.isFinite(r.lagSeconds) ? null : round(r.lagSeconds, 1));
   }
-  const replicas: Record<string, number | null> = {};
-  for (const name of [...replicaLags.keys()].sort(byCodeUnits)) replicas[name] = replicaLags.get(name) ?? null;
+  const replicas = inKeyOrder(replicaLags);
   const byProvider = new Map<string, { campaigns: number; failRate: number }>();
   for (const p of snap.providers) {
     byProvider.set(escapeControls(p.name), {
@@ -63,9 +66,7 @@ export function sampleFigures(snap: Snapshot): FiguresDetails {
       failRate: p.requests > 0 ? round(p.failures / p.requests, 4) : 0,
     });
   }
-  const providers: Record<string, { failRate: number; campaigns: number }> = {};
-  for (const name of [...byProvider.keys()].sort(byCodeUnits))
-    providers[name] = byProvider.get(name) as { failRate: number; campaigns: number };
+  const providers = inKeyOrder(byProvider);
   const r = snap.reporting;
   // Keys in sorted order: providers, queues, replicas, reports, scenario, simulated, t.
   const d = {
@@ -132,7 +133,7 @@ export function unpackFigures(p: PackedFigures): FiguresDetails {
   });
   // Key order as sampled (sorted, queues among the rest): the journal line is the same text.
   const out: Record<string, unknown> = {};
-  for (const k of [...Object.keys(p.rest), 'queues'].sort(byCodeUnits)) out[k] = k === 'queues' ? queues : p.rest[k];
+  for (const k of [...Object.keys(p.rest), 'queues'].sort(compareText)) out[k] = k === 'queues' ? queues : p.rest[k];
   return out as unknown as FiguresDetails;
 }
 
