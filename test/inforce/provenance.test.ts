@@ -11,7 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/control/audit/chain.js';
 import { PROVENANCE_BACKOFF, ProvenanceReader } from '../../src/control/audit/provenance.js';
 import type { AuditTrail } from '../../src/control/audit/trail.js';
-import { IncidentRecorder } from '../../src/journal/recorder.js';
+import type { FiguresDetails, TimelineEntry } from '../../src/core/timeline.js';
+import { IncidentRecorder, type RecorderSharing } from '../../src/journal/recorder.js';
+import { makeOrigin, storedForm } from '../../src/journal/shared/origin.js';
+import { incidentDir } from '../../src/journal/shared/storage.js';
+import { incidentIds, journalPath, loadIncident } from '../../src/journal/store.js';
+import { ManualClock, T0, queueLagTrigger } from '../timeline/helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -114,5 +119,137 @@ describe('the records of who set what', () => {
     });
     expect(p.journalEntries().map((e) => e.details.action)).toEqual(['pacing-conservative', 'pacing-normal']);
     rec.close();
+  });
+
+  // The open incident's journal grows all the time (a figures entry a minute, 185 KB at 2,000
+  // queues): each check reads on from where the last one stopped, and finds what reading the
+  // journal whole finds, in the numbering the in-force check uses.
+  describe('a growing incident is read on from where the last read stopped', () => {
+    /** What reading every journal whole gives (the store's own reading, merged and folded). */
+    const whole = (dir: string) =>
+      incidentIds(dir).flatMap((id) =>
+        loadIncident(dir, id)!.view.entries.filter((e) => e.kind === 'action' && typeof e.details.inForce === 'object'),
+      );
+    const bytes = (files: string[]) => files.reduce((n, f) => n + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
+    const chainFiles = (dir: string, id: string) => [
+      journalPath(dir, id),
+      ...fs.readdirSync(incidentDir(dir, id)).map((n) => path.join(incidentDir(dir, id), n)),
+    ];
+    const action = (name: string) => ({ action: name, mitigation: name, inForce: { kind: 'pacing' }, audit: { result: 'done' } });
+    /** A figures entry of 2,000 queues' size. */
+    const figures = (t: number): FiguresDetails => ({
+      providers: {},
+      queues: Object.fromEntries(
+        Array.from({ length: 2000 }, (_, i) => [
+          `tenant${String(i).padStart(5, '0')}`,
+          { dead: i, depth: i * 3, dlBase: null, dlRate: 0.5, fail: 0, lag: i / 2, workers: 1 },
+        ]),
+      ),
+      replicas: { 'replica-1': 0.4 },
+      reports: { failedCampaigns: [], failures: 0, runs: 3 },
+      t: new Date(t).toISOString(),
+    });
+
+    it('one journal: only the appended bytes are parsed, and a journal replaced or cut is read whole', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-prov-'));
+      dirs.push(dir);
+      const clock = new ManualClock(T0);
+      const rec = new IncidentRecorder({ stateDir: dir, operator: 'alice', clock });
+      const id = rec.openIncident('test').id;
+      const file = journalPath(dir, id);
+      rec.record('figures', figures(clock.now()));
+      rec.record('action', action('pacing-conservative'));
+      const p = new ProvenanceReader({ stateDir: dir, trail: null });
+      expect(p.journalEntries()).toEqual(whole(dir));
+      expect(p.bytesParsed()).toBe(bytes([file]));
+      // The first growth seen: read whole once more, then kept where it stopped.
+      clock.advance(60_000);
+      rec.record('figures', figures(clock.now()));
+      expect(p.journalEntries()).toEqual(whole(dir));
+      for (let i = 0; i < 4; i++) {
+        const [sizeBefore, parsedBefore] = [bytes([file]), p.bytesParsed()];
+        clock.advance(60_000);
+        rec.record('figures', figures(clock.now()));
+        if (i % 2 === 1) rec.record('action', action(`pacing-${i}`));
+        else rec.note(`minute ${i}`);
+        expect(p.journalEntries()).toEqual(whole(dir));
+        expect(p.bytesParsed() - parsedBefore).toBe(bytes([file]) - sizeBefore);
+      }
+      expect(p.journalEntries().map((e) => e.details.action)).toEqual(['pacing-conservative', 'pacing-1', 'pacing-3']);
+
+      // A line still being written waits for its newline; the bytes before it are read.
+      const parsed = p.bytesParsed();
+      fs.appendFileSync(file, '{"seq": 99, "at');
+      expect(p.journalEntries()).toEqual(whole(dir));
+      expect(p.bytesParsed()).toBe(parsed);
+
+      // Replaced by another file (a copy without its last action): read whole.
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const kept = lines.filter((l) => !l.includes('"pacing-3"')).join('\n');
+      fs.writeFileSync(`${file}.new`, kept);
+      fs.renameSync(`${file}.new`, file);
+      expect(p.journalEntries().map((e) => e.details.action)).toEqual(['pacing-conservative', 'pacing-1']);
+      expect(p.journalEntries()).toEqual(whole(dir));
+      // Cut shorter in place: read whole.
+      const first = lines.findIndex((l) => l.includes('"pacing-conservative"'));
+      fs.truncateSync(file, Buffer.byteLength(lines.slice(0, first + 1).join('\n')) + 1);
+      expect(p.journalEntries()).toEqual(whole(dir));
+      expect(p.journalEntries().map((e) => e.details.action)).toEqual(['pacing-conservative']);
+      rec.close();
+    });
+
+    it('a shared incident: only the appended bytes of each chain are parsed, in the merged numbering a late entry shifts', () => {
+      const ID = 'INC-20261128-0412';
+      const state = { open: null as string | null, observer: '' };
+      const sharing = (user: string): RecorderSharing => {
+        const origin = makeOrigin(user, { host: 'bastion-1' });
+        return {
+          origin,
+          access: 'operator',
+          beforeOpen: () => (state.open ? { join: state.open } : { id: ID }),
+          observing: () => state.observer === origin.instance,
+        };
+      };
+      const ownOf = (r: IncidentRecorder): TimelineEntry[] => [...(r.sharedLog()?.ownEntries() ?? [])].map(storedForm);
+      const clock = new ManualClock(T0);
+      const [sa, sb] = [sharing('alice'), sharing('bob')];
+      state.observer = sa.origin.instance;
+      const [dirA, dirB] = [fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-prov-a-')), fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-prov-b-'))];
+      dirs.push(dirA, dirB);
+      const a = new IncidentRecorder({ stateDir: dirA, clock, operator: 'alice', sharing: sa });
+      const b = new IncidentRecorder({ stateDir: dirB, clock, operator: 'bob', sharing: sb });
+      a.onTriggerFired(queueLagTrigger());
+      state.open = ID;
+      b.joinShared(ID, ownOf(a));
+      a.record('figures', figures(clock.now()));
+      a.record('action', action('pacing-conservative'));
+      const p = new ProvenanceReader({ stateDir: dirA, trail: null });
+      expect(p.journalEntries()).toEqual(whole(dirA));
+      clock.advance(1000);
+      a.ingest(ID, ownOf(b));
+      expect(p.journalEntries()).toEqual(whole(dirA)); // the first growth seen: read whole once more
+
+      const seqOf = (name: string) => p.journalEntries().find((e) => e.details.action === name)?.seq;
+      for (let i = 0; i < 3; i++) {
+        const [sizeBefore, parsedBefore] = [bytes(chainFiles(dirA, ID)), p.bytesParsed()];
+        // Bob acts first, alice a second later; alice's cockpit gets bob's entry after its own.
+        clock.advance(60_000);
+        b.record('action', action(`bob-${i}`));
+        clock.advance(1000);
+        a.record('figures', figures(clock.now()));
+        a.record('action', action(`alice-${i}`));
+        expect(p.journalEntries()).toEqual(whole(dirA));
+        const aliceBefore = seqOf(`alice-${i}`)!;
+        a.ingest(ID, ownOf(b));
+        const read = p.journalEntries();
+        expect(read).toEqual(whole(dirA));
+        // Bob's entry comes before alice's in the merged order: her action's place moved on.
+        expect(seqOf(`bob-${i}`)).toBeLessThan(seqOf(`alice-${i}`)!);
+        expect(seqOf(`alice-${i}`)).toBe(aliceBefore + 1);
+        expect(p.bytesParsed() - parsedBefore).toBe(bytes(chainFiles(dirA, ID)) - sizeBefore);
+      }
+      a.close();
+      b.close();
+    });
   });
 });

@@ -104,6 +104,21 @@ function readText(file: string): string | null {
   }
 }
 
+/**
+ * The chain files of a shared incident's directory, in the order an incident is read (their names
+ * sorted); null when there is no such directory.
+ */
+export function sharedChainFiles(stateDir: string, incidentId: string): string[] | null {
+  let names: string[];
+  try {
+    names = fs.readdirSync(incidentDir(stateDir, incidentId));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
+    return null;
+  }
+  return names.filter((n) => n.endsWith('.jsonl')).sort();
+}
+
 /** Every entry of an incident in `stateDir` (legacy file and shared directory); null when neither exists. */
 export function readIncidentFiles(stateDir: string, incidentId: string): ParsedLines | null {
   const out: ParsedLines = { entries: [], tornTail: false, problems: [] };
@@ -117,14 +132,9 @@ export function readIncidentFiles(stateDir: string, incidentId: string): ParsedL
     out.problems.push(...p.problems);
   }
   const dir = incidentDir(stateDir, incidentId);
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(dir);
-    found = true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
-  }
-  for (const name of names.filter((n) => n.endsWith('.jsonl')).sort()) {
+  const names = sharedChainFiles(stateDir, incidentId);
+  if (names !== null) found = true;
+  for (const name of names ?? []) {
     const text = readText(path.join(dir, name));
     if (text === null) continue;
     const p = parseEntryLines(text, `${incidentId}/${name}`);
