@@ -3,12 +3,18 @@
 // from /proc over the same windows. On a shared machine this is the fair A/B: both see the same
 // load, window by window. `node --expose-gc dist/bench/run.js side-by-side`
 // Environment: BENCH_SIDE_CLIS (cli.cjs or cli.js paths, comma separated; default this build and BENCH_CLI),
-// BENCH_SCALE_QUEUES (default 2000, one size), BENCH_WINDOW_S (30), BENCH_WINDOWS (3).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// BENCH_SCALE_QUEUES (default 2000, one size), BENCH_WINDOW_S (30), BENCH_WINDOWS (3),
+// BENCH_SIDE_INCIDENT=1: one queue an hour behind, as the `scale` bench leaves it, so each cockpit
+// has an incident open and records (each its own: not shared, else one would record for both);
+// BENCH_SIDE_STATE_FROM=<dir>: each cockpit starts on a copy of that state directory (an incident
+// an hour old, say, to see what a long incident costs).
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BenchTmux, median, procStat, shq } from './tmux.js';
+import { Redis } from 'ioredis';
 import { startLiveLsos } from './traffic.js';
+import { envelope } from './live-redis.js';
 import { binCommand } from './beside-htop.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -23,14 +29,23 @@ export async function benchSideBySide(): Promise<Record<string, number | string>
   const windowS = Number(process.env.BENCH_WINDOW_S ?? 30);
   const windows = Number(process.env.BENCH_WINDOWS ?? 3);
   const fig: Record<string, number | string> = {};
+  const incident = process.env.BENCH_SIDE_INCIDENT === '1';
   const live = await startLiveLsos(n);
-  const stopFlow = live.flow(50);
+  const worst = live.queues.at(-1) as string;
+  const stopFlow = live.flow(50, incident ? { stalled: [worst] } : {});
+  if (incident) {
+    const r = new Redis(live.url);
+    await r.rpush(worst, envelope(worst, 9_999_999, Date.now() / 1000 - 3600));
+    r.disconnect();
+  }
   const t = new BenchTmux();
   const work = mkdtempSync(join(tmpdir(), 'lsos-side-'));
   try {
     const names = clis.map((_, i) => `c${i}`);
+    const from = process.env.BENCH_SIDE_STATE_FROM;
+    if (from) clis.forEach((_, i) => cpSync(from, join(work, `s${i}`), { recursive: true }));
     clis.forEach((cli, i) => {
-      const env = `env -u CI -u NODE_ENV LANG=C.UTF-8 TERM=xterm-256color REDIS_URL=${shq(live.url)}`;
+      const env = `env -u CI -u NODE_ENV LANG=C.UTF-8 TERM=xterm-256color REDIS_URL=${shq(live.url)}${incident ? ' LSOS_COCKPIT_SHARED=0' : ''}`;
       t.launch(names[i] as string, 120, 40, `${env} ${binCommand(cli)} ${shq(cli)} --state-dir ${shq(join(work, `s${i}`))}`);
     });
     const count = new RegExp(`Queue lag.*\\b\\d+/${n}\\b`);
