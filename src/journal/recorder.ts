@@ -31,6 +31,7 @@ import { LONG_TEXT_MAX, SHORT_TEXT_MAX, overLimit } from '../domain/textLimits.j
 import { triggerId } from '../domain/triggerId.js';
 import type { JournalHealth, JournalReport } from './journal.js';
 import { IncidentJournal, JournalWriteError, defaultOperator, fsErrorText } from './journal.js';
+import { compactFigures } from './compactFigures.js';
 import { findOpenIncident, incidentIds, journalPath } from './store.js';
 import type { IncidentLog, IngestResult } from './shared/log.js';
 import { SharedIncidentLog } from './shared/log.js';
@@ -197,6 +198,17 @@ function evidenceTime(trigger: TriggerDetails, now: EpochMs): string | null {
   return ms !== null && ms <= now ? at : null;
 }
 
+/**
+ * The recorder's fold of the current incident: every entry the recorder keeps passes through it,
+ * so a figures entry is compacted here, once, for every holder (compactFigures.ts).
+ */
+class KeptFolder extends IncidentFolder {
+  override add(e: TimelineEntry): void {
+    compactFigures(e);
+    super.add(e);
+  }
+}
+
 export class IncidentRecorder {
   readonly stateDir: string;
   readonly operator: string;
@@ -360,7 +372,7 @@ export class IncidentRecorder {
     if (waiting >= 0) report.entries = [...journal.entries()];
     this.journal = journal;
     this.foldedGeneration = journal.generation();
-    this.folder = new IncidentFolder(incidentId);
+    this.folder = new KeptFolder(incidentId);
     for (const e of report.entries) this.folder.add(e);
     this.cached = null;
     this.resumed = report;
@@ -379,7 +391,7 @@ export class IncidentRecorder {
     const log = this.openLog(incidentId);
     this.journal = log;
     this.foldedGeneration = log.generation();
-    this.folder = new IncidentFolder(incidentId);
+    this.folder = new KeptFolder(incidentId);
     for (const e of log.entries()) this.folder.add(e);
     this.cached = null;
     this.resumed = log.openReport();
@@ -403,7 +415,7 @@ export class IncidentRecorder {
     if (log instanceof SharedIncidentLog && entries.length > 0) log.ingest(entries);
     this.journal = log;
     this.foldedGeneration = log.generation();
-    this.folder = new IncidentFolder(incidentId);
+    this.folder = new KeptFolder(incidentId);
     for (const e of log.entries()) this.folder.add(e);
     this.cached = null;
     this.resumed = log.openReport();
@@ -426,7 +438,7 @@ export class IncidentRecorder {
     if (r.added.length === 0) return r;
     if (r.reordered || log.generation() !== this.foldedGeneration) {
       this.foldedGeneration = log.generation();
-      this.folder = new IncidentFolder(incidentId);
+      this.folder = new KeptFolder(incidentId);
       for (const e of log.entries()) this.folder.add(e);
       this.cached = null;
       const view = this.view();
@@ -543,7 +555,7 @@ export class IncidentRecorder {
       try {
         this.journal = this.createLog(id);
         this.foldedGeneration = 0;
-        this.folder = new IncidentFolder(id);
+        this.folder = new KeptFolder(id);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw err;
@@ -933,7 +945,7 @@ export class IncidentRecorder {
     // Waiting entries re-chained after another writer's (journal.adoptOthers): fold them again.
     if (this.journal && this.folder && this.journal.generation() !== this.foldedGeneration) {
       this.foldedGeneration = this.journal.generation();
-      this.folder = new IncidentFolder(this.journal.incidentId);
+      this.folder = new KeptFolder(this.journal.incidentId);
       for (const e of this.journal.entries()) this.folder.add(e);
       this.cached = null;
       const view = this.view();

@@ -16,7 +16,7 @@ import { RecorderBridge } from '../../src/runtime/recorderBridge.js';
 import { createCockpitStore } from '../../src/ui/state/store.js';
 import { journalNotice } from '../../panels/status/columns.js';
 import { journalFaultLine, timelineTable } from '../../panels/timeline/columns.js';
-import { ManualClock, T0, queueLagTrigger } from '../timeline/helpers.js';
+import { ManualClock, T0, figuresOf, queueLagTrigger } from '../timeline/helpers.js';
 import { chattrImmutable, isRoot, SmallTmpfs, supportsImmutable } from './fs.js';
 
 if (!isRoot) {
@@ -110,6 +110,32 @@ suite('the journal on a full disk (tmpfs, ENOSPC)', () => {
     expect(after.entries.map((e) => e.seq)).toEqual(recorder.view()!.entries.map((e) => e.seq));
     expect(after.lastHash).toBe(recorder.view()!.entries.at(-1)?.hash);
     expect(recorder.health().journal).toMatchObject({ fault: null, pending: 0, firstPendingSeq: null });
+    recorder.close();
+  });
+
+  // A figures entry is held compressed (src/journal/compactFigures.ts): one that waits for the
+  // disk is written later from that, exactly as recorded.
+  it('writes figures entries that waited for space exactly as recorded', () => {
+    const fsys = tmpfs(2048);
+    stateDir = path.join(fsys.dir, 'state');
+    const clock = new ManualClock(T0);
+    const recorder = new IncidentRecorder({ stateDir, clock, operator: 'alice' });
+    recorder.onTriggerFired(queueLagTrigger());
+    const file = path.join(stateDir, `${recorder.view()!.id}.jsonl`);
+    fsys.fill();
+    const samples = [0, 1, 2].map((m) => figuresOf(2000, T0 + m * 60_000, m));
+    for (const s of samples) {
+      clock.advance(60_000);
+      const e = recorder.record('figures', s);
+      expect(recorder.isDurable(e.seq)).toBe(false);
+    }
+    expect(recorder.health().journal).toMatchObject({ pending: 3, fault: { code: 'ENOSPC' } });
+    fsys.free();
+    expect(recorder.retry()).toBe(true);
+    const after = onDisk(file);
+    expect(after.ok).toBe(true);
+    expect(after.entries.filter((e) => e.kind === 'figures').map((e) => e.details)).toEqual(samples);
+    expect(after.entries.map((e) => JSON.stringify(e))).toEqual(recorder.view()!.entries.map((e) => JSON.stringify(e)));
     recorder.close();
   });
 

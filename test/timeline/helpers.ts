@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Clock } from '../../src/core/source.js';
-import type { TriggerDetails } from '../../src/core/timeline.js';
+import type { FiguresDetails, TriggerDetails } from '../../src/core/timeline.js';
 
 export class ManualClock implements Clock {
   constructor(public t: number) {}
@@ -66,4 +66,30 @@ export function fileLines(file: string): string[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
+}
+
+/** A sample of `n` queues as sampleFigures takes it (keys sorted), with varied values, nulls and a name needing escapes. */
+export function figuresOf(n: number, t: number, seed = 1): FiguresDetails {
+  const queues: FiguresDetails['queues'] = {};
+  const names = Array.from({ length: n }, (_, i) => `tenant${String(i).padStart(5, '0')}`);
+  names.push('crawl\\u202e', '__proto__');
+  for (const [i, name] of names.sort().entries()) {
+    const v = (i * 7919 + seed * 104_729) % 1000;
+    queues[name] = {
+      dead: v,
+      depth: v * 3,
+      dlBase: i % 5 === 0 ? null : v / 4,
+      dlRate: Math.round(v * 1.7) / 10,
+      fail: i % 3,
+      lag: i % 7 === 0 ? null : v / 10,
+      ...(i % 11 === 0 ? {} : { workers: i % 4 }),
+    };
+  }
+  return {
+    providers: { brightpool: { campaigns: 3, failRate: 0.125 } },
+    queues,
+    replicas: { 'replica-1': 0.4, 'replica-2': null },
+    reports: { failedCampaigns: ['c-1'], failures: 1, runs: 3 },
+    t: new Date(t).toISOString(),
+  };
 }
