@@ -11,12 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/control/audit/chain.js';
 import { PROVENANCE_BACKOFF, ProvenanceReader } from '../../src/control/audit/provenance.js';
 import type { AuditTrail } from '../../src/control/audit/trail.js';
-import type { FiguresDetails, TimelineEntry } from '../../src/core/timeline.js';
-import { IncidentRecorder, type RecorderSharing } from '../../src/journal/recorder.js';
-import { makeOrigin, storedForm } from '../../src/journal/shared/origin.js';
+import type { FiguresDetails } from '../../src/core/timeline.js';
+import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { incidentDir } from '../../src/journal/shared/storage.js';
 import { incidentIds, journalPath, loadIncident } from '../../src/journal/store.js';
-import { ManualClock, T0, queueLagTrigger } from '../timeline/helpers.js';
+import { ownOf, twoCockpitsByHand } from '../shared/byHand.js';
+import { ManualClock, T0 } from '../timeline/helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -199,28 +199,10 @@ describe('the records of who set what', () => {
     });
 
     it('a shared incident: only the appended bytes of each chain are parsed, in the merged numbering a late entry shifts', () => {
-      const ID = 'INC-20261128-0412';
-      const state = { open: null as string | null, observer: '' };
-      const sharing = (user: string): RecorderSharing => {
-        const origin = makeOrigin(user, { host: 'bastion-1' });
-        return {
-          origin,
-          access: 'operator',
-          beforeOpen: () => (state.open ? { join: state.open } : { id: ID }),
-          observing: () => state.observer === origin.instance,
-        };
-      };
-      const ownOf = (r: IncidentRecorder): TimelineEntry[] => [...(r.sharedLog()?.ownEntries() ?? [])].map(storedForm);
       const clock = new ManualClock(T0);
-      const [sa, sb] = [sharing('alice'), sharing('bob')];
-      state.observer = sa.origin.instance;
       const [dirA, dirB] = [fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-prov-a-')), fs.mkdtempSync(path.join(os.tmpdir(), 'lsos-prov-b-'))];
       dirs.push(dirA, dirB);
-      const a = new IncidentRecorder({ stateDir: dirA, clock, operator: 'alice', sharing: sa });
-      const b = new IncidentRecorder({ stateDir: dirB, clock, operator: 'bob', sharing: sb });
-      a.onTriggerFired(queueLagTrigger());
-      state.open = ID;
-      b.joinShared(ID, ownOf(a));
+      const { a, b, id: ID } = twoCockpitsByHand(dirA, dirB, clock);
       a.record('figures', figures(clock.now()));
       a.record('action', action('pacing-conservative'));
       const p = new ProvenanceReader({ stateDir: dirA, trail: null });

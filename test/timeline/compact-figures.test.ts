@@ -8,10 +8,10 @@ import type { FiguresDetails, TimelineEntry } from '../../src/core/timeline.js';
 import { canonicalJson, entryHash, sealEntry, verifyChain } from '../../src/core/timeline.js';
 import { compactFigures } from '../../src/journal/compactFigures.js';
 import { readJournalFile } from '../../src/journal/journal.js';
-import { IncidentRecorder, type RecorderSharing } from '../../src/journal/recorder.js';
-import { makeOrigin, storedForm } from '../../src/journal/shared/origin.js';
+import { IncidentRecorder } from '../../src/journal/recorder.js';
 import { readMergedIncident } from '../../src/journal/shared/storage.js';
 import { journalPath, loadIncident } from '../../src/journal/store.js';
+import { ownOf, twoCockpitsByHand } from '../shared/byHand.js';
 import { ManualClock, T0, figuresOf, queueLagTrigger, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -108,42 +108,19 @@ describe('a figures entry held compressed', () => {
   });
 
   it('in a shared incident: the other cockpit takes the entries (each hash checked) and keeps the same lines', () => {
-    const ID = 'INC-20261128-0412';
-    const state = { open: null as string | null, observer: '' };
-    const sharing = (user: string): RecorderSharing => {
-      const origin = makeOrigin(user, { host: 'bastion-1' });
-      return {
-        origin,
-        access: 'operator',
-        beforeOpen: () => (state.open ? { join: state.open } : { id: ID }),
-        observing: () => state.observer === origin.instance,
-      };
-    };
-    const ownOf = (r: IncidentRecorder): TimelineEntry[] => [...(r.sharedLog()?.ownEntries() ?? [])].map(storedForm);
     const clock = new ManualClock(T0);
-    const [sa, sb] = [sharing('alice'), sharing('bob')];
-    state.observer = sa.origin.instance;
-    const [dirA, dirB] = [tempDir(), tempDir()];
-    const a = new IncidentRecorder({ stateDir: dirA, clock, operator: 'alice', sharing: sa });
-    const b = new IncidentRecorder({ stateDir: dirB, clock, operator: 'bob', sharing: sb });
-    a.onTriggerFired(queueLagTrigger());
-    state.open = ID;
+    const { a, b, id } = twoCockpitsByHand(tempDir(), tempDir(), clock);
     const samples = [figuresOf(2000, clock.now(), 1), figuresOf(2000, clock.now() + 60_000, 2)];
     a.record('figures', samples[0]!);
-    b.joinShared(ID, ownOf(a));
     clock.advance(60_000);
     a.record('figures', samples[1]!);
-    const took = b.ingest(ID, ownOf(a));
-    expect(took).toMatchObject({ refused: [] });
+    expect(b.ingest(id, ownOf(a)).refused).toEqual([]);
     const figuresIn = (r: IncidentRecorder) => r.view()!.entries.filter((e) => e.kind === 'figures');
     expect(figuresIn(a).map(isCompact)).toEqual([true, true]);
     expect(figuresIn(b).map(isCompact)).toEqual([true, true]);
     expect(figuresIn(b).map((e) => e.details)).toEqual(samples);
-    for (const [dir, r] of [
-      [dirA, a],
-      [dirB, b],
-    ] as const) {
-      const merged = readMergedIncident(dir, ID)!;
+    for (const r of [a, b]) {
+      const merged = readMergedIncident(r.stateDir, id)!;
       expect(merged.ok).toBe(true);
       expect(merged.entries.map((e) => JSON.stringify(e))).toEqual(r.view()!.entries.map((e) => JSON.stringify(e)));
     }
