@@ -288,11 +288,11 @@ const nodeOnly = {
  * LAZY_BUILTINS are not even loaded until an export is used: the simulation's path imports them
  * for code it does not run at start-up (http for the paging acknowledgement listener,
  * child_process for terminal-size's fallback, assert for signal-exit's argument checks; 25–30 ms
- * of start-up together). Their exports are plain functions and classes, read through a getter
+ * of start-up together; zlib, 5 ms, for the recorder's compressed figures, src/journal/compactFigures.ts). Their exports are plain functions and classes, read through a getter
  * that loads the module on first use (assert is itself a function: a forwarder).
  */
 const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')));
-const LAZY_BUILTINS = new Set(['assert', 'child_process', 'http']);
+const LAZY_BUILTINS = new Set(['assert', 'child_process', 'http', 'zlib']);
 const require = createRequire(import.meta.url);
 
 function builtinWrapper(name) {
