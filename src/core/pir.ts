@@ -134,7 +134,13 @@ function timeline(m: PirModel): string {
 }
 
 function charts(m: PirModel, ascii: boolean): string {
-  if (m.charts.length === 0) return '_No figures were recorded for this incident (the figure series starts with the first active minute)._';
+  if (m.charts.length === 0) {
+    const f = m.figureSeries;
+    if (f.samples === 0) return '_No figures were recorded for this incident (the figure series starts with the first active minute)._';
+    // Figures were kept, but the charts follow the triggers that fired: say so, not that nothing was recorded.
+    const minute = (iso: string | null) => (iso ?? '?').slice(0, 16).replace('T', ' ');
+    return `_${f.samples} figure sample${f.samples === 1 ? ' was' : 's were'} recorded (${minute(f.from)} to ${minute(f.to)} UTC), but no runbook trigger on a charted figure (queue lag, dead letters, replica lag, SERP failures, report failures) fired in this incident, so there is nothing to chart. The samples are in the full journal (\`pir export --full\`)._`;
+  }
   const parts: string[] = [];
   for (const c of m.charts) {
     parts.push(ascii ? `\`\`\`text\n${asciiChart(c)}\n\`\`\`` : `\`\`\`mermaid\n${mermaidChart(c)}\n\`\`\``);

@@ -4,7 +4,7 @@
 import type { BlastRadius, CorrectiveAction, IncidentState, Severity } from '../incident.js';
 import type { IncidentView, IntegrityCheckView, SeverityChange, SourceOutage } from '../incidentView.js';
 import { foldPaging } from '../paging.js';
-import { describeEntry, formatFigure } from '../timeline.js';
+import { describeEntry, formatFigure, formatUtc } from '../timeline.js';
 import type { ActionRun } from './actions.js';
 import { actionRuns } from './actions.js';
 import type { BlastRadiusFromData, BlastRadiusPart } from './blastRadius.js';
@@ -81,6 +81,8 @@ export interface PirModel {
   durations: PirDurations;
   timeline: TimelineRow[];
   charts: Chart[];
+  /** The figure series the charts are drawn from: how many samples, first and last (UTC); null times when none. */
+  figureSeries: { samples: number; from: string | null; to: string | null };
   responders: ResponderRow[];
   impact: { text: string; triggers: TriggerRow[] };
   rootCause: string;
@@ -188,6 +190,11 @@ export function buildPirModel(view: IncidentView, verification?: ChainVerificati
     durations: pirDurations(milestones),
     timeline: timelineRows(view, milestones, actions, pages),
     charts: buildCharts(chartedFigures(view.triggers.map((t) => ({ triggerKey: t.triggerKey, target: t.target }))), series, actions),
+    figureSeries: {
+      samples: series.length,
+      from: series.length > 0 ? formatUtc(series[0]!.tMs) : null,
+      to: series.length > 0 ? formatUtc(series[series.length - 1]!.tMs) : null,
+    },
     responders: responders(view),
     impact: { text: view.pir.impact, triggers },
     rootCause: view.pir.rootCause,
