@@ -66,11 +66,7 @@ export class FigureSeries {
   /** A trigger's details with the earliest evidence of its problem (and whether it is simulated). */
   withEvidence(details: TriggerDetails, trigger: TriggerState, snap: Snapshot): TriggerDetails {
     try {
-      const ev = triggerEvidence(
-        trigger,
-        snap,
-        this.buffer.map((b) => unpackFigures(b.figures)),
-      );
+      const ev = triggerEvidence(trigger, snap, (queue) => this.buffer.map((b) => unpackFigures(b.figures, queue)));
       const out: TriggerDetails = ev ? { ...details, evidenceAt: ev.evidenceAt, evidence: escapeControls(ev.evidence) } : { ...details };
       if (snap.simulated) out.simulated = true;
       return out;

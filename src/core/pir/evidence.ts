@@ -56,13 +56,19 @@ function seriesEvidence(history: readonly FiguresDetails[], nowMs: number, above
 }
 
 /**
- * The earliest evidence for a trigger firing on `snap`. `history` is the recent figure series,
- * oldest first, the current minute included or not.
+ * The earliest evidence for a trigger firing on `snap`. `history(queue)` gives the recent figure
+ * series, oldest first, the current minute included or not, with only `queue`'s figures (null: no
+ * queue's): asked for only by the triggers whose evidence is in the series, for the one queue they
+ * need (at 2,000 queues a whole series is 90 samples of 2,000 queues, and triggers fire by the
+ * dozen when a broker stalls).
  */
-export function triggerEvidence(t: TriggerState, snap: Snapshot, history: readonly FiguresDetails[]): Evidence | null {
+export function triggerEvidence(
+  t: TriggerState,
+  snap: Snapshot,
+  history: (queue: string | null) => readonly FiguresDetails[],
+): Evidence | null {
   const now = snap.at;
   if (!Number.isFinite(now)) return null;
-  const current = [...history];
   switch (t.kind) {
     case 'queue-lag': {
       const q = snap.queues.find((x) => x.name === t.target);
@@ -94,6 +100,7 @@ export function triggerEvidence(t: TriggerState, snap: Snapshot, history: readon
     case 'dead-letter-spike': {
       const queue = t.target;
       const q = snap.queues.find((x) => x.name === queue);
+      const current = [...history(queue)];
       if (q) {
         current.push({
           t: formatUtc(now),
@@ -131,14 +138,14 @@ export function triggerEvidence(t: TriggerState, snap: Snapshot, history: readon
     }
     case 'serp-failures':
       return seriesEvidence(
-        current,
+        history(null),
         now,
         (s) => (s.providers?.[t.target]?.failRate ?? 0) > t.threshold,
         `${t.target} SERP failure rate above ${Math.round(t.threshold * 100)}%`,
       );
     case 'report-failures':
       return seriesEvidence(
-        current,
+        history(null),
         now,
         (s) => (s.reports && s.reports.runs > 0 ? s.reports.failures / s.reports.runs : 0) > t.threshold,
         `report failures above ${Math.round(t.threshold * 100)}%`,
