@@ -40,6 +40,23 @@ function plannedReads(a: QueueAsk, l: ChunkPlanLimits): number {
 }
 
 /**
+ * `indices` (each below `n`) by `weight`, heaviest first, equal weights in index order. Sorted as
+ * the numbers i - weight x n (i is the key modulo n): a typed array's own sort, no comparator
+ * closure made per tick (it lost its optimised code at every full GC).
+ */
+export function heaviestFirst(indices: readonly number[], weight: Int32Array, n: number): Int32Array {
+  const keys = new Float64Array(indices.length);
+  for (let h = 0; h < indices.length; h++) {
+    const i = indices[h] as number;
+    keys[h] = i - (weight[i] as number) * n;
+  }
+  keys.sort();
+  const out = new Int32Array(keys.length);
+  for (let h = 0; h < keys.length; h++) out[h] = (((keys[h] as number) % n) + n) % n;
+  return out;
+}
+
+/**
  * The calls of a tick as lists of indices into `asks` (each ascending; every index exactly once;
  * at most queuesPerCall per call). Calls: enough for the queues, and enough that the planned reads
  * come to about plannedReadsPerCall each. Asks that read go heaviest first to the call with the
@@ -64,18 +81,10 @@ export function packChunks(asks: readonly QueueAsk[], l: ChunkPlanLimits): numbe
   const load = new Float64Array(calls);
   const size = new Int32Array(calls);
   const callOf = new Int32Array(n).fill(-1);
-  // Heaviest first (equal weights in queue order), each onto the lightest call with room. Sorted
-  // as numbers i - weight x n (heavier first, then by index; i is the key modulo n): a typed
-  // array's own sort, no comparator closure made per tick (it lost its optimised code at every
-  // full GC).
-  const order = new Float64Array(heavy.length);
-  for (let h = 0; h < heavy.length; h++) {
-    const i = heavy[h] as number;
-    order[h] = i - (weight[i] as number) * n;
-  }
-  order.sort();
+  // Heaviest first (equal weights in queue order), each onto the lightest call with room.
+  const order = heaviestFirst(heavy, weight, n);
   for (let h = 0; h < order.length; h++) {
-    const i = (((order[h] as number) % n) + n) % n;
+    const i = order[h] as number;
     let best = -1;
     for (let c = 0; c < calls; c++) {
       if ((size[c] as number) >= room) continue;
