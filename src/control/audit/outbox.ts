@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TimelineEntry } from '../../core/timeline.js';
-import { OWN_PREFIX, incidentDir, isSharedIncident, parseEntryLines } from '../../journal/shared/storage.js';
+import { JournalReads } from '../../journal/journalReads.js';
+import { OWN_PREFIX, incidentDir, isSharedIncident } from '../../journal/shared/storage.js';
 import { incidentIds, journalPath } from '../../journal/store.js';
 import { auditRecordOf, type AuditRecord } from './chain.js';
 import { AuditSetupError, type AuditTrail } from './trail.js';
@@ -26,88 +27,19 @@ export function auditJournalSeq(e: Pick<TimelineEntry, 'seq' | 'origin'>): numbe
 }
 
 /**
- * The action entries of the journal files read so far, by path. Journals only grow (the recorder
- * and the shared chains append whole lines), so a later read parses only the bytes added since:
- * the outbox looks every 5 s, and parsing an incident's whole journal each time (a figures entry
- * a minute, about 100 KB at 2,000 queues, and every entry's hash checked) took 175 ms of the main
- * thread per flush after an hour of incident (docs/performance.md, "Ninth session"). A file
- * replaced (another inode), shorter than what was read, or changed in the bytes just before where
- * reading stopped is read again whole. A line not yet ended (a write in progress, a torn tail) is
- * left for a later read, as a whole read leaves it out.
- */
-export class JournalReads {
-  private files = new Map<string, { dev: number; ino: number; bytes: number; tail: Buffer; actions: TimelineEntry[] }>();
-  private seen = new Set<string>();
-
-  /** The `action` entries of `file`, in file order. */
-  actions(file: string): TimelineEntry[] {
-    this.seen.add(file);
-    const fd = fs.openSync(file, 'r');
-    try {
-      const st = fs.fstatSync(fd);
-      const before = this.files.get(file);
-      const goesOn = before && before.dev === st.dev && before.ino === st.ino && st.size >= before.bytes && this.tailHolds(fd, before);
-      const read = goesOn ? before : { dev: st.dev, ino: st.ino, bytes: 0, tail: Buffer.alloc(0), actions: [] as TimelineEntry[] };
-      if (st.size > read.bytes) {
-        const buf = Buffer.alloc(st.size - read.bytes);
-        const end = buf.subarray(0, readFully(fd, buf, read.bytes)).lastIndexOf(0x0a) + 1;
-        if (end > 0) {
-          for (const e of parseEntryLines(buf.toString('utf8', 0, end), path.basename(file)).entries)
-            if (e.kind === 'action') read.actions.push(e);
-          read.bytes += end;
-          // The bytes just read end the tail: no second read. A copy, so the chunk itself is let go.
-          read.tail =
-            end >= TAIL_BYTES
-              ? Buffer.from(buf.subarray(end - TAIL_BYTES, end))
-              : Buffer.concat([read.tail, buf.subarray(0, end)]).subarray(-TAIL_BYTES);
-        }
-      }
-      this.files.set(file, read);
-      return read.actions;
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-
-  /** Forgets the files not read since the last call (an incident's journal removed). */
-  prune(): void {
-    for (const f of this.files.keys()) if (!this.seen.has(f)) this.files.delete(f);
-    this.seen = new Set();
-  }
-
-  private tailHolds(fd: number, known: { bytes: number; tail: Buffer }): boolean {
-    const now = Buffer.alloc(known.tail.length);
-    return readFully(fd, now, known.bytes - known.tail.length) === now.length && now.equals(known.tail);
-  }
-}
-
-/** The bytes before the read position that must be unchanged for a read to go on from there. */
-const TAIL_BYTES = 256;
-
-function readFully(fd: number, buf: Buffer, position: number): number {
-  let got = 0;
-  while (got < buf.length) {
-    const n = fs.readSync(fd, buf, got, buf.length - got, position + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got;
-}
-
-/**
  * The action entries of `stateDir`'s journal of an incident that this state directory writes: the
  * journal, or in a shared incident every `own-` chain written from here (never the copies of other
  * cockpits' entries: each cockpit writes its own rows).
  */
 function ownActions(stateDir: string, id: string, reads: JournalReads): TimelineEntry[] {
   const journal = journalPath(stateDir, id);
-  if (!isSharedIncident(stateDir, id)) return reads.actions(journal);
+  if (!isSharedIncident(stateDir, id)) return reads.entries(journal);
   const dir = incidentDir(stateDir, id);
   // A journal from before sharing, resumed by a sharing cockpit, is one of them.
-  const out: TimelineEntry[] = fs.existsSync(journal) ? [...reads.actions(journal)] : [];
+  const out: TimelineEntry[] = fs.existsSync(journal) ? [...reads.entries(journal)] : [];
   for (const name of fs.readdirSync(dir)) {
     if (!name.startsWith(OWN_PREFIX) || !name.endsWith('.jsonl')) continue;
-    out.push(...reads.actions(path.join(dir, name)).filter((e) => e.incidentId === id));
+    out.push(...reads.entries(path.join(dir, name)).filter((e) => e.incidentId === id));
   }
   return out;
 }

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { MergedTimeline } from '../../journal/shared/merge.js';
-import { incidentDir, isSharedIncident, parseEntryLines, sharedChainFiles } from '../../journal/shared/storage.js';
+import { JournalReads } from '../../journal/journalReads.js';
+import { incidentDir, isSharedIncident, sharedChainFiles } from '../../journal/shared/storage.js';
 import { incidentIds, journalPath } from '../../journal/store.js';
 import type { AuditRecord } from './chain.js';
 import { AuditSetupError, type AuditTrail } from './trail.js';
@@ -52,54 +53,6 @@ function keptForm(e: TimelineEntry): TimelineEntry {
   return isInForceAction(e) ? e : { ...e, details: NO_DETAILS };
 }
 
-/** One journal file as read so far: which file, how far (after its last whole line), the entries before that. */
-interface FileTail {
-  dev: number;
-  ino: number;
-  offset: number;
-  entries: TimelineEntry[];
-}
-
-/**
- * Reads what a journal file gained since `prev` (the whole file when it is another file now, or
- * shorter: journals are only appended to). A last line without its newline (a write in progress,
- * or torn) waits for the next read. null: no such regular file, or it cannot be read.
- */
-function readTail(file: string, label: string, prev: FileTail | undefined, counted: { bytes: number }): FileTail | null {
-  let fd: number;
-  try {
-    // Without waiting: opening a FIFO put there for reading would wait for a writer.
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return null;
-    const same = prev !== undefined && prev.dev === st.dev && prev.ino === st.ino && st.size >= prev.offset;
-    const from = same ? prev.offset : 0;
-    const entries = same ? prev.entries : [];
-    const buf = Buffer.alloc(st.size - from);
-    let got = 0;
-    while (got < buf.length) {
-      const n = fs.readSync(fd, buf, got, buf.length - got, from + got);
-      if (n === 0) break;
-      got += n;
-    }
-    // '\n' never occurs inside a UTF-8 sequence: cutting there never splits a character.
-    const end = buf.subarray(0, got).lastIndexOf(0x0a) + 1;
-    if (end > 0) {
-      counted.bytes += end;
-      for (const e of parseEntryLines(buf.toString('utf8', 0, end), label).entries) entries.push(keptForm(e));
-    }
-    return { dev: st.dev, ino: st.ino, offset: from + end, entries };
-  } catch {
-    return null;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * Reads the action records of a state directory and the audit table. A journal is read again only
  * when its file changed (size or mtime); a shared incident when one of its chains did. An incident
@@ -109,10 +62,11 @@ function readTail(file: string, label: string, prev: FileTail | undefined, count
  */
 export class ProvenanceReader {
   private readonly cache = new Map<string, { sig: string; entries: TimelineEntry[] }>();
-  /** Incident id -> its files as read so far, kept for incidents seen growing only (small, but one per incident). */
-  private readonly tails = new Map<string, Map<string, FileTail>>();
+  /** The files of the incidents seen growing, read on from where they stopped (the others once, whole). */
+  private readonly reads = new JournalReads(keptForm);
   private readonly grown = new Set<string>();
-  private readonly counted = { bytes: 0 };
+  /** Bytes parsed by the one-off whole reads. */
+  private parsedWhole = 0;
   /** The rows read so far (oldest first, at most `limit` kept) and the last id seen. */
   private audit: AuditRecord[] = [];
   private lastId = 0;
@@ -124,7 +78,7 @@ export class ProvenanceReader {
 
   /** Bytes of journal parsed so far (what the incremental read saves shows here). */
   bytesParsed(): number {
-    return this.counted.bytes;
+    return this.parsedWhole + this.reads.bytesParsed();
   }
 
   /**
@@ -176,16 +130,19 @@ export class ProvenanceReader {
         continue;
       }
       if (hit) this.grown.add(id);
-      const before = this.tails.get(id);
-      const now = new Map<string, FileTail>();
+      // Kept across reads only for an incident seen growing: one reader per incident read once would hold every past incident.
+      const reads = this.grown.has(id) ? this.reads : new JournalReads(keptForm);
       let read: TimelineEntry[] = [];
       for (const f of files) {
-        const t = readTail(f, path.relative(this.o.stateDir, f), before?.get(f), this.counted);
-        if (t === null) continue;
-        now.set(f, t);
-        read = read.length === 0 ? t.entries : read.concat(t.entries); // not push(...): 100,000 entries overflow the stack
+        let kept: TimelineEntry[];
+        try {
+          kept = reads.entries(f);
+        } catch {
+          continue; // missing (a shared incident without a journal from before), or not a file
+        }
+        read = read.concat(kept); // a copy (the reader's list grows), and not push(...): 100,000 entries overflow the stack
       }
-      if (this.grown.has(id)) this.tails.set(id, now);
+      if (reads !== this.reads) this.parsedWhole += reads.bytesParsed();
       // A shared incident in its merged order and numbering (the in-force check names entries by
       // seq), as reading it whole gives: the chains' links are checked, not each entry's hash.
       const ordered = shared ? MergedTimeline.fromEntries(read, { hashesChecked: true }).entries() : read;
