@@ -209,6 +209,13 @@ class KeptFolder extends IncidentFolder {
   }
 }
 
+/** A fold of `entries` (an incident resumed, joined, or folded again after a reorder). */
+function keptFold(incidentId: string, entries: Iterable<TimelineEntry>): KeptFolder {
+  const folder = new KeptFolder(incidentId);
+  for (const e of entries) folder.add(e);
+  return folder;
+}
+
 export class IncidentRecorder {
   readonly stateDir: string;
   readonly operator: string;
@@ -372,8 +379,7 @@ export class IncidentRecorder {
     if (waiting >= 0) report.entries = [...journal.entries()];
     this.journal = journal;
     this.foldedGeneration = journal.generation();
-    this.folder = new KeptFolder(incidentId);
-    for (const e of report.entries) this.folder.add(e);
+    this.folder = keptFold(incidentId, report.entries);
     this.cached = null;
     this.resumed = report;
     this.append('resumed', {
@@ -391,8 +397,7 @@ export class IncidentRecorder {
     const log = this.openLog(incidentId);
     this.journal = log;
     this.foldedGeneration = log.generation();
-    this.folder = new KeptFolder(incidentId);
-    for (const e of log.entries()) this.folder.add(e);
+    this.folder = keptFold(incidentId, log.entries());
     this.cached = null;
     this.resumed = log.openReport();
   }
@@ -415,8 +420,7 @@ export class IncidentRecorder {
     if (log instanceof SharedIncidentLog && entries.length > 0) log.ingest(entries);
     this.journal = log;
     this.foldedGeneration = log.generation();
-    this.folder = new KeptFolder(incidentId);
-    for (const e of log.entries()) this.folder.add(e);
+    this.folder = keptFold(incidentId, log.entries());
     this.cached = null;
     this.resumed = log.openReport();
     this.join();
@@ -438,8 +442,7 @@ export class IncidentRecorder {
     if (r.added.length === 0) return r;
     if (r.reordered || log.generation() !== this.foldedGeneration) {
       this.foldedGeneration = log.generation();
-      this.folder = new KeptFolder(incidentId);
-      for (const e of log.entries()) this.folder.add(e);
+      this.folder = keptFold(incidentId, log.entries());
       this.cached = null;
       const view = this.view();
       for (const l of this.listeners) l(view, null);
@@ -555,7 +558,7 @@ export class IncidentRecorder {
       try {
         this.journal = this.createLog(id);
         this.foldedGeneration = 0;
-        this.folder = new KeptFolder(id);
+        this.folder = keptFold(id, []);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw err;
@@ -945,8 +948,7 @@ export class IncidentRecorder {
     // Waiting entries re-chained after another writer's (journal.adoptOthers): fold them again.
     if (this.journal && this.folder && this.journal.generation() !== this.foldedGeneration) {
       this.foldedGeneration = this.journal.generation();
-      this.folder = new KeptFolder(this.journal.incidentId);
-      for (const e of this.journal.entries()) this.folder.add(e);
+      this.folder = keptFold(this.journal.incidentId, this.journal.entries());
       this.cached = null;
       const view = this.view();
       for (const l of this.listeners) l(view, null);
